@@ -1,0 +1,69 @@
+// Batched matmul C[b] = A[b] (M x K) * B[b] (K x N), C contiguous. A and B are strided views, so
+// transposed operands (as in gradients) need no copy, and broadcast batch dims have stride 0.
+// Each invocation keeps a 4x4 block of C in four vec4 registers: on CPU adapters this register
+// blocking measured ~6x faster than one-output-per-thread and faster than shared-memory tiling.
+
+struct Params {
+  M: u32,
+  N: u32,
+  K: u32,
+  batch_rank: u32,
+  offset_a: i32,
+  offset_b: i32,
+  a_row: i32,   // stride of A along M
+  a_col: i32,   // stride of A along K
+  b_row: i32,   // stride of B along K
+  b_col: i32,   // stride of B along N
+  batch_shape: vec4<u32>,
+  batch_a: vec4<i32>,
+  batch_b: vec4<i32>,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+
+@compute @workgroup_size(8, 8, 1)
+fn matmul(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let col0 = gid.x * 4u;
+  let row0 = gid.y * 4u;
+  if (row0 >= p.M || col0 >= p.N) { return; }
+  var ob = gid.z;
+  var base_a = p.offset_a;
+  var base_b = p.offset_b;
+  for (var d = i32(p.batch_rank) - 1; d >= 0; d--) {
+    let extent = p.batch_shape[d];
+    let i = i32(ob % extent);
+    ob /= extent;
+    base_a += i * p.batch_a[d];
+    base_b += i * p.batch_b[d];
+  }
+  // Clamp the edge rows and columns so the inner loop needs no bounds checks; only stores are guarded.
+  let r = vec4<i32>(min(vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.M - 1u)));
+  let q = vec4<i32>(min(vec4<u32>(col0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.N - 1u)));
+  let ra = vec4<i32>(base_a) + r * p.a_row;
+  let qb = vec4<i32>(base_b) + q * p.b_col;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var k = 0; k < i32(p.K); k++) {
+    let ka = k * p.a_col;
+    let kb = k * p.b_row;
+    let bv = vec4<f32>(b[qb.x + kb], b[qb.y + kb], b[qb.z + kb], b[qb.w + kb]);
+    acc0 += a[ra.x + ka] * bv;
+    acc1 += a[ra.y + ka] * bv;
+    acc2 += a[ra.z + ka] * bv;
+    acc3 += a[ra.w + ka] * bv;
+  }
+  let out = gid.z * p.M * p.N;
+  let rows = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+  for (var i = 0u; i < 4u; i++) {
+    let row = row0 + i;
+    if (row >= p.M) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      if (col0 + j < p.N) { c[out + row * p.N + col0 + j] = rows[i][j]; }
+    }
+  }
+}

@@ -1,0 +1,310 @@
+// Lazy graph scheduler. Ops record nodes; flush() encodes every pending node into one command
+// encoder and one compute pass, plans intermediate buffers by liveness (a buffer whose last reader
+// has been encoded is reused by later nodes of the same pass: dispatches in a pass run in order),
+// packs every node's uniforms into one buffer, and submits once. Nodes whose results nobody can
+// observe are dropped before encoding.
+import { checkUniforms, type DType, type Kernel, type KernelRegistry, type UniformValues, elementAccepts, packUniforms } from '../gpu/kernels.js';
+import { BufferPool, type PoolStats } from '../gpu/pool.js';
+import { DeviceLostError, type Gpu } from '../gpu/device.js';
+
+let nextStorageId = 1;
+
+/** A GPU buffer-to-be: written by pending nodes, referenced by tensors (refs) and pending nodes (uses). */
+export class Storage {
+  readonly id = nextStorageId++;
+  buffer: GPUBuffer | null = null;
+  /** Tensor handles that can still read this storage. */
+  refs = 0;
+  /** Pending (unsubmitted) nodes that read or write it. */
+  uses = 0;
+  constructor(
+    readonly bytes: number,
+    readonly dtype: DType,
+  ) {}
+}
+
+export interface Node {
+  kernel: Kernel;
+  overrides: Record<string, number>;
+  /** Storage bound to each non-uniform binding, by the shader's variable name. */
+  bind: Record<string, Storage>;
+  uniforms: UniformValues;
+  grid: [number, number, number];
+  label: string;
+  /** Declared traffic and arithmetic, for the profiler's roofline figures. */
+  bytes: number;
+  flops: number;
+}
+
+export interface MemoryStats extends PoolStats {
+  pendingNodes: number;
+  flushes: number;
+  dispatches: number;
+  pipelines: number;
+}
+
+/** Device-side error flags that kernels set (atomicOr) instead of writing garbage; checked at every read-back. */
+export const STATUS_FLAGS: Record<number, string> = {
+  1: 'gather: an index is out of range for the gathered axis',
+  2: 'scatterAdd: an index is out of range for the target axis',
+};
+
+const MAX_PENDING = 4096;
+
+/** Word written over every freshly planned output when poisoning is on: a NaN as float32, an unlikely int. */
+export const POISON_WORD = 0x7fbadbad;
+
+export class Scheduler {
+  readonly pool: BufferPool;
+  private readonly staging: BufferPool;
+  private readonly uniformPool: BufferPool;
+  private pending: Node[] = [];
+  private flushes = 0;
+  private dispatches = 0;
+  private errorChecks: Promise<string | null>[] = [];
+  /** Debug aid for tests: fill each output buffer with POISON_WORD before its kernel runs, so unwritten elements show. */
+  poisonOutputs = false;
+  /** One word of status flags (see STATUS_FLAGS), bound to kernels that validate data on the device. */
+  readonly status: Storage;
+
+  constructor(
+    private readonly gpu: Gpu,
+    readonly kernels: KernelRegistry,
+    poolBytes: number,
+  ) {
+    const U = GPUBufferUsage;
+    const device = gpu.device;
+    this.pool = new BufferPool(device, U.STORAGE | U.COPY_SRC | U.COPY_DST, { maxPooledBytes: poolBytes, maxPerBucket: 32 });
+    this.staging = new BufferPool(device, U.MAP_READ | U.COPY_DST, { maxPooledBytes: 64 << 20, maxPerBucket: 4 });
+    this.uniformPool = new BufferPool(device, U.UNIFORM | U.COPY_DST, { maxPooledBytes: 16 << 20, maxPerBucket: 4 });
+    this.status = new Storage(4, 'uint32');
+    this.status.refs = 1;
+    this.status.buffer = this.pool.acquire(4, 'status');
+    device.queue.writeBuffer(this.status.buffer, 0, new Uint32Array([0]));
+  }
+
+  get device(): GPUDevice {
+    return this.gpu.device;
+  }
+
+  lostInfo(): GPUDeviceLostInfo | null {
+    return this.gpu.lost;
+  }
+
+  checkAlive(): void {
+    const lost = this.gpu.lost;
+    if (lost) throw new DeviceLostError(lost.reason, lost.message || 'no message');
+  }
+
+  /** A storage that a node will write; its buffer is planned at flush time. */
+  allocate(bytes: number, dtype: DType): Storage {
+    this.checkAlive();
+    const max = this.gpu.info.limits.maxStorageBufferBindingSize ?? 134217728;
+    if (bytes > max) throw new RangeError(`tellus: a tensor of ${bytes} bytes exceeds this device's largest storage buffer (${max} bytes)`);
+    return new Storage(Math.max(4, bytes), dtype);
+  }
+
+  /** Creates a storage whose buffer exists now and holds `data` (uploads happen at once, in queue order). */
+  upload(data: ArrayBufferView, dtype: DType): Storage {
+    this.checkAlive();
+    const s = new Storage(Math.max(4, data.byteLength), dtype);
+    s.buffer = this.pool.acquire(s.bytes);
+    if (data.byteLength > 0) this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return s;
+  }
+
+  record(node: Node): void {
+    this.checkAlive();
+    const k = node.kernel;
+    for (const b of k.bindings) {
+      if (b.kind === 'uniform') continue;
+      const s = node.bind[b.name];
+      if (!s) throw new Error(`tellus: dispatch of ${k.file}:${k.entry} (${node.label}) is missing binding '${b.name}'`);
+      if (!elementAccepts(b.element, s.dtype)) {
+        throw new Error(`tellus: binding '${b.name}' of ${k.file}:${k.entry} expects array<${b.element}>, got a ${s.dtype} buffer (${node.label})`);
+      }
+      if (b.kind === 'read_write') {
+        for (const o of k.bindings) {
+          if (o !== b && o.kind !== 'uniform' && node.bind[o.name] === s) {
+            throw new Error(`tellus: ${k.file}:${k.entry} would read and write the same buffer through '${o.name}' and '${b.name}' (${node.label})`);
+          }
+        }
+      }
+    }
+    checkUniforms(k, node.uniforms, node.label);
+    for (const name of Object.keys(node.bind)) {
+      if (!k.bindings.some((b) => b.name === name)) throw new Error(`tellus: ${k.file}:${k.entry} has no binding '${name}'`);
+    }
+    for (const [x, lim] of node.grid.map((g) => [g, this.gpu.info.limits.maxComputeWorkgroupsPerDimension ?? 65535] as const)) {
+      if (x > lim) throw new Error(`tellus: ${node.label} needs ${x} workgroups in one dimension; the device allows ${lim}`);
+    }
+    for (const s of new Set(Object.values(node.bind))) s.uses++;
+    this.pending.push(node);
+    if (this.pending.length >= MAX_PENDING) this.flush();
+  }
+
+  /** Gives a storage back once neither tensors nor pending nodes refer to it. */
+  maybeFree(s: Storage): void {
+    if (s.refs === 0 && s.uses === 0 && s.buffer) {
+      if (this.deferred) this.deferred.push(s.buffer);
+      else this.pool.release(s.buffer);
+      s.buffer = null;
+    }
+  }
+
+  /** While poisoning, buffers freed mid-flush wait for the submit: a reused buffer's poison would land too early. */
+  private deferred: GPUBuffer[] | null = null;
+
+  /** Encodes and submits all pending work; `copies` are appended after the compute pass. */
+  flush(copies: { src: Storage; dst: GPUBuffer; bytes: number }[] = []): void {
+    this.checkAlive();
+    const nodes = this.liveNodes();
+    const device = this.device;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    const encoder = device.createCommandEncoder({ label: 'tellus.flush' });
+    if (this.poisonOutputs) this.deferred = [];
+    let uniformBuf: GPUBuffer | null = null;
+    if (nodes.length > 0) {
+      const align = this.gpu.info.limits.minUniformBufferOffsetAlignment ?? 256;
+      const offsets: number[] = [];
+      let total = 0;
+      for (const n of nodes) {
+        offsets.push(total);
+        total += Math.ceil(Math.max(16, n.kernel.uniform?.size ?? 0) / align) * align;
+      }
+      const bytes = new ArrayBuffer(total);
+      const view = new DataView(bytes);
+      nodes.forEach((n, i) => packUniforms(n.kernel, n.uniforms, view, offsets[i]!));
+      uniformBuf = this.uniformPool.acquire(total, 'uniforms');
+      device.queue.writeBuffer(uniformBuf, 0, bytes);
+
+      const pass = encoder.beginComputePass({ label: 'tellus.pass' });
+      nodes.forEach((n, i) => {
+        const k = n.kernel;
+        const storages = new Set(Object.values(n.bind));
+        for (const s of storages) {
+          if (s.buffer) continue;
+          s.buffer = this.pool.acquire(s.bytes, n.label);
+          // writeBuffer is ordered before this submit on the queue, so the kernel overwrites the poison.
+          if (this.poisonOutputs) device.queue.writeBuffer(s.buffer, 0, new Uint32Array(s.buffer.size / 4).fill(POISON_WORD));
+        }
+        const entries: GPUBindGroupEntry[] = k.bindings.map((b) =>
+          b.kind === 'uniform'
+            ? { binding: b.binding, resource: { buffer: uniformBuf!, offset: offsets[i]!, size: k.uniform!.size } }
+            : { binding: b.binding, resource: { buffer: n.bind[b.name]!.buffer! } },
+        );
+        pass.setPipeline(this.kernels.pipeline(k, n.overrides));
+        pass.setBindGroup(0, device.createBindGroup({ layout: k.layout, entries }));
+        pass.dispatchWorkgroups(n.grid[0], n.grid[1], n.grid[2]);
+        this.dispatches++;
+        for (const s of storages) {
+          s.uses--;
+          this.maybeFree(s);
+        }
+      });
+      pass.end();
+    }
+    for (const c of copies) encoder.copyBufferToBuffer(c.src.buffer!, 0, c.dst, 0, c.bytes);
+    device.queue.submit([encoder.finish()]);
+    const deferred = this.deferred ?? [];
+    this.deferred = null;
+    for (const b of deferred) this.pool.release(b);
+    if (uniformBuf) this.uniformPool.release(uniformBuf);
+    this.flushes++;
+    const labels = nodes.slice(0, 8).map((n) => n.label).join(', ');
+    const check = Promise.all([device.popErrorScope(), device.popErrorScope()]).then(([v, m]) => {
+      const e = v ?? m;
+      return e ? `tellus: the GPU rejected a flush of ${nodes.length} nodes (${labels}${nodes.length > 8 ? ', …' : ''}): ${e.message}` : null;
+    });
+    this.errorChecks.push(check);
+  }
+
+  /** Drops nodes whose outputs nobody can read; releases their storages' pending uses. */
+  private liveNodes(): Node[] {
+    const all = this.pending;
+    this.pending = [];
+    const needed = new Set<Storage>();
+    const keep: boolean[] = new Array(all.length).fill(false);
+    for (let i = all.length - 1; i >= 0; i--) {
+      const n = all[i]!;
+      const outs = n.kernel.bindings.filter((b) => b.kind === 'read_write').map((b) => n.bind[b.name]!).filter((s) => s !== this.status);
+      if (outs.some((s) => s.refs > 0 || needed.has(s))) {
+        keep[i] = true;
+        for (const b of n.kernel.bindings) if (b.kind === 'read') needed.add(n.bind[b.name]!);
+      }
+    }
+    const live: Node[] = [];
+    all.forEach((n, i) => {
+      if (keep[i]) live.push(n);
+      else
+        for (const s of new Set(Object.values(n.bind))) {
+          s.uses--;
+          this.maybeFree(s);
+        }
+    });
+    return live;
+  }
+
+  /** Flushes, then copies `bytes` of `s` back to the CPU. */
+  async read(s: Storage, bytes: number): Promise<ArrayBuffer> {
+    this.checkAlive();
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const stage = this.staging.acquire(size + 4, 'readback');
+    // The status word travels in the same copy batch, so checking device-side errors costs nothing extra.
+    const statusStage = this.staging.acquire(4, 'status');
+    s.uses++;
+    try {
+      this.flush([
+        { src: s, dst: stage, bytes: size },
+        { src: this.status, dst: statusStage, bytes: 4 },
+      ]);
+    } finally {
+      s.uses--;
+    }
+    const lost = new Promise<never>((_, reject) => {
+      void this.gpu.device.lost.then((i) => reject(new DeviceLostError(i.reason, i.message || 'no message')));
+    });
+    await Promise.race([Promise.all([stage.mapAsync(GPUMapMode.READ), statusStage.mapAsync(GPUMapMode.READ)]), lost]);
+    const out = stage.getMappedRange(0, size).slice(0, bytes);
+    const flags = new Uint32Array(statusStage.getMappedRange(0, 4))[0]!;
+    stage.unmap();
+    statusStage.unmap();
+    this.staging.release(stage);
+    this.staging.release(statusStage);
+    await this.throwPendingErrors();
+    if (flags !== 0) {
+      this.device.queue.writeBuffer(this.status.buffer!, 0, new Uint32Array([0]));
+      const msgs = Object.entries(STATUS_FLAGS)
+        .filter(([bit]) => (flags & Number(bit)) !== 0)
+        .map(([, m]) => m);
+      throw new RangeError(`tellus: ${msgs.join('; ')} (detected on the device while computing this result)`);
+    }
+    return out;
+  }
+
+  async throwPendingErrors(): Promise<void> {
+    const checks = this.errorChecks;
+    this.errorChecks = [];
+    const msgs = (await Promise.all(checks)).filter((m): m is string => m !== null);
+    if (msgs.length > 0) throw new Error(msgs.join('\n'));
+  }
+
+  /** Waits for all submitted work and reports any GPU error. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.throwPendingErrors();
+  }
+
+  stats(): MemoryStats {
+    return { ...this.pool.snapshot(), pendingNodes: this.pending.length, flushes: this.flushes, dispatches: this.dispatches, pipelines: this.kernels.pipelineCount };
+  }
+
+  destroy(): void {
+    this.pending = [];
+    this.pool.trim();
+    this.staging.trim();
+    this.uniformPool.trim();
+  }
+}

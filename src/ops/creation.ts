@@ -1,0 +1,154 @@
+// Creating tensors: from JS data (uploaded at once), or on the device (fill, arange, Philox random).
+import { context } from '../runtime.js';
+import { arrayType, checkDType, type DType, type NestedArray, Tensor, type TypedArray } from '../graph/tensor.js';
+import { checkShape, contiguousStrides, fmt, type Shape, sizeOf } from '../graph/shape.js';
+import { bitsOf, checkFinite, checkInt, DT_CODE, emit, grid1d, output } from './emit.js';
+
+export interface CreateOptions {
+  dtype?: DType;
+  shape?: readonly number[];
+}
+
+function inferShape(data: NestedArray, what: string): number[] {
+  const shape: number[] = [];
+  let level: NestedArray = data;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0]!;
+  }
+  const check = (v: NestedArray, dim: number, path: string): void => {
+    if (dim === shape.length) {
+      if (typeof v !== 'number' && typeof v !== 'boolean') throw new TypeError(`tellus: ${what}: expected a number at ${path || 'the top level'}, got ${Array.isArray(v) ? 'an array' : typeof v}`);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[dim]) {
+      throw new TypeError(`tellus: ${what}: ragged nested array: expected length ${shape[dim]} at ${path || 'the top level'}, got ${Array.isArray(v) ? v.length : typeof v}`);
+    }
+    v.forEach((x, i) => check(x, dim + 1, `${path}[${i}]`));
+  };
+  check(data, 0, '');
+  return shape;
+}
+
+/** A tensor from a typed array, a nested array or a number; float32 unless the data or options say otherwise. */
+export function tensor(data: TypedArray | Float64Array | NestedArray | ArrayLike<number>, opts: CreateOptions = {}): Tensor {
+  let flat: ArrayLike<number>;
+  let shape: number[];
+  let dtype: DType | undefined = opts.dtype === undefined ? undefined : checkDType(opts.dtype, 'tensor(data, { dtype })');
+  if (ArrayBuffer.isView(data)) {
+    if (data instanceof Int32Array) dtype ??= 'int32';
+    else if (data instanceof Uint32Array) dtype ??= 'uint32';
+    else if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+      const name = (data as { constructor: { name: string } }).constructor.name;
+      throw new TypeError(`tellus: tensor(data): expected a Float32Array, Float64Array, Int32Array or Uint32Array, got ${name}`);
+    }
+    flat = data as unknown as ArrayLike<number>;
+    shape = [flat.length];
+  } else if (typeof data === 'number' || typeof data === 'boolean' || Array.isArray(data)) {
+    shape = inferShape(data as NestedArray, 'tensor(data)');
+    flat = (Array.isArray(data) ? (data as unknown[]).flat(Infinity) : [data]).map(Number);
+  } else {
+    throw new TypeError(`tellus: tensor(data): expected a typed array, a nested array or a number, got ${data === null ? 'null' : typeof data}`);
+  }
+  dtype ??= 'float32';
+  if (opts.shape !== undefined) {
+    const s = checkShape([...opts.shape], 'tensor(data, { shape })');
+    if (sizeOf(s) !== flat.length) throw new Error(`tellus: tensor(data, { shape }): shape ${fmt(s)} holds ${sizeOf(s)} elements, data has ${flat.length}`);
+    shape = s;
+  }
+  checkShape(shape, 'tensor(data)');
+  const typed = flat instanceof arrayType(dtype) ? (flat as TypedArray) : arrayType(dtype).from(flat);
+  const storage = context().scheduler.upload(typed, dtype);
+  return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+}
+
+export function full(shape: Shape, value: number | boolean, dtype: DType = 'float32'): Tensor {
+  const s = checkShape([...shape], 'full(shape)');
+  checkDType(dtype, 'full(dtype)');
+  const v = Number(value);
+  if (dtype !== 'float32' && !Number.isInteger(v)) throw new TypeError(`tellus: full(value): expected an integer for ${dtype}, got ${v}`);
+  const y = output(s, dtype);
+  const n = y.size;
+  emit({
+    file: 'creation.wgsl', entry: 'fill', label: 'full',
+    bind: { y: y.storageFor('full') },
+    uniforms: { n, value_bits: bitsOf(v, dtype), start: 0, step: 0, start_i: 0, step_i: 0, seed_lo: 0, seed_hi: 0, counter_hi: 0 },
+    grid: grid1d(n), bytes: 4 * n,
+  });
+  return y;
+}
+
+/** A tensor with unspecified contents, for kernels (see launch) that write every element. */
+export const empty = (shape: Shape, dtype: DType = 'float32'): Tensor => output(checkShape([...shape], 'empty(shape)'), checkDType(dtype, 'empty(dtype)'));
+export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 0, dtype);
+export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 1, dtype);
+export const zerosLike = (x: Tensor): Tensor => full(x.shape, 0, x.dtype);
+export const onesLike = (x: Tensor): Tensor => full(x.shape, 1, x.dtype);
+
+/** Like numpy.arange: arange(stop), arange(start, stop), arange(start, stop, step). */
+export function arange(a: number, b?: number, step = 1, dtype: DType = 'float32'): Tensor {
+  const [start, stop] = b === undefined ? [0, a] : [a, b];
+  checkFinite(start, 'arange(start)');
+  checkFinite(stop, 'arange(stop)');
+  checkFinite(step, 'arange(step)');
+  if (step === 0) throw new RangeError('tellus: arange(step): expected a non-zero step, got 0');
+  checkDType(dtype, 'arange(dtype)');
+  if (dtype !== 'float32') for (const [v, w] of [[start, 'start'], [step, 'step']] as const) checkInt(v, `arange(${w}) for ${dtype}`);
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const y = output([n], dtype);
+  emit({
+    file: 'creation.wgsl', entry: 'arange', label: 'arange', overrides: { DT: DT_CODE[dtype] },
+    bind: { y: y.storageFor('arange') },
+    uniforms: { n, value_bits: 0, start, step, start_i: dtype === 'float32' ? 0 : start, step_i: dtype === 'float32' ? 0 : step, seed_lo: 0, seed_hi: 0, counter_hi: 0 },
+    grid: grid1d(n), bytes: 4 * n,
+  });
+  return y;
+}
+
+const rng = { seed: 0, counter: 0 };
+
+/** Seeds the global generator; each later rand/randn call draws the next Philox stream. */
+export function seed(value: number): void {
+  checkInt(value, 'seed(value)', 0);
+  rng.seed = value;
+  rng.counter = 0;
+}
+
+export interface RandomOptions {
+  /** Uses this seed (stream 0) instead of the global generator. */
+  seed?: number;
+}
+
+function random(shape: Shape, normal: boolean, a: number, b: number, opts: RandomOptions, what: string): Tensor {
+  const s = checkShape([...shape], `${what}(shape)`);
+  let seedValue = rng.seed;
+  let counter = rng.counter;
+  if (opts.seed !== undefined) {
+    seedValue = checkInt(opts.seed, `${what}({ seed })`, 0);
+    counter = 0;
+  } else rng.counter++;
+  const y = output(s, 'float32');
+  const n = y.size;
+  emit({
+    file: 'creation.wgsl', entry: 'random', label: what, overrides: { NORMAL: normal ? 1 : 0 },
+    bind: { y: y.storageFor(what) },
+    uniforms: { n, value_bits: 0, start: a, step: b, start_i: 0, step_i: 0, seed_lo: seedValue >>> 0, seed_hi: Math.floor(seedValue / 2 ** 32) >>> 0, counter_hi: counter },
+    grid: grid1d(Math.ceil(n / 4)), bytes: 4 * n, flops: 40 * n,
+  });
+  return y;
+}
+
+/** Uniform samples in [low, high). */
+export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  const low = checkFinite(opts.low ?? 0, 'rand({ low })');
+  const high = checkFinite(opts.high ?? 1, 'rand({ high })');
+  return random(shape, false, low, high - low, opts, 'rand');
+}
+
+/** Normal samples with the given mean and standard deviation (Box-Muller on Philox uniforms). */
+export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  const mean = checkFinite(opts.mean ?? 0, 'randn({ mean })');
+  const std = checkFinite(opts.std ?? 1, 'randn({ std })');
+  return random(shape, true, mean, std, opts, 'randn');
+}

@@ -1,0 +1,90 @@
+// Helpers every op uses to turn tensors into kernel dispatches.
+import type { DType, UniformValues } from '../gpu/kernels.js';
+import { context } from '../runtime.js';
+import { emptyTensor, Tensor } from '../graph/tensor.js';
+import type { Storage } from '../graph/scheduler.js';
+import { MAX_RANK, type Shape } from '../graph/shape.js';
+
+export const DT_CODE: Record<DType, number> = { float32: 0, int32: 1, uint32: 2 };
+
+export interface Dispatch {
+  file: string;
+  entry: string;
+  overrides?: Record<string, number>;
+  bind: Record<string, Storage>;
+  uniforms: UniformValues;
+  grid: [number, number, number];
+  label: string;
+  bytes?: number;
+  flops?: number;
+}
+
+export function emit(d: Dispatch): void {
+  const ctx = context();
+  ctx.scheduler.record({
+    kernel: ctx.kernels.get(d.file, d.entry),
+    overrides: d.overrides ?? {},
+    bind: d.bind,
+    uniforms: d.uniforms,
+    grid: d.grid,
+    label: d.label,
+    bytes: d.bytes ?? 0,
+    flops: d.flops ?? 0,
+  });
+}
+
+/** Workgroups for `n` invocations of a 1D kernel (64 wide), folded into y past the per-dimension limit. */
+export function grid1d(n: number, width = 64): [number, number, number] {
+  const groups = Math.max(1, Math.ceil(n / width));
+  const limit = context().info.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  if (groups <= limit) return [groups, 1, 1];
+  const x = limit;
+  return [x, Math.ceil(groups / x), 1];
+}
+
+/** Pads a per-dim list to the MAX_RANK slots the shaders' uniform arrays hold. */
+export function slots(v: readonly number[]): number[] {
+  if (v.length > MAX_RANK) throw new RangeError(`tellus: at most ${MAX_RANK} dims are supported, got ${v.length}`);
+  return [...v, ...new Array<number>(MAX_RANK - v.length).fill(0)];
+}
+
+export function output(shape: Shape, dtype: DType): Tensor {
+  return emptyTensor(shape, dtype);
+}
+
+export type TensorLike = Tensor | number;
+
+export function checkTensor(x: unknown, what: string): Tensor {
+  if (!(x instanceof Tensor)) {
+    const got = x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
+    throw new TypeError(`tellus: ${what}: expected a Tensor, got ${got} (wrap data with tensor(...))`);
+  }
+  x.storageFor(what);
+  return x;
+}
+
+export function checkFloat(x: Tensor, what: string): void {
+  if (x.dtype !== 'float32') throw new TypeError(`tellus: ${what}: expected a float32 tensor, got ${x.dtype}`);
+}
+
+export function checkFinite(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`tellus: ${what}: expected a finite number, got ${String(v)}`);
+  return v;
+}
+
+export function checkInt(v: unknown, what: string, min = -Infinity): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new TypeError(`tellus: ${what}: expected an integer${min > -Infinity ? ` >= ${min}` : ''}, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Bit pattern of `v` stored as `dtype`, for uniforms that carry raw words. */
+export function bitsOf(v: number, dtype: DType): number {
+  const b = new ArrayBuffer(4);
+  const view = new DataView(b);
+  if (dtype === 'float32') view.setFloat32(0, v, true);
+  else if (dtype === 'int32') view.setInt32(0, v, true);
+  else view.setUint32(0, v >>> 0, true);
+  return view.getUint32(0, true);
+}

@@ -1,0 +1,80 @@
+// gather / scatterAdd along an axis (PyTorch semantics) and take (NumPy semantics, built on gather
+// with a broadcast index view). Index values are checked on the device: an out-of-range index sets
+// a status flag that the next read-back turns into a RangeError.
+import type { Tensor } from '../graph/tensor.js';
+import { context } from '../runtime.js';
+import { fmt, normalizeAxis } from '../graph/shape.js';
+import { checkTensor, DT_CODE, emit, grid1d, output, slots } from './emit.js';
+import { expand, reshape } from './layout.js';
+
+function checkIndex(index: Tensor, what: string): void {
+  if (index.dtype !== 'int32') throw new TypeError(`tellus: ${what}: expected an int32 index tensor, got ${index.dtype}`);
+}
+
+/** out[..., i, ...] = x[..., index[..., i, ...], ...] along `axis`; out has index's shape. */
+export function gather(xIn: Tensor, axis: number, indexIn: Tensor): Tensor {
+  const x = checkTensor(xIn, 'gather(x, axis, index): x');
+  const index = checkTensor(indexIn, 'gather(x, axis, index): index');
+  checkIndex(index, 'gather(x, axis, index): index');
+  const a = normalizeAxis(axis, x.rank, 'gather(x, axis, index)');
+  if (index.rank !== x.rank || index.shape.some((d, i) => i !== a && d > x.shape[i]!)) {
+    throw new Error(`tellus: gather(x, axis, index): index must have x's rank and fit inside x off the axis; got x ${fmt(x.shape)}, index ${fmt(index.shape)}, axis ${a}`);
+  }
+  const y = output(index.shape, x.dtype);
+  const n = y.size;
+  if (n === 0) return y;
+  emit({
+    file: 'gather.wgsl', entry: 'gather', label: 'gather',
+    bind: { x: x.storageFor('gather: x'), index: index.storageFor('gather: index'), y: y.storageFor('gather'), status: context().scheduler.status },
+    uniforms: {
+      n, rank: x.rank, axis: a, axis_len: x.shape[a]!, offset_x: x.offset, offset_i: index.offset, offset_s: 0, pad: 0,
+      shape: slots(index.shape), strides_x: slots(x.strides), strides_i: slots(index.strides), strides_s: slots([]), index_shape: slots([]),
+    },
+    grid: grid1d(n), bytes: 12 * n,
+  });
+  return y;
+}
+
+/** Returns target + the sum of src[..., i, ...] into position index[..., i, ...] along `axis`. */
+export function scatterAdd(targetIn: Tensor, axis: number, indexIn: Tensor, srcIn: Tensor): Tensor {
+  const what = 'scatterAdd(target, axis, index, src)';
+  const target = checkTensor(targetIn, `${what}: target`);
+  const index = checkTensor(indexIn, `${what}: index`);
+  const src = checkTensor(srcIn, `${what}: src`);
+  checkIndex(index, `${what}: index`);
+  if (src.dtype !== target.dtype) throw new TypeError(`tellus: ${what}: src is ${src.dtype}, expected ${target.dtype} like target`);
+  const a = normalizeAxis(axis, target.rank, what);
+  const fits = index.rank === target.rank && src.rank === target.rank && index.shape.every((d, i) => d <= src.shape[i]! && (i === a || d <= target.shape[i]!));
+  if (!fits) {
+    throw new Error(`tellus: ${what}: index must have target's rank, fit inside src, and inside target off the axis; got target ${fmt(target.shape)}, index ${fmt(index.shape)}, src ${fmt(src.shape)}, axis ${a}`);
+  }
+  const y = output(target.shape, target.dtype);
+  const n = y.size;
+  if (n === 0) return y;
+  emit({
+    file: 'gather.wgsl', entry: 'scatter_add', label: 'scatterAdd', overrides: { DT: DT_CODE[target.dtype] },
+    bind: { target_: target.storageFor(`${what}: target`), sindex: index.storageFor(`${what}: index`), source: src.storageFor(`${what}: src`), out: y.storageFor(what), sstatus: context().scheduler.status },
+    uniforms: {
+      n, rank: target.rank, axis: a, axis_len: index.shape[a]!, offset_x: target.offset, offset_i: index.offset, offset_s: src.offset, pad: 0,
+      shape: slots(target.shape), strides_x: slots(target.strides), strides_i: slots(index.strides), strides_s: slots(src.strides), index_shape: slots(index.shape),
+    },
+    grid: grid1d(n), bytes: 8 * n + 8 * n * index.shape[a]!,
+  });
+  return y;
+}
+
+/** NumPy take along an axis with a 1-D int32 index: out has x's shape with that axis replaced by the index's length. */
+export function take(xIn: Tensor, indexIn: Tensor, axis = 0): Tensor {
+  const x = checkTensor(xIn, 'take(x, index, axis): x');
+  const index = checkTensor(indexIn, 'take(x, index, axis): index');
+  checkIndex(index, 'take(x, index, axis): index');
+  if (index.rank !== 1) throw new Error(`tellus: take(x, index, axis): expected a 1-D index, got shape ${fmt(index.shape)}`);
+  const a = normalizeAxis(axis, x.rank, 'take(x, index, axis)');
+  const shape = x.shape.map((d, i) => (i === a ? index.shape[0]! : d));
+  const column = reshape(index, x.shape.map((_, i) => (i === a ? index.shape[0]! : 1)));
+  const wide = expand(column, shape);
+  const y = gather(x, a, wide);
+  column.dispose();
+  wide.dispose();
+  return y;
+}

@@ -1,0 +1,57 @@
+// Batched matmul with NumPy semantics (1-D operands are promoted and the added axis dropped; batch
+// dims broadcast). Operands are passed by strides, so transposed views cost nothing.
+import type { Tensor } from '../graph/tensor.js';
+import { broadcastShapes, broadcastStrides, collapse, fmt } from '../graph/shape.js';
+import { checkFloat, checkTensor, emit, output } from './emit.js';
+import { reshape, unsqueeze } from './layout.js';
+
+export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
+  let a = checkTensor(aIn, 'matmul(a, b): a');
+  let b = checkTensor(bIn, 'matmul(a, b): b');
+  checkFloat(a, 'matmul(a, b): a');
+  checkFloat(b, 'matmul(a, b): b');
+  if (a.rank === 0 || b.rank === 0) throw new Error(`tellus: matmul(a, b): expected tensors of rank >= 1, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  const vecA = a.rank === 1;
+  const vecB = b.rank === 1;
+  if (vecA) a = unsqueeze(a, 0);
+  if (vecB) b = unsqueeze(b, 1);
+  const M = a.shape[a.rank - 2]!;
+  const K = a.shape[a.rank - 1]!;
+  const N = b.shape[b.rank - 1]!;
+  if (b.shape[b.rank - 2] !== K) {
+    throw new Error(`tellus: matmul(a, b): inner dimensions differ: a is ${fmt(aIn.shape)}, b is ${fmt(bIn.shape)} (${K} vs ${b.shape[b.rank - 2]})`);
+  }
+  const batch = broadcastShapes([a.shape.slice(0, -2), b.shape.slice(0, -2)], 'matmul(a, b) batch dims');
+  const ba = broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch);
+  const bb = broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch);
+  const cb = collapse(batch, [ba, bb]);
+  if (cb.shape.length > 4) throw new Error(`tellus: matmul(a, b): batch dims ${fmt(batch)} do not collapse to 4 or fewer; make an operand contiguous first`);
+  const nBatch = cb.shape.reduce((s, d) => s * d, 1);
+  const y = output([...batch, M, N], 'float32');
+  if (y.size > 0) {
+    const limit = 65535;
+    if (nBatch > limit) throw new Error(`tellus: matmul(a, b): ${nBatch} batch entries exceed the ${limit} this kernel dispatches at once`);
+    emit({
+      file: 'matmul.wgsl', entry: 'matmul', label: `matmul ${M}x${K}x${N}${nBatch > 1 ? ` x${nBatch}` : ''}`,
+      bind: { a: a.storageFor('matmul(a, b): a'), b: b.storageFor('matmul(a, b): b'), c: y.storageFor('matmul') },
+      uniforms: {
+        M, N, K, batch_rank: cb.shape.length, offset_a: a.offset, offset_b: b.offset,
+        a_row: a.strides[a.rank - 2]!, a_col: a.strides[a.rank - 1]!, b_row: b.strides[b.rank - 2]!, b_col: b.strides[b.rank - 1]!,
+        batch_shape: pad4(cb.shape, 1), batch_a: pad4(cb.strides[0]!, 0), batch_b: pad4(cb.strides[1]!, 0),
+      },
+      grid: [Math.ceil(N / 32), Math.ceil(M / 32), nBatch],
+      bytes: 4 * nBatch * (M * K + K * N + M * N), flops: 2 * nBatch * M * N * K,
+    });
+  }
+  if (vecA) a.dispose();
+  if (vecB) b.dispose();
+  if (!vecA && !vecB) return y;
+  const shape = [...batch, ...(vecA ? [] : [M]), ...(vecB ? [] : [N])];
+  const r = reshape(y, shape);
+  y.dispose();
+  return r;
+}
+
+function pad4(v: readonly number[], fill: number): number[] {
+  return [...v, ...new Array<number>(4 - v.length).fill(fill)];
+}

@@ -1,0 +1,116 @@
+// Reductions over all or chosen axes: sum, mean, prod, max, min, argmax, argmin.
+// Many outputs: one thread each. Few outputs with long reductions: one 256-wide workgroup each, and
+// for very long ones a first pass of partial results per chunk, so every core has work.
+import type { DType } from '../gpu/kernels.js';
+import type { Tensor } from '../graph/tensor.js';
+import { collapse, fmt, normalizeAxis } from '../graph/shape.js';
+import { checkTensor, DT_CODE, emit, grid1d, output, slots } from './emit.js';
+import { cast } from './elementwise.js';
+import { reshape } from './layout.js';
+
+const OPS = { sum: 0, max: 1, min: 2, argmax: 3, argmin: 4, prod: 5 } as const;
+type ReduceOp = keyof typeof OPS;
+
+function normalizeAxes(x: Tensor, axes: number | readonly number[] | undefined, what: string): number[] {
+  if (axes === undefined) return x.shape.map((_, i) => i);
+  const list = typeof axes === 'number' ? [axes] : [...axes];
+  const norm = list.map((a) => normalizeAxis(a, x.rank, what));
+  if (new Set(norm).size !== norm.length) throw new Error(`tellus: ${what}: repeated axis in ${fmt(list)}`);
+  return norm.sort((a, b) => a - b);
+}
+
+interface Plan {
+  outShape: number[];
+  kept: { shape: number[]; strides: number[] };
+  red: { shape: number[]; strides: number[] };
+  nOut: number;
+  R: number;
+}
+
+function plan(x: Tensor, axes: number[], keepDims: boolean): Plan {
+  const isRed = (i: number): boolean => axes.includes(i);
+  const keptIdx = x.shape.map((_, i) => i).filter((i) => !isRed(i));
+  const kept = collapse(keptIdx.map((i) => x.shape[i]!), [keptIdx.map((i) => x.strides[i]!)]);
+  const red = collapse(axes.map((i) => x.shape[i]!), [axes.map((i) => x.strides[i]!)]);
+  const outShape = keepDims ? x.shape.map((d, i) => (isRed(i) ? 1 : d)) : keptIdx.map((i) => x.shape[i]!);
+  return {
+    outShape,
+    kept: { shape: kept.shape, strides: kept.strides[0]! },
+    red: { shape: red.shape, strides: red.strides[0]! },
+    nOut: keptIdx.reduce((s, i) => s * x.shape[i]!, 1),
+    R: axes.reduce((s, i) => s * x.shape[i]!, 1),
+  };
+}
+
+function dispatchReduce(op: ReduceOp, x: Tensor, p: Plan, chunks: number, scale: number, outDtype: DType, shape: number[]): Tensor {
+  const y = output(shape, outDtype);
+  const nOut = p.nOut * chunks;
+  const chunk = Math.ceil(p.R / chunks);
+  const perThread = nOut >= 1024 || chunk <= 32;
+  emit({
+    file: 'reduce.wgsl', entry: perThread ? 'reduce_thread' : 'reduce_group', label: op,
+    overrides: { OP: OPS[op], DT: DT_CODE[x.dtype] },
+    bind: { x: x.storageFor(op), y: y.storageFor(op) },
+    uniforms: {
+      n_out: nOut, rank_out: p.kept.shape.length, rank_red: p.red.shape.length, red_size: p.R, offset: x.offset,
+      chunk, n_chunks: chunks, scale,
+      shape_out: slots(p.kept.shape), strides_out: slots(p.kept.strides), shape_red: slots(p.red.shape), strides_red: slots(p.red.strides),
+    },
+    grid: perThread ? grid1d(nOut) : grid1d(nOut, 1),
+    bytes: 4 * (p.nOut * p.R + nOut), flops: p.nOut * p.R,
+  });
+  return y;
+}
+
+function reduce(op: ReduceOp, xIn: Tensor, axesIn: number | readonly number[] | undefined, keepDims: boolean, mean = false): Tensor {
+  const what = `${mean ? 'mean' : op}(x, axes)`;
+  let x = checkTensor(xIn, what);
+  const axes = normalizeAxes(x, axesIn, what);
+  const p = plan(x, axes, keepDims);
+  if (p.R === 0 && op !== 'sum' && op !== 'prod') {
+    throw new Error(`tellus: ${what}: cannot reduce an empty axis (shape ${fmt(x.shape)}) with ${op}, which has no identity`);
+  }
+  if (mean && x.dtype !== 'float32') x = cast(x, 'float32');
+  const arg = op === 'argmax' || op === 'argmin';
+  const outDtype: DType = arg ? 'int32' : x.dtype;
+  const scale = mean ? 1 / Math.max(p.R, 1) : 1;
+  // A two-pass split only pays when few outputs each reduce a long run.
+  const chunks = !arg && p.nOut < 64 && p.R > 16384 ? Math.min(256, Math.ceil(p.R / 4096)) : 1;
+  if (chunks === 1) {
+    const y = dispatchReduce(op, x, p, 1, scale, outDtype, p.outShape);
+    if (x !== xIn) x.dispose();
+    return y;
+  }
+  const partial = dispatchReduce(op, x, p, chunks, 1, outDtype, [p.nOut, chunks]);
+  if (x !== xIn) x.dispose();
+  const y = dispatchReduce(op, partial, plan(partial, [1], false), 1, scale, outDtype, p.outShape);
+  partial.dispose();
+  return y;
+}
+
+export const sum = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduce('sum', x, axes, keepDims);
+export const prod = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduce('prod', x, axes, keepDims);
+export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduce('max', x, axes, keepDims);
+export const min = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduce('min', x, axes, keepDims);
+export const mean = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduce('sum', x, axes, keepDims, true);
+
+/** Index of the first largest element along `axis` (over the flattened tensor when omitted), as int32. */
+export function argmax(x: Tensor, axis?: number, keepDims = false): Tensor {
+  return argReduce('argmax', x, axis, keepDims);
+}
+
+export function argmin(x: Tensor, axis?: number, keepDims = false): Tensor {
+  return argReduce('argmin', x, axis, keepDims);
+}
+
+function argReduce(op: 'argmax' | 'argmin', xIn: Tensor, axis: number | undefined, keepDims: boolean): Tensor {
+  const x = checkTensor(xIn, `${op}(x)`);
+  if (axis !== undefined) return reduce(op, x, [axis], keepDims);
+  const flat = reshape(x, [-1]);
+  const y = reduce(op, flat, [0], false);
+  flat.dispose();
+  if (!keepDims) return y;
+  const r = reshape(y, x.shape.map(() => 1));
+  y.dispose();
+  return r;
+}

@@ -1,0 +1,196 @@
+// Shared test utilities: seeded random data, float64 CPU references for strided views, and
+// tolerance checks that report the worst element. Every test draws a fresh seed (printed on
+// failure) so repeated runs explore new inputs.
+import { beforeAll } from 'vitest';
+import * as tl from '../src/index.js';
+
+/** Initializes the engine once per file with output poisoning on. */
+export function useDevice(): void {
+  beforeAll(async () => {
+    await tl.init();
+    tl.debug({ poisonOutputs: true });
+  });
+}
+
+/** mulberry32: a tiny seeded generator, so failures can be replayed from the printed seed. */
+export function rng(seed = Math.floor(Math.random() * 2 ** 31)): { seed: number; next: () => number } {
+  let a = seed >>> 0;
+  return {
+    seed,
+    next() {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+  };
+}
+
+export type Gen = ReturnType<typeof rng>;
+
+export function randomFloats(g: Gen, n: number, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * g.next();
+  return out;
+}
+
+export function randomInts(g: Gen, n: number, lo: number, hi: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + Math.floor((hi - lo) * g.next());
+  return out;
+}
+
+export const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+export function rowMajorStrides(shape: readonly number[]): number[] {
+  const s: number[] = [];
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
+
+/** A float64 host array with a shape, indexed by coordinates: the reference side of every test. */
+export class HostArray {
+  readonly strides: number[];
+  constructor(readonly shape: number[], readonly data: Float64Array) {
+    this.strides = rowMajorStrides(shape);
+  }
+  static from(shape: readonly number[], values: ArrayLike<number>): HostArray {
+    if (values.length !== size(shape)) throw new Error(`HostArray: ${values.length} values for shape [${shape}]`);
+    return new HostArray([...shape], Float64Array.from(values));
+  }
+  static build(shape: readonly number[], f: (idx: number[]) => number): HostArray {
+    const out = new Float64Array(size(shape));
+    forEachIndex(shape, (idx, i) => (out[i] = f(idx)));
+    return new HostArray([...shape], out);
+  }
+  at(idx: readonly number[]): number {
+    let o = 0;
+    for (let d = 0; d < idx.length; d++) o += idx[d]! * this.strides[d]!;
+    return this.data[o]!;
+  }
+  /** Reads with NumPy broadcasting against a target index of higher or equal rank. */
+  atBroadcast(idx: readonly number[]): number {
+    const lead = idx.length - this.shape.length;
+    let o = 0;
+    for (let d = 0; d < this.shape.length; d++) o += (this.shape[d] === 1 ? 0 : idx[d + lead]!) * this.strides[d]!;
+    return this.data[o]!;
+  }
+}
+
+export function forEachIndex(shape: readonly number[], f: (idx: number[], flat: number) => void): void {
+  const n = size(shape);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    f(idx, i);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const r = Math.max(a.length, b.length);
+  return Array.from({ length: r }, (_, i) => {
+    const x = a[a.length - r + i] ?? 1;
+    const y = b[b.length - r + i] ?? 1;
+    return x === 1 ? y : x;
+  });
+}
+
+export interface Tolerance {
+  rtol?: number;
+  atol?: number;
+}
+
+/**
+ * Fails with the worst offending element unless |got - want| <= atol + rtol |want| everywhere.
+ * NaN must match NaN and infinities must match exactly.
+ */
+export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance, what: string): void {
+  const { rtol = 1e-6, atol = 1e-6 } = tol;
+  if (got.length !== want.length) throw new Error(`${what}: got ${got.length} values, expected ${want.length}`);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!;
+    const w = want[i]!;
+    if (Number.isNaN(w) || !Number.isFinite(w)) {
+      if (!Object.is(g, w) && !(Number.isNaN(g) && Number.isNaN(w)) && g !== w) {
+        worst = i;
+        worstExcess = Infinity;
+        break;
+      }
+      continue;
+    }
+    const excess = Math.abs(g - w) - (atol + rtol * Math.abs(w));
+    if (!(excess <= 0) && (worst < 0 || !(excess <= worstExcess))) {
+      worst = i;
+      worstExcess = excess;
+    }
+  }
+  if (worst >= 0) {
+    throw new Error(`${what}: element ${worst} is ${got[worst]}, expected ${want[worst]} (rtol ${rtol}, atol ${atol})`);
+  }
+}
+
+/** Relative L2 error ||got - want|| / ||want||. */
+export function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < want.length; i++) {
+    num += (got[i]! - want[i]!) ** 2;
+    den += want[i]! ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-300));
+}
+
+/** Uploads a host array as float32 (or the given dtype). */
+export function upload(h: HostArray, dtype: tl.DType = 'float32'): tl.Tensor {
+  return tl.tensor(h.data, { shape: h.shape, dtype });
+}
+
+/**
+ * Awkward views of the same logical data: contiguous, a transposed copy read back through a
+ * transposed view, and a strided slice of a larger buffer. Each returns a tensor whose logical
+ * values equal `h`, so every op is tested on non-contiguous inputs too.
+ */
+export function views(h: HostArray, g: Gen): { name: string; make: () => tl.Tensor }[] {
+  const r = h.shape.length;
+  const out: { name: string; make: () => tl.Tensor }[] = [{ name: 'contiguous', make: () => upload(h) }];
+  if (r >= 2) {
+    out.push({
+      name: 'transposed view',
+      make: () => {
+        const perm = [...Array(r).keys()].reverse();
+        const t = HostArray.build(perm.map((p) => h.shape[p]!), (idx) => h.at([...idx].reverse()));
+        const dev = upload(t);
+        const v = tl.permute(dev, perm);
+        dev.dispose();
+        return v;
+      },
+    });
+  }
+  if (r >= 1) {
+    out.push({
+      name: 'strided slice',
+      make: () => {
+        // Embed h at odd positions of a bigger array along the last axis, then slice with step 2.
+        const big = [...h.shape];
+        big[r - 1] = 2 * h.shape[r - 1]! + 1;
+        const host = HostArray.build(big, (idx) => (idx[r - 1]! % 2 === 1 ? h.at([...idx.slice(0, -1), (idx[r - 1]! - 1) / 2]) : 1000 + g.next()));
+        const dev = upload(host);
+        const spec: tl.SliceSpec[] = big.map((_, d) => (d === r - 1 ? [1, null, 2] : null));
+        const v = tl.slice(dev, spec);
+        dev.dispose();
+        return v;
+      },
+    });
+  }
+  return out;
+}
