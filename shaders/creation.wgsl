@@ -64,6 +64,36 @@ fn unit(u: u32) -> f32 { return f32(u >> 8u) * (1.0 / 16777216.0); }
 
 override NORMAL: bool = false;
 
+// Box-Muller needs -ln(1 - u), cos(2 pi u) and sin(2 pi u) to ~1e-7 on every adapter, but WGSL only
+// bounds log to 2^-21 absolute near 1 (a large relative error for small u) and sin/cos to 2^-11
+// inside [-pi, pi] (SwiftShader's are ~2e-4 off). So both are written out with exact range
+// reduction and short series, using only correctly rounded arithmetic.
+
+// -ln(1 - u) for u in [0, 1): the series u + u^2/2 + ... + u^9/9 below 1/8 (remainder < 1e-10),
+// the built-in above, where ln(1 - u) <= -0.13 makes its error relatively small.
+fn neg_log1m(u: f32) -> f32 {
+  if (u < 0.125) {
+    return u * (1.0 + u * (0.5 + u * (0.33333334 + u * (0.25 + u * (0.2 + u * (0.16666667 + u * (0.14285715 + u * (0.125 + u * 0.11111111))))))));
+  }
+  return -log(1.0 - u);
+}
+
+// (cos, sin) of 2 pi u for u in [0, 1] a multiple of 2^-24: the quarter turn q and the rest
+// u - q/4 in [-1/8, 1/8] are exact, leaving |x| <= pi/4 for Taylor series (truncation < 2e-9).
+fn cos_sin_turn(u: f32) -> vec2<f32> {
+  let q = round(4.0 * u);
+  let x = 6.283185307179586 * (u - 0.25 * q);
+  let x2 = x * x;
+  let s = x * (1.0 - x2 * (1.0 / 6.0) * (1.0 - x2 * (1.0 / 20.0) * (1.0 - x2 * (1.0 / 42.0) * (1.0 - x2 * (1.0 / 72.0)))));
+  let c = 1.0 - x2 * 0.5 * (1.0 - x2 * (1.0 / 12.0) * (1.0 - x2 * (1.0 / 30.0) * (1.0 - x2 * (1.0 / 56.0) * (1.0 - x2 * (1.0 / 90.0)))));
+  switch (u32(q) % 4u) {
+    case 1u: { return vec2<f32>(-s, c); }
+    case 2u: { return vec2<f32>(-c, -s); }
+    case 3u: { return vec2<f32>(s, -c); }
+    default: { return vec2<f32>(c, s); }
+  }
+}
+
 // Each invocation draws one Philox blk: four uniforms, or four normals by Box-Muller.
 @compute @workgroup_size(64)
 fn random(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
@@ -74,11 +104,11 @@ fn random(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   var v: vec4<f32>;
   if (NORMAL) {
     // 1 - unit is in (0, 1], so the logarithm stays finite.
-    let rad0 = sqrt(-2.0 * log(1.0 - unit(r.x)));
-    let rad1 = sqrt(-2.0 * log(1.0 - unit(r.z)));
-    let th0 = 6.283185307179586 * unit(r.y);
-    let th1 = 6.283185307179586 * unit(r.w);
-    v = vec4<f32>(rad0 * cos(th0), rad0 * sin(th0), rad1 * cos(th1), rad1 * sin(th1)) * p.step + p.start;
+    let rad0 = sqrt(2.0 * neg_log1m(unit(r.x)));
+    let rad1 = sqrt(2.0 * neg_log1m(unit(r.z)));
+    let t0 = cos_sin_turn(unit(r.y));
+    let t1 = cos_sin_turn(unit(r.w));
+    v = vec4<f32>(rad0 * t0, rad1 * t1) * p.step + p.start;
   } else {
     v = vec4<f32>(unit(r.x), unit(r.y), unit(r.z), unit(r.w)) * p.step + p.start;
   }

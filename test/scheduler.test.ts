@@ -49,10 +49,11 @@ describe('scheduler', () => {
     // Poisoning defers reuse to the next submit, so measure the planner without it.
     tl.debug({ poisonOutputs: false });
     const start = tl.memory();
-    const x = tl.rand([4096], { seed: 1 });
+    const x = tl.rand([32, 32], { seed: 1 });
+    // matmul is never fused, so each intermediate really is a buffer.
     const y = tl.tidy(() => {
       let t = x;
-      for (let i = 0; i < 200; i++) t = t.add(1);
+      for (let i = 0; i < 100; i++) t = t.matmul(x);
       return t;
     });
     await y.data();
@@ -143,6 +144,60 @@ describe('scheduler', () => {
     const x = tl.ones([2, 2]);
     x.dispose();
     await expect(x.data()).rejects.toThrow(/data\(\): expected a live tensor, got a disposed tensor of shape \[2, 2\]/);
+  });
+});
+
+describe('elementwise fusion', () => {
+  useDevice();
+
+  it('runs a chain of elementwise ops as one dispatch with no intermediate buffers', async () => {
+    const g = rng();
+    const data = randomFloats(g, 333);
+    const x = tl.tensor(data);
+    await tl.sync();
+    const before = tl.memory();
+    const y = tl.tidy(() => x.mul(2).add(1).tanh().square().neg().add(x));
+    await y.data().then((d) => assertClose(d, Array.from(data, (v) => v - Math.tanh(2 * v + 1) ** 2), { rtol: 2e-6, atol: 2e-7 }, `chain seed ${g.seed}`));
+    const after = tl.memory();
+    expect(after.dispatches - before.dispatches).toBe(1);
+    expect(after.allocations - before.allocations).toBeLessThanOrEqual(1);
+  });
+
+  it('materializes intermediates a tensor still holds, and breaks chains at shape changes', async () => {
+    const x = tl.arange(12).reshape([3, 4]);
+    await tl.sync();
+    const before = tl.memory().dispatches;
+    const a = x.add(1);
+    const b = a.mul(2);
+    const c = b.reshape([4, 3]).sub(1);
+    const d = a.T.add(0);
+    expect(Array.from(await c.data())).toEqual(Array.from({ length: 12 }, (_, i) => 2 * (i + 1) - 1));
+    expect(Array.from(await a.data())).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(Array.from(await d.data())).toEqual([1, 5, 9, 2, 6, 10, 3, 7, 11, 4, 8, 12]);
+    // a and b are held by tensors, so both are written out; c (after a reshape) and d read them: 4 dispatches.
+    expect(tl.memory().dispatches - before).toBe(4);
+  });
+
+  it('handles diamonds, many inputs and deep expressions', async () => {
+    const g = rng();
+    const hs = Array.from({ length: 9 }, () => randomFloats(g, 50));
+    const ts = hs.map((h) => tl.tensor(h));
+    const y = tl.tidy(() => {
+      const s = ts[0]!.add(ts[1]!);
+      let acc = s.mul(s).add(s.sin());
+      for (let k = 2; k < 9; k++) acc = acc.add(ts[k]!.mul(k));
+      // A balanced tree of 64 leaves needs more registers than a chain.
+      let level = Array.from({ length: 64 }, (_, k) => acc.add(k));
+      while (level.length > 1) level = level.flatMap((t, k) => (k % 2 === 0 ? [t.mul(0.5).add(level[k + 1]!.mul(0.5))] : []));
+      return level[0]!;
+    });
+    const want = Array.from({ length: 50 }, (_, i) => {
+      const s = Math.fround(hs[0]![i]! + hs[1]![i]!);
+      let acc = s * s + Math.sin(s);
+      for (let k = 2; k < 9; k++) acc += k * hs[k]![i]!;
+      return acc + 31.5;
+    });
+    assertClose(await y.data(), want, { rtol: 1e-5, atol: 1e-5 }, `fusion seed ${g.seed}`);
   });
 });
 

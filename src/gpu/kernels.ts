@@ -42,7 +42,7 @@ function scalarOf(t: ReflectType): 'f32' | 'u32' | 'i32' {
   while (s && s.format) s = s.format;
   const n = s?.name ?? t.name;
   if (n === 'f32' || n === 'u32' || n === 'i32') return n;
-  throw new Error(`tellus: unsupported uniform member type ${t.name}`);
+  throw new Error(`tellus: unsupported WGSL type ${t.name} in a binding (expected f32, i32, u32 or vectors/arrays of them)`);
 }
 
 function uniformMembers(t: ReflectType): UniformMember[] {
@@ -114,8 +114,8 @@ export class KernelRegistry {
         uniform = { binding: r.binding, size: type.size ?? 0, members: uniformMembers(type) };
         bindings.push({ name: r.name, binding: r.binding, kind: 'uniform', element: type.name });
       } else {
-        const fmt = type.format;
-        const element = fmt?.name === 'atomic' ? 'atomic' : (fmt?.name ?? type.name);
+        // array<f32> and array<vec4<f32>> both hold f32 words; atomics hold raw u32 words.
+        const element = type.format?.name === 'atomic' ? 'atomic' : scalarOf(type);
         bindings.push({ name: r.name, binding: r.binding, kind: r.access === 'read' ? 'read' : 'read_write', element });
       }
     }
@@ -156,6 +156,31 @@ export class KernelRegistry {
         label: `${kernel.file}:${kernel.entry}{${key}}`,
         layout: this.device.createPipelineLayout({ bindGroupLayouts: [kernel.layout] }),
         compute: { module: kernel.module, entryPoint: kernel.entry, constants: overrides },
+      });
+      kernel.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * A variant of `kernel` whose `// <program>` ... `// </program>` section is replaced by `body`
+   * (fused elementwise programs). It keeps the template's bindings and layout; cached by body.
+   */
+  generated(kernel: Kernel, body: string, overrides: Record<string, number>): GPUComputePipeline {
+    const names = Object.keys(overrides).sort();
+    const key = `${names.map((n) => `${n}=${overrides[n]}`).join(',')}\n${body}`;
+    let p = kernel.pipelines.get(key);
+    if (!p) {
+      const template = this.sources.get(kernel.file)!;
+      const start = template.indexOf('// <program>');
+      const end = template.indexOf('// </program>');
+      if (start < 0 || end < 0) throw new Error(`tellus: ${kernel.file} has no // <program> section to generate into`);
+      const code = `${template.slice(0, start)}// generated\n${body}\n  ${template.slice(end)}`;
+      const module = this.device.createShaderModule({ code, label: `${kernel.file} (generated)` });
+      p = this.device.createComputePipeline({
+        label: `${kernel.file}:${kernel.entry} (generated)`,
+        layout: this.device.createPipelineLayout({ bindGroupLayouts: [kernel.layout] }),
+        compute: { module, entryPoint: kernel.entry, constants: overrides },
       });
       kernel.pipelines.set(key, p);
     }

@@ -1,19 +1,17 @@
 // Every hand-written kernel family, inlined as text by the bundler (esbuild's text loader, or the
 // vitest plugin in Node), so one bundle runs unmodified in Chrome, Deno and Node.
-import binary from '../../shaders/binary.wgsl';
+import elementwise from '../../shaders/elementwise.wgsl';
 import creation from '../../shaders/creation.wgsl';
 import gather from '../../shaders/gather.wgsl';
 import layout from '../../shaders/layout.wgsl';
 import matmul from '../../shaders/matmul.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
-import unary from '../../shaders/unary.wgsl';
 
 export const SHADERS: Record<string, string> = {
-  'binary.wgsl': binary,
   'creation.wgsl': creation,
+  'elementwise.wgsl': elementwise,
   'gather.wgsl': gather,
   'layout.wgsl': layout,
   'matmul.wgsl': matmul,
   'reduce.wgsl': reduce,
-  'unary.wgsl': unary,
 };

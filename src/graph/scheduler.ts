@@ -6,6 +6,7 @@
 import { checkUniforms, type DType, type Kernel, type KernelRegistry, type UniformValues, elementAccepts, packUniforms } from '../gpu/kernels.js';
 import { BufferPool, type PoolStats } from '../gpu/pool.js';
 import { DeviceLostError, type Gpu } from '../gpu/device.js';
+import { type Elementwise, fuseElementwise } from './fusion.js';
 
 let nextStorageId = 1;
 
@@ -34,6 +35,10 @@ export interface Node {
   /** Declared traffic and arithmetic, for the profiler's roofline figures. */
   bytes: number;
   flops: number;
+  /** Elementwise ops carry their description; fusion turns them into program nodes at flush time. */
+  ew?: Elementwise;
+  /** Generated body for the kernel's `// <program>` section (fused elementwise programs). */
+  body?: string;
 }
 
 export interface MemoryStats extends PoolStats {
@@ -115,11 +120,21 @@ export class Scheduler {
 
   record(node: Node): void {
     this.checkAlive();
+    if (!node.ew) this.validate(node);
+    for (const s of new Set(Object.values(node.bind))) s.uses++;
+    this.pending.push(node);
+    if (this.pending.length >= MAX_PENDING) this.flush();
+  }
+
+  /** Checks bindings by name and element type, aliasing, uniforms and grid size before anything reaches the driver. */
+  private validate(node: Node): void {
     const k = node.kernel;
     for (const b of k.bindings) {
       if (b.kind === 'uniform') continue;
       const s = node.bind[b.name];
-      if (!s) throw new Error(`tellus: dispatch of ${k.file}:${k.entry} (${node.label}) is missing binding '${b.name}'`);
+      if (!s) {
+        throw new Error(`tellus: dispatch of ${k.file}:${k.entry} (${node.label}) is missing binding '${b.name}'`);
+      }
       if (!elementAccepts(b.element, s.dtype)) {
         throw new Error(`tellus: binding '${b.name}' of ${k.file}:${k.entry} expects array<${b.element}>, got a ${s.dtype} buffer (${node.label})`);
       }
@@ -135,12 +150,10 @@ export class Scheduler {
     for (const name of Object.keys(node.bind)) {
       if (!k.bindings.some((b) => b.name === name)) throw new Error(`tellus: ${k.file}:${k.entry} has no binding '${name}'`);
     }
-    for (const [x, lim] of node.grid.map((g) => [g, this.gpu.info.limits.maxComputeWorkgroupsPerDimension ?? 65535] as const)) {
+    const lim = this.gpu.info.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+    for (const x of node.grid) {
       if (x > lim) throw new Error(`tellus: ${node.label} needs ${x} workgroups in one dimension; the device allows ${lim}`);
     }
-    for (const s of new Set(Object.values(node.bind))) s.uses++;
-    this.pending.push(node);
-    if (this.pending.length >= MAX_PENDING) this.flush();
   }
 
   /** Gives a storage back once neither tensors nor pending nodes refer to it. */
@@ -158,7 +171,7 @@ export class Scheduler {
   /** Encodes and submits all pending work; `copies` are appended after the compute pass. */
   flush(copies: { src: Storage; dst: GPUBuffer; bytes: number }[] = []): void {
     this.checkAlive();
-    const nodes = this.liveNodes();
+    const nodes = fuseElementwise(this.liveNodes(), { kernel: this.kernels.get('elementwise.wgsl', 'run'), grid: this.grid1d });
     const device = this.device;
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
@@ -194,7 +207,7 @@ export class Scheduler {
             ? { binding: b.binding, resource: { buffer: uniformBuf!, offset: offsets[i]!, size: k.uniform!.size } }
             : { binding: b.binding, resource: { buffer: n.bind[b.name]!.buffer! } },
         );
-        pass.setPipeline(this.kernels.pipeline(k, n.overrides));
+        pass.setPipeline(n.body ? this.kernels.generated(k, n.body, n.overrides) : this.kernels.pipeline(k, n.overrides));
         pass.setBindGroup(0, device.createBindGroup({ layout: k.layout, entries }));
         pass.dispatchWorkgroups(n.grid[0], n.grid[1], n.grid[2]);
         this.dispatches++;
@@ -219,6 +232,13 @@ export class Scheduler {
     });
     this.errorChecks.push(check);
   }
+
+  /** Workgroups for `n` invocations of a 64-wide 1D kernel, folded into y past the per-dimension limit. */
+  readonly grid1d = (n: number, width = 64): [number, number, number] => {
+    const groups = Math.max(1, Math.ceil(n / width));
+    const limit = this.gpu.info.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+    return groups <= limit ? [groups, 1, 1] : [limit, Math.ceil(groups / limit), 1];
+  };
 
   /** Drops nodes whose outputs nobody can read; releases their storages' pending uses. */
   private liveNodes(): Node[] {

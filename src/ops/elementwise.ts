@@ -3,8 +3,11 @@
 import type { DType } from '../gpu/kernels.js';
 import type { Tensor } from '../graph/tensor.js';
 import { checkDType } from '../graph/tensor.js';
-import { broadcastShapes, broadcastStrides, collapse, fmt } from '../graph/shape.js';
-import { bitsOf, checkFinite, checkTensor, DT_CODE, emit, grid1d, output, slots, type TensorLike } from './emit.js';
+import { broadcastShapes, broadcastStrides, fmt } from '../graph/shape.js';
+import type { Storage } from '../graph/scheduler.js';
+import { type EwOp, K } from '../graph/fusion.js';
+import { context } from '../runtime.js';
+import { bitsOf, checkFinite, checkTensor, DT_CODE, output, type TensorLike } from './emit.js';
 import { full } from './creation.js';
 
 const UNARY = {
@@ -16,40 +19,41 @@ export type UnaryOp = keyof typeof UNARY;
 /** Ops that also make sense on integers (the rest need float32). */
 const INT_UNARY = new Set<UnaryOp>(['neg', 'abs', 'relu', 'square', 'sign']);
 
-/** Per-element cost in flops, declared for the profiler's roofline. */
-const UNARY_FLOPS: Partial<Record<UnaryOp, number>> = { gelu: 20, softplus: 6, sigmoid: 4, tanh: 6, exp: 4, log: 4, sin: 4, cos: 4 };
-
-function unaryKernel(entry: 'unary' | 'cast_words', x: Tensor, op: number, outDtype: DType, alpha: number, label: string, flops = 1): Tensor {
-  const y = output(x.shape, outDtype);
-  const n = y.size;
-  const c = collapse(x.shape, [x.strides]);
-  emit({
-    file: 'unary.wgsl', entry, label,
-    overrides: { OP: op, DT: DT_CODE[x.dtype], DT_OUT: DT_CODE[outDtype], CONTIGUOUS: c.shape.length <= 1 && (c.strides[0]?.[0] ?? 1) === 1 ? 1 : 0 },
-    bind: { x: x.storageFor(label), y: y.storageFor(label) },
-    uniforms: { n, rank: c.shape.length, offset: x.offset, alpha, shape: slots(c.shape), strides: slots(c.strides[0]!) },
-    grid: grid1d(n), bytes: 8 * n, flops: flops * n,
+/** Records one elementwise op; the scheduler fuses chains of them into single dispatches. */
+function record(shape: readonly number[], inputs: Tensor[], op: EwOp, outDtype: DType): Tensor {
+  const y = output(shape, outDtype);
+  const out = y.storageFor(op.name);
+  const ewInputs = inputs.map((t) => ({ storage: t.storageFor(`${op.name}()`), offset: t.offset, strides: broadcastStrides(t.shape, t.strides, shape) }));
+  const bind: Record<string, Storage> = { y: out };
+  ewInputs.forEach((inp, k) => (bind[`in${k}`] = inp.storage));
+  const ctx = context();
+  ctx.scheduler.record({
+    kernel: ctx.kernels.get('elementwise.wgsl', 'run'),
+    overrides: {}, bind, uniforms: {}, grid: [1, 1, 1], label: op.name, bytes: 0, flops: 0,
+    ew: { shape: [...shape], inputs: ewInputs, op, out },
   });
   return y;
 }
 
+const ewOp = (kind: number, op: number, dtype: DType, name: string, imm = 0, dt2 = 0): EwOp => ({ kind, op, dt: DT_CODE[dtype], dt2, imm, name });
+
 export function unary(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
   checkTensor(x, `${op}(x)`);
   if (x.dtype !== 'float32' && !INT_UNARY.has(op)) throw new TypeError(`tellus: ${op}(x): expected a float32 tensor, got ${x.dtype}`);
-  return unaryKernel('unary', x, UNARY[op], x.dtype, alpha, op, UNARY_FLOPS[op] ?? 1);
+  return record(x.shape, [x], ewOp(K.UNARY, UNARY[op], x.dtype, op, bitsOf(alpha, 'float32')), x.dtype);
 }
 
 /** A copy of `x` in row-major contiguous layout (the tensor itself if it already is). */
 export function contiguous(x: Tensor): Tensor {
   checkTensor(x, 'contiguous(x)');
   if (x.isContiguous) return x;
-  return unaryKernel('unary', x, 0, x.dtype, 0, 'contiguous');
+  return record(x.shape, [x], ewOp(K.UNARY, 0, x.dtype, 'contiguous'), x.dtype);
 }
 
 /** A contiguous copy, even if `x` is already contiguous. */
 export function clone(x: Tensor): Tensor {
   checkTensor(x, 'clone(x)');
-  return unaryKernel('unary', x, 0, x.dtype, 0, 'clone');
+  return record(x.shape, [x], ewOp(K.UNARY, 0, x.dtype, 'clone'), x.dtype);
 }
 
 /** NumPy-style astype: float to int truncates toward zero; negative floats to uint32 give 0. */
@@ -57,7 +61,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   checkTensor(x, 'cast(x)');
   checkDType(dtype, 'cast(x, dtype)');
   if (x.dtype === dtype) return x;
-  return unaryKernel('cast_words', x, 0, dtype, 0, `cast(${dtype})`);
+  return record(x.shape, [x], ewOp(K.CAST, 0, x.dtype, `cast(${dtype})`, 0, DT_CODE[dtype]), dtype);
 }
 
 const BINARY = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, minimum: 5, maximum: 6, eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12 } as const;
@@ -104,23 +108,8 @@ export function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike): Tensor {
 function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor | null, scalarBits: number): Tensor {
   const shape = b ? broadcastShapes([a.shape, b.shape], `${op}(a, b)`) : [...a.shape];
   const outDtype: DType = COMPARISON.has(op) ? 'uint32' : a.dtype;
-  const y = output(shape, outDtype);
-  const n = y.size;
-  const sa = broadcastStrides(a.shape, a.strides, shape);
-  const sb = b ? broadcastStrides(b.shape, b.strides, shape) : sa.map(() => 0);
-  const c = collapse(shape, [sa, sb]);
-  const contiguous = c.shape.length <= 1 && (c.strides[0]![0] ?? 1) === 1 && (!b || (c.strides[1]![0] ?? 1) === 1);
-  emit({
-    file: 'binary.wgsl', entry: 'binary', label: op,
-    overrides: { OP: BINARY[op], DT: DT_CODE[a.dtype], CONTIGUOUS: contiguous ? 1 : 0, B_SCALAR: b ? 0 : 1 },
-    bind: { a: a.storageFor(`${op}(a, b): a`), b: (b ?? a).storageFor(`${op}(a, b): b`), y: y.storageFor(op) },
-    uniforms: {
-      n, rank: c.shape.length, offset_a: a.offset, offset_b: b?.offset ?? 0, scalar_bits: scalarBits,
-      shape: slots(c.shape), strides_a: slots(c.strides[0]!), strides_b: slots(c.strides[1]!),
-    },
-    grid: grid1d(n), bytes: (b ? 12 : 8) * n, flops: n,
-  });
-  return y;
+  const code = b ? ewOp(K.BINARY, BINARY[op], a.dtype, op) : ewOp(K.BINARY_SCALAR, BINARY[op], a.dtype, op, scalarBits);
+  return record(shape, b ? [a, b] : [a], code, outDtype);
 }
 
 /** Elementwise select: `cond` nonzero takes `a`, else `b`; all three broadcast together. */
@@ -134,20 +123,7 @@ export function where(condIn: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor 
   const a = lift(aIn, 'a');
   const b = lift(bIn, 'b');
   const shape = broadcastShapes([cond.shape, a.shape, b.shape], 'where(cond, a, b)');
-  const y = output(shape, dtype);
-  const n = y.size;
-  const c = collapse(shape, [cond, a, b].map((t) => broadcastStrides(t.shape, t.strides, shape)));
-  emit({
-    file: 'binary.wgsl', entry: 'where_select', label: 'where',
-    overrides: { COND_FLOAT: cond.dtype === 'float32' ? 1 : 0 },
-    bind: { cond: cond.storageFor('where: cond'), on_true: a.storageFor('where: a'), on_false: b.storageFor('where: b'), out: y.storageFor('where') },
-    uniforms: {
-      n, rank: c.shape.length, offset_c: cond.offset, offset_a: a.offset, offset_b: b.offset,
-      shape: slots(c.shape), strides_c: slots(c.strides[0]!), strides_a: slots(c.strides[1]!), strides_b: slots(c.strides[2]!),
-    },
-    grid: grid1d(n), bytes: 16 * n,
-  });
-  return y;
+  return record(shape, [cond, a, b], ewOp(K.WHERE, 0, dtype, 'where', 0, cond.dtype === 'float32' ? 1 : 0), dtype);
 }
 
 export function checkSameShape(a: Tensor, b: Tensor, what: string): void {

@@ -35,11 +35,7 @@ export function emit(d: Dispatch): void {
 
 /** Workgroups for `n` invocations of a 1D kernel (64 wide), folded into y past the per-dimension limit. */
 export function grid1d(n: number, width = 64): [number, number, number] {
-  const groups = Math.max(1, Math.ceil(n / width));
-  const limit = context().info.limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  if (groups <= limit) return [groups, 1, 1];
-  const x = limit;
-  return [x, Math.ceil(groups / x), 1];
+  return context().scheduler.grid1d(n, width);
 }
 
 /** Pads a per-dim list to the MAX_RANK slots the shaders' uniform arrays hold. */

@@ -21,8 +21,8 @@ export function gather(xIn: Tensor, axis: number, indexIn: Tensor): Tensor {
     throw new Error(`tellus: gather(x, axis, index): index must have x's rank and fit inside x off the axis; got x ${fmt(x.shape)}, index ${fmt(index.shape)}, axis ${a}`);
   }
   const y = output(index.shape, x.dtype);
+  // Dispatched even when empty (the kernel checks n), so y always has a buffer to read.
   const n = y.size;
-  if (n === 0) return y;
   emit({
     file: 'gather.wgsl', entry: 'gather', label: 'gather',
     bind: { x: x.storageFor('gather: x'), index: index.storageFor('gather: index'), y: y.storageFor('gather'), status: context().scheduler.status },
@@ -50,7 +50,6 @@ export function scatterAdd(targetIn: Tensor, axis: number, indexIn: Tensor, srcI
   }
   const y = output(target.shape, target.dtype);
   const n = y.size;
-  if (n === 0) return y;
   emit({
     file: 'gather.wgsl', entry: 'scatter_add', label: 'scatterAdd', overrides: { DT: DT_CODE[target.dtype] },
     bind: { target_: target.storageFor(`${what}: target`), sindex: index.storageFor(`${what}: index`), source: src.storageFor(`${what}: src`), out: y.storageFor(what), sstatus: context().scheduler.status },

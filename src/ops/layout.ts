@@ -4,6 +4,7 @@ import type { Tensor } from '../graph/tensor.js';
 import { broadcastShapes, broadcastStrides, checkShape, collapse, contiguousStrides, fmt, normalizeAxis, type Shape, sizeOf } from '../graph/shape.js';
 import { bitsOf, checkFinite, checkInt, checkTensor, emit, grid1d, output, slots } from './emit.js';
 import { contiguous } from './elementwise.js';
+import { full } from './creation.js';
 
 export function reshape(xIn: Tensor, shapeIn: readonly number[]): Tensor {
   const x = checkTensor(xIn, 'reshape(x)');
@@ -11,6 +12,9 @@ export function reshape(xIn: Tensor, shapeIn: readonly number[]): Tensor {
   const inferred = shapeIn.filter((d) => d === -1).length;
   if (inferred > 1) throw new Error(`tellus: reshape(x, shape): at most one -1 allowed, got ${fmt(shapeIn)}`);
   const known = sizeOf(shapeIn.filter((d) => d !== -1));
+  if (inferred === 1 && known > 0 && x.size % known !== 0) {
+    throw new Error(`tellus: reshape(x, shape): cannot reshape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shapeIn)}`);
+  }
   const shape = shapeIn.map((d) => (d === -1 ? (known === 0 ? 0 : x.size / known) : d));
   checkShape(shape, 'reshape(x, shape)');
   if (sizeOf(shape) !== x.size) throw new Error(`tellus: reshape(x, shape): cannot reshape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shapeIn)}`);
@@ -168,6 +172,8 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   });
   const shape = [...first.shape];
   shape[a] = tensors.reduce((s, t) => s + t.shape[a]!, 0);
+  // An empty result comes from an (empty) fill, so it still has a buffer for data() to read.
+  if (sizeOf(shape) === 0) return full(shape, 0, first.dtype);
   const y = output(shape, first.dtype);
   let at = 0;
   for (const t of tensors) {
@@ -181,7 +187,13 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
 
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new TypeError('tellus: stack(tensors): expected a non-empty array of tensors');
-  const a = normalizeAxis(axis, checkTensor(tensors[0], 'stack(tensors): tensors[0]').rank + 1, 'stack(tensors, axis)');
+  tensors.forEach((t, i) => {
+    checkTensor(t, `stack(tensors): tensors[${i}]`);
+    if (t.shape.length !== tensors[0]!.shape.length || t.shape.some((d: number, k: number) => d !== tensors[0]!.shape[k])) {
+      throw new Error(`tellus: stack(tensors): tensors[${i}] has shape ${fmt(t.shape)}, expected ${fmt(tensors[0]!.shape)} like tensors[0]`);
+    }
+  });
+  const a = normalizeAxis(axis, tensors[0]!.rank + 1, 'stack(tensors, axis)');
   const parts = tensors.map((t) => unsqueeze(t, a));
   const y = concat(parts, a);
   for (const p of parts) p.dispose();

@@ -4,6 +4,7 @@ import type { Tensor } from '../graph/tensor.js';
 import { broadcastShapes, broadcastStrides, collapse, fmt } from '../graph/shape.js';
 import { checkFloat, checkTensor, emit, output } from './emit.js';
 import { reshape, unsqueeze } from './layout.js';
+import { full } from './creation.js';
 
 export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
   let a = checkTensor(aIn, 'matmul(a, b): a');
@@ -27,13 +28,20 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
   const cb = collapse(batch, [ba, bb]);
   if (cb.shape.length > 4) throw new Error(`tellus: matmul(a, b): batch dims ${fmt(batch)} do not collapse to 4 or fewer; make an operand contiguous first`);
   const nBatch = cb.shape.reduce((s, d) => s * d, 1);
-  const y = output([...batch, M, N], 'float32');
+  // An empty result comes from an (empty) fill, so it still has a buffer for data() to read.
+  const y = [...batch, M, N].includes(0) ? full([...batch, M, N], 0) : output([...batch, M, N], 'float32');
   if (y.size > 0) {
     const limit = 65535;
     if (nBatch > limit) throw new Error(`tellus: matmul(a, b): ${nBatch} batch entries exceed the ${limit} this kernel dispatches at once`);
+    const aligned = (...v: number[]): boolean => v.every((x) => x % 4 === 0);
+    const vec4 =
+      a.strides[a.rank - 1] === 1 && b.strides[b.rank - 1] === 1 &&
+      aligned(K, N, a.offset, b.offset, a.strides[a.rank - 2]!, b.strides[b.rank - 2]!, ...cb.strides[0]!, ...cb.strides[1]!);
     emit({
-      file: 'matmul.wgsl', entry: 'matmul', label: `matmul ${M}x${K}x${N}${nBatch > 1 ? ` x${nBatch}` : ''}`,
-      bind: { a: a.storageFor('matmul(a, b): a'), b: b.storageFor('matmul(a, b): b'), c: y.storageFor('matmul') },
+      file: 'matmul.wgsl', entry: vec4 ? 'matmul_vec4' : 'matmul', label: `matmul ${M}x${K}x${N}${nBatch > 1 ? ` x${nBatch}` : ''}`,
+      bind: vec4
+        ? { a4: a.storageFor('matmul(a, b): a'), b4: b.storageFor('matmul(a, b): b'), c4: y.storageFor('matmul') }
+        : { a: a.storageFor('matmul(a, b): a'), b: b.storageFor('matmul(a, b): b'), c: y.storageFor('matmul') },
       uniforms: {
         M, N, K, batch_rank: cb.shape.length, offset_a: a.offset, offset_b: b.offset,
         a_row: a.strides[a.rank - 2]!, a_col: a.strides[a.rank - 1]!, b_row: b.strides[b.rank - 2]!, b_col: b.strides[b.rank - 1]!,

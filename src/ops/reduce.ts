@@ -6,6 +6,7 @@ import type { Tensor } from '../graph/tensor.js';
 import { collapse, fmt, normalizeAxis } from '../graph/shape.js';
 import { checkTensor, DT_CODE, emit, grid1d, output, slots } from './emit.js';
 import { cast } from './elementwise.js';
+import { full } from './creation.js';
 import { reshape } from './layout.js';
 
 const OPS = { sum: 0, max: 1, min: 2, argmax: 3, argmin: 4, prod: 5 } as const;
@@ -16,6 +17,8 @@ function normalizeAxes(x: Tensor, axes: number | readonly number[] | undefined, 
   const list = typeof axes === 'number' ? [axes] : [...axes];
   const norm = list.map((a) => normalizeAxis(a, x.rank, what));
   if (new Set(norm).size !== norm.length) throw new Error(`tellus: ${what}: repeated axis in ${fmt(list)}`);
+  // A 0-d tensor accepts axis 0 (as in PyTorch) but has no axis to reduce.
+  if (x.rank === 0) return [];
   return norm.sort((a, b) => a - b);
 }
 
@@ -66,11 +69,17 @@ function reduce(op: ReduceOp, xIn: Tensor, axesIn: number | readonly number[] | 
   const what = `${mean ? 'mean' : op}(x, axes)`;
   let x = checkTensor(xIn, what);
   const axes = normalizeAxes(x, axesIn, what);
-  const p = plan(x, axes, keepDims);
+  let p = plan(x, axes, keepDims);
   if (p.R === 0 && op !== 'sum' && op !== 'prod') {
     throw new Error(`tellus: ${what}: cannot reduce an empty axis (shape ${fmt(x.shape)}) with ${op}, which has no identity`);
   }
-  if (mean && x.dtype !== 'float32') x = cast(x, 'float32');
+  // The mean of nothing is 0/0, as in NumPy and PyTorch.
+  if (mean && p.R === 0) return full(p.outShape, NaN);
+  if (mean && x.dtype !== 'float32') {
+    x = cast(x, 'float32');
+    // The cast is a contiguous copy: plan again with its strides, not the view's.
+    p = plan(x, axes, keepDims);
+  }
   const arg = op === 'argmax' || op === 'argmin';
   const outDtype: DType = arg ? 'int32' : x.dtype;
   const scale = mean ? 1 / Math.max(p.R, 1) : 1;

@@ -1,0 +1,262 @@
+// Every elementwise op (unary math, binary arithmetic and comparisons, where, cast, copy) is a
+// call to one of the functions below. The scheduler fuses chains of elementwise ops and writes the
+// body of `run` as straight-line calls with constant op codes (see src/graph/fusion.ts), so
+// `x.mul(a).add(b).tanh()` is one dispatch whose intermediates never touch memory. The generated
+// part is only glue; the kernel depends on the op sequence, never on shapes or scalar values
+// (scalars travel in `imms`), so one compile serves every size and every step of a training loop.
+// As written here, `run` copies input 0: that is also how single-input views are materialized.
+// dt codes: 0 float32, 1 int32, 2 uint32. Values travel as raw 32-bit words.
+
+const MAX_INPUTS = 6;
+
+struct Params {
+  n: u32,
+  rank: u32,
+  n_inputs: u32,
+  shape: array<vec4<u32>, 2>,
+  offsets: array<vec4<i32>, 2>,
+  strides: array<array<vec4<i32>, 2>, MAX_INPUTS>,
+  imms: array<vec4<u32>, 16>,   // scalar operands and parameters, one slot per instruction
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> in0: array<u32>;
+@group(0) @binding(2) var<storage, read> in1: array<u32>;
+@group(0) @binding(3) var<storage, read> in2: array<u32>;
+@group(0) @binding(4) var<storage, read> in3: array<u32>;
+@group(0) @binding(5) var<storage, read> in4: array<u32>;
+@group(0) @binding(6) var<storage, read> in5: array<u32>;
+@group(0) @binding(7) var<storage, read_write> y: array<u32>;
+
+// Every input is read at index offset + i (no stride walk) when the scheduler finds them all contiguous.
+override CONTIGUOUS: bool = false;
+
+const OP_COPY = 0u; const OP_NEG = 1u; const OP_ABS = 2u; const OP_EXP = 3u; const OP_LOG = 4u;
+const OP_SQRT = 5u; const OP_RSQRT = 6u; const OP_SIN = 7u; const OP_COS = 8u; const OP_TANH = 9u;
+const OP_SIGMOID = 10u; const OP_RELU = 11u; const OP_LEAKY_RELU = 12u; const OP_GELU = 13u;
+const OP_SOFTPLUS = 14u; const OP_SQUARE = 15u; const OP_RECIPROCAL = 16u; const OP_SIGN = 17u;
+
+const OP_ADD = 0u; const OP_SUB = 1u; const OP_MUL = 2u; const OP_DIV = 3u; const OP_POW = 4u;
+const OP_MIN = 5u; const OP_MAX = 6u; const OP_EQ = 7u; const OP_NE = 8u; const OP_LT = 9u;
+const OP_LE = 10u; const OP_GT = 11u; const OP_GE = 12u;
+
+// erf with |error| < 1.2e-7 (Numerical Recipes' erfc Chebyshev fit), so GELU matches the exact
+// erf form that PyTorch uses by default.
+fn erf_f32(v: f32) -> f32 {
+  let z = abs(v);
+  let t = 1.0 / (1.0 + 0.5 * z);
+  let r = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+          t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+          t * (-0.82215223 + t * 0.17087277)))))))));
+  return select(r - 1.0, 1.0 - r, v >= 0.0);
+}
+
+// log(1 + e) accurate for tiny e (Goldberg's trick): plain log(1 + e) loses e entirely below 6e-8.
+fn log1p_f32(e: f32) -> f32 {
+  let u = 1.0 + e;
+  if (u == 1.0) { return e; }
+  return log(u) * (e / (u - 1.0));
+}
+
+// sin and cos with our own range reduction: WGSL only promises 2^-11 absolute error, and
+// SwiftShader's builtins are off by ~1e-4, far too coarse for physics. Cody-Waite reduction by
+// pi/2 in three parts, then Cephes' single-precision minimax polynomials on [-pi/4, pi/4].
+fn sincos_f32(x: f32) -> vec2<f32> {
+  let q = round(x * 0.63661977236758134);
+  var r = x - q * 1.5703125;
+  r -= q * 4.837512969970703125e-4;
+  r -= q * 7.54978995489188216e-8;
+  let r2 = r * r;
+  let s = r + r * r2 * (-1.6666654611e-1 + r2 * (8.3321608736e-3 + r2 * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * r2 + r2 * r2 * (4.166664568298827e-2 + r2 * (-1.388731625493765e-3 + r2 * 2.443315711809948e-5));
+  switch (i32(q) & 3) {
+    case 0: { return vec2<f32>(s, c); }
+    case 1: { return vec2<f32>(c, -s); }
+    case 2: { return vec2<f32>(-s, -c); }
+    default: { return vec2<f32>(-c, s); }
+  }
+}
+
+fn unary_f32(op: u32, v: f32, alpha: f32) -> f32 {
+  switch op {
+    case OP_NEG: { return -v; }
+    case OP_ABS: { return abs(v); }
+    case OP_EXP: { return exp(v); }
+    case OP_LOG: { return log(v); }
+    case OP_SQRT: { return sqrt(v); }
+    case OP_RSQRT: { return inverseSqrt(v); }
+    case OP_SIN: { return sincos_f32(v).x; }
+    case OP_COS: { return sincos_f32(v).y; }
+    // tanh through exp overflows for |v| > 44 on some drivers; tanh(±9) is ±1 in float32.
+    case OP_TANH: { return tanh(clamp(v, -9.0, 9.0)); }
+    case OP_SIGMOID: {
+      let e = exp(-abs(v));
+      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
+    }
+    case OP_RELU: { return max(v, 0.0); }
+    case OP_LEAKY_RELU: { return select(alpha * v, v, v >= 0.0); }
+    case OP_GELU: { return 0.5 * v * (1.0 + erf_f32(v * 0.70710678118654752)); }
+    // log(1 + e^v) without overflow or underflow: max(v, 0) + log1p(e^-|v|).
+    case OP_SOFTPLUS: { return max(v, 0.0) + log1p_f32(exp(-abs(v))); }
+    case OP_SQUARE: { return v * v; }
+    case OP_RECIPROCAL: { return 1.0 / v; }
+    case OP_SIGN: { return sign(v); }
+    default: { return v; }
+  }
+}
+
+fn unary_int(op: u32, w: u32, signed: bool) -> u32 {
+  if (signed) {
+    let v = bitcast<i32>(w);
+    switch op {
+      case OP_NEG: { return bitcast<u32>(-v); }
+      case OP_ABS: { return bitcast<u32>(abs(v)); }
+      case OP_RELU: { return bitcast<u32>(max(v, 0)); }
+      case OP_SQUARE: { return bitcast<u32>(v * v); }
+      case OP_SIGN: { return bitcast<u32>(sign(v)); }
+      default: { return w; }
+    }
+  }
+  switch op {
+    case OP_SQUARE: { return w * w; }
+    case OP_SIGN: { return min(w, 1u); }
+    default: { return w; }
+  }
+}
+
+fn unary(op: u32, dt: u32, w: u32, alpha: f32) -> u32 {
+  if (dt == 0u) { return bitcast<u32>(unary_f32(op, bitcast<f32>(w), alpha)); }
+  return unary_int(op, w, dt == 1u);
+}
+
+// Casts follow NumPy's astype: float to int truncates toward zero; negative floats to uint32 give 0.
+fn cast_word(w: u32, src_dt: u32, dst_dt: u32) -> u32 {
+  var f: f32;
+  var s: i32;
+  var u: u32;
+  if (src_dt == 0u) { f = bitcast<f32>(w); s = i32(f); u = u32(max(f, 0.0)); }
+  else if (src_dt == 1u) { s = bitcast<i32>(w); f = f32(s); u = w; }
+  else { u = w; f = f32(u); s = bitcast<i32>(u); }
+  if (dst_dt == 0u) { return bitcast<u32>(f); }
+  if (dst_dt == 1u) { return bitcast<u32>(s); }
+  return u;
+}
+
+// NumPy semantics for a negative base: integer exponents give a real result, others NaN.
+fn pow_f32(base: f32, e: f32) -> f32 {
+  if (e == 0.0) { return 1.0; }
+  let m = pow(abs(base), e);
+  if (base >= 0.0) { return m; }
+  // The NaN comes from a uniform so the constant evaluator (which rejects NaN) never sees it.
+  if (floor(e) != e) { return bitcast<f32>(0x7fc00000u | (p.n & 0u)); }
+  let odd = (abs(e) % 2.0) == 1.0;
+  return select(m, -m, odd);
+}
+
+fn pow_int(base: i32, e: i32) -> i32 {
+  if (e < 0) { return select(0, select(-1, 1, (e & 1) == 0), base == -1) + select(0, 1, base == 1); }
+  var r = 1;
+  var bb = base;
+  var ee = e;
+  while (ee > 0) {
+    if ((ee & 1) == 1) { r *= bb; }
+    bb *= bb;
+    ee >>= 1u;
+  }
+  return r;
+}
+
+fn compare(op: u32, lt: bool, eq: bool, gt: bool) -> u32 {
+  switch op {
+    case OP_EQ: { return select(0u, 1u, eq); }
+    case OP_NE: { return select(1u, 0u, eq); }
+    case OP_LT: { return select(0u, 1u, lt); }
+    case OP_LE: { return select(0u, 1u, lt || eq); }
+    case OP_GT: { return select(0u, 1u, gt); }
+    default: { return select(0u, 1u, gt || eq); }
+  }
+}
+
+fn binary(op: u32, dt: u32, wa: u32, wb: u32) -> u32 {
+  if (dt == 0u) {
+    let u = bitcast<f32>(wa);
+    let v = bitcast<f32>(wb);
+    switch op {
+      case OP_ADD: { return bitcast<u32>(u + v); }
+      case OP_SUB: { return bitcast<u32>(u - v); }
+      case OP_MUL: { return bitcast<u32>(u * v); }
+      case OP_DIV: { return bitcast<u32>(u / v); }
+      case OP_POW: { return bitcast<u32>(pow_f32(u, v)); }
+      case OP_MIN: { return bitcast<u32>(min(u, v)); }
+      case OP_MAX: { return bitcast<u32>(max(u, v)); }
+      // NaN compares false with everything, except !=.
+      default: { return compare(op, (u < v), (u == v), (u > v)); }
+    }
+  }
+  if (dt == 1u) {
+    let u = bitcast<i32>(wa);
+    let v = bitcast<i32>(wb);
+    switch op {
+      case OP_ADD: { return bitcast<u32>(u + v); }
+      case OP_SUB: { return bitcast<u32>(u - v); }
+      case OP_MUL: { return bitcast<u32>(u * v); }
+      case OP_DIV: { return bitcast<u32>(select(0, u / v, v != 0)); }
+      case OP_POW: { return bitcast<u32>(pow_int(u, v)); }
+      case OP_MIN: { return bitcast<u32>(min(u, v)); }
+      case OP_MAX: { return bitcast<u32>(max(u, v)); }
+      default: { return compare(op, (u < v), (u == v), (u > v)); }
+    }
+  }
+  switch op {
+    case OP_ADD: { return wa + wb; }
+    case OP_SUB: { return wa - wb; }
+    case OP_MUL: { return wa * wb; }
+    case OP_DIV: { return select(0u, wa / wb, wb != 0u); }
+    case OP_POW: { return bitcast<u32>(pow_int(bitcast<i32>(wa), bitcast<i32>(wb))); }
+    case OP_MIN: { return min(wa, wb); }
+    case OP_MAX: { return max(wa, wb); }
+    default: { return compare(op, (wa < wb), (wa == wb), (wa > wb)); }
+  }
+}
+
+fn imm(k: u32) -> u32 { return p.imms[k / 4u][k % 4u]; }
+
+// Called with a constant k, so the switch folds away; it also makes every input binding part of
+// the kernel's interface, whatever the program reads.
+fn load(k: u32, idx: i32) -> u32 {
+  switch k {
+    case 0u: { return in0[idx]; }
+    case 1u: { return in1[idx]; }
+    case 2u: { return in2[idx]; }
+    case 3u: { return in3[idx]; }
+    case 4u: { return in4[idx]; }
+    default: { return in5[idx]; }
+  }
+}
+
+// where: a float condition is tested as a float, so -0.0 is false.
+fn truthy(w: u32, is_float: bool) -> bool {
+  return select(w != 0u, bitcast<f32>(w) != 0.0, is_float);
+}
+
+@compute @workgroup_size(64)
+fn run(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  if (i >= p.n) { return; }
+  var index: array<i32, MAX_INPUTS>;
+  for (var k = 0u; k < p.n_inputs; k++) { index[k] = p.offsets[k / 4u][k % 4u] + i32(i); }
+  if (!CONTIGUOUS) {
+    for (var k = 0u; k < p.n_inputs; k++) { index[k] = p.offsets[k / 4u][k % 4u]; }
+    var rem = i;
+    for (var d = i32(p.rank) - 1; d >= 0; d--) {
+      let extent = p.shape[d / 4][d % 4];
+      let c = i32(rem % extent);
+      rem /= extent;
+      for (var k = 0u; k < p.n_inputs; k++) { index[k] += c * p.strides[k][d / 4][d % 4]; }
+    }
+  }
+  // <program>
+  let v0 = load(0u, index[0]);
+  y[i] = v0;
+  // </program>
+}

@@ -1,0 +1,220 @@
+// Elementwise fusion. Elementwise ops record a one-instruction description; at flush time chains
+// of them are merged into one program when the intermediate is invisible (no tensor holds it,
+// exactly one pending node reads it, and that node reads it element for element over the same
+// shape). A program becomes the body of shaders/elementwise.wgsl's `run`: straight-line calls of
+// its hand-written op functions with constant op codes. Fused intermediates never get a buffer.
+import type { Kernel } from '../gpu/kernels.js';
+import type { Node, Storage } from './scheduler.js';
+import { collapse } from './shape.js';
+
+export const MAX_INPUTS = 6;
+/** Longer chains are split: each piece compiles quickly and identical pieces share a pipeline. */
+export const MAX_INSTRS = 64;
+const MAX_RANK = 8;
+
+export const K = { LOAD: 0, UNARY: 1, CAST: 2, BINARY: 3, BINARY_SCALAR: 4, WHERE: 5 } as const;
+
+export interface EwInput {
+  storage: Storage;
+  offset: number;
+  /** Strides over the op's output shape (0 where broadcast). */
+  strides: number[];
+}
+
+export interface EwOp {
+  kind: number;
+  op: number;
+  dt: number;
+  dt2: number;
+  /** Scalar operand or parameter, as raw bits. */
+  imm: number;
+  name: string;
+}
+
+/** What an elementwise op records: out = op(inputs...) over `shape`. */
+export interface Elementwise {
+  shape: number[];
+  inputs: EwInput[];
+  op: EwOp;
+  out: Storage;
+}
+
+interface Instr extends EwOp {
+  /** LOAD: [input index]; others: SSA values (instruction indices). */
+  args: number[];
+}
+
+interface Group {
+  readonly shape: number[];
+  inputs: EwInput[];
+  instrs: Instr[];
+  out: Storage;
+  names: string[];
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** Reads element i at element i: offset 0, row-major strides over `shape` (size-1 dims don't matter). */
+function isIdentity(inp: EwInput, shape: readonly number[]): boolean {
+  if (inp.offset !== 0) return false;
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && inp.strides[d] !== acc) return false;
+    acc *= shape[d]!;
+  }
+  return true;
+}
+
+function sameInput(a: EwInput, b: EwInput): boolean {
+  return a.storage === b.storage && a.offset === b.offset && a.strides.every((s, i) => s === b.strides[i]);
+}
+
+/** The generated body of `run`: SSA lets, one per instruction, then the store. */
+function body(instrs: Instr[]): string {
+  const lines = instrs.map((ins, j) => {
+    const [a, b, c] = ins.args.map((v) => `v${v}`);
+    switch (ins.kind) {
+      case K.LOAD:
+        return `let v${j} = load(${ins.args[0]}u, index[${ins.args[0]}]);`;
+      case K.UNARY:
+        return `let v${j} = unary(${ins.op}u, ${ins.dt}u, ${a}, bitcast<f32>(imm(${j}u)));`;
+      case K.CAST:
+        return `let v${j} = cast_word(${a}, ${ins.dt}u, ${ins.dt2}u);`;
+      case K.BINARY:
+        return `let v${j} = binary(${ins.op}u, ${ins.dt}u, ${a}, ${b});`;
+      case K.BINARY_SCALAR:
+        return `let v${j} = binary(${ins.op}u, ${ins.dt}u, ${a}, imm(${j}u));`;
+      default:
+        return `let v${j} = select(${c}, ${b}, truthy(${a}, ${ins.dt2 === 1}));`;
+    }
+  });
+  lines.push(`y[i] = v${instrs.length - 1};`);
+  return lines.map((l) => `  ${l}`).join('\n');
+}
+
+export interface Lowering {
+  /** The hand-written template; generated variants share its bindings and uniform layout. */
+  kernel: Kernel;
+  grid: (n: number) => [number, number, number];
+}
+
+/** Turns a group into a node for elementwise.wgsl:run with its generated body attached. */
+function lower(g: Group, low: Lowering): Node {
+  const n = g.shape.reduce((s, d) => s * d, 1);
+  const bind: Record<string, Storage> = { y: g.out };
+  for (let k = 0; k < MAX_INPUTS; k++) bind[`in${k}`] = (g.inputs[k] ?? g.inputs[0]!).storage;
+  // Merged dims mean fewer divisions per element; all-unit strides skip the index walk entirely.
+  const c = collapse(g.shape, g.inputs.map((i) => i.strides));
+  const contiguous = c.shape.length <= 1 && c.strides.every((st) => (st[0] ?? 1) === 1);
+  const pad = (v: number[], len: number): number[] => [...v, ...new Array<number>(len - v.length).fill(0)];
+  return {
+    kernel: low.kernel,
+    overrides: { CONTIGUOUS: contiguous ? 1 : 0 },
+    bind,
+    uniforms: {
+      n, rank: c.shape.length, n_inputs: g.inputs.length,
+      shape: pad(c.shape, MAX_RANK), offsets: pad(g.inputs.map((i) => i.offset), MAX_RANK),
+      strides: c.strides.flatMap((st) => pad(st, MAX_RANK)), imms: g.instrs.map((i) => i.imm >>> 0),
+    },
+    body: body(g.instrs),
+    grid: low.grid(n),
+    label: g.names.join('+'),
+    bytes: 4 * n * (g.inputs.length + 1),
+    flops: n * g.instrs.filter((i) => i.kind !== K.LOAD).length,
+  };
+}
+
+/**
+ * Rewrites a flush's node list: elementwise nodes become fused program nodes, other nodes pass
+ * through in order. Adjusts storage use counts so un-materialized intermediates are never bound.
+ */
+export function fuseElementwise(nodes: Node[], low: Lowering): Node[] {
+  if (!nodes.some((n) => n.ew)) return nodes;
+  const readers = new Map<Storage, number>();
+  for (const n of nodes) {
+    const seen = new Set<Storage>();
+    for (const b of n.kernel.bindings) if (b.kind === 'read' && n.bind[b.name]) seen.add(n.bind[b.name]!);
+    if (n.ew) for (const i of n.ew.inputs) seen.add(i.storage);
+    for (const s of seen) readers.set(s, (readers.get(s) ?? 0) + 1);
+  }
+  const out: Node[] = [];
+  const open = new Map<Storage, Group>();
+  const emit = (g: Group): void => {
+    open.delete(g.out);
+    const node = lower(g, low);
+    for (const s of new Set(Object.values(node.bind))) s.uses++;
+    out.push(node);
+  };
+  const emitReaders = (written: Set<Storage>): void => {
+    for (const g of [...open.values()]) if (g.inputs.some((i) => written.has(i.storage))) emit(g);
+  };
+
+  for (const node of nodes) {
+    const ew = node.ew;
+    // The node's own pending uses are replaced by those of the nodes we emit for it.
+    for (const s of new Set(Object.values(node.bind))) s.uses--;
+    if (!ew) {
+      const reads = node.kernel.bindings.filter((b) => b.kind === 'read').map((b) => node.bind[b.name]!);
+      for (const s of reads) {
+        const g = open.get(s);
+        if (g) emit(g);
+      }
+      emitReaders(new Set(node.kernel.bindings.filter((b) => b.kind === 'read_write').map((b) => node.bind[b.name]!)));
+      for (const s of new Set(Object.values(node.bind))) s.uses++;
+      out.push(node);
+      continue;
+    }
+    // Producers this node can absorb: invisible, read only here, element for element.
+    let merged = ew.inputs.map((inp) => {
+      const p = open.get(inp.storage);
+      const ok = p && inp.storage.refs === 0 && readers.get(inp.storage) === 1 && sameShape(p.shape, ew.shape) && isIdentity(inp, ew.shape);
+      return ok ? p : null;
+    });
+    const distinct = new Set(merged.filter((p): p is Group => p !== null));
+    const loads = ew.inputs.filter((_, k) => !merged[k]);
+    const projected: EwInput[] = [];
+    for (const inp of [...[...distinct].flatMap((p) => p.inputs), ...loads]) if (!projected.some((x) => sameInput(x, inp))) projected.push(inp);
+    const projectedInputs = projected.length;
+    const projectedInstrs = [...distinct].reduce((n, p) => n + p.instrs.length, ew.inputs.length + 1);
+    if (projectedInputs > MAX_INPUTS || projectedInstrs > MAX_INSTRS) merged = merged.map(() => null);
+
+    // The first absorbed producer is extended in place (a chain costs O(1) per op); others are appended.
+    const first = merged.find((p): p is Group => p !== null);
+    const g: Group = first ?? { shape: ew.shape, inputs: [], instrs: [], out: ew.out, names: [] };
+    const inputIndex = (inp: EwInput): number => {
+      const k = g.inputs.findIndex((x) => sameInput(x, inp));
+      if (k >= 0) return k;
+      g.inputs.push(inp);
+      return g.inputs.length - 1;
+    };
+    const resultOf = new Map<Group, number>();
+    if (first) {
+      open.delete(first.out);
+      resultOf.set(first, first.instrs.length - 1);
+    }
+    const values = ew.inputs.map((inp, k) => {
+      const p = merged[k];
+      if (p && !resultOf.has(p)) {
+        open.delete(p.out);
+        const base = g.instrs.length;
+        for (const ins of p.instrs) g.instrs.push({ ...ins, args: ins.kind === K.LOAD ? [inputIndex(p.inputs[ins.args[0]!]!)] : ins.args.map((v) => v + base) });
+        g.names.push(...p.names);
+        resultOf.set(p, g.instrs.length - 1);
+      }
+      if (p) return resultOf.get(p)!;
+      g.instrs.push({ kind: K.LOAD, op: 0, dt: 0, dt2: 0, imm: 0, name: 'load', args: [inputIndex(inp)] });
+      return g.instrs.length - 1;
+    });
+    g.instrs.push({ ...ew.op, args: values });
+    g.names.push(ew.op.name);
+    g.out = ew.out;
+    // Producers that were not merged must run before this group is emitted.
+    for (const inp of g.inputs) {
+      const p = open.get(inp.storage);
+      if (p) emit(p);
+    }
+    open.set(ew.out, g);
+  }
+  for (const g of [...open.values()]) emit(g);
+  return out;
+}
