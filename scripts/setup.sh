@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Idempotent environment check: system packages for headless WebGPU, then npm deps.
+# Prints nothing when everything is already in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# chromium: the browser test target, and its SwiftShader Vulkan ICD is what Dawn
+# (Node) runs on without a GPU. mesa-vulkan-drivers: llvmpipe/lavapipe for Deno.
+missing=()
+if ! command -v chromium >/dev/null 2>&1 || ! dpkg -S vk_swiftshader_icd.json >/dev/null 2>&1; then
+  missing+=(chromium)
+fi
+dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || missing+=(mesa-vulkan-drivers)
+
+if ((${#missing[@]})); then
+  cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing system packages: ${missing[*]}. Run as root:" >&2
+    echo "  $cmd" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+fi
