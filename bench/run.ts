@@ -1,0 +1,49 @@
+// Runs every benchmark side by side with @jax-js/jax in one process, on the same WebGPU adapter.
+//   npm run bench      (Node; writes bench/results/node.json and node.md)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as tl from '../src/index.js';
+import { markdown, type Row, time } from './harness.js';
+import { jaxCases, loadJax } from './jax.js';
+import { tellusCases } from './tellus.js';
+
+const FLOPS: Record<string, number> = { 'matmul 512x512': 2 * 512 ** 3 };
+
+async function main(): Promise<void> {
+  // One Dawn instance for both libraries: jax-js looks for navigator.gpu, and so does tl.init().
+  if (!(globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu) {
+    process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
+    const { create, globals } = await import('webgpu');
+    Object.assign(globalThis, globals);
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: create(['disable-dawn-features=timestamp_quantization']), userAgent: 'Node' }, configurable: true });
+  }
+  const info = await tl.init();
+  const jax = await loadJax();
+  const ours = tellusCases();
+  const theirs = jaxCases(jax);
+  const rows: Row[] = [];
+  const names = [...new Set([...Object.keys(ours), ...Object.keys(theirs)])];
+  for (const name of names) {
+    for (const [library, cases] of [['tellus', ours], ['jax-js', theirs]] as const) {
+      const c = cases[name];
+      if (!c) continue;
+      try {
+        const timing = await time(c);
+        rows.push({ benchmark: name, library, timing, flops: FLOPS[name] });
+        console.log(`${name.padEnd(46)} ${library.padEnd(7)} ${timing.medianMs.toFixed(2)} ms`);
+      } catch (e) {
+        rows.push({ benchmark: name, library, timing: null, note: `failed: ${(e as Error).message.slice(0, 80)}` });
+        console.log(`${name} ${library} failed: ${(e as Error).message}`);
+      }
+    }
+  }
+  const title = `Node ${process.versions.node}, ${info.description}${info.isSoftware ? ' (software adapter)' : ''}, ${new Date().toISOString().slice(0, 10)}`;
+  const md = markdown(rows, title);
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/node.json', JSON.stringify({ runtime: 'node', adapter: info.description, isSoftware: info.isSoftware, date: new Date().toISOString(), rows }, null, 2));
+  writeFileSync('bench/results/node.md', md);
+  console.log('\n' + md);
+  tl.destroy();
+  process.exit(0);
+}
+
+await main();
