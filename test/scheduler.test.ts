@@ -157,7 +157,8 @@ describe('elementwise fusion', () => {
     await tl.sync();
     const before = tl.memory();
     const y = tl.tidy(() => x.mul(2).add(1).tanh().square().neg().add(x));
-    await y.data().then((d) => assertClose(d, Array.from(data, (v) => v - Math.tanh(2 * v + 1) ** 2), { rtol: 2e-6, atol: 2e-7 }, `chain seed ${g.seed}`));
+    // tanh is good to a few 1e-7 absolute; the subtraction at the end can cancel, so compare absolutely.
+    await y.data().then((d) => assertClose(d, Array.from(data, (v) => v - Math.tanh(2 * v + 1) ** 2), { rtol: 2e-6, atol: 1e-6 }, `chain seed ${g.seed}`));
     const after = tl.memory();
     expect(after.dispatches - before.dispatches).toBe(1);
     expect(after.allocations - before.allocations).toBeLessThanOrEqual(1);
