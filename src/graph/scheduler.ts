@@ -218,7 +218,8 @@ export class Scheduler {
       });
       pass.end();
     }
-    for (const c of copies) encoder.copyBufferToBuffer(c.src.buffer!, 0, c.dst, 0, c.bytes);
+    // A storage nothing wrote (empty()) still reads back: give it a buffer.
+    for (const c of copies) encoder.copyBufferToBuffer((c.src.buffer ??= this.pool.acquire(c.src.bytes)), 0, c.dst, 0, c.bytes);
     device.queue.submit([encoder.finish()]);
     const deferred = this.deferred ?? [];
     this.deferred = null;
@@ -298,7 +299,7 @@ export class Scheduler {
       const msgs = Object.entries(STATUS_FLAGS)
         .filter(([bit]) => (flags & Number(bit)) !== 0)
         .map(([, m]) => m);
-      throw new RangeError(`tellus: ${msgs.join('; ')} (detected on the device while computing this result)`);
+      throw new RangeError(`tellus: ${msgs.join('; ')} (detected on the device in work submitted since the previous read-back)`);
     }
     return out;
   }

@@ -68,6 +68,8 @@ export function full(shape: Shape, value: number | boolean, dtype: DType = 'floa
   checkDType(dtype, 'full(dtype)');
   const v = Number(value);
   if (dtype !== 'float32' && !Number.isInteger(v)) throw new TypeError(`tellus: full(value): expected an integer for ${dtype}, got ${v}`);
+  const [lo, hi] = dtype === 'int32' ? [-(2 ** 31), 2 ** 31 - 1] : dtype === 'uint32' ? [0, 2 ** 32 - 1] : [-Infinity, Infinity];
+  if (v < lo || v > hi) throw new RangeError(`tellus: full(value): ${v} does not fit in ${dtype} [${lo}, ${hi}]`);
   const y = output(s, dtype);
   const n = y.size;
   emit({

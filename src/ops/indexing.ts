@@ -16,6 +16,7 @@ export function gather(xIn: Tensor, axis: number, indexIn: Tensor): Tensor {
   const x = checkTensor(xIn, 'gather(x, axis, index): x');
   const index = checkTensor(indexIn, 'gather(x, axis, index): index');
   checkIndex(index, 'gather(x, axis, index): index');
+  if (x.rank === 0) throw new Error('tellus: gather(x, axis, index): x must have rank >= 1, got a 0-d tensor');
   const a = normalizeAxis(axis, x.rank, 'gather(x, axis, index)');
   if (index.rank !== x.rank || index.shape.some((d, i) => i !== a && d > x.shape[i]!)) {
     throw new Error(`tellus: gather(x, axis, index): index must have x's rank and fit inside x off the axis; got x ${fmt(x.shape)}, index ${fmt(index.shape)}, axis ${a}`);
@@ -43,6 +44,7 @@ export function scatterAdd(targetIn: Tensor, axis: number, indexIn: Tensor, srcI
   const src = checkTensor(srcIn, `${what}: src`);
   checkIndex(index, `${what}: index`);
   if (src.dtype !== target.dtype) throw new TypeError(`tellus: ${what}: src is ${src.dtype}, expected ${target.dtype} like target`);
+  if (target.rank === 0) throw new Error(`tellus: ${what}: target must have rank >= 1, got a 0-d tensor`);
   const a = normalizeAxis(axis, target.rank, what);
   const fits = index.rank === target.rank && src.rank === target.rank && index.shape.every((d, i) => d <= src.shape[i]! && (i === a || d <= target.shape[i]!));
   if (!fits) {
@@ -68,6 +70,7 @@ export function take(xIn: Tensor, indexIn: Tensor, axis = 0): Tensor {
   const index = checkTensor(indexIn, 'take(x, index, axis): index');
   checkIndex(index, 'take(x, index, axis): index');
   if (index.rank !== 1) throw new Error(`tellus: take(x, index, axis): expected a 1-D index, got shape ${fmt(index.shape)}`);
+  if (x.rank === 0) throw new Error('tellus: take(x, index, axis): x must have rank >= 1, got a 0-d tensor');
   const a = normalizeAxis(axis, x.rank, 'take(x, index, axis)');
   const shape = x.shape.map((d, i) => (i === a ? index.shape[0]! : d));
   const column = reshape(index, x.shape.map((_, i) => (i === a ? index.shape[0]! : 1)));

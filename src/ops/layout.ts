@@ -124,6 +124,7 @@ export function pad(xIn: Tensor, pads: readonly (readonly [number, number])[], o
   const mode = opts.mode ?? 'constant';
   if (!(mode in PAD_MODES)) throw new TypeError(`tellus: pad(x, pads, { mode }): expected 'constant', 'edge' or 'reflect', got ${String(mode)}`);
   const value = checkFinite(opts.value ?? 0, 'pad(x, pads, { value })');
+  if (x.dtype !== 'float32' && !Number.isInteger(value)) throw new TypeError(`tellus: pad(x, pads, { value }): expected an integer for ${x.dtype}, got ${value}`);
   if (pads.length > x.rank) throw new Error(`tellus: pad(x, pads): ${pads.length} pairs for a tensor of rank ${x.rank}`);
   const full = [...new Array<[number, number]>(x.rank - pads.length).fill([0, 0]), ...pads];
   full.forEach(([b, a], d) => {
@@ -163,6 +164,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new TypeError('tellus: concat(tensors): expected a non-empty array of tensors');
   tensors.forEach((t, i) => checkTensor(t, `concat(tensors): tensors[${i}]`));
   const first = tensors[0]!;
+  if (first.rank === 0) throw new Error('tellus: concat(tensors): tensors[0] is 0-d; concat needs rank >= 1 (stack joins 0-d tensors)');
   const a = normalizeAxis(axis, first.rank, 'concat(tensors, axis)');
   tensors.forEach((t, i) => {
     if (t.dtype !== first.dtype) throw new TypeError(`tellus: concat(tensors): tensors[${i}] is ${t.dtype}, expected ${first.dtype} like tensors[0]`);

@@ -1,0 +1,184 @@
+// matmul against a float64 reference: odd and tile-sized shapes, 1-D operands, broadcast batch dims,
+// transposed and sliced operand views (read in place, without a copy), and bad input.
+import { describe, expect, it } from 'vitest';
+import * as tl from '../src/index.js';
+import { HostArray, rng, upload, useDevice, views, type Gen } from './helpers.js';
+import { assertWithin, EPS32, matmulRef, randomHost, values } from './ref.js';
+
+/**
+ * Checks y against the float64 product of (a, b). Tolerance per element: 4 sqrt(K) eps sum_k |a_ik b_kj|.
+ * Why: the inputs are exact float32 values, so the only error is float32 arithmetic in the dot
+ * product: each of the K products and K partial sums rounds with relative error <= u = eps/2, and
+ * these independent roundings accumulate like a random walk, ~sqrt(K) u sum_k |a_ik||b_kj|. The
+ * factor 4 (8 in units of u) is headroom; for K <= 64 it also covers the worst case K u sum|ab|.
+ */
+async function checkProduct(y: tl.Tensor, a: HostArray, b: HostArray, what: string): Promise<void> {
+  const { c, absProd, K } = matmulRef(a, b);
+  expect(y.shape, `${what}: shape`).toEqual(c.shape);
+  expect(y.dtype, `${what}: dtype`).toBe('float32');
+  const bound = Array.from(absProd.data, (s) => 4 * Math.sqrt(Math.max(K, 1)) * EPS32 * s + 1e-30);
+  assertWithin(await values(y), c.data, bound, what);
+}
+
+/** Runs f and counts the kernels its result needs (pending work is flushed first). */
+async function countDispatches(f: () => tl.Tensor): Promise<{ y: tl.Tensor; dispatches: number }> {
+  await tl.sync();
+  const before = tl.memory().dispatches;
+  const y = f();
+  await y.data();
+  return { y, dispatches: tl.memory().dispatches - before };
+}
+
+/** A view of h that starts at (1, 4) inside a larger buffer: offset and row stride are multiples of 4. */
+function offsetView(h: HostArray, g: Gen): tl.Tensor {
+  const [m, k] = h.shape as [number, number];
+  const big = HostArray.build([m + 1, k + 8], ([i, j]) => (i! >= 1 && j! >= 4 && j! < 4 + k ? h.at([i! - 1, j! - 4]) : 100 + g.next()));
+  const dev = upload(big);
+  const v = tl.slice(dev, [[1, null], [4, 4 + k]]);
+  dev.dispose();
+  return v;
+}
+
+describe('matmul', () => {
+  useDevice();
+
+  it('matches float64 on 1x1x1, odd and tile-sized shapes, for every pairing of contiguous, transposed and strided operands, without copies', async () => {
+    const g = rng();
+    // (M, K, N): 7x13x5 and 33x17x65 straddle the 32x32 output tile and 4x4 register block;
+    // 64x64x64 and 33x16x20 are multiples of 4 along K and N (the vec4 kernel when contiguous).
+    for (const [M, K, N] of [[1, 1, 1], [7, 13, 5], [33, 17, 65], [64, 64, 64], [33, 16, 20]] as const) {
+      const ha = randomHost(g, [M, K]);
+      const hb = randomHost(g, [K, N]);
+      for (const va of views(ha, g)) {
+        for (const vb of views(hb, g)) {
+          const a = va.make();
+          const b = vb.make();
+          const what = `seed ${g.seed}, ${M}x${K}x${N}, a ${va.name}, b ${vb.name}`;
+          const { y, dispatches } = await countDispatches(() => tl.matmul(a, b));
+          // Views are read through their strides: one kernel, no contiguous copy first.
+          expect(dispatches, `${what}: dispatches`).toBe(1);
+          await checkProduct(y, ha, hb, what);
+          for (const t of [a, b, y]) t.dispose();
+        }
+      }
+    }
+  });
+
+  it('reads sliced operands with offsets in place (vec4-aligned and not)', async () => {
+    const g = rng();
+    for (const [M, K, N] of [[9, 12, 8], [6, 7, 5]] as const) {
+      const ha = randomHost(g, [M, K]);
+      const hb = randomHost(g, [K, N]);
+      const a = offsetView(ha, g);
+      const b = offsetView(hb, g);
+      const what = `seed ${g.seed}, ${M}x${K}x${N}, sliced operands`;
+      const { y, dispatches } = await countDispatches(() => tl.matmul(a, b));
+      expect(dispatches, what).toBe(1);
+      await checkProduct(y, ha, hb, what);
+      // The same slices transposed: b^T a^T = (a b)^T, again read in place.
+      const yt = tl.matmul(tl.transpose(b), tl.transpose(a));
+      expect(yt.shape, what).toEqual([N, M]);
+      const want = matmulRef(ha, hb);
+      const got = await values(yt);
+      const gotT = Array.from({ length: M * N }, (_, f) => got[(f % N) * M + Math.floor(f / N)]!);
+      const bound = Array.from(want.absProd.data, (s) => 4 * Math.sqrt(K) * EPS32 * s + 1e-30);
+      assertWithin(gotT, want.c.data, bound, `${what}: transposed slices`);
+      for (const t of [a, b, y, yt]) t.dispose();
+    }
+  });
+
+  it('1-D operands: vector-matrix, matrix-vector, dot, and with batch dims', async () => {
+    const g = rng();
+    const [M, K, N] = [5, 19, 6];
+    const cases: [number[], number[]][] = [
+      [[K], [K, N]],
+      [[M, K], [K]],
+      [[K], [K]],
+      [[2, 3, M, K], [K]],
+      [[K], [2, K, N]],
+      [[1], [1]],
+      [[8], [8, 4]],
+    ];
+    for (const [sa, sb] of cases) {
+      const ha = randomHost(g, sa);
+      const hb = randomHost(g, sb);
+      for (const va of views(ha, g)) {
+        const vb = views(hb, g).find((v) => v.name === (sb.length === 1 ? 'strided slice' : 'transposed view'))!;
+        const a = va.make();
+        const b = vb.make();
+        const what = `seed ${g.seed}, [${sa}] @ [${sb}], a ${va.name}, b ${vb.name}`;
+        const y = tl.matmul(a, b);
+        await checkProduct(y, ha, hb, what);
+        for (const t of [a, b, y]) t.dispose();
+      }
+    }
+  });
+
+  it('broadcasts batch dims: [2,3,M,K] x [K,N], [2,1,M,K] x [1,4,K,N], [3,M,K] x [3,K,N] and more, on views', async () => {
+    const g = rng();
+    const cases: [number[], number[]][] = [
+      [[2, 3, 5, 6], [6, 7]],
+      [[2, 1, 5, 6], [1, 4, 6, 7]],
+      [[3, 5, 6], [3, 6, 7]],
+      [[1, 5, 6], [4, 6, 7]],
+      [[2, 3, 5, 6], [3, 6, 7]],
+      [[5, 6], [2, 2, 6, 7]],
+      // K and N multiples of 4 (the vec4 kernel when contiguous).
+      [[2, 3, 6, 8], [8, 12]],
+      [[2, 1, 6, 8], [1, 4, 8, 12]],
+    ];
+    for (const [sa, sb] of cases) {
+      const ha = randomHost(g, sa);
+      const hb = randomHost(g, sb);
+      const va = views(ha, g);
+      const vb = views(hb, g);
+      // contiguous x contiguous, transposed x strided, strided x transposed.
+      for (const [i, j] of [[0, 0], [1, 2], [2, 1]] as const) {
+        const a = va[i]!.make();
+        const b = vb[j]!.make();
+        const what = `seed ${g.seed}, [${sa}] @ [${sb}], a ${va[i]!.name}, b ${vb[j]!.name}`;
+        const { y, dispatches } = await countDispatches(() => tl.matmul(a, b));
+        expect(dispatches, `${what}: dispatches`).toBe(1);
+        await checkProduct(y, ha, hb, what);
+        for (const t of [a, b, y]) t.dispose();
+      }
+    }
+  });
+
+  it('one tensor as both operands: x @ x^T and x^T @ x', async () => {
+    const g = rng();
+    const h = randomHost(g, [9, 6]);
+    const x = upload(h);
+    const ht = HostArray.build([6, 9], ([i, j]) => h.at([j!, i!]));
+    await checkProduct(tl.matmul(x, tl.transpose(x)), h, ht, `seed ${g.seed}: x @ x^T`);
+    await checkProduct(tl.matmul(tl.transpose(x), x), ht, h, `seed ${g.seed}: x^T @ x`);
+    x.dispose();
+  });
+
+  it('K = 0 gives zeros; empty batch or rows give empty results', async () => {
+    const y = tl.matmul(tl.zeros([3, 0]), tl.zeros([0, 4]));
+    expect(y.shape).toEqual([3, 4]);
+    expect(await values(y)).toEqual(new Array(12).fill(0));
+    const e = tl.matmul(tl.zeros([0, 3]), tl.ones([3, 2]));
+    expect(e.shape).toEqual([0, 2]);
+    expect(await values(e)).toEqual([]);
+    const eb = tl.matmul(tl.zeros([2, 0, 5, 3]), tl.ones([3, 4]));
+    expect(eb.shape).toEqual([2, 0, 5, 4]);
+    expect(await values(eb)).toEqual([]);
+  });
+
+  it('rejects mismatched inner dimensions, non-float input, rank 0 and incompatible batches, naming the operands', () => {
+    const a = tl.zeros([2, 3]);
+    expect(() => tl.matmul(a, tl.zeros([4, 5]))).toThrow('matmul(a, b): inner dimensions differ: a is [2, 3], b is [4, 5] (3 vs 4)');
+    expect(() => tl.matmul(tl.zeros([3]), tl.zeros([4]))).toThrow('inner dimensions differ: a is [3], b is [4] (3 vs 4)');
+    expect(() => tl.matmul(a, tl.zeros([2]))).toThrow('inner dimensions differ: a is [2, 3], b is [2] (3 vs 2)');
+    expect(() => tl.matmul(tl.zeros([2, 3], 'int32'), tl.zeros([3, 2]))).toThrow('matmul(a, b): a: expected a float32 tensor, got int32');
+    expect(() => tl.matmul(a, tl.zeros([3, 2], 'int32'))).toThrow('matmul(a, b): b: expected a float32 tensor, got int32');
+    expect(() => tl.matmul(a, tl.zeros([3, 2], 'uint32'))).toThrow('matmul(a, b): b: expected a float32 tensor, got uint32');
+    expect(() => tl.matmul(tl.tensor(2), tl.zeros([3]))).toThrow('matmul(a, b): expected tensors of rank >= 1, got shapes [] and [3]');
+    expect(() => tl.matmul(a, tl.tensor(2))).toThrow('expected tensors of rank >= 1, got shapes [2, 3] and []');
+    expect(() => tl.matmul(tl.zeros([2, 2, 3]), tl.zeros([3, 3, 4]))).toThrow('matmul(a, b) batch dims: shapes [2] and [3] cannot be broadcast together');
+    expect(() => tl.matmul(a, [[1], [2], [3]] as unknown as tl.Tensor)).toThrow('matmul(a, b): b: expected a Tensor, got an array');
+    a.dispose();
+  });
+});
