@@ -24,21 +24,26 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
+// Offsets of A and B for batch entry z (batch dims decomposed, broadcast dims have stride 0).
+fn batch_bases(z: u32) -> vec2<i32> {
+  var ob = z;
+  var bases = vec2<i32>(p.offset_a, p.offset_b);
+  for (var d = i32(p.batch_rank) - 1; d >= 0; d--) {
+    let extent = p.batch_shape[d];
+    bases += i32(ob % extent) * vec2<i32>(p.batch_a[d], p.batch_b[d]);
+    ob /= extent;
+  }
+  return bases;
+}
+
 @compute @workgroup_size(8, 8, 1)
 fn matmul(@builtin(global_invocation_id) gid: vec3<u32>) {
   let col0 = gid.x * 4u;
   let row0 = gid.y * 4u;
   if (row0 >= p.M || col0 >= p.N) { return; }
-  var ob = gid.z;
-  var base_a = p.offset_a;
-  var base_b = p.offset_b;
-  for (var d = i32(p.batch_rank) - 1; d >= 0; d--) {
-    let extent = p.batch_shape[d];
-    let i = i32(ob % extent);
-    ob /= extent;
-    base_a += i * p.batch_a[d];
-    base_b += i * p.batch_b[d];
-  }
+  let bases = batch_bases(gid.z);
+  let base_a = bases.x;
+  let base_b = bases.y;
   // Clamp the edge rows and columns so the inner loop needs no bounds checks; only stores are guarded.
   let r = vec4<i32>(min(vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.M - 1u)));
   let q = vec4<i32>(min(vec4<u32>(col0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.N - 1u)));
@@ -71,7 +76,6 @@ fn matmul(@builtin(global_invocation_id) gid: vec3<u32>) {
 // Fast path when every operand is vec4-aligned (rows of A and B and C contiguous, K and N multiples
 // of 4, offsets and strides multiples of 4): four k-steps per iteration with eight vec4 loads feeding
 // sixteen vec4 FMAs, a quarter of the scalar kernel's load instructions per flop.
-@group(0) @binding(0) var<uniform> p4: Params;
 @group(0) @binding(1) var<storage, read> a4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> b4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> c4: array<vec4<f32>>;
@@ -80,27 +84,20 @@ fn matmul(@builtin(global_invocation_id) gid: vec3<u32>) {
 fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>) {
   let col0 = gid.x * 4u;
   let row0 = gid.y * 4u;
-  if (row0 >= p4.M || col0 >= p4.N) { return; }
-  var ob = gid.z;
-  var base_a = p4.offset_a;
-  var base_b = p4.offset_b;
-  for (var d = i32(p4.batch_rank) - 1; d >= 0; d--) {
-    let extent = p4.batch_shape[d];
-    let i = i32(ob % extent);
-    ob /= extent;
-    base_a += i * p4.batch_a[d];
-    base_b += i * p4.batch_b[d];
-  }
+  if (row0 >= p.M || col0 >= p.N) { return; }
+  let bases = batch_bases(gid.z);
+  let base_a = bases.x;
+  let base_b = bases.y;
   // Indices in vec4 units. Edge rows are clamped so loads stay in bounds; stores are guarded.
-  let r = vec4<i32>(min(vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p4.M - 1u)));
-  let ra = (vec4<i32>(base_a) + r * p4.a_row) / 4;
-  let rowb = p4.b_row / 4;
+  let r = vec4<i32>(min(vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.M - 1u)));
+  let ra = (vec4<i32>(base_a) + r * p.a_row) / 4;
+  let rowb = p.b_row / 4;
   var kb = (base_b + i32(col0)) / 4;
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  for (var k = 0; k < i32(p4.K) / 4; k++) {
+  for (var k = 0; k < i32(p.K) / 4; k++) {
     let b0 = b4[kb];
     let b1 = b4[kb + rowb];
     let b2 = b4[kb + 2 * rowb];
@@ -115,10 +112,10 @@ fn matmul_vec4(@builtin(global_invocation_id) gid: vec3<u32>) {
     acc2 += x2.x * b0 + x2.y * b1 + x2.z * b2 + x2.w * b3;
     acc3 += x3.x * b0 + x3.y * b1 + x3.z * b2 + x3.w * b3;
   }
-  let out = (gid.z * p4.M * p4.N + col0) / 4u;
-  let row_q = p4.N / 4u;
+  let out = (gid.z * p.M * p.N + col0) / 4u;
+  let row_q = p.N / 4u;
   c4[out + row0 * row_q] = acc0;
-  if (row0 + 1u < p4.M) { c4[out + (row0 + 1u) * row_q] = acc1; }
-  if (row0 + 2u < p4.M) { c4[out + (row0 + 2u) * row_q] = acc2; }
-  if (row0 + 3u < p4.M) { c4[out + (row0 + 3u) * row_q] = acc3; }
+  if (row0 + 1u < p.M) { c4[out + (row0 + 1u) * row_q] = acc1; }
+  if (row0 + 2u < p.M) { c4[out + (row0 + 2u) * row_q] = acc2; }
+  if (row0 + 3u < p.M) { c4[out + (row0 + 3u) * row_q] = acc3; }
 }

@@ -160,16 +160,16 @@ export function upload(h: HostArray, dtype: tl.DType = 'float32'): tl.Tensor {
  * transposed view, and a strided slice of a larger buffer. Each returns a tensor whose logical
  * values equal `h`, so every op is tested on non-contiguous inputs too.
  */
-export function views(h: HostArray, g: Gen): { name: string; make: () => tl.Tensor }[] {
+export function views(h: HostArray, g: Gen, dtype: tl.DType = 'float32'): { name: string; make: () => tl.Tensor }[] {
   const r = h.shape.length;
-  const out: { name: string; make: () => tl.Tensor }[] = [{ name: 'contiguous', make: () => upload(h) }];
+  const out: { name: string; make: () => tl.Tensor }[] = [{ name: 'contiguous', make: () => upload(h, dtype) }];
   if (r >= 2) {
     out.push({
       name: 'transposed view',
       make: () => {
         const perm = [...Array(r).keys()].reverse();
         const t = HostArray.build(perm.map((p) => h.shape[p]!), (idx) => h.at([...idx].reverse()));
-        const dev = upload(t);
+        const dev = upload(t, dtype);
         const v = tl.permute(dev, perm);
         dev.dispose();
         return v;
@@ -183,8 +183,10 @@ export function views(h: HostArray, g: Gen): { name: string; make: () => tl.Tens
         // Embed h at odd positions of a bigger array along the last axis, then slice with step 2.
         const big = [...h.shape];
         big[r - 1] = 2 * h.shape[r - 1]! + 1;
-        const host = HostArray.build(big, (idx) => (idx[r - 1]! % 2 === 1 ? h.at([...idx.slice(0, -1), (idx[r - 1]! - 1) / 2]) : 1000 + g.next()));
-        const dev = upload(host);
+        // The skipped elements hold junk (an unlikely value), so reading one shows.
+        const junk = (): number => (dtype === 'float32' ? 1000 + g.next() : -777);
+        const host = HostArray.build(big, (idx) => (idx[r - 1]! % 2 === 1 ? h.at([...idx.slice(0, -1), (idx[r - 1]! - 1) / 2]) : junk()));
+        const dev = upload(host, dtype);
         const spec: tl.SliceSpec[] = big.map((_, d) => (d === r - 1 ? [1, null, 2] : null));
         const v = tl.slice(dev, spec);
         dev.dispose();

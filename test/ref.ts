@@ -1,7 +1,7 @@
 // Float64 CPU references and checks shared by the op tests (reduce, matmul, layout, indexing,
 // creation). References are computed independently of the engine: Tellus is used here only to
 // upload test inputs (intViews), never to compute an expected value.
-import { forEachIndex, HostArray, randomFloats, randomInts, size, type Gen } from './helpers.js';
+import { forEachIndex, HostArray, randomFloats, randomInts, rng, size, views, type Gen } from './helpers.js';
 import * as tl from '../src/index.js';
 
 /** float32 machine epsilon (2^-23): the spacing of float32 numbers just above 1. */
@@ -22,36 +22,7 @@ export function randomIntHost(g: Gen, shape: readonly number[], lo: number, hi: 
  * view, and a step-2 slice of a larger buffer along the last axis (filled elsewhere with -777).
  */
 export function intViews(h: HostArray): { name: string; make: () => tl.Tensor }[] {
-  const r = h.shape.length;
-  const out = [{ name: 'contiguous', make: () => tl.tensor(h.data, { shape: h.shape, dtype: 'int32' }) }];
-  if (r >= 2) {
-    out.push({
-      name: 'transposed view',
-      make: () => {
-        const perm = [...Array(r).keys()].reverse();
-        const t = HostArray.build(perm.map((p) => h.shape[p]!), (idx) => h.at([...idx].reverse()));
-        const dev = tl.tensor(t.data, { shape: t.shape, dtype: 'int32' });
-        const v = tl.permute(dev, perm);
-        dev.dispose();
-        return v;
-      },
-    });
-  }
-  if (r >= 1) {
-    out.push({
-      name: 'strided slice',
-      make: () => {
-        const big = [...h.shape];
-        big[r - 1] = 2 * h.shape[r - 1]! + 1;
-        const host = HostArray.build(big, (idx) => (idx[r - 1]! % 2 === 1 ? h.at([...idx.slice(0, -1), (idx[r - 1]! - 1) / 2]) : -777));
-        const dev = tl.tensor(host.data, { shape: big, dtype: 'int32' });
-        const v = tl.slice(dev, big.map((_, d) => (d === r - 1 ? [1, null, 2] : null)));
-        dev.dispose();
-        return v;
-      },
-    });
-  }
-  return out;
+  return views(h, rng(), 'int32');
 }
 
 /** The tensor's values in row-major order, as plain numbers. */
