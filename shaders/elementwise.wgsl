@@ -34,7 +34,7 @@ override CONTIGUOUS: bool = false;
 const OP_COPY = 0u; const OP_NEG = 1u; const OP_ABS = 2u; const OP_EXP = 3u; const OP_LOG = 4u;
 const OP_SQRT = 5u; const OP_RSQRT = 6u; const OP_SIN = 7u; const OP_COS = 8u; const OP_TANH = 9u;
 const OP_SIGMOID = 10u; const OP_RELU = 11u; const OP_LEAKY_RELU = 12u; const OP_GELU = 13u;
-const OP_SOFTPLUS = 14u; const OP_SQUARE = 15u; const OP_RECIPROCAL = 16u; const OP_SIGN = 17u;
+const OP_SOFTPLUS = 14u; const OP_SQUARE = 15u; const OP_RECIPROCAL = 16u; const OP_SIGN = 17u; const OP_ERF = 18u;
 
 const OP_ADD = 0u; const OP_SUB = 1u; const OP_MUL = 2u; const OP_DIV = 3u; const OP_POW = 4u;
 const OP_MIN = 5u; const OP_MAX = 6u; const OP_EQ = 7u; const OP_NE = 8u; const OP_LT = 9u;
@@ -101,6 +101,7 @@ fn unary_f32(op: u32, v: f32, alpha: f32) -> f32 {
     case OP_SQUARE: { return v * v; }
     case OP_RECIPROCAL: { return 1.0 / v; }
     case OP_SIGN: { return sign(v); }
+    case OP_ERF: { return erf_f32(v); }
     default: { return v; }
   }
 }

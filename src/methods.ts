@@ -3,14 +3,16 @@ import type { DType } from './gpu/kernels.js';
 import { Tensor } from './graph/tensor.js';
 import { setContiguous } from './graph/tensor.js';
 import type { TensorLike } from './ops/emit.js';
-import * as m from './ops/math.js';
-import { cast, clone, contiguous, where } from './ops/elementwise.js';
-import { argmax, argmin, max, mean, min, prod, sum } from './ops/reduce.js';
-import { matmul } from './ops/matmul.js';
-import { concat, expand, flatten, pad, type PadMode, permute, reshape, slice, type SliceSpec, squeeze, transpose, unsqueeze } from './ops/layout.js';
-import { gather, scatterAdd, take } from './ops/indexing.js';
+import * as m from './autodiff/ops.js';
+import {
+  argmax, argmin, cast, clone, concat, contiguous, expand, flatten, gather, matmul, max, mean, min, pad, permute, prod,
+  reshape, scatterAdd, slice, squeeze, sum, take, transpose, unsqueeze, where,
+} from './autodiff/ops.js';
+import type { PadMode, SliceSpec } from './ops/layout.js';
+import { contiguous as rawContiguous } from './ops/elementwise.js';
 
-setContiguous(contiguous);
+// data() materializes views with the raw copy: reading values back is never differentiated.
+setContiguous(rawContiguous);
 
 type Axes = number | readonly number[];
 
@@ -22,7 +24,7 @@ declare module './graph/tensor.js' {
     gt(b: TensorLike): Tensor; ge(b: TensorLike): Tensor;
     neg(): Tensor; abs(): Tensor; exp(): Tensor; log(): Tensor; sqrt(): Tensor; rsqrt(): Tensor; sin(): Tensor;
     cos(): Tensor; tanh(): Tensor; sigmoid(): Tensor; relu(): Tensor; gelu(): Tensor; softplus(): Tensor;
-    square(): Tensor; reciprocal(): Tensor; sign(): Tensor; leakyRelu(alpha?: number): Tensor;
+    square(): Tensor; reciprocal(): Tensor; sign(): Tensor; erf(): Tensor; leakyRelu(alpha?: number): Tensor;
     sum(axes?: Axes, keepDims?: boolean): Tensor; mean(axes?: Axes, keepDims?: boolean): Tensor;
     prod(axes?: Axes, keepDims?: boolean): Tensor; max(axes?: Axes, keepDims?: boolean): Tensor;
     min(axes?: Axes, keepDims?: boolean): Tensor; argmax(axis?: number, keepDims?: boolean): Tensor;
@@ -47,7 +49,7 @@ for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum', 'eq
     return m[name](this, b);
   };
 }
-for (const name of ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu', 'softplus', 'square', 'reciprocal', 'sign'] as const) {
+for (const name of ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu', 'softplus', 'square', 'reciprocal', 'sign', 'erf'] as const) {
   P[name] = function (this: Tensor) {
     return m[name](this);
   };

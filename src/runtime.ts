@@ -89,6 +89,11 @@ export function debug(opts: DebugOptions): void {
   if (opts.poisonOutputs !== undefined) s.poisonOutputs = opts.poisonOutputs;
 }
 
+/** Starts a new peak: memory().peakBytes then reports the high-water mark from now on. */
+export function resetPeakMemory(): void {
+  context().scheduler.pool.resetPeak();
+}
+
 /** Memory and scheduling statistics: bytes live in tensors, bytes idle in the pool, peak, counts. */
 export function memory(): MemoryStats {
   return context().scheduler.stats();

@@ -56,20 +56,31 @@ export class BufferPool {
     return buf;
   }
 
-  /** Callers release a buffer only once no un-submitted work refers to it. */
+  /**
+   * Takes a buffer back for reuse. It may still be referenced by commands being encoded, so it is
+   * never destroyed here: enforceCaps() destroys the excess once those commands are submitted.
+   */
   release(buf: GPUBuffer): void {
     const size = buf.size;
     this.stats.bytesLive -= size;
     this.stats.buffersLive--;
     const list = this.free.get(size) ?? [];
-    if (list.length < this.opts.maxPerBucket && this.stats.bytesPooled + size <= this.opts.maxPooledBytes) {
-      list.push(buf);
-      this.free.set(size, list);
-      this.stats.bytesPooled += size;
-      this.stats.buffersPooled++;
-    } else {
-      buf.destroy();
-      this.stats.destroyed++;
+    list.push(buf);
+    this.free.set(size, list);
+    this.stats.bytesPooled += size;
+    this.stats.buffersPooled++;
+  }
+
+  /** Destroys idle buffers beyond the per-bucket and total caps (oldest first). Call after a submit. */
+  enforceCaps(): void {
+    for (const list of this.free.values()) {
+      while (list.length > 0 && (list.length > this.opts.maxPerBucket || this.stats.bytesPooled > this.opts.maxPooledBytes)) {
+        const b = list.shift()!;
+        this.stats.bytesPooled -= b.size;
+        this.stats.buffersPooled--;
+        this.stats.destroyed++;
+        b.destroy();
+      }
     }
   }
 

@@ -5,6 +5,7 @@ import creation from '../../shaders/creation.wgsl';
 import gather from '../../shaders/gather.wgsl';
 import layout from '../../shaders/layout.wgsl';
 import matmul from '../../shaders/matmul.wgsl';
+import optim from '../../shaders/optim.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
 
 export const SHADERS: Record<string, string> = {
@@ -13,5 +14,6 @@ export const SHADERS: Record<string, string> = {
   'gather.wgsl': gather,
   'layout.wgsl': layout,
   'matmul.wgsl': matmul,
+  'optim.wgsl': optim,
   'reduce.wgsl': reduce,
 };

@@ -162,8 +162,12 @@ export class Scheduler {
       if (this.deferred) this.deferred.push(s.buffer);
       else this.pool.release(s.buffer);
       s.buffer = null;
+      // Outside a flush nothing unsubmitted refers to the buffer, so the caps can apply at once.
+      if (!this.inFlush) this.pool.enforceCaps();
     }
   }
+
+  private inFlush = false;
 
   /** While poisoning, buffers freed mid-flush wait for the submit: a reused buffer's poison would land too early. */
   private deferred: GPUBuffer[] | null = null;
@@ -176,6 +180,7 @@ export class Scheduler {
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
     const encoder = device.createCommandEncoder({ label: 'tellus.flush' });
+    this.inFlush = true;
     if (this.poisonOutputs) this.deferred = [];
     let uniformBuf: GPUBuffer | null = null;
     if (nodes.length > 0) {
@@ -221,10 +226,12 @@ export class Scheduler {
     // A storage nothing wrote (empty()) still reads back: give it a buffer.
     for (const c of copies) encoder.copyBufferToBuffer((c.src.buffer ??= this.pool.acquire(c.src.bytes)), 0, c.dst, 0, c.bytes);
     device.queue.submit([encoder.finish()]);
+    this.inFlush = false;
     const deferred = this.deferred ?? [];
     this.deferred = null;
     for (const b of deferred) this.pool.release(b);
     if (uniformBuf) this.uniformPool.release(uniformBuf);
+    for (const p of [this.pool, this.staging, this.uniformPool]) p.enforceCaps();
     this.flushes++;
     const labels = nodes.slice(0, 8).map((n) => n.label).join(', ');
     const check = Promise.all([device.popErrorScope(), device.popErrorScope()]).then(([v, m]) => {

@@ -31,6 +31,8 @@ const scopes: Tensor[][] = [];
 
 export class Tensor {
   readonly size: number;
+  /** Autodiff: the tape node that produced this tensor while a transform was tracing (see src/autodiff). */
+  tape?: unknown;
   private storage_: Storage | null;
   private readonly generation: number;
 

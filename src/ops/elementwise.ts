@@ -12,7 +12,7 @@ import { full } from './creation.js';
 
 const UNARY = {
   neg: 1, abs: 2, exp: 3, log: 4, sqrt: 5, rsqrt: 6, sin: 7, cos: 8, tanh: 9, sigmoid: 10,
-  relu: 11, leakyRelu: 12, gelu: 13, softplus: 14, square: 15, reciprocal: 16, sign: 17,
+  relu: 11, leakyRelu: 12, gelu: 13, softplus: 14, square: 15, reciprocal: 16, sign: 17, erf: 18,
 } as const;
 export type UnaryOp = keyof typeof UNARY;
 

@@ -160,6 +160,19 @@ function assignInto(src: Tensor, dst: Tensor, label: string): void {
   });
 }
 
+/** The adjoint of slice: a zero tensor of `shape` with `g` written where slice(·, spec) reads. */
+export function sliceScatter(gIn: Tensor, shape: readonly number[], spec: readonly SliceSpec[]): Tensor {
+  const g = checkTensor(gIn, 'sliceScatter(g)');
+  const y = full(shape, 0, g.dtype);
+  const window = slice(y, spec);
+  if (window.shape.length !== g.rank || window.shape.some((d, i) => d !== g.shape[i])) {
+    throw new Error(`tellus: sliceScatter(g, shape, spec): g has shape ${fmt(g.shape)}, the slice selects ${fmt(window.shape)}`);
+  }
+  assignInto(g, window, 'sliceScatter');
+  window.dispose();
+  return y;
+}
+
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new TypeError('tellus: concat(tensors): expected a non-empty array of tensors');
   tensors.forEach((t, i) => checkTensor(t, `concat(tensors): tensors[${i}]`));
@@ -187,7 +200,8 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   return y;
 }
 
-export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+/** Validates stack's arguments; returns the normalized new axis. */
+export function checkStack(tensors: readonly Tensor[], axis: number): number {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new TypeError('tellus: stack(tensors): expected a non-empty array of tensors');
   tensors.forEach((t, i) => {
     checkTensor(t, `stack(tensors): tensors[${i}]`);
@@ -195,7 +209,11 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
       throw new Error(`tellus: stack(tensors): tensors[${i}] has shape ${fmt(t.shape)}, expected ${fmt(tensors[0]!.shape)} like tensors[0]`);
     }
   });
-  const a = normalizeAxis(axis, tensors[0]!.rank + 1, 'stack(tensors, axis)');
+  return normalizeAxis(axis, tensors[0]!.rank + 1, 'stack(tensors, axis)');
+}
+
+export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+  const a = checkStack(tensors, axis);
   const parts = tensors.map((t) => unsqueeze(t, a));
   const y = concat(parts, a);
   for (const p of parts) p.dispose();

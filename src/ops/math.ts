@@ -19,6 +19,7 @@ export const softplus = (x: Tensor): Tensor => unary('softplus', x);
 export const square = (x: Tensor): Tensor => unary('square', x);
 export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x);
 export const sign = (x: Tensor): Tensor => unary('sign', x);
+export const erf = (x: Tensor): Tensor => unary('erf', x);
 export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => unary('leakyRelu', x, checkFinite(alpha, 'leakyRelu(x, alpha)'));
 
 export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b);

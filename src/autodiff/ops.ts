@@ -1,0 +1,383 @@
+// The differentiable public ops: each runs its raw op and records a VJP rule written with these
+// same differentiable ops, so backward passes can themselves be differentiated.
+import type { DType } from '../gpu/kernels.js';
+import { Tensor } from '../graph/tensor.js';
+import type { TensorLike } from '../ops/emit.js';
+import * as M from '../ops/math.js';
+import * as E from '../ops/elementwise.js';
+import * as Rd from '../ops/reduce.js';
+import * as L from '../ops/layout.js';
+import * as I from '../ops/indexing.js';
+import { matmul as rawMatmul } from '../ops/matmul.js';
+import { tensor, zeros } from '../ops/creation.js';
+import { isRecording, record, save, setAdd } from './tape.js';
+
+type T = Tensor;
+const isT = (v: unknown): v is Tensor => v instanceof Tensor;
+
+/** Sums `g` down to `shape`, undoing NumPy broadcasting. */
+export function unbroadcast(g: T, shape: readonly number[]): T {
+  if (g.rank === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
+  const lead = g.rank - shape.length;
+  const axes = g.shape.flatMap((d, i) => (i < lead || (shape[i - lead] === 1 && d !== 1) ? [i] : []));
+  const s = axes.length > 0 ? sum(g, axes, true) : g;
+  return reshape(s, shape);
+}
+
+// ---- elementwise -------------------------------------------------------------------------------
+
+type Unary = (x: T) => T;
+
+// Which tensors each rule reads is fixed, so save them at record time (before any dispose).
+function unaryOpSaving(name: string, raw: Unary, uses: 'x' | 'out' | 'both' | 'none', rule: (g: T, x: T, out: T) => T): Unary {
+  return (x: T): T => {
+    const out = raw(x);
+    return record(name, out, [x], () => {
+      const sx = uses === 'x' || uses === 'both' ? save(x) : x;
+      const so = uses === 'out' || uses === 'both' ? save(out) : out;
+      return (g) => [rule(g, sx, so)];
+    });
+  };
+}
+
+export const neg = unaryOpSaving('neg', M.neg, 'none', (g) => neg(g));
+export const abs = unaryOpSaving('abs', M.abs, 'x', (g, x) => mul(g, sign(x)));
+export const exp = unaryOpSaving('exp', M.exp, 'out', (g, _x, o) => mul(g, o));
+export const log = unaryOpSaving('log', M.log, 'x', (g, x) => div(g, x));
+export const sqrt = unaryOpSaving('sqrt', M.sqrt, 'out', (g, _x, o) => div(mul(g, 0.5), o));
+export const rsqrt = unaryOpSaving('rsqrt', M.rsqrt, 'out', (g, _x, o) => mul(g, mul(pow(o, 3), -0.5)));
+export const sin = unaryOpSaving('sin', M.sin, 'x', (g, x) => mul(g, cos(x)));
+export const cos = unaryOpSaving('cos', M.cos, 'x', (g, x) => neg(mul(g, sin(x))));
+export const tanh = unaryOpSaving('tanh', M.tanh, 'out', (g, _x, o) => mul(g, sub(1, square(o))));
+export const sigmoid = unaryOpSaving('sigmoid', M.sigmoid, 'out', (g, _x, o) => mul(g, mul(o, sub(1, o))));
+export const relu = unaryOpSaving('relu', M.relu, 'x', (g, x) => mul(g, cast(gt(x, 0), g.dtype)));
+// d/dx x·Φ(x) = Φ(x) + x·φ(x), with Φ from erf and φ the normal density.
+export const gelu = unaryOpSaving('gelu', M.gelu, 'x', (g, x) =>
+  mul(g, add(mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI))))),
+);
+export const softplus = unaryOpSaving('softplus', M.softplus, 'x', (g, x) => mul(g, sigmoid(x)));
+export const square = unaryOpSaving('square', M.square, 'x', (g, x) => mul(g, mul(x, 2)));
+export const reciprocal = unaryOpSaving('reciprocal', M.reciprocal, 'out', (g, _x, o) => neg(mul(g, square(o))));
+export const sign = unaryOpSaving('sign', M.sign, 'none', (g) => mul(g, 0));
+export const erf = unaryOpSaving('erf', M.erf, 'x', (g, x) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))));
+
+export function leakyRelu(x: T, alpha = 0.01): T {
+  const out = M.leakyRelu(x, alpha);
+  return record('leakyRelu', out, [x], () => {
+    const sx = save(x);
+    return (g) => [mul(g, where(ge(sx, 0), 1, alpha))];
+  });
+}
+
+const operandShape = (v: TensorLike): readonly number[] => (isT(v) ? v.shape : []);
+
+function binaryOp(name: string, raw: (a: TensorLike, b: TensorLike) => T, rule: (g: T, a: TensorLike, b: TensorLike, out: T) => [T | null, T | null], saves: { a?: boolean; b?: boolean; out?: boolean }) {
+  return (a: TensorLike, b: TensorLike): T => {
+    const out = raw(a, b);
+    return record(name, out, [isT(a) ? a : null, isT(b) ? b : null], () => {
+      const sa = isT(a) && saves.a ? save(a) : a;
+      const sb = isT(b) && saves.b ? save(b) : b;
+      const so = saves.out ? save(out) : out;
+      const sha = operandShape(a);
+      const shb = operandShape(b);
+      return (g) => {
+        const [ga, gb] = rule(g, sa, sb, so);
+        return [ga && isT(a) ? unbroadcast(ga, sha) : null, gb && isT(b) ? unbroadcast(gb, shb) : null];
+      };
+    });
+  };
+}
+
+export const add = binaryOp('add', M.add, (g) => [g, g], {});
+export const sub = binaryOp('sub', M.sub, (g) => [g, neg(g)], {});
+export const mul = binaryOp('mul', M.mul, (g, a, b) => [mul(g, b), mul(g, a)], { a: true, b: true });
+export const div = binaryOp('div', M.div, (g, _a, b, o) => [div(g, b), neg(mul(div(g, b), o))], { b: true, out: true });
+export const pow = binaryOp(
+  'pow',
+  M.pow,
+  // d/da a^b = b a^(b-1); d/db a^b = a^b log a, taken as 0 where a <= 0 (the real branch has no derivative there).
+  (g, a, b, o) => [mul(g, mul(b, pow(a, isT(b) ? sub(b, 1) : (b as number) - 1))), isT(b) ? mul(g, mul(o, where(gt(a, 0), log(where(gt(a, 0), a, 1)), 0))) : null],
+  { a: true, b: true, out: true },
+);
+// Ties split the gradient evenly, so the rule stays symmetric.
+const tieMask = (a: TensorLike, b: TensorLike, pick: 'gt' | 'lt'): T => add(cast(pick === 'gt' ? gt(a, b) : lt(a, b), 'float32'), mul(cast(eq(a, b), 'float32'), 0.5));
+export const maximum = binaryOp('maximum', M.maximum, (g, a, b) => [mul(g, tieMask(a, b, 'gt')), mul(g, tieMask(b, a, 'gt'))], { a: true, b: true });
+export const minimum = binaryOp('minimum', M.minimum, (g, a, b) => [mul(g, tieMask(a, b, 'lt')), mul(g, tieMask(b, a, 'lt'))], { a: true, b: true });
+
+// Comparisons are piecewise constant: no gradient, and nothing recorded.
+export const { eq, ne, lt, le, gt, ge } = M;
+
+export function where(cond: T, a: TensorLike, b: TensorLike): T {
+  const out = E.where(cond, a, b);
+  return record('where', out, [null, isT(a) ? a : null, isT(b) ? b : null], () => {
+    const sc = save(cond);
+    const [sha, shb] = [operandShape(a), operandShape(b)];
+    return (g) => [null, isT(a) ? unbroadcast(where(sc, g, 0), sha) : null, isT(b) ? unbroadcast(where(sc, 0, g), shb) : null];
+  });
+}
+
+export function cast(x: T, dtype: DType): T {
+  const out = E.cast(x, dtype);
+  if (out === x) return out;
+  // Only float-to-float paths carry gradient; integer results are piecewise constant.
+  return record('cast', out, [dtype === 'float32' && x.dtype === 'float32' ? x : null], () => (g) => [g]);
+}
+
+export function contiguous(x: T): T {
+  const out = E.contiguous(x);
+  return out === x ? out : record('contiguous', out, [x], () => (g) => [g]);
+}
+
+export function clone(x: T): T {
+  return record('clone', E.clone(x), [x], () => (g) => [g]);
+}
+
+/** The same values with no gradient: a barrier for differentiation. */
+export function stopGradient(x: T): T {
+  const h = x.view(x.shape, x.strides, x.offset);
+  h.tape = undefined;
+  return h;
+}
+export const detach = stopGradient;
+
+// ---- reductions --------------------------------------------------------------------------------
+
+type Axes = number | readonly number[] | undefined;
+const axesList = (x: T, axes: Axes): number[] =>
+  axes === undefined ? x.shape.map((_, i) => i) : (typeof axes === 'number' ? [axes] : [...axes]).map((a) => (a < 0 ? a + x.rank : a));
+const keptShape = (x: T, axes: Axes): number[] => {
+  const list = axesList(x, axes);
+  return x.shape.map((d, i) => (list.includes(i) ? 1 : d));
+};
+
+export function sum(x: T, axes?: Axes, keepDims = false): T {
+  const out = Rd.sum(x, axes, keepDims);
+  return record('sum', out, [x], () => {
+    const shape = x.shape;
+    const kept = keptShape(x, axes);
+    return (g) => [expand(reshape(g, kept), shape)];
+  });
+}
+
+export function mean(x: T, axes?: Axes, keepDims = false): T {
+  const out = Rd.mean(x, axes, keepDims);
+  return record('mean', out, [x], () => {
+    const shape = x.shape;
+    const kept = keptShape(x, axes);
+    const count = axesList(x, axes).reduce((s, a) => s * x.shape[a]!, 1);
+    return (g) => [expand(reshape(div(g, count), kept), shape)];
+  });
+}
+
+/** Gradient of prod is prod/x: exact away from zeros (an element equal to 0 gets NaN there). */
+export function prod(x: T, axes?: Axes, keepDims = false): T {
+  const out = Rd.prod(x, axes, keepDims);
+  return record('prod', out, [x], () => {
+    const [sx, so] = [save(x), save(out)];
+    const kept = keptShape(x, axes);
+    return (g) => [div(mul(expand(reshape(g, kept), sx.shape), expand(reshape(so, kept), sx.shape)), sx)];
+  });
+}
+
+function extremum(name: 'max' | 'min', raw: (x: T, a?: Axes, k?: boolean) => T) {
+  return (x: T, axes?: Axes, keepDims = false): T => {
+    const out = raw(x, axes, keepDims);
+    return record(name, out, [x], () => {
+      const [sx, so] = [save(x), save(out)];
+      const kept = keptShape(x, axes);
+      const ax = axesList(x, axes);
+      // Ties share the gradient equally.
+      return (g) => {
+        const mask = cast(eq(sx, expand(reshape(so, kept), sx.shape)), 'float32');
+        const count = sum(mask, ax, true);
+        return [mul(expand(reshape(g, kept), sx.shape), div(mask, count))];
+      };
+    });
+  };
+}
+export const max = extremum('max', Rd.max);
+export const min = extremum('min', Rd.min);
+export const { argmax, argmin } = Rd;
+
+// ---- matmul ------------------------------------------------------------------------------------
+
+export function matmul(a: T, b: T): T {
+  const out = rawMatmul(a, b);
+  return record('matmul', out, [a, b], () => {
+    const [sa, sb] = [save(a), save(b)];
+    return (g) => {
+      // Work with >= 2-D operands, as the forward did, then restore the original ranks.
+      const a2 = sa.rank === 1 ? reshape(sa, [1, sa.shape[0]!]) : sa;
+      const b2 = sb.rank === 1 ? reshape(sb, [sb.shape[0]!, 1]) : sb;
+      const M = a2.shape[a2.rank - 2]!;
+      const N = b2.shape[b2.rank - 1]!;
+      const g2 = reshape(g, [...g.shape.slice(0, g.rank - (sa.rank === 1 ? 0 : 1) - (sb.rank === 1 ? 0 : 1)), M, N]);
+      const ga = unbroadcast(matmul(g2, transpose(b2)), a2.shape);
+      const gb = unbroadcast(matmul(transpose(a2), g2), b2.shape);
+      return [reshape(ga, sa.shape), reshape(gb, sb.shape)];
+    };
+  });
+}
+
+// ---- layout ------------------------------------------------------------------------------------
+
+export function reshape(x: T, shape: readonly number[]): T {
+  const out = L.reshape(x, shape);
+  return record('reshape', out, [x], () => {
+    const s = x.shape;
+    return (g) => [reshape(g, s)];
+  });
+}
+export const flatten = (x: T): T => reshape(x, [-1]);
+
+export function permute(x: T, axes: readonly number[]): T {
+  const out = L.permute(x, axes);
+  return record('permute', out, [x], () => {
+    const norm = axes.map((a) => (a < 0 ? a + x.rank : a));
+    const inverse = norm.map((_, i) => norm.indexOf(i));
+    return (g) => [permute(g, inverse)];
+  });
+}
+
+export function transpose(x: T, axis0 = -2, axis1 = -1): T {
+  const out = L.transpose(x, axis0, axis1);
+  return record('transpose', out, [x], () => (g) => [transpose(g, axis0, axis1)]);
+}
+
+export function slice(x: T, spec: readonly L.SliceSpec[]): T {
+  const out = L.slice(x, spec);
+  return record('slice', out, [x], () => {
+    const shape = x.shape;
+    return (g) => [sliceScatter(g, shape, spec)];
+  });
+}
+
+/** Adjoint of slice: zeros of `shape` with `g` placed where the slice reads. */
+export function sliceScatter(g: T, shape: readonly number[], spec: readonly L.SliceSpec[]): T {
+  const out = L.sliceScatter(g, shape, spec);
+  return record('sliceScatter', out, [g], () => (w) => [slice(w, spec)]);
+}
+
+export function expand(x: T, shape: readonly number[]): T {
+  const out = L.expand(x, shape);
+  return record('expand', out, [x], () => {
+    const s = x.shape;
+    return (g) => [unbroadcast(g, s)];
+  });
+}
+
+export function unsqueeze(x: T, axis: number): T {
+  const out = L.unsqueeze(x, axis);
+  return record('unsqueeze', out, [x], () => {
+    const s = x.shape;
+    return (g) => [reshape(g, s)];
+  });
+}
+
+export function squeeze(x: T, axes?: readonly number[]): T {
+  const out = L.squeeze(x, axes);
+  return record('squeeze', out, [x], () => {
+    const s = x.shape;
+    return (g) => [reshape(g, s)];
+  });
+}
+
+/** Source index along one axis for every padded position (edge / reflect), as in the kernel. */
+function padSources(n: number, before: number, after: number, mode: L.PadMode): number[] {
+  return Array.from({ length: n + before + after }, (_, o) => {
+    const c = o - before;
+    if (c >= 0 && c < n) return c;
+    if (mode === 'edge') return Math.min(Math.max(c, 0), n - 1);
+    if (n === 1) return 0;
+    const period = 2 * (n - 1);
+    const m = ((c % period) + period) % period;
+    return m >= n ? period - m : m;
+  });
+}
+
+export function pad(x: T, pads: readonly (readonly [number, number])[], opts: { mode?: L.PadMode; value?: number } = {}): T {
+  const out = L.pad(x, pads, opts);
+  return record('pad', out, [x], () => {
+    const shape = x.shape;
+    const full2 = [...new Array<[number, number]>(x.rank - pads.length).fill([0, 0]), ...pads];
+    const mode = opts.mode ?? 'constant';
+    return (g) => {
+      if (mode === 'constant') return [slice(g, full2.map(([b], d) => [b, b + shape[d]!] as const))];
+      // Fold each padded axis back onto its sources: a scatter-add along the axis.
+      let acc = g;
+      for (let d = x.rank - 1; d >= 0; d--) {
+        const [b, a] = full2[d]!;
+        if (b === 0 && a === 0) continue;
+        const index = tensorIndex(padSources(shape[d]!, b, a, mode), acc.shape, d);
+        const target = zeros(acc.shape.map((s, k) => (k === d ? shape[d]! : s)));
+        acc = scatterAdd(target, d, index, acc);
+      }
+      return [acc];
+    };
+  });
+}
+
+/** An int32 index tensor holding `values` along `axis`, broadcast (stride 0) to `shape`. */
+function tensorIndex(values: number[], shape: readonly number[], axis: number): T {
+  const column = L.reshape(tensor(values, { dtype: 'int32' }), shape.map((_, k) => (k === axis ? values.length : 1)));
+  return L.expand(column, shape);
+}
+
+export function concat(tensors: readonly T[], axis = 0): T {
+  const out = L.concat(tensors, axis);
+  return record('concat', out, tensors, () => {
+    const a = axis < 0 ? axis + out.rank : axis;
+    const sizes = tensors.map((t) => t.shape[a]!);
+    return (g) => {
+      let at = 0;
+      return sizes.map((n) => {
+        const spec = g.shape.map((_, d) => (d === a ? ([at, at + n] as const) : null));
+        at += n;
+        return slice(g, spec);
+      });
+    };
+  });
+}
+
+export function stack(tensors: readonly T[], axis = 0): T {
+  const a = L.checkStack(tensors, axis);
+  return concat(tensors.map((t) => unsqueeze(t, a)), a);
+}
+
+// ---- indexing ----------------------------------------------------------------------------------
+
+export function gather(x: T, axis: number, index: T): T {
+  const out = I.gather(x, axis, index);
+  return record('gather', out, [x, null], () => {
+    const si = save(index);
+    const shape = x.shape;
+    return (g) => [scatterAdd(zeros(shape, g.dtype), axis, si, g), null];
+  });
+}
+
+export function scatterAdd(target: T, axis: number, index: T, src: T): T {
+  const out = I.scatterAdd(target, axis, index, src);
+  return record('scatterAdd', out, [target, null, src], () => {
+    const si = save(index);
+    const srcShape = src.shape;
+    return (g) => {
+      let gs = gather(g, axis, si);
+      // src may extend past the index; those elements were never added.
+      if (gs.shape.some((d, i) => d !== srcShape[i])) gs = pad(gs, srcShape.map((d, i) => [0, d - gs.shape[i]!] as [number, number]));
+      return [g, null, gs];
+    };
+  });
+}
+
+export function take(x: T, index: T, axis = 0): T {
+  if (!isRecording() || !isT(x) || !isT(index) || index.rank !== 1) return I.take(x, index, axis);
+  const a = axis < 0 ? axis + x.rank : axis;
+  const column = L.reshape(index, x.shape.map((_, k) => (k === a ? index.shape[0]! : 1)));
+  const wide = L.expand(column, x.shape.map((d, k) => (k === a ? index.shape[0]! : d)));
+  const out = gather(x, a, wide);
+  column.dispose();
+  wide.dispose();
+  return out;
+}
+
+setAdd((a, b) => add(a, b));

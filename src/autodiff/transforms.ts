@@ -1,0 +1,220 @@
+// Function transforms over the tape: grad, valueAndGrad, vjp, jvp, hvp, jacobian, plus customVjp
+// and checkpoint. Arguments and results may be pytrees of tensors.
+import { Tensor, tidy, keep } from '../graph/tensor.js';
+import { fmt } from '../graph/shape.js';
+import { ones, tensor, zerosLike } from '../ops/creation.js';
+import { backward, enter, exit, isTraced, leaf, noGrad, nodeOf, record, save, transformDepth, type TapeNode } from './tape.js';
+import { leaves, mapLeaves } from './tree.js';
+import { mul, reshape, stack, sum } from './ops.js';
+
+type Fn = (...args: never[]) => unknown;
+
+const argnumList = (argnums: number | readonly number[], n: number, what: string): number[] => {
+  const list = typeof argnums === 'number' ? [argnums] : [...argnums];
+  for (const a of list) if (!Number.isInteger(a) || a < 0 || a >= n) throw new RangeError(`tellus: ${what}: argnums must index the ${n} arguments, got ${a}`);
+  return list;
+};
+
+function scalarOutput(out: unknown, what: string): Tensor {
+  if (!(out instanceof Tensor) || out.size !== 1 || out.dtype !== 'float32') {
+    const got = out instanceof Tensor ? `a ${out.dtype} tensor of shape ${fmt(out.shape)}` : typeof out;
+    throw new TypeError(`tellus: ${what}: f must return a float32 tensor with one element, got ${got}`);
+  }
+  return out;
+}
+
+/** Zeros for inputs the output does not depend on. */
+const orZeros = (g: Tensor | null, like: Tensor): Tensor => g ?? zerosLike(like);
+
+function valueAndGradOf(f: Fn, argnums: number | readonly number[], args: unknown[], what: string): [Tensor, unknown] {
+  const nums = argnumList(argnums, args.length, what);
+  enter();
+  let result: [Tensor, unknown] | undefined;
+  try {
+    result = tidy(() => {
+      const traced = args.map((a, i) => (nums.includes(i) ? mapLeaves(a, leaf) : a));
+      const out = scalarOutput((f as (...a: unknown[]) => unknown)(...traced), what);
+      const perArg = nums.map((i) => leaves(traced[i]));
+      const flat = backward([nodeOf(out)], [ones(out.shape)], perArg.flat().map(nodeOf), transformDepth() > 1);
+      let k = 0;
+      const trees = nums.map((i, j) => mapLeaves(args[i], (_, m) => orZeros(flat[k++] ?? null, perArg[j]![m]!)));
+      return [out, typeof argnums === 'number' ? trees[0] : trees] as [Tensor, unknown];
+    });
+  } finally {
+    exit(result);
+  }
+  return result;
+}
+
+/** grad(f)(...args): the gradient of scalar f with respect to args[argnums] (pytrees allowed). */
+export function grad<F extends Fn>(f: F, argnums: number | readonly number[] = 0): (...args: Parameters<F>) => any {
+  return (...args) => {
+    const [value, grads] = valueAndGradOf(f, argnums, args, 'grad(f)');
+    value.dispose();
+    return grads;
+  };
+}
+
+export function valueAndGrad<F extends Fn>(f: F, argnums: number | readonly number[] = 0): (...args: Parameters<F>) => [Tensor, any] {
+  return (...args) => valueAndGradOf(f, argnums, args, 'valueAndGrad(f)');
+}
+
+export interface Pullback {
+  /** Cotangents of the primals given a cotangent of the output (same structure as f's result). */
+  (cotangent: unknown): Tensor[];
+  /** Releases the tensors the pullback keeps for the backward pass. */
+  dispose(): void;
+}
+
+/** vjp(f, ...primals) -> [out, pullback]; call pullback.dispose() when done with it. */
+export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
+  primals.forEach((p, i) => {
+    if (!(p instanceof Tensor)) throw new TypeError(`tellus: vjp(f, ...primals): primals[${i}] must be a Tensor, got ${typeof p}`);
+  });
+  enter();
+  let out: unknown;
+  let kept: Tensor[] = [];
+  let xs: TapeNode[] = [];
+  let outNodes: (TapeNode | undefined)[] = [];
+  try {
+    out = tidy(() => {
+      const traced = primals.map(leaf);
+      xs = traced.map((t) => nodeOf(t)!);
+      const o = (f as (...a: Tensor[]) => unknown)(...traced);
+      outNodes = leaves(o).map(nodeOf);
+      return o;
+    });
+  } finally {
+    kept = exit(out, true);
+  }
+  const pullback = ((cotangent: unknown) => {
+    const cts = leaves(cotangent);
+    if (cts.length !== outNodes.length) throw new Error(`tellus: vjp pullback: expected ${outNodes.length} cotangent tensors (f's output structure), got ${cts.length}`);
+    const grads = backward(outNodes, cts, xs, transformDepth() > 0);
+    return grads.map((g, i) => orZeros(g, primals[i]!));
+  }) as Pullback;
+  pullback.dispose = () => {
+    for (const t of kept) t.dispose();
+    kept = [];
+  };
+  return [out, pullback];
+}
+
+/**
+ * Forward mode: [f(primals), J·tangents]. Built from two reverse passes: u -> J^T u is linear, and
+ * its own VJP applied to the tangents is J·tangents.
+ */
+export function jvp(f: (...xs: Tensor[]) => Tensor, primals: Tensor[], tangents: Tensor[]): [Tensor, Tensor] {
+  if (primals.length !== tangents.length) throw new Error(`tellus: jvp(f, primals, tangents): ${primals.length} primals but ${tangents.length} tangents`);
+  tangents.forEach((t, i) => {
+    const p = primals[i]!;
+    if (!(t instanceof Tensor) || t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k])) {
+      throw new Error(`tellus: jvp(f, primals, tangents): tangents[${i}] must be a tensor of shape ${fmt(p.shape)}, got ${t instanceof Tensor ? fmt(t.shape) : typeof t}`);
+    }
+  });
+  enter();
+  let result: [Tensor, Tensor] | undefined;
+  try {
+    result = tidy(() => {
+      const traced = primals.map(leaf);
+      const out = f(...traced);
+      if (!(out instanceof Tensor)) throw new TypeError(`tellus: jvp(f): f must return a Tensor, got ${typeof out}`);
+      const u = leaf(zerosLike(out));
+      const gs = backward([nodeOf(out)], [u], traced.map(nodeOf), true);
+      const used = gs.flatMap((g, i) => (g ? [[g, tangents[i]!] as const] : []));
+      const [t] = backward(used.map(([g]) => nodeOf(g)), used.map(([, v]) => v), [nodeOf(u)], transformDepth() > 1);
+      return [out, orZeros(t ?? null, out)] as [Tensor, Tensor];
+    });
+  } finally {
+    exit(result);
+  }
+  return result;
+}
+
+/** Hessian-vector product of scalar f at x along v (reverse over reverse). */
+export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
+  const g = grad(f);
+  return grad((y: Tensor) => sum(mul(g(y) as Tensor, v)))(x) as Tensor;
+}
+
+/** Dense Jacobian [...out.shape, ...x.shape] by one reverse pass per output element: for small outputs. */
+export function jacobian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
+  const [out, pull] = vjp(f, x);
+  try {
+    const o = out as Tensor;
+    const rows = tidy(() => {
+      const list: Tensor[] = [];
+      for (let k = 0; k < o.size; k++) {
+        const e = new Float32Array(o.size);
+        e[k] = 1;
+        list.push(keep(pull(reshape(tensor(e), o.shape))[0]!));
+      }
+      return list;
+    });
+    const j = reshape(stack(rows), [...o.shape, ...x.shape]);
+    for (const r of rows) r.dispose();
+    return j;
+  } finally {
+    pull.dispose();
+  }
+}
+
+export interface CustomVjpOptions {
+  name?: string;
+  /**
+   * Forward-mode rule: J·tangents from the saved state. Needed to differentiate through the
+   * backward (jvp, hvp, grad of grad) when `backward` uses kernels the tape cannot see.
+   */
+  jvp?: (tangents: (Tensor | null)[], saved: Tensor[]) => Tensor;
+}
+
+/**
+ * A differentiable op with a hand-written backward: `forward` returns the output and the tensors
+ * to keep; `backward(g, saved)` returns one cotangent (or null) per input. This is how physics
+ * solvers plug in adjoint-state gradients.
+ */
+export function customVjp(
+  forward: (...xs: Tensor[]) => { out: Tensor; saved?: Tensor[] },
+  backwardFn: (g: Tensor, saved: Tensor[]) => (Tensor | null)[],
+  opts: CustomVjpOptions = {},
+): (...xs: Tensor[]) => Tensor {
+  const name = opts.name ?? 'customVjp';
+  return (...xs) => {
+    const { out, saved = [] } = noGrad(() => forward(...xs));
+    return record(name, out, xs, () => {
+      const kept = saved.map(save);
+      return (g) => {
+        const grads = backwardFn(g, kept);
+        if (grads.length !== xs.length) throw new Error(`tellus: ${name}: backward returned ${grads.length} cotangents for ${xs.length} inputs`);
+        if (!isTraced(g)) return grads;
+        // The backward is linear in g; differentiating it needs the forward-mode rule.
+        return grads.map((gi, i) => {
+          if (!gi || isTraced(gi)) return gi;
+          const rule = opts.jvp;
+          if (!rule) throw new Error(`tellus: ${name}: differentiating through its backward (jvp, hvp or a second derivative) needs a jvp rule in customVjp's options, because backward is not built from differentiable ops`);
+          return record(`${name}.backward`, gi, [g], () => (w) => [rule(xs.map((_, k) => (k === i ? w : null)), kept)]);
+        });
+      };
+    });
+  };
+}
+
+/** Runs `fn` without keeping its intermediates; the backward pass recomputes them. */
+export function checkpoint(fn: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tensor {
+  return (...xs) => {
+    const out = noGrad(() => tidy(() => fn(...xs)));
+    return record('checkpoint', out, xs, () => {
+      const kept = xs.map(save);
+      return (g) => {
+        const [, pull] = vjp(fn, ...kept);
+        try {
+          return pull(g);
+        } finally {
+          pull.dispose();
+        }
+      };
+    });
+  };
+}
+
+export { noGrad };

@@ -1,0 +1,88 @@
+// Losses, each a 0-d tensor built from public ops only, so the autodiff tape differentiates them
+// like any user code. Shapes must match exactly (no silent broadcasting of predictions against
+// targets, a classic source of wrong losses); only misfit weights broadcast.
+import type { Tensor } from '../graph/tensor.js';
+import { tidy } from '../graph/tensor.js';
+import { fmt } from '../graph/shape.js';
+import { checkFinite, checkTensor } from '../ops/emit.js';
+import { minimum } from '../ops/math.js';
+import { mean, sum } from '../ops/reduce.js';
+import { reshape } from '../ops/layout.js';
+
+function pair(pred: unknown, target: unknown, what: string, names = ['pred', 'target']): [Tensor, Tensor] {
+  const a = checkTensor(pred, `${what}: ${names[0]}`);
+  const b = checkTensor(target, `${what}: ${names[1]}`);
+  for (const [t, n] of [[a, names[0]], [b, names[1]]] as const) {
+    if (t.dtype !== 'float32') throw new TypeError(`tellus: ${what}: ${n} must be float32, got ${t.dtype}`);
+  }
+  if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new Error(`tellus: ${what}: ${names[0]} has shape ${fmt(a.shape)} but ${names[1]} has shape ${fmt(b.shape)}; they must be equal`);
+  }
+  return [a, b];
+}
+
+/** Mean squared error: mean((pred - target)^2). */
+export function mse(pred: Tensor, target: Tensor): Tensor {
+  const [a, b] = pair(pred, target, 'mse(pred, target)');
+  return tidy(() => mean(a.sub(b).square()));
+}
+
+/** Mean absolute error: mean(|pred - target|). */
+export function l1(pred: Tensor, target: Tensor): Tensor {
+  const [a, b] = pair(pred, target, 'l1(pred, target)');
+  return tidy(() => mean(a.sub(b).abs()));
+}
+
+/**
+ * Huber loss, averaged: 0.5 r^2 where |r| <= delta, delta (|r| - 0.5 delta) beyond (PyTorch's
+ * HuberLoss). Written as q (|r| - q/2) with q = min(|r|, delta): one branch-free expression.
+ */
+export function huber(pred: Tensor, target: Tensor, delta = 1): Tensor {
+  const [a, b] = pair(pred, target, 'huber(pred, target, delta)');
+  if (checkFinite(delta, 'huber(pred, target, delta)') <= 0) throw new RangeError(`tellus: huber(pred, target, delta): expected delta > 0, got ${delta}`);
+  return tidy(() => {
+    const r = a.sub(b).abs();
+    const q = minimum(r, delta);
+    return mean(q.mul(r.sub(q.mul(0.5))));
+  });
+}
+
+/**
+ * Relative L2 error, the FNO convention: for each sample along dim 0, ||pred - target||_2 /
+ * ||target||_2 over all other dims, averaged over the batch. A sample whose target is all zeros gives
+ * inf or NaN, as in the reference implementation.
+ */
+export function relativeL2(pred: Tensor, target: Tensor): Tensor {
+  const [a, b] = pair(pred, target, 'relativeL2(pred, target)');
+  if (a.rank < 1) throw new Error('tellus: relativeL2(pred, target): expected tensors of rank >= 1 (dim 0 is the batch), got 0-d tensors');
+  const batch = a.shape[0]!;
+  const per = batch === 0 ? 0 : a.size / batch;
+  return tidy(() => {
+    const norm = (x: Tensor): Tensor => sum(reshape(x, [batch, per]).square(), 1).sqrt();
+    return mean(norm(a.sub(b)).div(norm(b)));
+  });
+}
+
+/**
+ * Data misfit 0.5 * sum((w (d - dObs))^2), the usual objective of full-waveform inversion and
+ * other least-squares inverse problems. `weights` (a tensor that broadcasts to d's shape, or a
+ * number) is optional.
+ */
+export function weightedMisfit(d: Tensor, dObs: Tensor, weights?: Tensor | number): Tensor {
+  const what = 'weightedMisfit(d, dObs, weights)';
+  const [a, b] = pair(d, dObs, what, ['d', 'dObs']);
+  if (typeof weights === 'number') checkFinite(weights, `${what}: weights`);
+  else if (weights !== undefined) {
+    const w = checkTensor(weights, `${what}: weights`);
+    if (w.dtype !== 'float32') throw new TypeError(`tellus: ${what}: weights must be float32, got ${w.dtype}`);
+    const lead = a.rank - w.rank;
+    if (lead < 0 || w.shape.some((n, i) => n !== 1 && n !== a.shape[lead + i])) {
+      throw new Error(`tellus: ${what}: weights of shape ${fmt(w.shape)} do not broadcast to d's shape ${fmt(a.shape)}`);
+    }
+  }
+  return tidy(() => {
+    const r = a.sub(b);
+    const wr = weights === undefined ? r : r.mul(weights);
+    return sum(wr.square()).mul(0.5);
+  });
+}

@@ -1,0 +1,264 @@
+// First-order optimizers: SGD (momentum, Nesterov, weight decay), Adam (L2 in the gradient) and
+// AdamW (decoupled decay). Each step is ONE kernel per parameter tensor (shaders/optim.wgsl) that
+// rewrites the parameter and its state in place, PyTorch-style: no new buffers per step, so a
+// training loop's memory stays flat. Ops recorded before step() see the old values and ops recorded
+// after see the new ones, because the scheduler runs nodes in recorded order.
+import type { Tensor } from '../graph/tensor.js';
+import type { Storage } from '../graph/scheduler.js';
+import { fmt } from '../graph/shape.js';
+import { checkTensor, emit, grid1d } from '../ops/emit.js';
+import { clone, contiguous } from '../ops/elementwise.js';
+import { empty } from '../ops/creation.js';
+import { treeFlatten, treeZip, type TensorTree } from './tree.js';
+
+/** A learning rate as a function of the number of steps already taken (0 for the first step). */
+export type Schedule = (step: number) => number;
+export type LearningRate = number | Schedule;
+
+/** lr0 * gamma^floor(step / stepSize). */
+export function stepDecay(lr0: number, stepSize: number, gamma: number): Schedule {
+  num(lr0, 'stepDecay(lr0)', 0);
+  if (!Number.isInteger(stepSize) || stepSize < 1) throw new TypeError(`tellus: stepDecay(stepSize): expected an integer >= 1, got ${String(stepSize)}`);
+  num(gamma, 'stepDecay(gamma)', 0);
+  return (step) => lr0 * gamma ** Math.floor(step / stepSize);
+}
+
+/** lr0 * gamma^step. */
+export function exponentialDecay(lr0: number, gamma: number): Schedule {
+  num(lr0, 'exponentialDecay(lr0)', 0);
+  num(gamma, 'exponentialDecay(gamma)', 0);
+  return (step) => lr0 * gamma ** step;
+}
+
+/** Half a cosine from lr0 down to lrMin over totalSteps, then lrMin. */
+export function cosineDecay(lr0: number, totalSteps: number, lrMin = 0): Schedule {
+  num(lr0, 'cosineDecay(lr0)', 0);
+  if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new TypeError(`tellus: cosineDecay(totalSteps): expected an integer >= 1, got ${String(totalSteps)}`);
+  num(lrMin, 'cosineDecay(lrMin)', 0);
+  return (step) => lrMin + 0.5 * (lr0 - lrMin) * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
+}
+
+function num(v: unknown, what: string, min: number, below?: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (below !== undefined && v >= below)) {
+    const range = below === undefined ? `>= ${min}` : `in [${min}, ${below})`;
+    throw new TypeError(`tellus: ${what}: expected a finite number ${range}, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** A plain snapshot of an optimizer: the step count and copies of its state tensors (in treeLeaves order). */
+export type StateDict = { stepCount: number } & Record<string, number | Tensor[]>;
+
+/** Shared bookkeeping: tree walking, validation, learning rates, state slots, save/restore. */
+abstract class Optimizer {
+  /** Steps taken so far. */
+  stepCount = 0;
+  /** Per state slot (e.g. 'm', 'v'), one tensor per parameter leaf, in treeLeaves order. */
+  protected state: Record<string, Tensor[]> = {};
+  private readonly lrSpec: LearningRate;
+
+  constructor(protected readonly name: string, lr: unknown, protected readonly slots: readonly string[]) {
+    if (typeof lr === 'function') this.lrSpec = lr as Schedule;
+    else this.lrSpec = num(lr, `${name}({ lr })`, 0);
+    for (const s of slots) this.state[s] = [];
+  }
+
+  /** The learning rate the next step will use. */
+  get lr(): number {
+    const v = typeof this.lrSpec === 'number' ? this.lrSpec : this.lrSpec(this.stepCount);
+    return num(v, `${this.name}: the learning-rate schedule at step ${this.stepCount}`, 0);
+  }
+
+  /** Updates every tensor of `params` in place from the gradients `grads` (same tree structure). */
+  step(params: TensorTree, grads: TensorTree): void {
+    const what = `${this.name}.step(params, grads)`;
+    const { a: ps, b: gs, paths } = treeZip(params, grads, what, 'params', 'grads');
+    const held = this.slots.length > 0 ? this.state[this.slots[0]!]!.length : 0;
+    if (held > 0 && held !== ps.length) {
+      throw new Error(`tellus: ${what}: the optimizer holds state for ${held} parameter tensors, params has ${ps.length}; use one optimizer per parameter set`);
+    }
+    const seen = new Set<unknown>();
+    ps.forEach((p, i) => {
+      const at = paths[i]!;
+      checkTensor(p, `${what}: params${at}`);
+      checkTensor(gs[i], `${what}: grads${at}`);
+      const g = gs[i]!;
+      if (p.dtype !== 'float32') throw new TypeError(`tellus: ${what}: params${at} must be float32, got ${p.dtype}`);
+      if (g.dtype !== 'float32') throw new TypeError(`tellus: ${what}: grads${at} must be float32, got ${g.dtype}`);
+      if (!p.isContiguous) throw new Error(`tellus: ${what}: params${at} must be a contiguous tensor (updated in place), got a view of shape ${fmt(p.shape)}; use contiguous(x) to make a parameter`);
+      if (g.shape.length !== p.shape.length || g.shape.some((d, k) => d !== p.shape[k])) {
+        throw new Error(`tellus: ${what}: grads${at} has shape ${fmt(g.shape)}, expected ${fmt(p.shape)} like params${at}`);
+      }
+      const s = p.storageFor(what);
+      if (seen.has(s)) throw new Error(`tellus: ${what}: params${at} shares its storage with an earlier parameter; each would be updated twice`);
+      if (g.storageFor(what) === s) throw new Error(`tellus: ${what}: grads${at} is the same buffer as params${at}`);
+      seen.add(s);
+      for (const slot of this.slots) {
+        const t = this.state[slot]![i];
+        if (t && (t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k]))) {
+          throw new Error(`tellus: ${what}: state '${slot}' for params${at} has shape ${fmt(t.shape)}, expected ${fmt(p.shape)} (a state dict from other parameters?)`);
+        }
+      }
+    });
+    const lr = this.lr;
+    ps.forEach((p, i) => {
+      // A fresh state tensor is not read by the kernel on its first step (`first`), so empty() suffices.
+      const first = this.slots.length > 0 && !this.state[this.slots[0]!]![i];
+      const st = this.slots.map((slot) => (this.state[slot]![i] ??= empty(p.shape)));
+      if (p.size === 0) return;
+      const g0 = gs[i]!;
+      const g = contiguous(g0);
+      this.update(p, g, st, first, lr);
+      if (g !== g0) g.dispose();
+    });
+    this.stepCount++;
+  }
+
+  protected abstract update(p: Tensor, g: Tensor, state: Tensor[], first: boolean, lr: number): void;
+
+  private sink: Tensor | null = null;
+
+  protected dispatch(entry: string, p: Tensor, g: Tensor, state: Tensor[], first: boolean, uniforms: Record<string, number>, flops: number): void {
+    const bind: Record<string, Storage> = { param: p.storageFor(entry), grad: g.storageFor(entry) };
+    ['m', 'v'].forEach((name, k) => {
+      if (state[k]) bind[name] = state[k]!.storageFor(entry);
+    });
+    // Written in place but not yet computed (no buffer): a read by `touch` makes its pending producer
+    // (possibly an open fused elementwise group) run before this update rather than after it.
+    for (const [name, s] of Object.entries(bind)) {
+      if (name === 'grad' || s.buffer || (first && name !== 'param')) continue;
+      this.sink ??= empty([1]);
+      emit({ file: 'optim.wgsl', entry: 'touch', label: `${this.name}.step(order)`, bind: { src: s, sink: this.sink.storageFor('touch') }, uniforms: {}, grid: [1, 1, 1] });
+    }
+    emit({ file: 'optim.wgsl', entry, label: `${this.name}.step`, bind, uniforms: { n: p.size, ...uniforms }, grid: grid1d(p.size), bytes: 4 * p.size * (3 + 2 * state.length), flops: flops * p.size });
+  }
+
+  /** Copies of the state (the caller owns and disposes them), so later steps cannot change a saved snapshot. */
+  stateDict(): StateDict {
+    const d: StateDict = { stepCount: this.stepCount };
+    for (const s of this.slots) d[s] = this.state[s]!.map((t) => clone(t));
+    return d;
+  }
+
+  /** Restores a stateDict() snapshot; the tensors are copied, so `d` stays the caller's. */
+  loadStateDict(d: StateDict): void {
+    const what = `${this.name}.loadStateDict(d)`;
+    if (d === null || typeof d !== 'object') throw new TypeError(`tellus: ${what}: expected an object from stateDict(), got ${d === null ? 'null' : typeof d}`);
+    if (!Number.isInteger(d.stepCount) || (d.stepCount as number) < 0) throw new TypeError(`tellus: ${what}: stepCount must be an integer >= 0, got ${String(d.stepCount)}`);
+    const lists = this.slots.map((s) => {
+      const list = d[s];
+      if (!Array.isArray(list)) throw new TypeError(`tellus: ${what}: expected '${s}' to be an array of tensors, got ${typeof list}`);
+      return treeFlatten(list, s, what).leaves;
+    });
+    lists.forEach((l, k) => {
+      if (l.length !== lists[0]!.length) throw new Error(`tellus: ${what}: '${this.slots[k]}' holds ${l.length} tensors, '${this.slots[0]}' holds ${lists[0]!.length}`);
+      l.forEach((t, i) => {
+        if (t.dtype !== 'float32') throw new TypeError(`tellus: ${what}: ${this.slots[k]}[${i}] must be float32, got ${t.dtype}`);
+      });
+    });
+    if (this.slots.length > 0 && d.stepCount > 0 && lists[0]!.length === 0) {
+      throw new Error(`tellus: ${what}: stepCount is ${d.stepCount} but the state holds no tensors`);
+    }
+    this.disposeState();
+    this.slots.forEach((s, k) => (this.state[s] = lists[k]!.map((t) => clone(t))));
+    this.stepCount = d.stepCount;
+  }
+
+  private disposeState(): void {
+    for (const s of this.slots) {
+      for (const t of this.state[s]!) t.dispose();
+      this.state[s] = [];
+    }
+  }
+
+  /** Frees the optimizer's state tensors; the next step starts from fresh state. */
+  dispose(): void {
+    this.disposeState();
+    this.sink?.dispose();
+    this.sink = null;
+    this.stepCount = 0;
+  }
+}
+
+export interface SGDOptions {
+  lr: LearningRate;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+/** PyTorch's SGD: momentum buffer b = mu b + (1 - dampening)(g + wd p) (b = g + wd p on the first step). */
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+
+  constructor(opts: SGDOptions) {
+    const o = (opts ?? {}) as Partial<SGDOptions>;
+    const momentum = num(o.momentum ?? 0, 'SGD({ momentum })', 0);
+    super('SGD', o.lr, momentum > 0 ? ['momentumBuffer'] : []);
+    this.momentum = momentum;
+    this.dampening = num(o.dampening ?? 0, 'SGD({ dampening })', 0);
+    if (this.dampening > 1) throw new TypeError(`tellus: SGD({ dampening }): expected a number in [0, 1], got ${this.dampening}`);
+    this.weightDecay = num(o.weightDecay ?? 0, 'SGD({ weightDecay })', 0);
+    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw new TypeError(`tellus: SGD({ nesterov }): expected a boolean, got ${typeof o.nesterov}`);
+    this.nesterov = o.nesterov ?? false;
+    if (this.nesterov && (momentum === 0 || this.dampening !== 0)) {
+      throw new Error(`tellus: SGD({ nesterov: true }): Nesterov momentum needs momentum > 0 and dampening = 0, got momentum ${momentum}, dampening ${this.dampening}`);
+    }
+  }
+
+  protected update(p: Tensor, g: Tensor, state: Tensor[], first: boolean, lr: number): void {
+    const u = { first: first ? 1 : 0, nesterov: this.nesterov ? 1 : 0, lr, momentum: this.momentum, one_minus_dampening: 1 - this.dampening, weight_decay: this.weightDecay };
+    this.dispatch(this.momentum > 0 ? 'sgd_momentum' : 'sgd', p, g, state, first, u, this.momentum > 0 ? 6 : 3);
+  }
+}
+
+export interface AdamOptions {
+  lr: LearningRate;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+/** Adam (Kingma & Ba) as in PyTorch; weightDecay adds wd p to the gradient (L2). */
+export class Adam extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  protected readonly decoupled: boolean = false;
+
+  constructor(opts: AdamOptions, name = 'Adam', defaultDecay = 0) {
+    const o = (opts ?? {}) as Partial<AdamOptions>;
+    super(name, o.lr, ['m', 'v']);
+    this.beta1 = num(o.beta1 ?? 0.9, `${name}({ beta1 })`, 0, 1);
+    this.beta2 = num(o.beta2 ?? 0.999, `${name}({ beta2 })`, 0, 1);
+    this.eps = num(o.eps ?? 1e-8, `${name}({ eps })`, 0);
+    this.weightDecay = num(o.weightDecay ?? defaultDecay, `${name}({ weightDecay })`, 0);
+  }
+
+  protected update(p: Tensor, g: Tensor, state: Tensor[], first: boolean, lr: number): void {
+    // Bias corrections in float64: in float32, 1 - 0.999^t loses most of its digits for small t.
+    const t = this.stepCount + 1;
+    const bc1 = 1 - this.beta1 ** t;
+    const bc2 = 1 - this.beta2 ** t;
+    this.dispatch('adam', p, g, state, first, {
+      first: first ? 1 : 0, beta1: this.beta1, beta2: this.beta2, one_minus_beta1: 1 - this.beta1, one_minus_beta2: 1 - this.beta2, eps: this.eps,
+      l2: this.decoupled ? 0 : this.weightDecay, decay: this.decoupled ? lr * this.weightDecay : 0,
+      step_size: lr / bc1, inv_sqrt_bc2: 1 / Math.sqrt(bc2),
+    }, 12);
+  }
+}
+
+/** AdamW (Loshchilov & Hutter): p -= lr wd p, decoupled from the adaptive step; default wd 0.01. */
+export class AdamW extends Adam {
+  protected override readonly decoupled: boolean = true;
+
+  constructor(opts: AdamOptions) {
+    super(opts, 'AdamW', 0.01);
+  }
+}
