@@ -42,7 +42,7 @@ function offsetView(h: HostArray, g: Gen): tl.Tensor {
 describe('matmul', () => {
   useDevice();
 
-  it('matches float64 on 1x1x1, odd and tile-sized shapes, for every pairing of contiguous, transposed and strided operands, without copies', async () => {
+  it('matches float64 on 1x1x1, odd and tile-sized shapes, for every pairing of contiguous, transposed and strided operands, copying only to reach the vec4 kernel', async () => {
     const g = rng();
     // (M, K, N): 7x13x5 and 33x17x65 straddle the 32x32 output tile and 4x4 register block;
     // 64x64x64 and 33x16x20 are multiples of 4 along K and N (the vec4 kernel when contiguous).
@@ -56,7 +56,11 @@ describe('matmul', () => {
           const what = `seed ${g.seed}, ${M}x${K}x${N}, a ${va.name}, b ${vb.name}`;
           const { y, dispatches } = await countDispatches(() => tl.matmul(a, b));
           // Views are read through their strides: one kernel, no contiguous copy first.
-          expect(dispatches, `${what}: dispatches`).toBe(1);
+          // Views are read in place, except that a big, 4-aligned product copies an operand whose
+          // rows are not contiguous, so the vec4 kernel can run (src/ops/matmul.ts).
+          const big = K % 4 === 0 && N % 4 === 0 && M * N * K >= 32 ** 3;
+          const copies = big ? [a, b].filter((t) => t.strides[t.rank - 1] !== 1).length : 0;
+          expect(dispatches, `${what}: dispatches`).toBe(1 + copies);
           await checkProduct(y, ha, hb, what);
           for (const t of [a, b, y]) t.dispose();
         }

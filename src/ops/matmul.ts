@@ -5,6 +5,7 @@ import { broadcastShapes, broadcastStrides, collapse, fmt } from '../graph/shape
 import { checkFloat, checkTensor, emit, output } from './emit.js';
 import { reshape, unsqueeze } from './layout.js';
 import { full } from './creation.js';
+import { contiguous } from './elementwise.js';
 
 export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
   let a = checkTensor(aIn, 'matmul(a, b): a');
@@ -16,11 +17,19 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
   const vecB = b.rank === 1;
   if (vecA) a = unsqueeze(a, 0);
   if (vecB) b = unsqueeze(b, 1);
+  const promoted = [vecA ? a : null, vecB ? b : null];
   const M = a.shape[a.rank - 2]!;
   const K = a.shape[a.rank - 1]!;
   const N = b.shape[b.rank - 1]!;
   if (b.shape[b.rank - 2] !== K) {
     throw new Error(`tellus: matmul(a, b): inner dimensions differ: a is ${fmt(aIn.shape)}, b is ${fmt(bIn.shape)} (${K} vs ${b.shape[b.rank - 2]})`);
+  }
+  // Transposed operands (every gradient has them) would miss the vec4 kernel. For large enough
+  // products a contiguous copy, O(MK) work against O(MKN), pays for itself several times over.
+  const copies: Tensor[] = [];
+  if (K % 4 === 0 && N % 4 === 0 && M * N * K >= 32 ** 3) {
+    if (a.strides[a.rank - 1] !== 1) copies.push((a = contiguous(a)));
+    if (b.strides[b.rank - 1] !== 1) copies.push((b = contiguous(b)));
   }
   const batch = broadcastShapes([a.shape.slice(0, -2), b.shape.slice(0, -2)], 'matmul(a, b) batch dims');
   const ba = broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch);
@@ -51,8 +60,7 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
       bytes: 4 * nBatch * (M * K + K * N + M * N), flops: 2 * nBatch * M * N * K,
     });
   }
-  if (vecA) a.dispose();
-  if (vecB) b.dispose();
+  for (const t of [...copies, ...promoted]) t?.dispose();
   if (!vecA && !vecB) return y;
   const shape = [...batch, ...(vecA ? [] : [M]), ...(vecB ? [] : [N])];
   const r = reshape(y, shape);
