@@ -29,6 +29,55 @@ export function jaxCases(jax: Jax): Record<string, Case> {
       const y = chainJit(np.ones([1024]));
       await y.data();
     },
+    'grad of sum(tanh(x @ W)), 512x512': async (state) => {
+      state.x ??= jax.random.uniform(jax.random.key(2), [512, 512]);
+      state.W ??= jax.random.uniform(jax.random.key(3), [512, 512], { minval: -0.05, maxval: 0.05 });
+      state.f ??= jax.grad((w: Jax) => np.tanh(np.matmul(state.x.ref, w)).sum());
+      const g = state.f(state.W.ref);
+      await g.data();
+    },
+    'Adam step, MLP 32-128-128-1, batch 256': async (state) => {
+      // The same network and update as the Tellus case, with Adam written out in jax-js ops
+      // (jax-js has no optimizer package on npm).
+      if (!state.p) {
+        const sizes = [32, 128, 128, 1];
+        state.x = jax.random.uniform(jax.random.key(4), [256, 32], { minval: -1, maxval: 1 });
+        state.y = jax.random.uniform(jax.random.key(5), [256, 1]);
+        state.p = {};
+        state.m = {};
+        state.v = {};
+        for (let k = 0; k < 3; k++) {
+          const lim = Math.sqrt(6 / (sizes[k]! + sizes[k + 1]!));
+          state.p[`W${k}`] = jax.random.uniform(jax.random.key(10 + k), [sizes[k]!, sizes[k + 1]!], { minval: -lim, maxval: lim });
+          state.p[`b${k}`] = np.zeros([sizes[k + 1]!]);
+        }
+        for (const key of Object.keys(state.p)) {
+          state.m[key] = np.zeros(state.p[key].shape);
+          state.v[key] = np.zeros(state.p[key].shape);
+        }
+        state.t = 0;
+        state.vg = jax.valueAndGrad((p: Jax) => {
+          let h = np.tanh(np.matmul(state.x.ref, p.W0).add(p.b0));
+          h = np.tanh(np.matmul(h, p.W1).add(p.b1));
+          const out = np.matmul(h, p.W2).add(p.b2);
+          return np.square(out.sub(state.y.ref)).mean();
+        });
+      }
+      const [loss, grads] = state.vg(jax.tree.ref(state.p));
+      state.t += 1;
+      const [b1, b2, lr, eps] = [0.9, 0.999, 1e-3, 1e-8];
+      const bc1 = 1 - b1 ** state.t;
+      const bc2 = 1 - b2 ** state.t;
+      for (const key of Object.keys(state.p)) {
+        const g = grads[key];
+        state.m[key] = state.m[key].mul(b1).add(g.ref.mul(1 - b1));
+        state.v[key] = state.v[key].mul(b2).add(g.ref.mul(g).mul(1 - b2));
+        const upd = state.m[key].ref.mul(lr / bc1).div(np.sqrt(state.v[key].ref.div(bc2)).add(eps));
+        state.p[key] = state.p[key].sub(upd);
+      }
+      await jax.blockUntilReady(state.p);
+      await loss.data();
+    },
     'matmul 512x512': async (state) => {
       state.a ??= jax.random.uniform(jax.random.key(0), [512, 512]);
       state.b ??= jax.random.uniform(jax.random.key(1), [512, 512]);

@@ -6,7 +6,8 @@ import { markdown, type Row, time } from './harness.js';
 import { jaxCases, loadJax } from './jax.js';
 import { tellusCases } from './tellus.js';
 
-const FLOPS: Record<string, number> = { 'matmul 512x512': 2 * 512 ** 3 };
+// Forward matmul plus the one backward matmul (x^T g) the gradient needs.
+const FLOPS: Record<string, number> = { 'matmul 512x512': 2 * 512 ** 3, 'grad of sum(tanh(x @ W)), 512x512': 4 * 512 ** 3 };
 
 async function main(): Promise<void> {
   // One Dawn instance for both libraries: jax-js looks for navigator.gpu, and so does tl.init().

@@ -1,6 +1,24 @@
 // The Tellus side of the benchmarks.
 import * as tl from '../src/index.js';
+import { Adam, mse } from '../src/nn/index.js';
 import type { Case } from './harness.js';
+
+type Mlp = { W: tl.Tensor; b: tl.Tensor }[];
+
+/** tanh MLP with Xavier-uniform weights from the seeded generator. */
+function initMlp(sizes: number[], seed: number): Mlp {
+  return sizes.slice(1).map((n, k) => {
+    const lim = Math.sqrt(6 / (sizes[k]! + n));
+    return { W: tl.rand([sizes[k]!, n], { seed: seed + k, low: -lim, high: lim }), b: tl.zeros([n]) };
+  });
+}
+
+function mlp(params: Mlp, x: tl.Tensor): tl.Tensor {
+  return params.reduce((h, L, k) => {
+    const z = tl.add(tl.matmul(h, L.W), L.b);
+    return k === params.length - 1 ? z : tl.tanh(z);
+  }, x);
+}
 
 export function tellusCases(): Record<string, Case> {
   return {
@@ -12,6 +30,26 @@ export function tellusCases(): Record<string, Case> {
       });
       await y.data();
       y.dispose();
+    },
+    'grad of sum(tanh(x @ W)), 512x512': async (state) => {
+      state.x ??= tl.rand([512, 512], { seed: 2 });
+      state.W ??= tl.rand([512, 512], { seed: 3, low: -0.05, high: 0.05 });
+      state.f ??= tl.grad((w: tl.Tensor) => tl.sum(tl.tanh(tl.matmul(state.x, w))));
+      const g = state.f(state.W) as tl.Tensor;
+      await g.data();
+      g.dispose();
+    },
+    'Adam step, MLP 32-128-128-1, batch 256': async (state) => {
+      state.x ??= tl.rand([256, 32], { seed: 4, low: -1, high: 1 });
+      state.y ??= tl.rand([256, 1], { seed: 5 });
+      state.params ??= initMlp([32, 128, 128, 1], 10);
+      state.opt ??= new Adam({ lr: 1e-3 });
+      state.step ??= tl.valueAndGrad((p: Mlp) => mse(mlp(p, state.x), state.y));
+      const [loss, grads] = state.step(state.params) as [tl.Tensor, Mlp];
+      state.opt.step(state.params, grads);
+      await loss.data();
+      loss.dispose();
+      for (const g of tl.leaves(grads)) g.dispose();
     },
     'matmul 512x512': async (state) => {
       state.a ??= tl.rand([512, 512], { seed: 0 });
