@@ -96,7 +96,10 @@ export const pow = binaryOp(
   'pow',
   M.pow,
   // d/da a^b = b a^(b-1); d/db a^b = a^b log a, taken as 0 where a <= 0 (the real branch has no derivative there).
-  (g, a, b, o) => [mul(g, mul(b, pow(a, isT(b) ? sub(b, 1) : (b as number) - 1))), isT(b) ? mul(g, mul(o, where(gt(a, 0), log(where(gt(a, 0), a, 1)), 0))) : null],
+  (g, a, b, o) => [
+    isT(a) ? mul(g, mul(b, pow(a, isT(b) ? sub(b, 1) : (b as number) - 1))) : null,
+    isT(b) ? mul(g, mul(o, isT(a) ? where(gt(a, 0), log(where(gt(a, 0), a, 1)), 0) : (a as number) > 0 ? Math.log(a as number) : 0)) : null,
+  ],
   { a: true, b: true, out: true },
 );
 // Ties split the gradient evenly, so the rule stays symmetric.
