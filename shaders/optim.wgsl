@@ -84,14 +84,3 @@ fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let denom = sqrt(v1) * a.inv_sqrt_bc2 + a.eps;
   param[i] = p - a.decay * p - a.step_size * (m1 / denom);
 }
-
-// Orders a pending producer of `src` before an in-place update: the scheduler's elementwise fusion
-// emits an open fused group when a later kernel reads its output, but not when one only writes it.
-// One invocation copies one word into a scratch buffer the optimizer keeps alive.
-@group(0) @binding(1) var<storage, read> src: array<f32>;
-@group(0) @binding(2) var<storage, read_write> sink: array<f32>;
-
-@compute @workgroup_size(1)
-fn touch() {
-  sink[0] = src[0];
-}

@@ -14,3 +14,4 @@ export { grad, valueAndGrad, vjp, jvp, hvp, jacobian, customVjp, checkpoint, noG
 export { leaves, mapLeaves, type Tree } from './autodiff/tree.js';
 export { registerShader, launch, type Launch } from './ops/custom.js';
 export { debug, type DebugOptions } from './runtime.js';
+export * from './nn/index.js';

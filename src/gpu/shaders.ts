@@ -4,6 +4,7 @@ import elementwise from '../../shaders/elementwise.wgsl';
 import creation from '../../shaders/creation.wgsl';
 import gather from '../../shaders/gather.wgsl';
 import layout from '../../shaders/layout.wgsl';
+import lbfgs from '../../shaders/lbfgs.wgsl';
 import matmul from '../../shaders/matmul.wgsl';
 import optim from '../../shaders/optim.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
@@ -13,6 +14,7 @@ export const SHADERS: Record<string, string> = {
   'elementwise.wgsl': elementwise,
   'gather.wgsl': gather,
   'layout.wgsl': layout,
+  'lbfgs.wgsl': lbfgs,
   'matmul.wgsl': matmul,
   'optim.wgsl': optim,
   'reduce.wgsl': reduce,

@@ -154,8 +154,10 @@ export function fuseElementwise(nodes: Node[], low: Lowering): Node[] {
     // The node's own pending uses are replaced by those of the nodes we emit for it.
     for (const s of new Set(Object.values(node.bind))) s.uses--;
     if (!ew) {
-      const reads = node.kernel.bindings.filter((b) => b.kind === 'read').map((b) => node.bind[b.name]!);
-      for (const s of reads) {
+      // A group must run before any other kernel that reads its output or writes it in place (an
+      // optimizer step on a freshly computed parameter), and before one that overwrites its inputs.
+      const touched = Object.values(node.bind);
+      for (const s of touched) {
         const g = open.get(s);
         if (g) emit(g);
       }

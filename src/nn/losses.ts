@@ -1,13 +1,12 @@
-// Losses, each a 0-d tensor built from public ops only, so the autodiff tape differentiates them
-// like any user code. Shapes must match exactly (no silent broadcasting of predictions against
+// Losses, each a 0-d tensor built from public (differentiable) ops only, so the autodiff tape
+// differentiates them like any user code. Shapes must match exactly (no silent broadcasting of predictions against
 // targets, a classic source of wrong losses); only misfit weights broadcast.
 import type { Tensor } from '../graph/tensor.js';
 import { tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { checkFinite, checkTensor } from '../ops/emit.js';
-import { minimum } from '../ops/math.js';
-import { mean, sum } from '../ops/reduce.js';
-import { reshape } from '../ops/layout.js';
+// The differentiable public ops (the raw ones in ops/ are not recorded on the autodiff tape).
+import { mean, minimum, reshape, sum } from '../autodiff/ops.js';
 
 function pair(pred: unknown, target: unknown, what: string, names = ['pred', 'target']): [Tensor, Tensor] {
   const a = checkTensor(pred, `${what}: ${names[0]}`);

@@ -116,20 +116,11 @@ abstract class Optimizer {
 
   protected abstract update(p: Tensor, g: Tensor, state: Tensor[], first: boolean, lr: number): void;
 
-  private sink: Tensor | null = null;
-
   protected dispatch(entry: string, p: Tensor, g: Tensor, state: Tensor[], first: boolean, uniforms: Record<string, number>, flops: number): void {
     const bind: Record<string, Storage> = { param: p.storageFor(entry), grad: g.storageFor(entry) };
     ['m', 'v'].forEach((name, k) => {
       if (state[k]) bind[name] = state[k]!.storageFor(entry);
     });
-    // Written in place but not yet computed (no buffer): a read by `touch` makes its pending producer
-    // (possibly an open fused elementwise group) run before this update rather than after it.
-    for (const [name, s] of Object.entries(bind)) {
-      if (name === 'grad' || s.buffer || (first && name !== 'param')) continue;
-      this.sink ??= empty([1]);
-      emit({ file: 'optim.wgsl', entry: 'touch', label: `${this.name}.step(order)`, bind: { src: s, sink: this.sink.storageFor('touch') }, uniforms: {}, grid: [1, 1, 1] });
-    }
     emit({ file: 'optim.wgsl', entry, label: `${this.name}.step`, bind, uniforms: { n: p.size, ...uniforms }, grid: grid1d(p.size), bytes: 4 * p.size * (3 + 2 * state.length), flops: flops * p.size });
   }
 
@@ -174,8 +165,6 @@ abstract class Optimizer {
   /** Frees the optimizer's state tensors; the next step starts from fresh state. */
   dispose(): void {
     this.disposeState();
-    this.sink?.dispose();
-    this.sink = null;
     this.stepCount = 0;
   }
 }
@@ -224,15 +213,14 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-/** Adam (Kingma & Ba) as in PyTorch; weightDecay adds wd p to the gradient (L2). */
-export class Adam extends Optimizer {
+/** Adam and AdamW share the kernel; they differ in where weight decay enters. */
+abstract class AdamBase extends Optimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
-  protected readonly decoupled: boolean = false;
 
-  constructor(opts: AdamOptions, name = 'Adam', defaultDecay = 0) {
+  constructor(opts: AdamOptions, name: string, defaultDecay: number, private readonly decoupled: boolean) {
     const o = (opts ?? {}) as Partial<AdamOptions>;
     super(name, o.lr, ['m', 'v']);
     this.beta1 = num(o.beta1 ?? 0.9, `${name}({ beta1 })`, 0, 1);
@@ -242,7 +230,7 @@ export class Adam extends Optimizer {
   }
 
   protected update(p: Tensor, g: Tensor, state: Tensor[], first: boolean, lr: number): void {
-    // Bias corrections in float64: in float32, 1 - 0.999^t loses most of its digits for small t.
+    // Bias corrections in float64: in float32, 1 - 0.999^t keeps few correct digits for small t.
     const t = this.stepCount + 1;
     const bc1 = 1 - this.beta1 ** t;
     const bc2 = 1 - this.beta2 ** t;
@@ -254,11 +242,16 @@ export class Adam extends Optimizer {
   }
 }
 
-/** AdamW (Loshchilov & Hutter): p -= lr wd p, decoupled from the adaptive step; default wd 0.01. */
-export class AdamW extends Adam {
-  protected override readonly decoupled: boolean = true;
-
+/** Adam (Kingma & Ba) as in PyTorch; weightDecay adds wd p to the gradient (L2). */
+export class Adam extends AdamBase {
   constructor(opts: AdamOptions) {
-    super(opts, 'AdamW', 0.01);
+    super(opts, 'Adam', 0, false);
+  }
+}
+
+/** AdamW (Loshchilov & Hutter): p -= lr wd p, decoupled from the adaptive step; default wd 0.01. */
+export class AdamW extends AdamBase {
+  constructor(opts: AdamOptions) {
+    super(opts, 'AdamW', 0.01, true);
   }
 }
