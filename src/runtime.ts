@@ -82,11 +82,17 @@ export async function sync(): Promise<void> {
 export interface DebugOptions {
   /** Fill every new output buffer with a NaN pattern before its kernel runs (tests use this to catch unwritten elements). */
   poisonOutputs?: boolean;
+  /**
+   * Reduction kernels: 'auto' picks per adapter (workgroup tree reductions on GPUs, one thread per
+   * output on CPU adapters); the others force one path, so tests cover both on any machine.
+   */
+  reductions?: 'auto' | 'thread' | 'workgroup';
 }
 
 export function debug(opts: DebugOptions): void {
   const s = context().scheduler;
   if (opts.poisonOutputs !== undefined) s.poisonOutputs = opts.poisonOutputs;
+  if (opts.reductions !== undefined) s.reductions = opts.reductions;
 }
 
 /** Starts a new peak: memory().peakBytes then reports the high-water mark from now on. */

@@ -1,7 +1,7 @@
 // Reductions (sum, mean, prod, max, min, argmax, argmin) against float64 references: every axis
 // combination on awkward shapes and non-contiguous views, each kernel path (one thread per output,
 // one workgroup per output, two passes over chunks), int32 data, NaN and tie rules, errors.
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { HostArray, rng, upload, useDevice, views, type Gen } from './helpers.js';
 import {
@@ -69,8 +69,13 @@ function prodHost(g: Gen, shape: number[]): HostArray {
   return h;
 }
 
-describe('reductions', () => {
+// Every case runs on both kernel paths: 'auto' (one thread per output on the CPU adapters CI has)
+// and the workgroup tree reductions real GPUs get.
+for (const strategy of ['auto', 'workgroup'] as const)
+describe(`reductions (${strategy} kernels)`, () => {
   useDevice();
+  beforeAll(() => tl.debug({ reductions: strategy }));
+  afterAll(() => tl.debug({ reductions: 'auto' }));
 
   // Odd sizes, size-1 dims in the middle, several and negative axes.
   const CASES: { shape: number[]; axes: Axes[] }[] = [

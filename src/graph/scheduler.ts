@@ -69,6 +69,8 @@ export class Scheduler {
   private errorChecks: Promise<string | null>[] = [];
   /** Debug aid for tests: fill each output buffer with POISON_WORD before its kernel runs, so unwritten elements show. */
   poisonOutputs = false;
+  /** See DebugOptions.reductions. */
+  reductions: 'auto' | 'thread' | 'workgroup' = 'auto';
   /** One word of status flags (see STATUS_FLAGS), bound to kernels that validate data on the device. */
   readonly status: Storage;
 

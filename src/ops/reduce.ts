@@ -5,6 +5,7 @@ import type { DType } from '../gpu/kernels.js';
 import type { Tensor } from '../graph/tensor.js';
 import { collapse, fmt, normalizeAxis } from '../graph/shape.js';
 import { checkTensor, DT_CODE, emit, grid1d, output, slots } from './emit.js';
+import { context } from '../runtime.js';
 import { cast } from './elementwise.js';
 import { full } from './creation.js';
 import { reshape } from './layout.js';
@@ -49,7 +50,10 @@ function dispatchReduce(op: ReduceOp, x: Tensor, p: Plan, chunks: number, scale:
   const y = output(shape, outDtype);
   const nOut = p.nOut * chunks;
   const chunk = Math.ceil(p.R / chunks);
-  const perThread = nOut >= 1024 || chunk <= 32;
+  // Workgroup-wide tree reductions suit GPUs; CPU adapters run barriers as fiber switches (a 256-wide
+  // group measured 70x slower than one thread per output), so there every output gets one thread.
+  const strategy = context().scheduler.reductions;
+  const perThread = strategy === 'thread' || (strategy === 'auto' && (context().info.isSoftware || nOut >= 1024 || chunk <= 32));
   emit({
     file: 'reduce.wgsl', entry: perThread ? 'reduce_thread' : 'reduce_group', label: op,
     overrides: { OP: OPS[op], DT: DT_CODE[x.dtype] },
@@ -83,8 +87,11 @@ function reduce(op: ReduceOp, xIn: Tensor, axesIn: number | readonly number[] | 
   const arg = op === 'argmax' || op === 'argmin';
   const outDtype: DType = arg ? 'int32' : x.dtype;
   const scale = mean ? 1 / Math.max(p.R, 1) : 1;
-  // A two-pass split only pays when few outputs each reduce a long run.
-  const chunks = !arg && p.nOut < 64 && p.R > 16384 ? Math.min(256, Math.ceil(p.R / 4096)) : 1;
+  // A two-pass split only pays when few outputs each reduce a long run. On CPU adapters every
+  // output is one thread, so split sooner to give all cores work.
+  const threads = context().scheduler.reductions === 'thread' || (context().scheduler.reductions === 'auto' && context().info.isSoftware);
+  const [minR, perChunk] = threads ? [2048, 1024] : [16384, 4096];
+  const chunks = !arg && p.nOut < 64 && p.R > minR ? Math.min(256, Math.ceil(p.R / perChunk)) : 1;
   if (chunks === 1) {
     const y = dispatchReduce(op, x, p, 1, scale, outDtype, p.outShape);
     if (x !== xIn) x.dispose();
