@@ -112,7 +112,8 @@ describe('losses vs float64 references', () => {
     await tl.sync();
     const live = tl.memory().buffersLive;
     for (const f of [nn.mse, nn.l1, nn.huber, nn.relativeL2, nn.weightedMisfit]) await value(f(a, b));
-    expect(tl.memory().buffersLive).toBe(live);
+    // Other tests' dropped tensors may be garbage-collected meanwhile, which only lowers the count.
+    expect(tl.memory().buffersLive).toBeLessThanOrEqual(live);
   });
 });
 

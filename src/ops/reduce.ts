@@ -9,6 +9,7 @@ import { context } from '../runtime.js';
 import { cast } from './elementwise.js';
 import { full } from './creation.js';
 import { reshape } from './layout.js';
+import { gather } from './indexing.js';
 
 const OPS = { sum: 0, max: 1, min: 2, argmax: 3, argmin: 4, prod: 5 } as const;
 type ReduceOp = keyof typeof OPS;
@@ -91,9 +92,25 @@ function reduce(op: ReduceOp, xIn: Tensor, axesIn: number | readonly number[] | 
   // output is one thread, so split sooner to give all cores work.
   const threads = context().scheduler.reductions === 'thread' || (context().scheduler.reductions === 'auto' && context().info.isSoftware);
   const [minR, perChunk] = threads ? [2048, 1024] : [16384, 4096];
-  const chunks = !arg && p.nOut < 64 && p.R > minR ? Math.min(256, Math.ceil(p.R / perChunk)) : 1;
+  // With one thread per output, long loops are also split: llvmpipe cut a single invocation's
+  // 40,000-step loop short (a wrong argmax in Deno), and short loops keep every core busy.
+  const split = threads ? p.R > minR : p.nOut < 64 && p.R > minR;
+  const chunks = split ? Math.max(1, Math.min(Math.ceil(p.R / perChunk), threads ? Math.floor(2 ** 20 / p.nOut) : 256)) : 1;
   if (chunks === 1) {
     const y = dispatchReduce(op, x, p, 1, scale, outDtype, p.outShape);
+    if (x !== xIn) x.dispose();
+    return y;
+  }
+  if (arg) {
+    // Per chunk: the extreme value and its (global) index; then the first chunk holding the overall
+    // extreme (NaN first, as the kernel orders them) picks its index. Ties keep the first index.
+    const valueOp = op === 'argmax' ? 'max' : 'min';
+    const idx = dispatchReduce(op, x, p, chunks, 1, 'int32', [p.nOut, chunks]);
+    const vals = dispatchReduce(valueOp, x, p, chunks, 1, x.dtype, [p.nOut, chunks]);
+    const best = dispatchReduce(op, vals, plan(vals, [1], true), 1, 1, 'int32', [p.nOut, 1]);
+    const picked = gather(idx, 1, best);
+    const y = reshape(picked, p.outShape);
+    for (const t of [idx, vals, best, picked]) t.dispose();
     if (x !== xIn) x.dispose();
     return y;
   }
