@@ -2,20 +2,8 @@
 // including broadcasting, scalars, integer dtypes and non-contiguous views.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
+import { erf64 } from './gradref.js';
 import { assertClose, broadcastShape, forEachIndex, HostArray, randomFloats, randomInts, rng, size, upload, useDevice, views } from './helpers.js';
-
-// Taylor series of erf: in float64 it is accurate to ~1e-12 on |x| <= 3.5, independent of the kernel's fit.
-function erf(x: number): number {
-  if (Math.abs(x) > 5) return Math.sign(x);
-  let term = x;
-  let sum = x;
-  for (let n = 1; n < 200; n++) {
-    term *= (-x * x) / n;
-    sum += term / (2 * n + 1);
-    if (Math.abs(term) < 1e-17) break;
-  }
-  return (2 / Math.sqrt(Math.PI)) * sum;
-}
 
 type UnaryCase = { op: keyof typeof REF; lo: number; hi: number };
 const REF = {
@@ -30,14 +18,15 @@ const REF = {
   tanh: Math.tanh,
   sigmoid: (x: number) => 1 / (1 + Math.exp(-x)),
   relu: (x: number) => Math.max(x, 0),
-  gelu: (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
+  gelu: (x: number) => 0.5 * x * (1 + erf64(x / Math.SQRT2)),
   softplus: (x: number) => Math.log1p(Math.exp(x)),
   square: (x: number) => x * x,
   reciprocal: (x: number) => 1 / x,
   sign: Math.sign,
+  erf: erf64,
 };
 const CASES: UnaryCase[] = [
-  ...(['neg', 'abs', 'exp', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu', 'softplus', 'square', 'sign'] as const).map((op) => ({ op, lo: -3, hi: 3 })),
+  ...(['neg', 'abs', 'exp', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu', 'softplus', 'square', 'sign', 'erf'] as const).map((op) => ({ op, lo: -3, hi: 3 })),
   ...(['log', 'sqrt', 'rsqrt', 'reciprocal'] as const).map((op) => ({ op, lo: 0.05, hi: 4 })),
 ];
 
