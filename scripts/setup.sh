@@ -26,5 +26,10 @@ fi
 
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund
+  # A registry mirror that lacks other platforms' optional packages (deno ships one per OS) makes
+  # npm ci reject the lock file; npm install resolves the same versions and skips what is missing.
+  if ! npm ci --no-audit --no-fund; then
+    echo "setup: npm ci failed; retrying with npm install"
+    npm install --no-audit --no-fund
+  fi
 fi
