@@ -15,3 +15,5 @@ export { leaves, mapLeaves, type Tree } from './autodiff/tree.js';
 export { registerShader, launch, type Launch } from './ops/custom.js';
 export { debug, type DebugOptions } from './runtime.js';
 export * from './nn/index.js';
+export { profile, type ProfileReport, type KernelRow, type KernelEvent } from './profile/profiler.js';
+export { formatProfile, chromeTrace } from './profile/report.js';

@@ -8,6 +8,13 @@ import { BufferPool, type PoolStats } from '../gpu/pool.js';
 import { DeviceLostError, type Gpu } from '../gpu/device.js';
 import { type Elementwise, fuseElementwise } from './fusion.js';
 
+/** What the scheduler asks of a profiler: timestamp slots per dispatch, and hooks around the submit. */
+export interface FlushProfiler {
+  beginFlush(encoder: GPUCommandEncoder, nodes: Node[]): { writes(i: number): GPUComputePassTimestampWrites | undefined } | undefined;
+  endFlush(encoder: GPUCommandEncoder): void;
+  submitted(): void;
+}
+
 let nextStorageId = 1;
 
 /** A GPU buffer-to-be: written by pending nodes, referenced by tensors (refs) and pending nodes (uses). */
@@ -69,6 +76,8 @@ export class Scheduler {
   private errorChecks: Promise<string | null>[] = [];
   /** Debug aid for tests: fill each output buffer with POISON_WORD before its kernel runs, so unwritten elements show. */
   poisonOutputs = false;
+  /** Set while a profile() scope is recording. */
+  profiler: FlushProfiler | null = null;
   /** See DebugOptions.reductions. */
   reductions: 'auto' | 'thread' | 'workgroup' = 'auto';
   /** One word of status flags (see STATUS_FLAGS), bound to kernels that validate data on the device. */
@@ -199,8 +208,14 @@ export class Scheduler {
       uniformBuf = this.uniformPool.acquire(total, 'uniforms');
       device.queue.writeBuffer(uniformBuf, 0, bytes);
 
-      const pass = encoder.beginComputePass({ label: 'tellus.pass' });
+      // Profiling gives every dispatch its own pass, because timestamps are written per pass.
+      const timing = this.profiler?.beginFlush(encoder, nodes);
+      let pass = encoder.beginComputePass({ label: 'tellus.pass', timestampWrites: timing?.writes(0) });
       nodes.forEach((n, i) => {
+        if (timing && i > 0) {
+          pass.end();
+          pass = encoder.beginComputePass({ label: n.label, timestampWrites: timing.writes(i) });
+        }
         const k = n.kernel;
         const storages = new Set(Object.values(n.bind));
         for (const s of storages) {
@@ -225,9 +240,11 @@ export class Scheduler {
       });
       pass.end();
     }
+    this.profiler?.endFlush(encoder);
     // A storage nothing wrote (empty()) still reads back: give it a buffer.
     for (const c of copies) encoder.copyBufferToBuffer((c.src.buffer ??= this.pool.acquire(c.src.bytes)), 0, c.dst, 0, c.bytes);
     device.queue.submit([encoder.finish()]);
+    this.profiler?.submitted();
     this.inFlush = false;
     const deferred = this.deferred ?? [];
     this.deferred = null;

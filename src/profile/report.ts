@@ -1,0 +1,39 @@
+// Profile reports for people: a terminal table, JSON, and a Chrome trace (Perfetto, chrome://tracing).
+import type { ProfileReport } from './profiler.js';
+
+const ms = (v: number): string => (v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+
+export function formatProfile(r: ProfileReport): string {
+  const lines: string[] = [];
+  const how = r.timing === 'timestamp' ? 'GPU timestamps per dispatch' : "wall time per submit (this device has no 'timestamp-query')";
+  lines.push(`profile on ${r.device}: ${how}`);
+  lines.push(`wall ${ms(r.wallMs)} ms, GPU busy ${ms(r.gpuMs)} ms, ${r.dispatches} dispatches in ${r.submits} submits, buffers allocated ${r.buffersAllocated}, reused ${r.buffersReused}`);
+  if (r.timing === 'timestamp') {
+    const head = ['kernel', 'file', 'calls', 'total ms', 'mean ms', 'min ms', 'max ms', 'share', 'GB/s', 'GFLOP/s'];
+    const rows = r.rows.map((k) => [
+      k.label, k.file, String(k.calls), ms(k.totalMs), ms(k.meanMs), ms(k.minMs), ms(k.maxMs),
+      `${(100 * k.share).toFixed(1)}%`, k.gbPerS.toFixed(2), k.gflopPerS.toFixed(2),
+    ]);
+    const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    const fmt = (row: string[]): string => row.map((c, i) => (i < 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
+    lines.push(fmt(head), ...rows.map(fmt));
+  }
+  return lines.join('\n');
+}
+
+/** Chrome trace event format: one complete ('X') event per timed dispatch, times in microseconds. */
+export function chromeTrace(r: ProfileReport): { traceEvents: object[]; displayTimeUnit: 'ms'; metadata: object } {
+  const traceEvents = r.events
+    .filter((e) => e.startMs !== undefined)
+    .map((e) => ({
+      name: e.label,
+      cat: e.file,
+      ph: 'X',
+      ts: e.startMs! * 1000,
+      dur: (e.durationMs ?? 0) * 1000,
+      pid: 1,
+      tid: 1,
+      args: { kernel: e.kernel, submit: e.flush, bytes: e.bytes, flops: e.flops },
+    }));
+  return { traceEvents, displayTimeUnit: 'ms', metadata: { device: r.device, timing: r.timing } };
+}

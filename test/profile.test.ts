@@ -1,0 +1,71 @@
+// The kernel profiler: every dispatch of a known graph appears once, named after its graph node,
+// with non-negative times; the report and the Chrome trace are well-formed; results are unchanged.
+import { describe, expect, it } from 'vitest';
+import * as tl from '../src/index.js';
+import { assertClose, randomFloats, rng, useDevice } from './helpers.js';
+
+describe('profile', () => {
+  useDevice();
+
+  it('times every dispatch of a known graph and names it after its node', async () => {
+    const g = rng();
+    const a = tl.tensor(randomFloats(g, 32 * 48), { shape: [32, 48] });
+    const b = tl.tensor(randomFloats(g, 48 * 16), { shape: [48, 16] });
+    let out: tl.Tensor | null = null;
+    const report = await tl.profile(() => {
+      // Three elementwise ops fuse into one dispatch; then a matmul and a reduction.
+      const h = tl.tidy(() => a.mul(2).add(1).tanh());
+      const c = tl.matmul(h, b);
+      out = tl.sum(c, 0);
+      h.dispose();
+      c.dispose();
+    });
+    const labels = report.events.map((e) => e.label);
+    expect(labels).toEqual(['mul+add+tanh', 'matmul 32x48x16', 'sum']);
+    expect(report.events.map((e) => e.file)).toEqual(['elementwise.wgsl', 'matmul.wgsl', 'reduce.wgsl']);
+    expect(report.dispatches).toBe(3);
+    expect(report.submits).toBe(1);
+    expect(report.rows.reduce((s, r) => s + r.calls, 0)).toBe(3);
+    if (report.timing === 'timestamp') {
+      for (const e of report.events) {
+        expect(e.durationMs!).toBeGreaterThanOrEqual(0);
+        expect(e.startMs!).toBeGreaterThanOrEqual(0);
+      }
+      // Passes run in order on one queue.
+      expect(report.events[1]!.startMs!).toBeGreaterThanOrEqual(report.events[0]!.startMs!);
+      expect(report.gpuMs).toBeGreaterThanOrEqual(0);
+      const mm = report.rows.find((r) => r.label.startsWith('matmul'))!;
+      expect(mm.gflopPerS).toBeGreaterThanOrEqual(0);
+    }
+    expect(report.wallMs).toBeGreaterThan(0);
+
+    // The values are those of the unprofiled computation.
+    const A = await a.data();
+    const B = await b.data();
+    const want = new Float64Array(16);
+    for (let i = 0; i < 32; i++) for (let j = 0; j < 16; j++) for (let k = 0; k < 48; k++) want[j] += Math.tanh(2 * A[i * 48 + k]! + 1) * B[k * 16 + j]!;
+    assertClose(await out!.data(), want, { rtol: 1e-5, atol: 1e-5 }, `profiled values seed ${g.seed}`);
+
+    const text = tl.formatProfile(report);
+    expect(text).toContain('dispatches');
+    if (report.timing === 'timestamp') expect(text).toContain('matmul 32x48x16');
+
+    const trace = JSON.parse(JSON.stringify(tl.chromeTrace(report))) as { traceEvents: { ph: string; name: string; ts: number; dur: number; pid: number; tid: number }[] };
+    expect(Array.isArray(trace.traceEvents)).toBe(true);
+    expect(trace.traceEvents.length).toBe(report.timing === 'timestamp' ? 3 : 0);
+    for (const ev of trace.traceEvents) {
+      expect(ev.ph).toBe('X');
+      expect(typeof ev.name).toBe('string');
+      expect(ev.ts).toBeGreaterThanOrEqual(0);
+      expect(ev.dur).toBeGreaterThanOrEqual(0);
+      expect(typeof ev.pid).toBe('number');
+    }
+  });
+
+  it('rejects bad arguments and nested profiles', async () => {
+    await expect(tl.profile(42 as never)).rejects.toThrow(/profile\(fn\): expected a function, got number/);
+    await expect(tl.profile(async () => tl.profile(() => undefined))).rejects.toThrow(/already recording/);
+    // The scheduler is usable again afterwards.
+    expect(Array.from(await tl.ones([2]).add(1).data())).toEqual([2, 2]);
+  });
+});
