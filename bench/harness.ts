@@ -46,7 +46,7 @@ export function markdown(rows: Row[], title: string): string {
       continue;
     }
     const base = rows.find((x) => x.benchmark.startsWith(r.benchmark.split(',')[0]!) && x.library === 'tellus')?.timing;
-    const ratio = r.library === 'tellus' || !base ? '' : (r.timing.medianMs / base.medianMs).toFixed(2);
+    const ratio = r.note ?? (r.library === 'tellus' || !base ? '' : (r.timing.medianMs / base.medianMs).toFixed(2));
     const gflops = r.flops ? (r.flops / r.timing.medianMs / 1e6).toFixed(2) : '';
     lines.push(`| ${r.benchmark} | ${r.library} | ${fmtMs(r.timing.medianMs)} | ${fmtMs(r.timing.minMs)}–${fmtMs(r.timing.maxMs)} | ${gflops} | ${ratio} |`);
   }

@@ -37,10 +37,24 @@ async function main(): Promise<void> {
       }
     }
   }
+  // Profiler overhead on a 1,000-dispatch run (each result kept, so nothing fuses away).
+  const thousand = async (): Promise<void> => {
+    const kept: tl.Tensor[] = [];
+    let x = tl.ones([1024]);
+    for (let i = 0; i < 1000; i++) kept.push((x = x.add(1)));
+    await x.data();
+    for (const t of kept) t.dispose();
+  };
+  const plain = await time(async () => thousand());
+  const profiled = await time(async () => void (await tl.profile(thousand)));
+  const overhead = profiled.medianMs / plain.medianMs - 1;
+  rows.push({ benchmark: '1,000 dispatches', library: 'tellus', timing: plain }, { benchmark: '1,000 dispatches, profiled', library: 'tellus', timing: profiled, note: `${(100 * overhead).toFixed(0)}% overhead` });
+  console.log(`profiler overhead on 1,000 dispatches: ${(100 * overhead).toFixed(1)}% (${plain.medianMs.toFixed(1)} -> ${profiled.medianMs.toFixed(1)} ms)`);
+
   const title = `Node ${process.versions.node}, ${info.description}${info.isSoftware ? ' (software adapter)' : ''}, ${new Date().toISOString().slice(0, 10)}`;
   const md = markdown(rows, title);
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/node.json', JSON.stringify({ runtime: 'node', adapter: info.description, isSoftware: info.isSoftware, date: new Date().toISOString(), rows }, null, 2));
+  writeFileSync('bench/results/node.json', JSON.stringify({ runtime: 'node', adapter: info.description, isSoftware: info.isSoftware, date: new Date().toISOString(), profilerOverhead: overhead, rows }, null, 2));
   writeFileSync('bench/results/node.md', md);
   console.log('\n' + md);
   tl.destroy();

@@ -23,6 +23,7 @@ const run = () => {
 };
 run(); // warm-up: compile pipelines outside the profile
 await tl.sync();
+console.log(tl.roofline() ?? await tl.calibrate());
 const report = await tl.profile(run);
 console.log(tl.formatProfile(report));
 writeFileSync('profile-trace.json', JSON.stringify(tl.chromeTrace(report)));

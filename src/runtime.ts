@@ -19,6 +19,14 @@ export interface TellusInitOptions extends InitOptions {
 }
 
 let ctx: Context | null = null;
+let deferredDestroy = false;
+
+/** profile() calls this when it ends: a destroy() requested inside it happens now. */
+export function finishDeferredDestroy(): void {
+  if (!deferredDestroy) return;
+  deferredDestroy = false;
+  destroy();
+}
 let generation = 0;
 let starting: Promise<DeviceInfo> | null = null;
 
@@ -54,6 +62,11 @@ export function hasContext(): boolean {
 /** Releases every GPU resource; tensors created before become unusable. */
 export function destroy(): void {
   if (!ctx) return;
+  // Inside profile() the report still needs the device: destroy when the profile ends.
+  if (ctx.scheduler.profiler) {
+    deferredDestroy = true;
+    return;
+  }
   ctx.scheduler.destroy();
   ctx.device.destroy();
   ctx = null;

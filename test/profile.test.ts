@@ -62,6 +62,25 @@ describe('profile', () => {
     }
   });
 
+  it('calibrates the roofline and reports each kernel against it', async () => {
+    const roof = await tl.calibrate({ bytes: 1 << 20, repeats: 3 });
+    for (const v of [roof.copyKernelGBs, roof.copyBufferGBs, roof.peakGflops]) {
+      expect(Number.isFinite(v)).toBe(true);
+      expect(v).toBeGreaterThan(0);
+    }
+    expect(tl.roofline()).toBe(roof);
+    const x = tl.rand([64, 64], { seed: 1 });
+    let y: tl.Tensor | null = null;
+    // The result must stay alive: work whose result is disposed before the flush is never run.
+    const report = await tl.profile(() => {
+      y = tl.matmul(x, x);
+    });
+    y!.dispose();
+    expect(report.roofline).toBe(roof);
+    if (report.timing === 'timestamp') expect(report.rows[0]!.efficiency!).toBeGreaterThan(0);
+    expect(tl.formatProfile(report)).toContain('roofline: copy kernel');
+  });
+
   it('rejects bad arguments and nested profiles', async () => {
     await expect(tl.profile(42 as never)).rejects.toThrow(/profile\(fn\): expected a function, got number/);
     await expect(tl.profile(async () => tl.profile(() => undefined))).rejects.toThrow(/already recording/);

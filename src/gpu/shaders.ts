@@ -1,6 +1,7 @@
 // Every hand-written kernel family, inlined as text by the bundler (esbuild's text loader, or the
 // vitest plugin in Node), so one bundle runs unmodified in Chrome, Deno and Node.
 import elementwise from '../../shaders/elementwise.wgsl';
+import calibrate from '../../shaders/calibrate.wgsl';
 import creation from '../../shaders/creation.wgsl';
 import gather from '../../shaders/gather.wgsl';
 import layout from '../../shaders/layout.wgsl';
@@ -10,6 +11,7 @@ import optim from '../../shaders/optim.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
 
 export const SHADERS: Record<string, string> = {
+  'calibrate.wgsl': calibrate,
   'creation.wgsl': creation,
   'elementwise.wgsl': elementwise,
   'gather.wgsl': gather,

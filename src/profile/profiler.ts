@@ -3,8 +3,9 @@
 // a buffer and mapped after the submit without stalling the run. Each timed dispatch keeps its graph
 // node's label (op names, fused chains as 'mul+add+tanh'), kernel, .wgsl file and the bytes and flops
 // the op declared. Without 'timestamp-query' the report falls back to wall time per submit.
-import { context, memory } from '../runtime.js';
+import { context, finishDeferredDestroy, memory } from '../runtime.js';
 import type { FlushProfiler, Node } from '../graph/scheduler.js';
+import { roofline, type Roofline } from './calibrate.js';
 
 export interface KernelEvent {
   label: string;
@@ -32,6 +33,8 @@ export interface KernelRow {
   /** Achieved bandwidth and arithmetic rate from the declared bytes and flops. */
   gbPerS: number;
   gflopPerS: number;
+  /** Fraction of the calibrated ceiling (bandwidth or arithmetic, whichever binds); null before calibrate(). */
+  efficiency: number | null;
 }
 
 export interface ProfileReport {
@@ -46,6 +49,8 @@ export interface ProfileReport {
   buffersReused: number;
   rows: KernelRow[];
   events: KernelEvent[];
+  /** The ceilings efficiencies refer to (from calibrate()), if measured on this device. */
+  roofline: Roofline | null;
 }
 
 // WebGPU caps a query set at 4096 queries: 2048 dispatches, two timestamps each.
@@ -161,28 +166,32 @@ export async function profile(fn: () => unknown): Promise<ProfileReport> {
     }
   }
   const after = memory();
+  const roof = roofline();
+  const device = ctx.info.description;
+  finishDeferredDestroy();
   const timed = session.timestamps;
   const gpuMs = timed ? session.events.reduce((s, e) => s + (e.durationMs ?? 0), 0) : session.wallGpuMs;
   return {
     timing: timed ? 'timestamp' : 'wall',
-    device: ctx.info.description,
+    device,
     wallMs,
     gpuMs,
     dispatches: session.events.length,
     submits: session.submits,
     buffersAllocated: after.allocations - before.allocations,
     buffersReused: after.reuses - before.reuses,
-    rows: aggregate(session.events, gpuMs),
+    rows: aggregate(session.events, gpuMs, roof),
     events: session.events,
+    roofline: roof,
   };
 }
 
-function aggregate(events: KernelEvent[], gpuMs: number): KernelRow[] {
+function aggregate(events: KernelEvent[], gpuMs: number, roof: Roofline | null): KernelRow[] {
   const rows = new Map<string, KernelRow & { bytes: number; flops: number }>();
   for (const e of events) {
     const key = `${e.kernel}|${e.label}`;
     const d = e.durationMs ?? 0;
-    const r = rows.get(key) ?? { label: e.label, kernel: e.kernel, file: e.file, calls: 0, totalMs: 0, meanMs: 0, minMs: Infinity, maxMs: 0, share: 0, gbPerS: 0, gflopPerS: 0, bytes: 0, flops: 0 };
+    const r = rows.get(key) ?? { label: e.label, kernel: e.kernel, file: e.file, calls: 0, totalMs: 0, meanMs: 0, minMs: Infinity, maxMs: 0, share: 0, gbPerS: 0, gflopPerS: 0, efficiency: null, bytes: 0, flops: 0 };
     r.calls++;
     r.totalMs += d;
     r.minMs = Math.min(r.minMs, d);
@@ -192,12 +201,11 @@ function aggregate(events: KernelEvent[], gpuMs: number): KernelRow[] {
     rows.set(key, r);
   }
   return [...rows.values()]
-    .map(({ bytes, flops, ...r }) => ({
-      ...r,
-      meanMs: r.totalMs / r.calls,
-      share: gpuMs > 0 ? r.totalMs / gpuMs : 0,
-      gbPerS: r.totalMs > 0 ? bytes / (r.totalMs * 1e6) : 0,
-      gflopPerS: r.totalMs > 0 ? flops / (r.totalMs * 1e6) : 0,
-    }))
+    .map(({ bytes, flops, ...r }) => {
+      const gbPerS = r.totalMs > 0 ? bytes / (r.totalMs * 1e6) : 0;
+      const gflopPerS = r.totalMs > 0 ? flops / (r.totalMs * 1e6) : 0;
+      const efficiency = roof && r.totalMs > 0 ? Math.max(gbPerS / roof.copyKernelGBs, gflopPerS / roof.peakGflops) : null;
+      return { ...r, meanMs: r.totalMs / r.calls, share: gpuMs > 0 ? r.totalMs / gpuMs : 0, gbPerS, gflopPerS, efficiency };
+    })
     .sort((a, b) => b.totalMs - a.totalMs);
 }

@@ -7,12 +7,14 @@ export function formatProfile(r: ProfileReport): string {
   const lines: string[] = [];
   const how = r.timing === 'timestamp' ? 'GPU timestamps per dispatch' : "wall time per submit (this device has no 'timestamp-query')";
   lines.push(`profile on ${r.device}: ${how}`);
+  if (r.roofline) lines.push(`roofline: copy kernel ${r.roofline.copyKernelGBs.toFixed(2)} GB/s, copyBufferToBuffer ${r.roofline.copyBufferGBs.toFixed(2)} GB/s, peak ${r.roofline.peakGflops.toFixed(1)} GFLOP/s`);
+  else lines.push('roofline: not calibrated (run calibrate() first for efficiency figures)');
   lines.push(`wall ${ms(r.wallMs)} ms, GPU busy ${ms(r.gpuMs)} ms, ${r.dispatches} dispatches in ${r.submits} submits, buffers allocated ${r.buffersAllocated}, reused ${r.buffersReused}`);
   if (r.timing === 'timestamp') {
-    const head = ['kernel', 'file', 'calls', 'total ms', 'mean ms', 'min ms', 'max ms', 'share', 'GB/s', 'GFLOP/s'];
+    const head = ['kernel', 'file', 'calls', 'total ms', 'mean ms', 'min ms', 'max ms', 'share', 'GB/s', 'GFLOP/s', 'of roofline'];
     const rows = r.rows.map((k) => [
       k.label, k.file, String(k.calls), ms(k.totalMs), ms(k.meanMs), ms(k.minMs), ms(k.maxMs),
-      `${(100 * k.share).toFixed(1)}%`, k.gbPerS.toFixed(2), k.gflopPerS.toFixed(2),
+      `${(100 * k.share).toFixed(1)}%`, k.gbPerS.toFixed(2), k.gflopPerS.toFixed(2), k.efficiency === null ? '-' : `${(100 * k.efficiency).toFixed(0)}%`,
     ]);
     const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     const fmt = (row: string[]): string => row.map((c, i) => (i < 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
