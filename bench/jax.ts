@@ -78,6 +78,27 @@ export function jaxCases(jax: Jax): Record<string, Case> {
       await jax.blockUntilReady(state.p);
       await loss.data();
     },
+    'sum of 4M floats': async (state) => {
+      state.x ??= jax.random.uniform(jax.random.key(6), [4 * 2 ** 20]);
+      await np.sum(state.x.ref).data();
+    },
+    'row sums of 1024x1024': async (state) => {
+      state.x ??= jax.random.uniform(jax.random.key(7), [1024, 1024]);
+      await np.sum(state.x.ref, 1).data();
+    },
+    'copy 16 MiB': async (state) => {
+      // jax-js has no explicit copy; x * 1 moves the same bytes through one kernel.
+      state.x ??= jax.random.uniform(jax.random.key(8), [4 * 2 ** 20]);
+      await state.x.ref.mul(1).data();
+    },
+    'dispatch + read-back of one tiny op': async () => {
+      await np.ones([4]).add(1).data();
+    },
+    'matmul 256x256': async (state) => {
+      state.a ??= jax.random.uniform(jax.random.key(0), [256, 256]);
+      state.b ??= jax.random.uniform(jax.random.key(1), [256, 256]);
+      await np.matmul(state.a.ref, state.b.ref).data();
+    },
     'matmul 512x512': async (state) => {
       state.a ??= jax.random.uniform(jax.random.key(0), [512, 512]);
       state.b ??= jax.random.uniform(jax.random.key(1), [512, 512]);

@@ -51,6 +51,38 @@ export function tellusCases(): Record<string, Case> {
       loss.dispose();
       for (const g of tl.leaves(grads)) g.dispose();
     },
+    'sum of 4M floats': async (state) => {
+      state.x ??= tl.rand([4 * 2 ** 20], { seed: 6 });
+      const s = tl.sum(state.x);
+      await s.data();
+      s.dispose();
+    },
+    'row sums of 1024x1024': async (state) => {
+      state.x ??= tl.rand([1024, 1024], { seed: 7 });
+      const s = tl.sum(state.x, 1);
+      await s.data();
+      s.dispose();
+    },
+    'copy 16 MiB': async (state) => {
+      state.x ??= tl.rand([4 * 2 ** 20], { seed: 8 });
+      const c = tl.clone(state.x);
+      await c.data();
+      c.dispose();
+    },
+    'dispatch + read-back of one tiny op': async () => {
+      const t = tl.ones([4]);
+      const y = tl.add(t, 1);
+      await y.data();
+      t.dispose();
+      y.dispose();
+    },
+    'matmul 256x256': async (state) => {
+      state.a ??= tl.rand([256, 256], { seed: 0 });
+      state.b ??= tl.rand([256, 256], { seed: 1 });
+      const c = tl.matmul(state.a, state.b);
+      await c.data();
+      c.dispose();
+    },
     'matmul 512x512': async (state) => {
       state.a ??= tl.rand([512, 512], { seed: 0 });
       state.b ??= tl.rand([512, 512], { seed: 1 });

@@ -75,7 +75,7 @@ function body(instrs: Instr[]): string {
     const [a, b, c] = ins.args.map((v) => `v${v}`);
     switch (ins.kind) {
       case K.LOAD:
-        return `let v${j} = load(${ins.args[0]}u, index[${ins.args[0]}]);`;
+        return `let v${j} = load(${ins.args[0]}u, index_of(${ins.args[0]}u, i));`;
       case K.UNARY:
         return `let v${j} = unary(${ins.op}u, ${ins.dt}u, ${a}, bitcast<f32>(imm(${j}u)));`;
       case K.CAST:
