@@ -68,6 +68,8 @@ fn identity() -> u32 {
 }
 
 fn out_base(o: u32) -> i32 {
+  // One kept dim (the common case after merging contiguous dims): no division needed.
+  if (p.rank_out <= 1u) { return p.offset + i32(o) * select(0, p.strides_out[0][0], p.rank_out == 1u); }
   var rem = o;
   var idx = p.offset;
   for (var d = i32(p.rank_out) - 1; d >= 0; d--) {
@@ -79,6 +81,7 @@ fn out_base(o: u32) -> i32 {
 }
 
 fn red_offset(r: u32) -> i32 {
+  if (p.rank_red <= 1u) { return i32(r) * select(0, p.strides_red[0][0], p.rank_red == 1u); }
   var rem = r;
   var idx = 0;
   for (var d = i32(p.rank_red) - 1; d >= 0; d--) {
