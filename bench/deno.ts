@@ -1,0 +1,9 @@
+// Runs the benchmarks in Deno (its built-in WebGPU) and writes bench/results/deno.json and deno.md.
+//   npm run bench:deno
+import { runBenchmarks } from './main.js';
+
+declare const Deno: { version: { deno: string }; mkdirSync(p: string, o: object): void; writeTextFileSync(p: string, s: string): void };
+const { md, json } = await runBenchmarks(`Deno ${Deno.version.deno}`);
+Deno.mkdirSync('bench/results', { recursive: true });
+Deno.writeTextFileSync('bench/results/deno.json', json);
+Deno.writeTextFileSync('bench/results/deno.md', md);

@@ -1,0 +1,61 @@
+// Every benchmark, side by side with @jax-js/jax in one process on the same WebGPU adapter.
+// Runtime-neutral: bench/run.ts (Node) and bench/deno.ts call it and write the results.
+import * as tl from '../src/index.js';
+import { markdown, type Row, time } from './harness.js';
+import { jaxCases, loadJax } from './jax.js';
+import { tellusCases } from './tellus.js';
+
+// Forward matmul plus the one backward matmul (x^T g) the gradient needs.
+const FLOPS: Record<string, number> = { 'matmul 512x512': 2 * 512 ** 3, 'matmul 256x256': 2 * 256 ** 3, 'grad of sum(tanh(x @ W)), 512x512': 4 * 512 ** 3 };
+/** Bytes each bandwidth-bound case must move (read + write), for GB/s against the calibrated copy rate. */
+const BYTES: Record<string, number> = { 'sum of 4M floats': 4 * 4 * 2 ** 20, 'row sums of 1024x1024': 4 * 1024 * 1025, 'copy 16 MiB': 2 * 16 * 2 ** 20 };
+
+export interface BenchOutput {
+  md: string;
+  json: string;
+}
+
+export async function runBenchmarks(runtime: string): Promise<BenchOutput> {
+  const info = await tl.init();
+  const roof = await tl.calibrate();
+  console.log(`roofline: copy kernel ${roof.copyKernelGBs.toFixed(2)} GB/s, copyBufferToBuffer ${roof.copyBufferGBs.toFixed(2)} GB/s, peak ${roof.peakGflops.toFixed(1)} GFLOP/s`);
+  const jax = await loadJax();
+  const ours = tellusCases();
+  const theirs = jaxCases(jax);
+  const rows: Row[] = [];
+  const names = [...new Set([...Object.keys(ours), ...Object.keys(theirs)])];
+  for (const name of names) {
+    for (const [library, cases] of [['tellus', ours], ['jax-js', theirs]] as const) {
+      const c = cases[name];
+      if (!c) continue;
+      try {
+        const timing = await time(c);
+        rows.push({ benchmark: name, library, timing, flops: FLOPS[name], bytes: BYTES[name] });
+        console.log(`${name.padEnd(46)} ${library.padEnd(7)} ${timing.medianMs.toFixed(2)} ms`);
+      } catch (e) {
+        rows.push({ benchmark: name, library, timing: null, note: `failed: ${(e as Error).message.slice(0, 80)}` });
+        console.log(`${name} ${library} failed: ${(e as Error).message}`);
+      }
+    }
+  }
+  // Profiler overhead on a 1,000-dispatch run (each result kept, so nothing fuses away).
+  const thousand = async (): Promise<void> => {
+    const kept: tl.Tensor[] = [];
+    let x = tl.ones([1024]);
+    for (let i = 0; i < 1000; i++) kept.push((x = x.add(1)));
+    await x.data();
+    for (const t of kept) t.dispose();
+  };
+  const plain = await time(async () => thousand());
+  const profiled = await time(async () => void (await tl.profile(thousand)));
+  const overhead = profiled.medianMs / plain.medianMs - 1;
+  rows.push({ benchmark: '1,000 dispatches', library: 'tellus', timing: plain }, { benchmark: '1,000 dispatches, profiled', library: 'tellus', timing: profiled, note: `${(100 * overhead).toFixed(0)}% overhead` });
+  console.log(`profiler overhead on 1,000 dispatches: ${(100 * overhead).toFixed(1)}% (${plain.medianMs.toFixed(1)} -> ${profiled.medianMs.toFixed(1)} ms)`);
+
+  const title = `${runtime}, ${info.description}${info.isSoftware ? ' (software adapter)' : ''}, ${new Date().toISOString().slice(0, 10)}`;
+  const md = markdown(rows, title, roof);
+  const json = JSON.stringify({ runtime, adapter: info.description, isSoftware: info.isSoftware, date: new Date().toISOString(), roofline: roof, profilerOverhead: overhead, rows }, null, 2);
+  console.log('\n' + md);
+  tl.destroy();
+  return { md, json };
+}
