@@ -29,7 +29,7 @@ export function unbroadcast(g: T, shape: readonly number[]): T {
 type Unary = (x: T) => T;
 
 // Which tensors each rule reads is fixed, so save them at record time (before any dispose).
-function unaryOpSaving(name: string, raw: Unary, uses: 'x' | 'out' | 'both' | 'none', rule: (g: T, x: T, out: T) => T): Unary {
+function unaryOp(name: string, raw: Unary, uses: 'x' | 'out' | 'both' | 'none', rule: (g: T, x: T, out: T) => T): Unary {
   return (x: T): T => {
     const out = raw(x);
     return record(name, out, [x], () => {
@@ -40,26 +40,26 @@ function unaryOpSaving(name: string, raw: Unary, uses: 'x' | 'out' | 'both' | 'n
   };
 }
 
-export const neg = unaryOpSaving('neg', M.neg, 'none', (g) => neg(g));
-export const abs = unaryOpSaving('abs', M.abs, 'x', (g, x) => mul(g, sign(x)));
-export const exp = unaryOpSaving('exp', M.exp, 'out', (g, _x, o) => mul(g, o));
-export const log = unaryOpSaving('log', M.log, 'x', (g, x) => div(g, x));
-export const sqrt = unaryOpSaving('sqrt', M.sqrt, 'out', (g, _x, o) => div(mul(g, 0.5), o));
-export const rsqrt = unaryOpSaving('rsqrt', M.rsqrt, 'out', (g, _x, o) => mul(g, mul(pow(o, 3), -0.5)));
-export const sin = unaryOpSaving('sin', M.sin, 'x', (g, x) => mul(g, cos(x)));
-export const cos = unaryOpSaving('cos', M.cos, 'x', (g, x) => neg(mul(g, sin(x))));
-export const tanh = unaryOpSaving('tanh', M.tanh, 'out', (g, _x, o) => mul(g, sub(1, square(o))));
-export const sigmoid = unaryOpSaving('sigmoid', M.sigmoid, 'out', (g, _x, o) => mul(g, mul(o, sub(1, o))));
-export const relu = unaryOpSaving('relu', M.relu, 'x', (g, x) => mul(g, cast(gt(x, 0), g.dtype)));
+export const neg = unaryOp('neg', M.neg, 'none', (g) => neg(g));
+export const abs = unaryOp('abs', M.abs, 'x', (g, x) => mul(g, sign(x)));
+export const exp = unaryOp('exp', M.exp, 'out', (g, _x, o) => mul(g, o));
+export const log = unaryOp('log', M.log, 'x', (g, x) => div(g, x));
+export const sqrt = unaryOp('sqrt', M.sqrt, 'out', (g, _x, o) => div(mul(g, 0.5), o));
+export const rsqrt = unaryOp('rsqrt', M.rsqrt, 'out', (g, _x, o) => mul(g, mul(pow(o, 3), -0.5)));
+export const sin = unaryOp('sin', M.sin, 'x', (g, x) => mul(g, cos(x)));
+export const cos = unaryOp('cos', M.cos, 'x', (g, x) => neg(mul(g, sin(x))));
+export const tanh = unaryOp('tanh', M.tanh, 'out', (g, _x, o) => mul(g, sub(1, square(o))));
+export const sigmoid = unaryOp('sigmoid', M.sigmoid, 'out', (g, _x, o) => mul(g, mul(o, sub(1, o))));
+export const relu = unaryOp('relu', M.relu, 'x', (g, x) => mul(g, cast(gt(x, 0), g.dtype)));
 // d/dx x·Φ(x) = Φ(x) + x·φ(x), with Φ from erf and φ the normal density.
-export const gelu = unaryOpSaving('gelu', M.gelu, 'x', (g, x) =>
+export const gelu = unaryOp('gelu', M.gelu, 'x', (g, x) =>
   mul(g, add(mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI))))),
 );
-export const softplus = unaryOpSaving('softplus', M.softplus, 'x', (g, x) => mul(g, sigmoid(x)));
-export const square = unaryOpSaving('square', M.square, 'x', (g, x) => mul(g, mul(x, 2)));
-export const reciprocal = unaryOpSaving('reciprocal', M.reciprocal, 'out', (g, _x, o) => neg(mul(g, square(o))));
-export const sign = unaryOpSaving('sign', M.sign, 'none', (g) => mul(g, 0));
-export const erf = unaryOpSaving('erf', M.erf, 'x', (g, x) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))));
+export const softplus = unaryOp('softplus', M.softplus, 'x', (g, x) => mul(g, sigmoid(x)));
+export const square = unaryOp('square', M.square, 'x', (g, x) => mul(g, mul(x, 2)));
+export const reciprocal = unaryOp('reciprocal', M.reciprocal, 'out', (g, _x, o) => neg(mul(g, square(o))));
+export const sign = unaryOp('sign', M.sign, 'none', (g) => mul(g, 0));
+export const erf = unaryOp('erf', M.erf, 'x', (g, x) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))));
 
 export function leakyRelu(x: T, alpha = 0.01): T {
   const out = M.leakyRelu(x, alpha);
