@@ -83,6 +83,7 @@ describe('profile', () => {
 
   it('rejects bad arguments and nested profiles', async () => {
     await expect(tl.profile(42 as never)).rejects.toThrow(/profile\(fn\): expected a function, got number/);
+    await expect(tl.calibrate({ bytes: -5 })).rejects.toThrow(/calibrate\(\{ bytes \}\): expected an integer >= 1024, got -5/);
     await expect(tl.profile(async () => tl.profile(() => undefined))).rejects.toThrow(/already recording/);
     // The scheduler is usable again afterwards.
     expect(Array.from(await tl.ones([2]).add(1).data())).toEqual([2, 2]);

@@ -4,6 +4,7 @@
 import { context } from '../runtime.js';
 import { empty } from '../ops/creation.js';
 import { launch } from '../ops/custom.js';
+import { checkInt } from '../ops/emit.js';
 import { profile } from './profiler.js';
 
 export interface Roofline {
@@ -34,8 +35,8 @@ export interface CalibrateOptions {
 
 export async function calibrate(opts: CalibrateOptions = {}): Promise<Roofline> {
   const ctx = context();
-  const bytes = opts.bytes ?? (ctx.info.isSoftware ? 8 << 20 : 32 << 20);
-  const repeats = opts.repeats ?? 5;
+  const bytes = checkInt(opts.bytes ?? (ctx.info.isSoftware ? 8 << 20 : 32 << 20), 'calibrate({ bytes })', 1024);
+  const repeats = checkInt(opts.repeats ?? 5, 'calibrate({ repeats })', 1);
   const n4 = Math.floor(bytes / 16);
   const src = empty([n4 * 4]);
   const dst = empty([n4 * 4]);
