@@ -114,9 +114,18 @@ fn reduce_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   var acc = identity();
   var acc_i = 0u;
   var first = true;
+  // Kahan compensation for float sums: a sequential float32 sum of n terms errs by ~n eps |sum|,
+  // enough to swamp Taylor-test remainders of misfits; compensated, the error stays ~eps |sum|.
+  var comp = 0.0;
   for (var r = r0; r < r1; r++) {
     let w = x[base + red_offset(r)];
-    if (is_fold()) { acc = combine(acc, w); }
+    if (DT == 0u && OP == SUM) {
+      let s0 = bitcast<f32>(acc);
+      let v = bitcast<f32>(w) - comp;
+      let s1 = s0 + v;
+      comp = (s1 - s0) - v;
+      acc = bitcast<u32>(s1);
+    } else if (is_fold()) { acc = combine(acc, w); }
     else if (first || better(w, r, acc, acc_i)) { acc = w; acc_i = r; }
     first = false;
   }
@@ -143,9 +152,17 @@ fn reduce_group(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
     let base = out_base(o);
     let r0 = g * p.chunk;
     let r1 = min(p.red_size, r0 + p.chunk);
+    var comp = 0.0;
     for (var r = r0 + lid; r < r1; r += WG) {
       let w = x[base + red_offset(r)];
-      if (is_fold()) { acc = combine(acc, w); }
+      if (DT == 0u && OP == SUM) {
+        // Kahan, as in reduce_thread.
+        let s0 = bitcast<f32>(acc);
+        let v = bitcast<f32>(w) - comp;
+        let s1 = s0 + v;
+        comp = (s1 - s0) - v;
+        acc = bitcast<u32>(s1);
+      } else if (is_fold()) { acc = combine(acc, w); }
       else if (has == 0u || better(w, r, acc, acc_i)) { acc = w; acc_i = r; }
       has = 1u;
     }
