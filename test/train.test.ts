@@ -40,8 +40,9 @@ describe('training', () => {
       }
       loss.dispose();
     }
-    // The target has variance ~0.2; 1,000 Adam steps on 32 tanh units get the MSE below 2e-3.
-    expect(initial).toBeGreaterThan(0.05);
+    // The target has variance ~0.2 (the random initial fit starts anywhere from ~0.04 up); 1,000
+    // Adam steps on 32 tanh units get the MSE below 2e-3 and at least 10x below where it started.
     expect(last, `seed ${g.seed}`).toBeLessThan(2e-3);
+    expect(last, `seed ${g.seed}`).toBeLessThan(initial / 10);
   });
 });
