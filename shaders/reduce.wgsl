@@ -92,6 +92,16 @@ fn red_offset(r: u32) -> i32 {
   return idx;
 }
 
+// Kahan-compensated float add: a sequential float32 sum of n terms errs by ~n eps |sum|, enough to
+// swamp Taylor-test remainders of misfits; compensated, the error stays ~eps |sum|.
+fn kahan_add(acc: u32, w: u32, comp: ptr<function, f32>) -> u32 {
+  let s0 = bitcast<f32>(acc);
+  let v = bitcast<f32>(w) - *comp;
+  let s1 = s0 + v;
+  *comp = (s1 - s0) - v;
+  return bitcast<u32>(s1);
+}
+
 fn is_arg() -> bool { return OP == ARGMAX || OP == ARGMIN; }
 fn is_fold() -> bool { return OP == SUM || OP == PROD; }
 
@@ -114,18 +124,11 @@ fn reduce_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   var acc = identity();
   var acc_i = 0u;
   var first = true;
-  // Kahan compensation for float sums: a sequential float32 sum of n terms errs by ~n eps |sum|,
-  // enough to swamp Taylor-test remainders of misfits; compensated, the error stays ~eps |sum|.
   var comp = 0.0;
   for (var r = r0; r < r1; r++) {
     let w = x[base + red_offset(r)];
-    if (DT == 0u && OP == SUM) {
-      let s0 = bitcast<f32>(acc);
-      let v = bitcast<f32>(w) - comp;
-      let s1 = s0 + v;
-      comp = (s1 - s0) - v;
-      acc = bitcast<u32>(s1);
-    } else if (is_fold()) { acc = combine(acc, w); }
+    if (DT == 0u && OP == SUM) { acc = kahan_add(acc, w, &comp); }
+    else if (is_fold()) { acc = combine(acc, w); }
     else if (first || better(w, r, acc, acc_i)) { acc = w; acc_i = r; }
     first = false;
   }
@@ -155,14 +158,8 @@ fn reduce_group(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
     var comp = 0.0;
     for (var r = r0 + lid; r < r1; r += WG) {
       let w = x[base + red_offset(r)];
-      if (DT == 0u && OP == SUM) {
-        // Kahan, as in reduce_thread.
-        let s0 = bitcast<f32>(acc);
-        let v = bitcast<f32>(w) - comp;
-        let s1 = s0 + v;
-        comp = (s1 - s0) - v;
-        acc = bitcast<u32>(s1);
-      } else if (is_fold()) { acc = combine(acc, w); }
+      if (DT == 0u && OP == SUM) { acc = kahan_add(acc, w, &comp); }
+      else if (is_fold()) { acc = combine(acc, w); }
       else if (has == 0u || better(w, r, acc, acc_i)) { acc = w; acc_i = r; }
       has = 1u;
     }

@@ -303,14 +303,16 @@ describe(`reductions (${strategy} kernels)`, () => {
     }
   });
 
-  it('sums in float32 with compensation: 20,000 terms of ~1 stay within 2e-7 relative', async () => {
+  it('sums in float32 with compensation: 20,000 terms of ~1 stay within 1e-6 relative', async () => {
     const g = rng();
     const d = new Float32Array(20000).map(() => 0.5 + g.next());
     let want = 0;
     for (const v of d) want += v;
     const got = await tl.sum(tl.tensor(d)).item();
-    // Plain sequential float32 summation errs by up to ~n eps |sum| (1e-3 here); Kahan keeps ~eps.
-    expect(Math.abs(got - want) / want, `seed ${g.seed}`).toBeLessThan(2e-7);
+    // Plain sequential float32 summation errs by ~sqrt(n) eps (8e-6) typically and n eps (1e-3) at
+    // worst; compensated partial sums leave only the final combination of up to 256 partials
+    // (~log2(256) eps = 5e-7 in the workgroup tree).
+    expect(Math.abs(got - want) / want, `seed ${g.seed}`).toBeLessThan(1e-6);
   });
 
   it('empty reductions: sum is 0, prod is 1, mean is NaN; max/min/argmax/argmin throw', async () => {
