@@ -81,6 +81,32 @@ describe('profile', () => {
     expect(tl.formatProfile(report)).toContain('roofline: copy kernel');
   });
 
+  it('calibration kernels compute what they claim (copy, and the FMA chains in float64)', async () => {
+    const g = rng();
+    const n4 = 70;
+    const data = randomFloats(g, 4 * n4);
+    const src = tl.tensor(data);
+    const dst = tl.empty([4 * n4]);
+    tl.launch({ file: 'calibrate.wgsl', entry: 'copy', bind: { src, dst }, uniforms: { n4, iters: 0, seed: 0 }, workgroups: [2] });
+    expect(Array.from(await dst.data())).toEqual(Array.from(data));
+    const iters = 5;
+    const seed = 0.25;
+    const out = tl.empty([4 * n4]);
+    tl.launch({ file: 'calibrate.wgsl', entry: 'peak_fma', bind: { dst: out }, uniforms: { n4, iters, seed }, workgroups: [2] });
+    const want: number[] = [];
+    for (let i = 0; i < n4; i++) {
+      let total = 0;
+      for (let c = 0; c < 8; c++) {
+        let a = Math.fround(seed + i * 1e-7) + c;
+        for (let k = 0; k < iters; k++) a = a * 0.999999 + 1e-6;
+        total += a;
+      }
+      want.push(total, total, total, total);
+    }
+    // Eight chains of five float32 FMAs and a float32 sum: a few ulp of ~30.
+    assertClose(await out.data(), want, { rtol: 1e-6, atol: 0 }, `peak_fma seed ${g.seed}`);
+  });
+
   it('rejects bad arguments and nested profiles', async () => {
     await expect(tl.profile(42 as never)).rejects.toThrow(/profile\(fn\): expected a function, got number/);
     await expect(tl.calibrate({ bytes: -5 })).rejects.toThrow(/calibrate\(\{ bytes \}\): expected an integer >= 1024, got -5/);
