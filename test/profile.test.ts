@@ -19,7 +19,8 @@ describe('profile', () => {
       out = tl.sum(c, 0);
       h.dispose();
       c.dispose();
-    });
+    }, { every: 1 });
+    expect(report.every).toBe(1);
     const labels = report.events.map((e) => e.label);
     expect(labels).toEqual(['mul+add+tanh', 'matmul 32x48x16', 'sum']);
     expect(report.events.map((e) => e.file)).toEqual(['elementwise.wgsl', 'matmul.wgsl', 'reduce.wgsl']);
@@ -60,6 +61,39 @@ describe('profile', () => {
       expect(ev.dur).toBeGreaterThanOrEqual(0);
       expect(typeof ev.pid).toBe('number');
     }
+  });
+
+  it('samples one dispatch in `every`, rotating, and extrapolates totals from the timed calls', async () => {
+    const x = tl.rand([256], { seed: 3 });
+    const kept: tl.Tensor[] = [];
+    // Seven separate flushes of one dispatch each, then one flush of five: the sample rotates across flushes.
+    const report = await tl.profile(async () => {
+      let y = x;
+      for (let i = 0; i < 7; i++) {
+        kept.push((y = y.mul(1.5)));
+        tl.flush();
+      }
+      for (let i = 0; i < 5; i++) kept.push((y = y.add(1)));
+    }, { every: 3 });
+    expect(report.dispatches).toBe(12);
+    expect(report.rows.reduce((s, r) => s + r.calls, 0)).toBe(12);
+    if (report.timing === 'timestamp') {
+      expect(report.every).toBe(3);
+      expect(report.events.map((e) => e.timed)).toEqual(Array.from({ length: 12 }, (_, i) => i % 3 === 0));
+      for (const e of report.events) expect(e.durationMs === undefined).toBe(!e.timed);
+      const mul = report.rows.find((r) => r.label === 'mul')!;
+      expect(mul.calls).toBe(7);
+      expect(mul.timedCalls).toBe(3);
+      expect(mul.totalMs).toBeCloseTo(mul.meanMs * 7, 9);
+      expect(tl.formatProfile(report)).toContain('1 dispatch in 3');
+      expect(tl.chromeTrace(report).traceEvents.length).toBe(4);
+    }
+    // Results are those of the unprofiled computation: ((x * 1.5^7) + 1) + ... + 1.
+    const X = await x.data();
+    const Y = await kept[11]!.data();
+    for (let i = 0; i < 256; i++) expect(Y[i]!).toBeCloseTo(X[i]! * 1.5 ** 7 + 5, 3);
+    for (const t of kept) t.dispose();
+    await expect(tl.profile(() => undefined, { every: 0 })).rejects.toThrow(/profile\(fn, \{ every \}\): expected a positive integer, got 0/);
   });
 
   it('calibrates the roofline and reports each kernel against it', async () => {

@@ -208,13 +208,17 @@ export class Scheduler {
       uniformBuf = this.uniformPool.acquire(total, 'uniforms');
       device.queue.writeBuffer(uniformBuf, 0, bytes);
 
-      // Profiling gives every dispatch its own pass, because timestamps are written per pass.
+      // A timed dispatch gets a pass of its own, because WebGPU writes timestamps per pass; the
+      // untimed dispatches between timed ones share a pass.
       const timing = this.profiler?.beginFlush(encoder, nodes);
-      let pass = encoder.beginComputePass({ label: 'tellus.pass', timestampWrites: timing?.writes(0) });
+      let pass: GPUComputePassEncoder | null = null;
+      let passTimed = false;
       nodes.forEach((n, i) => {
-        if (timing && i > 0) {
-          pass.end();
-          pass = encoder.beginComputePass({ label: n.label, timestampWrites: timing.writes(i) });
+        const writes = timing?.writes(i);
+        if (writes || !pass || passTimed) {
+          pass?.end();
+          pass = encoder.beginComputePass({ label: writes ? n.label : 'tellus.pass', timestampWrites: writes });
+          passTimed = writes !== undefined;
         }
         const k = n.kernel;
         const storages = new Set(Object.values(n.bind));
@@ -229,16 +233,17 @@ export class Scheduler {
             ? { binding: b.binding, resource: { buffer: uniformBuf!, offset: offsets[i]!, size: k.uniform!.size } }
             : { binding: b.binding, resource: { buffer: n.bind[b.name]!.buffer! } },
         );
-        pass.setPipeline(n.body ? this.kernels.generated(k, n.body, n.overrides) : this.kernels.pipeline(k, n.overrides));
-        pass.setBindGroup(0, device.createBindGroup({ layout: k.layout, entries }));
-        pass.dispatchWorkgroups(n.grid[0], n.grid[1], n.grid[2]);
+        const p = pass!;
+        p.setPipeline(n.body ? this.kernels.generated(k, n.body, n.overrides) : this.kernels.pipeline(k, n.overrides));
+        p.setBindGroup(0, device.createBindGroup({ layout: k.layout, entries }));
+        p.dispatchWorkgroups(n.grid[0], n.grid[1], n.grid[2]);
         this.dispatches++;
         for (const s of storages) {
           s.uses--;
           this.maybeFree(s);
         }
       });
-      pass.end();
+      (pass as GPUComputePassEncoder | null)?.end();
     }
     this.profiler?.endFlush(encoder);
     // A storage nothing wrote (empty()) still reads back: give it a buffer.

@@ -57,7 +57,7 @@ export async function calibrate(opts: CalibrateOptions = {}): Promise<Roofline> 
       copy();
       fma();
     }
-  });
+  }, { every: 1 }); // few dispatches: time them all
   const timed = report.timing === 'timestamp';
   const durations = (label: string): number[] => report.events.filter((e) => e.label === label).map((e) => e.durationMs ?? 0);
   let copyMs = timed ? median(durations('calibrate.copy')) : NaN;

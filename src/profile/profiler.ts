@@ -1,8 +1,10 @@
-// Kernel profiler tied to the graph. Inside profile(fn) every dispatch the scheduler issues runs in
-// its own compute pass with begin/end timestamps (timestamps are per pass in WebGPU), resolved into
-// a buffer and mapped after the submit without stalling the run. Each timed dispatch keeps its graph
-// node's label (op names, fused chains as 'mul+add+tanh'), kernel, .wgsl file and the bytes and flops
-// the op declared. Without 'timestamp-query' the report falls back to wall time per submit.
+// Kernel profiler tied to the graph. Inside profile(fn) every timed dispatch the scheduler issues
+// runs in its own compute pass with begin/end timestamps (timestamps are per pass in WebGPU),
+// resolved into a buffer and mapped after the submit without stalling the run. Each dispatch keeps
+// its graph node's label (op names, fused chains as 'mul+add+tanh'), kernel, .wgsl file and the
+// bytes and flops the op declared. Where a timestamped pass is expensive (llvmpipe: ~0.2 ms each,
+// docs/design.md), one dispatch in `every` is timed, rotating, and totals are extrapolated from the
+// sample. Without 'timestamp-query' the report falls back to wall time per submit.
 import { context, finishDeferredDestroy, memory } from '../runtime.js';
 import type { FlushProfiler, Node } from '../graph/scheduler.js';
 import { roofline, type Roofline } from './calibrate.js';
@@ -12,6 +14,8 @@ export interface KernelEvent {
   kernel: string;
   file: string;
   flush: number;
+  /** Whether this dispatch carried timestamps (all of them unless sampling). */
+  timed: boolean;
   /** GPU time in ms from the first timestamp of the session (undefined without timestamps). */
   startMs?: number;
   durationMs?: number;
@@ -24,6 +28,8 @@ export interface KernelRow {
   kernel: string;
   file: string;
   calls: number;
+  /** Calls that carried timestamps; mean, min and max come from these, total is mean x calls. */
+  timedCalls: number;
   totalMs: number;
   meanMs: number;
   minMs: number;
@@ -39,6 +45,8 @@ export interface KernelRow {
 
 export interface ProfileReport {
   timing: 'timestamp' | 'wall';
+  /** One dispatch in `every` was timed (1: all of them). */
+  every: number;
   device: string;
   wallMs: number;
   /** Sum of dispatch durations (timestamps) or of submit-to-done times (wall fallback). */
@@ -63,30 +71,41 @@ class Session implements FlushProfiler {
   wallGpuMs = 0;
   /** Raw timestamps per event index, converted once every flush has resolved. */
   readonly ticks = new Map<number, [bigint, bigint]>();
-  private current: { sets: GPUQuerySet[]; resolve: GPUBuffer[]; read: GPUBuffer[]; first: number; count: number } | null = null;
+  private current: { sets: GPUQuerySet[]; resolve: GPUBuffer[]; read: GPUBuffer[]; timed: number[] } | null = null;
   private flushStart = 0;
 
   constructor(
     private readonly device: GPUDevice,
     readonly timestamps: boolean,
+    readonly every: number,
   ) {}
 
   beginFlush(_encoder: GPUCommandEncoder, nodes: Node[]) {
-    const first = this.events.length;
-    for (const n of nodes) {
-      this.events.push({ label: n.label, kernel: `${n.kernel.file}:${n.kernel.entry}`, file: n.kernel.file, flush: this.submits, bytes: n.bytes, flops: n.flops });
+    const timed: number[] = [];
+    const slot = new Map<number, number>();
+    for (const [i, n] of nodes.entries()) {
+      const index = this.events.length;
+      // Counting across flushes rotates the sample, so a repeated graph gets every node timed.
+      const isTimed = this.timestamps && index % this.every === 0;
+      if (isTimed) {
+        slot.set(i, timed.length);
+        timed.push(index);
+      }
+      this.events.push({ label: n.label, kernel: `${n.kernel.file}:${n.kernel.entry}`, file: n.kernel.file, flush: this.submits, timed: isTimed, bytes: n.bytes, flops: n.flops });
     }
     this.flushStart = performance.now();
-    if (!this.timestamps || nodes.length === 0) return undefined;
+    if (timed.length === 0) return undefined;
     const sets: GPUQuerySet[] = [];
-    for (let k = 0; k < nodes.length; k += PER_SET) {
-      sets.push(this.device.createQuerySet({ type: 'timestamp', count: 2 * Math.min(PER_SET, nodes.length - k) }));
+    for (let k = 0; k < timed.length; k += PER_SET) {
+      sets.push(this.device.createQuerySet({ type: 'timestamp', count: 2 * Math.min(PER_SET, timed.length - k) }));
     }
-    this.current = { sets, resolve: [], read: [], first, count: nodes.length };
+    this.current = { sets, resolve: [], read: [], timed };
     return {
-      writes: (i: number): GPUComputePassTimestampWrites => {
-        const j = i % PER_SET;
-        return { querySet: sets[Math.floor(i / PER_SET)]!, beginningOfPassWriteIndex: 2 * j, endOfPassWriteIndex: 2 * j + 1 };
+      writes: (i: number): GPUComputePassTimestampWrites | undefined => {
+        const q = slot.get(i);
+        if (q === undefined) return undefined;
+        const j = q % PER_SET;
+        return { querySet: sets[Math.floor(q / PER_SET)]!, beginningOfPassWriteIndex: 2 * j, endOfPassWriteIndex: 2 * j + 1 };
       },
     };
   }
@@ -121,7 +140,7 @@ class Session implements FlushProfiler {
         c.read.forEach((b, k) => {
           const ts = new BigUint64Array(b.getMappedRange().slice(0));
           for (let j = 0; j < ts.length / 2; j++) {
-            this.ticks.set(c.first + k * PER_SET + j, [ts[2 * j]!, ts[2 * j + 1]!]);
+            this.ticks.set(c.timed[k * PER_SET + j]!, [ts[2 * j]!, ts[2 * j + 1]!]);
           }
           b.unmap();
           b.destroy();
@@ -133,17 +152,30 @@ class Session implements FlushProfiler {
   }
 }
 
-/**
- * Runs `fn` (sync or async), then waits for its GPU work and reports where the time went.
- * Profiling puts each dispatch in its own pass, which costs a little; the bench measures how much.
- */
-export async function profile(fn: () => unknown): Promise<ProfileReport> {
+export interface ProfileOptions {
+  /**
+   * Time one dispatch in `every` (rotating), extrapolating totals from the sample. Default 1 (all),
+   * except on llvmpipe, where each timestamped pass costs ~0.2 ms and the default is 32.
+   */
+  every?: number;
+}
+
+/** Where a timestamped pass is too costly to time every dispatch (measured, docs/design.md). */
+export function defaultSampling(device: string): number {
+  return /llvmpipe/i.test(device) ? 32 : 1;
+}
+
+/** Runs `fn` (sync or async), then waits for its GPU work and reports where the time went. */
+export async function profile(fn: () => unknown, options: ProfileOptions = {}): Promise<ProfileReport> {
   if (typeof fn !== 'function') throw new TypeError(`tellus: profile(fn): expected a function, got ${typeof fn}`);
+  if (options === null || typeof options !== 'object') throw new TypeError(`tellus: profile(fn, options): expected an options object, got ${options === null ? 'null' : typeof options}`);
+  const every = options.every ?? defaultSampling(context().info.description);
+  if (!Number.isInteger(every) || every < 1) throw new RangeError(`tellus: profile(fn, { every }): expected a positive integer, got ${String(every)}`);
   const ctx = context();
   const sched = ctx.scheduler;
   if (sched.profiler) throw new Error('tellus: profile(fn): a profile is already recording; nested profiles are not supported');
   await sched.sync();
-  const session = new Session(ctx.device, ctx.info.hasTimestampQuery);
+  const session = new Session(ctx.device, ctx.info.hasTimestampQuery, every);
   const before = memory();
   const t0 = performance.now();
   sched.profiler = session;
@@ -170,9 +202,12 @@ export async function profile(fn: () => unknown): Promise<ProfileReport> {
   const device = ctx.info.description;
   finishDeferredDestroy();
   const timed = session.timestamps;
-  const gpuMs = timed ? session.events.reduce((s, e) => s + (e.durationMs ?? 0), 0) : session.wallGpuMs;
+  const rows = aggregate(session.events, roof);
+  const gpuMs = timed ? rows.reduce((s, r) => s + r.totalMs, 0) : session.wallGpuMs;
+  for (const r of rows) r.share = gpuMs > 0 ? r.totalMs / gpuMs : 0;
   return {
     timing: timed ? 'timestamp' : 'wall',
+    every: timed ? every : 1,
     device,
     wallMs,
     gpuMs,
@@ -180,32 +215,40 @@ export async function profile(fn: () => unknown): Promise<ProfileReport> {
     submits: session.submits,
     buffersAllocated: after.allocations - before.allocations,
     buffersReused: after.reuses - before.reuses,
-    rows: aggregate(session.events, gpuMs, roof),
+    rows,
     events: session.events,
     roofline: roof,
   };
 }
 
-function aggregate(events: KernelEvent[], gpuMs: number, roof: Roofline | null): KernelRow[] {
-  const rows = new Map<string, KernelRow & { bytes: number; flops: number }>();
+function aggregate(events: KernelEvent[], roof: Roofline | null): KernelRow[] {
+  const rows = new Map<string, KernelRow & { bytes: number; flops: number; timedBytes: number; timedFlops: number }>();
   for (const e of events) {
     const key = `${e.kernel}|${e.label}`;
-    const d = e.durationMs ?? 0;
-    const r = rows.get(key) ?? { label: e.label, kernel: e.kernel, file: e.file, calls: 0, totalMs: 0, meanMs: 0, minMs: Infinity, maxMs: 0, share: 0, gbPerS: 0, gflopPerS: 0, efficiency: null, bytes: 0, flops: 0 };
+    const r = rows.get(key) ?? { label: e.label, kernel: e.kernel, file: e.file, calls: 0, timedCalls: 0, totalMs: 0, meanMs: 0, minMs: Infinity, maxMs: 0, share: 0, gbPerS: 0, gflopPerS: 0, efficiency: null, bytes: 0, flops: 0, timedBytes: 0, timedFlops: 0 };
     r.calls++;
-    r.totalMs += d;
-    r.minMs = Math.min(r.minMs, d);
-    r.maxMs = Math.max(r.maxMs, d);
     r.bytes += e.bytes;
     r.flops += e.flops;
+    if (e.durationMs !== undefined) {
+      const d = e.durationMs;
+      r.timedCalls++;
+      r.totalMs += d;
+      r.minMs = Math.min(r.minMs, d);
+      r.maxMs = Math.max(r.maxMs, d);
+      r.timedBytes += e.bytes;
+      r.timedFlops += e.flops;
+    }
     rows.set(key, r);
   }
   return [...rows.values()]
-    .map(({ bytes, flops, ...r }) => {
-      const gbPerS = r.totalMs > 0 ? bytes / (r.totalMs * 1e6) : 0;
-      const gflopPerS = r.totalMs > 0 ? flops / (r.totalMs * 1e6) : 0;
-      const efficiency = roof && r.totalMs > 0 ? Math.max(gbPerS / roof.copyKernelGBs, gflopPerS / roof.peakGflops) : null;
-      return { ...r, meanMs: r.totalMs / r.calls, share: gpuMs > 0 ? r.totalMs / gpuMs : 0, gbPerS, gflopPerS, efficiency };
+    .map(({ bytes, flops, timedBytes, timedFlops, ...r }) => {
+      // Rates come from the timed calls alone; the total extrapolates their mean to every call.
+      const timedMs = r.totalMs;
+      const gbPerS = timedMs > 0 ? timedBytes / (timedMs * 1e6) : 0;
+      const gflopPerS = timedMs > 0 ? timedFlops / (timedMs * 1e6) : 0;
+      const efficiency = roof && timedMs > 0 ? Math.max(gbPerS / roof.copyKernelGBs, gflopPerS / roof.peakGflops) : null;
+      const meanMs = r.timedCalls > 0 ? timedMs / r.timedCalls : 0;
+      return { ...r, minMs: r.timedCalls > 0 ? r.minMs : 0, meanMs, totalMs: meanMs * r.calls, gbPerS, gflopPerS, efficiency };
     })
     .sort((a, b) => b.totalMs - a.totalMs);
 }

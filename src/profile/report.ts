@@ -5,15 +5,21 @@ const ms = (v: number): string => (v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(
 
 export function formatProfile(r: ProfileReport): string {
   const lines: string[] = [];
-  const how = r.timing === 'timestamp' ? 'GPU timestamps per dispatch' : "wall time per submit (this device has no 'timestamp-query')";
+  const how =
+    r.timing === 'wall'
+      ? "wall time per submit (this device has no 'timestamp-query')"
+      : r.every === 1
+        ? 'GPU timestamps per dispatch'
+        : `GPU timestamps on 1 dispatch in ${r.every} (rotating; totals extrapolated from the timed calls)`;
   lines.push(`profile on ${r.device}: ${how}`);
   if (r.roofline) lines.push(`roofline: copy kernel ${r.roofline.copyKernelGBs.toFixed(2)} GB/s, copyBufferToBuffer ${r.roofline.copyBufferGBs.toFixed(2)} GB/s, peak ${r.roofline.peakGflops.toFixed(1)} GFLOP/s`);
   else lines.push('roofline: not calibrated (run calibrate() first for efficiency figures)');
   lines.push(`wall ${ms(r.wallMs)} ms, GPU busy ${ms(r.gpuMs)} ms, ${r.dispatches} dispatches in ${r.submits} submits, buffers allocated ${r.buffersAllocated}, reused ${r.buffersReused}`);
   if (r.timing === 'timestamp') {
-    const head = ['kernel', 'file', 'calls', 'total ms', 'mean ms', 'min ms', 'max ms', 'share', 'GB/s', 'GFLOP/s', 'of roofline'];
+    const sampled = r.every > 1;
+    const head = ['kernel', 'file', sampled ? 'calls (timed)' : 'calls', 'total ms', 'mean ms', 'min ms', 'max ms', 'share', 'GB/s', 'GFLOP/s', 'of roofline'];
     const rows = r.rows.map((k) => [
-      k.label, k.file, String(k.calls), ms(k.totalMs), ms(k.meanMs), ms(k.minMs), ms(k.maxMs),
+      k.label, k.file, sampled ? `${k.calls} (${k.timedCalls})` : String(k.calls), ms(k.totalMs), ms(k.meanMs), ms(k.minMs), ms(k.maxMs),
       `${(100 * k.share).toFixed(1)}%`, k.gbPerS.toFixed(2), k.gflopPerS.toFixed(2), k.efficiency === null ? '-' : `${(100 * k.efficiency).toFixed(0)}%`,
     ]);
     const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
