@@ -18,3 +18,4 @@ export * from './nn/index.js';
 export { profile, type ProfileReport, type KernelRow, type KernelEvent } from './profile/profiler.js';
 export { formatProfile, chromeTrace } from './profile/report.js';
 export { calibrate, roofline, type Roofline, type CalibrateOptions } from './profile/calibrate.js';
+export * from './physics/index.js';

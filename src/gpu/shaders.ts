@@ -1,5 +1,6 @@
 // Every hand-written kernel family, inlined as text by the bundler (esbuild's text loader, or the
 // vitest plugin in Node), so one bundle runs unmodified in Chrome, Deno and Node.
+import acoustic from '../../shaders/acoustic.wgsl';
 import elementwise from '../../shaders/elementwise.wgsl';
 import calibrate from '../../shaders/calibrate.wgsl';
 import creation from '../../shaders/creation.wgsl';
@@ -11,6 +12,7 @@ import optim from '../../shaders/optim.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
 
 export const SHADERS: Record<string, string> = {
+  'acoustic.wgsl': acoustic,
   'calibrate.wgsl': calibrate,
   'creation.wgsl': creation,
   'elementwise.wgsl': elementwise,

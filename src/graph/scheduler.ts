@@ -25,6 +25,8 @@ export class Storage {
   refs = 0;
   /** Pending (unsubmitted) nodes that read or write it. */
   uses = 0;
+  /** Host copy of uploaded data (see hostValues); dropped once a kernel writes the storage. */
+  host?: Float32Array | Int32Array | Uint32Array;
   constructor(
     readonly bytes: number,
     readonly dtype: DType,
@@ -133,6 +135,7 @@ export class Scheduler {
     this.checkAlive();
     if (!node.ew) this.validate(node);
     for (const s of new Set(Object.values(node.bind))) s.uses++;
+    for (const b of node.kernel.bindings) if (b.kind === 'read_write') delete node.bind[b.name]!.host;
     this.pending.push(node);
     if (this.pending.length >= MAX_PENDING) this.flush();
   }

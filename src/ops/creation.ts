@@ -31,6 +31,17 @@ function inferShape(data: NestedArray, what: string): number[] {
   return shape;
 }
 
+// Host copies of tensors made from data (up to HOST_LIMIT elements), so ops whose checks depend on
+// values (acoustic2d's velocity bounds and source cells) can validate them before anything runs.
+// The copy lives on the storage and is dropped when a kernel writes the storage in place.
+const HOST_LIMIT = 1 << 22;
+
+/** The values of `t` in row-major order if it views, unchanged, data given to tensor(data). */
+export function hostValues(t: Tensor): TypedArray | null {
+  const h = t.storageFor('hostValues').host;
+  return h && t.isContiguous && t.size === h.length ? h : null;
+}
+
 /** A tensor from a typed array, a nested array or a number; float32 unless the data or options say otherwise. */
 export function tensor(data: TypedArray | Float64Array | NestedArray | ArrayLike<number>, opts: CreateOptions = {}): Tensor {
   let flat: ArrayLike<number>;
@@ -60,7 +71,10 @@ export function tensor(data: TypedArray | Float64Array | NestedArray | ArrayLike
   checkShape(shape, 'tensor(data)');
   const typed = flat instanceof arrayType(dtype) ? (flat as TypedArray) : arrayType(dtype).from(flat);
   const storage = context().scheduler.upload(typed, dtype);
-  return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+  const t = new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+  // Copied: the caller may reuse its array after tensor() returns.
+  if (typed.length <= HOST_LIMIT) storage.host = typed === flat ? typed.slice() : typed;
+  return t;
 }
 
 export function full(shape: Shape, value: number | boolean, dtype: DType = 'float32'): Tensor {

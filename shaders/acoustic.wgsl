@@ -1,0 +1,331 @@
+// Constant-density acoustic wave equation in 2D, second order in time and 2R-th order in space,
+// with a convolutional PML on every edge: Deepwave's scalar scheme (docs/acoustic.md).
+//   u[t+1] = w (sum over axes of the C-PML-modified d2u) + 2 u[t] - u[t-1] - w f[t]   (w = v^2 dt^2)
+// One time step of every shot is two dispatches: `step` (the stencil and the PML memory variables)
+// and `inject` (receivers sample u[t], sources add into u[t+1]). The backward pass runs their exact
+// transposes, `adjoint_step` and `adjoint_inject`, so dot-product tests hold to float32 round-off;
+// `born_step` is the step linearised in w.
+// Fields are [shot][z][x] on the padded grid: PML cells plus R ghost cells per edge, ghosts held at
+// zero (or, with a free surface, oddly mirrored about the ghost row just above the first model row).
+// The PML memory (psi_z, psi_x, zeta_z, zeta_x) is a vec4 per cell, written only inside the PML;
+// elsewhere it stays zero, so the interior costs one stencil and no memory traffic for it.
+
+struct Params {
+  nzp: u32,
+  nxp: u32,
+  nshot: u32,
+  free_surface: u32,
+  zin0: u32,    // rows in [zin0, zin1) see no z-PML term within R cells: the plain stencil suffices
+  zin1: u32,
+  xin0: u32,
+  xin1: u32,
+  zp0: u32,     // PML rows: z < zp0 or z >= zp1 (columns likewise)
+  zp1: u32,
+  xp0: u32,
+  xp1: u32,
+  c2z: array<vec4<f32>, 2>,   // d2/dz2 weights for distance 0..R, over dz^2
+  c2x: array<vec4<f32>, 2>,
+  c1z: vec4<f32>,             // d/dz weights for distance 1..R, over dz
+  c1x: vec4<f32>,
+}
+
+struct InjectParams {
+  nshot: u32,
+  nsrc: u32,
+  nrec: u32,
+  nt: u32,
+  t: u32,
+  cells: u32,   // padded cells per shot
+}
+
+override R: u32 = 2u;
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> q: InjectParams;
+@group(0) @binding(1) var<storage, read> w: array<f32>;              // v^2 dt^2 on the padded grid
+@group(0) @binding(2) var<storage, read> prof: array<f32>;           // az, bz, dbz (nzp each), ax, bx, dbx (nxp each)
+@group(0) @binding(3) var<storage, read> u_cur: array<f32>;          // u[t] (adjoint: lambda[t+1])
+@group(0) @binding(4) var<storage, read_write> u_pn: array<f32>;     // u[t-1] in, u[t+1] out (adjoint: lambda[t+2] in, lambda[t] out)
+@group(0) @binding(5) var<storage, read> aux_old: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> aux_new: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> lap_out: array<f32>;  // du[t+1]/dw: what the v-gradient and Born need
+@group(0) @binding(8) var<storage, read> lap_in: array<f32>;
+@group(0) @binding(9) var<storage, read_write> grad_w: array<f32>;   // [shot][z][x], summed over shots by the caller
+@group(0) @binding(10) var<storage, read> dw: array<f32>;            // Born: the perturbation of w
+@group(0) @binding(11) var<storage, read> amps: array<f32>;          // [shot][src][t]
+@group(0) @binding(12) var<storage, read> src_loc: array<i32>;       // padded cell index per (shot, src)
+@group(0) @binding(13) var<storage, read> rec_loc: array<i32>;       // padded cell index per (shot, rec)
+@group(0) @binding(14) var<storage, read_write> rec: array<f32>;     // [shot][rec][t]
+@group(0) @binding(15) var<storage, read> resid: array<f32>;         // adjoint source at the receivers, [shot][rec][t]
+@group(0) @binding(16) var<storage, read_write> grad_amps: array<f32>;
+
+fn c2z(k: u32) -> f32 { return p.c2z[k / 4u][k % 4u]; }
+fn c2x(k: u32) -> f32 { return p.c2x[k / 4u][k % 4u]; }
+
+fn inner(z: u32, x: u32) -> bool {
+  return z >= R && z < p.nzp - R && x >= R && x < p.nxp - R;
+}
+
+fn in_pml(z: u32, x: u32) -> bool {
+  return z < p.zp0 || z >= p.zp1 || x < p.xp0 || x >= p.xp1;
+}
+
+// u[t] at padded row z (z >= 0) of the shot starting at `base`; above the first model row a free
+// surface mirrors it oddly about row R-1, which holds zero.
+fn u_row(base: u32, z: u32, x: u32) -> f32 {
+  if (p.free_surface != 0u && z < R) {
+    if (z == R - 1u) { return 0.0; }
+    return -u_cur[base + (2u * (R - 1u) - z) * p.nxp + x];
+  }
+  return u_cur[base + z * p.nxp + x];
+}
+
+struct Terms {
+  lap: f32,          // sum over axes of the PML-modified second derivative: du[t+1]/dw
+  aux: vec4<f32>,    // new psi_z, psi_x, zeta_z, zeta_x
+}
+
+// The spatial part of one forward step at inner cell (z, x) of shot s.
+fn forward_terms(s: u32, z: u32, x: u32) -> Terms {
+  let base = s * p.nzp * p.nxp;
+  let i = base + z * p.nxp + x;
+  let nx = p.nxp;
+  let u0 = u_cur[i];
+  var out: Terms;
+  out.aux = vec4<f32>(0.0);
+
+  var d2 = c2z(0u) * u0;
+  var d1 = 0.0;
+  for (var k = 1u; k <= R; k++) {
+    let up = u_cur[i + k * nx];
+    let dn = u_row(base, z - k, x);
+    d2 += c2z(k) * (up + dn);
+    d1 += p.c1z[k - 1u] * (up - dn);
+  }
+  if (z >= p.zin0 && z < p.zin1) {
+    out.lap = d2;
+  } else {
+    let a = prof[z];
+    let b = prof[p.nzp + z];
+    let db = prof[2u * p.nzp + z];
+    var da_psi = 0.0;
+    for (var k = 1u; k <= R; k++) {
+      da_psi += p.c1z[k - 1u] * (prof[z + k] * aux_old[i + k * nx].x - prof[z - k] * aux_old[i - k * nx].x);
+    }
+    let zeta = aux_old[i].z;
+    let tmp = (1.0 + b) * d2 + db * d1 + da_psi;
+    out.lap = (1.0 + b) * tmp + a * zeta;
+    out.aux.x = b * d1 + a * aux_old[i].x;
+    out.aux.z = b * tmp + a * zeta;
+  }
+
+  var e2 = c2x(0u) * u0;
+  var e1 = 0.0;
+  for (var k = 1u; k <= R; k++) {
+    let r = u_cur[i + k];
+    let l = u_cur[i - k];
+    e2 += c2x(k) * (r + l);
+    e1 += p.c1x[k - 1u] * (r - l);
+  }
+  if (x >= p.xin0 && x < p.xin1) {
+    out.lap += e2;
+  } else {
+    let o = 3u * p.nzp;
+    let a = prof[o + x];
+    let b = prof[o + nx + x];
+    let db = prof[o + 2u * nx + x];
+    var da_psi = 0.0;
+    for (var k = 1u; k <= R; k++) {
+      da_psi += p.c1x[k - 1u] * (prof[o + x + k] * aux_old[i + k].y - prof[o + x - k] * aux_old[i - k].y);
+    }
+    let zeta = aux_old[i].w;
+    let tmp = (1.0 + b) * e2 + db * e1 + da_psi;
+    out.lap += (1.0 + b) * tmp + a * zeta;
+    out.aux.y = b * e1 + a * aux_old[i].y;
+    out.aux.w = b * tmp + a * zeta;
+  }
+  return out;
+}
+
+// Advances cell (z, x) of shot s; returns du[t+1]/dw before the sources.
+fn advance(s: u32, z: u32, x: u32) -> f32 {
+  let i = (s * p.nzp + z) * p.nxp + x;
+  let t = forward_terms(s, z, x);
+  u_pn[i] = w[z * p.nxp + x] * t.lap + 2.0 * u_cur[i] - u_pn[i];
+  if (in_pml(z, x)) { aux_new[i] = t.aux; }
+  return t.lap;
+}
+
+@compute @workgroup_size(64)
+fn step(@builtin(global_invocation_id) g: vec3<u32>) {
+  if (g.x >= p.nxp || g.z >= p.nshot || !inner(g.y, g.x)) { return; }
+  _ = advance(g.z, g.y, g.x);
+}
+
+// The same step, also keeping du[t+1]/dw for the velocity gradient (backward recompute) and Born.
+@compute @workgroup_size(64)
+fn step_lap(@builtin(global_invocation_id) g: vec3<u32>) {
+  if (g.x >= p.nxp || g.z >= p.nshot || !inner(g.y, g.x)) { return; }
+  lap_out[(g.z * p.nzp + g.y) * p.nxp + g.x] = advance(g.z, g.y, g.x);
+}
+
+// Born: the step for the scattered field, driven by dw times the background's du/dw.
+@compute @workgroup_size(64)
+fn born_step(@builtin(global_invocation_id) g: vec3<u32>) {
+  if (g.x >= p.nxp || g.z >= p.nshot || !inner(g.y, g.x)) { return; }
+  let i = (g.z * p.nzp + g.y) * p.nxp + g.x;
+  let t = forward_terms(g.z, g.y, g.x);
+  let c = g.y * p.nxp + g.x;
+  u_pn[i] = w[c] * t.lap + 2.0 * u_cur[i] - u_pn[i] + dw[c] * lap_in[i];
+  if (in_pml(g.y, g.x)) { aux_new[i] = t.aux; }
+}
+
+fn linear_id(g: vec3<u32>, n: vec3<u32>) -> u32 {
+  return g.x + g.y * n.x * 64u;
+}
+
+// Receivers record u[t] (one thread each); then one thread per shot adds its sources into u[t+1]
+// in order, so sources sharing a cell add up without atomics.
+@compute @workgroup_size(64)
+fn inject(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let id = linear_id(g, n);
+  if (id < q.nshot * q.nrec) {
+    rec[id * q.nt + q.t] = u_cur[(id / q.nrec) * q.cells + u32(rec_loc[id])];
+  }
+  if (id < q.nshot) {
+    for (var j = 0u; j < q.nsrc; j++) {
+      let k = id * q.nsrc + j;
+      let c = u32(src_loc[k]);
+      u_pn[id * q.cells + c] -= w[c] * amps[k * q.nt + q.t];
+    }
+  }
+}
+
+// Sources only, also into du/dw (backward recompute and Born background): no receivers.
+@compute @workgroup_size(64)
+fn inject_lap(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let id = linear_id(g, n);
+  if (id >= q.nshot) { return; }
+  for (var j = 0u; j < q.nsrc; j++) {
+    let k = id * q.nsrc + j;
+    let c = u32(src_loc[k]);
+    let f = amps[k * q.nt + q.t];
+    u_pn[id * q.cells + c] -= w[c] * f;
+    lap_out[id * q.cells + c] -= f;
+  }
+}
+
+// Receivers only (the Born scattered field has no sources).
+@compute @workgroup_size(64)
+fn sample(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let id = linear_id(g, n);
+  if (id < q.nshot * q.nrec) {
+    rec[id * q.nt + q.t] = u_cur[(id / q.nrec) * q.cells + u32(rec_loc[id])];
+  }
+}
+
+// ---- Adjoint -------------------------------------------------------------------------------------
+// Forward, per axis at cell i: tmp = (1+b) D2u + db D1u + D1(a psi); contrib = (1+b) tmp + a zeta;
+// psi' = b D1u + a psi; zeta' = b tmp + a zeta; u' = w sum(contrib) + 2u - u_prev. Transposing:
+// with gc = w lambda' (the cotangent of contrib) and (gpsi, gzeta) the cotangents of (psi', zeta'),
+//   gtmp = (1+b) gc + b gzeta,   gD2 = (1+b) gtmp,   gD1 = db gtmp + b gpsi,   gP = gtmp,
+// and each stencil's transpose gathers these from the neighbours that read the cell.
+
+// (gD2, gD1, gP) of cell i (row z) on the z axis.
+fn gz(i: u32, z: u32, gc: f32) -> vec3<f32> {
+  if (z >= p.zin0 && z < p.zin1) { return vec3<f32>(gc, 0.0, gc); }
+  let b = prof[p.nzp + z];
+  let db = prof[2u * p.nzp + z];
+  let ga = aux_old[i];
+  let gtmp = (1.0 + b) * gc + b * ga.z;
+  return vec3<f32>((1.0 + b) * gtmp, db * gtmp + b * ga.x, gtmp);
+}
+
+fn gx(i: u32, x: u32, gc: f32) -> vec3<f32> {
+  if (x >= p.xin0 && x < p.xin1) { return vec3<f32>(gc, 0.0, gc); }
+  let o = 3u * p.nzp;
+  let b = prof[o + p.nxp + x];
+  let db = prof[o + 2u * p.nxp + x];
+  let ga = aux_old[i];
+  let gtmp = (1.0 + b) * gc + b * ga.w;
+  return vec3<f32>((1.0 + b) * gtmp, db * gtmp + b * ga.y, gtmp);
+}
+
+fn gc_at(i: u32, z: u32, x: u32) -> f32 {
+  return w[z * p.nxp + x] * u_cur[i];
+}
+
+// lambda[t] = (step transpose) lambda[t+1] + 2 lambda[t+1] - lambda[t+2], the PML cotangents, and
+// the imaging condition grad_w += lambda[t+1] du[t+1]/dw.
+@compute @workgroup_size(64)
+fn adjoint_step(@builtin(global_invocation_id) g: vec3<u32>) {
+  let x = g.x;
+  let z = g.y;
+  let s = g.z;
+  if (x >= p.nxp || s >= p.nshot || !inner(z, x)) { return; }
+  let nx = p.nxp;
+  let i = (s * p.nzp + z) * nx + x;
+  let lam = u_cur[i];
+  let gc = w[z * nx + x] * lam;
+
+  // z axis: neighbours above and below read this cell through D2 and D1 (and D1 of a psi).
+  let own_z = gz(i, z, gc);
+  var acc = c2z(0u) * own_z.x;
+  var gp_z = 0.0;
+  for (var k = 1u; k <= R; k++) {
+    let ia = i - k * nx;
+    let ib = i + k * nx;
+    let above = gz(ia, z - k, gc_at(ia, z - k, x));
+    let below = gz(ib, z + k, gc_at(ib, z + k, x));
+    acc += c2z(k) * (above.x + below.x) + p.c1z[k - 1u] * (above.y - below.y);
+    gp_z += p.c1z[k - 1u] * (above.z - below.z);
+  }
+  // Free surface: rows whose stencils reach the mirror image of this cell (row 2(R-1) - z).
+  if (p.free_surface != 0u && z <= 2u * (R - 1u)) {
+    let m = 2u * (R - 1u) - z;
+    for (var zi = R; zi <= m + R; zi++) {
+      let ii = (s * p.nzp + zi) * nx + x;
+      let gi = gz(ii, zi, gc_at(ii, zi, x));
+      let d = zi - m;
+      acc -= c2z(d) * gi.x - p.c1z[d - 1u] * gi.y;
+    }
+  }
+
+  let own_x = gx(i, x, gc);
+  acc += c2x(0u) * own_x.x;
+  var gp_x = 0.0;
+  for (var k = 1u; k <= R; k++) {
+    let il = i - k;
+    let ir = i + k;
+    let left = gx(il, x - k, gc_at(il, z, x - k));
+    let right = gx(ir, x + k, gc_at(ir, z, x + k));
+    acc += c2x(k) * (left.x + right.x) + p.c1x[k - 1u] * (left.y - right.y);
+    gp_x += p.c1x[k - 1u] * (left.z - right.z);
+  }
+
+  u_pn[i] = acc + 2.0 * lam - u_pn[i];
+  if (in_pml(z, x)) {
+    let ga = aux_old[i];
+    let az = prof[z];
+    let ax = prof[3u * p.nzp + x];
+    aux_new[i] = vec4<f32>(az * (ga.x + gp_z), ax * (ga.y + gp_x), az * (gc + ga.z), ax * (gc + ga.w));
+  }
+  grad_w[i] += lam * lap_in[i];
+}
+
+// Cotangents of the source amplitudes (from lambda[t+1]), then the receivers' adjoint sources
+// enter lambda[t] (one thread per shot, in order, so receivers sharing a cell add up).
+@compute @workgroup_size(64)
+fn adjoint_inject(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let id = linear_id(g, n);
+  if (id < q.nshot * q.nsrc) {
+    let c = u32(src_loc[id]);
+    grad_amps[id * q.nt + q.t] = -w[c] * u_cur[(id / q.nsrc) * q.cells + c];
+  }
+  if (id < q.nshot) {
+    for (var j = 0u; j < q.nrec; j++) {
+      let k = id * q.nrec + j;
+      u_pn[id * q.cells + u32(rec_loc[k])] += resid[k * q.nt + q.t];
+    }
+  }
+}

@@ -1,0 +1,263 @@
+// Public 2D acoustic ops. acoustic2d is a custom differentiable primitive in w = v^2 dt^2 (padded
+// into the PML by edge replication, with differentiable ops, so the chain to v is automatic) and in
+// the source amplitudes: its VJP is the exact discrete adjoint of the time loop (propagate.ts), its
+// JVP is Born modelling. born2d is linear in the perturbation, and its VJP is the same adjoint.
+import type { Tensor } from '../graph/tensor.js';
+import { contiguous, mul, pad, reshape, slice, square, stack } from '../autodiff/ops.js';
+import { customVjp, noGrad, vjp } from '../autodiff/transforms.js';
+import { isTraced } from '../autodiff/tape.js';
+import { hostValues, tensor, zeros } from '../ops/creation.js';
+import { checkFloat, checkTensor } from '../ops/emit.js';
+import { type Acoustic2dOptions, type Accuracy, backwardBytes, cflLimit, type Grid, planGrid, rickerValues } from './grid.js';
+import { adjoint, born, checkpointTensors, type Checkpoint, type Consts, forward, uploadConsts } from './propagate.js';
+
+export { cflLimit, type Acoustic2dOptions, type Accuracy, type Locations } from './grid.js';
+
+interface Setup {
+  g: Grid;
+  amps: Tensor | null;
+}
+
+function setup(v: Tensor, opts: Acoustic2dOptions, what: string): Setup {
+  checkTensor(v, `${what}: v`);
+  checkFloat(v, `${what}: v`);
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`tellus: ${what}: expected an options object, got ${opts === null ? 'null' : typeof opts}`);
+  let amps: Tensor | null = null;
+  if (opts.sourceAmplitudes !== undefined) {
+    checkTensor(opts.sourceAmplitudes, `${what}: sourceAmplitudes`);
+    checkFloat(opts.sourceAmplitudes, `${what}: sourceAmplitudes`);
+    amps = opts.sourceAmplitudes;
+  }
+  const g = planGrid({ shape: v.shape, host: hostValues(v) }, opts, amps?.shape ?? null);
+  warnResolution(g, amps, v);
+  return { g, amps: amps && g.nsrc > 0 ? contiguous(amps) : null };
+}
+
+/** Deepwave's advice: at least 6 cells per shortest wavelength (only checkable with host values). */
+function warnResolution(g: Grid, amps: Tensor | null, v: Tensor): void {
+  const a = amps ? hostValues(amps) : null;
+  const vh = hostValues(v);
+  if (!a || !vh || g.nt < 4) return;
+  // Highest frequency holding 5% of the first trace's peak spectral amplitude (256 probes).
+  const trace = a.subarray(0, g.nt);
+  const nf = 256;
+  const spec = new Float64Array(nf);
+  for (let k = 0; k < nf; k++) {
+    const om = (Math.PI * k) / (nf - 1);
+    let re = 0;
+    let im = 0;
+    for (let t = 0; t < g.nt; t++) {
+      re += trace[t]! * Math.cos(om * t);
+      im -= trace[t]! * Math.sin(om * t);
+    }
+    spec[k] = Math.hypot(re, im);
+  }
+  const peak = Math.max(...spec);
+  if (!(peak > 0)) return;
+  let k = nf - 1;
+  while (k > 0 && spec[k]! < 0.05 * peak) k--;
+  const fmax = k / (nf - 1) / (2 * g.dt);
+  let vmin = Infinity;
+  for (let i = 0; i < vh.length; i++) vmin = Math.min(vmin, vh[i]!);
+  const cells = vmin / fmax / Math.max(g.dx, g.dz);
+  if (cells < 6) console.warn(`tellus: acoustic2d: only ${cells.toFixed(1)} cells per shortest wavelength (v = ${vmin}, f = ${fmax.toFixed(1)} Hz); below 6 the result is dispersed`);
+}
+
+/** w = v^2 dt^2 on the padded grid (PML and ghost cells copy the nearest model cell). */
+function padded(v: Tensor, g: Grid): Tensor {
+  return mul(square(pad(v, edges(g), { mode: 'edge' })), g.dt * g.dt);
+}
+
+const edges = (g: Grid): [number, number][] => [
+  [g.oz, g.nzp - g.nz - g.oz],
+  [g.ox, g.nxp - g.nx - g.ox],
+];
+
+/** The differentiable core in (w, amplitudes); `amps` may be null (no sources). */
+function waveOp(g: Grid, c: Consts): (w: Tensor, amps: Tensor | null) => Tensor {
+  const dummy = (): Tensor => zeros([1]);
+  return (w, amps) => {
+    const a = amps ?? dummy();
+    const traced = isTraced(w) || (amps !== null && isTraced(amps));
+    let cks: (Checkpoint | null)[] = [];
+    const op = customVjp(
+      (wIn: Tensor, aIn: Tensor) => {
+        const r = forward(g, c, wIn, aIn, { keep: traced });
+        cks = r.checkpoints;
+        for (const t of [...r.state.u, ...r.state.aux]) t.dispose();
+        return { out: r.receivers, saved: [wIn, aIn, c.prof, c.srcLoc, c.recLoc, ...checkpointTensors(cks)] };
+      },
+      (gOut, saved) => {
+        const [wS, aS, prof, srcLoc, recLoc, ...flat] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor, ...Tensor[]];
+        const kept = rebuild(cks, flat);
+        const { gradW, gradAmps } = adjoint(g, { prof, srcLoc, recLoc, dispose() {} }, wS, aS, contiguous(gOut), kept);
+        return [gradW, amps ? gradAmps : (gradAmps.dispose(), null)];
+      },
+      {
+        name: 'acoustic2d',
+        // J times a tangent: Born modelling in w; the same propagator in the (linear) amplitudes.
+        jvp: ([dw, da], saved) => {
+          const [wS, aS, prof, srcLoc, recLoc] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
+          const cs: Consts = { prof, srcLoc, recLoc, dispose() {} };
+          if (dw) return bornOp(g, cs, wS, amps ? aS : null)(dw);
+          return waveOp(g, cs)(wS, da!);
+        },
+      },
+    );
+    const out = op(w, a);
+    // The tape holds its own handles (save()); ours can go.
+    for (const t of checkpointTensors(cks)) t.dispose();
+    if (!amps) a.dispose();
+    return out;
+  };
+}
+
+/** Maps save()d handles back onto the checkpoint layout (nulls stay null). */
+function rebuild(layout: (Checkpoint | null)[], flat: Tensor[]): (Checkpoint | null)[] {
+  let i = 0;
+  return layout.map((ck) => (ck ? { u: flat[i++]!, uPrev: flat[i++]!, aux: flat[i++]! } : null));
+}
+
+/** Born modelling as a differentiable op, linear in dw (the background is held fixed). */
+function bornOp(g: Grid, c: Consts, w: Tensor, amps: Tensor | null): (dw: Tensor) => Tensor {
+  return (dw) => {
+    const a = amps ?? zeros([1]);
+    const op = customVjp(
+      // The backward runs after this op returns: it works on save()d handles of everything it reads.
+      (dwIn: Tensor) => ({ out: born(g, c, w, a, dwIn), saved: [w, a, c.prof, c.srcLoc, c.recLoc] }),
+      (gOut, saved) => {
+        const [wS, aS, prof, srcLoc, recLoc] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
+        const cs: Consts = { prof, srcLoc, recLoc, dispose() {} };
+        // J^T: the background is recomputed with checkpoints, then the adjoint images it.
+        const r = forward(g, cs, wS, aS, { keep: true });
+        for (const t of [...r.state.u, ...r.state.aux, r.receivers]) t.dispose();
+        const { gradW, gradAmps } = adjoint(g, cs, wS, aS, contiguous(gOut), r.checkpoints);
+        gradAmps.dispose();
+        for (const t of checkpointTensors(r.checkpoints)) t.dispose();
+        return [gradW];
+      },
+      {
+        name: 'born2d',
+        jvp: ([ddw], saved) => {
+          const [wS, aS, prof, srcLoc, recLoc] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
+          return bornOp(g, { prof, srcLoc, recLoc, dispose() {} }, wS, amps ? aS : null)(ddw!);
+        },
+      },
+    );
+    const out = op(dw);
+    if (!amps) a.dispose();
+    return out;
+  };
+}
+
+/**
+ * Receiver data [shot, receiver, time] of the constant-density acoustic wave equation
+ * (Deepwave's scalar conventions; docs/acoustic.md), differentiable in `v` and the amplitudes.
+ */
+export function acoustic2d(v: Tensor, opts: Acoustic2dOptions): Tensor {
+  const { g, amps } = setup(v, opts, 'acoustic2d');
+  const c = uploadConsts(g);
+  const w = padded(v, g);
+  try {
+    return waveOp(g, c)(w, amps);
+  } finally {
+    // Whatever the backward needs, the tape holds through its own handles.
+    w.dispose();
+    c.dispose();
+  }
+}
+
+export interface Wavefield {
+  receivers: Tensor;
+  /** u after nt steps on the model grid, [shot, nz, nx]. */
+  wavefield: Tensor;
+  /** u every `snapshotEvery` steps, [shot, snapshot, nz, nx] (when asked for). */
+  snapshots?: Tensor;
+}
+
+/** Receivers, the final wavefield and optional snapshots (not differentiable). */
+export function acoustic2dWavefield(v: Tensor, opts: Acoustic2dOptions): Wavefield {
+  const { g, amps } = setup(v, opts, 'acoustic2dWavefield');
+  return noGrad(() => {
+    const c = uploadConsts(g);
+    const a = amps ?? zeros([1]);
+    const w = padded(v, g);
+    const every = opts.snapshotEvery;
+    if (every !== undefined && (!Number.isInteger(every) || every < 1)) throw new TypeError(`tellus: acoustic2dWavefield: snapshotEvery: expected a positive integer, got ${String(every)}`);
+    const r = forward(g, c, w, a, { snapshotEvery: every });
+    const interior = (u: Tensor): Tensor => contiguous(slice(reshape(u, [g.nshot, g.nzp, g.nxp]), [null, [g.oz, g.oz + g.nz], [g.ox, g.ox + g.nx]]));
+    const wavefield = interior(r.state.u[0]);
+    const snaps = r.snapshots.map(interior);
+    const snapshots = snaps.length ? stack(snaps, 1) : undefined;
+    for (const t of [...r.state.u, ...r.state.aux, ...r.snapshots, ...snaps, w]) t.dispose();
+    if (!amps) a.dispose();
+    c.dispose();
+    return snapshots ? { receivers: r.receivers, wavefield, snapshots } : { receivers: r.receivers, wavefield };
+  });
+}
+
+/** Born-modelled (single-scattering) receiver data for a velocity perturbation `dv` around `v0`. */
+export function born2d(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions): Tensor {
+  const { g, amps } = setup(v0, opts, 'born2d');
+  checkTensor(dv, 'born2d: dv');
+  checkFloat(dv, 'born2d: dv');
+  if (dv.shape.join() !== v0.shape.join()) throw new Error(`tellus: born2d: dv: expected shape [${v0.shape.join(', ')}] (as v0), got [${dv.shape.join(', ')}]`);
+  const c = uploadConsts(g);
+  try {
+    const w = noGrad(() => padded(v0, g));
+    // dw = 2 v dv dt^2 on the padded grid: differentiable in dv, so the VJP reaches dv by the chain rule.
+    const vp = noGrad(() => pad(v0, edges(g), { mode: 'edge' }));
+    const dw = mul(mul(pad(dv, edges(g), { mode: 'edge' }), vp), 2 * g.dt * g.dt);
+    vp.dispose();
+    const out = bornOp(g, c, w, amps)(dw);
+    w.dispose();
+    return out;
+  } finally {
+    c.dispose();
+  }
+}
+
+/** Reverse-time-migration image / FWI gradient: J^T data, with J the Jacobian of acoustic2d in v. */
+export function rtm2d(v0: Tensor, data: Tensor, opts: Acoustic2dOptions): Tensor {
+  const [, pull] = vjp((v: Tensor) => acoustic2d(v, opts), v0);
+  try {
+    return pull(data)[0]!;
+  } finally {
+    pull.dispose();
+  }
+}
+
+/** Gauss-Newton Hessian-vector product J^T J dv. */
+export function gaussNewton2d(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions): Tensor {
+  const d = born2d(v0, dv, opts);
+  try {
+    return rtm2d(v0, d, opts);
+  } finally {
+    d.dispose();
+  }
+}
+
+export interface Acoustic2dPlan {
+  cflLimit: number;
+  checkpointEvery: number;
+  /** Bytes the backward pass holds (checkpoints plus one segment of recomputed steps). */
+  backwardBytes: number;
+  paddedShape: [number, number];
+}
+
+/** What acoustic2d would do with these arguments: stability limit, checkpointing and memory. */
+export function acoustic2dPlan(v: Tensor, opts: Acoustic2dOptions): Acoustic2dPlan {
+  const { g } = setup(v, opts, 'acoustic2dPlan');
+  return { cflLimit: cflLimit((2 * g.R) as Accuracy, g.dx, g.dz, g.vmax), checkpointEvery: g.checkpointEvery, backwardBytes: backwardBytes(g), paddedShape: [g.nzp, g.nxp] };
+}
+
+/** Ricker wavelet [nt] with peak frequency `freq` (Hz), delayed by `delay` seconds (default 1.5 / freq). */
+export function ricker(freq: number, nt: number, dt: number, delay?: number): Tensor {
+  for (const [name, x] of [['freq', freq], ['dt', dt]] as const) {
+    if (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) throw new TypeError(`tellus: ricker: ${name}: expected a positive number, got ${String(x)}`);
+  }
+  if (!Number.isInteger(nt) || nt < 1) throw new TypeError(`tellus: ricker: nt: expected a positive integer, got ${String(nt)}`);
+  if (delay !== undefined && (typeof delay !== 'number' || !Number.isFinite(delay))) throw new TypeError(`tellus: ricker: delay: expected a finite number, got ${String(delay)}`);
+  return tensor(Float32Array.from(rickerValues(freq, nt, dt, delay)));
+}
+

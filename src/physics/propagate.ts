@@ -1,0 +1,195 @@
+// Time loops of the 2D acoustic propagator on the GPU: forward (optionally keeping checkpoints),
+// the exact adjoint with segment-wise recomputation, and Born modelling. Every loop records two
+// dispatches per step into the lazy graph; state lives in a few persistent buffers updated in place
+// (u[t+1] overwrites u[t-1]), so a run of any length allocates nothing per step.
+import type { Tensor } from '../graph/tensor.js';
+import { clone, sum } from '../autodiff/ops.js';
+import { empty, tensor, zeros } from '../ops/creation.js';
+import { emit, grid1d } from '../ops/emit.js';
+import type { Grid } from './grid.js';
+
+const FILE = 'acoustic.wgsl';
+
+/** Per-run constants on the GPU: PML profiles and cell indices (a dummy cell when there are none). */
+export interface Consts {
+  prof: Tensor;
+  srcLoc: Tensor;
+  recLoc: Tensor;
+  dispose(): void;
+}
+
+export function uploadConsts(g: Grid): Consts {
+  const prof = tensor(g.prof);
+  const srcLoc = tensor(g.srcCells.length ? g.srcCells : new Int32Array(1));
+  const recLoc = tensor(g.recCells.length ? g.recCells : new Int32Array(1));
+  return { prof, srcLoc, recLoc, dispose: () => [prof, srcLoc, recLoc].forEach((t) => t.dispose()) };
+}
+
+/** Working buffers: u[t] and u[t-1] (u[t+1] overwrites the latter), PML memory old and new. */
+export interface State {
+  u: [Tensor, Tensor];
+  aux: [Tensor, Tensor];
+}
+
+/** What the backward pass needs to restart at a step: u[t], u[t-1] and the PML memory. */
+export interface Checkpoint {
+  u: Tensor;
+  uPrev: Tensor;
+  aux: Tensor;
+}
+
+const cells = (g: Grid) => g.nshot * g.nzp * g.nxp;
+
+export function zeroState(g: Grid): State {
+  const n = cells(g);
+  return { u: [zeros([n]), zeros([n])], aux: [zeros([4 * n]), zeros([4 * n])] };
+}
+
+function disposeState(s: State): void {
+  for (const t of [...s.u, ...s.aux]) t.dispose();
+}
+
+function stepGrid(g: Grid): [number, number, number] {
+  return [Math.ceil(g.nxp / 64), g.nzp, g.nshot];
+}
+
+function stepBytes(g: Grid): number {
+  return 4 * cells(g) * 3;
+}
+
+function stepFlops(g: Grid): number {
+  return cells(g) * (8 * g.R + 6);
+}
+
+/** One stencil step: u[t+1] into s.u[1] (over u[t-1]), new PML memory into s.aux[1]. */
+function step(g: Grid, c: Consts, w: Tensor, s: State, lapOut: Tensor | null, label: string): void {
+  const bind: Record<string, Tensor> = { w, prof: c.prof, u_cur: s.u[0], u_pn: s.u[1], aux_old: s.aux[0], aux_new: s.aux[1] };
+  if (lapOut) bind.lap_out = lapOut;
+  emitOn(lapOut ? 'step_lap' : 'step', bind, g.params, stepGrid(g), g, label);
+}
+
+function emitOn(entry: string, bind: Record<string, Tensor>, uniforms: Record<string, number | number[]>, grid: [number, number, number], g: Grid, label: string, bytes?: number): void {
+  const storages: Record<string, ReturnType<Tensor['storageFor']>> = {};
+  for (const [k, t] of Object.entries(bind)) storages[k] = t.storageFor(`acoustic2d: ${k}`);
+  emit({ file: FILE, entry, overrides: { R: g.R }, bind: storages, uniforms, grid, label, bytes: bytes ?? stepBytes(g), flops: bytes === undefined ? stepFlops(g) : 0 });
+}
+
+function injectUniforms(g: Grid, t: number) {
+  return { nshot: g.nshot, nsrc: g.nsrc, nrec: g.nrec, nt: g.nt, t, cells: g.nzp * g.nxp };
+}
+
+function small(g: Grid, entry: string, bind: Record<string, Tensor>, t: number, label: string): void {
+  const n = Math.max(g.nshot, g.nshot * Math.max(g.nrec, g.nsrc));
+  emitOn(entry, bind, injectUniforms(g, t), grid1d(n), g, label, 8 * g.nshot * (g.nsrc + g.nrec));
+}
+
+const swap = <T>(p: [T, T]): void => void p.reverse();
+
+export interface ForwardResult {
+  receivers: Tensor;
+  state: State;
+  /** The state at steps 0, k, 2k, ... (step 0 is the zero state, kept as null). */
+  checkpoints: (Checkpoint | null)[];
+  snapshots: Tensor[];
+}
+
+/**
+ * Runs `nt` steps from rest. With `keep`, clones the state every g.checkpointEvery steps for the
+ * backward pass; with `snapshotEvery`, clones u[t] every that many steps (t = 0 excluded).
+ */
+export function forward(g: Grid, c: Consts, w: Tensor, amps: Tensor, opts: { keep?: boolean; snapshotEvery?: number } = {}): ForwardResult {
+  const s = zeroState(g);
+  const receivers = empty([g.nshot, g.nrec, g.nt]); // every sample is written
+  const rec = g.nrec ? receivers : zeros([1]);
+  const checkpoints: (Checkpoint | null)[] = [];
+  const snapshots: Tensor[] = [];
+  for (let t = 0; t < g.nt; t++) {
+    if (opts.keep && t % g.checkpointEvery === 0) {
+      checkpoints.push(t === 0 ? null : { u: clone(s.u[0]), uPrev: clone(s.u[1]), aux: clone(s.aux[0]) });
+    }
+    step(g, c, w, s, null, 'acoustic2d.step');
+    small(g, 'inject', { w, amps, u_cur: s.u[0], u_pn: s.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, rec }, t, 'acoustic2d.inject');
+    swap(s.u);
+    swap(s.aux);
+    if (opts.snapshotEvery && (t + 1) % opts.snapshotEvery === 0) snapshots.push(clone(s.u[0]));
+  }
+  if (rec !== receivers) rec.dispose();
+  return { receivers, state: s, checkpoints, snapshots };
+}
+
+/** Restores a checkpoint into fresh working buffers (the checkpoint stays intact for reuse). */
+function restore(g: Grid, ck: Checkpoint | null): State {
+  if (!ck) return zeroState(g);
+  // aux[1] must be zero outside the PML (only PML cells are ever written): start from zeros.
+  return { u: [clone(ck.u), clone(ck.uPrev)], aux: [clone(ck.aux), zeros([4 * cells(g)])] };
+}
+
+/**
+ * Reverse pass: given the cotangent of the receivers [shot, rec, nt], returns the cotangents of
+ * w (padded grid, summed over shots) and of the source amplitudes. Each checkpoint segment is
+ * recomputed forward once, keeping du/dw of its steps, then walked backwards.
+ */
+export function adjoint(g: Grid, c: Consts, w: Tensor, amps: Tensor, resid: Tensor, checkpoints: (Checkpoint | null)[]): { gradW: Tensor; gradAmps: Tensor } {
+  const n = cells(g);
+  const lam = zeroState(g);
+  const gradWShots = zeros([g.nshot, g.nzp, g.nxp]);
+  const gradAmps = empty([g.nshot, g.nsrc, g.nt]); // every sample is written
+  const gAmps = g.nsrc ? gradAmps : zeros([1]);
+  const r = g.nrec ? resid : zeros([1]);
+  const k = g.checkpointEvery;
+  for (let seg = Math.ceil(g.nt / k) - 1; seg >= 0; seg--) {
+    const t0 = seg * k;
+    const t1 = Math.min(t0 + k, g.nt);
+    const s = restore(g, checkpoints[seg] ?? null);
+    const laps: Tensor[] = [];
+    for (let t = t0; t < t1; t++) {
+      const lap = empty([n]); // written at every inner cell, the only ones read
+      step(g, c, w, s, lap, 'acoustic2d.recompute');
+      small(g, 'inject_lap', { w, amps, u_pn: s.u[1], src_loc: c.srcLoc, lap_out: lap }, t, 'acoustic2d.recompute_inject');
+      swap(s.u);
+      swap(s.aux);
+      laps.push(lap);
+    }
+    disposeState(s);
+    for (let t = t1 - 1; t >= t0; t--) {
+      const lap = laps[t - t0]!;
+      emitOn('adjoint_step', { w, prof: c.prof, u_cur: lam.u[0], u_pn: lam.u[1], aux_old: lam.aux[0], aux_new: lam.aux[1], lap_in: lap, grad_w: gradWShots }, g.params, stepGrid(g), g, 'acoustic2d.adjoint');
+      small(g, 'adjoint_inject', { w, u_cur: lam.u[0], u_pn: lam.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, resid: r, grad_amps: gAmps }, t, 'acoustic2d.adjoint_inject');
+      swap(lam.u);
+      swap(lam.aux);
+      lap.dispose();
+    }
+  }
+  disposeState(lam);
+  if (r !== resid) r.dispose();
+  if (gAmps !== gradAmps) gAmps.dispose();
+  const gradW = sum(gradWShots, [0]);
+  gradWShots.dispose();
+  return { gradW, gradAmps };
+}
+
+/** Born modelling: receivers of the field scattered by the perturbation dw of w. */
+export function born(g: Grid, c: Consts, w: Tensor, amps: Tensor, dw: Tensor): Tensor {
+  const n = cells(g);
+  const bg = zeroState(g);
+  const sc = zeroState(g);
+  const receivers = empty([g.nshot, g.nrec, g.nt]);
+  const rec = g.nrec ? receivers : zeros([1]);
+  for (let t = 0; t < g.nt; t++) {
+    const lap = empty([n]); // written at every inner cell, the only ones read
+    step(g, c, w, bg, lap, 'born2d.background');
+    small(g, 'inject_lap', { w, amps, u_pn: bg.u[1], src_loc: c.srcLoc, lap_out: lap }, t, 'born2d.background_inject');
+    emitOn('born_step', { w, prof: c.prof, u_cur: sc.u[0], u_pn: sc.u[1], aux_old: sc.aux[0], aux_new: sc.aux[1], lap_in: lap, dw }, g.params, stepGrid(g), g, 'born2d.step');
+    small(g, 'sample', { u_cur: sc.u[0], rec_loc: c.recLoc, rec }, t, 'born2d.sample');
+    for (const p of [bg.u, bg.aux, sc.u, sc.aux]) swap(p);
+    lap.dispose();
+  }
+  disposeState(bg);
+  disposeState(sc);
+  if (rec !== receivers) rec.dispose();
+  return receivers;
+}
+
+export function checkpointTensors(cks: (Checkpoint | null)[]): Tensor[] {
+  return cks.flatMap((ck) => (ck ? [ck.u, ck.uPrev, ck.aux] : []));
+}
