@@ -329,3 +329,25 @@ fn adjoint_inject(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_work
     }
   }
 }
+
+// ---- Velocity guard --------------------------------------------------------------------------------
+// For a velocity computed on the GPU the CFL check and the PML profile used the caller's maxVel;
+// a value above it (or NaN, or not positive) sets a status flag the next read-back reports.
+struct CheckParams {
+  n: u32,
+  vmax: f32,
+}
+
+@group(0) @binding(0) var<uniform> cp: CheckParams;
+@group(0) @binding(17) var<storage, read> vel: array<f32>;
+@group(0) @binding(18) var<storage, read_write> vstatus: array<atomic<u32>>;
+
+@compute @workgroup_size(64)
+fn check_velocity(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let i = linear_id(g, n);
+  if (i >= cp.n) { return; }
+  let x = vel[i];
+  // NaN by its bits: compilers may assume comparisons never see NaN.
+  let nan = (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+  if (nan || x <= 0.0 || x > cp.vmax) { atomicOr(&vstatus[0], 4u); }
+}

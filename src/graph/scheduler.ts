@@ -61,6 +61,7 @@ export interface MemoryStats extends PoolStats {
 export const STATUS_FLAGS: Record<number, string> = {
   1: 'gather: an index is out of range for the gathered axis',
   2: 'scatterAdd: an index is out of range for the target axis',
+  4: 'acoustic2d: the velocity holds a NaN, a value <= 0, or a value above maxVel (the CFL check and the PML assumed maxVel)',
 };
 
 const MAX_PENDING = 4096;
@@ -284,7 +285,8 @@ export class Scheduler {
     for (let i = all.length - 1; i >= 0; i--) {
       const n = all[i]!;
       const outs = n.kernel.bindings.filter((b) => b.kind === 'read_write').map((b) => n.bind[b.name]!).filter((s) => s !== this.status);
-      if (outs.some((s) => s.refs > 0 || needed.has(s))) {
+      // A node that writes only the status word is a device-side check: always run it.
+      if (outs.length === 0 || outs.some((s) => s.refs > 0 || needed.has(s))) {
         keep[i] = true;
         for (const b of n.kernel.bindings) if (b.kind === 'read') needed.add(n.bind[b.name]!);
       }

@@ -7,7 +7,8 @@ import { contiguous, mul, pad, reshape, slice, square, stack } from '../autodiff
 import { customVjp, noGrad, vjp } from '../autodiff/transforms.js';
 import { isTraced } from '../autodiff/tape.js';
 import { hostValues, tensor, zeros } from '../ops/creation.js';
-import { checkFloat, checkTensor } from '../ops/emit.js';
+import { checkFloat, checkTensor, emit, grid1d } from '../ops/emit.js';
+import { context } from '../runtime.js';
 import { type Acoustic2dOptions, type Accuracy, backwardBytes, cflLimit, type Grid, planGrid, rickerValues } from './grid.js';
 import { adjoint, born, checkpointTensors, type Checkpoint, type Consts, forward, uploadConsts } from './propagate.js';
 
@@ -28,9 +29,20 @@ function setup(v: Tensor, opts: Acoustic2dOptions, what: string): Setup {
     checkFloat(opts.sourceAmplitudes, `${what}: sourceAmplitudes`);
     amps = opts.sourceAmplitudes;
   }
-  const g = planGrid({ shape: v.shape, host: hostValues(v) }, opts, amps?.shape ?? null);
+  const host = hostValues(v);
+  const g = planGrid({ shape: v.shape, host }, opts, amps?.shape ?? null);
+  if (!host) guardVelocity(v, g.vmax);
   warnResolution(g, amps, v);
   return { g, amps: amps && g.nsrc > 0 ? contiguous(amps) : null };
+}
+
+/** Device-side check of a velocity whose values the host does not know (see check_velocity). */
+function guardVelocity(v: Tensor, vmax: number): void {
+  noGrad(() => {
+    const c = contiguous(v);
+    emit({ file: 'acoustic.wgsl', entry: 'check_velocity', bind: { vel: c.storageFor('acoustic2d: v'), vstatus: context().scheduler.status }, uniforms: { n: v.size, vmax }, grid: grid1d(v.size), label: 'acoustic2d.check_velocity', bytes: 4 * v.size });
+    if (c !== v) c.dispose();
+  });
 }
 
 /** Deepwave's advice: at least 6 cells per shortest wavelength (only checkable with host values). */
