@@ -76,7 +76,7 @@ export interface Grid {
   /** Padded cell index per (shot, source) and (shot, receiver). */
   srcCells: Int32Array;
   recCells: Int32Array;
-  /** az, bz, dbz (nzp each), ax, bx, dbx (nxp each). */
+  /** az, bz, dbz (nzp each), ax, bx, dbx (nxp each), then the stencil weights. */
   prof: Float32Array;
   params: Record<string, number | number[]>;
   checkpointEvery: number;
@@ -242,9 +242,19 @@ export function planGrid(v: VelocityInfo, o: Acoustic2dOptions, ampShape: readon
   const sigma0 = lmax > 0 ? (-3 * vmax * Math.log(0.001)) / (2 * lmax) : 0;
   const [az, bz, dbz] = pmlProfile(nz, R, widths[0], widths[1], dz, dt, sigma0, pmlFreq, FIRST[accuracy]);
   const [ax, bx, dbx] = pmlProfile(nx, R, widths[2], widths[3], dx, dt, sigma0, pmlFreq, FIRST[accuracy]);
-  const prof = new Float32Array(3 * nzp + 3 * nxp);
+  // Profiles, then the stencil weights (d2/dz2 and d2/dx2 for distance 0..R, d/dz and d/dx for 1..R,
+  // the first-derivative lists padded with a leading 0 so index k means distance k).
+  const weights = [
+    ...SECOND[accuracy].map((c) => c / (dz * dz)),
+    ...SECOND[accuracy].map((c) => c / (dx * dx)),
+    0, ...FIRST[accuracy].map((c) => c / dz),
+    0, ...FIRST[accuracy].map((c) => c / dx),
+  ];
+  const coef = 3 * nzp + 3 * nxp;
+  const prof = new Float32Array(coef + weights.length);
   [az, bz, dbz].forEach((p, k) => prof.set(p, k * nzp));
   [ax, bx, dbx].forEach((p, k) => prof.set(p, 3 * nzp + k * nxp));
+  prof.set(weights, coef);
 
   const cell = ([z, x]: [number, number]) => (z + oz) * nxp + (x + ox);
   const srcCells = Int32Array.from(src?.cells ?? [], cell);
@@ -254,14 +264,12 @@ export function planGrid(v: VelocityInfo, o: Acoustic2dOptions, ampShape: readon
   const zp1 = nzp - R - widths[1];
   const xp0 = R + widths[2];
   const xp1 = nxp - R - widths[3];
-  const c2 = (h: number) => SECOND[accuracy].map((c) => c / (h * h));
-  const c1 = (h: number) => FIRST[accuracy].map((c) => c / h);
   const params = {
     nzp, nxp, nshot, free_surface: freeSurface ? 1 : 0,
     zin0: widths[0] > 0 ? zp0 + R : 0, zin1: widths[1] > 0 ? zp1 - R : nzp,
     xin0: widths[2] > 0 ? xp0 + R : 0, xin1: widths[3] > 0 ? xp1 - R : nxp,
     zp0, zp1, xp0, xp1,
-    c2z: c2(dz), c2x: c2(dx), c1z: c1(dz), c1x: c1(dx),
+    coef,
   };
 
   // Checkpoints hold 6 fields a shot (u, u_prev, 4 PML memories); each recomputed step one more.

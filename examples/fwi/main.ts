@@ -1,0 +1,139 @@
+// Full-waveform inversion, Tellus's flagship demo. A 64x64 velocity model at 0.16 km spacing (a
+// smooth random background around 3 km/s with sharp anomalies) is recovered from 20 shots, starting
+// from a homogeneous 3 km/s model, with Adam on the velocity through grad() of the waveform misfit.
+// The gradient is the exact adjoint-state gradient (acoustic2d's VJP). Setup after Yang et al. 2021
+// (receivers at every grid node; their adjoint FWI reaches a relative model error of 0.0289).
+//   npm run demo [-- --iterations 150 --receivers all|surface --out examples/fwi/output]
+import * as tl from '../../src/index.js';
+import { curvePng, fieldPng } from './png.js';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const ITERATIONS = Number(args.get('iterations') ?? 150);
+const RECEIVERS = args.get('receivers') ?? 'all';
+const OUT = args.get('out') ?? 'examples/fwi/output';
+if (!Number.isInteger(ITERATIONS) || ITERATIONS < 1) throw new Error(`--iterations: expected a positive integer, got ${args.get('iterations')}`);
+if (RECEIVERS !== 'all' && RECEIVERS !== 'surface') throw new Error(`--receivers: expected all or surface, got ${RECEIVERS}`);
+
+const N = 64;
+const DX = 160; // m
+const DT = 0.016; // s (CFL limit at 4.5 km/s, accuracy 8: 0.0197 s)
+const NT = 320;
+const FREQ = 1.0; // Hz: >= 6 cells per shortest wavelength at 2.6 km/s
+const V0 = 3000;
+const MAX_VEL = 4500; // bound for the CFL check and the PML while the model evolves on the GPU
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Smooth random background (Gaussian-filtered noise, ~1.6 km correlation, std 150 m/s) plus anomalies. */
+function trueModel(): Float32Array {
+  const rand = mulberry32(2021);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  let f = Float64Array.from({ length: N * N }, gauss);
+  const sigma = 5;
+  const kernel = Array.from({ length: 4 * sigma + 1 }, (_, i) => Math.exp(-0.5 * ((i - 2 * sigma) / sigma) ** 2));
+  for (const axis of [0, 1]) {
+    const g = new Float64Array(N * N);
+    for (let z = 0; z < N; z++) {
+      for (let x = 0; x < N; x++) {
+        let s = 0;
+        kernel.forEach((k, j) => {
+          const o = j - 2 * sigma;
+          const zz = axis === 0 ? (z + o + N) % N : z;
+          const xx = axis === 1 ? (x + o + N) % N : x;
+          s += k * f[zz * N + xx]!;
+        });
+        g[z * N + x] = s;
+      }
+    }
+    f = g;
+  }
+  const mean = f.reduce((a, b) => a + b, 0) / f.length;
+  const std = Math.sqrt(f.reduce((a, b) => a + (b - mean) ** 2, 0) / f.length);
+  const v = Float32Array.from(f, (x) => V0 + (150 * (x - mean)) / std);
+  for (let z = 0; z < N; z++) {
+    for (let x = 0; x < N; x++) {
+      if (z >= 18 && z < 28 && x >= 36 && x < 46) v[z * N + x] = 3300; // fast block
+      if ((z - 42) ** 2 + (x - 20) ** 2 < 36) v[z * N + x] = 2700; // slow disc
+      if (z >= 48 && z < 51 && x >= 34 && x < 56) v[z * N + x] = 3400; // thin fast layer
+    }
+  }
+  return v;
+}
+
+// 20 sources on a ring two cells inside the edges; receivers at every node (or the top row).
+const sources: [number, number][] = [];
+for (let k = 0; k < 5; k++) {
+  const p = 4 + Math.round((k * (N - 9)) / 4);
+  sources.push([2, p], [N - 3, p], [p, 2], [p, N - 3]);
+}
+const recs: [number, number][] = [];
+for (let z = 0; z < (RECEIVERS === 'all' ? N : 1); z++) for (let x = 0; x < N; x++) recs.push([z, x]);
+
+await tl.init();
+const info = tl.deviceInfo();
+console.log(`FWI on ${info.runtime}, ${info.description}: ${N}x${N} cells of ${DX} m, ${sources.length} shots, ${recs.length} receivers each, ${NT} steps of ${DT * 1000} ms`);
+
+const vTrueHost = trueModel();
+const vTrue = tl.tensor(vTrueHost, { shape: [N, N] });
+const wavelet = tl.ricker(FREQ, NT, DT);
+const opts: tl.Acoustic2dOptions = {
+  dx: DX,
+  dt: DT,
+  accuracy: 8,
+  pmlWidth: 10,
+  pmlFreq: FREQ,
+  maxVel: MAX_VEL,
+  sourceAmplitudes: tl.expand(tl.reshape(wavelet, [1, 1, NT]), [sources.length, 1, NT]),
+  sourceLocations: sources.map((s) => [s]),
+  receiverLocations: sources.map(() => recs),
+};
+const plan = tl.acoustic2dPlan(vTrue, opts);
+console.log(`padded grid ${plan.paddedShape.join('x')}, checkpoint every ${plan.checkpointEvery} steps, backward pass holds ${(plan.backwardBytes / 2 ** 20).toFixed(0)} MiB`);
+const observed = tl.acoustic2d(vTrue, opts);
+
+const v = tl.full([N, N], V0);
+const opt = new tl.Adam({ lr: 10 });
+const misfit = (m: tl.Tensor): tl.Tensor => tl.mul(tl.sum(tl.square(tl.sub(tl.acoustic2d(m, opts), observed))), 0.5);
+const step = tl.valueAndGrad(misfit);
+const trueNorm = Math.sqrt(vTrueHost.reduce((a, b) => a + b * b, 0));
+const modelError = async (m: tl.Tensor): Promise<number> => Math.sqrt(await tl.tidy(() => tl.sum(tl.square(tl.sub(m, vTrue)))).item()) / trueNorm;
+
+const initialError = await modelError(v);
+console.log(`initial relative L2 model error ${initialError.toFixed(4)}`);
+const curve: number[] = [];
+let t0 = performance.now();
+for (let it = 1; it <= ITERATIONS; it++) {
+  const [loss, grad] = step(v) as [tl.Tensor, tl.Tensor];
+  opt.step(v, grad);
+  const value = await loss.item();
+  loss.dispose();
+  grad.dispose();
+  curve.push(value);
+  if (it === 1 || it % 10 === 0 || it === ITERATIONS) {
+    const err = await modelError(v);
+    const ms = (performance.now() - t0) / (it === 1 ? 1 : 10);
+    console.log(`iter ${String(it).padStart(4)}  misfit ${value.toExponential(3)}  model error ${err.toFixed(4)}  ${(ms / 1000).toFixed(2)} s/iter`);
+    t0 = performance.now();
+  }
+}
+const finalError = await modelError(v);
+console.log(`final relative L2 model error ${finalError.toFixed(4)} after ${ITERATIONS} iterations (initial ${initialError.toFixed(4)}; Yang et al. report 0.0289 for adjoint FWI)`);
+
+const { mkdirSync, writeFileSync } = await import('node:fs');
+mkdirSync(OUT, { recursive: true });
+const [lo, hi] = [2600, 3500];
+writeFileSync(`${OUT}/true.png`, fieldPng(vTrueHost, N, N, lo, hi));
+writeFileSync(`${OUT}/initial.png`, fieldPng(new Float32Array(N * N).fill(V0), N, N, lo, hi));
+writeFileSync(`${OUT}/recovered.png`, fieldPng(await v.data(), N, N, lo, hi));
+writeFileSync(`${OUT}/misfit.png`, curvePng(curve));
+console.log(`wrote ${OUT}/true.png, initial.png, recovered.png, misfit.png (colour scale ${lo}-${hi} m/s)`);
+tl.destroy();
