@@ -23,7 +23,6 @@ struct Params {
   zp1: u32,
   xp0: u32,
   xp1: u32,
-  coef: u32,    // offset in `prof` of the stencil weights: d2/dz2 (0..R), d2/dx2 (0..R), d/dz (1..R), d/dx (1..R)
 }
 
 struct InjectParams {
@@ -35,12 +34,32 @@ struct InjectParams {
   cells: u32,   // padded cells per shot
 }
 
+// Stencil radius and weights are pipeline constants, and the distance-k terms are unrolled below:
+// SwiftShader's JIT neither unrolls loops nor folds weights read from memory (docs/acoustic.md).
 override R: u32 = 2u;
+override Z0: f32 = -2.0;  // d2/dz2 weights by distance, over dz^2
+override Z1: f32 = 1.0;
+override Z2: f32 = 0.0;
+override Z3: f32 = 0.0;
+override Z4: f32 = 0.0;
+override X0: f32 = -2.0;  // d2/dx2
+override X1: f32 = 1.0;
+override X2: f32 = 0.0;
+override X3: f32 = 0.0;
+override X4: f32 = 0.0;
+override DZ1: f32 = 0.5;  // d/dz weights by distance, over dz
+override DZ2: f32 = 0.0;
+override DZ3: f32 = 0.0;
+override DZ4: f32 = 0.0;
+override DX1: f32 = 0.5;  // d/dx
+override DX2: f32 = 0.0;
+override DX3: f32 = 0.0;
+override DX4: f32 = 0.0;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(0) var<uniform> q: InjectParams;
 @group(0) @binding(1) var<storage, read> w: array<f32>;              // v^2 dt^2 on the padded grid
-@group(0) @binding(2) var<storage, read> prof: array<f32>;           // az, bz, dbz (nzp each), ax, bx, dbx (nxp each), weights
+@group(0) @binding(2) var<storage, read> prof: array<f32>;           // az, bz, dbz (nzp each), ax, bx, dbx (nxp each)
 @group(0) @binding(3) var<storage, read> u_cur: array<f32>;          // u[t] (adjoint: lambda[t+1])
 @group(0) @binding(4) var<storage, read_write> u_pn: array<f32>;     // u[t-1] in, u[t+1] out (adjoint: lambda[t+2] in, lambda[t] out)
 @group(0) @binding(5) var<storage, read> aux_old: array<vec4<f32>>;
@@ -56,12 +75,9 @@ override R: u32 = 2u;
 @group(0) @binding(15) var<storage, read> resid: array<f32>;         // adjoint source at the receivers, [shot][rec][t]
 @group(0) @binding(16) var<storage, read_write> grad_amps: array<f32>;
 
-// Stencil weights live in a storage buffer: SwiftShader copies a whole uniform array on every
-// dynamically indexed read (2.6x slower steps, measured).
-fn c2z(k: u32) -> f32 { return prof[p.coef + k]; }
-fn c2x(k: u32) -> f32 { return prof[p.coef + R + 1u + k]; }
-fn c1z(k: u32) -> f32 { return prof[p.coef + 2u * R + 1u + k]; }
-fn c1x(k: u32) -> f32 { return prof[p.coef + 3u * R + 1u + k]; }
+// Weights by distance, for the few places that loop (the free-surface mirror, near the top only).
+fn wz(k: u32) -> f32 { return select(select(select(select(Z0, Z1, k == 1u), Z2, k == 2u), Z3, k == 3u), Z4, k == 4u); }
+fn wdz(k: u32) -> f32 { return select(select(select(DZ1, DZ2, k == 2u), DZ3, k == 3u), DZ4, k == 4u); }
 
 fn inner(z: u32, x: u32) -> bool {
   return z >= R && z < p.nzp - R && x >= R && x < p.nxp - R;
@@ -81,6 +97,26 @@ fn u_row(base: u32, z: u32, x: u32) -> f32 {
   return u_cur[base + z * p.nxp + x];
 }
 
+// Distance-k terms of one axis at cell i: (d2, d1, d1 of a psi). `pml` adds the last one.
+fn fz(k: u32, base: u32, i: u32, z: u32, x: u32, c2: f32, c1: f32, pml: bool, acc: ptr<function, vec3<f32>>) {
+  let up = u_cur[i + k * p.nxp];
+  let dn = u_row(base, z - k, x);
+  var r = *acc + vec3<f32>(c2 * (up + dn), c1 * (up - dn), 0.0);
+  if (pml) { r.z += c1 * (prof[z + k] * aux_old[i + k * p.nxp].x - prof[z - k] * aux_old[i - k * p.nxp].x); }
+  *acc = r;
+}
+
+fn fx(k: u32, i: u32, x: u32, c2: f32, c1: f32, pml: bool, acc: ptr<function, vec3<f32>>) {
+  let r_ = u_cur[i + k];
+  let l_ = u_cur[i - k];
+  var r = *acc + vec3<f32>(c2 * (r_ + l_), c1 * (r_ - l_), 0.0);
+  if (pml) {
+    let o = 3u * p.nzp;
+    r.z += c1 * (prof[o + x + k] * aux_old[i + k].y - prof[o + x - k] * aux_old[i - k].y);
+  }
+  *acc = r;
+}
+
 struct Terms {
   lap: f32,          // sum over axes of the PML-modified second derivative: du[t+1]/dw
   aux: vec4<f32>,    // new psi_z, psi_x, zeta_z, zeta_x
@@ -90,59 +126,46 @@ struct Terms {
 fn forward_terms(s: u32, z: u32, x: u32) -> Terms {
   let base = s * p.nzp * p.nxp;
   let i = base + z * p.nxp + x;
-  let nx = p.nxp;
   let u0 = u_cur[i];
   var out: Terms;
   out.aux = vec4<f32>(0.0);
 
-  var d2 = c2z(0u) * u0;
-  var d1 = 0.0;
-  for (var k = 1u; k <= R; k++) {
-    let up = u_cur[i + k * nx];
-    let dn = u_row(base, z - k, x);
-    d2 += c2z(k) * (up + dn);
-    d1 += c1z(k) * (up - dn);
-  }
-  if (z >= p.zin0 && z < p.zin1) {
-    out.lap = d2;
+  let pz = !(z >= p.zin0 && z < p.zin1);
+  var dz = vec3<f32>(Z0 * u0, 0.0, 0.0);
+  fz(1u, base, i, z, x, Z1, DZ1, pz, &dz);
+  if (R >= 2u) { fz(2u, base, i, z, x, Z2, DZ2, pz, &dz); }
+  if (R >= 3u) { fz(3u, base, i, z, x, Z3, DZ3, pz, &dz); }
+  if (R >= 4u) { fz(4u, base, i, z, x, Z4, DZ4, pz, &dz); }
+  if (!pz) {
+    out.lap = dz.x;
   } else {
     let a = prof[z];
     let b = prof[p.nzp + z];
     let db = prof[2u * p.nzp + z];
-    var da_psi = 0.0;
-    for (var k = 1u; k <= R; k++) {
-      da_psi += c1z(k) * (prof[z + k] * aux_old[i + k * nx].x - prof[z - k] * aux_old[i - k * nx].x);
-    }
     let zeta = aux_old[i].z;
-    let tmp = (1.0 + b) * d2 + db * d1 + da_psi;
+    let tmp = (1.0 + b) * dz.x + db * dz.y + dz.z;
     out.lap = (1.0 + b) * tmp + a * zeta;
-    out.aux.x = b * d1 + a * aux_old[i].x;
+    out.aux.x = b * dz.y + a * aux_old[i].x;
     out.aux.z = b * tmp + a * zeta;
   }
 
-  var e2 = c2x(0u) * u0;
-  var e1 = 0.0;
-  for (var k = 1u; k <= R; k++) {
-    let r = u_cur[i + k];
-    let l = u_cur[i - k];
-    e2 += c2x(k) * (r + l);
-    e1 += c1x(k) * (r - l);
-  }
-  if (x >= p.xin0 && x < p.xin1) {
-    out.lap += e2;
+  let px = !(x >= p.xin0 && x < p.xin1);
+  var dx = vec3<f32>(X0 * u0, 0.0, 0.0);
+  fx(1u, i, x, X1, DX1, px, &dx);
+  if (R >= 2u) { fx(2u, i, x, X2, DX2, px, &dx); }
+  if (R >= 3u) { fx(3u, i, x, X3, DX3, px, &dx); }
+  if (R >= 4u) { fx(4u, i, x, X4, DX4, px, &dx); }
+  if (!px) {
+    out.lap += dx.x;
   } else {
     let o = 3u * p.nzp;
     let a = prof[o + x];
-    let b = prof[o + nx + x];
-    let db = prof[o + 2u * nx + x];
-    var da_psi = 0.0;
-    for (var k = 1u; k <= R; k++) {
-      da_psi += c1x(k) * (prof[o + x + k] * aux_old[i + k].y - prof[o + x - k] * aux_old[i - k].y);
-    }
+    let b = prof[o + p.nxp + x];
+    let db = prof[o + 2u * p.nxp + x];
     let zeta = aux_old[i].w;
-    let tmp = (1.0 + b) * e2 + db * e1 + da_psi;
+    let tmp = (1.0 + b) * dx.x + db * dx.y + dx.z;
     out.lap += (1.0 + b) * tmp + a * zeta;
-    out.aux.y = b * e1 + a * aux_old[i].y;
+    out.aux.y = b * dx.y + a * aux_old[i].y;
     out.aux.w = b * tmp + a * zeta;
   }
   return out;
@@ -256,6 +279,22 @@ fn gc_at(i: u32, z: u32, x: u32) -> f32 {
   return w[z * p.nxp + x] * u_cur[i];
 }
 
+// Distance-k neighbours above and below (left and right) of cell i: their transposed D2 and D1
+// terms accumulate into acc.x, their d(a psi) cotangents into acc.y.
+fn az_k(k: u32, i: u32, z: u32, x: u32, c2: f32, c1: f32, acc: ptr<function, vec2<f32>>) {
+  let ia = i - k * p.nxp;
+  let ib = i + k * p.nxp;
+  let above = gz(ia, z - k, gc_at(ia, z - k, x));
+  let below = gz(ib, z + k, gc_at(ib, z + k, x));
+  *acc += vec2<f32>(c2 * (above.x + below.x) + c1 * (above.y - below.y), c1 * (above.z - below.z));
+}
+
+fn ax_k(k: u32, i: u32, z: u32, x: u32, c2: f32, c1: f32, acc: ptr<function, vec2<f32>>) {
+  let left = gx(i - k, x - k, gc_at(i - k, z, x - k));
+  let right = gx(i + k, x + k, gc_at(i + k, z, x + k));
+  *acc += vec2<f32>(c2 * (left.x + right.x) + c1 * (left.y - right.y), c1 * (left.z - right.z));
+}
+
 // lambda[t] = (step transpose) lambda[t+1] + 2 lambda[t+1] - lambda[t+2], the PML cotangents, and
 // the imaging condition grad_w += lambda[t+1] du[t+1]/dw.
 @compute @workgroup_size(64)
@@ -269,18 +308,13 @@ fn adjoint_step(@builtin(global_invocation_id) g: vec3<u32>) {
   let lam = u_cur[i];
   let gc = w[z * nx + x] * lam;
 
-  // z axis: neighbours above and below read this cell through D2 and D1 (and D1 of a psi).
-  let own_z = gz(i, z, gc);
-  var acc = c2z(0u) * own_z.x;
-  var gp_z = 0.0;
-  for (var k = 1u; k <= R; k++) {
-    let ia = i - k * nx;
-    let ib = i + k * nx;
-    let above = gz(ia, z - k, gc_at(ia, z - k, x));
-    let below = gz(ib, z + k, gc_at(ib, z + k, x));
-    acc += c2z(k) * (above.x + below.x) + c1z(k) * (above.y - below.y);
-    gp_z += c1z(k) * (above.z - below.z);
-  }
+  // z axis: the cells above and below read this one through D2 and D1 (and D1 of a psi).
+  var az = vec2<f32>(Z0 * gz(i, z, gc).x, 0.0);
+  az_k(1u, i, z, x, Z1, DZ1, &az);
+  if (R >= 2u) { az_k(2u, i, z, x, Z2, DZ2, &az); }
+  if (R >= 3u) { az_k(3u, i, z, x, Z3, DZ3, &az); }
+  if (R >= 4u) { az_k(4u, i, z, x, Z4, DZ4, &az); }
+  var acc = az.x;
   // Free surface: rows whose stencils reach the mirror image of this cell (row 2(R-1) - z).
   if (p.free_surface != 0u && z <= 2u * (R - 1u)) {
     let m = 2u * (R - 1u) - z;
@@ -288,28 +322,23 @@ fn adjoint_step(@builtin(global_invocation_id) g: vec3<u32>) {
       let ii = (s * p.nzp + zi) * nx + x;
       let gi = gz(ii, zi, gc_at(ii, zi, x));
       let d = zi - m;
-      acc -= c2z(d) * gi.x - c1z(d) * gi.y;
+      acc -= wz(d) * gi.x - wdz(d) * gi.y;
     }
   }
 
-  let own_x = gx(i, x, gc);
-  acc += c2x(0u) * own_x.x;
-  var gp_x = 0.0;
-  for (var k = 1u; k <= R; k++) {
-    let il = i - k;
-    let ir = i + k;
-    let left = gx(il, x - k, gc_at(il, z, x - k));
-    let right = gx(ir, x + k, gc_at(ir, z, x + k));
-    acc += c2x(k) * (left.x + right.x) + c1x(k) * (left.y - right.y);
-    gp_x += c1x(k) * (left.z - right.z);
-  }
+  var ax = vec2<f32>(X0 * gx(i, x, gc).x, 0.0);
+  ax_k(1u, i, z, x, X1, DX1, &ax);
+  if (R >= 2u) { ax_k(2u, i, z, x, X2, DX2, &ax); }
+  if (R >= 3u) { ax_k(3u, i, z, x, X3, DX3, &ax); }
+  if (R >= 4u) { ax_k(4u, i, z, x, X4, DX4, &ax); }
+  acc += ax.x;
 
   u_pn[i] = acc + 2.0 * lam - u_pn[i];
   if (in_pml(z, x)) {
     let ga = aux_old[i];
-    let az = prof[z];
-    let ax = prof[3u * p.nzp + x];
-    aux_new[i] = vec4<f32>(az * (ga.x + gp_z), ax * (ga.y + gp_x), az * (gc + ga.z), ax * (gc + ga.w));
+    let pz = prof[z];
+    let px = prof[3u * p.nzp + x];
+    aux_new[i] = vec4<f32>(pz * (ga.x + az.y), px * (ga.y + ax.y), pz * (gc + ga.z), px * (gc + ga.w));
   }
   grad_w[i] += lam * lap_in[i];
 }

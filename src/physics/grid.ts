@@ -76,9 +76,11 @@ export interface Grid {
   /** Padded cell index per (shot, source) and (shot, receiver). */
   srcCells: Int32Array;
   recCells: Int32Array;
-  /** az, bz, dbz (nzp each), ax, bx, dbx (nxp each), then the stencil weights. */
+  /** az, bz, dbz (nzp each), ax, bx, dbx (nxp each). */
   prof: Float32Array;
   params: Record<string, number | number[]>;
+  /** Pipeline constants: stencil radius R and the weights (see acoustic.wgsl). */
+  overrides: Record<string, number>;
   checkpointEvery: number;
 }
 
@@ -242,19 +244,19 @@ export function planGrid(v: VelocityInfo, o: Acoustic2dOptions, ampShape: readon
   const sigma0 = lmax > 0 ? (-3 * vmax * Math.log(0.001)) / (2 * lmax) : 0;
   const [az, bz, dbz] = pmlProfile(nz, R, widths[0], widths[1], dz, dt, sigma0, pmlFreq, FIRST[accuracy]);
   const [ax, bx, dbx] = pmlProfile(nx, R, widths[2], widths[3], dx, dt, sigma0, pmlFreq, FIRST[accuracy]);
-  // Profiles, then the stencil weights (d2/dz2 and d2/dx2 for distance 0..R, d/dz and d/dx for 1..R,
-  // the first-derivative lists padded with a leading 0 so index k means distance k).
-  const weights = [
-    ...SECOND[accuracy].map((c) => c / (dz * dz)),
-    ...SECOND[accuracy].map((c) => c / (dx * dx)),
-    0, ...FIRST[accuracy].map((c) => c / dz),
-    0, ...FIRST[accuracy].map((c) => c / dx),
-  ];
-  const coef = 3 * nzp + 3 * nxp;
-  const prof = new Float32Array(coef + weights.length);
+  const prof = new Float32Array(3 * nzp + 3 * nxp);
   [az, bz, dbz].forEach((p, k) => prof.set(p, k * nzp));
   [ax, bx, dbx].forEach((p, k) => prof.set(p, 3 * nzp + k * nxp));
-  prof.set(weights, coef);
+  // Stencil radius and weights are pipeline constants (acoustic.wgsl); unused distances stay 0.
+  const overrides: Record<string, number> = { R };
+  for (let k = 0; k <= 4; k++) {
+    overrides[`Z${k}`] = (SECOND[accuracy][k] ?? 0) / (dz * dz);
+    overrides[`X${k}`] = (SECOND[accuracy][k] ?? 0) / (dx * dx);
+    if (k > 0) {
+      overrides[`DZ${k}`] = (FIRST[accuracy][k - 1] ?? 0) / dz;
+      overrides[`DX${k}`] = (FIRST[accuracy][k - 1] ?? 0) / dx;
+    }
+  }
 
   const cell = ([z, x]: [number, number]) => (z + oz) * nxp + (x + ox);
   const srcCells = Int32Array.from(src?.cells ?? [], cell);
@@ -269,7 +271,6 @@ export function planGrid(v: VelocityInfo, o: Acoustic2dOptions, ampShape: readon
     zin0: widths[0] > 0 ? zp0 + R : 0, zin1: widths[1] > 0 ? zp1 - R : nzp,
     xin0: widths[2] > 0 ? xp0 + R : 0, xin1: widths[3] > 0 ? xp1 - R : nxp,
     zp0, zp1, xp0, xp1,
-    coef,
   };
 
   // Checkpoints hold 6 fields a shot (u, u_prev, 4 PML memories); each recomputed step one more.
@@ -285,7 +286,7 @@ export function planGrid(v: VelocityInfo, o: Acoustic2dOptions, ampShape: readon
   }
   return {
     nz, nx, nzp, nxp, oz, ox, R, nshot, nsrc, nrec: rec?.n ?? 0, nt, dt, dz, dx, vmax, widths, freeSurface,
-    srcCells, recCells, prof, params, checkpointEvery: Math.min(every, nt),
+    srcCells, recCells, prof, params, overrides, checkpointEvery: Math.min(every, nt),
   };
 }
 

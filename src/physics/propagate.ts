@@ -71,7 +71,7 @@ function step(g: Grid, c: Consts, w: Tensor, s: State, lapOut: Tensor | null, la
 function emitOn(entry: string, bind: Record<string, Tensor>, uniforms: Record<string, number | number[]>, grid: [number, number, number], g: Grid, label: string, bytes?: number): void {
   const storages: Record<string, ReturnType<Tensor['storageFor']>> = {};
   for (const [k, t] of Object.entries(bind)) storages[k] = t.storageFor(`acoustic2d: ${k}`);
-  emit({ file: FILE, entry, overrides: { R: g.R }, bind: storages, uniforms, grid, label, bytes: bytes ?? stepBytes(g), flops: bytes === undefined ? stepFlops(g) : 0 });
+  emit({ file: FILE, entry, overrides: g.overrides, bind: storages, uniforms, grid, label, bytes: bytes ?? stepBytes(g), flops: bytes === undefined ? stepFlops(g) : 0 });
 }
 
 function injectUniforms(g: Grid, t: number) {
