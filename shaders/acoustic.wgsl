@@ -225,6 +225,25 @@ fn inject(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) 
   }
 }
 
+// Receivers and sources, also subtracting the sources from du/dw (a forward pass that keeps du/dw
+// of every step, so the backward pass needs no recomputation).
+@compute @workgroup_size(64)
+fn inject_keep(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let id = linear_id(g, n);
+  if (id < q.nshot * q.nrec) {
+    rec[id * q.nt + q.t] = u_cur[(id / q.nrec) * q.cells + u32(rec_loc[id])];
+  }
+  if (id < q.nshot) {
+    for (var j = 0u; j < q.nsrc; j++) {
+      let k = id * q.nsrc + j;
+      let c = u32(src_loc[k]);
+      let f = amps[k * q.nt + q.t];
+      u_pn[id * q.cells + c] -= w[c] * f;
+      lap_out[id * q.cells + c] -= f;
+    }
+  }
+}
+
 // Sources only, also into du/dw (backward recompute and Born background): no receivers.
 @compute @workgroup_size(64)
 fn inject_lap(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {

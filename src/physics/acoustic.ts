@@ -10,7 +10,7 @@ import { hostValues, tensor, zeros } from '../ops/creation.js';
 import { checkFloat, checkTensor, emit, grid1d } from '../ops/emit.js';
 import { context } from '../runtime.js';
 import { type Acoustic2dOptions, type Accuracy, backwardBytes, cflLimit, type Grid, planGrid, rickerValues } from './grid.js';
-import { adjoint, born, checkpointTensors, type Checkpoint, type Consts, forward, uploadConsts } from './propagate.js';
+import { adjoint, born, type Checkpoint, type Consts, forward, type ForwardResult, keptTensors, uploadConsts } from './propagate.js';
 
 export { cflLimit, type Acoustic2dOptions, type Accuracy, type Locations } from './grid.js';
 
@@ -91,18 +91,18 @@ function waveOp(g: Grid, c: Consts): (w: Tensor, amps: Tensor | null) => Tensor 
   return (w, amps) => {
     const a = amps ?? dummy();
     const traced = isTraced(w) || (amps !== null && isTraced(amps));
-    let cks: (Checkpoint | null)[] = [];
+    let run: Pick<ForwardResult, 'checkpoints' | 'laps'> = { checkpoints: [], laps: null };
     const op = customVjp(
       (wIn: Tensor, aIn: Tensor) => {
         const r = forward(g, c, wIn, aIn, { keep: traced });
-        cks = r.checkpoints;
+        run = r;
         for (const t of [...r.state.u, ...r.state.aux]) t.dispose();
-        return { out: r.receivers, saved: [wIn, aIn, c.prof, c.srcLoc, c.recLoc, ...checkpointTensors(cks)] };
+        return { out: r.receivers, saved: [wIn, aIn, c.prof, c.srcLoc, c.recLoc, ...keptTensors(r)] };
       },
       (gOut, saved) => {
         const [wS, aS, prof, srcLoc, recLoc, ...flat] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor, ...Tensor[]];
-        const kept = rebuild(cks, flat);
-        const { gradW, gradAmps } = adjoint(g, { prof, srcLoc, recLoc, dispose() {} }, wS, aS, contiguous(gOut), kept);
+        const cs: Consts = { prof, srcLoc, recLoc, dispose() {} };
+        const { gradW, gradAmps } = run.laps ? adjoint(g, cs, wS, aS, contiguous(gOut), [], flat) : adjoint(g, cs, wS, aS, contiguous(gOut), rebuild(run.checkpoints, flat));
         return [gradW, amps ? gradAmps : (gradAmps.dispose(), null)];
       },
       {
@@ -118,7 +118,7 @@ function waveOp(g: Grid, c: Consts): (w: Tensor, amps: Tensor | null) => Tensor 
     );
     const out = op(w, a);
     // The tape holds its own handles (save()); ours can go.
-    for (const t of checkpointTensors(cks)) t.dispose();
+    for (const t of keptTensors(run)) t.dispose();
     if (!amps) a.dispose();
     return out;
   };
@@ -143,9 +143,9 @@ function bornOp(g: Grid, c: Consts, w: Tensor, amps: Tensor | null): (dw: Tensor
         // J^T: the background is recomputed with checkpoints, then the adjoint images it.
         const r = forward(g, cs, wS, aS, { keep: true });
         for (const t of [...r.state.u, ...r.state.aux, r.receivers]) t.dispose();
-        const { gradW, gradAmps } = adjoint(g, cs, wS, aS, contiguous(gOut), r.checkpoints);
+        const { gradW, gradAmps } = adjoint(g, cs, wS, aS, contiguous(gOut), r.checkpoints, r.laps);
         gradAmps.dispose();
-        for (const t of checkpointTensors(r.checkpoints)) t.dispose();
+        for (const t of keptTensors(r)) t.dispose();
         return [gradW];
       },
       {

@@ -90,6 +90,8 @@ export interface ForwardResult {
   state: State;
   /** The state at steps 0, k, 2k, ... (step 0 is the zero state, kept as null). */
   checkpoints: (Checkpoint | null)[];
+  /** du[t+1]/dw of every step, kept instead of checkpoints when the whole run fits (k = nt). */
+  laps: Tensor[] | null;
   snapshots: Tensor[];
 }
 
@@ -103,18 +105,27 @@ export function forward(g: Grid, c: Consts, w: Tensor, amps: Tensor, opts: { kee
   const rec = g.nrec ? receivers : zeros([1]);
   const checkpoints: (Checkpoint | null)[] = [];
   const snapshots: Tensor[] = [];
+  // When one segment spans the run, keep du/dw now: the backward pass then recomputes nothing.
+  const laps = opts.keep && g.checkpointEvery >= g.nt ? ([] as Tensor[]) : null;
   for (let t = 0; t < g.nt; t++) {
-    if (opts.keep && t % g.checkpointEvery === 0) {
+    if (opts.keep && !laps && t % g.checkpointEvery === 0) {
       checkpoints.push(t === 0 ? null : { u: clone(s.u[0]), uPrev: clone(s.u[1]), aux: clone(s.aux[0]) });
     }
-    step(g, c, w, s, null, 'acoustic2d.step');
-    small(g, 'inject', { w, amps, u_cur: s.u[0], u_pn: s.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, rec }, t, 'acoustic2d.inject');
+    if (laps) {
+      const lap = empty([cells(g)]); // written at every inner cell, the only ones read
+      step(g, c, w, s, lap, 'acoustic2d.step');
+      small(g, 'inject_keep', { w, amps, u_cur: s.u[0], u_pn: s.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, rec, lap_out: lap }, t, 'acoustic2d.inject');
+      laps.push(lap);
+    } else {
+      step(g, c, w, s, null, 'acoustic2d.step');
+      small(g, 'inject', { w, amps, u_cur: s.u[0], u_pn: s.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, rec }, t, 'acoustic2d.inject');
+    }
     swap(s.u);
     swap(s.aux);
     if (opts.snapshotEvery && (t + 1) % opts.snapshotEvery === 0) snapshots.push(clone(s.u[0]));
   }
   if (rec !== receivers) rec.dispose();
-  return { receivers, state: s, checkpoints, snapshots };
+  return { receivers, state: s, checkpoints, laps, snapshots };
 }
 
 /** Restores a checkpoint into fresh working buffers (the checkpoint stays intact for reuse). */
@@ -124,40 +135,45 @@ function restore(g: Grid, ck: Checkpoint | null): State {
   return { u: [clone(ck.u), clone(ck.uPrev)], aux: [clone(ck.aux), zeros([4 * cells(g)])] };
 }
 
+/** Re-runs steps [t0, t1) from a checkpoint, returning du[t+1]/dw of each. */
+function recompute(g: Grid, c: Consts, w: Tensor, amps: Tensor, ck: Checkpoint | null, t0: number, t1: number): Tensor[] {
+  const s = restore(g, ck);
+  const laps: Tensor[] = [];
+  for (let t = t0; t < t1; t++) {
+    const lap = empty([cells(g)]); // written at every inner cell, the only ones read
+    step(g, c, w, s, lap, 'acoustic2d.recompute');
+    small(g, 'inject_lap', { w, amps, u_pn: s.u[1], src_loc: c.srcLoc, lap_out: lap }, t, 'acoustic2d.recompute_inject');
+    swap(s.u);
+    swap(s.aux);
+    laps.push(lap);
+  }
+  disposeState(s);
+  return laps;
+}
+
 /**
  * Reverse pass: given the cotangent of the receivers [shot, rec, nt], returns the cotangents of
  * w (padded grid, summed over shots) and of the source amplitudes. Each checkpoint segment is
  * recomputed forward once, keeping du/dw of its steps, then walked backwards.
  */
-export function adjoint(g: Grid, c: Consts, w: Tensor, amps: Tensor, resid: Tensor, checkpoints: (Checkpoint | null)[]): { gradW: Tensor; gradAmps: Tensor } {
-  const n = cells(g);
+export function adjoint(g: Grid, c: Consts, w: Tensor, amps: Tensor, resid: Tensor, checkpoints: (Checkpoint | null)[], stored: Tensor[] | null = null): { gradW: Tensor; gradAmps: Tensor } {
   const lam = zeroState(g);
   const gradWShots = zeros([g.nshot, g.nzp, g.nxp]);
   const gradAmps = empty([g.nshot, g.nsrc, g.nt]); // every sample is written
   const gAmps = g.nsrc ? gradAmps : zeros([1]);
   const r = g.nrec ? resid : zeros([1]);
-  const k = g.checkpointEvery;
+  const k = stored ? g.nt : g.checkpointEvery;
   for (let seg = Math.ceil(g.nt / k) - 1; seg >= 0; seg--) {
     const t0 = seg * k;
     const t1 = Math.min(t0 + k, g.nt);
-    const s = restore(g, checkpoints[seg] ?? null);
-    const laps: Tensor[] = [];
-    for (let t = t0; t < t1; t++) {
-      const lap = empty([n]); // written at every inner cell, the only ones read
-      step(g, c, w, s, lap, 'acoustic2d.recompute');
-      small(g, 'inject_lap', { w, amps, u_pn: s.u[1], src_loc: c.srcLoc, lap_out: lap }, t, 'acoustic2d.recompute_inject');
-      swap(s.u);
-      swap(s.aux);
-      laps.push(lap);
-    }
-    disposeState(s);
+    const laps: Tensor[] = stored ? [...stored] : recompute(g, c, w, amps, checkpoints[seg] ?? null, t0, t1);
     for (let t = t1 - 1; t >= t0; t--) {
       const lap = laps[t - t0]!;
       emitOn('adjoint_step', { w, prof: c.prof, u_cur: lam.u[0], u_pn: lam.u[1], aux_old: lam.aux[0], aux_new: lam.aux[1], lap_in: lap, grad_w: gradWShots }, g.params, stepGrid(g), g, 'acoustic2d.adjoint');
       small(g, 'adjoint_inject', { w, u_cur: lam.u[0], u_pn: lam.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, resid: r, grad_amps: gAmps }, t, 'acoustic2d.adjoint_inject');
       swap(lam.u);
       swap(lam.aux);
-      lap.dispose();
+      if (!stored) lap.dispose();
     }
   }
   disposeState(lam);
@@ -192,4 +208,9 @@ export function born(g: Grid, c: Consts, w: Tensor, amps: Tensor, dw: Tensor): T
 
 export function checkpointTensors(cks: (Checkpoint | null)[]): Tensor[] {
   return cks.flatMap((ck) => (ck ? [ck.u, ck.uPrev, ck.aux] : []));
+}
+
+/** Everything a forward pass kept for the backward pass, as a flat list (for save()). */
+export function keptTensors(r: Pick<ForwardResult, 'checkpoints' | 'laps'>): Tensor[] {
+  return r.laps ? [...r.laps] : checkpointTensors(r.checkpoints);
 }
