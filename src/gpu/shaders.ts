@@ -3,6 +3,7 @@
 import elementwise from '../../shaders/elementwise.wgsl';
 import calibrate from '../../shaders/calibrate.wgsl';
 import creation from '../../shaders/creation.wgsl';
+import fft from '../../shaders/fft.wgsl';
 import gather from '../../shaders/gather.wgsl';
 import layout from '../../shaders/layout.wgsl';
 import lbfgs from '../../shaders/lbfgs.wgsl';
@@ -14,6 +15,7 @@ export const SHADERS: Record<string, string> = {
   'calibrate.wgsl': calibrate,
   'creation.wgsl': creation,
   'elementwise.wgsl': elementwise,
+  'fft.wgsl': fft,
   'gather.wgsl': gather,
   'layout.wgsl': layout,
   'lbfgs.wgsl': lbfgs,
