@@ -28,6 +28,7 @@ struct Params {
   radix: array<vec4<u32>, 4>,   // `fft`: radix of each pass, at most 16
   ns: u32,                      // `fft_pass`: product of the radices of earlier passes (radix: override R)
   tw_line: u32,                 // table offset of W_n^j, j < n
+  flags: u32,                   // `fft`: the modes (F_* below); `fft_pass` takes them as FLAGS
   nlog: u32,                    // logical length: positions >= nlog read as 0; the Hermitian mirror
   in_len: u32,                  // input elements present along the line (zero padding beyond)
   out_len: u32,                 // positions stored (the half spectrum, a Bluestein result)
@@ -48,18 +49,20 @@ struct Params {
   out_off: i32,
   out_estride: i32,
   scale: f32,
+  // Conjugations as signs of the imaginary part, not modes (one pipeline serves both directions):
+  // of the value read (before lmul), after lmul, of the result (before smul), after smul.
+  conj: vec4<f32>,
 }
 
-// Modes are override constants, not uniforms: SwiftShader runs both sides of any branch it cannot
-// prove uniform (masked SIMD), so a uniform flag made every invocation pay for every mode. Folded
-// at pipeline creation, only the chosen path is compiled. Pipelines are cached per combination.
+// Modes. `fft_pass` takes them as the override FLAGS: SwiftShader runs both sides of any branch it
+// cannot prove uniform (masked SIMD), so uniform flags made every invocation pay for every mode
+// (20x slower); folded at pipeline creation, only the chosen path is compiled. `fft` reads them from
+// the uniform `flags` (UNIFORM_FLAGS): GPUs branch on uniforms for free, and the one big pipeline
+// (~3 s to compile on SwiftShader) is built once instead of once per combination.
+override UNIFORM_FLAGS: bool = false;
 override FLAGS: u32 = 0u;
 override R: u32 = 2u;        // fft_pass: the radix of its pass
 
-const F_CONJ_READ = 1u;    // conjugate the value read, before lmul
-const F_CONJ_LOAD = 2u;    // conjugate after lmul
-const F_CONJ_STORE = 4u;   // conjugate the transform's result, before smul
-const F_CONJ_WRITE = 8u;   // conjugate after smul and before writing
 const F_IN_REAL = 16u;
 const F_IN_HERM = 32u;
 const F_OUT_REAL = 64u;
@@ -82,7 +85,10 @@ fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
 fn conj(a: vec2<f32>) -> vec2<f32> { return vec2<f32>(a.x, -a.y); }
 // -i * a
 fn mul_mi(a: vec2<f32>) -> vec2<f32> { return vec2<f32>(a.y, -a.x); }
-fn has(f: u32) -> bool { return (FLAGS & f) != 0u; }
+fn has(f: u32) -> bool {
+  if (UNIFORM_FLAGS) { return (p.flags & f) != 0u; }
+  return (FLAGS & f) != 0u;
+}
 
 struct Line {
   in_base: i32,
@@ -117,9 +123,9 @@ fn load_value(ln: Line, m: u32) -> vec2<f32> {
     if (has(F_IN_REAL)) { v = vec2<f32>(x[a], 0.0); }
     else { v = vec2<f32>(x[a], x[a + p.in_pstride]); }
     if (mirror) { v = conj(v); }
-    if (has(F_CONJ_READ)) { v = conj(v); }
+    v.y *= p.conj.x;
     if (has(F_LMUL)) { v = cmul(v, tw[p.lmul + g]); }
-    if (has(F_CONJ_LOAD)) { v = conj(v); }
+    v.y *= p.conj.y;
   }
   return v;
 }
@@ -132,9 +138,9 @@ fn store_value(ln: Line, m: u32, value: vec2<f32>) {
   let g = ln.coord * p.store_pos.x + m * p.store_pos.y;
   if (g >= p.out_len) { return; }
   var v = value;
-  if (has(F_CONJ_STORE)) { v = conj(v); }
+  v.y *= p.conj.z;
   if (has(F_SMUL)) { v = cmul(v, tw[p.smul + g]); }
-  if (has(F_CONJ_WRITE)) { v = conj(v); }
+  v.y *= p.conj.w;
   if (has(F_BIG)) { v = cmul(v, big_twiddle((ln.coord * m) % p.big_n)); }
   v *= p.scale;
   let a = ln.out_base + i32(g) * p.out_estride;

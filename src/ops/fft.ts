@@ -30,6 +30,8 @@ const F = {
   CONJ_READ: 1, CONJ_LOAD: 2, CONJ_STORE: 4, CONJ_WRITE: 8, IN_REAL: 16, IN_HERM: 32, OUT_REAL: 64,
   LOAD_ELEM: 128, STORE_ELEM: 256, BIG: 512, LMUL: 1024, SMUL: 2048, FIRST: 4096, LAST: 8192,
 } as const;
+/** Conjugations travel as signs in a uniform, not as kernel modes. */
+const CONJ = F.CONJ_READ | F.CONJ_LOAD | F.CONJ_STORE | F.CONJ_WRITE;
 
 export type FftPath = 'auto' | 'shared' | 'pass';
 let path: FftPath = 'auto';
@@ -101,17 +103,17 @@ function dispatch(x: Tensor, table: Tensor, y: Tensor, ps: Pass, label: string, 
   // Consecutive threads should touch consecutive addresses: along a line when positions are
   // adjacent, across lines when the fastest batch dim is.
   let flags = ps.flags;
-  if (Math.abs(ps.inp.estride * ps.loadPos[1]) <= 2) flags |= F.LOAD_ELEM;
-  if (Math.abs(ps.out.estride * ps.storePos[1]) <= 2) flags |= F.STORE_ELEM;
+  if (!pass && Math.abs(ps.inp.estride * ps.loadPos[1]) <= 2) flags |= F.LOAD_ELEM;
+  if (!pass && Math.abs(ps.out.estride * ps.storePos[1]) <= 2) flags |= F.STORE_ELEM;
   const grid = pass ? grid1d((ps.lines * step.n) / pass.r) : context().scheduler.grid1d(Math.ceil(ps.lines / lpw), 1);
   const radix = pass ? [pass.r] : step.radices;
   emit({
     file: 'fft.wgsl', entry: pass ? 'fft_pass' : 'fft', label,
-    overrides: pass ? { FLAGS: flags, R: pass.r } : { FLAGS: flags },
+    overrides: pass ? { FLAGS: flags & ~CONJ, R: pass.r } : { UNIFORM_FLAGS: 1 },
     bind: { x: x.storageFor(label), tw: table.storageFor(label), y: y.storageFor(label) },
     uniforms: {
       n: step.n, lines: ps.lines, lpw, npass: radix.length, radix: [...radix, ...new Array<number>(16 - radix.length).fill(0)],
-      ns: pass?.ns ?? 1, tw_line: step.tw,
+      ns: pass?.ns ?? 1, tw_line: step.tw, flags: pass ? 0 : flags & ~CONJ,
       nlog: ps.nlog, in_len: ps.inLen, out_len: ps.outLen, lmul: ps.lmul, smul: ps.smul,
       big_n: ps.big?.n ?? 1, big_fine: ps.big?.fine ?? 0, big_coarse: ps.big?.coarse ?? 0,
       pos_dim: ps.posDim < 0 ? 4 : lead + ps.posDim, bshape,
@@ -119,6 +121,7 @@ function dispatch(x: Tensor, table: Tensor, y: Tensor, ps: Pass, label: string, 
       load_pos: ps.loadPos, store_pos: ps.storePos,
       in_off: ps.inp.off, in_estride: ps.inp.estride, in_pstride: ps.inp.pstride,
       out_off: ps.out.off, out_estride: ps.out.estride, scale: ps.scale,
+      conj: [F.CONJ_READ, F.CONJ_LOAD, F.CONJ_STORE, F.CONJ_WRITE].map((f) => (flags & f ? -1 : 1)),
     },
     grid,
     bytes: 16 * ps.lines * step.n,
@@ -135,6 +138,8 @@ export function fftAxis(xIn: Tensor, spec: AxisTransform): Tensor {
   const inLen = x.shape[axis]!;
   const logical = x.shape.slice(0, rank);
   const outShape = logical.map((d, i) => (i === axis ? spec.outLen : d));
+  const passes = usePasses();
+  const { plan: p, table } = planFor(spec.n, !passes);
   const y = output(spec.outReal ? outShape : [...outShape, 2], 'float32');
   if (y.size === 0) return y;
   const ystr = y.strides;
@@ -147,8 +152,6 @@ export function fftAxis(xIn: Tensor, spec: AxisTransform): Tensor {
     batch = collapse(others.map((i) => logical[i]!), [others.map((i) => x.strides[i]!), others.map((i) => ystr[i]!)]);
   }
   const lines = batch.shape.reduce((a, b) => a * b, 1);
-  const passes = usePasses();
-  const { plan: p, table } = planFor(spec.n, !passes);
   const inSide = (extra: number[]): Side => ({ off: x.offset, bstride: [...batch.strides[0]!, ...extra], estride: x.strides[axis]!, pstride: complexIn ? x.strides[rank]! : 0 });
   const outSide = (extra: number[]): Side => ({ off: 0, bstride: [...batch.strides[1]!, ...extra], estride: ystr[axis]!, pstride: 1 });
   const inFlags = (spec.input === 'real' ? F.IN_REAL : 0) | (spec.input === 'hermitian' ? F.IN_HERM : 0);
