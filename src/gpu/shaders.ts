@@ -2,6 +2,7 @@
 // vitest plugin in Node), so one bundle runs unmodified in Chrome, Deno and Node.
 import elementwise from '../../shaders/elementwise.wgsl';
 import calibrate from '../../shaders/calibrate.wgsl';
+import complex from '../../shaders/complex.wgsl';
 import creation from '../../shaders/creation.wgsl';
 import fft from '../../shaders/fft.wgsl';
 import gather from '../../shaders/gather.wgsl';
@@ -13,6 +14,7 @@ import reduce from '../../shaders/reduce.wgsl';
 
 export const SHADERS: Record<string, string> = {
   'calibrate.wgsl': calibrate,
+  'complex.wgsl': complex,
   'creation.wgsl': creation,
   'elementwise.wgsl': elementwise,
   'fft.wgsl': fft,
