@@ -120,6 +120,12 @@ describe('complex tensors', () => {
       x.dispose();
       y.dispose();
     }
+    // A long inner dimension is summed in chunks (llvmpipe cuts long per-invocation loops short).
+    const la = randomHost(g, [2, 5000, 2]);
+    const lb = randomHost(g, [5000, 3, 2]);
+    const long = tl.cmatmul(upload(la), upload(lb));
+    expect(relL2(await long.data(), cmatmul64(la, lb).data), 'cmatmul K=5000').toBeLessThan(1e-5);
+    long.dispose();
     const x = randomHost(g, [2, 3, 4, 5, 2]);
     const w = randomHost(g, [3, 6, 4, 5, 2]);
     const out = tl.cmix(upload(x), upload(w));

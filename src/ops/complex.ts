@@ -6,6 +6,8 @@ import type { Tensor } from '../graph/tensor.js';
 import { broadcastShapes, broadcastStrides, collapse, fmt, MAX_RANK } from '../graph/shape.js';
 import { checkTensor, emit, grid1d, output } from './emit.js';
 import { contiguous } from './elementwise.js';
+import { slice } from './layout.js';
+import { add } from './math.js';
 
 /** Throws unless `z` is a float32 tensor with a trailing axis of 2; returns its logical shape. */
 export function checkComplex(z: unknown, what: string): number[] {
@@ -41,6 +43,9 @@ export function cmulRaw(a: Tensor, b: Tensor, conjA = false, conjB = false): Ten
   return y;
 }
 
+/** Longest inner loop one invocation runs: llvmpipe has cut very long per-invocation loops short. */
+const K_CHUNK = 2048;
+
 /** Batched complex matmul over the logical dims [..., M, K] x [..., K, N] -> [..., M, N]. */
 export function cmatmulRaw(aIn: Tensor, bIn: Tensor, conjA = false, conjB = false): Tensor {
   let a = aIn;
@@ -51,6 +56,20 @@ export function cmatmulRaw(aIn: Tensor, bIn: Tensor, conjA = false, conjB = fals
   const [M, K] = sa.slice(-2) as [number, number];
   const [K2, N] = sb.slice(-2) as [number, number];
   if (K !== K2) throw new Error(`tellus: cmatmul(a, b): inner dimensions differ: a is ${fmt(sa)}, b is ${fmt(sb)} (${K} vs ${K2})`);
+  if (K > K_CHUNK) {
+    // Sum of products over K chunks (views, no copies).
+    let acc: Tensor | null = null;
+    for (let k0 = 0; k0 < K; k0 += K_CHUNK) {
+      const k1 = Math.min(K, k0 + K_CHUNK);
+      const pa = slice(a, a.shape.map((_, i) => (i === a.rank - 2 ? ([k0, k1] as const) : null)));
+      const pb = slice(b, b.shape.map((_, i) => (i === b.rank - 3 ? ([k0, k1] as const) : null)));
+      const part = cmatmulRaw(pa, pb, conjA, conjB);
+      const next: Tensor = acc ? add(acc, part) : part;
+      for (const t of [pa, pb, ...(acc ? [acc, part] : [])]) t.dispose();
+      acc = next;
+    }
+    return acc!;
+  }
   const batch = broadcastShapes([sa.slice(0, -2), sb.slice(0, -2)], 'cmatmul(a, b) batch dims');
   const copies: Tensor[] = [];
   const merge = () => collapse(batch, [broadcastStrides(sa.slice(0, -2), a.strides.slice(0, -3), batch), broadcastStrides(sb.slice(0, -2), b.strides.slice(0, -3), batch)]);
