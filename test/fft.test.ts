@@ -110,6 +110,18 @@ describe('1-D transforms against a float64 DFT', () => {
     }
   });
 
+  it('batch dims that do not merge (a permuted 5-D view) go through a copy', async () => {
+    const g = rng();
+    const h = randomHost(g, [3, 2, 4, 2, 6, 2]);
+    const t = HostArray.build([2, 2, 3, 6, 4, 2], (i) => h.at([i[2]!, i[1]!, i[4]!, i[0]!, i[3]!, i[5]!]));
+    const dev = upload(t);
+    const view = tl.permute(dev, [2, 1, 4, 0, 3, 5]);
+    await expectClose(tl.fft(view, { axis: -1 }), dft64(h, 4, 6, false), `seed ${g.seed}: fft of a 5-D permuted view`);
+    await expectClose(tl.ifft(view, { axis: 2 }), dft64(h, 2, 4, true, 1 / 4), `seed ${g.seed}: ifft axis 2 of a 5-D permuted view`);
+    dev.dispose();
+    view.dispose();
+  });
+
   it('n crops or zero-pads the input; norms scale as in NumPy', async () => {
     const g = rng();
     const h = randomHost(g, [3, 9, 2]);

@@ -153,5 +153,3 @@ export function cmix(x: T, w: T): T {
   const y = cmatmul(lead(x), lead(w));
   return permute(y, [r - 2, r - 1, ...Array.from({ length: r - 2 }, (_, i) => i), r]);
 }
-
-export { checkComplex };
