@@ -9,14 +9,21 @@ const FINE = 1024;
 /** Longest transform run directly (two four-step dispatches of <= MAX_LINE each). */
 export const MAX_SMOOTH = MAX_LINE * MAX_LINE;
 
-/** Radices for a length made of factors 2, 3 and 5 (largest radices first: fewer passes), or null. */
-export function radices(n: number): number[] | null {
+/**
+ * Radices for a length made of factors 2, 3 and 5 (largest radices first: fewer passes), or null.
+ * `r64` allows radix-64 passes (the one-pass-per-dispatch kernel: each pass is a sweep of memory).
+ */
+export function radices(n: number, r64 = false): number[] | null {
   const out: number[] = [];
   let m = n;
   let twos = 0;
   while (m % 2 === 0) {
     m /= 2;
     twos++;
+  }
+  while (r64 && twos >= 6) {
+    out.push(64);
+    twos -= 6;
   }
   while (twos >= 3) {
     out.push(8);
@@ -138,7 +145,7 @@ export function plan(n: number, fourStep: boolean): Plan {
     for (let j = 0; j < count; j++) entries.push(f(j));
     return at;
   };
-  const steps = lens.map((len) => ({ n: len, radices: radices(len)!, tw: add(len, (j) => unit(j, len)) }));
+  const steps = lens.map((len) => ({ n: len, radices: radices(len, !fourStep)!, tw: add(len, (j) => unit(j, len)) }));
   const out: Plan = { n, m, steps, table: new Float32Array(0) };
   if (lens.length > 1) {
     out.big = { fine: add(FINE, (j) => unit(j, m)), coarse: add(Math.ceil(m / FINE), (j) => unit(j * FINE, m)) };
