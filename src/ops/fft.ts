@@ -1,7 +1,8 @@
 // Raw (non-differentiable) 1D transforms along one axis, dispatched to shaders/fft.wgsl. Complex
 // tensors are float32 tensors whose last axis holds (re, im); `axis` counts the other (logical)
-// axes. Lengths of factors 2, 3, 5 up to 1024 run in one dispatch, longer ones in two (four-step),
-// any other length by Bluestein's chirp-z algorithm through a longer power-of-small-primes FFT.
+// axes. On GPUs lengths of factors 2, 3, 5 up to 1024 run in one shared-memory dispatch, longer ones
+// in two (four-step); on CPU adapters each radix pass is a dispatch. Any other length goes through
+// Bluestein's chirp-z algorithm: two power-of-small-primes FFTs of length >= 2n - 1.
 import { context } from '../runtime.js';
 import { keep, type Tensor } from '../graph/tensor.js';
 import { collapse, contiguousStrides } from '../graph/shape.js';
@@ -92,7 +93,7 @@ type Store = Pick<Pass, 'out' | 'flags' | 'outLen' | 'smul' | 'scale'>;
 
 /**
  * One dispatch of `fft` (every pass of `ps.step` in shared memory) or, with `pass`, of `fft_pass`
- * (pass `pass.index` alone, radix pass.r after ns = the product of the earlier radices).
+ * (one pass of radix pass.r, after earlier passes whose radices multiply to pass.ns).
  */
 function dispatch(x: Tensor, table: Tensor, y: Tensor, ps: Pass, label: string, pass?: { r: number; ns: number }): void {
   const { step } = ps;
