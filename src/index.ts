@@ -9,6 +9,8 @@ export type { TensorLike } from './ops/emit.js';
 export { tensor, empty, full, zeros, ones, zerosLike, onesLike, arange, rand, randn, seed, type CreateOptions, type RandomOptions } from './ops/creation.js';
 // Every op below is differentiable (comparisons, argmax/argmin and creation ops are constant).
 export * from './autodiff/ops.js';
+export * from './autodiff/complex.js';
+export * from './autodiff/fft.js';
 export type { SliceSpec, PadMode } from './ops/layout.js';
 export { grad, valueAndGrad, vjp, jvp, hvp, jacobian, customVjp, checkpoint, noGrad, type Pullback, type CustomVjpOptions } from './autodiff/transforms.js';
 export { leaves, mapLeaves, type Tree } from './autodiff/tree.js';

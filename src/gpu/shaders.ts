@@ -3,7 +3,9 @@
 import acoustic from '../../shaders/acoustic.wgsl';
 import elementwise from '../../shaders/elementwise.wgsl';
 import calibrate from '../../shaders/calibrate.wgsl';
+import complex from '../../shaders/complex.wgsl';
 import creation from '../../shaders/creation.wgsl';
+import fft from '../../shaders/fft.wgsl';
 import gather from '../../shaders/gather.wgsl';
 import layout from '../../shaders/layout.wgsl';
 import lbfgs from '../../shaders/lbfgs.wgsl';
@@ -14,8 +16,10 @@ import reduce from '../../shaders/reduce.wgsl';
 export const SHADERS: Record<string, string> = {
   'acoustic.wgsl': acoustic,
   'calibrate.wgsl': calibrate,
+  'complex.wgsl': complex,
   'creation.wgsl': creation,
   'elementwise.wgsl': elementwise,
+  'fft.wgsl': fft,
   'gather.wgsl': gather,
   'layout.wgsl': layout,
   'lbfgs.wgsl': lbfgs,
