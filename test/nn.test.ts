@@ -9,7 +9,7 @@ import { assertClose, randomFloats, rng, size, useDevice } from './helpers.js';
 const T = (v: Float32Array, shape: number[]): tl.Tensor => tl.tensor(v, { shape });
 
 /** Float64 conv2d (PyTorch semantics) on flat NCHW arrays. */
-function refConv(x: Float32Array, xs: number[], w: Float32Array, ws: number[], b: Float32Array | null, s: [number, number], p: [number, number], d: [number, number]): { y: Float64Array; shape: number[] } {
+function refConv(x: ArrayLike<number>, xs: readonly number[], w: ArrayLike<number>, ws: readonly number[], b: ArrayLike<number> | null, s: [number, number], p: [number, number], d: [number, number]): { y: Float64Array; shape: number[] } {
   const [n, c, h, wd] = xs as [number, number, number, number];
   const [o, , kh, kw] = ws as [number, number, number, number];
   const ho = Math.floor((h + 2 * p[0] - d[0] * (kh - 1) - 1) / s[0]) + 1;
