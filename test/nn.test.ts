@@ -6,7 +6,7 @@ import * as tl from '../src/index.js';
 import * as nn from '../src/nn/index.js';
 import { assertClose, randomFloats, rng, size, useDevice } from './helpers.js';
 
-const T = (v: Float32Array, shape: number[]): tl.Tensor => tl.tensor(v, { shape });
+const T = (v: Float32Array, shape: readonly number[]): tl.Tensor => tl.tensor(v, { shape: [...shape] });
 
 /** Float64 conv2d (PyTorch semantics) on flat NCHW arrays. */
 function refConv(x: ArrayLike<number>, xs: readonly number[], w: ArrayLike<number>, ws: readonly number[], b: ArrayLike<number> | null, s: [number, number], p: [number, number], d: [number, number]): { y: Float64Array; shape: number[] } {
