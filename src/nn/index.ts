@@ -6,3 +6,7 @@ export { SGD, Adam, AdamW, stepDecay, exponentialDecay, cosineDecay, type SGDOpt
 export { mse, l1, huber, relativeL2, weightedMisfit } from './losses.js';
 export { lbfgs, type LbfgsOptions, type LbfgsResult, type LbfgsReason } from './lbfgs.js';
 export { taylorTest, dotTest, type TaylorOptions, type TaylorResult, type DotTestResult } from './check.js';
+export { Module, Sequential, functional, type NamedTensors, type LoadOptions } from './module.js';
+export { Linear, Conv2d, Conv1x1, conv2d, ReLU, GELU, Tanh, Sigmoid, LeakyReLU, Dropout, type LinearOptions, type Conv2dOptions, type Conv2dModuleOptions, type DropoutOptions } from './layers.js';
+export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, calculateGain, fans, type KaimingOptions, type XavierOptions, type Nonlinearity } from './init.js';
+export { saveSafetensors, loadSafetensors, readSafetensors, loadSafetensorsInto, type SafetensorsFile } from './safetensors.js';

@@ -1,0 +1,194 @@
+// Layers: Linear, Conv2d (and the pointwise Conv1x1), activations and Dropout. Everything is built
+// from differentiable public ops, so gradients with respect to inputs and weights come from the
+// tape. Conv2d is im2col: pad, one strided slice per kernel tap, stack, one batched matmul.
+import { Tensor, tidy } from '../graph/tensor.js';
+import { fmt } from '../graph/shape.js';
+import { rand } from '../ops/creation.js';
+import { checkTensor } from '../ops/emit.js';
+import { add, cast, gelu, ge, leakyRelu, matmul, mul, pad, relu, reshape, sigmoid, slice, stack, tanh, transpose } from '../autodiff/ops.js';
+import { kaimingUniform } from './init.js';
+import { Module } from './module.js';
+
+type Pair = number | readonly [number, number];
+
+function pair(v: Pair | undefined, dflt: number, min: number, what: string): [number, number] {
+  const p = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) && typeof v !== 'number' && v !== undefined) throw new TypeError(`tellus: ${what}: expected an integer or a pair of integers, got ${String(v)}`);
+  if (p.length !== 2 || p.some((n) => !Number.isInteger(n) || n < min)) {
+    throw new TypeError(`tellus: ${what}: expected an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return [p[0]!, p[1]!];
+}
+
+const posInt = (v: unknown, what: string): number => {
+  if (!Number.isInteger(v) || (v as number) < 1) throw new TypeError(`tellus: ${what}: expected an integer >= 1, got ${String(v)}`);
+  return v as number;
+};
+
+const seedAt = (seed: number | undefined, k: number): { seed?: number } => (seed === undefined ? {} : { seed: seed + k });
+
+export interface LinearOptions {
+  /** Add a learned bias. Default true. */
+  bias?: boolean;
+  /** Seed of the initialization (weight: seed, bias: seed + 1); default the global generator. */
+  seed?: number;
+}
+
+/** y = x W^T + b over the last axis; weight [out, in], bias [out]. PyTorch's initialization: U(+-1/sqrt(in)). */
+export class Linear extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+    super();
+    posInt(inFeatures, 'Linear(inFeatures)');
+    posInt(outFeatures, 'Linear(outFeatures)');
+    // kaiming_uniform with a = sqrt(5): bound 1/sqrt(fanIn), as torch.nn.Linear.
+    this.weight = kaimingUniform([outFeatures, inFeatures], { a: Math.sqrt(5), ...seedAt(opts.seed, 0) });
+    const b = 1 / Math.sqrt(inFeatures);
+    this.bias = (opts.bias ?? true) ? rand([outFeatures], { low: -b, high: b, ...seedAt(opts.seed, 1) }) : null;
+  }
+  forward(x: Tensor): Tensor {
+    checkTensor(x, 'Linear.forward(x)');
+    if (x.rank < 1 || x.shape[x.rank - 1] !== this.inFeatures) {
+      throw new Error(`tellus: Linear(${this.inFeatures}, ${this.outFeatures}).forward(x): x has shape ${fmt(x.shape)}, its last axis must be ${this.inFeatures}`);
+    }
+    const y = matmul(x, transpose(this.weight));
+    return this.bias ? add(y, this.bias) : y;
+  }
+}
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+}
+
+/**
+ * 2-D cross-correlation (PyTorch's conv2d) of x [N, C, H, W] with weight [O, C, kh, kw] and an
+ * optional bias [O]; zero padding. Output [N, O, Ho, Wo], Ho = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1.
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  const what = 'conv2d(x, weight, bias)';
+  checkTensor(x, `${what}: x`);
+  checkTensor(weight, `${what}: weight`);
+  if (x.rank !== 4) throw new Error(`tellus: ${what}: x must be [N, C, H, W], got shape ${fmt(x.shape)}`);
+  if (weight.rank !== 4) throw new Error(`tellus: ${what}: weight must be [out, in, kh, kw], got shape ${fmt(weight.shape)}`);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const [o, ci, kh, kw] = weight.shape as [number, number, number, number];
+  if (ci !== c) throw new Error(`tellus: ${what}: x has ${c} channels (shape ${fmt(x.shape)}) but weight expects ${ci} (shape ${fmt(weight.shape)})`);
+  if (bias !== null) {
+    checkTensor(bias, `${what}: bias`);
+    if (bias.rank !== 1 || bias.shape[0] !== o) throw new Error(`tellus: ${what}: bias must have shape [${o}], got ${fmt(bias.shape)}`);
+  }
+  const [sh, sw] = pair(opts.stride, 1, 1, `${what}: stride`);
+  const [ph, pw] = pair(opts.padding, 0, 0, `${what}: padding`);
+  const [dh, dw] = pair(opts.dilation, 1, 1, `${what}: dilation`);
+  const ho = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
+  const wo = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  if (ho < 1 || wo < 1) {
+    throw new Error(`tellus: ${what}: the input ${h}x${w} padded by ${ph}x${pw} is smaller than the dilated kernel ${dh * (kh - 1) + 1}x${dw * (kw - 1) + 1}`);
+  }
+  return tidy(() => {
+    const xp = ph > 0 || pw > 0 ? pad(x, [[0, 0], [0, 0], [ph, ph], [pw, pw]]) : x;
+    const taps: Tensor[] = [];
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const full = i === 0 && j === 0 && sh === 1 && sw === 1 && ho === xp.shape[2] && wo === xp.shape[3];
+        taps.push(full ? xp : slice(xp, [null, null, [i * dh, i * dh + sh * (ho - 1) + 1, sh], [j * dw, j * dw + sw * (wo - 1) + 1, sw]]));
+      }
+    }
+    // [N, C, K, Ho, Wo] -> [N, C K, Ho Wo]; the weight's [O, C, kh, kw] flattens in the same order.
+    const cols = taps.length === 1 ? reshape(taps[0]!, [n, c, ho * wo]) : reshape(stack(taps, 2), [n, c * kh * kw, ho * wo]);
+    const y = reshape(matmul(reshape(weight, [o, c * kh * kw]), cols), [n, o, ho, wo]);
+    return bias ? add(y, reshape(bias, [o, 1, 1])) : y;
+  });
+}
+
+export interface Conv2dModuleOptions extends Conv2dOptions {
+  bias?: boolean;
+  /** Seed of the initialization (weight: seed, bias: seed + 1). */
+  seed?: number;
+}
+
+/** Conv2d(in, out, kernel, { stride, padding, dilation, bias }) on NCHW input; PyTorch's initialization. */
+export class Conv2d extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  readonly kernelSize: [number, number];
+  private readonly conv: Conv2dOptions;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dModuleOptions = {}) {
+    super();
+    posInt(inChannels, 'Conv2d(inChannels)');
+    posInt(outChannels, 'Conv2d(outChannels)');
+    this.kernelSize = pair(kernelSize, 1, 1, 'Conv2d(kernelSize)');
+    this.conv = {
+      stride: pair(opts.stride, 1, 1, 'Conv2d({ stride })'),
+      padding: pair(opts.padding, 0, 0, 'Conv2d({ padding })'),
+      dilation: pair(opts.dilation, 1, 1, 'Conv2d({ dilation })'),
+    };
+    const fanIn = inChannels * this.kernelSize[0] * this.kernelSize[1];
+    this.weight = kaimingUniform([outChannels, inChannels, ...this.kernelSize], { a: Math.sqrt(5), ...seedAt(opts.seed, 0) });
+    const b = 1 / Math.sqrt(fanIn);
+    this.bias = (opts.bias ?? true) ? rand([outChannels], { low: -b, high: b, ...seedAt(opts.seed, 1) }) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, this.conv);
+  }
+}
+
+/** Pointwise convolution: Conv2d with a 1x1 kernel (a Linear over the channel axis at every pixel). */
+export class Conv1x1 extends Conv2d {
+  constructor(inChannels: number, outChannels: number, opts: { bias?: boolean; seed?: number } = {}) {
+    super(inChannels, outChannels, 1, opts);
+  }
+}
+
+/** An activation as a module (no parameters). */
+class Activation extends Module {
+  constructor(private readonly fn: (x: Tensor) => Tensor) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return this.fn(x);
+  }
+}
+export class ReLU extends Activation { constructor() { super(relu); } }
+export class GELU extends Activation { constructor() { super(gelu); } }
+export class Tanh extends Activation { constructor() { super(tanh); } }
+export class Sigmoid extends Activation { constructor() { super(sigmoid); } }
+export class LeakyReLU extends Activation { constructor(alpha = 0.01) { super((x) => leakyRelu(x, alpha)); } }
+
+export interface DropoutOptions {
+  /** Keep dropping in eval mode (Monte Carlo dropout for uncertainty estimates). Default false. */
+  mcDropout?: boolean;
+  /** Seed for the masks: call k uses seed + k. Default: the global generator (tl.seed). */
+  seed?: number;
+}
+
+/**
+ * Zeroes each element with probability p and scales the rest by 1/(1-p) (inverted dropout), in
+ * training mode, or always with { mcDropout: true }; otherwise the identity.
+ */
+export class Dropout extends Module {
+  readonly mcDropout: boolean;
+  private calls = 0;
+  constructor(readonly p = 0.5, private readonly opts: DropoutOptions = {}) {
+    super();
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`tellus: Dropout(p): p must be in [0, 1], got ${String(p)}`);
+    if (opts.seed !== undefined && (!Number.isInteger(opts.seed) || opts.seed < 0)) throw new TypeError(`tellus: Dropout({ seed }): expected an integer >= 0, got ${String(opts.seed)}`);
+    this.mcDropout = opts.mcDropout ?? false;
+  }
+  /** Whether forward drops (training, or MC dropout). */
+  get active(): boolean {
+    return this.training || this.mcDropout;
+  }
+  forward(x: Tensor): Tensor {
+    checkTensor(x, 'Dropout.forward(x)');
+    if (!this.active || this.p === 0) return x;
+    if (this.p === 1) return mul(x, 0);
+    const p = this.p;
+    const seed = this.opts.seed === undefined ? {} : { seed: this.opts.seed + this.calls++ };
+    const mask = tidy(() => mul(cast(ge(rand(x.shape, seed), p), 'float32'), 1 / (1 - p)));
+    return mul(x, mask);
+  }
+}

@@ -1,0 +1,125 @@
+// Parameters in the safetensors format (huggingface/safetensors), which PyTorch reads with
+// safetensors.torch.load_file: an 8-byte little-endian header length N, N bytes of JSON
+// ({ name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: { string: string } },
+// padded with spaces to a multiple of 8), then the raw little-endian data, offsets relative to
+// the start of the data. float32 is "F32", int32 "I32", uint32 "U32".
+import { Tensor } from '../graph/tensor.js';
+import type { DType } from '../gpu/kernels.js';
+import { fmt } from '../graph/shape.js';
+import { tensor } from '../ops/creation.js';
+import { Module, type NamedTensors } from './module.js';
+
+const CODES: Record<string, string> = { float32: 'F32', int32: 'I32', uint32: 'U32' };
+const DTYPES: Record<string, DType> = { F32: 'float32', I32: 'int32', U32: 'uint32' };
+
+/** The bytes of a safetensors file holding the module's parameters (or the named tensors). */
+export async function saveSafetensors(source: Module | NamedTensors, metadata?: Record<string, string>): Promise<Uint8Array> {
+  const what = 'saveSafetensors(source)';
+  const named = source instanceof Module ? source.parameters() : source;
+  if (named === null || typeof named !== 'object') throw new TypeError(`tellus: ${what}: expected a Module or an object of tensors keyed by name, got ${String(source)}`);
+  const names = Object.keys(named).sort();
+  for (const k of names) {
+    if (!(named[k] instanceof Tensor)) throw new TypeError(`tellus: ${what}: '${k}' must be a Tensor, got ${typeof named[k]}`);
+    if (!CODES[named[k]!.dtype]) throw new TypeError(`tellus: ${what}: '${k}' has dtype ${named[k]!.dtype}, which safetensors export does not support`);
+    if (k === '__metadata__' || k.length === 0) throw new Error(`tellus: ${what}: '${k}' is not a valid tensor name`);
+  }
+  if (metadata !== undefined) {
+    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new TypeError(`tellus: ${what}: metadata['${k}'] must be a string, got ${typeof v}`);
+  }
+  const header: Record<string, unknown> = {};
+  if (metadata !== undefined) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const k of names) {
+    const t = named[k]!;
+    header[k] = { dtype: CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + 4 * t.size] };
+    offset += 4 * t.size;
+  }
+  let json = JSON.stringify(header);
+  const raw = new TextEncoder().encode(json);
+  const padded = Math.ceil(raw.length / 8) * 8;
+  json += ' '.repeat(padded - raw.length);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  const datas = await Promise.all(names.map((k) => named[k]!.data()));
+  let at = 8 + headerBytes.length;
+  for (const d of datas) {
+    // Little-endian regardless of the host: write through a DataView.
+    for (let i = 0; i < d.length; i++, at += 4) {
+      if (d instanceof Float32Array) view.setFloat32(at, d[i]!, true);
+      else if (d instanceof Int32Array) view.setInt32(at, d[i]!, true);
+      else view.setUint32(at, d[i]!, true);
+    }
+  }
+  return out;
+}
+
+export interface SafetensorsFile {
+  tensors: NamedTensors;
+  metadata: Record<string, string>;
+}
+
+/** Parses safetensors bytes into tensors (F32, I32, U32) and the metadata; throws on malformed files. */
+export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFile {
+  const what = 'loadSafetensors(bytes)';
+  const buf = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+  if (!(buf instanceof Uint8Array)) throw new TypeError(`tellus: ${what}: expected a Uint8Array or ArrayBuffer`);
+  if (buf.length < 8) throw new Error(`tellus: ${what}: ${buf.length} bytes is too short for a safetensors file (8-byte header length)`);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const n = Number(view.getBigUint64(0, true));
+  if (8 + n > buf.length) throw new Error(`tellus: ${what}: the header length ${n} runs past the end of the ${buf.length}-byte file`);
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + n))) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`tellus: ${what}: the header is not valid JSON (${(e as Error).message})`);
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error(`tellus: ${what}: the header must be a JSON object`);
+  const dataStart = 8 + n;
+  const dataLen = buf.length - dataStart;
+  const tensors: NamedTensors = {};
+  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  for (const [name, info] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const { dtype, shape, data_offsets: off } = (info ?? {}) as { dtype?: string; shape?: number[]; data_offsets?: number[] };
+    const dt = DTYPES[dtype ?? ''];
+    if (!dt) throw new Error(`tellus: ${what}: '${name}' has dtype ${String(dtype)}; supported: F32, I32, U32`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`tellus: ${what}: '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isInteger(o))) throw new Error(`tellus: ${what}: '${name}' has invalid data_offsets ${JSON.stringify(off)}`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    const [b, e] = off as [number, number];
+    if (e - b !== 4 * size || b < 0 || e > dataLen) {
+      throw new Error(`tellus: ${what}: '${name}' (${dtype} ${fmt(shape)}, ${4 * size} bytes) has data_offsets [${b}, ${e}] inconsistent with its shape or the ${dataLen}-byte data section`);
+    }
+    const vals = dt === 'float32' ? new Float32Array(size) : dt === 'int32' ? new Int32Array(size) : new Uint32Array(size);
+    for (let i = 0, at = dataStart + b; i < size; i++, at += 4) {
+      vals[i] = dt === 'float32' ? view.getFloat32(at, true) : dt === 'int32' ? view.getInt32(at, true) : view.getUint32(at, true);
+    }
+    tensors[name] = tensor(vals, { shape, dtype: dt });
+  }
+  return { tensors, metadata };
+}
+
+/** The named tensors of a safetensors file. */
+export function loadSafetensors(bytes: Uint8Array | ArrayBuffer): NamedTensors {
+  return readSafetensors(bytes).tensors;
+}
+
+/**
+ * Loads a safetensors file into a module: names and shapes are checked before anything changes
+ * (see Module.loadParameters); tensors the module does not take are disposed.
+ */
+export function loadSafetensorsInto<M extends Module>(module: M, bytes: Uint8Array | ArrayBuffer, opts: { strict?: boolean } = {}): M {
+  const named = loadSafetensors(bytes);
+  try {
+    module.loadParameters(named, opts);
+  } catch (e) {
+    for (const t of Object.values(named)) t.dispose();
+    throw e;
+  }
+  const taken = new Set(module.namedParameters().map(([, t]) => t));
+  for (const t of Object.values(named)) if (!taken.has(t)) t.dispose();
+  return module;
+}
