@@ -260,7 +260,7 @@ export interface Acoustic2dPlan {
 /** What acoustic2d would do with these arguments: stability limit, checkpointing and memory. */
 export function acoustic2dPlan(v: Tensor, opts: Acoustic2dOptions): Acoustic2dPlan {
   const { g } = setup(v, opts, 'acoustic2dPlan');
-  return { cflLimit: cflLimit((2 * g.R) as Accuracy, g.dx, g.dz, g.vmax), checkpointEvery: g.checkpointEvery, backwardBytes: backwardBytes(g), paddedShape: [g.nzp, g.nxp] };
+  return { cflLimit: cflLimit((2 * g.R) as Accuracy, g.dx, g.dz, g.vstable), checkpointEvery: g.checkpointEvery, backwardBytes: backwardBytes(g), paddedShape: [g.nzp, g.nxp] };
 }
 
 /** Ricker wavelet [nt] with peak frequency `freq` (Hz), delayed by `delay` seconds (default 1.5 / freq). */

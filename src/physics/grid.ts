@@ -70,7 +70,10 @@ export interface Grid {
   dt: number;
   dz: number;
   dx: number;
+  /** v_max of the PML profile (maxVel, else max v). */
   vmax: number;
+  /** The velocity the CFL limit was checked against (max v when known on the host, else maxVel). */
+  vstable: number;
   widths: [number, number, number, number];
   freeSurface: boolean;
   /** Padded cell index per (shot, source) and (shot, receiver). */
@@ -189,6 +192,9 @@ export function planGrid(v: VelocityInfo, o: Acoustic2dOptions, ampShape: readon
 
   // Velocity: exact checks on host values; otherwise the caller's bound.
   let vmax: number;
+  // The CFL check uses the model's true maximum when the host knows it; maxVel (if given) still
+  // sets the PML profile, as Deepwave's max_vel does.
+  let vstable: number;
   if (v.host) {
     let hi = 0;
     for (let i = 0; i < v.host.length; i++) {
@@ -199,13 +205,15 @@ export function planGrid(v: VelocityInfo, o: Acoustic2dOptions, ampShape: readon
     }
     vmax = o.maxVel === undefined ? hi : positive(o.maxVel, 'maxVel');
     if (o.maxVel !== undefined && hi > o.maxVel) fail(`maxVel: ${o.maxVel} is below the model's largest velocity ${hi}`);
+    vstable = hi;
   } else {
     if (o.maxVel === undefined) fail('v was computed on the GPU, so its largest value is not known without a read-back: pass { maxVel } (an upper bound of v, used by the CFL check and the PML profile)');
     vmax = positive(o.maxVel, 'maxVel');
+    vstable = vmax;
   }
 
-  const limit = cflLimit(accuracy, dx, dz, vmax);
-  if (dt > limit) fail(`dt = ${dt} exceeds the CFL limit for accuracy ${accuracy}: the largest stable dt is ${limit.toPrecision(6)} (max velocity ${vmax}, dz = ${dz}, dx = ${dx})`);
+  const limit = cflLimit(accuracy, dx, dz, vstable);
+  if (dt > limit) fail(`dt = ${dt} exceeds the CFL limit for accuracy ${accuracy}: the largest stable dt is ${limit.toPrecision(6)} (max velocity ${vstable}, dz = ${dz}, dx = ${dx})`);
 
   let nshot: number;
   let nt: number;
@@ -285,7 +293,7 @@ export function planGrid(v: VelocityInfo, o: Acoustic2dOptions, ampShape: readon
     every = nt * (1 + 6 / nt) * field <= budget ? nt : Math.max(1, Math.round(Math.sqrt(6 * nt)));
   }
   return {
-    nz, nx, nzp, nxp, oz, ox, R, nshot, nsrc, nrec: rec?.n ?? 0, nt, dt, dz, dx, vmax, widths, freeSurface,
+    nz, nx, nzp, nxp, oz, ox, R, vstable, nshot, nsrc, nrec: rec?.n ?? 0, nt, dt, dz, dx, vmax, widths, freeSurface,
     srcCells, recCells, prof, params, overrides, checkpointEvery: Math.min(every, nt),
   };
 }
