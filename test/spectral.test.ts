@@ -114,15 +114,17 @@ describe('SpectralConv2d', () => {
         }
         want[((b * no + o) * h + n1) * w + n2] = acc;
       }
-      const layer = new nn.SpectralConv2d(ni, no, m1, m2, { seed: 1 });
-      const y = layer.call({ weights1: T(w1, [ni, no, m1, m2, 2]), weights2: T(w2, [ni, no, m1, m2, 2]) }, T(xv, [nb, ni, h, w]));
-      expect(y.shape).toEqual([nb, no, h, w]);
-      const got = await y.data();
-      const scale = maxAbs(want);
-      const err = maxErr(got, want) / scale;
-      console.log(`spectral conv vs circular conv ${JSON.stringify(d)}: max rel err ${err.toExponential(2)} (max |y| ${scale.toFixed(2)})`);
-      assertClose(got, want, { rtol: 0, atol: 1e-5 * scale }, `circular conv ${JSON.stringify(d)} (seed ${g.seed})`);
-      layer.dispose();
+      for (const fused of [true, false]) {
+        const layer = new nn.SpectralConv2d(ni, no, m1, m2, { seed: 1, fused });
+        const y = layer.call({ weights1: T(w1, [ni, no, m1, m2, 2]), weights2: T(w2, [ni, no, m1, m2, 2]) }, T(xv, [nb, ni, h, w]));
+        expect(y.shape).toEqual([nb, no, h, w]);
+        const got = await y.data();
+        const scale = maxAbs(want);
+        const err = maxErr(got, want) / scale;
+        console.log(`spectral conv (fused ${fused}) vs circular conv ${JSON.stringify(d)}: max rel err ${err.toExponential(2)} (max |y| ${scale.toFixed(2)})`);
+        assertClose(got, want, { rtol: 0, atol: 1e-5 * scale }, `circular conv fused ${fused} ${JSON.stringify(d)} (seed ${g.seed})`);
+        layer.dispose();
+      }
     }
   });
 
@@ -130,24 +132,26 @@ describe('SpectralConv2d', () => {
     const g = rng();
     // Includes odd sizes and the edge cases 2 modes1 = H and modes2 = W/2 + 1 (the Nyquist column).
     for (const d of [{ b: 2, i: 3, o: 4, h: 12, w: 10, m1: 3, m2: 4 }, { b: 1, i: 2, o: 2, h: 9, w: 9, m1: 4, m2: 5 }, { b: 2, i: 2, o: 3, h: 8, w: 8, m1: 4, m2: 5 }] as Dims[]) {
-      const layer = new nn.SpectralConv2d(d.i, d.o, d.m1, d.m2);
       const ws = [d.i, d.o, d.m1, d.m2, 2];
       const w1 = randomFloats(g, size(ws));
       const w2 = randomFloats(g, size(ws));
       const xv = randomFloats(g, d.b * d.i * d.h * d.w);
-      const got = await layer.call({ weights1: T(w1, ws), weights2: T(w2, ws) }, T(xv, [d.b, d.i, d.h, d.w])).data();
       const want = refLayer(xv, w1, w2, d);
       const scale = maxAbs(want);
-      console.log(`spectral layer vs float64 ${JSON.stringify(d)}: max rel err ${(maxErr(got, want) / scale).toExponential(2)}`);
-      assertClose(got, want, { rtol: 0, atol: 1e-5 * scale }, `whole layer ${JSON.stringify(d)} (seed ${g.seed})`);
-      layer.dispose();
+      for (const fused of [true, false]) {
+        const layer = new nn.SpectralConv2d(d.i, d.o, d.m1, d.m2, { fused });
+        const got = await layer.call({ weights1: T(w1, ws), weights2: T(w2, ws) }, T(xv, [d.b, d.i, d.h, d.w])).data();
+        console.log(`spectral layer (fused ${fused}) vs float64 ${JSON.stringify(d)}: max rel err ${(maxErr(got, want) / scale).toExponential(2)}`);
+        assertClose(got, want, { rtol: 0, atol: 1e-5 * scale }, `whole layer fused ${fused} ${JSON.stringify(d)} (seed ${g.seed})`);
+        layer.dispose();
+      }
     }
   });
 
-  it('Taylor tests w.r.t. input and both weights (via module.call)', async () => {
+  for (const fused of [true, false]) it(`Taylor tests w.r.t. input and both weights (via module.call), fused ${fused}`, async () => {
     const g = rng();
     const d = { b: 2, i: 3, o: 2, h: 10, w: 9, m1: 3, m2: 4 };
-    const layer = new nn.SpectralConv2d(d.i, d.o, d.m1, d.m2, { seed: 5 });
+    const layer = new nn.SpectralConv2d(d.i, d.o, d.m1, d.m2, { seed: 5, fused });
     const x = T(randomFloats(g, d.b * d.i * d.h * d.w), [d.b, d.i, d.h, d.w]);
     const R = T(randomFloats(g, d.b * d.o * d.h * d.w), [d.b, d.o, d.h, d.w]);
     // Quadratic in each argument, so r1 is the h^2 term exactly and slope1 is 2.
@@ -156,11 +160,42 @@ describe('SpectralConv2d', () => {
     const rw1 = await nn.taylorTest((w) => loss(layer.call({ weights1: w }, x)), layer.weights1);
     const rw2 = await nn.taylorTest((w) => loss(layer.call({ weights2: w }, x)), layer.weights2);
     for (const [name, r] of [['input', rx], ['weights1', rw1], ['weights2', rw2]] as const) {
-      console.log(`spectral Taylor ${name}: slope0 ${r.slope0.toFixed(3)} slope1 ${r.slope1.toFixed(3)}`);
+      console.log(`spectral Taylor (fused ${fused}) ${name}: slope0 ${r.slope0.toFixed(3)} slope1 ${r.slope1.toFixed(3)}`);
       expect(r.slope0, `${name} slope0 (seed ${g.seed})`).toBeGreaterThan(0.9);
       expect(r.slope1, `${name} slope1 (seed ${g.seed}) r1 ${r.r1}`).toBeGreaterThan(1.9);
     }
     layer.dispose();
+  });
+
+  it('fused and composed paths agree in value, gradient and second-order gradients', async () => {
+    const g = rng();
+    const d = { b: 2, i: 3, o: 2, h: 8, w: 10, m1: 3, m2: 4 };
+    const x = T(randomFloats(g, d.b * d.i * d.h * d.w), [d.b, d.i, d.h, d.w]);
+    const R = T(randomFloats(g, d.b * d.o * d.h * d.w), [d.b, d.o, d.h, d.w]);
+    const R2 = T(randomFloats(g, x.size), x.shape);
+    const results: ArrayLike<number>[][] = [];
+    for (const fused of [true, false]) {
+      const layer = new nn.SpectralConv2d(d.i, d.o, d.m1, d.m2, { seed: 3, fused });
+      const loss = (xx: tl.Tensor, w1: tl.Tensor): tl.Tensor => layer.call({ weights1: w1 }, xx).square().mul(R).sum();
+      const gx = (xx: tl.Tensor, w1: tl.Tensor): tl.Tensor => tl.grad((z: tl.Tensor) => loss(z, w1))(xx) as tl.Tensor;
+      // phi = <grad_x loss, R2>: its gradients need the VJPs of the VJPs.
+      const phi = (xx: tl.Tensor, w1: tl.Tensor): tl.Tensor => gx(xx, w1).mul(R2).sum();
+      const w1 = layer.weights1;
+      results.push(await Promise.all([
+        layer.forward(x).data(),
+        gx(x, w1).data(),
+        (tl.grad((w: tl.Tensor) => loss(x, w))(w1) as tl.Tensor).data(),
+        (tl.grad((z: tl.Tensor) => phi(z, w1))(x) as tl.Tensor).data(),
+        (tl.grad((w: tl.Tensor) => phi(x, w))(w1) as tl.Tensor).data(),
+      ]));
+      layer.dispose();
+    }
+    ['value', 'grad x', 'grad weights1', 'grad_x <grad_x, R2>', 'grad_w1 <grad_x, R2>'].forEach((name, k) => {
+      const [a, b] = [results[0]![k]!, results[1]![k]!];
+      const scale = maxAbs(b);
+      console.log(`spectral fused vs composed, ${name}: max rel err ${(maxErr(a, b) / scale).toExponential(2)}`);
+      assertClose(a, b, { rtol: 0, atol: 1e-5 * scale }, `fused vs composed ${name} (seed ${g.seed})`);
+    });
   });
 
   it('is resolution invariant: a band-limited input at H x W and 2H x 2W gives the same function', async () => {
