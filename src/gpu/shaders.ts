@@ -12,6 +12,7 @@ import lbfgs from '../../shaders/lbfgs.wgsl';
 import matmul from '../../shaders/matmul.wgsl';
 import optim from '../../shaders/optim.wgsl';
 import reduce from '../../shaders/reduce.wgsl';
+import spectral from '../../shaders/spectral.wgsl';
 
 export const SHADERS: Record<string, string> = {
   'acoustic.wgsl': acoustic,
@@ -26,4 +27,5 @@ export const SHADERS: Record<string, string> = {
   'matmul.wgsl': matmul,
   'optim.wgsl': optim,
   'reduce.wgsl': reduce,
+  'spectral.wgsl': spectral,
 };

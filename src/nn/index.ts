@@ -10,3 +10,4 @@ export { Module, Sequential, functional, type NamedTensors, type LoadOptions } f
 export { Linear, Conv2d, Conv1x1, conv2d, ReLU, GELU, Tanh, Sigmoid, LeakyReLU, Dropout, type LinearOptions, type Conv2dOptions, type Conv2dModuleOptions, type DropoutOptions } from './layers.js';
 export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, calculateGain, fans, type KaimingOptions, type XavierOptions, type Nonlinearity } from './init.js';
 export { saveSafetensors, loadSafetensors, readSafetensors, loadSafetensorsInto, type SafetensorsFile } from './safetensors.js';
+export { SpectralConv2d, type SpectralConv2dOptions } from './spectral.js';
