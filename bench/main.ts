@@ -1,9 +1,11 @@
-// Every benchmark, side by side with @jax-js/jax in one process on the same WebGPU adapter.
-// Runtime-neutral: bench/run.ts (Node) and bench/deno.ts call it and write the results.
+// Every benchmark, side by side with @jax-js/jax and TensorFlow.js (WebGPU backend) in one process on
+// the same WebGPU adapter. Runtime-neutral: bench/run.ts (Node), bench/deno.ts and bench/chromium.mjs
+// (headless Chromium) call it and write the results.
 import * as tl from '../src/index.js';
 import { type Case, countDispatches, markdown, type Row, time } from './harness.js';
 import { jaxCases, loadJax } from './jax.js';
 import { tellusCases } from './tellus.js';
+import { loadTfjs, tfjsCases } from './tfjs.js';
 
 // Forward matmul plus the one backward matmul (x^T g) the gradient needs.
 const FLOPS: Record<string, number> = { 'matmul 512x512': 2 * 512 ** 3, 'matmul 256x256': 2 * 256 ** 3, 'grad of sum(tanh(x @ W)), 512x512': 4 * 512 ** 3 };
@@ -42,6 +44,7 @@ export async function runBenchmarks(runtime: string): Promise<BenchOutput> {
   const libraries: Library[] = [
     { name: 'tellus', cases: tellusCases() },
     await load('jax-js', async () => jaxCases(await loadJax())),
+    await load('tfjs', async () => tfjsCases(await loadTfjs())),
   ];
   const ours = Object.keys(libraries[0]!.cases!);
   // Every case name, a peer-only variant (e.g. jax-js's jit) right after the case it varies.
