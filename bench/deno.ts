@@ -1,5 +1,5 @@
 // Runs the benchmarks in Deno (its built-in WebGPU) and writes bench/results/deno.json and deno.md.
-//   npm run bench:deno
+//   npm run bench:deno   (bundles it with bench/build.mjs, then runs dist/bench/deno.js)
 import { runBenchmarks } from './main.js';
 
 declare const Deno: { version: { deno: string }; mkdirSync(p: string, o: object): void; writeTextFileSync(p: string, s: string): void };

@@ -91,8 +91,10 @@ export function jaxCases(jax: Jax): Record<string, Case> {
       state.x ??= jax.random.uniform(jax.random.key(8), [4 * 2 ** 20]);
       await state.x.ref.mul(1).data();
     },
-    'dispatch + read-back of one tiny op': async () => {
-      await np.ones([4]).add(1).data();
+    'dispatch + read-back of one tiny op': async (state) => {
+      // A GPU-resident input: jax-js evaluates np.ones([4]).add(1) on the host, with no dispatch.
+      state.x ??= jax.random.uniform(jax.random.key(9), [4]);
+      await state.x.ref.add(1).data();
     },
     'matmul 256x256': async (state) => {
       state.a ??= jax.random.uniform(jax.random.key(0), [256, 256]);

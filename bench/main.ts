@@ -1,9 +1,11 @@
-// Every benchmark, side by side with @jax-js/jax in one process on the same WebGPU adapter.
-// Runtime-neutral: bench/run.ts (Node) and bench/deno.ts call it and write the results.
+// Every benchmark, side by side with @jax-js/jax and TensorFlow.js (WebGPU backend) in one process on
+// the same WebGPU adapter. Runtime-neutral: bench/run.ts (Node), bench/deno.ts and bench/chromium.mjs
+// (headless Chromium) call it and write the results.
 import * as tl from '../src/index.js';
-import { markdown, type Row, time } from './harness.js';
+import { type Case, countDispatches, markdown, type Row, time } from './harness.js';
 import { jaxCases, loadJax } from './jax.js';
 import { tellusCases } from './tellus.js';
+import { loadTfjs, tfjsCases } from './tfjs.js';
 
 // Forward matmul plus the one backward matmul (x^T g) the gradient needs.
 const FLOPS: Record<string, number> = { 'matmul 512x512': 2 * 512 ** 3, 'matmul 256x256': 2 * 256 ** 3, 'grad of sum(tanh(x @ W)), 512x512': 4 * 512 ** 3 };
@@ -15,26 +17,56 @@ export interface BenchOutput {
   json: string;
 }
 
+/** A library's cases, or why it could not be loaded (then each of its rows says so). */
+interface Library {
+  name: string;
+  cases: Record<string, Case> | null;
+  error?: string;
+}
+
+const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 80);
+
+async function load(name: string, f: () => Promise<Record<string, Case>>): Promise<Library> {
+  try {
+    return { name, cases: await f() };
+  } catch (e) {
+    console.log(`${name} is not available: ${e instanceof Error ? e.message : String(e)}`);
+    return { name, cases: null, error: reason(e) };
+  }
+}
+
 export async function runBenchmarks(runtime: string): Promise<BenchOutput> {
   const info = await tl.init();
   const roof = await tl.calibrate();
+  const counted = countDispatches();
+  console.log(`${runtime} on ${info.description}${counted ? '' : ' (dispatches not counted: no global GPUComputePassEncoder)'}`);
   console.log(`roofline: copy kernel ${roof.copyKernelGBs.toFixed(2)} GB/s, copyBufferToBuffer ${roof.copyBufferGBs.toFixed(2)} GB/s, peak ${roof.peakGflops.toFixed(1)} GFLOP/s`);
-  const jax = await loadJax();
-  const ours = tellusCases();
-  const theirs = jaxCases(jax);
+  const libraries: Library[] = [
+    { name: 'tellus', cases: tellusCases() },
+    await load('jax-js', async () => jaxCases(await loadJax())),
+    await load('tfjs', async () => tfjsCases(await loadTfjs())),
+  ];
+  const ours = Object.keys(libraries[0]!.cases!);
+  // Every case name, a peer-only variant (e.g. jax-js's jit) right after the case it varies.
+  const union = [...new Set(libraries.flatMap((l) => Object.keys(l.cases ?? {})))];
+  const base = (n: string): number => ours.findIndex((o) => n.startsWith(o));
+  const names = union.map((n, i) => [n, base(n) < 0 ? ours.length + i : base(n)] as const).sort((a, b) => a[1] - b[1]).map(([n]) => n);
   const rows: Row[] = [];
-  const names = [...new Set([...Object.keys(ours), ...Object.keys(theirs)])];
   for (const name of names) {
-    for (const [library, cases] of [['tellus', ours], ['jax-js', theirs]] as const) {
-      const c = cases[name];
+    for (const lib of libraries) {
+      if (!lib.cases) {
+        if (ours.includes(name)) rows.push({ benchmark: name, library: lib.name, timing: null, note: `failed: ${lib.error}` });
+        continue;
+      }
+      const c = lib.cases[name];
       if (!c) continue;
       try {
         const timing = await time(c);
-        rows.push({ benchmark: name, library, timing, flops: FLOPS[name], bytes: BYTES[name] });
-        console.log(`${name.padEnd(46)} ${library.padEnd(7)} ${timing.medianMs.toFixed(2)} ms`);
+        rows.push({ benchmark: name, library: lib.name, timing, flops: FLOPS[name], bytes: BYTES[name] });
+        console.log(`${name.padEnd(46)} ${lib.name.padEnd(7)} ${timing.medianMs.toFixed(2)} ms`);
       } catch (e) {
-        rows.push({ benchmark: name, library, timing: null, note: `failed: ${(e as Error).message.slice(0, 80)}` });
-        console.log(`${name} ${library} failed: ${(e as Error).message}`);
+        rows.push({ benchmark: name, library: lib.name, timing: null, note: `failed: ${reason(e)}` });
+        console.log(`${name} ${lib.name} failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
   }
@@ -67,7 +99,8 @@ export async function runBenchmarks(runtime: string): Promise<BenchOutput> {
 
   const title = `${runtime}, ${info.description}${info.isSoftware ? ' (software adapter)' : ''}, ${new Date().toISOString().slice(0, 10)}`;
   const md = markdown(rows, title, roof);
-  const json = JSON.stringify({ runtime, adapter: info.description, isSoftware: info.isSoftware, date: new Date().toISOString(), roofline: roof, profilerOverhead: overhead, rows }, null, 2);
+  const loaded = Object.fromEntries(libraries.map((l) => [l.name, l.cases ? 'ok' : `failed: ${l.error}`]));
+  const json = JSON.stringify({ runtime, adapter: info.description, isSoftware: info.isSoftware, date: new Date().toISOString(), roofline: roof, libraries: loaded, profilerOverhead: overhead, rows }, null, 2);
   console.log('\n' + md);
   tl.destroy();
   return { md, json };

@@ -1,9 +1,9 @@
 // Runs the benchmarks in Node (Dawn) and writes bench/results/node.json and node.md.
-//   npm run bench
+//   npm run bench   (bundles it with bench/build.mjs, then runs dist/bench/node.js)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { runBenchmarks } from './main.js';
 
-// One Dawn instance for both libraries: jax-js looks for navigator.gpu, and so does tl.init().
+// One Dawn instance for all three libraries: jax-js and tfjs-backend-webgpu look for navigator.gpu, and so does tl.init().
 if (!(globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu) {
   process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
   const { create, globals } = await import('webgpu');

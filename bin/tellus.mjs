@@ -2,8 +2,9 @@
 // Tellus command line.
 //   tellus profile <script.ts|.js> [--trace out.json] [--calibrate]
 //       Runs the script inside profile() and prints the per-kernel report (and a Chrome trace).
-//   tellus bench
-//       Runs bench/run.ts (side by side with jax-js) and writes bench/results/.
+//   tellus bench [--all]
+//       Runs the benchmarks in Node (side by side with jax-js and tfjs) and writes bench/results/;
+//       with --all, in Node, Deno and headless Chromium one after another.
 import * as esbuild from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -43,9 +44,14 @@ async function profileCmd(args) {
 
 try {
   if (cmd === 'profile') await profileCmd(rest);
-  else if (cmd === 'bench') process.exit(spawnSync('node', [join(root, 'scripts/run.mjs'), join(root, 'bench/run.ts'), ...rest], { stdio: 'inherit' }).status ?? 1);
+  else if (cmd === 'bench') {
+    // --all: Node, Deno and headless Chromium one after another; otherwise Node only.
+    const args = rest.includes('--all') ? [join(root, 'bench/all.mjs')] : [join(root, 'dist/bench/node.js'), ...rest];
+    if (!rest.includes('--all')) await (await import(pathToFileURL(join(root, 'bench/build.mjs')).href)).buildBench('node');
+    process.exit(spawnSync('node', args, { stdio: 'inherit', cwd: root }).status ?? 1);
+  }
   else {
-    console.error('usage: tellus profile <script> [--trace out.json] [--calibrate] | tellus bench');
+    console.error('usage: tellus profile <script> [--trace out.json] [--calibrate] | tellus bench [--all]');
     process.exit(2);
   }
 } catch (e) {
