@@ -4,6 +4,7 @@
 import * as tl from '../src/index.js';
 import { type Case, countDispatches, markdown, type Row, time } from './harness.js';
 import { jaxCases, loadJax } from './jax.js';
+import { waveBenchmarks } from './wave.js';
 import { tellusCases } from './tellus.js';
 import { loadTfjs, tfjsCases } from './tfjs.js';
 
@@ -96,6 +97,9 @@ export async function runBenchmarks(runtime: string): Promise<BenchOutput> {
   const overhead = profiled.medianMs / plain.medianMs - 1;
   rows.push({ benchmark: '1,000 dispatches', library: 'tellus', timing: plain }, { benchmark: '1,000 dispatches, profiled', library: 'tellus', timing: profiled, note: `${(100 * overhead).toFixed(0)}% overhead` });
   console.log(`profiler overhead on 1,000 dispatches: ${(100 * overhead).toFixed(1)}% (${plain.medianMs.toFixed(1)} -> ${profiled.medianMs.toFixed(1)} ms)`);
+
+  // Wave propagation: acoustic2d against the same time loop in jax-js generic ops (bench/wave.ts).
+  rows.push(...(await waveBenchmarks(await loadJax().catch(() => null))));
 
   const title = `${runtime}, ${info.description}${info.isSoftware ? ' (software adapter)' : ''}, ${new Date().toISOString().slice(0, 10)}`;
   const md = markdown(rows, title, roof);

@@ -155,14 +155,14 @@ class Session implements FlushProfiler {
 export interface ProfileOptions {
   /**
    * Time one dispatch in `every` (rotating), extrapolating totals from the sample. Default 1 (all),
-   * except on llvmpipe, where each timestamped pass costs ~0.2 ms and the default is 32.
+   * except on llvmpipe, where each timestamped pass costs ~0.25 ms and the default is 64.
    */
   every?: number;
 }
 
 /** Where a timestamped pass is too costly to time every dispatch (measured, docs/design.md). */
 export function defaultSampling(device: string): number {
-  return /llvmpipe/i.test(device) ? 32 : 1;
+  return /llvmpipe/i.test(device) ? 64 : 1;
 }
 
 /** Runs `fn` (sync or async), then waits for its GPU work and reports where the time went. */

@@ -1,0 +1,104 @@
+// Wave-propagation benchmarks: Tellus's acoustic2d (hand-written C-PML kernels, two dispatches a
+// step) against the same time loop written with generic array ops in @jax-js/jax (jit-compiled step,
+// 4th-order stencil on the padded grid, rigid edges: no PML work at all, which favours the peer).
+// Throughput is cell updates per second over the padded grid; bandwidth assumes the ideal 16 bytes
+// per cell update (read u[t] and u[t-1], write u[t+1], read w), against the calibrated copy rate.
+import * as tl from '../src/index.js';
+import { type Case, type Row, time } from './harness.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Jax = any;
+
+interface Size {
+  name: string;
+  n: number;
+  shots: number;
+  steps: number;
+  grad?: boolean;
+}
+
+const PML = 20;
+const SIZES: Size[] = [
+  { name: '256^2', n: 256, shots: 1, steps: 40 },
+  { name: '512^2', n: 512, shots: 1, steps: 16 },
+  { name: '1024^2', n: 1024, shots: 1, steps: 6 },
+  { name: '256^2, 8 shots', n: 256, shots: 8, steps: 10 },
+  { name: '256^2, gradient (forward + adjoint)', n: 256, shots: 1, steps: 20, grad: true },
+];
+
+const DX = 10;
+const DT = 0.001;
+const C = [-5 / 2, 4 / 3, -1 / 12].map((c) => c / (DX * DX));
+
+function tellusCase(s: Size): Case {
+  return async (state) => {
+    if (!state.v) {
+      state.v = tl.tensor(new Float32Array(s.n * s.n).map((_, i) => 2000 + 500 * Math.sin(i / 977)), { shape: [s.n, s.n] });
+      state.opts = {
+        dx: DX, dt: DT, accuracy: 4, pmlWidth: PML,
+        sourceAmplitudes: tl.ones([s.shots, 1, s.steps]),
+        sourceLocations: Array.from({ length: s.shots }, (_, k) => [[s.n >> 1, (k * 31) % s.n]]),
+        receiverLocations: Array.from({ length: s.shots }, () => [[2, s.n >> 2]]),
+      } satisfies tl.Acoustic2dOptions;
+    }
+    if (s.grad) {
+      const g = tl.grad((v: tl.Tensor) => tl.sum(tl.square(tl.acoustic2d(v, state.opts))))(state.v);
+      await g.data();
+      g.dispose();
+    } else {
+      const r = tl.acoustic2d(state.v, state.opts);
+      await r.data();
+      r.dispose();
+    }
+  };
+}
+
+function jaxCase(jax: Jax, s: Size): Case {
+  const np = jax.numpy;
+  const n = s.n + 2 * PML;
+  // One leapfrog step of the 4th-order scheme: zero ghost cells, so edges reflect.
+  const step = jax.jit((u: Jax, up: Jax, w: Jax) => {
+    const p = np.pad(u.ref, [[0, 0], [2, 2], [2, 2]]);
+    const at = (dz: number, dx: number) => p.ref.slice([], [2 + dz, n + 2 + dz], [2 + dx, n + 2 + dx]);
+    let lap = u.ref.mul(2 * C[0]!);
+    for (const k of [1, 2]) lap = lap.add(at(k, 0).add(at(-k, 0)).add(at(0, k)).add(at(0, -k)).mul(C[k]!));
+    p.dispose();
+    return w.mul(lap).add(u.mul(2)).sub(up);
+  });
+  return async (state) => {
+    state.w ??= np.full([s.shots, n, n], 2000 * 2000 * DT * DT);
+    let u = np.zeros([s.shots, n, n]);
+    let up = np.zeros([s.shots, n, n]);
+    for (let t = 0; t < s.steps; t++) {
+      const next = step(u.ref, up, state.w.ref);
+      up = u;
+      u = next;
+    }
+    await u.data();
+    up.dispose();
+  };
+}
+
+/** Runs the wave cases for Tellus and (if loaded) jax-js; appends rows with Mcell/s notes. */
+export async function waveBenchmarks(jax: Jax | null): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const s of SIZES) {
+    const npad = s.n + 2 * PML + 4; // PML and the 4th-order scheme's ghost cells
+    const cells = s.shots * npad * npad * s.steps * (s.grad ? 2 : 1); // gradient: forward (keeping du/dw) and adjoint
+    const name = `acoustic2d ${s.name}, ${s.steps} steps`;
+    const libs: [string, Case | null][] = [['tellus', tellusCase(s)], ['jax-js', jax && !s.grad ? jaxCase(jax, s) : null]];
+    for (const [library, c] of libs) {
+      if (!c) continue;
+      try {
+        const timing = await time(c, { warmup: 1, runs: 3 });
+        const rate = cells / (timing.medianMs * 1e3);
+        rows.push({ benchmark: name, library, timing, bytes: 16 * cells, note: `${rate.toFixed(1)} Mcell/s` });
+        console.log(`${name.padEnd(46)} ${library.padEnd(7)} ${timing.medianMs.toFixed(1)} ms, ${rate.toFixed(1)} Mcell/s`);
+      } catch (e) {
+        rows.push({ benchmark: name, library, timing: null, note: `failed: ${(e as Error).message.slice(0, 80)}` });
+        console.log(`${name} ${library} failed: ${(e as Error).message}`);
+      }
+    }
+  }
+  return rows;
+}
