@@ -14,6 +14,10 @@ import { DEBUG, deviceOptions, expectScaled, f32, modelRef, modelTensor, randomC
 // acoustic.test.ts), and the inner products inherit about that.
 const DOT_TOL = 1e-4;
 
+// Time limit of the longest tests (many steps or several runs): generous for software adapters
+// (SwiftShader, llvmpipe) in every runtime, where the shim's default is 60 s.
+const HEAVY = 180_000;
+
 /** A standard normal sample (Box–Muller on the test's seeded generator). */
 const gauss = (g: Gen): number => Math.sqrt(-2 * Math.log(1 - g.next())) * Math.cos(2 * Math.PI * g.next());
 
@@ -265,14 +269,12 @@ describe('acoustic2d: gradients', () => {
     const what = `seed ${g.seed}: slope ${res.slope1.toFixed(4)} (float64 reference ${slope64.toFixed(4)}), r1 = ${res.r1.map((x) => x.toExponential(2)).join(' ')}, f = ${res.f0} (float64 ${f0}), <g, dv> = ${res.gv} (float64 finite difference ${gv64}, Σ|g dv| = ${terms.toExponential(3)})`;
     if (DEBUG) console.log(what);
     expect(Math.abs(res.slope1 - 2), what).toBeLessThan(0.1);
-    // The directional derivative against float64 central differences of the reference, as a
-    // coarse check only: the residual here is deliberately tiny (1% anomaly), so the forward's
-    // float32 round-off (~1e-5 of the trace max) is a sizeable part of it and of g = J^T r.
-    // Measured 1.2e-4 and 5.9e-3 of Σ|g dv| (seeds 1445416670, 423770493). The accurate check of
-    // the gradient is the next test (5% anomaly, float64 finite differences cell by cell).
-    expect(Math.abs(res.gv - gv64) / terms, what).toBeLessThan(0.03);
+    // <g, dv> is not compared with gv64 here: with a 1% anomaly the residual is small, and the
+    // forward's float32 round-off in it moves the gradient by ~1e-3 of Σ|g dv| (the generic-ops
+    // stand-in: 2e-3), which shifts r1 by only h·1e-3 Σ|g dv|, far below r1. The next test
+    // compares the gradient with float64 finite differences on the 5% anomaly.
     for (const t of [v, d, dir, o.sourceAmplitudes, o.sourceLocations, o.receiverLocations]) t?.dispose();
-  }, 300_000);
+  }, HEAVY);
 
   it('the gradient in v matches float64 finite differences at the source, a receiver, an edge cell and a random cell', async () => {
     // Default maxVel on the device; the reference pins it to max|v| so its finite differences see
@@ -298,6 +300,12 @@ describe('acoustic2d: gradients', () => {
       m[c] -= eps;
       return (J64(p) - J64(m)) / (2 * eps);
     });
+    // And along a smooth direction (1% of v at its largest).
+    const field = smoothField(() => g.next(), s.nz, s.nx, 6, 5);
+    const fmax = maxAbs(field);
+    const dv = f32(field.map((x) => (0.01 * 2000 * x) / fmax));
+    const step = 1e-4;
+    const fdDir = (J64(s.v.map((x, i) => x + step * dv[i]!)) - J64(s.v.map((x, i) => x - step * dv[i]!))) / (2 * step);
     const grad = tl.tidy(() => {
       const o = deviceOptions(sv);
       const d = tl.tensor(Float32Array.from(dObs), { shape: [2, 6, s.nt] });
@@ -307,10 +315,13 @@ describe('acoustic2d: gradients', () => {
     const [gr] = await readAndDispose([grad]);
     const scale = maxAbs(gr!);
     const got = cells.map((c) => gr![c]!);
-    // 1e-3 of the gradient's largest value: float32 backward over 250 steps (the Taylor test
-    // checks the whole gradient along a direction to the same level).
+    // 1e-3 of the gradient's largest value: float32 backward over 250 steps; the generic-ops
+    // stand-in measured ~1e-5.
     expectScaled(got, fd, 1e-3, `seed ${g.seed}: dJ/dv at cells ${cells} (gradient max ${scale.toExponential(3)})`, scale);
-  });
+    // <g, dv> sums terms of both signs: 1e-3 of the size of those terms (the stand-in: ~1e-4).
+    const terms = gr!.reduce((acc, x, i) => acc + Math.abs(x * dv[i]!), 0);
+    expectScaled([dot(gr!, dv)], [fdDir], 1e-3, `seed ${g.seed}: <dJ/dv, dv> (Σ|g dv| = ${terms.toExponential(3)})`, terms);
+  }, HEAVY);
 
   it('the gradient in the source amplitudes matches float64 finite differences', async () => {
     // L(f) = 0.5‖F f − d‖² is quadratic, so (L(f + w) − L(f − w)) / 2 = <∇L, w> exactly: the float64

@@ -24,6 +24,10 @@ import { deviceOptions, expectScaled, f32, locTensor, modelRef, modelTensor, ran
 const RECEIVER_TOL = 1e-4;
 const WAVEFIELD_TOL = 3e-4;
 
+// Time limit of the longest tests (many steps or several runs): generous for software adapters
+// (SwiftShader, llvmpipe) in every runtime, where the shim's default is 60 s.
+const HEAVY = 180_000;
+
 /** Runs the survey on the device: [receivers, final wavefield, acoustic2d's receivers]. */
 async function runDevice(s: Survey): Promise<{ receivers: Float64Array; wavefield: Float64Array; plain: Float64Array; shapes: number[][] }> {
   const outs = tl.tidy(() => {
@@ -232,7 +236,7 @@ describe('acoustic2d: closed form and convergence', () => {
     for (const acc of ACCURACIES) errors[acc] = await closedFormError(acc, 2, 4e-4, 120, 0.2, 60);
     console.log(`closed form, relative L2 error (dx = 2 m, dt = 4e-4 s, 25 Hz, offset 120 m): ${ACCURACIES.map((a) => `accuracy ${a}: ${errors[a]!.toExponential(2)}`).join(', ')}`);
     for (const acc of ACCURACIES) expect(errors[acc], `accuracy ${acc}`).toBeLessThan(limits[acc]);
-  });
+  }, HEAVY);
 
   it('error falls with grid spacing at the accuracy order (2 and 4)', async () => {
     // dt = 1e-4 s for every grid, so the time error (~2e-4 relative) stays well below the spatial
@@ -250,7 +254,7 @@ describe('acoustic2d: closed form and convergence', () => {
       console.log(`spatial convergence, accuracy ${acc}: dx ${dxs.join(', ')} m -> error ${errs.map((e) => e.toExponential(2)).join(', ')}, slope ${slope.toFixed(2)}`);
       expect(Math.abs(slope - acc), `accuracy ${acc}: slope ${slope}, errors ${errs}`).toBeLessThan(tol);
     }
-  });
+  }, HEAVY);
 
   it('error falls with the time step at rate 2 (accuracy 8, fine grid)', async () => {
     // Accuracy 8 at dx = 2 m leaves a spatial error far below the time error; 80 m of model around
@@ -263,7 +267,7 @@ describe('acoustic2d: closed form and convergence', () => {
     const slope = logSlope(dts, errs);
     console.log(`time convergence, accuracy 8, dx = 2 m: dt ${dts.join(', ')} s -> error ${errs.map((e) => e.toExponential(2)).join(', ')}, slope ${slope.toFixed(2)}`);
     expect(Math.abs(slope - 2), `slope ${slope}, errors ${errs}`).toBeLessThan(0.15);
-  });
+  }, HEAVY);
 });
 
 // ------------------------------------------------------------------------------------------- CFL
@@ -322,7 +326,7 @@ describe('acoustic2d: stability', () => {
       expect(r.every(Number.isFinite), what).toBe(true);
       expect(late, what).toBeLessThan(10 * early);
     }
-  });
+  }, HEAVY);
 
   it('refuses dt at 1.01 of the limit, naming the largest stable dt', async () => {
     const g = rng();
@@ -384,7 +388,7 @@ describe('acoustic2d: physics', () => {
     const what = `seed ${g.seed}: energy ${early.map((e) => e.toExponential(2))} at steps 100..250, ${late.map((e) => e.toExponential(2))} at 600, 900`;
     expect(peak, what).toBeGreaterThan(0);
     for (const e of late) expect(e / peak, what).toBeLessThan(1e-3);
-  });
+  }, HEAVY);
 
   it('edge reflections are small: receivers near the PML match a larger model over the same window', async () => {
     // A 60x60 smooth model with a 20-cell PML against the same model extended by 80 cells on every
@@ -420,7 +424,7 @@ describe('acoustic2d: physics', () => {
     const what = `seed ${g.seed}: relative L2 vs the large model: PML ${relL2(small, large).toExponential(2)}, rigid ${relL2(rigid, large).toExponential(2)}`;
     expect(relL2(small, large), what).toBeLessThan(5e-3);
     expect(relL2(rigid, large), what).toBeGreaterThan(0.3);
-  });
+  }, HEAVY);
 });
 
 // ---------------------------------------------------------------------------- edge cases, checks
