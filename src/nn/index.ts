@@ -11,3 +11,4 @@ export { Linear, Conv2d, Conv1x1, conv2d, ReLU, GELU, Tanh, Sigmoid, LeakyReLU, 
 export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, calculateGain, fans, type KaimingOptions, type XavierOptions, type Nonlinearity } from './init.js';
 export { saveSafetensors, loadSafetensors, readSafetensors, loadSafetensorsInto, type SafetensorsFile } from './safetensors.js';
 export { SpectralConv2d, type SpectralConv2dOptions } from './spectral.js';
+export { FNO2d, type FNO2dOptions } from './fno.js';
