@@ -156,12 +156,16 @@ describe('SpectralConv2d', () => {
     const R = T(randomFloats(g, d.b * d.o * d.h * d.w), [d.b, d.o, d.h, d.w]);
     // Quadratic in each argument, so r1 is the h^2 term exactly and slope1 is 2.
     const loss = (y: tl.Tensor): tl.Tensor => y.square().mul(R).sum();
-    const rx = await nn.taylorTest((xx) => loss(layer.forward(xx)), x);
-    const rw1 = await nn.taylorTest((w) => loss(layer.call({ weights1: w }, x)), layer.weights1);
-    const rw2 = await nn.taylorTest((w) => loss(layer.call({ weights2: w }, x)), layer.weights2);
+    // Quadratic, so large steps are exact; small ones sink into float32 round-off (Deno measured
+    // r1 flattening at 2e-7 from h = 0.1 / 16 on the small weights).
+    const opts = { h0: 1, steps: 4 };
+    const rx = await nn.taylorTest((xx) => loss(layer.forward(xx)), x, opts);
+    const rw1 = await nn.taylorTest((w) => loss(layer.call({ weights1: w }, x)), layer.weights1, opts);
+    const rw2 = await nn.taylorTest((w) => loss(layer.call({ weights2: w }, x)), layer.weights2, opts);
     for (const [name, r] of [['input', rx], ['weights1', rw1], ['weights2', rw2]] as const) {
       console.log(`spectral Taylor (fused ${fused}) ${name}: slope0 ${r.slope0.toFixed(3)} slope1 ${r.slope1.toFixed(3)}`);
-      expect(r.slope0, `${name} slope0 (seed ${g.seed})`).toBeGreaterThan(0.9);
+      // r0 carries the h^2 term at these large steps, so slope0 sits between 1 and 2 only roughly.
+      expect(r.slope0, `${name} slope0 (seed ${g.seed})`).toBeGreaterThan(0.5);
       expect(r.slope1, `${name} slope1 (seed ${g.seed}) r1 ${r.r1}`).toBeGreaterThan(1.9);
     }
     layer.dispose();
