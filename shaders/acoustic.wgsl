@@ -208,63 +208,63 @@ fn linear_id(g: vec3<u32>, n: vec3<u32>) -> u32 {
   return g.x + g.y * n.x * 64u;
 }
 
-// Receivers record u[t] (one thread each); then one thread per shot adds its sources into u[t+1]
-// in order, so sources sharing a cell add up without atomics.
-@compute @workgroup_size(64)
-fn inject(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
-  let id = linear_id(g, n);
+// Receiver `id` (shot-major) records u[t].
+fn sample_receiver(id: u32) {
   if (id < q.nshot * q.nrec) {
     rec[id * q.nt + q.t] = u_cur[(id / q.nrec) * q.cells + u32(rec_loc[id])];
-  }
-  if (id < q.nshot) {
-    for (var j = 0u; j < q.nsrc; j++) {
-      let k = id * q.nsrc + j;
-      let c = u32(src_loc[k]);
-      u_pn[id * q.cells + c] -= w[c] * amps[k * q.nt + q.t];
-    }
   }
 }
 
-// Receivers and sources, also subtracting the sources from du/dw (a forward pass that keeps du/dw
-// of every step, so the backward pass needs no recomputation).
+// One thread per shot adds its sources into u[t+1] in order, so sources sharing a cell add up
+// without atomics.
+fn add_sources(shot: u32) {
+  if (shot >= q.nshot) { return; }
+  for (var j = 0u; j < q.nsrc; j++) {
+    let k = shot * q.nsrc + j;
+    let c = u32(src_loc[k]);
+    u_pn[shot * q.cells + c] -= w[c] * amps[k * q.nt + q.t];
+  }
+}
+
+// The sources' part of du[t+1]/dw: -f at each source cell.
+fn sources_into_lap(shot: u32) {
+  if (shot >= q.nshot) { return; }
+  for (var j = 0u; j < q.nsrc; j++) {
+    let k = shot * q.nsrc + j;
+    lap_out[shot * q.cells + u32(src_loc[k])] -= amps[k * q.nt + q.t];
+  }
+}
+
+// Receivers sample u[t]; sources add into u[t+1].
+@compute @workgroup_size(64)
+fn inject(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let id = linear_id(g, n);
+  sample_receiver(id);
+  add_sources(id);
+}
+
+// The same, also keeping du/dw (a forward pass that stores it for every step, so the backward
+// pass needs no recomputation).
 @compute @workgroup_size(64)
 fn inject_keep(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
   let id = linear_id(g, n);
-  if (id < q.nshot * q.nrec) {
-    rec[id * q.nt + q.t] = u_cur[(id / q.nrec) * q.cells + u32(rec_loc[id])];
-  }
-  if (id < q.nshot) {
-    for (var j = 0u; j < q.nsrc; j++) {
-      let k = id * q.nsrc + j;
-      let c = u32(src_loc[k]);
-      let f = amps[k * q.nt + q.t];
-      u_pn[id * q.cells + c] -= w[c] * f;
-      lap_out[id * q.cells + c] -= f;
-    }
-  }
+  sample_receiver(id);
+  add_sources(id);
+  sources_into_lap(id);
 }
 
 // Sources only, also into du/dw (backward recompute and Born background): no receivers.
 @compute @workgroup_size(64)
 fn inject_lap(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
   let id = linear_id(g, n);
-  if (id >= q.nshot) { return; }
-  for (var j = 0u; j < q.nsrc; j++) {
-    let k = id * q.nsrc + j;
-    let c = u32(src_loc[k]);
-    let f = amps[k * q.nt + q.t];
-    u_pn[id * q.cells + c] -= w[c] * f;
-    lap_out[id * q.cells + c] -= f;
-  }
+  add_sources(id);
+  sources_into_lap(id);
 }
 
 // Receivers only (the Born scattered field has no sources).
 @compute @workgroup_size(64)
 fn sample(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
-  let id = linear_id(g, n);
-  if (id < q.nshot * q.nrec) {
-    rec[id * q.nt + q.t] = u_cur[(id / q.nrec) * q.cells + u32(rec_loc[id])];
-  }
+  sample_receiver(linear_id(g, n));
 }
 
 // ---- Adjoint -------------------------------------------------------------------------------------
