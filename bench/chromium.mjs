@@ -4,11 +4,10 @@
 //   node bench/chromium.mjs        (npm run bench:chromium)
 // Env: CHROMIUM (browser binary, default /usr/bin/chromium), BENCH_TIMEOUT_MS (default 60 min).
 import http from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
+import { launchChromium } from '../scripts/chromium.mjs';
 import { buildBench } from './build.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,17 +33,7 @@ await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
 // 127.0.0.1 counts as a secure context, which navigator.gpu requires.
 const origin = `http://127.0.0.1:${server.address().port}`;
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'tellus-bench-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  userDataDir,
-  protocolTimeout: timeoutMs + 60_000,
-  args: [
-    '--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
-  ],
-});
+const { browser, close } = await launchChromium({ prefix: 'tellus-bench-chromium-', timeoutMs });
 
 let exitCode = 1;
 try {
@@ -73,8 +62,7 @@ try {
 } catch (err) {
   console.log(`chromium bench aborted: ${err.message}`);
 } finally {
-  await browser.close().catch(() => {});
+  await close();
   server.close();
-  rmSync(userDataDir, { recursive: true, force: true });
 }
 process.exit(exitCode);

@@ -3,12 +3,11 @@
 //   node test/portable/chromium.mjs [name filter]
 // Env: CHROMIUM (browser binary, default /usr/bin/chromium), TEST_TIMEOUT_MS (default 30 min).
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
+import { launchChromium } from '../../scripts/chromium.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const served = ['dist-test', 'dist'].map((d) => join(root, d) + sep);
@@ -63,17 +62,7 @@ const mapStack = (text) =>
     // Runner frames (the shim, the page's bootstrap script) are noise.
     .split('\n').filter((l) => !/^\s+at .*(vitest-shim\.ts|127\.0\.0\.1:\d+\/):\d+/.test(l)).join('\n');
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'tellus-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  userDataDir,
-  protocolTimeout: timeoutMs + 60_000,
-  args: [
-    '--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
-  ],
-});
+const { browser, close } = await launchChromium({ prefix: 'tellus-chromium-', timeoutMs });
 
 let exitCode = 1;
 try {
@@ -106,8 +95,7 @@ try {
   console.log(`✗ chromium run aborted: ${err.message}`);
   console.log('0 passed, 1 failed');
 } finally {
-  await browser.close().catch(() => {});
+  await close();
   server.close();
-  rmSync(userDataDir, { recursive: true, force: true });
 }
 process.exit(exitCode);
