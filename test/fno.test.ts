@@ -74,7 +74,11 @@ describe('FNO2d', () => {
     for (const [name, r] of checks) {
       console.log(`FNO Taylor ${name}: slope0 ${r.slope0.toFixed(3)} slope1 ${r.slope1.toFixed(3)}`);
       expect(r.slope0, `${name} slope0 (seed ${g.seed})`).toBeGreaterThan(0.8);
-      expect(r.slope1, `${name} slope1 (seed ${g.seed}) r1 ${r.r1}`).toBeGreaterThan(1.5); // a wrong gradient gives ~1 (Chromium measured 1.60 on one seed); round-off blurs 2 at the smallest h
+      // Slope of r1 over the three smallest steps: at h = 0.4 and 0.2 the GELU network is not yet in
+      // the quadratic regime (Chromium, seed 1143309221: r1 grew from h = 0.4 to 0.2). A wrong
+      // gradient gives ~1; round-off blurs 2 at the smallest h.
+      const tail = Math.log(r.r1[2]! / r.r1[4]!) / Math.log(r.hs[2]! / r.hs[4]!);
+      expect(tail, `${name} slope1 over h = ${r.hs.slice(2)} (seed ${g.seed}) r1 ${r.r1}`).toBeGreaterThan(1.5);
     }
     m.dispose();
   });
