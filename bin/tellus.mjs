@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Tellus command line.
-//   tellus profile <script.ts|.js> [--trace out.json] [--calibrate]
-//       Runs the script inside profile() and prints the per-kernel report (and a Chrome trace).
+//   tellus profile <script.ts|.js> [--trace out.json] [--json out.json] [--every N] [--no-sites] [--calibrate]
+//       Runs the script inside profile() and prints the per-kernel report with each kernel's call
+//       site in the script (and a Chrome trace, and the whole report as JSON).
+//   tellus calibrate
+//       Measures this adapter's roofline and stores it; later profiles report efficiencies against it.
 //   tellus bench [--all]
 //       Runs the benchmarks in Node (side by side with jax-js and tfjs) and writes bench/results/;
 //       with --all, in Node, Deno and headless Chromium one after another.
@@ -15,35 +18,70 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const [cmd, ...rest] = process.argv.slice(2);
 
 async function profileCmd(args) {
-  const script = args.find((a) => !a.startsWith('--'));
-  if (!script) throw new Error('usage: tellus profile <script> [--trace out.json] [--calibrate]');
-  const traceAt = args.indexOf('--trace');
-  const trace = traceAt >= 0 ? args[traceAt + 1] : null;
+  const value = (flag) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : null);
+  const flagValues = new Set(['--trace', '--every', '--json'].map(value));
+  const script = args.find((a) => !a.startsWith('--') && !flagValues.has(a));
+  if (!script) throw new Error(usage);
+  const trace = value('--trace');
+  const json = value('--json');
+  const every = value('--every');
+  if (every !== null && !/^[1-9]\d*$/.test(every)) throw new Error(`tellus profile --every: expected a positive integer, got ${every}`);
   // One bundle holds the wrapper and the script, so both see the same engine instance.
   const wrapper = `
     import * as tl from ${JSON.stringify(join(root, 'src/index.ts'))};
     await tl.init();
     ${args.includes('--calibrate') ? 'await tl.calibrate();' : ''}
-    const report = await tl.profile(() => import(${JSON.stringify(resolve(script))}));
+    const report = await tl.profile(() => import(${JSON.stringify(resolve(script))}), { callSites: ${!args.includes('--no-sites')}${every ? `, every: ${every}` : ''} });
     console.log(tl.formatProfile(report));
     export const trace = tl.chromeTrace(report);
+    export const json = JSON.stringify(report, null, 1);
   `;
   const outfile = join(root, 'dist/run/profile-cli.mjs');
   await esbuild.build({
     stdin: { contents: wrapper, resolveDir: root, loader: 'ts' },
     bundle: true, format: 'esm', platform: 'node', target: 'es2022', outfile, logLevel: 'warning',
+    // Source maps let the report name the script's own lines as call sites, not the bundle's.
+    sourcemap: 'inline',
     loader: { '.wgsl': 'text' }, external: ['webgpu', '@jax-js/jax'],
     alias: { tellus: join(root, 'src/index.ts') },
   });
+  process.setSourceMapsEnabled(true);
   const mod = await import(pathToFileURL(outfile).href);
   if (trace) {
     writeFileSync(trace, JSON.stringify(mod.trace));
     console.log(`wrote ${trace} (open it in Perfetto or chrome://tracing)`);
   }
+  if (json) {
+    writeFileSync(json, mod.json);
+    console.log(`wrote ${json}`);
+  }
 }
+
+async function calibrateCmd() {
+  const outfile = join(root, 'dist/run/calibrate-cli.mjs');
+  const entry = `
+    import * as tl from ${JSON.stringify(join(root, 'src/index.ts'))};
+    import { saveRoofline } from ${JSON.stringify(join(root, 'src/profile/store.ts'))};
+    await tl.init();
+    const r = await tl.calibrate({ save: false });
+    const where = saveRoofline(r);
+    console.log(\`\${r.device}: copy kernel \${r.copyKernelGBs.toFixed(2)} GB/s, copyBufferToBuffer \${r.copyBufferGBs.toFixed(2)} GB/s, peak \${r.peakGflops.toFixed(1)} GFLOP/s (\${r.timing})\`);
+    console.log(where ? \`stored in \${where}\` : 'could not store it (no writable cache directory)');
+    tl.destroy();
+  `;
+  await esbuild.build({
+    stdin: { contents: entry, resolveDir: root, loader: 'ts' },
+    bundle: true, format: 'esm', platform: 'node', target: 'es2022', outfile, logLevel: 'warning',
+    loader: { '.wgsl': 'text' }, external: ['webgpu'],
+  });
+  await import(pathToFileURL(outfile).href);
+}
+
+const usage = 'usage: tellus profile <script> [--trace out.json] [--json report.json] [--every N] [--no-sites] [--calibrate] | tellus calibrate | tellus bench [--all]';
 
 try {
   if (cmd === 'profile') await profileCmd(rest);
+  else if (cmd === 'calibrate') await calibrateCmd();
   else if (cmd === 'bench') {
     // --all: Node, Deno and headless Chromium one after another; otherwise Node only.
     const args = rest.includes('--all') ? [join(root, 'bench/all.mjs')] : [join(root, 'dist/bench/node.js'), ...rest];
@@ -51,7 +89,7 @@ try {
     process.exit(spawnSync('node', args, { stdio: 'inherit', cwd: root }).status ?? 1);
   }
   else {
-    console.error('usage: tellus profile <script> [--trace out.json] [--calibrate] | tellus bench [--all]');
+    console.error(usage);
     process.exit(2);
   }
 } catch (e) {

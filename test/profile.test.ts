@@ -2,7 +2,32 @@
 // with non-negative times; the report and the Chrome trace are well-formed; results are unchanged.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
+import { forgetRoofline } from '../src/profile/calibrate.js';
+import { loadRoofline } from '../src/profile/store.js';
 import { assertClose, randomFloats, rng, useDevice } from './helpers.js';
+
+type Env = { process?: { env: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown }; Deno?: { env: { get(k: string): string | undefined; set(k: string, v: string): void; delete(k: string): void }; makeTempDirSync(): string } };
+
+/** Points the calibration store at a fresh directory (Node, Deno); pages use their own localStorage. Returns a restore function. */
+function freshCacheDir(): () => void {
+  const g = globalThis as Env;
+  if (g.Deno) {
+    const old = g.Deno.env.get('TELLUS_CACHE_DIR');
+    g.Deno.env.set('TELLUS_CACHE_DIR', g.Deno.makeTempDirSync());
+    return () => (old === undefined ? g.Deno!.env.delete('TELLUS_CACHE_DIR') : g.Deno!.env.set('TELLUS_CACHE_DIR', old));
+  }
+  if (g.process?.getBuiltinModule) {
+    const fs = g.process.getBuiltinModule('node:fs') as { mkdtempSync(p: string): string };
+    const os = g.process.getBuiltinModule('node:os') as { tmpdir(): string };
+    const old = g.process.env.TELLUS_CACHE_DIR;
+    g.process.env.TELLUS_CACHE_DIR = fs.mkdtempSync(`${os.tmpdir()}/tellus-cache-`);
+    return () => {
+      if (old === undefined) delete g.process!.env.TELLUS_CACHE_DIR;
+      else g.process!.env.TELLUS_CACHE_DIR = old;
+    };
+  }
+  return () => undefined;
+}
 
 describe('profile', () => {
   useDevice();
@@ -19,7 +44,7 @@ describe('profile', () => {
       out = tl.sum(c, 0);
       h.dispose();
       c.dispose();
-    }, { every: 1 });
+    }, { every: 1, callSites: true });
     expect(report.every).toBe(1);
     const labels = report.events.map((e) => e.label);
     expect(labels).toEqual(['mul+add+tanh', 'matmul 32x48x16', 'sum']);
@@ -46,6 +71,22 @@ describe('profile', () => {
     const want = new Float64Array(16);
     for (let i = 0; i < 32; i++) for (let j = 0; j < 16; j++) for (let k = 0; k < 48; k++) want[j] += Math.tanh(2 * A[i * 48 + k]! + 1) * B[k * 16 + j]!;
     assertClose(await out!.data(), want, { rtol: 1e-5, atol: 1e-5 }, `profiled values seed ${g.seed}`);
+
+    // Call sites name this file where the runtime's stacks can tell it from the engine's code (sources
+    // or source maps: always in Node); each node points at the line that issued its op.
+    const sites = report.events.map((e) => e.site);
+    if (sites.some((s) => s !== undefined) || typeof (globalThis as { process?: { env?: Record<string, string> } }).process?.env?.VITEST === 'string') {
+      for (const s of sites) expect(s).toMatch(/profile\.test\.ts:\d+:\d+$/);
+      const line = (s: string | undefined): number => Number(/:(\d+):\d+$/.exec(s!)![1]);
+      // tidy(...) line, then matmul, then sum: three consecutive lines.
+      expect([line(sites[1]) - line(sites[0]), line(sites[2]) - line(sites[1])]).toEqual([1, 1]);
+      expect(report.rows.find((r) => r.label === 'sum')!.sites).toEqual([sites[2]]);
+    }
+    let kept: tl.Tensor | null = null;
+    const plain = await tl.profile(() => void (kept = tl.sum(a)));
+    kept!.dispose();
+    expect(plain.events.length).toBe(1);
+    expect(plain.events[0]!.site).toBeUndefined(); // call sites are opt-in
 
     const text = tl.formatProfile(report);
     expect(text).toContain('dispatches');
@@ -97,7 +138,7 @@ describe('profile', () => {
   });
 
   it('calibrates the roofline and reports each kernel against it', async () => {
-    const roof = await tl.calibrate({ bytes: 1 << 20, repeats: 3 });
+    const roof = await tl.calibrate({ bytes: 1 << 20, repeats: 3, save: false });
     for (const v of [roof.copyKernelGBs, roof.copyBufferGBs, roof.peakGflops]) {
       expect(Number.isFinite(v)).toBe(true);
       expect(v).toBeGreaterThan(0);
@@ -113,6 +154,26 @@ describe('profile', () => {
     expect(report.roofline).toBe(roof);
     if (report.timing === 'timestamp') expect(report.rows[0]!.efficiency!).toBeGreaterThan(0);
     expect(tl.formatProfile(report)).toContain('roofline: copy kernel');
+  });
+
+  it('stores the calibration per adapter, and a later session reports against it without re-measuring', async () => {
+    const restore = freshCacheDir();
+    try {
+      const roof = await tl.calibrate({ bytes: 1 << 20, repeats: 2 });
+      const stored = loadRoofline(roof.device);
+      expect(stored).toEqual(roof);
+      expect(loadRoofline(`${roof.device} (another adapter)`)).toBeNull();
+      forgetRoofline(); // what a new session sees
+      expect(tl.roofline()).toEqual(roof);
+      const x = tl.rand([32, 32], { seed: 2 });
+      let y: tl.Tensor | null = null;
+      const report = await tl.profile(() => void (y = tl.matmul(x, x)));
+      y!.dispose();
+      expect(report.roofline).toEqual(roof);
+    } finally {
+      restore();
+      forgetRoofline();
+    }
   });
 
   it('calibration kernels compute what they claim (copy, and the FMA chains in float64)', async () => {
@@ -144,6 +205,8 @@ describe('profile', () => {
   it('rejects bad arguments and nested profiles', async () => {
     await expect(tl.profile(42 as never)).rejects.toThrow(/profile\(fn\): expected a function, got number/);
     await expect(tl.calibrate({ bytes: -5 })).rejects.toThrow(/calibrate\(\{ bytes \}\): expected an integer >= 1024, got -5/);
+    await expect(tl.calibrate({ save: 'yes' as never })).rejects.toThrow(/calibrate\(\{ save \}\): expected a boolean, got string/);
+    await expect(tl.profile(() => undefined, { callSites: 1 as never })).rejects.toThrow(/profile\(fn, \{ callSites \}\): expected a boolean, got number/);
     await expect(tl.profile(async () => tl.profile(() => undefined))).rejects.toThrow(/already recording/);
     // The scheduler is usable again afterwards.
     expect(Array.from(await tl.ones([2]).add(1).data())).toEqual([2, 2]);

@@ -50,6 +50,8 @@ interface Group {
   instrs: Instr[];
   out: Storage;
   names: string[];
+  /** Call site of the op that completes the group (profiling only). */
+  site?: Error;
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -119,6 +121,7 @@ function lower(g: Group, low: Lowering): Node {
     body: body(g.instrs),
     grid: low.grid(n),
     label: g.names.join('+'),
+    site: g.site,
     bytes: 4 * n * (g.inputs.length + 1),
     flops: n * g.instrs.filter((i) => i.kind !== K.LOAD).length,
   };
@@ -209,6 +212,7 @@ export function fuseElementwise(nodes: Node[], low: Lowering): Node[] {
     });
     g.instrs.push({ ...ew.op, args: values });
     g.names.push(ew.op.name);
+    g.site = node.site;
     g.out = ew.out;
     // Producers that were not merged must run before this group is emitted.
     for (const inp of g.inputs) {

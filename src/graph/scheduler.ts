@@ -11,6 +11,8 @@ import { type Elementwise, fuseElementwise } from './fusion.js';
 /** What the scheduler asks of a profiler: timestamp slots per dispatch, and hooks around the submit. */
 export interface FlushProfiler {
   beginFlush(encoder: GPUCommandEncoder, nodes: Node[]): { writes(i: number): GPUComputePassTimestampWrites | undefined } | undefined;
+  /** Whether record() should capture the user's call stack on each node (formatted only at report time). */
+  readonly callSites: boolean;
   endFlush(encoder: GPUCommandEncoder): void;
   submitted(): void;
 }
@@ -48,6 +50,8 @@ export interface Node {
   ew?: Elementwise;
   /** Generated body for the kernel's `// <program>` section (fused elementwise programs). */
   body?: string;
+  /** Stack at record time, captured only while a profile with call sites records (see src/profile/sites.ts). */
+  site?: Error;
 }
 
 export interface MemoryStats extends PoolStats {
@@ -65,6 +69,19 @@ export const STATUS_FLAGS: Record<number, string> = {
 };
 
 const MAX_PENDING = 4096;
+
+/**
+ * The current stack, deep enough to reach user code from inside a backward pass (V8 keeps 10 frames
+ * by default). Engines capture frames here but format them only when .stack is read, at report time.
+ */
+function captureStack(): Error {
+  const E = Error as { stackTraceLimit?: number };
+  const limit = E.stackTraceLimit;
+  E.stackTraceLimit = 64;
+  const e = new Error();
+  E.stackTraceLimit = limit;
+  return e;
+}
 
 /** Word written over every freshly planned output when poisoning is on: a NaN as float32, an unlikely int. */
 export const POISON_WORD = 0x7fbadbad;
@@ -135,6 +152,7 @@ export class Scheduler {
   record(node: Node): void {
     this.checkAlive();
     if (!node.ew) this.validate(node);
+    if (this.profiler?.callSites) node.site = captureStack();
     for (const s of new Set(Object.values(node.bind))) s.uses++;
     for (const b of node.kernel.bindings) if (b.kind === 'read_write') delete node.bind[b.name]!.host;
     this.pending.push(node);

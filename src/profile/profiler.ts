@@ -1,13 +1,14 @@
 // Kernel profiler tied to the graph. Inside profile(fn) every timed dispatch the scheduler issues
 // runs in its own compute pass with begin/end timestamps (timestamps are per pass in WebGPU),
 // resolved into a buffer and mapped after the submit without stalling the run. Each dispatch keeps
-// its graph node's label (op names, fused chains as 'mul+add+tanh'), kernel, .wgsl file and the
-// bytes and flops the op declared. Where a timestamped pass is expensive (llvmpipe: ~0.2 ms each,
-// docs/design.md), one dispatch in `every` is timed, rotating, and totals are extrapolated from the
-// sample. Without 'timestamp-query' the report falls back to wall time per submit.
+// its graph node's label (op names, fused chains as 'mul+add+tanh'), kernel, .wgsl file, the
+// bytes and flops the op declared, and optionally the line of user code that issued it (sites.ts).
+// Where a timestamped pass is expensive (CPU adapters, docs/design.md), one dispatch in `every` is
+// timed, rotating, and totals are extrapolated from the sample. Without 'timestamp-query' the report falls back to wall time per submit.
 import { context, finishDeferredDestroy, memory } from '../runtime.js';
 import type { FlushProfiler, Node } from '../graph/scheduler.js';
 import { roofline, type Roofline } from './calibrate.js';
+import { callSite } from './sites.js';
 
 export interface KernelEvent {
   label: string;
@@ -21,6 +22,8 @@ export interface KernelEvent {
   durationMs?: number;
   bytes: number;
   flops: number;
+  /** User code that issued the op ('file:line:col'), when call sites are on and can be told apart from Tellus's code. */
+  site?: string;
 }
 
 export interface KernelRow {
@@ -41,6 +44,8 @@ export interface KernelRow {
   gflopPerS: number;
   /** Fraction of the calibrated ceiling (bandwidth or arithmetic, whichever binds); null before calibrate(). */
   efficiency: number | null;
+  /** Distinct call sites of this kernel's calls, most frequent first (empty without call sites). */
+  sites: string[];
 }
 
 export interface ProfileReport {
@@ -71,6 +76,8 @@ class Session implements FlushProfiler {
   wallGpuMs = 0;
   /** Raw timestamps per event index, converted once every flush has resolved. */
   readonly ticks = new Map<number, [bigint, bigint]>();
+  /** Stacks captured at record time, by event index; formatted once, when the report is built. */
+  readonly stacks = new Map<number, Error>();
   private current: { sets: GPUQuerySet[]; resolve: GPUBuffer[]; read: GPUBuffer[]; timed: number[] } | null = null;
   private flushStart = 0;
 
@@ -78,6 +85,7 @@ class Session implements FlushProfiler {
     private readonly device: GPUDevice,
     readonly timestamps: boolean,
     readonly every: number,
+    readonly callSites: boolean,
   ) {}
 
   beginFlush(_encoder: GPUCommandEncoder, nodes: Node[]) {
@@ -91,6 +99,7 @@ class Session implements FlushProfiler {
         slot.set(i, timed.length);
         timed.push(index);
       }
+      if (n.site) this.stacks.set(index, n.site);
       this.events.push({ label: n.label, kernel: `${n.kernel.file}:${n.kernel.entry}`, file: n.kernel.file, flush: this.submits, timed: isTimed, bytes: n.bytes, flops: n.flops });
     }
     this.flushStart = performance.now();
@@ -154,15 +163,23 @@ class Session implements FlushProfiler {
 
 export interface ProfileOptions {
   /**
-   * Time one dispatch in `every` (rotating), extrapolating totals from the sample. Default 1 (all),
-   * except on llvmpipe, where each timestamped pass costs ~0.25 ms and the default is 64.
+   * Time one dispatch in `every` (rotating), extrapolating totals from the sample. Default 1 (all)
+   * on GPUs; on CPU adapters, where a timestamped pass is expensive, 8 on SwiftShader and 64 on
+   * llvmpipe (measured, docs/design.md).
    */
   every?: number;
+  /**
+   * Attribute each dispatch to the line of user code that issued its op (default false). Costs a
+   * captured and formatted stack per recorded op, 25-40 µs on V8: noise next to real kernels, but
+   * it doubles the cost of a run of tiny ops. `tellus profile` turns it on.
+   */
+  callSites?: boolean;
 }
 
 /** Where a timestamped pass is too costly to time every dispatch (measured, docs/design.md). */
 export function defaultSampling(device: string): number {
-  return /llvmpipe/i.test(device) ? 64 : 1;
+  if (/llvmpipe/i.test(device)) return 64;
+  return /swiftshader/i.test(device) ? 8 : 1;
 }
 
 /** Runs `fn` (sync or async), then waits for its GPU work and reports where the time went. */
@@ -171,11 +188,13 @@ export async function profile(fn: () => unknown, options: ProfileOptions = {}): 
   if (options === null || typeof options !== 'object') throw new TypeError(`tellus: profile(fn, options): expected an options object, got ${options === null ? 'null' : typeof options}`);
   const every = options.every ?? defaultSampling(context().info.description);
   if (!Number.isInteger(every) || every < 1) throw new RangeError(`tellus: profile(fn, { every }): expected a positive integer, got ${String(every)}`);
+  const callSites = options.callSites ?? false;
+  if (typeof callSites !== 'boolean') throw new TypeError(`tellus: profile(fn, { callSites }): expected a boolean, got ${typeof callSites}`);
   const ctx = context();
   const sched = ctx.scheduler;
   if (sched.profiler) throw new Error('tellus: profile(fn): a profile is already recording; nested profiles are not supported');
   await sched.sync();
-  const session = new Session(ctx.device, ctx.info.hasTimestampQuery, every);
+  const session = new Session(ctx.device, ctx.info.hasTimestampQuery, every, callSites);
   const before = memory();
   const t0 = performance.now();
   sched.profiler = session;
@@ -197,6 +216,7 @@ export async function profile(fn: () => unknown, options: ProfileOptions = {}): 
       ev.durationMs = end >= start ? Number(end - start) / 1e6 : 0;
     }
   }
+  for (const [i, e] of session.stacks) session.events[i]!.site = callSite(e);
   const after = memory();
   const roof = roofline();
   const device = ctx.info.description;
@@ -222,11 +242,12 @@ export async function profile(fn: () => unknown, options: ProfileOptions = {}): 
 }
 
 function aggregate(events: KernelEvent[], roof: Roofline | null): KernelRow[] {
-  const rows = new Map<string, KernelRow & { bytes: number; flops: number; timedBytes: number; timedFlops: number }>();
+  const rows = new Map<string, KernelRow & { bytes: number; flops: number; timedBytes: number; timedFlops: number; siteCounts: Map<string, number> }>();
   for (const e of events) {
     const key = `${e.kernel}|${e.label}`;
-    const r = rows.get(key) ?? { label: e.label, kernel: e.kernel, file: e.file, calls: 0, timedCalls: 0, totalMs: 0, meanMs: 0, minMs: Infinity, maxMs: 0, share: 0, gbPerS: 0, gflopPerS: 0, efficiency: null, bytes: 0, flops: 0, timedBytes: 0, timedFlops: 0 };
+    const r = rows.get(key) ?? { label: e.label, kernel: e.kernel, file: e.file, calls: 0, timedCalls: 0, totalMs: 0, meanMs: 0, minMs: Infinity, maxMs: 0, share: 0, gbPerS: 0, gflopPerS: 0, efficiency: null, sites: [], bytes: 0, flops: 0, timedBytes: 0, timedFlops: 0, siteCounts: new Map() };
     r.calls++;
+    if (e.site) r.siteCounts.set(e.site, (r.siteCounts.get(e.site) ?? 0) + 1);
     r.bytes += e.bytes;
     r.flops += e.flops;
     if (e.durationMs !== undefined) {
@@ -241,14 +262,15 @@ function aggregate(events: KernelEvent[], roof: Roofline | null): KernelRow[] {
     rows.set(key, r);
   }
   return [...rows.values()]
-    .map(({ bytes, flops, timedBytes, timedFlops, ...r }) => {
+    .map(({ bytes, flops, timedBytes, timedFlops, siteCounts, ...r }) => {
       // Rates come from the timed calls alone; the total extrapolates their mean to every call.
       const timedMs = r.totalMs;
       const gbPerS = timedMs > 0 ? timedBytes / (timedMs * 1e6) : 0;
       const gflopPerS = timedMs > 0 ? timedFlops / (timedMs * 1e6) : 0;
       const efficiency = roof && timedMs > 0 ? Math.max(gbPerS / roof.copyKernelGBs, gflopPerS / roof.peakGflops) : null;
       const meanMs = r.timedCalls > 0 ? timedMs / r.timedCalls : 0;
-      return { ...r, minMs: r.timedCalls > 0 ? r.minMs : 0, meanMs, totalMs: meanMs * r.calls, gbPerS, gflopPerS, efficiency };
+      const sites = [...siteCounts].sort((a, b) => b[1] - a[1]).map(([s]) => s);
+      return { ...r, minMs: r.timedCalls > 0 ? r.minMs : 0, meanMs, totalMs: meanMs * r.calls, gbPerS, gflopPerS, efficiency, sites };
     })
     .sort((a, b) => b.totalMs - a.totalMs);
 }

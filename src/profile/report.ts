@@ -1,6 +1,9 @@
 // Profile reports for people: a terminal table, JSON, and a Chrome trace (Perfetto, chrome://tracing).
 import type { ProfileReport } from './profiler.js';
 
+/** 'dir/file.ts:12:5' from a full path or URL: enough to find the line, short enough for a table. */
+const shortSite = (site: string): string => site.split(/[\\/]/).slice(-2).join('/');
+
 const ms = (v: number): string => (v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 
 export function formatProfile(r: ProfileReport): string {
@@ -17,13 +20,15 @@ export function formatProfile(r: ProfileReport): string {
   lines.push(`wall ${ms(r.wallMs)} ms, GPU busy ${ms(r.gpuMs)} ms, ${r.dispatches} dispatches in ${r.submits} submits, buffers allocated ${r.buffersAllocated}, reused ${r.buffersReused}`);
   if (r.timing === 'timestamp') {
     const sampled = r.every > 1;
-    const head = ['kernel', 'file', sampled ? 'calls (timed)' : 'calls', 'total ms', 'mean ms', 'min ms', 'max ms', 'share', 'GB/s', 'GFLOP/s', 'of roofline'];
+    const head = ['kernel', 'file', sampled ? 'calls (timed)' : 'calls', 'total ms', 'mean ms', 'min ms', 'max ms', 'share', 'GB/s', 'GFLOP/s', 'of roofline', 'call site'];
     const rows = r.rows.map((k) => [
       k.label, k.file, sampled ? `${k.calls} (${k.timedCalls})` : String(k.calls), ms(k.totalMs), ms(k.meanMs), ms(k.minMs), ms(k.maxMs),
       `${(100 * k.share).toFixed(1)}%`, k.gbPerS.toFixed(2), k.gflopPerS.toFixed(2), k.efficiency === null ? '-' : `${(100 * k.efficiency).toFixed(0)}%`,
+      k.sites.length === 0 ? '-' : shortSite(k.sites[0]!) + (k.sites.length > 1 ? ` (+${k.sites.length - 1})` : ''),
     ]);
     const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-    const fmt = (row: string[]): string => row.map((c, i) => (i < 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ');
+    const last = head.length - 1;
+    const fmt = (row: string[]): string => row.map((c, i) => (i < 2 || i === last ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ').trimEnd();
     lines.push(fmt(head), ...rows.map(fmt));
   }
   return lines.join('\n');
@@ -41,7 +46,7 @@ export function chromeTrace(r: ProfileReport): { traceEvents: object[]; displayT
       dur: (e.durationMs ?? 0) * 1000,
       pid: 1,
       tid: 1,
-      args: { kernel: e.kernel, submit: e.flush, bytes: e.bytes, flops: e.flops },
+      args: { kernel: e.kernel, submit: e.flush, bytes: e.bytes, flops: e.flops, ...(e.site ? { site: e.site } : {}) },
     }));
   return { traceEvents, displayTimeUnit: 'ms', metadata: { device: r.device, timing: r.timing } };
 }
