@@ -23,6 +23,10 @@ struct Params {
   zp1: u32,
   xp0: u32,
   xp1: u32,
+  bz0: u32,     // the interior box [bz0, bz1) x [bx0, bx1): no PML term or mirror reaches its stencils
+  bz1: u32,
+  bx0: u32,
+  bx1: u32,
 }
 
 struct InjectParams {
@@ -33,6 +37,11 @@ struct InjectParams {
   t: u32,
   cells: u32,   // padded cells per shot
 }
+
+// Which cells a stencil dispatch covers: 1 the interior box, where the PML and free-surface branches
+// below are compiled out (CPU adapters execute masked branches, so a mixed dispatch would make every
+// cell pay for them); 2 the band of inner cells around it, on the general path.
+override REGION: u32 = 2u;
 
 // Stencil radius and weights are pipeline constants, and the distance-k terms are unrolled below:
 // SwiftShader's JIT neither unrolls loops nor folds weights read from memory (docs/acoustic.md).
@@ -79,18 +88,53 @@ override DX4: f32 = 0.0;
 fn wz(k: u32) -> f32 { return select(select(select(select(Z0, Z1, k == 1u), Z2, k == 2u), Z3, k == 3u), Z4, k == 4u); }
 fn wdz(k: u32) -> f32 { return select(select(select(DZ1, DZ2, k == 2u), DZ3, k == 3u), DZ4, k == 4u); }
 
-fn inner(z: u32, x: u32) -> bool {
-  return z >= R && z < p.nzp - R && x >= R && x < p.nxp - R;
+struct Cell {
+  s: u32,
+  z: u32,
+  x: u32,
+  ok: bool,
+}
+
+// The cell of this invocation. The box is a plain 2D grid; the band is numbered row by row: the
+// full-width rows above the box, those below it, then the strips left and right of it.
+fn cell_of(g: vec3<u32>, n: vec3<u32>) -> Cell {
+  var c: Cell;
+  c.s = g.z;
+  if (REGION == 1u) {
+    c.z = p.bz0 + g.y;
+    c.x = p.bx0 + g.x;
+    c.ok = c.x < p.bx1 && g.z < p.nshot;
+    return c;
+  }
+  let id = g.x + g.y * n.x * 64u;
+  let wide = p.nxp - 2u * R;
+  let top = (p.bz0 - R) * wide;
+  let rows = top + (p.nzp - R - p.bz1) * wide;
+  let left = p.bx0 - R;
+  let sides = left + p.nxp - R - p.bx1;
+  let side = max(sides, 1u);
+  if (id < rows) {
+    let j = select(id - top, id, id < top);
+    c.z = select(p.bz1, R, id < top) + j / wide;
+    c.x = R + j % wide;
+  } else {
+    let j = id - rows;
+    c.z = p.bz0 + j / side;
+    let k = j % side;
+    c.x = select(p.bx1 + k - left, R + k, k < left);
+  }
+  c.ok = g.z < p.nshot && (id < rows || (sides > 0u && c.z < p.bz1));
+  return c;
 }
 
 fn in_pml(z: u32, x: u32) -> bool {
-  return z < p.zp0 || z >= p.zp1 || x < p.xp0 || x >= p.xp1;
+  return REGION != 1u && (z < p.zp0 || z >= p.zp1 || x < p.xp0 || x >= p.xp1);
 }
 
 // u[t] at padded row z (z >= 0) of the shot starting at `base`; above the first model row a free
 // surface mirrors it oddly about row R-1, which holds zero.
 fn u_row(base: u32, z: u32, x: u32) -> f32 {
-  if (p.free_surface != 0u && z < R) {
+  if (REGION != 1u && p.free_surface != 0u && z < R) {
     if (z == R - 1u) { return 0.0; }
     return -u_cur[base + (2u * (R - 1u) - z) * p.nxp + x];
   }
@@ -130,7 +174,7 @@ fn forward_terms(s: u32, z: u32, x: u32) -> Terms {
   var out: Terms;
   out.aux = vec4<f32>(0.0);
 
-  let pz = !(z >= p.zin0 && z < p.zin1);
+  let pz = REGION != 1u && !(z >= p.zin0 && z < p.zin1);
   var dz = vec3<f32>(Z0 * u0, 0.0, 0.0);
   fz(1u, base, i, z, x, Z1, DZ1, pz, &dz);
   if (R >= 2u) { fz(2u, base, i, z, x, Z2, DZ2, pz, &dz); }
@@ -149,7 +193,7 @@ fn forward_terms(s: u32, z: u32, x: u32) -> Terms {
     out.aux.z = b * tmp + a * zeta;
   }
 
-  let px = !(x >= p.xin0 && x < p.xin1);
+  let px = REGION != 1u && !(x >= p.xin0 && x < p.xin1);
   var dx = vec3<f32>(X0 * u0, 0.0, 0.0);
   fx(1u, i, x, X1, DX1, px, &dx);
   if (R >= 2u) { fx(2u, i, x, X2, DX2, px, &dx); }
@@ -181,27 +225,30 @@ fn advance(s: u32, z: u32, x: u32) -> f32 {
 }
 
 @compute @workgroup_size(64)
-fn step(@builtin(global_invocation_id) g: vec3<u32>) {
-  if (g.x >= p.nxp || g.z >= p.nshot || !inner(g.y, g.x)) { return; }
-  _ = advance(g.z, g.y, g.x);
+fn step(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let c = cell_of(g, n);
+  if (!c.ok) { return; }
+  _ = advance(c.s, c.z, c.x);
 }
 
 // The same step, also keeping du[t+1]/dw for the velocity gradient (backward recompute) and Born.
 @compute @workgroup_size(64)
-fn step_lap(@builtin(global_invocation_id) g: vec3<u32>) {
-  if (g.x >= p.nxp || g.z >= p.nshot || !inner(g.y, g.x)) { return; }
-  lap_out[(g.z * p.nzp + g.y) * p.nxp + g.x] = advance(g.z, g.y, g.x);
+fn step_lap(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let c = cell_of(g, n);
+  if (!c.ok) { return; }
+  lap_out[(c.s * p.nzp + c.z) * p.nxp + c.x] = advance(c.s, c.z, c.x);
 }
 
 // Born: the step for the scattered field, driven by dw times the background's du/dw.
 @compute @workgroup_size(64)
-fn born_step(@builtin(global_invocation_id) g: vec3<u32>) {
-  if (g.x >= p.nxp || g.z >= p.nshot || !inner(g.y, g.x)) { return; }
-  let i = (g.z * p.nzp + g.y) * p.nxp + g.x;
-  let t = forward_terms(g.z, g.y, g.x);
-  let c = g.y * p.nxp + g.x;
-  u_pn[i] = w[c] * t.lap + 2.0 * u_cur[i] - u_pn[i] + dw[c] * lap_in[i];
-  if (in_pml(g.y, g.x)) { aux_new[i] = t.aux; }
+fn born_step(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let c = cell_of(g, n);
+  if (!c.ok) { return; }
+  let i = (c.s * p.nzp + c.z) * p.nxp + c.x;
+  let t = forward_terms(c.s, c.z, c.x);
+  let m = c.z * p.nxp + c.x;
+  u_pn[i] = w[m] * t.lap + 2.0 * u_cur[i] - u_pn[i] + dw[m] * lap_in[i];
+  if (in_pml(c.z, c.x)) { aux_new[i] = t.aux; }
 }
 
 fn linear_id(g: vec3<u32>, n: vec3<u32>) -> u32 {
@@ -276,7 +323,7 @@ fn sample(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) 
 
 // (gD2, gD1, gP) of cell i (row z) on the z axis.
 fn gz(i: u32, z: u32, gc: f32) -> vec3<f32> {
-  if (z >= p.zin0 && z < p.zin1) { return vec3<f32>(gc, 0.0, gc); }
+  if (REGION == 1u || (z >= p.zin0 && z < p.zin1)) { return vec3<f32>(gc, 0.0, gc); }
   let b = prof[p.nzp + z];
   let db = prof[2u * p.nzp + z];
   let ga = aux_old[i];
@@ -285,7 +332,7 @@ fn gz(i: u32, z: u32, gc: f32) -> vec3<f32> {
 }
 
 fn gx(i: u32, x: u32, gc: f32) -> vec3<f32> {
-  if (x >= p.xin0 && x < p.xin1) { return vec3<f32>(gc, 0.0, gc); }
+  if (REGION == 1u || (x >= p.xin0 && x < p.xin1)) { return vec3<f32>(gc, 0.0, gc); }
   let o = 3u * p.nzp;
   let b = prof[o + p.nxp + x];
   let db = prof[o + 2u * p.nxp + x];
@@ -317,11 +364,12 @@ fn ax_k(k: u32, i: u32, z: u32, x: u32, c2: f32, c1: f32, acc: ptr<function, vec
 // lambda[t] = (step transpose) lambda[t+1] + 2 lambda[t+1] - lambda[t+2], the PML cotangents, and
 // the imaging condition grad_w += lambda[t+1] du[t+1]/dw.
 @compute @workgroup_size(64)
-fn adjoint_step(@builtin(global_invocation_id) g: vec3<u32>) {
-  let x = g.x;
-  let z = g.y;
-  let s = g.z;
-  if (x >= p.nxp || s >= p.nshot || !inner(z, x)) { return; }
+fn adjoint_step(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let c = cell_of(g, n);
+  if (!c.ok) { return; }
+  let x = c.x;
+  let z = c.z;
+  let s = c.s;
   let nx = p.nxp;
   let i = (s * p.nzp + z) * nx + x;
   let lam = u_cur[i];
@@ -335,7 +383,7 @@ fn adjoint_step(@builtin(global_invocation_id) g: vec3<u32>) {
   if (R >= 4u) { az_k(4u, i, z, x, Z4, DZ4, &az); }
   var acc = az.x;
   // Free surface: rows whose stencils reach the mirror image of this cell (row 2(R-1) - z).
-  if (p.free_surface != 0u && z <= 2u * (R - 1u)) {
+  if (REGION != 1u && p.free_surface != 0u && z <= 2u * (R - 1u)) {
     let m = 2u * (R - 1u) - z;
     for (var zi = R; zi <= m + R; zi++) {
       let ii = (s * p.nzp + zi) * nx + x;

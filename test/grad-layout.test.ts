@@ -175,6 +175,8 @@ const CASES: Record<string, (g: Gen) => GradCase> = {
   'pad constant 0.5': one('pad constant', [3, 4], (x) => tl.pad(x, [[1, 2], [0, 3]], { value: 0.5 }), (x) => pad64(x, [[1, 2], [0, 3]], 'constant', 0.5)),
   'pad constant, last axis only': one('pad constant last', [2, 3, 4], (x) => tl.pad(x, [[2, 1]]), (x) => pad64(x, [[2, 1]], 'constant')),
   'pad edge': one('pad edge', [3, 4], (x) => tl.pad(x, [[2, 3], [1, 2]], { mode: 'edge' }), (x) => pad64(x, [[2, 3], [1, 2]], 'edge')),
+  // The fold sums each band onto its end cell; on a size-1 axis both bands land on the same cell.
+  'pad edge, size-1 axis and one-sided': one('pad edge 1', [1, 2, 3], (x) => tl.pad(x, [[2, 1], [0, 3], [4, 0]], { mode: 'edge' }), (x) => pad64(x, [[2, 1], [0, 3], [4, 0]], 'edge')),
   'pad reflect': one('pad reflect', [3, 4], (x) => tl.pad(x, [[2, 1], [1, 3]], { mode: 'reflect' }), (x) => pad64(x, [[2, 1], [1, 3]], 'reflect')),
   // Wider than the axis: the reflection folds back more than once.
   'pad reflect, wide': one('pad reflect wide', [2, 3], (x) => tl.pad(x, [[4, 5]], { mode: 'reflect' }), (x) => pad64(x, [[4, 5]], 'reflect')),

@@ -306,18 +306,32 @@ export function pad(x: T, pads: readonly (readonly [number, number])[], opts: { 
     const mode = opts.mode ?? 'constant';
     return (g) => {
       if (mode === 'constant') return [slice(g, full2.map(([b], d) => [b, b + shape[d]!] as const))];
-      // Fold each padded axis back onto its sources: a scatter-add along the axis.
+      // Fold each padded axis back onto its sources.
       let acc = g;
       for (let d = x.rank - 1; d >= 0; d--) {
         const [b, a] = full2[d]!;
         if (b === 0 && a === 0) continue;
-        const index = tensorIndex(padSources(shape[d]!, b, a, mode), acc.shape, d);
-        const target = zeros(acc.shape.map((s, k) => (k === d ? shape[d]! : s)));
-        acc = scatterAdd(target, d, index, acc);
+        acc = mode === 'edge' ? foldEdge(acc, d, shape[d]!, b, a) : foldBySources(acc, d, shape[d]!, padSources(shape[d]!, b, a, mode));
       }
       return [acc];
     };
   });
+}
+
+/** Edge padding's fold along `axis`: the interior, plus each band summed onto its end cell. O(size), unlike a scatter. */
+function foldEdge(g: T, axis: number, n: number, before: number, after: number): T {
+  const along = (lo: number, hi: number): L.SliceSpec[] => g.shape.map((s, k): L.SliceSpec => (k === axis ? [lo, hi] : [0, s]));
+  const at = (pads: [number, number]): [number, number][] => g.shape.map((_, k) => (k === axis ? pads : [0, 0]));
+  let acc = slice(g, along(before, before + n));
+  if (before > 0) acc = add(acc, pad(sum(slice(g, along(0, before)), [axis], true), at([0, n - 1])));
+  if (after > 0) acc = add(acc, pad(sum(slice(g, along(before + n, before + n + after)), [axis], true), at([n - 1, 0])));
+  return acc;
+}
+
+/** Any fold along `axis` (reflect padding): a scatter-add of every padded position onto its source. */
+function foldBySources(g: T, axis: number, n: number, sources: number[]): T {
+  const index = tensorIndex(sources, g.shape, axis);
+  return scatterAdd(zeros(g.shape.map((s, k) => (k === axis ? n : s))), axis, index, g);
 }
 
 /** An int32 index tensor holding `values` along `axis`, broadcast (stride 0) to `shape`. */

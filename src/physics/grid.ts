@@ -82,6 +82,8 @@ export interface Grid {
   /** az, bz, dbz (nzp each), ax, bx, dbx (nxp each). */
   prof: Float32Array;
   params: Record<string, number | number[]>;
+  /** The stencil's two dispatches per step: the interior box [width, height] and the PML band, in cells per shot. */
+  split: { box: [number, number]; boxCells: number; bandCells: number };
   /** Pipeline constants: stencil radius R and the weights (see acoustic.wgsl). */
   overrides: Record<string, number>;
   checkpointEvery: number;
@@ -274,12 +276,20 @@ export function planGrid(v: VelocityInfo, o: Acoustic2dOptions, ampShape: readon
   const zp1 = nzp - R - widths[1];
   const xp0 = R + widths[2];
   const xp1 = nxp - R - widths[3];
-  const params = {
-    nzp, nxp, nshot, free_surface: freeSurface ? 1 : 0,
-    zin0: widths[0] > 0 ? zp0 + R : 0, zin1: widths[1] > 0 ? zp1 - R : nzp,
-    xin0: widths[2] > 0 ? xp0 + R : 0, xin1: widths[3] > 0 ? xp1 - R : nxp,
-    zp0, zp1, xp0, xp1,
-  };
+  const zin0 = widths[0] > 0 ? zp0 + R : 0;
+  const zin1 = widths[1] > 0 ? zp1 - R : nzp;
+  const xin0 = widths[2] > 0 ? xp0 + R : 0;
+  const xin1 = widths[3] > 0 ? xp1 - R : nxp;
+  // The interior box: cells whose forward and adjoint stencils meet no PML term and no free-surface
+  // mirror (R more than [zin0, zin1) on a PML side, since the adjoint gathers from neighbours). It
+  // runs as its own dispatch compiled without that code (acoustic.wgsl, REGION); the band around it
+  // runs the general path. An empty box leaves the whole grid to the band.
+  let [bz0, bz1] = [Math.max(widths[0] > 0 ? zin0 + R : R, freeSurface ? 2 * R : R), Math.min(widths[1] > 0 ? zin1 - R : nzp - R, nzp - R)];
+  let [bx0, bx1] = [widths[2] > 0 ? xin0 + R : R, widths[3] > 0 ? xin1 - R : nxp - R];
+  if (bz0 >= bz1 || bx0 >= bx1) [bz0, bz1, bx0, bx1] = [nzp - R, nzp - R, R, R];
+  const params = { nzp, nxp, nshot, free_surface: freeSurface ? 1 : 0, zin0, zin1, xin0, xin1, zp0, zp1, xp0, xp1, bz0, bz1, bx0, bx1 };
+  const boxCells = (bz1 - bz0) * (bx1 - bx0);
+  const split = { box: [bx1 - bx0, bz1 - bz0] as [number, number], boxCells, bandCells: (nzp - 2 * R) * (nxp - 2 * R) - boxCells };
 
   // Checkpoints hold 6 fields a shot (u, u_prev, 4 PML memories); each recomputed step one more.
   const field = 4 * nshot * nzp * nxp;
@@ -294,7 +304,7 @@ export function planGrid(v: VelocityInfo, o: Acoustic2dOptions, ampShape: readon
   }
   return {
     nz, nx, nzp, nxp, oz, ox, R, vstable, nshot, nsrc, nrec: rec?.n ?? 0, nt, dt, dz, dx, vmax, widths, freeSurface,
-    srcCells, recCells, prof, params, overrides, checkpointEvery: Math.min(every, nt),
+    srcCells, recCells, prof, params, split, overrides, checkpointEvery: Math.min(every, nt),
   };
 }
 

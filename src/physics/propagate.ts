@@ -49,29 +49,33 @@ function disposeState(s: State): void {
   for (const t of [...s.u, ...s.aux]) t.dispose();
 }
 
-function stepGrid(g: Grid): [number, number, number] {
-  return [Math.ceil(g.nxp / 64), g.nzp, g.nshot];
-}
-
-function stepBytes(g: Grid): number {
-  return 4 * cells(g) * 3;
-}
-
-function stepFlops(g: Grid): number {
-  return cells(g) * (8 * g.R + 6);
+/**
+ * One stencil pass over every inner cell of every shot, as two dispatches of the same entry: the
+ * interior box, compiled without PML or free-surface code (CPU adapters execute masked branches, so
+ * mixing the two in one dispatch makes every cell pay for the PML), and the band around it.
+ */
+function stencil(entry: string, bind: Record<string, Tensor>, g: Grid, label: string): void {
+  const { box, boxCells, bandCells } = g.split;
+  const perCell = (n: number) => ({ bytes: 4 * 3 * n * g.nshot, flops: n * g.nshot * (8 * g.R + 6) });
+  if (boxCells > 0) emitOn(entry, bind, g.params, [Math.ceil(box[0] / 64), box[1], g.nshot], g, `${label} interior`, perCell(boxCells), 1);
+  if (bandCells > 0) {
+    const groups = Math.ceil(bandCells / 64);
+    emitOn(entry, bind, g.params, [Math.min(groups, 65535), Math.ceil(groups / 65535), g.nshot], g, `${label} pml`, perCell(bandCells), 2);
+  }
 }
 
 /** One stencil step: u[t+1] into s.u[1] (over u[t-1]), new PML memory into s.aux[1]. */
 function step(g: Grid, c: Consts, w: Tensor, s: State, lapOut: Tensor | null, label: string): void {
   const bind: Record<string, Tensor> = { w, prof: c.prof, u_cur: s.u[0], u_pn: s.u[1], aux_old: s.aux[0], aux_new: s.aux[1] };
   if (lapOut) bind.lap_out = lapOut;
-  emitOn(lapOut ? 'step_lap' : 'step', bind, g.params, stepGrid(g), g, label);
+  stencil(lapOut ? 'step_lap' : 'step', bind, g, label);
 }
 
-function emitOn(entry: string, bind: Record<string, Tensor>, uniforms: Record<string, number | number[]>, grid: [number, number, number], g: Grid, label: string, bytes?: number): void {
+/** `region` selects the stencil's cells (acoustic.wgsl REGION: 1 interior box, 2 band); other entries ignore it. */
+function emitOn(entry: string, bind: Record<string, Tensor>, uniforms: Record<string, number | number[]>, grid: [number, number, number], g: Grid, label: string, cost: { bytes: number; flops: number }, region = 2): void {
   const storages: Record<string, ReturnType<Tensor['storageFor']>> = {};
   for (const [k, t] of Object.entries(bind)) storages[k] = t.storageFor(`acoustic2d: ${k}`);
-  emit({ file: FILE, entry, overrides: g.overrides, bind: storages, uniforms, grid, label, bytes: bytes ?? stepBytes(g), flops: bytes === undefined ? stepFlops(g) : 0 });
+  emit({ file: FILE, entry, overrides: { ...g.overrides, REGION: region }, bind: storages, uniforms, grid, label, ...cost });
 }
 
 function injectUniforms(g: Grid, t: number) {
@@ -80,7 +84,7 @@ function injectUniforms(g: Grid, t: number) {
 
 function small(g: Grid, entry: string, bind: Record<string, Tensor>, t: number, label: string): void {
   const n = Math.max(g.nshot, g.nshot * Math.max(g.nrec, g.nsrc));
-  emitOn(entry, bind, injectUniforms(g, t), grid1d(n), g, label, 8 * g.nshot * (g.nsrc + g.nrec));
+  emitOn(entry, bind, injectUniforms(g, t), grid1d(n), g, label, { bytes: 8 * g.nshot * (g.nsrc + g.nrec), flops: 0 });
 }
 
 const swap = <T>(p: [T, T]): void => void p.reverse();
@@ -169,7 +173,7 @@ export function adjoint(g: Grid, c: Consts, w: Tensor, amps: Tensor, resid: Tens
     const laps: Tensor[] = stored ? [...stored] : recompute(g, c, w, amps, checkpoints[seg] ?? null, t0, t1);
     for (let t = t1 - 1; t >= t0; t--) {
       const lap = laps[t - t0]!;
-      emitOn('adjoint_step', { w, prof: c.prof, u_cur: lam.u[0], u_pn: lam.u[1], aux_old: lam.aux[0], aux_new: lam.aux[1], lap_in: lap, grad_w: gradWShots }, g.params, stepGrid(g), g, 'acoustic2d.adjoint');
+      stencil('adjoint_step', { w, prof: c.prof, u_cur: lam.u[0], u_pn: lam.u[1], aux_old: lam.aux[0], aux_new: lam.aux[1], lap_in: lap, grad_w: gradWShots }, g, 'acoustic2d.adjoint');
       small(g, 'adjoint_inject', { w, u_cur: lam.u[0], u_pn: lam.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, resid: r, grad_amps: gAmps }, t, 'acoustic2d.adjoint_inject');
       swap(lam.u);
       swap(lam.aux);
@@ -195,7 +199,7 @@ export function born(g: Grid, c: Consts, w: Tensor, amps: Tensor, dw: Tensor): T
     const lap = empty([n]); // written at every inner cell, the only ones read
     step(g, c, w, bg, lap, 'born2d.background');
     small(g, 'inject_lap', { w, amps, u_pn: bg.u[1], src_loc: c.srcLoc, lap_out: lap }, t, 'born2d.background_inject');
-    emitOn('born_step', { w, prof: c.prof, u_cur: sc.u[0], u_pn: sc.u[1], aux_old: sc.aux[0], aux_new: sc.aux[1], lap_in: lap, dw }, g.params, stepGrid(g), g, 'born2d.step');
+    stencil('born_step', { w, prof: c.prof, u_cur: sc.u[0], u_pn: sc.u[1], aux_old: sc.aux[0], aux_new: sc.aux[1], lap_in: lap, dw }, g, 'born2d.step');
     small(g, 'sample', { u_cur: sc.u[0], rec_loc: c.recLoc, rec }, t, 'born2d.sample');
     for (const p of [bg.u, bg.aux, sc.u, sc.aux]) swap(p);
     lap.dispose();
