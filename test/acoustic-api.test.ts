@@ -43,6 +43,30 @@ describe('acoustic2d bookkeeping', () => {
     expect(Array.from(await v.data()).every((x) => x === 1499)).toBe(true);
   });
 
+  it('warns once below 6 cells per shortest wavelength, and not for a well-sampled wavelet', async () => {
+    const v = tl.tensor(new Float32Array(400).fill(2000), { shape: [20, 20] });
+    const run = (freq: number) => {
+      const opts = { dx: 5, dt: 0.001, sourceAmplitudes: tl.ricker(freq, 400, 0.001).reshape([1, 1, 400]), sourceLocations: [[[10, 10]]], receiverLocations: [[[5, 5]]], pmlWidth: 2 };
+      tl.acoustic2d(v, opts).dispose();
+      opts.sourceAmplitudes.dispose();
+    };
+    const warn = console.warn;
+    const seen: string[] = [];
+    console.warn = (m: string) => void seen.push(m);
+    try {
+      run(10); // 2000 m/s over ~25 Hz (where the spectrum falls to 5% of its peak): ~16 cells of 5 m
+      expect(seen).toEqual([]);
+      run(61); // ~3 cells
+      expect(seen.length).toBe(1);
+      expect(seen[0]).toMatch(/acoustic2d: only \d\.\d cells per shortest wavelength \(v = 2000, f = \d+\.\d Hz\); below 6 the result is dispersed/);
+      run(61); // an inversion calls it every iteration: once is enough
+      expect(seen.length).toBe(1);
+    } finally {
+      console.warn = warn;
+    }
+    await tl.sync();
+  });
+
   it('validates its arguments with messages naming them', () => {
     const v = tl.tensor(new Float32Array(100).fill(2000), { shape: [10, 10] });
     const base = { dx: 5, dt: 0.0005, nt: 4 };

@@ -72,7 +72,15 @@ function warnResolution(g: Grid, amps: Tensor | null, v: Tensor): void {
   let vmin = Infinity;
   for (let i = 0; i < vh.length; i++) vmin = Math.min(vmin, vh[i]!);
   const cells = vmin / fmax / Math.max(g.dx, g.dz);
-  if (cells < 6) console.warn(`tellus: acoustic2d: only ${cells.toFixed(1)} cells per shortest wavelength (v = ${vmin}, f = ${fmax.toFixed(1)} Hz); below 6 the result is dispersed`);
+  if (cells < 6) warnOnce(`tellus: acoustic2d: only ${cells.toFixed(1)} cells per shortest wavelength (v = ${vmin}, f = ${fmax.toFixed(1)} Hz); below 6 the result is dispersed`);
+}
+
+// An inversion calls the propagator every iteration with the same setup: say it once, not each time.
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(message);
 }
 
 /** w = v^2 dt^2 on the padded grid (PML and ghost cells copy the nearest model cell). */
