@@ -5,12 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 failed=()
+logs=$(mktemp -d)
 stage() {
   local name=$1; shift
   echo
   echo "==== $name: $* ===="
   local start=$SECONDS
-  if "$@"; then
+  # Each stage's output is also kept, so the failures can be restated at the very end (CI shows
+  # only the tail of a long run).
+  if "$@" 2>&1 | tee "$logs/$name.log"; then
     echo "==== $name: ok ($((SECONDS - start)) s) ===="
   else
     echo "==== $name: FAILED ($((SECONDS - start)) s) ===="
@@ -30,6 +33,12 @@ stage chromium node test/portable/chromium.mjs
 
 echo
 if ((${#failed[@]})); then
+  for name in "${failed[@]}"; do
+    echo "---- $name: failing tests (✗ / ×), then the stage's last lines ----"
+    sed 's/\x1b\[[0-9;]*m//g' "$logs/$name.log" | grep -E -A8 '^(✗|\s*× | FAIL )' | head -120 || true
+    echo "  ..."
+    tail -n 15 "$logs/$name.log"
+  done
   echo "FAILED stages: ${failed[*]}"
   exit 1
 fi
