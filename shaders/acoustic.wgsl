@@ -38,10 +38,20 @@ struct InjectParams {
   cells: u32,   // padded cells per shot
 }
 
-// Which cells a stencil dispatch covers: 1 the interior box, where the PML and free-surface branches
-// below are compiled out (CPU adapters execute masked branches, so a mixed dispatch would make every
-// cell pay for them); 2 the band of inner cells around it, on the general path.
+// Which cells a stencil dispatch covers. The inner cells split into the interior box [bz0, bz1) x
+// [bx0, bx1), the z strips above and below it, the x strips beside it, and the four corners. Each
+// region compiles out the branches that cannot apply there (CPU adapters execute masked branches,
+// so one mixed dispatch would make every cell pay for every PML term):
+//   1 box: no PML term, no free-surface mirror;  3 z strips: no x-PML term;
+//   4 x strips: no z-PML term, no mirror;         2 corners: the general path.
 override REGION: u32 = 2u;
+const BOX = 1u;
+const CORNERS = 2u;
+const ZSTRIPS = 3u;
+const XSTRIPS = 4u;
+// Whether this region can meet a z-PML term (or the free surface), or an x-PML term.
+override ZPML: bool = REGION == CORNERS || REGION == ZSTRIPS;
+override XPML: bool = REGION == CORNERS || REGION == XSTRIPS;
 
 // Stencil radius and weights are pipeline constants, and the distance-k terms are unrolled below:
 // SwiftShader's JIT neither unrolls loops nor folds weights read from memory (docs/acoustic.md).
@@ -95,46 +105,45 @@ struct Cell {
   ok: bool,
 }
 
-// The cell of this invocation. The box is a plain 2D grid; the band is numbered row by row: the
-// full-width rows above the box, those below it, then the strips left and right of it.
+// The cell of this invocation. The box and the z strips are 2D grids (z strips: the rows above the
+// box, then those below it, over the box's columns); the x strips and the corners are numbered
+// linearly, row by row over the columns left of the box, then right of it.
 fn cell_of(g: vec3<u32>, n: vec3<u32>) -> Cell {
   var c: Cell;
   c.s = g.z;
-  if (REGION == 1u) {
-    c.z = p.bz0 + g.y;
+  let top = p.bz0 - R;
+  let rows = top + p.nzp - R - p.bz1;
+  if (REGION == BOX || REGION == ZSTRIPS) {
     c.x = p.bx0 + g.x;
+    c.z = select(p.bz0 + g.y, select(p.bz1 + g.y - top, R + g.y, g.y < top), REGION == ZSTRIPS);
     c.ok = c.x < p.bx1 && g.z < p.nshot;
     return c;
   }
   let id = g.x + g.y * n.x * 64u;
-  let wide = p.nxp - 2u * R;
-  let top = (p.bz0 - R) * wide;
-  let rows = top + (p.nzp - R - p.bz1) * wide;
   let left = p.bx0 - R;
-  let sides = left + p.nxp - R - p.bx1;
-  let side = max(sides, 1u);
-  if (id < rows) {
-    let j = select(id - top, id, id < top);
-    c.z = select(p.bz1, R, id < top) + j / wide;
-    c.x = R + j % wide;
+  let side = max(left + p.nxp - R - p.bx1, 1u);
+  let r = id / side;
+  let k = id % side;
+  c.x = select(p.bx1 + k - left, R + k, k < left);
+  if (REGION == XSTRIPS) {
+    c.z = p.bz0 + r;
+    c.ok = c.z < p.bz1;
   } else {
-    let j = id - rows;
-    c.z = p.bz0 + j / side;
-    let k = j % side;
-    c.x = select(p.bx1 + k - left, R + k, k < left);
+    c.z = select(p.bz1 + r - top, R + r, r < top);
+    c.ok = r < rows;
   }
-  c.ok = g.z < p.nshot && (id < rows || (sides > 0u && c.z < p.bz1));
+  c.ok = c.ok && left + p.nxp - R - p.bx1 > 0u && g.z < p.nshot;
   return c;
 }
 
 fn in_pml(z: u32, x: u32) -> bool {
-  return REGION != 1u && (z < p.zp0 || z >= p.zp1 || x < p.xp0 || x >= p.xp1);
+  return (ZPML && (z < p.zp0 || z >= p.zp1)) || (XPML && (x < p.xp0 || x >= p.xp1));
 }
 
 // u[t] at padded row z (z >= 0) of the shot starting at `base`; above the first model row a free
 // surface mirrors it oddly about row R-1, which holds zero.
 fn u_row(base: u32, z: u32, x: u32) -> f32 {
-  if (REGION != 1u && p.free_surface != 0u && z < R) {
+  if (ZPML && p.free_surface != 0u && z < R) {
     if (z == R - 1u) { return 0.0; }
     return -u_cur[base + (2u * (R - 1u) - z) * p.nxp + x];
   }
@@ -174,7 +183,7 @@ fn forward_terms(s: u32, z: u32, x: u32) -> Terms {
   var out: Terms;
   out.aux = vec4<f32>(0.0);
 
-  let pz = REGION != 1u && !(z >= p.zin0 && z < p.zin1);
+  let pz = ZPML && !(z >= p.zin0 && z < p.zin1);
   var dz = vec3<f32>(Z0 * u0, 0.0, 0.0);
   fz(1u, base, i, z, x, Z1, DZ1, pz, &dz);
   if (R >= 2u) { fz(2u, base, i, z, x, Z2, DZ2, pz, &dz); }
@@ -193,7 +202,7 @@ fn forward_terms(s: u32, z: u32, x: u32) -> Terms {
     out.aux.z = b * tmp + a * zeta;
   }
 
-  let px = REGION != 1u && !(x >= p.xin0 && x < p.xin1);
+  let px = XPML && !(x >= p.xin0 && x < p.xin1);
   var dx = vec3<f32>(X0 * u0, 0.0, 0.0);
   fx(1u, i, x, X1, DX1, px, &dx);
   if (R >= 2u) { fx(2u, i, x, X2, DX2, px, &dx); }
@@ -323,7 +332,7 @@ fn sample(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) 
 
 // (gD2, gD1, gP) of cell i (row z) on the z axis.
 fn gz(i: u32, z: u32, gc: f32) -> vec3<f32> {
-  if (REGION == 1u || (z >= p.zin0 && z < p.zin1)) { return vec3<f32>(gc, 0.0, gc); }
+  if (!ZPML || (z >= p.zin0 && z < p.zin1)) { return vec3<f32>(gc, 0.0, gc); }
   let b = prof[p.nzp + z];
   let db = prof[2u * p.nzp + z];
   let ga = aux_old[i];
@@ -332,7 +341,7 @@ fn gz(i: u32, z: u32, gc: f32) -> vec3<f32> {
 }
 
 fn gx(i: u32, x: u32, gc: f32) -> vec3<f32> {
-  if (REGION == 1u || (x >= p.xin0 && x < p.xin1)) { return vec3<f32>(gc, 0.0, gc); }
+  if (!XPML || (x >= p.xin0 && x < p.xin1)) { return vec3<f32>(gc, 0.0, gc); }
   let o = 3u * p.nzp;
   let b = prof[o + p.nxp + x];
   let db = prof[o + 2u * p.nxp + x];
@@ -383,7 +392,7 @@ fn adjoint_step(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgr
   if (R >= 4u) { az_k(4u, i, z, x, Z4, DZ4, &az); }
   var acc = az.x;
   // Free surface: rows whose stencils reach the mirror image of this cell (row 2(R-1) - z).
-  if (REGION != 1u && p.free_surface != 0u && z <= 2u * (R - 1u)) {
+  if (ZPML && p.free_surface != 0u && z <= 2u * (R - 1u)) {
     let m = 2u * (R - 1u) - z;
     for (var zi = R; zi <= m + R; zi++) {
       let ii = (s * p.nzp + zi) * nx + x;

@@ -112,6 +112,7 @@ const initialError = await modelError(v);
 console.log(`initial relative L2 model error ${initialError.toFixed(4)}`);
 const curve: number[] = [];
 let t0 = performance.now();
+let lastPrinted = 0;
 for (let it = 1; it <= ITERATIONS; it++) {
   const [loss, grad] = step(v) as [tl.Tensor, tl.Tensor];
   opt.step(v, grad);
@@ -121,7 +122,8 @@ for (let it = 1; it <= ITERATIONS; it++) {
   curve.push(value);
   if (it === 1 || it % 10 === 0 || it === ITERATIONS) {
     const err = await modelError(v);
-    const ms = (performance.now() - t0) / (it === 1 ? 1 : 10);
+    const ms = (performance.now() - t0) / (it - lastPrinted);
+    lastPrinted = it;
     console.log(`iter ${String(it).padStart(4)}  misfit ${value.toExponential(3)}  model error ${err.toFixed(4)}  ${(ms / 1000).toFixed(2)} s/iter`);
     t0 = performance.now();
   }

@@ -82,8 +82,11 @@ export interface Grid {
   /** az, bz, dbz (nzp each), ax, bx, dbx (nxp each). */
   prof: Float32Array;
   params: Record<string, number | number[]>;
-  /** The stencil's two dispatches per step: the interior box [width, height] and the PML band, in cells per shot. */
-  split: { box: [number, number]; boxCells: number; bandCells: number };
+  /**
+   * The stencil's regions (acoustic.wgsl REGION): the interior box (width x height cells), the z strips
+   * above and below it (rows x width), the x strips beside it (height x sides) and the corners (rows x sides).
+   */
+  split: { width: number; height: number; rows: number; sides: number };
   /** Pipeline constants: stencil radius R and the weights (see acoustic.wgsl). */
   overrides: Record<string, number>;
   checkpointEvery: number;
@@ -288,8 +291,9 @@ export function planGrid(v: VelocityInfo, o: Acoustic2dOptions, ampShape: readon
   let [bx0, bx1] = [widths[2] > 0 ? xin0 + R : R, widths[3] > 0 ? xin1 - R : nxp - R];
   if (bz0 >= bz1 || bx0 >= bx1) [bz0, bz1, bx0, bx1] = [nzp - R, nzp - R, R, R];
   const params = { nzp, nxp, nshot, free_surface: freeSurface ? 1 : 0, zin0, zin1, xin0, xin1, zp0, zp1, xp0, xp1, bz0, bz1, bx0, bx1 };
-  const boxCells = (bz1 - bz0) * (bx1 - bx0);
-  const split = { box: [bx1 - bx0, bz1 - bz0] as [number, number], boxCells, bandCells: (nzp - 2 * R) * (nxp - 2 * R) - boxCells };
+  const rows = bz0 - R + (nzp - R - bz1);
+  const sides = bx0 - R + (nxp - R - bx1);
+  const split = { width: bx1 - bx0, height: bz1 - bz0, rows, sides };
 
   // Checkpoints hold 6 fields a shot (u, u_prev, 4 PML memories); each recomputed step one more.
   const field = 4 * nshot * nzp * nxp;

@@ -50,18 +50,25 @@ function disposeState(s: State): void {
 }
 
 /**
- * One stencil pass over every inner cell of every shot, as two dispatches of the same entry: the
- * interior box, compiled without PML or free-surface code (CPU adapters execute masked branches, so
- * mixing the two in one dispatch makes every cell pay for the PML), and the band around it.
+ * One stencil pass over every inner cell of every shot, as up to four dispatches of the same entry,
+ * one per region (acoustic.wgsl REGION): each compiles out the PML and free-surface branches that
+ * cannot apply there, since CPU adapters execute masked branches and a single dispatch would make
+ * every cell pay for all of them.
  */
 function stencil(entry: string, bind: Record<string, Tensor>, g: Grid, label: string): void {
-  const { box, boxCells, bandCells } = g.split;
-  const perCell = (n: number) => ({ bytes: 4 * 3 * n * g.nshot, flops: n * g.nshot * (8 * g.R + 6) });
-  if (boxCells > 0) emitOn(entry, bind, g.params, [Math.ceil(box[0] / 64), box[1], g.nshot], g, `${label} interior`, perCell(boxCells), 1);
-  if (bandCells > 0) {
-    const groups = Math.ceil(bandCells / 64);
-    emitOn(entry, bind, g.params, [Math.min(groups, 65535), Math.ceil(groups / 65535), g.nshot], g, `${label} pml`, perCell(bandCells), 2);
-  }
+  const { width, height, rows, sides } = g.split;
+  const cost = (n: number) => ({ bytes: 4 * 3 * n * g.nshot, flops: n * g.nshot * (8 * g.R + 6) });
+  const plane = (w: number, h: number, region: number, name: string): void => {
+    if (w > 0 && h > 0) emitOn(entry, bind, g.params, [Math.ceil(w / 64), h, g.nshot], g, `${label} ${name}`, cost(w * h), region);
+  };
+  const linear = (n: number, region: number, name: string): void => {
+    const groups = Math.ceil(n / 64);
+    if (n > 0) emitOn(entry, bind, g.params, [Math.min(groups, 65535), Math.ceil(groups / 65535), g.nshot], g, `${label} ${name}`, cost(n), region);
+  };
+  plane(width, height, 1, 'interior');
+  plane(width, rows, 3, 'pml z');
+  linear(height * sides, 4, 'pml x');
+  linear(rows * sides, 2, 'pml corners');
 }
 
 /** One stencil step: u[t+1] into s.u[1] (over u[t-1]), new PML memory into s.aux[1]. */
@@ -71,7 +78,7 @@ function step(g: Grid, c: Consts, w: Tensor, s: State, lapOut: Tensor | null, la
   stencil(lapOut ? 'step_lap' : 'step', bind, g, label);
 }
 
-/** `region` selects the stencil's cells (acoustic.wgsl REGION: 1 interior box, 2 band); other entries ignore it. */
+/** `region` selects the stencil's cells (acoustic.wgsl REGION: 1 box, 2 corners, 3 z strips, 4 x strips); other entries ignore it. */
 function emitOn(entry: string, bind: Record<string, Tensor>, uniforms: Record<string, number | number[]>, grid: [number, number, number], g: Grid, label: string, cost: { bytes: number; flops: number }, region = 2): void {
   const storages: Record<string, ReturnType<Tensor['storageFor']>> = {};
   for (const [k, t] of Object.entries(bind)) storages[k] = t.storageFor(`acoustic2d: ${k}`);
