@@ -28,8 +28,9 @@ struct Params {
 @group(0) @binding(6) var<storage, read> in5: array<u32>;
 @group(0) @binding(7) var<storage, read_write> y: array<u32>;
 
-// Every input is read at index offset + i (no stride walk) when the scheduler finds them all contiguous.
-override CONTIGUOUS: bool = false;
+// When the scheduler collapses every input's view to one dimension (contiguous, a broadcast scalar,
+// an evenly strided view), input k is read at offset + i * stride: no walk over dims.
+override FLAT: bool = false;
 
 const OP_COPY = 0u; const OP_NEG = 1u; const OP_ABS = 2u; const OP_EXP = 3u; const OP_LOG = 4u;
 const OP_SQRT = 5u; const OP_RSQRT = 6u; const OP_SIN = 7u; const OP_COS = 8u; const OP_TANH = 9u;
@@ -243,7 +244,7 @@ fn truthy(w: u32, is_float: bool) -> bool {
 // Element index of input k for output element i. Called with a constant k: no per-thread array
 // (a dynamically indexed private array cost SwiftShader ~5x on a plain copy).
 fn index_of(k: u32, i: u32) -> i32 {
-  if (CONTIGUOUS) { return p.offsets[k / 4u][k % 4u] + i32(i); }
+  if (FLAT) { return p.offsets[k / 4u][k % 4u] + i32(i) * p.strides[k][0].x; }
   var idx = p.offsets[k / 4u][k % 4u];
   var rem = i;
   for (var d = i32(p.rank) - 1; d >= 0; d--) {

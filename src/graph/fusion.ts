@@ -105,13 +105,14 @@ function lower(g: Group, low: Lowering): Node {
   const n = g.shape.reduce((s, d) => s * d, 1);
   const bind: Record<string, Storage> = { y: g.out };
   for (let k = 0; k < MAX_INPUTS; k++) bind[`in${k}`] = (g.inputs[k] ?? g.inputs[0]!).storage;
-  // Merged dims mean fewer divisions per element; all-unit strides skip the index walk entirely.
+  // Merged dims mean fewer divisions per element; when they merge to one dim (contiguous inputs,
+  // broadcast scalars with stride 0, evenly strided views) the index walk is a multiply-add.
   const c = collapse(g.shape, g.inputs.map((i) => i.strides));
-  const contiguous = c.shape.length <= 1 && c.strides.every((st) => (st[0] ?? 1) === 1);
+  const flat = c.shape.length <= 1;
   const pad = (v: number[], len: number): number[] => [...v, ...new Array<number>(len - v.length).fill(0)];
   return {
     kernel: low.kernel,
-    overrides: { CONTIGUOUS: contiguous ? 1 : 0 },
+    overrides: { FLAT: flat ? 1 : 0 },
     bind,
     uniforms: {
       n, rank: c.shape.length, n_inputs: g.inputs.length,
