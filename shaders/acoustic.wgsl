@@ -90,8 +90,8 @@ override DX4: f32 = 0.0;
 @group(0) @binding(11) var<storage, read> amps: array<f32>;          // [shot][src][t]
 @group(0) @binding(12) var<storage, read> src_loc: array<i32>;       // padded cell index per (shot, src)
 @group(0) @binding(13) var<storage, read> rec_loc: array<i32>;       // padded cell index per (shot, rec)
-@group(0) @binding(14) var<storage, read_write> rec: array<f32>;     // [shot][rec][t]
-@group(0) @binding(15) var<storage, read> resid: array<f32>;         // adjoint source at the receivers, [shot][rec][t]
+@group(0) @binding(14) var<storage, read_write> rec: array<f32>;     // [t][shot][rec]: a step writes one contiguous row
+@group(0) @binding(15) var<storage, read> resid: array<f32>;         // adjoint source at the receivers, [t][shot][rec]
 @group(0) @binding(16) var<storage, read_write> grad_amps: array<f32>;
 
 // Weights by distance, for the few places that loop (the free-surface mirror, near the top only).
@@ -264,10 +264,11 @@ fn linear_id(g: vec3<u32>, n: vec3<u32>) -> u32 {
   return g.x + g.y * n.x * 64u;
 }
 
-// Receiver `id` (shot-major) records u[t].
+// Receiver `id` (shot-major) records u[t]. Time-major storage keeps each step's writes in one run
+// (writes strided by nt cost a TLB miss each on CPU adapters); the caller transposes once at the end.
 fn sample_receiver(id: u32) {
   if (id < q.nshot * q.nrec) {
-    rec[id * q.nt + q.t] = u_cur[(id / q.nrec) * q.cells + u32(rec_loc[id])];
+    rec[q.t * q.nshot * q.nrec + id] = u_cur[(id / q.nrec) * q.cells + u32(rec_loc[id])];
   }
 }
 
@@ -419,20 +420,60 @@ fn adjoint_step(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgr
   grad_w[i] += lam * lap_in[i];
 }
 
-// Cotangents of the source amplitudes (from lambda[t+1]), then the receivers' adjoint sources
-// enter lambda[t] (one thread per shot, in order, so receivers sharing a cell add up).
-@compute @workgroup_size(64)
-fn adjoint_inject(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
-  let id = linear_id(g, n);
+// Cotangent of source `id`'s amplitude at step t, from lambda[t+1].
+fn source_cotangent(id: u32) {
   if (id < q.nshot * q.nsrc) {
     let c = u32(src_loc[id]);
     grad_amps[id * q.nt + q.t] = -w[c] * u_cur[(id / q.nsrc) * q.cells + c];
   }
+}
+
+// Source cotangents, then the receivers' adjoint sources enter lambda[t] (one thread per shot, in
+// order, so receivers sharing a cell add up).
+@compute @workgroup_size(64)
+fn adjoint_inject(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let id = linear_id(g, n);
+  source_cotangent(id);
   if (id < q.nshot) {
     for (var j = 0u; j < q.nrec; j++) {
       let k = id * q.nrec + j;
-      u_pn[id * q.cells + u32(rec_loc[k])] += resid[k * q.nt + q.t];
+      u_pn[id * q.cells + u32(rec_loc[k])] += resid[q.t * q.nshot * q.nrec + k];
     }
+  }
+}
+
+// The same with one thread per receiver, for receivers on distinct cells within each shot (checked
+// on the host): no two threads add into one cell, and thousands of receivers are not one thread's loop.
+@compute @workgroup_size(64)
+fn adjoint_inject_each(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let id = linear_id(g, n);
+  source_cotangent(id);
+  if (id < q.nshot * q.nrec) {
+    u_pn[(id / q.nrec) * q.cells + u32(rec_loc[id])] += resid[q.t * q.nshot * q.nrec + id];
+  }
+}
+
+// ---- Receiver layout -------------------------------------------------------------------------------
+// out[c][r] = in[r][c]: receivers between the time loop's [t][shot x rec] and the API's
+// [shot x rec][t]. Invocation (c, block) copies 16 rows of column c: across lanes the reads are
+// contiguous (consecutive c), and each lane writes 16 consecutive floats.
+struct TransposeParams {
+  rows: u32,
+  cols: u32,
+}
+
+@group(0) @binding(0) var<uniform> tp: TransposeParams;
+@group(0) @binding(19) var<storage, read> t_in: array<f32>;
+@group(0) @binding(20) var<storage, read_write> t_out: array<f32>;
+
+@compute @workgroup_size(64)
+fn transpose(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let c = g.x;
+  if (c >= tp.cols) { return; }
+  let r0 = (g.y + g.z * n.y) * 16u;
+  for (var j = 0u; j < 16u; j++) {
+    let r = r0 + j;
+    if (r < tp.rows) { t_out[c * tp.rows + r] = t_in[r * tp.cols + c]; }
   }
 }
 

@@ -79,6 +79,8 @@ export interface Grid {
   /** Padded cell index per (shot, source) and (shot, receiver). */
   srcCells: Int32Array;
   recCells: Int32Array;
+  /** Whether each shot's receivers sit on distinct cells (the adjoint then injects them in parallel). */
+  recDistinct: boolean;
   /** az, bz, dbz (nzp each), ax, bx, dbx (nxp each). */
   prof: Float32Array;
   params: Record<string, number | number[]>;
@@ -308,8 +310,16 @@ export function planGrid(v: VelocityInfo, o: Acoustic2dOptions, ampShape: readon
   }
   return {
     nz, nx, nzp, nxp, oz, ox, R, vstable, nshot, nsrc, nrec: rec?.n ?? 0, nt, dt, dz, dx, vmax, widths, freeSurface,
-    srcCells, recCells, prof, params, split, overrides, checkpointEvery: Math.min(every, nt),
+    srcCells, recCells, recDistinct: distinctPerShot(recCells, nshot), prof, params, split, overrides, checkpointEvery: Math.min(every, nt),
   };
+}
+
+function distinctPerShot(cells: Int32Array, nshot: number): boolean {
+  const per = cells.length / nshot;
+  for (let s = 0; s < nshot; s++) {
+    if (new Set(cells.subarray(s * per, (s + 1) * per)).size !== per) return false;
+  }
+  return true;
 }
 
 /** Memory the backward pass holds for this grid and checkpoint interval, in bytes. */

@@ -96,6 +96,21 @@ function small(g: Grid, entry: string, bind: Record<string, Tensor>, t: number, 
 
 const swap = <T>(p: [T, T]): void => void p.reverse();
 
+/** A [rows, cols] buffer transposed into a new [cols, rows] one (receivers: time-major in the loop, trace-major outside). */
+function transposed(x: Tensor, rows: number, cols: number, shape: number[], g: Grid): Tensor {
+  const out = empty(shape);
+  const blocks = Math.ceil(rows / 16);
+  emitOn('transpose', { t_in: x, t_out: out }, { rows, cols }, [Math.ceil(cols / 64), Math.min(blocks, 65535), Math.ceil(blocks / 65535)], g, 'acoustic2d.receivers_layout', { bytes: 8 * rows * cols, flops: 0 });
+  return out;
+}
+
+/** Receivers recorded time-major by the loop, as [shot, rec, t]. */
+function traces(recT: Tensor, g: Grid): Tensor {
+  const out = transposed(recT, g.nt, g.nshot * g.nrec, [g.nshot, g.nrec, g.nt], g);
+  recT.dispose();
+  return out;
+}
+
 export interface ForwardResult {
   receivers: Tensor;
   state: State;
@@ -112,8 +127,7 @@ export interface ForwardResult {
  */
 export function forward(g: Grid, c: Consts, w: Tensor, amps: Tensor, opts: { keep?: boolean; snapshotEvery?: number } = {}): ForwardResult {
   const s = zeroState(g);
-  const receivers = empty([g.nshot, g.nrec, g.nt]); // every sample is written
-  const rec = g.nrec ? receivers : zeros([1]);
+  const rec = g.nrec ? empty([g.nt, g.nshot * g.nrec]) : zeros([1]); // every sample is written
   const checkpoints: (Checkpoint | null)[] = [];
   const snapshots: Tensor[] = [];
   // When one segment spans the run, keep du/dw now: the backward pass then recomputes nothing.
@@ -135,7 +149,7 @@ export function forward(g: Grid, c: Consts, w: Tensor, amps: Tensor, opts: { kee
     swap(s.aux);
     if (opts.snapshotEvery && (t + 1) % opts.snapshotEvery === 0) snapshots.push(clone(s.u[0]));
   }
-  if (rec !== receivers) rec.dispose();
+  const receivers = g.nrec ? traces(rec, g) : (rec.dispose(), zeros([g.nshot, 0, g.nt]));
   return { receivers, state: s, checkpoints, laps, snapshots };
 }
 
@@ -172,7 +186,9 @@ export function adjoint(g: Grid, c: Consts, w: Tensor, amps: Tensor, resid: Tens
   const gradWShots = zeros([g.nshot, g.nzp, g.nxp]);
   const gradAmps = empty([g.nshot, g.nsrc, g.nt]); // every sample is written
   const gAmps = g.nsrc ? gradAmps : zeros([1]);
-  const r = g.nrec ? resid : zeros([1]);
+  const r = g.nrec ? transposed(resid, g.nshot * g.nrec, g.nt, [g.nt, g.nshot * g.nrec], g) : zeros([1]);
+  // Receivers on distinct cells (per shot) take one thread each; otherwise one thread per shot adds them in order.
+  const injectAdjoint = g.recDistinct ? 'adjoint_inject_each' : 'adjoint_inject';
   const k = stored ? g.nt : g.checkpointEvery;
   for (let seg = Math.ceil(g.nt / k) - 1; seg >= 0; seg--) {
     const t0 = seg * k;
@@ -181,14 +197,14 @@ export function adjoint(g: Grid, c: Consts, w: Tensor, amps: Tensor, resid: Tens
     for (let t = t1 - 1; t >= t0; t--) {
       const lap = laps[t - t0]!;
       stencil('adjoint_step', { w, prof: c.prof, u_cur: lam.u[0], u_pn: lam.u[1], aux_old: lam.aux[0], aux_new: lam.aux[1], lap_in: lap, grad_w: gradWShots }, g, 'acoustic2d.adjoint');
-      small(g, 'adjoint_inject', { w, u_cur: lam.u[0], u_pn: lam.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, resid: r, grad_amps: gAmps }, t, 'acoustic2d.adjoint_inject');
+      small(g, injectAdjoint, { w, u_cur: lam.u[0], u_pn: lam.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, resid: r, grad_amps: gAmps }, t, 'acoustic2d.adjoint_inject');
       swap(lam.u);
       swap(lam.aux);
       if (!stored) lap.dispose();
     }
   }
   disposeState(lam);
-  if (r !== resid) r.dispose();
+  r.dispose();
   if (gAmps !== gradAmps) gAmps.dispose();
   const gradW = sum(gradWShots, [0]);
   gradWShots.dispose();
@@ -200,8 +216,7 @@ export function born(g: Grid, c: Consts, w: Tensor, amps: Tensor, dw: Tensor): T
   const n = cells(g);
   const bg = zeroState(g);
   const sc = zeroState(g);
-  const receivers = empty([g.nshot, g.nrec, g.nt]);
-  const rec = g.nrec ? receivers : zeros([1]);
+  const rec = g.nrec ? empty([g.nt, g.nshot * g.nrec]) : zeros([1]);
   for (let t = 0; t < g.nt; t++) {
     const lap = empty([n]); // written at every inner cell, the only ones read
     step(g, c, w, bg, lap, 'born2d.background');
@@ -213,8 +228,7 @@ export function born(g: Grid, c: Consts, w: Tensor, amps: Tensor, dw: Tensor): T
   }
   disposeState(bg);
   disposeState(sc);
-  if (rec !== receivers) rec.dispose();
-  return receivers;
+  return g.nrec ? traces(rec, g) : (rec.dispose(), zeros([g.nshot, 0, g.nt]));
 }
 
 export function checkpointTensors(cks: (Checkpoint | null)[]): Tensor[] {
