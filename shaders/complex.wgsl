@@ -131,7 +131,8 @@ fn atan_pos(t: f32) -> f32 {
   return base + p;
 }
 
-// atan2(im, re) in (-pi, pi], NumPy's conventions on the axes (angle(-1 + 0i) = pi, angle(0) = 0).
+// atan2(im, re) in [-pi, pi], NumPy's conventions on the axes (angle(-1 + 0i) = pi, angle(0) = 0,
+// and the sign of a zero imaginary part counts: angle(-1 - 0i) = -pi).
 fn angle_of(re: f32, im: f32) -> f32 {
   let ar = abs(re);
   let ai = abs(im);
@@ -142,7 +143,8 @@ fn angle_of(re: f32, im: f32) -> f32 {
     t = PI / 2.0 - atan_pos(ar / ai);
   }
   if (re < 0.0) { t = PI - t; }
-  return select(t, -t, im < 0.0);
+  // The sign bit, not im < 0: -0.0 is not below zero, but it puts -1 - 0i on the lower side of the cut.
+  return select(t, -t, (bitcast<u32>(im) & 0x80000000u) != 0u);
 }
 
 @compute @workgroup_size(64)

@@ -93,9 +93,10 @@ describe('complex tensors', () => {
       for (let k = 0; k < arg.data.length; k++) expect(Math.abs(ang![k]! - arg.data[k]!), `${v.name}: angle ${k}`).toBeLessThan(4e-7);
       z.dispose();
     }
-    const axes = tl.complexTensor([1, 0, 0, 1, -1, 0, 0, -1, 0, 0, 3, 4, -2, -2e-20], [7]);
+    const axes = tl.complexTensor([1, 0, 0, 1, -1, 0, 0, -1, 0, 0, 3, 4, -2, -2e-20, -1, -0], [8]);
     const got = await tl.angle(axes).data();
-    const want = [0, Math.PI / 2, Math.PI, -Math.PI / 2, 0, Math.atan2(4, 3), Math.atan2(-2e-20, -2)];
+    // The last is NumPy's angle(-1 - 0j) = -pi: the sign of a zero imaginary part picks the side of the cut.
+    const want = [0, Math.PI / 2, Math.PI, -Math.PI / 2, 0, Math.atan2(4, 3), Math.atan2(-2e-20, -2), Math.atan2(-0, -1)];
     want.forEach((w, k) => expect(Math.abs(got[k]! - w), `angle of ${axes.shape} value ${k}: ${got[k]} vs ${w}`).toBeLessThan(2.5e-7));
     axes.dispose();
   });
