@@ -6,24 +6,36 @@ import { forgetRoofline } from '../src/profile/calibrate.js';
 import { loadRoofline } from '../src/profile/store.js';
 import { assertClose, randomFloats, rng, useDevice } from './helpers.js';
 
-type Env = { process?: { env: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown }; Deno?: { env: { get(k: string): string | undefined; set(k: string, v: string): void; delete(k: string): void }; makeTempDirSync(): string } };
+type Env = {
+  process?: { env: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
+  Deno?: { env: { get(k: string): string | undefined; set(k: string, v: string): void; delete(k: string): void }; makeTempDirSync(): string; removeSync(p: string, o: { recursive: boolean }): void };
+};
 
-/** Points the calibration store at a fresh directory (Node, Deno); pages use their own localStorage. Returns a restore function. */
+/** Points the calibration store at a fresh directory (Node, Deno); pages use their own localStorage. Returns the undo. */
 function freshCacheDir(): () => void {
   const g = globalThis as Env;
   if (g.Deno) {
-    const old = g.Deno.env.get('TELLUS_CACHE_DIR');
-    g.Deno.env.set('TELLUS_CACHE_DIR', g.Deno.makeTempDirSync());
-    return () => (old === undefined ? g.Deno!.env.delete('TELLUS_CACHE_DIR') : g.Deno!.env.set('TELLUS_CACHE_DIR', old));
-  }
-  if (g.process?.getBuiltinModule) {
-    const fs = g.process.getBuiltinModule('node:fs') as { mkdtempSync(p: string): string };
-    const os = g.process.getBuiltinModule('node:os') as { tmpdir(): string };
-    const old = g.process.env.TELLUS_CACHE_DIR;
-    g.process.env.TELLUS_CACHE_DIR = fs.mkdtempSync(`${os.tmpdir()}/tellus-cache-`);
+    const deno = g.Deno;
+    const old = deno.env.get('TELLUS_CACHE_DIR');
+    const dir = deno.makeTempDirSync();
+    deno.env.set('TELLUS_CACHE_DIR', dir);
     return () => {
-      if (old === undefined) delete g.process!.env.TELLUS_CACHE_DIR;
-      else g.process!.env.TELLUS_CACHE_DIR = old;
+      if (old === undefined) deno.env.delete('TELLUS_CACHE_DIR');
+      else deno.env.set('TELLUS_CACHE_DIR', old);
+      deno.removeSync(dir, { recursive: true });
+    };
+  }
+  const proc = g.process;
+  if (proc?.getBuiltinModule) {
+    const fs = proc.getBuiltinModule('node:fs') as { mkdtempSync(p: string): string; rmSync(p: string, o: { recursive: boolean }): void };
+    const os = proc.getBuiltinModule('node:os') as { tmpdir(): string };
+    const old = proc.env.TELLUS_CACHE_DIR;
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/tellus-cache-`);
+    proc.env.TELLUS_CACHE_DIR = dir;
+    return () => {
+      if (old === undefined) delete proc.env.TELLUS_CACHE_DIR;
+      else proc.env.TELLUS_CACHE_DIR = old;
+      fs.rmSync(dir, { recursive: true });
     };
   }
   return () => undefined;
