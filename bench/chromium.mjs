@@ -2,7 +2,8 @@
 // Runs the benchmarks in headless Debian Chromium (WebGPU on SwiftShader) and writes
 // bench/results/chromium.json and chromium.md, streaming the page console to stdout.
 //   node bench/chromium.mjs        (npm run bench:chromium)
-// Env: CHROMIUM (browser binary, default /usr/bin/chromium), BENCH_TIMEOUT_MS (default 60 min).
+// Env: CHROMIUM (browser binary, default /usr/bin/chromium), BENCH_TIMEOUT_MS (default 60 min),
+// BENCH_FILTER (only the cases whose names contain it; nothing is written then).
 import http from 'node:http';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
@@ -50,14 +51,16 @@ try {
   const url = `${origin}/dist/bench/${bundle.split(sep).pop()}`;
   const { md, json } = await Promise.race([
     crashed,
-    page.evaluate(async (url, runtime) => {
+    page.evaluate(async (url, runtime, filter) => {
       const { runBenchmarks } = await import(url);
-      return runBenchmarks(runtime);
-    }, url, runtime),
+      return runBenchmarks(runtime, filter);
+    }, url, runtime, process.env.BENCH_FILTER ?? ''),
   ]);
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results/chromium.json'), json);
-  writeFileSync(join(root, 'bench/results/chromium.md'), md);
+  if (!process.env.BENCH_FILTER) {
+    mkdirSync(join(root, 'bench/results'), { recursive: true });
+    writeFileSync(join(root, 'bench/results/chromium.json'), json);
+    writeFileSync(join(root, 'bench/results/chromium.md'), md);
+  } else console.log(md);
   exitCode = 0;
 } catch (err) {
   console.log(`chromium bench aborted: ${err.message}`);

@@ -2,8 +2,10 @@
 // the same WebGPU adapter. Runtime-neutral: bench/run.ts (Node), bench/deno.ts and bench/chromium.mjs
 // (headless Chromium) call it and write the results.
 import * as tl from '../src/index.js';
+import { defaultSampling } from '../src/profile/profiler.js';
 import { type Case, countDispatches, markdown, type Row, time } from './harness.js';
 import { jaxCases, loadJax } from './jax.js';
+import { checkSpectralAgreement, jaxSpectralCases, tellusSpectralCases, tfjsSpectralCases } from './spectral.js';
 import { waveBenchmarks } from './wave.js';
 import { tellusCases } from './tellus.js';
 import { loadTfjs, tfjsCases } from './tfjs.js';
@@ -36,24 +38,31 @@ async function load(name: string, f: () => Promise<Record<string, Case>>): Promi
   }
 }
 
-export async function runBenchmarks(runtime: string): Promise<BenchOutput> {
+/** `filter` (env BENCH_FILTER in the runners) keeps the cases whose names contain it; the runners then write no files. */
+export async function runBenchmarks(runtime: string, filter?: string): Promise<BenchOutput> {
+  const selected = (name: string): boolean => !filter || name.includes(filter);
   const info = await tl.init();
   const roof = await tl.calibrate();
   const counted = countDispatches();
   console.log(`${runtime} on ${info.description}${counted ? '' : ' (dispatches not counted: no global GPUComputePassEncoder)'}`);
   console.log(`roofline: copy kernel ${roof.copyKernelGBs.toFixed(2)} GB/s, copyBufferToBuffer ${roof.copyBufferGBs.toFixed(2)} GB/s, peak ${roof.peakGflops.toFixed(1)} GFLOP/s`);
+  const jax = await loadJax().catch(() => null);
+  const tf = await loadTfjs().catch(() => null);
   const libraries: Library[] = [
-    { name: 'tellus', cases: tellusCases() },
-    await load('jax-js', async () => jaxCases(await loadJax())),
-    await load('tfjs', async () => tfjsCases(await loadTfjs())),
+    { name: 'tellus', cases: { ...tellusCases(), ...tellusSpectralCases() } },
+    await load('jax-js', async () => ((j) => ({ ...jaxCases(j), ...jaxSpectralCases(j) }))(jax ?? (await loadJax()))),
+    await load('tfjs', async () => ((t) => ({ ...tfjsCases(t), ...tfjsSpectralCases(t) }))(tf ?? (await loadTfjs()))),
   ];
+  // The FFT cases compare like with like only if the libraries compute the same transform.
+  const agreement = await checkSpectralAgreement(jax, tf).then((n) => `agree (relative L2 differences: ${n})`, (e) => `DISAGREE: ${reason(e)}`);
+  console.log(`spectral cases ${agreement}`);
   const ours = Object.keys(libraries[0]!.cases!);
   // Every case name, a peer-only variant (e.g. jax-js's jit) right after the case it varies.
   const union = [...new Set(libraries.flatMap((l) => Object.keys(l.cases ?? {})))];
   const base = (n: string): number => ours.findIndex((o) => n.startsWith(o));
   const names = union.map((n, i) => [n, base(n) < 0 ? ours.length + i : base(n)] as const).sort((a, b) => a[1] - b[1]).map(([n]) => n);
   const rows: Row[] = [];
-  for (const name of names) {
+  for (const name of names.filter(selected)) {
     for (const lib of libraries) {
       if (!lib.cases) {
         if (ours.includes(name)) rows.push({ benchmark: name, library: lib.name, timing: null, note: `failed: ${lib.error}` });
@@ -72,39 +81,42 @@ export async function runBenchmarks(runtime: string): Promise<BenchOutput> {
     }
   }
   // Profiler overhead on a 1,000-dispatch run (each result kept, so nothing fuses away).
-  const thousand = async (): Promise<void> => {
-    const kept: tl.Tensor[] = [];
-    let x = tl.ones([1024]);
-    for (let i = 0; i < 1000; i++) kept.push((x = x.add(1)));
-    await x.data();
-    for (const t of kept) t.dispose();
-  };
-  // Alternate plain and profiled runs so drift on a busy machine hits both alike.
-  const [tp, tq]: number[][] = [[], []];
-  for (let k = 0; k < 11; k++) {
-    for (const [list, f] of [[tp, thousand], [tq, async () => void (await tl.profile(thousand))]] as const) {
-      const t0 = performance.now();
-      await f();
-      if (k > 1) list.push(performance.now() - t0);
+  let overhead: number | null = null;
+  if (selected('1,000 dispatches')) {
+    const thousand = async (): Promise<void> => {
+      const kept: tl.Tensor[] = [];
+      let x = tl.ones([1024]);
+      for (let i = 0; i < 1000; i++) kept.push((x = x.add(1)));
+      await x.data();
+      for (const t of kept) t.dispose();
+    };
+    // Alternate plain and profiled runs so drift on a busy machine hits both alike.
+    const [tp, tq]: number[][] = [[], []];
+    for (let k = 0; k < 11; k++) {
+      for (const [list, f] of [[tp, thousand], [tq, async () => void (await tl.profile(thousand))]] as const) {
+        const t0 = performance.now();
+        await f();
+        if (k > 1) list.push(performance.now() - t0);
+      }
     }
+    const stat = (v: number[]) => {
+      const s = [...v].sort((a, b) => a - b);
+      return { medianMs: s[Math.floor(s.length / 2)]!, minMs: s[0]!, maxMs: s[s.length - 1]!, runs: s.length };
+    };
+    const plain = stat(tp);
+    const profiled = stat(tq);
+    overhead = profiled.medianMs / plain.medianMs - 1;
+    rows.push({ benchmark: '1,000 dispatches', library: 'tellus', timing: plain }, { benchmark: '1,000 dispatches, profiled', library: 'tellus', timing: profiled, note: `${(100 * overhead).toFixed(0)}% overhead (default sampling, every = ${defaultSampling(info.description)})` });
+    console.log(`profiler overhead on 1,000 dispatches: ${(100 * overhead).toFixed(1)}% (${plain.medianMs.toFixed(1)} -> ${profiled.medianMs.toFixed(1)} ms)`);
   }
-  const stat = (v: number[]) => {
-    const s = [...v].sort((a, b) => a - b);
-    return { medianMs: s[Math.floor(s.length / 2)]!, minMs: s[0]!, maxMs: s[s.length - 1]!, runs: s.length };
-  };
-  const plain = stat(tp);
-  const profiled = stat(tq);
-  const overhead = profiled.medianMs / plain.medianMs - 1;
-  rows.push({ benchmark: '1,000 dispatches', library: 'tellus', timing: plain }, { benchmark: '1,000 dispatches, profiled', library: 'tellus', timing: profiled, note: `${(100 * overhead).toFixed(0)}% overhead` });
-  console.log(`profiler overhead on 1,000 dispatches: ${(100 * overhead).toFixed(1)}% (${plain.medianMs.toFixed(1)} -> ${profiled.medianMs.toFixed(1)} ms)`);
 
   // Wave propagation: acoustic2d against the same time loop in jax-js generic ops (bench/wave.ts).
-  rows.push(...(await waveBenchmarks(await loadJax().catch(() => null))));
+  if (selected('acoustic2d')) rows.push(...(await waveBenchmarks(jax)));
 
   const title = `${runtime}, ${info.description}${info.isSoftware ? ' (software adapter)' : ''}, ${new Date().toISOString().slice(0, 10)}`;
-  const md = markdown(rows, title, roof);
+  const md = `${markdown(rows, title, roof)}\nFFT cases, checked before timing: the libraries ${agreement}.\n`;
   const loaded = Object.fromEntries(libraries.map((l) => [l.name, l.cases ? 'ok' : `failed: ${l.error}`]));
-  const json = JSON.stringify({ runtime, adapter: info.description, isSoftware: info.isSoftware, date: new Date().toISOString(), roofline: roof, libraries: loaded, profilerOverhead: overhead, rows }, null, 2);
+  const json = JSON.stringify({ runtime, adapter: info.description, isSoftware: info.isSoftware, date: new Date().toISOString(), roofline: roof, libraries: loaded, profilerOverhead: overhead, spectralAgreement: agreement, rows }, null, 2);
   console.log('\n' + md);
   tl.destroy();
   return { md, json };

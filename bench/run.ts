@@ -10,8 +10,11 @@ if (!(globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu) {
   Object.assign(globalThis, globals);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu: create(['disable-dawn-features=timestamp_quantization']), userAgent: 'Node' }, configurable: true });
 }
-const { md, json } = await runBenchmarks(`Node ${process.versions.node}`);
-mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/node.json', json);
-writeFileSync('bench/results/node.md', md);
+const filter = process.env.BENCH_FILTER;
+const { md, json } = await runBenchmarks(`Node ${process.versions.node}`, filter);
+if (!filter) {
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/node.json', json);
+  writeFileSync('bench/results/node.md', md);
+}
 process.exit(0);
