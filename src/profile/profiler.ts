@@ -193,7 +193,8 @@ export async function profile(fn: () => unknown, options: ProfileOptions = {}): 
   const ctx = context();
   const sched = ctx.scheduler;
   if (sched.profiler) throw new Error('tellus: profile(fn): a profile is already recording; nested profiles are not supported');
-  await sched.sync();
+  // Earlier work must not count toward the wall time; skip the wait when there is none.
+  if (!sched.idle()) await sched.sync();
   const session = new Session(ctx.device, ctx.info.hasTimestampQuery, every, callSites);
   const before = memory();
   const t0 = performance.now();
@@ -204,9 +205,10 @@ export async function profile(fn: () => unknown, options: ProfileOptions = {}): 
   } finally {
     sched.profiler = null;
   }
-  await ctx.device.queue.onSubmittedWorkDone();
-  const wallMs = performance.now() - t0;
   await Promise.all(session.pending);
+  // A script that read its results back has waited for its work already.
+  if (!sched.idle()) await ctx.device.queue.onSubmittedWorkDone();
+  const wallMs = performance.now() - t0;
   if (session.ticks.size > 0) {
     const origin = [...session.ticks.values()].reduce((m, [s]) => (s < m ? s : m), [...session.ticks.values()][0]![0]);
     for (const [i, [start, end]] of session.ticks) {
