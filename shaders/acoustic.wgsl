@@ -1,8 +1,8 @@
 // Constant-density acoustic wave equation in 2D, second order in time and 2R-th order in space,
 // with a convolutional PML on every edge: Deepwave's scalar scheme (docs/acoustic.md).
 //   u[t+1] = w (sum over axes of the C-PML-modified d2u) + 2 u[t] - u[t-1] - w f[t]   (w = v^2 dt^2)
-// One time step of every shot is two dispatches: `step` (the stencil and the PML memory variables)
-// and `inject` (receivers sample u[t], sources add into u[t+1]). The backward pass runs their exact
+// One time step of every shot is `step` (the stencil and the PML memory variables, one dispatch per
+// REGION below) and `inject` (receivers sample u[t], sources add into u[t+1]). The backward pass runs their exact
 // transposes, `adjoint_step` and `adjoint_inject`, so dot-product tests hold to float32 round-off;
 // `born_step` is the step linearised in w.
 // Fields are [shot][z][x] on the padded grid: PML cells plus R ghost cells per edge, ghosts held at

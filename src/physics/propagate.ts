@@ -1,6 +1,6 @@
 // Time loops of the 2D acoustic propagator on the GPU: forward (optionally keeping checkpoints),
-// the exact adjoint with segment-wise recomputation, and Born modelling. Every loop records two
-// dispatches per step into the lazy graph; state lives in a few persistent buffers updated in place
+// the exact adjoint with segment-wise recomputation, and Born modelling. Every loop records a few
+// dispatches per step (stencil regions, injection) into the lazy graph; state lives in a few persistent buffers updated in place
 // (u[t+1] overwrites u[t-1]), so a run of any length allocates nothing per step.
 import type { Tensor } from '../graph/tensor.js';
 import { clone, sum } from '../autodiff/ops.js';
