@@ -1,19 +1,85 @@
 // Shared test utilities: seeded random data, float64 CPU references for strided views, and
-// tolerance checks that report the worst element. Every test draws a fresh seed (printed on
-// failure) so repeated runs explore new inputs.
-import { beforeAll } from 'vitest';
+// tolerance checks that report the worst element. Every random draw is deterministic: its seed
+// comes from a base seed and the running test's name, so a test sees the same inputs in every run
+// and in every runtime, alone or in the full suite. TELLUS_TEST_SEED=<integer> picks another base,
+// TELLUS_TEST_SEED=random a fresh one per run (printed, and printed again when a test fails).
+import { beforeAll, beforeEach, expect, onTestFailed } from 'vitest';
 import * as tl from '../src/index.js';
 
-/** Initializes the engine once per file with output poisoning on. */
+const DEFAULT_BASE_SEED = 20261206;
+
+export function readSeedSetting(): string | undefined {
+  const g = globalThis as { TELLUS_TEST_SEED?: string; process?: { env?: Record<string, string | undefined> }; Deno?: { env: { get(k: string): string | undefined } } };
+  if (typeof g.TELLUS_TEST_SEED === 'string' && g.TELLUS_TEST_SEED !== '') return g.TELLUS_TEST_SEED; // the Chromium page
+  if (g.Deno) return g.Deno.env.get('TELLUS_TEST_SEED');
+  return g.process?.env?.TELLUS_TEST_SEED;
+}
+
+function baseSeed(): number {
+  const setting = readSeedSetting()?.trim();
+  if (setting === undefined || setting === '') return DEFAULT_BASE_SEED;
+  if (setting === 'random') {
+    const s = Math.floor(Math.random() * 2 ** 31);
+    console.log(`TELLUS_TEST_SEED=random: this run's base seed is ${s} (TELLUS_TEST_SEED=${s} replays it)`);
+    return s;
+  }
+  if (!/^\d+$/.test(setting)) throw new Error(`TELLUS_TEST_SEED: expected a non-negative integer or "random", got "${setting}"`);
+  return Number(setting) % 2 ** 31;
+}
+
+/** The base seed of this run: TELLUS_TEST_SEED, else a fixed default. */
+export const BASE_SEED = baseSeed();
+
+/** FNV-1a over a string, then a murmur finalizer: a well-mixed 31-bit seed. */
+export function hashSeed(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) & 0x7fffffff;
+}
+
+const draws = { test: '', count: 0 };
+
+/**
+ * The next seed for the running test: a hash of the base seed, the test's name and how many seeds
+ * the test has drawn so far. Independent of which other tests run, and of their order.
+ */
+export function testSeed(): number {
+  const name = expect.getState().currentTestName ?? '(outside a test)';
+  if (name !== draws.test) {
+    draws.test = name;
+    draws.count = 0;
+  }
+  return hashSeed(`${BASE_SEED}|${name}|${draws.count++}`);
+}
+
+/**
+ * Per test: reseeds tl's global generator (tl.rand/randn without { seed }) from the test's name,
+ * and on failure prints the base seed that replays it.
+ */
+export function useSeeds(): void {
+  beforeEach(() => {
+    const name = expect.getState().currentTestName ?? '';
+    tl.seed(hashSeed(`${BASE_SEED}|${name}|tl.seed`));
+    onTestFailed(() => console.log(`  (test seeds from TELLUS_TEST_SEED=${BASE_SEED}; test "${name}")`));
+  });
+}
+
+/** Initializes the engine once per file with output poisoning on, and seeds each test. */
 export function useDevice(): void {
   beforeAll(async () => {
     await tl.init();
     tl.debug({ poisonOutputs: true });
   });
+  useSeeds();
 }
 
 /** mulberry32: a tiny seeded generator, so failures can be replayed from the printed seed. */
-export function rng(seed = Math.floor(Math.random() * 2 ** 31)): { seed: number; next: () => number } {
+export function rng(seed = testSeed()): { seed: number; next: () => number } {
   let a = seed >>> 0;
   return {
     seed,

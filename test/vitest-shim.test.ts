@@ -1,6 +1,7 @@
 // Pins the behaviour the portable runner (test/portable/vitest-shim.ts) must share
 // with vitest: this file runs under both, so a divergence fails one of them.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed, test } from 'vitest';
+import { BASE_SEED, hashSeed, readSeedSetting, rng } from './helpers.js';
 
 class MyErr extends Error {}
 const log: string[] = [];
@@ -67,5 +68,32 @@ describe('order', () => {
   it('hooks ran in order', () => {
     expect(log).toEqual(['beforeAll', 'beforeEach', 'innerBeforeEach', 'one', 'afterEach', 'beforeEach', 'two', 'afterEach',
       'beforeEach', 'afterEach', 'beforeEach', 'afterEach', 'beforeEach', 'afterEach', 'afterAll']);
+  });
+});
+
+// The seed of every random test input comes from the test's name (test/helpers.ts), so vitest and
+// the shim must report the same "suite > test" name, and a test's draws must not depend on others.
+describe('seeds', () => {
+  it('names the running test "suite > test" without the file', () => {
+    expect(expect.getState().currentTestName).toBe('seeds > names the running test "suite > test" without the file');
+  });
+  it('draws seeds from the base seed, the test name and the draw count', () => {
+    const name = 'seeds > draws seeds from the base seed, the test name and the draw count';
+    const [a, b] = [rng(), rng()];
+    expect(a.seed).toBe(hashSeed(`${BASE_SEED}|${name}|0`));
+    expect(b.seed).toBe(hashSeed(`${BASE_SEED}|${name}|1`));
+    expect(a.seed).not.toBe(b.seed);
+    expect(rng(a.seed).next()).toBe(rng(a.seed).next());
+  });
+  it('defaults to a fixed base seed', () => {
+    const setting = readSeedSetting();
+    if (setting === undefined || setting === '') expect(BASE_SEED).toBe(20261206);
+  });
+  it('calls onTestFailed handlers only for a failing test', async () => {
+    let called = false;
+    onTestFailed(() => {
+      called = true;
+    });
+    expect(called).toBe(false);
   });
 });

@@ -22,6 +22,8 @@ const page_html = `<!doctype html><meta charset="utf-8"><title>tellus tests</tit
     if (!adapter) throw new Error('navigator.gpu.requestAdapter() returned ' + (navigator.gpu ? 'null' : 'no navigator.gpu'));
     const { vendor, architecture, description } = adapter.info;
     console.log('adapter: ' + [vendor, architecture, description].filter(Boolean).join(' / '));
+    // The page has no environment: pass the test seed setting on (see test/helpers.ts).
+    globalThis.TELLUS_TEST_SEED = ${JSON.stringify(process.env.TELLUS_TEST_SEED ?? '')};
     const { run } = await import('/dist-test/tests.js');
     const { passed, failed, skipped } = await run({ filter: ${JSON.stringify(filter)} || undefined });
     await window.__tellusDone({ passed, failed, skipped });

@@ -104,6 +104,13 @@ export const afterAll = (fn: HookFn, t?: number) => void current.afterAll.push({
 export const beforeEach = (fn: HookFn, t?: number) => void current.beforeEach.push({ fn, timeout: t ?? DEFAULT_TIMEOUT });
 export const afterEach = (fn: HookFn, t?: number) => void current.afterEach.push({ fn, timeout: t ?? DEFAULT_TIMEOUT });
 
+/** Handlers for the running test's failure (vitest's onTestFailed), registered in it or its beforeEach hooks. */
+let failedHandlers: (() => Awaitable<unknown>)[] | undefined;
+export function onTestFailed(fn: () => Awaitable<unknown>): void {
+  if (!failedHandlers) throw new Error('onTestFailed() can only be called inside a test or its hooks');
+  failedHandlers.push(fn);
+}
+
 // ---------------------------------------------------------------- formatting
 
 function format(v: unknown, depth = 0): string {
@@ -306,6 +313,9 @@ function asyncMatchers(actual: unknown, rejects: boolean, negate: boolean, note?
   return out as Matchers<Promise<void>>;
 }
 
+/** What vitest's expect.getState() reports that the tests use: the running test's "suite > test" name. */
+const state: { currentTestName: string | undefined } = { currentTestName: undefined };
+
 export const expect = Object.assign(
   (actual: unknown, note?: string): Assertion => ({
     ...syncMatchers(actual, false, note),
@@ -314,6 +324,7 @@ export const expect = Object.assign(
     resolves: { ...asyncMatchers(actual, false, false, note), not: asyncMatchers(actual, false, true, note) },
   }),
   {
+    getState: () => ({ ...state }),
     any: (C: any) => asym(`Any<${C?.name}>`, (v) =>
       v != null && (v instanceof C || (C === Number && typeof v === 'number') || (C === String && typeof v === 'string') ||
         (C === Boolean && typeof v === 'boolean') || (C === BigInt && typeof v === 'bigint') || (C === Function && typeof v === 'function'))),
@@ -385,6 +396,9 @@ export async function run(opts: RunOptions = {}): Promise<RunResult> {
     let skipped = false;
     const cleanups: Cleanup[] = [];
     const ctx: TestContext = { skip: () => { throw new SkipSignal(); }, expect };
+    // vitest's name leaves out the file (the first segment here).
+    state.currentTestName = full.split(' > ').slice(1).join(' > ');
+    const onFailed: (() => Awaitable<unknown>)[] = (failedHandlers = []);
     try {
       for (const s of chain) {
         for (const h of s.beforeEach) {
@@ -406,8 +420,17 @@ export async function run(opts: RunOptions = {}): Promise<RunResult> {
         error ??= err;
       }
     }
+    state.currentTestName = undefined;
+    failedHandlers = undefined;
     const ms = performance.now() - start;
-    if (error !== undefined) fail(full, ms, error);
+    if (error !== undefined) {
+      fail(full, ms, error);
+      for (const h of onFailed) {
+        try {
+          await h();
+        } catch {}
+      }
+    }
     else if (skipped) { res.skipped++; log(`- ${full} (skipped)`); }
     else { res.passed++; log(`✓ ${full} (${ms.toFixed(0)} ms)`); }
   }
