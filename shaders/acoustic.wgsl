@@ -488,6 +488,8 @@ struct CheckParams {
 @group(0) @binding(0) var<uniform> cp: CheckParams;
 @group(0) @binding(17) var<storage, read> vel: array<f32>;
 @group(0) @binding(18) var<storage, read_write> vstatus: array<atomic<u32>>;
+// Allocated by the acoustic module (registerStatusFlag) and passed as a constant.
+override VELOCITY_STATUS_BIT: u32;
 
 @compute @workgroup_size(64)
 fn check_velocity(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
@@ -496,5 +498,5 @@ fn check_velocity(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_work
   let x = vel[i];
   // NaN by its bits: compilers may assume comparisons never see NaN.
   let nan = (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
-  if (nan || x <= 0.0 || x > cp.vmax) { atomicOr(&vstatus[0], 4u); }
+  if (nan || x <= 0.0 || x > cp.vmax) { atomicOr(&vstatus[0], VELOCITY_STATUS_BIT); }
 }

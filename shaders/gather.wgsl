@@ -24,6 +24,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read> index: array<i32>;
 @group(0) @binding(3) var<storage, read_write> y: array<u32>;
 @group(0) @binding(4) var<storage, read_write> status: array<atomic<u32>>;
+// The status bits, allocated by src/ops/indexing.ts (registerStatusFlag) and passed as constants.
+override GATHER_STATUS_BIT: u32;
+override SCATTER_STATUS_BIT: u32;
 
 fn linear_id(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 64u;
@@ -48,7 +51,7 @@ fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   }
   let j = index[ii];
   if (j < 0 || j >= i32(p.axis_len)) {
-    atomicOr(&status[0], 1u);
+    atomicOr(&status[0], GATHER_STATUS_BIT);
     y[i] = 0u;
     return;
   }
@@ -97,7 +100,7 @@ fn scatter_add(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
       let j = sindex[ii + k * ati(ps.strides_i, axis)];
       if (j == target_c) { acc = add_words(acc, source[is + k * ati(ps.strides_s, axis)]); }
       // Each bad index is seen by every output along the axis; flag from the first only.
-      if (target_c == 0 && (j < 0 || j >= target_len)) { atomicOr(&sstatus[0], 2u); }
+      if (target_c == 0 && (j < 0 || j >= target_len)) { atomicOr(&sstatus[0], SCATTER_STATUS_BIT); }
     }
   }
   out[i] = acc;

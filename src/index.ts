@@ -19,5 +19,6 @@ export { debug, type DebugOptions } from './runtime.js';
 export * from './nn/index.js';
 export { profile, type ProfileReport, type KernelRow, type KernelEvent } from './profile/profiler.js';
 export { formatProfile, chromeTrace } from './profile/report.js';
-export { calibrate, roofline, type Roofline, type CalibrateOptions } from './profile/calibrate.js';
+export { calibrate, type CalibrateOptions } from './profile/calibrate.js';
+export { roofline, type Roofline } from './profile/store.js';
 export * from './physics/index.js';

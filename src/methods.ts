@@ -1,7 +1,6 @@
 // Chainable methods on Tensor (x.add(y).relu().sum()), each delegating to the functional op.
 import type { DType } from './gpu/kernels.js';
 import { Tensor } from './graph/tensor.js';
-import { setContiguous } from './graph/tensor.js';
 import type { TensorLike } from './ops/emit.js';
 import * as m from './autodiff/ops.js';
 import {
@@ -9,10 +8,6 @@ import {
   reshape, scatterAdd, slice, squeeze, sum, take, transpose, unsqueeze, where,
 } from './autodiff/ops.js';
 import type { PadMode, SliceSpec } from './ops/layout.js';
-import { contiguous as rawContiguous } from './ops/elementwise.js';
-
-// data() materializes views with the raw copy: reading values back is never differentiated.
-setContiguous(rawContiguous);
 
 type Axes = number | readonly number[];
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { assertClose, randomFloats, rng, useDevice } from './helpers.js';
+import { registerStatusFlag, statusMessagesOf } from '../src/graph/scheduler.js';
 
 const poolTotal = (): number => {
   const m = tl.memory();
@@ -250,5 +251,28 @@ describe('device loss', () => {
     tl.debug({ poisonOutputs: true });
     expect(() => x.add(1)).toThrow(/earlier device/);
     expect(Array.from(await tl.ones([3]).data())).toEqual([1, 1, 1]);
+  });
+});
+
+describe('device-side status flags', () => {
+  useDevice();
+
+  it('gives each registered message its own bit, the same message the same bit, and reports only set bits', () => {
+    const a = registerStatusFlag('test: flag a');
+    const b = registerStatusFlag('test: flag b');
+    expect(a).not.toBe(b);
+    expect(registerStatusFlag('test: flag a')).toBe(a);
+    expect([a, b].every((bit) => bit > 0 && (bit & (bit - 1)) === 0)).toBe(true);
+    expect(statusMessagesOf(a)).toEqual(['test: flag a']);
+    expect(statusMessagesOf(a | b)).toEqual(['test: flag a', 'test: flag b']);
+    // The modules' own flags are registered too: gather's names its op.
+    expect(statusMessagesOf(0xffffffff).some((m) => m.startsWith('gather: '))).toBe(true);
+  });
+
+  it('reports a flag set on the device at the next read-back, naming the op', async () => {
+    const x = tl.tensor([1, 2, 3]);
+    const bad = x.gather(0, tl.tensor([0, 5], { dtype: 'int32' }));
+    await expect(bad.data()).rejects.toThrow(/gather: an index is out of range/);
+    expect(Array.from(await x.data())).toEqual([1, 2, 3]);
   });
 });

@@ -3,7 +3,7 @@
 // dL/dre + i dL/dim, PyTorch's convention (the conjugate Wirtinger derivative times 2). For a
 // holomorphic f, the cotangent rule is g -> g * conj(f'(z)); for a linear map A, g -> A^H g.
 import { keep, type Tensor } from '../graph/tensor.js';
-import { context } from '../runtime.js';
+import { context } from '../graph/context.js';
 import { fmt } from '../graph/shape.js';
 import { tensor } from '../ops/creation.js';
 import { checkTensor } from '../ops/emit.js';

@@ -10,7 +10,7 @@ import * as L from '../ops/layout.js';
 import * as I from '../ops/indexing.js';
 import { matmul as rawMatmul } from '../ops/matmul.js';
 import { tensor, zeros } from '../ops/creation.js';
-import { isRecording, record, save, setAdd } from './tape.js';
+import { isRecording, record, save } from './tape.js';
 
 type T = Tensor;
 const isT = (v: unknown): v is Tensor => v instanceof Tensor;
@@ -397,4 +397,3 @@ export function take(x: T, index: T, axis = 0): T {
   return out;
 }
 
-setAdd((a, b) => add(a, b));

@@ -111,8 +111,16 @@ export function leaf(x: Tensor): Tensor {
  * Reverse pass: cotangents of `wrt` given cotangents of `outputs`. Nodes are visited once each in
  * reverse topological order (a diamond is not walked once per path), and only nodes on a path to
  * `wrt` run their VJP. With `record` the pass is itself recorded (an outer transform differentiates it).
+ * The caller passes the add that accumulates cotangents (the tape sits below the ops it records).
  */
-export function backward(outputs: (TapeNode | undefined)[], cotangents: Tensor[], wrt: (TapeNode | undefined)[], record = false): (Tensor | null)[] {
+export function backward(
+  outputs: (TapeNode | undefined)[],
+  cotangents: Tensor[],
+  wrt: (TapeNode | undefined)[],
+  record: boolean,
+  /** Sums two cotangents of one node: the differentiable add, so a recorded pass differentiates it too. */
+  addCotangents: (a: Tensor, b: Tensor) => Tensor,
+): (Tensor | null)[] {
   const order: TapeNode[] = [];
   const seen = new Set<TapeNode>();
   const visit = (n: TapeNode): void => {
@@ -170,11 +178,4 @@ export function backward(outputs: (TapeNode | undefined)[], cotangents: Tensor[]
   };
   const recordNow = record;
   return tidy(() => (recordNow ? run() : noGrad(run)));
-}
-
-let addCotangents: (a: Tensor, b: Tensor) => Tensor = () => {
-  throw new Error('tellus: autodiff ops not loaded');
-};
-export function setAdd(fn: (a: Tensor, b: Tensor) => Tensor): void {
-  addCotangents = fn;
 }

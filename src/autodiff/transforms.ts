@@ -5,7 +5,7 @@ import { fmt } from '../graph/shape.js';
 import { ones, tensor, zerosLike } from '../ops/creation.js';
 import { backward, enter, exit, isTraced, leaf, noGrad, nodeOf, record, save, transformDepth, type TapeNode } from './tape.js';
 import { leaves, mapLeaves } from './tree.js';
-import { mul, reshape, stack, sum } from './ops.js';
+import { add, mul, reshape, stack, sum } from './ops.js';
 
 type Fn = (...args: never[]) => unknown;
 
@@ -35,7 +35,7 @@ function valueAndGradOf(f: Fn, argnums: number | readonly number[], args: unknow
       const traced = args.map((a, i) => (nums.includes(i) ? mapLeaves(a, leaf) : a));
       const out = scalarOutput((f as (...a: unknown[]) => unknown)(...traced), what);
       const perArg = nums.map((i) => leaves(traced[i]));
-      const flat = backward([nodeOf(out)], [ones(out.shape)], perArg.flat().map(nodeOf), transformDepth() > 1);
+      const flat = backward([nodeOf(out)], [ones(out.shape)], perArg.flat().map(nodeOf), transformDepth() > 1, add);
       let k = 0;
       const trees = nums.map((i, j) => mapLeaves(args[i], (_, m) => orZeros(flat[k++] ?? null, perArg[j]![m]!)));
       return [out, typeof argnums === 'number' ? trees[0] : trees] as [Tensor, unknown];
@@ -90,7 +90,7 @@ export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
   const pullback = ((cotangent: unknown) => {
     const cts = leaves(cotangent);
     if (cts.length !== outNodes.length) throw new Error(`tellus: vjp pullback: expected ${outNodes.length} cotangent tensors (f's output structure), got ${cts.length}`);
-    const grads = backward(outNodes, cts, xs, transformDepth() > 0);
+    const grads = backward(outNodes, cts, xs, transformDepth() > 0, add);
     return grads.map((g, i) => orZeros(g, primals[i]!));
   }) as Pullback;
   pullback.dispose = () => {
@@ -120,9 +120,9 @@ export function jvp(f: (...xs: Tensor[]) => Tensor, primals: Tensor[], tangents:
       const out = f(...traced);
       if (!(out instanceof Tensor)) throw new TypeError(`tellus: jvp(f): f must return a Tensor, got ${typeof out}`);
       const u = leaf(zerosLike(out));
-      const gs = backward([nodeOf(out)], [u], traced.map(nodeOf), true);
+      const gs = backward([nodeOf(out)], [u], traced.map(nodeOf), true, add);
       const used = gs.flatMap((g, i) => (g ? [[g, tangents[i]!] as const] : []));
-      const [t] = backward(used.map(([g]) => nodeOf(g)), used.map(([, v]) => v), [nodeOf(u)], transformDepth() > 1);
+      const [t] = backward(used.map(([g]) => nodeOf(g)), used.map(([, v]) => v), [nodeOf(u)], transformDepth() > 1, add);
       return [out, orZeros(t ?? null, out)] as [Tensor, Tensor];
     });
   } finally {

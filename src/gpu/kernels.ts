@@ -49,6 +49,22 @@ function uniformMembers(t: ReflectType): UniformMember[] {
   return (t.members ?? []).map((m) => ({ name: m.name, offset: m.offset, scalar: scalarOf(m.type), slots: m.size / 4 }));
 }
 
+// Every kernel family registers its own WGSL here when its module loads (import the .wgsl as text,
+// then registerShader), so this layer names no family; init() compiles all registered files.
+const shaderSources = new Map<string, string>();
+
+/** Registers a hand-written WGSL file (`file` as under shaders/) with its source text. */
+export function registerShader(file: string, code: string): void {
+  const prev = shaderSources.get(file);
+  if (prev !== undefined && prev !== code) throw new Error(`tellus: registerShader(file, code): ${file} is already registered with different code`);
+  shaderSources.set(file, code);
+}
+
+/** The registered shader files, in registration order. */
+export function registeredShaders(): [file: string, code: string][] {
+  return [...shaderSources];
+}
+
 export class KernelRegistry {
   private readonly kernels = new Map<string, Kernel>();
   private readonly modules = new Map<string, { module: GPUShaderModule; reflect: WgslReflect }>();
@@ -96,12 +112,24 @@ export class KernelRegistry {
     this.modules.set(file, { module, reflect });
   }
 
+  /**
+   * A file registered after init() (its module loaded late) compiles on first use. Its compile
+   * errors then surface through the scheduler's error scope instead of compileAll's message.
+   */
+  private compileLate(file: string): { module: GPUShaderModule; reflect: WgslReflect } {
+    const code = shaderSources.get(file);
+    if (code === undefined) throw new Error(`tellus: shader file ${file} is not registered (registerShader) or not compiled (was init() awaited?)`);
+    this.addSource(file, code, `shaders/${file}`);
+    const mod = { module: this.device.createShaderModule({ code, label: file }), reflect: new WgslReflect(code) };
+    this.modules.set(file, mod);
+    return mod;
+  }
+
   get(file: string, entry: string): Kernel {
     const key = `${file}:${entry}`;
     const hit = this.kernels.get(key);
     if (hit) return hit;
-    const mod = this.modules.get(file);
-    if (!mod) throw new Error(`tellus: shader file ${file} is not compiled (was init() awaited?)`);
+    const mod = this.modules.get(file) ?? this.compileLate(file);
     const ep = mod.reflect.entry.compute.find((e) => e.name === entry);
     if (!ep) throw new Error(`tellus: ${file} has no compute entry point '${entry}'`);
 

@@ -3,9 +3,13 @@
 // exactly one pending node reads it, and that node reads it element for element over the same
 // shape). A program becomes the body of shaders/elementwise.wgsl's `run`: straight-line calls of
 // its hand-written op functions with constant op codes. Fused intermediates never get a buffer.
-import type { Kernel } from '../gpu/kernels.js';
+import type { DType, Kernel } from '../gpu/kernels.js';
+import { registerShader } from '../gpu/kernels.js';
 import type { Node, Storage } from './scheduler.js';
 import { collapse } from './shape.js';
+import elementwiseWgsl from '../../shaders/elementwise.wgsl';
+
+registerShader('elementwise.wgsl', elementwiseWgsl);
 
 export const MAX_INPUTS = 6;
 /** Longer chains are split: each piece compiles quickly and identical pieces share a pipeline. */
@@ -13,6 +17,9 @@ export const MAX_INSTRS = 64;
 const MAX_RANK = 8;
 
 export const K = { LOAD: 0, UNARY: 1, CAST: 2, BINARY: 3, BINARY_SCALAR: 4, WHERE: 5 } as const;
+
+/** dtype codes of shaders/elementwise.wgsl (and the other kernels that take a DT override). */
+export const DT_CODE: Record<DType, number> = { float32: 0, int32: 1, uint32: 2 };
 
 export interface EwInput {
   storage: Storage;

@@ -61,12 +61,26 @@ export interface MemoryStats extends PoolStats {
   pipelines: number;
 }
 
-/** Device-side error flags that kernels set (atomicOr) instead of writing garbage; checked at every read-back. */
-export const STATUS_FLAGS: Record<number, string> = {
-  1: 'gather: an index is out of range for the gathered axis',
-  2: 'scatterAdd: an index is out of range for the target axis',
-  4: 'acoustic2d: the velocity holds a NaN, a value <= 0, or a value above maxVel (the CFL check and the PML assumed maxVel)',
-};
+/**
+ * Device-side error flags that kernels set (atomicOr) instead of writing garbage; checked at every
+ * read-back. Each op module registers its own messages and passes the bit to its kernel as a constant.
+ */
+const statusMessages: string[] = [];
+
+/** Allocates a status bit for `message` (the same message gets the same bit); returns the bit's value. */
+export function registerStatusFlag(message: string): number {
+  let k = statusMessages.indexOf(message);
+  if (k < 0) {
+    if (statusMessages.length === 32) throw new Error(`tellus: registerStatusFlag(message): all 32 status bits are taken, cannot add "${message}"`);
+    k = statusMessages.push(message) - 1;
+  }
+  return (1 << k) >>> 0;
+}
+
+/** The registered messages whose bits are set in `flags`. */
+export function statusMessagesOf(flags: number): string[] {
+  return statusMessages.filter((_, k) => (flags >>> k) & 1);
+}
 
 const MAX_PENDING = 4096;
 
@@ -103,7 +117,7 @@ export class Scheduler {
   profiler: FlushProfiler | null = null;
   /** See DebugOptions.reductions. */
   reductions: 'auto' | 'thread' | 'workgroup' = 'auto';
-  /** One word of status flags (see STATUS_FLAGS), bound to kernels that validate data on the device. */
+  /** One word of status flags (see registerStatusFlag), bound to kernels that validate data on the device. */
   readonly status: Storage;
 
   constructor(
@@ -359,9 +373,7 @@ export class Scheduler {
     await this.throwPendingErrors();
     if (flags !== 0) {
       this.device.queue.writeBuffer(this.status.buffer!, 0, new Uint32Array([0]));
-      const msgs = Object.entries(STATUS_FLAGS)
-        .filter(([bit]) => (flags & Number(bit)) !== 0)
-        .map(([, m]) => m);
+      const msgs = statusMessagesOf(flags);
       throw new RangeError(`tellus: ${msgs.join('; ')} (detected on the device in work submitted since the previous read-back)`);
     }
     return out;

@@ -1,9 +1,10 @@
 // Tensor: an immutable, lazily computed strided view of a Storage. Views (reshape, transpose, slice,
 // expand) share the storage; ops record nodes with the scheduler and return new tensors at once.
 import type { DType } from '../gpu/kernels.js';
-import { context, type Context } from '../runtime.js';
+import { context, type Context } from './context.js';
 import type { Scheduler, Storage } from './scheduler.js';
-import { contiguousStrides, fmt, isContiguous, type Shape, sizeOf } from './shape.js';
+import { broadcastStrides, contiguousStrides, fmt, isContiguous, type Shape, sizeOf } from './shape.js';
+import { DT_CODE, type EwOp, K } from './fusion.js';
 
 export type { DType };
 export type TypedArray = Float32Array | Int32Array | Uint32Array;
@@ -89,7 +90,7 @@ export class Tensor {
   /** Runs pending work and copies the values back, in row-major order. */
   async data(): Promise<TypedArray> {
     this.storageFor('data()');
-    const c = contiguousOf(this);
+    const c = this.isContiguous ? this : recordElementwise(this.shape, [this], copyOp(this.dtype, 'contiguous'), this.dtype);
     const storage = c.storageFor('data()');
     const bytes = await context().scheduler.read(storage, this.size * 4);
     if (c !== this) c.dispose();
@@ -117,11 +118,27 @@ export class Tensor {
   }
 }
 
-/** Contiguous tensors come back as they are; views are materialized by a copy kernel. */
-let contiguousOf: (t: Tensor) => Tensor = (t) => t;
-export function setContiguous(fn: (t: Tensor) => Tensor): void {
-  contiguousOf = fn;
+/**
+ * Records one elementwise op, out = op(inputs) over `shape` (inputs broadcast to it, read through
+ * their strides); the scheduler fuses chains of them into single dispatches of shaders/elementwise.wgsl.
+ */
+export function recordElementwise(shape: readonly number[], inputs: Tensor[], op: EwOp, outDtype: DType): Tensor {
+  const ctx = context();
+  const y = emptyTensor(shape, outDtype, ctx);
+  const out = y.storageFor(op.name);
+  const ewInputs = inputs.map((t) => ({ storage: t.storageFor(`${op.name}()`), offset: t.offset, strides: broadcastStrides(t.shape, t.strides, shape) }));
+  const bind: Record<string, Storage> = { y: out };
+  ewInputs.forEach((inp, k) => (bind[`in${k}`] = inp.storage));
+  ctx.scheduler.record({
+    kernel: ctx.kernels.get('elementwise.wgsl', 'run'),
+    overrides: {}, bind, uniforms: {}, grid: [1, 1, 1], label: op.name, bytes: 0, flops: 0,
+    ew: { shape: [...shape], inputs: ewInputs, op, out },
+  });
+  return y;
 }
+
+/** The elementwise copy (unary op 0): how views are materialized. */
+export const copyOp = (dtype: DType, name: string): EwOp => ({ kind: K.UNARY, op: 0, dt: DT_CODE[dtype], dt2: 0, imm: 0, name });
 
 /** Allocates a contiguous tensor whose storage a node is about to write. */
 export function emptyTensor(shape: Shape, dtype: DType, ctx: Context = context()): Tensor {

@@ -10,6 +10,10 @@ import { checkTensor, emit, grid1d } from '../ops/emit.js';
 import { clone, contiguous } from '../ops/elementwise.js';
 import { empty } from '../ops/creation.js';
 import { treeFlatten, treeZip, type TensorTree } from './tree.js';
+import optimWgsl from '../../shaders/optim.wgsl';
+import { registerShader } from '../gpu/kernels.js';
+
+registerShader('optim.wgsl', optimWgsl);
 
 /** A learning rate as a function of the number of steps already taken (0 for the first step). */
 export type Schedule = (step: number) => number;

@@ -7,6 +7,10 @@ import type { Tensor } from '../graph/tensor.js';
 import type { Storage } from '../graph/scheduler.js';
 import { empty } from '../ops/creation.js';
 import { emit } from '../ops/emit.js';
+import lbfgsWgsl from '../../shaders/lbfgs.wgsl';
+import { registerShader } from '../gpu/kernels.js';
+
+registerShader('lbfgs.wgsl', lbfgsWgsl);
 
 const NONE = 3;
 /** Up to this size (and m <= 64) one workgroup runs the whole recursion in one dispatch. */

@@ -8,6 +8,10 @@ import { checkTensor, emit, grid1d, output } from './emit.js';
 import { contiguous } from './elementwise.js';
 import { slice } from './layout.js';
 import { add } from './math.js';
+import complexWgsl from '../../shaders/complex.wgsl';
+import { registerShader } from '../gpu/kernels.js';
+
+registerShader('complex.wgsl', complexWgsl);
 
 /** Throws unless `z` is a float32 tensor with a trailing axis of 2; returns its logical shape. */
 export function checkComplex(z: unknown, what: string): number[] {

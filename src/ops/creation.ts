@@ -1,8 +1,12 @@
 // Creating tensors: from JS data (uploaded at once), or on the device (fill, arange, Philox random).
-import { context } from '../runtime.js';
+import { context } from '../graph/context.js';
 import { arrayType, checkDType, type DType, type NestedArray, Tensor, type TypedArray } from '../graph/tensor.js';
 import { checkShape, contiguousStrides, fmt, type Shape, sizeOf } from '../graph/shape.js';
 import { bitsOf, checkFinite, checkInt, DT_CODE, emit, grid1d, output } from './emit.js';
+import creationWgsl from '../../shaders/creation.wgsl';
+import { registerShader } from '../gpu/kernels.js';
+
+registerShader('creation.wgsl', creationWgsl);
 
 export interface CreateOptions {
   dtype?: DType;

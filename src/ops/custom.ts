@@ -1,6 +1,6 @@
 // User kernels: register a WGSL file and launch its entry points on tensors, with the same
 // reflection-based checks, uniform packing and scheduling as Tellus's own kernels.
-import { context } from '../runtime.js';
+import { context } from '../graph/context.js';
 import type { UniformValues } from '../gpu/kernels.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { Storage } from '../graph/scheduler.js';

@@ -2,11 +2,11 @@
 // Inputs may be any strided view: kernels read through strides, so views never need a copy first.
 import type { DType } from '../gpu/kernels.js';
 import type { Tensor } from '../graph/tensor.js';
-import { checkDType } from '../graph/tensor.js';
+import { checkDType, copyOp, recordElementwise } from '../graph/tensor.js';
 import { broadcastShapes, broadcastStrides, fmt } from '../graph/shape.js';
 import type { Storage } from '../graph/scheduler.js';
 import { type EwOp, K } from '../graph/fusion.js';
-import { context } from '../runtime.js';
+import { context } from '../graph/context.js';
 import { bitsOf, checkFinite, checkTensor, DT_CODE, output, type TensorLike } from './emit.js';
 import { full } from './creation.js';
 
@@ -19,21 +19,7 @@ export type UnaryOp = keyof typeof UNARY;
 /** Ops that also make sense on integers (the rest need float32). */
 const INT_UNARY = new Set<UnaryOp>(['neg', 'abs', 'relu', 'square', 'sign']);
 
-/** Records one elementwise op; the scheduler fuses chains of them into single dispatches. */
-function record(shape: readonly number[], inputs: Tensor[], op: EwOp, outDtype: DType): Tensor {
-  const y = output(shape, outDtype);
-  const out = y.storageFor(op.name);
-  const ewInputs = inputs.map((t) => ({ storage: t.storageFor(`${op.name}()`), offset: t.offset, strides: broadcastStrides(t.shape, t.strides, shape) }));
-  const bind: Record<string, Storage> = { y: out };
-  ewInputs.forEach((inp, k) => (bind[`in${k}`] = inp.storage));
-  const ctx = context();
-  ctx.scheduler.record({
-    kernel: ctx.kernels.get('elementwise.wgsl', 'run'),
-    overrides: {}, bind, uniforms: {}, grid: [1, 1, 1], label: op.name, bytes: 0, flops: 0,
-    ew: { shape: [...shape], inputs: ewInputs, op, out },
-  });
-  return y;
-}
+const record = recordElementwise;
 
 const ewOp = (kind: number, op: number, dtype: DType, name: string, imm = 0, dt2 = 0): EwOp => ({ kind, op, dt: DT_CODE[dtype], dt2, imm, name });
 
@@ -47,13 +33,13 @@ export function unary(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
 export function contiguous(x: Tensor): Tensor {
   checkTensor(x, 'contiguous(x)');
   if (x.isContiguous) return x;
-  return record(x.shape, [x], ewOp(K.UNARY, 0, x.dtype, 'contiguous'), x.dtype);
+  return record(x.shape, [x], copyOp(x.dtype, 'contiguous'), x.dtype);
 }
 
 /** A contiguous copy, even if `x` is already contiguous. */
 export function clone(x: Tensor): Tensor {
   checkTensor(x, 'clone(x)');
-  return record(x.shape, [x], ewOp(K.UNARY, 0, x.dtype, 'clone'), x.dtype);
+  return record(x.shape, [x], copyOp(x.dtype, 'clone'), x.dtype);
 }
 
 /** NumPy-style astype: float to int truncates toward zero; negative floats to uint32 give 0. */

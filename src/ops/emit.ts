@@ -1,11 +1,11 @@
 // Helpers every op uses to turn tensors into kernel dispatches.
 import type { DType, UniformValues } from '../gpu/kernels.js';
-import { context } from '../runtime.js';
+import { context } from '../graph/context.js';
 import { emptyTensor, Tensor } from '../graph/tensor.js';
 import type { Storage } from '../graph/scheduler.js';
 import { MAX_RANK, type Shape } from '../graph/shape.js';
 
-export const DT_CODE: Record<DType, number> = { float32: 0, int32: 1, uint32: 2 };
+export { DT_CODE } from '../graph/fusion.js';
 
 export interface Dispatch {
   file: string;

@@ -3,13 +3,17 @@
 // axes. On GPUs lengths of factors 2, 3, 5 up to 1024 run in one shared-memory dispatch, longer ones
 // in two (four-step); on CPU adapters each radix pass is a dispatch. Any other length goes through
 // Bluestein's chirp-z algorithm: two power-of-small-primes FFTs of length >= 2n - 1.
-import { context } from '../runtime.js';
+import { context } from '../graph/context.js';
 import { keep, type Tensor } from '../graph/tensor.js';
 import { collapse, contiguousStrides } from '../graph/shape.js';
 import { tensor } from './creation.js';
 import { emit, grid1d, output } from './emit.js';
 import { contiguous as rawContiguous } from './elementwise.js';
 import { MAX_LINE, type Plan, plan, type Step } from './fft-plan.js';
+import fftWgsl from '../../shaders/fft.wgsl';
+import { registerShader } from '../gpu/kernels.js';
+
+registerShader('fft.wgsl', fftWgsl);
 
 export interface AxisTransform {
   /** Logical axis (negative counts from the end). */

@@ -2,10 +2,17 @@
 // with a broadcast index view). Index values are checked on the device: an out-of-range index sets
 // a status flag that the next read-back turns into a RangeError.
 import type { Tensor } from '../graph/tensor.js';
-import { context } from '../runtime.js';
+import { context } from '../graph/context.js';
 import { fmt, normalizeAxis } from '../graph/shape.js';
 import { checkTensor, DT_CODE, emit, grid1d, output, slots } from './emit.js';
 import { expand, reshape } from './layout.js';
+import gatherWgsl from '../../shaders/gather.wgsl';
+import { registerShader } from '../gpu/kernels.js';
+import { registerStatusFlag } from '../graph/scheduler.js';
+
+registerShader('gather.wgsl', gatherWgsl);
+const GATHER_STATUS_BIT = registerStatusFlag('gather: an index is out of range for the gathered axis');
+const SCATTER_STATUS_BIT = registerStatusFlag('scatterAdd: an index is out of range for the target axis');
 
 function checkIndex(index: Tensor, what: string): void {
   if (index.dtype !== 'int32') throw new TypeError(`tellus: ${what}: expected an int32 index tensor, got ${index.dtype}`);
@@ -25,7 +32,7 @@ export function gather(xIn: Tensor, axis: number, indexIn: Tensor): Tensor {
   // Dispatched even when empty (the kernel checks n), so y always has a buffer to read.
   const n = y.size;
   emit({
-    file: 'gather.wgsl', entry: 'gather', label: 'gather',
+    file: 'gather.wgsl', entry: 'gather', label: 'gather', overrides: { GATHER_STATUS_BIT },
     bind: { x: x.storageFor('gather: x'), index: index.storageFor('gather: index'), y: y.storageFor('gather'), status: context().scheduler.status },
     uniforms: {
       n, rank: x.rank, axis: a, axis_len: x.shape[a]!, offset_x: x.offset, offset_i: index.offset, offset_s: 0, pad: 0,
@@ -53,7 +60,7 @@ export function scatterAdd(targetIn: Tensor, axis: number, indexIn: Tensor, srcI
   const y = output(target.shape, target.dtype);
   const n = y.size;
   emit({
-    file: 'gather.wgsl', entry: 'scatter_add', label: 'scatterAdd', overrides: { DT: DT_CODE[target.dtype] },
+    file: 'gather.wgsl', entry: 'scatter_add', label: 'scatterAdd', overrides: { DT: DT_CODE[target.dtype], SCATTER_STATUS_BIT },
     bind: { target_: target.storageFor(`${what}: target`), sindex: index.storageFor(`${what}: index`), source: src.storageFor(`${what}: src`), out: y.storageFor(what), sstatus: context().scheduler.status },
     uniforms: {
       n, rank: target.rank, axis: a, axis_len: index.shape[a]!, offset_x: target.offset, offset_i: index.offset, offset_s: src.offset, pad: 0,

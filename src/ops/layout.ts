@@ -5,6 +5,10 @@ import { broadcastShapes, broadcastStrides, checkShape, collapse, contiguousStri
 import { bitsOf, checkFinite, checkInt, checkTensor, emit, grid1d, output, slots } from './emit.js';
 import { contiguous } from './elementwise.js';
 import { full } from './creation.js';
+import layoutWgsl from '../../shaders/layout.wgsl';
+import { registerShader } from '../gpu/kernels.js';
+
+registerShader('layout.wgsl', layoutWgsl);
 
 export function reshape(xIn: Tensor, shapeIn: readonly number[]): Tensor {
   const x = checkTensor(xIn, 'reshape(x)');

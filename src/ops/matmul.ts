@@ -6,6 +6,10 @@ import { checkFloat, checkTensor, emit, output } from './emit.js';
 import { reshape, unsqueeze } from './layout.js';
 import { full } from './creation.js';
 import { contiguous } from './elementwise.js';
+import matmulWgsl from '../../shaders/matmul.wgsl';
+import { registerShader } from '../gpu/kernels.js';
+
+registerShader('matmul.wgsl', matmulWgsl);
 
 export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
   let a = checkTensor(aIn, 'matmul(a, b): a');

@@ -2,14 +2,18 @@
 // Many outputs: one thread each. Few outputs with long reductions: one 256-wide workgroup each, and
 // for very long ones a first pass of partial results per chunk, so every core has work.
 import type { DType } from '../gpu/kernels.js';
+import { registerShader } from '../gpu/kernels.js';
 import type { Tensor } from '../graph/tensor.js';
 import { collapse, fmt, normalizeAxis } from '../graph/shape.js';
 import { checkTensor, DT_CODE, emit, grid1d, output, slots } from './emit.js';
-import { context } from '../runtime.js';
+import { context } from '../graph/context.js';
 import { cast } from './elementwise.js';
 import { full } from './creation.js';
 import { reshape } from './layout.js';
 import { gather } from './indexing.js';
+import reduceWgsl from '../../shaders/reduce.wgsl';
+
+registerShader('reduce.wgsl', reduceWgsl);
 
 const OPS = { sum: 0, max: 1, min: 2, argmax: 3, argmin: 4, prod: 5 } as const;
 type ReduceOp = keyof typeof OPS;

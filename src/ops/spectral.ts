@@ -6,6 +6,10 @@ import type { Tensor } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { checkTensor, emit, grid1d, output } from './emit.js';
 import { contiguous } from './elementwise.js';
+import spectralWgsl from '../../shaders/spectral.wgsl';
+import { registerShader } from '../gpu/kernels.js';
+
+registerShader('spectral.wgsl', spectralWgsl);
 
 function dims5(t: Tensor, what: string): [number, number, number, number] {
   checkTensor(t, what);

@@ -8,9 +8,12 @@ import { customVjp, noGrad, vjp } from '../autodiff/transforms.js';
 import { isTraced } from '../autodiff/tape.js';
 import { hostValues, tensor, zeros } from '../ops/creation.js';
 import { checkFloat, checkTensor, emit, grid1d } from '../ops/emit.js';
-import { context } from '../runtime.js';
+import { context } from '../graph/context.js';
 import { type Acoustic2dOptions, type Accuracy, backwardBytes, cflLimit, type Grid, planGrid, rickerValues } from './grid.js';
 import { adjoint, born, type Checkpoint, type Consts, forward, type ForwardResult, keptTensors, uploadConsts } from './propagate.js';
+import { registerStatusFlag } from '../graph/scheduler.js';
+
+const VELOCITY_STATUS_BIT = registerStatusFlag('acoustic2d: the velocity holds a NaN, a value <= 0, or a value above maxVel (the CFL check and the PML assumed maxVel)');
 
 export { cflLimit, type Acoustic2dOptions, type Accuracy, type Locations } from './grid.js';
 
@@ -40,7 +43,7 @@ function setup(v: Tensor, opts: Acoustic2dOptions, what: string): Setup {
 function guardVelocity(v: Tensor, vmax: number): void {
   noGrad(() => {
     const c = contiguous(v);
-    emit({ file: 'acoustic.wgsl', entry: 'check_velocity', bind: { vel: c.storageFor('acoustic2d: v'), vstatus: context().scheduler.status }, uniforms: { n: v.size, vmax }, grid: grid1d(v.size), label: 'acoustic2d.check_velocity', bytes: 4 * v.size });
+    emit({ file: 'acoustic.wgsl', entry: 'check_velocity', overrides: { VELOCITY_STATUS_BIT }, bind: { vel: c.storageFor('acoustic2d: v'), vstatus: context().scheduler.status }, uniforms: { n: v.size, vmax }, grid: grid1d(v.size), label: 'acoustic2d.check_velocity', bytes: 4 * v.size });
     if (c !== v) c.dispose();
   });
 }

@@ -7,8 +7,11 @@ import { clone, sum } from '../autodiff/ops.js';
 import { empty, tensor, zeros } from '../ops/creation.js';
 import { emit, grid1d } from '../ops/emit.js';
 import type { Grid } from './grid.js';
+import { registerShader } from '../gpu/kernels.js';
+import acousticWgsl from '../../shaders/acoustic.wgsl';
 
 const FILE = 'acoustic.wgsl';
+registerShader(FILE, acousticWgsl);
 
 /** Per-run constants on the GPU: PML profiles and cell indices (a dummy cell when there are none). */
 export interface Consts {

@@ -2,44 +2,16 @@
 // bandwidth through a compute kernel (vec4 copy) and through copyBufferToBuffer, and peak float32
 // arithmetic from register-only FMA chains. Profile reports divide achieved rates by these. The
 // result is stored per adapter (store.ts), so later sessions report efficiencies without re-running.
-import { context } from '../runtime.js';
+import { context } from '../graph/context.js';
 import { empty } from '../ops/creation.js';
 import { launch } from '../ops/custom.js';
 import { checkInt } from '../ops/emit.js';
 import { profile } from './profiler.js';
-import { loadRoofline, saveRoofline } from './store.js';
+import { rememberRoofline, type Roofline, saveRoofline } from './store.js';
+import calibrateWgsl from '../../shaders/calibrate.wgsl';
+import { registerShader } from '../gpu/kernels.js';
 
-export interface Roofline {
-  device: string;
-  /** GB/s moved (read + write) by a streaming vec4 copy kernel. */
-  copyKernelGBs: number;
-  /** GB/s moved (read + write) by copyBufferToBuffer. */
-  copyBufferGBs: number;
-  /** Peak float32 GFLOP/s (an FMA counts 2). */
-  peakGflops: number;
-  timing: 'timestamp' | 'wall';
-  /** When it was measured (ISO 8601). */
-  date: string;
-}
-
-let last: Roofline | null = null;
-/** Devices whose stored calibration has been looked up this session (found or not). */
-const looked = new Set<string>();
-
-/** Forgets this session's calibration, as a new session would (tests). */
-export function forgetRoofline(): void {
-  last = null;
-  looked.clear();
-}
-
-/** This device's ceilings: from calibrate() in this session, else as stored by an earlier one; null if never measured. */
-export function roofline(): Roofline | null {
-  const device = context().info.description;
-  if (last?.device === device) return last;
-  if (looked.has(device)) return null;
-  looked.add(device);
-  return (last = loadRoofline(device) ?? last);
-}
+registerShader('calibrate.wgsl', calibrateWgsl);
 
 /** A ceiling is the best the adapter did: the fastest repeat, which load on a shared machine cannot lower. */
 const best = (v: number[]): number => Math.min(...v);
@@ -122,7 +94,7 @@ export async function calibrate(opts: CalibrateOptions = {}): Promise<Roofline> 
 
   src.dispose();
   dst.dispose();
-  last = {
+  const last: Roofline = {
     device: ctx.info.description,
     copyKernelGBs: (2 * n4 * 16) / (copyMs * 1e6),
     copyBufferGBs: (2 * n4 * 16) / (perCopy * 1e6),
@@ -130,6 +102,7 @@ export async function calibrate(opts: CalibrateOptions = {}): Promise<Roofline> 
     timing: report.timing,
     date: new Date().toISOString(),
   };
+  rememberRoofline(last);
   if (save) saveRoofline(last);
   return last;
 }

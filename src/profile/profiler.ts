@@ -5,9 +5,9 @@
 // bytes and flops the op declared, and optionally the line of user code that issued it (sites.ts).
 // Where a timestamped pass is expensive (CPU adapters, docs/design.md), one dispatch in `every` is
 // timed, rotating, and totals are extrapolated from the sample. Without 'timestamp-query' the report falls back to wall time per submit.
-import { context, finishDeferredDestroy, memory } from '../runtime.js';
+import { context, finishDeferredDestroy, memory } from '../graph/context.js';
 import type { FlushProfiler, Node } from '../graph/scheduler.js';
-import { roofline, type Roofline } from './calibrate.js';
+import { roofline, type Roofline } from './store.js';
 import { callSite } from './sites.js';
 
 export interface KernelEvent {

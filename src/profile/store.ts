@@ -2,7 +2,7 @@
 // file in Node and Deno ($TELLUS_CACHE_DIR, else $XDG_CACHE_HOME/tellus, else ~/.cache/tellus), and
 // localStorage in browsers. Every access is synchronous, so roofline() stays synchronous, and every
 // failure (no permission, no home, private browsing) degrades to "not stored", never to an error.
-import type { Roofline } from './calibrate.js';
+import { context } from '../graph/context.js';
 
 const KEY = 'tellus.roofline';
 
@@ -73,4 +73,43 @@ export function saveRoofline(r: Roofline): string | null {
   } catch {
     return null;
   }
+}
+
+// ---- this session's calibration (calibrate() measures, the profiler reads) ----
+
+export interface Roofline {
+  device: string;
+  /** GB/s moved (read + write) by a streaming vec4 copy kernel. */
+  copyKernelGBs: number;
+  /** GB/s moved (read + write) by copyBufferToBuffer. */
+  copyBufferGBs: number;
+  /** Peak float32 GFLOP/s (an FMA counts 2). */
+  peakGflops: number;
+  timing: 'timestamp' | 'wall';
+  /** When it was measured (ISO 8601). */
+  date: string;
+}
+
+let last: Roofline | null = null;
+/** Devices whose stored calibration has been looked up this session (found or not). */
+const looked = new Set<string>();
+
+/** Forgets this session's calibration, as a new session would (tests). */
+export function forgetRoofline(): void {
+  last = null;
+  looked.clear();
+}
+
+/** Called by calibrate() with its fresh measurement. */
+export function rememberRoofline(r: Roofline): void {
+  last = r;
+}
+
+/** This device's ceilings: from calibrate() in this session, else as stored by an earlier one; null if never measured. */
+export function roofline(): Roofline | null {
+  const device = context().info.description;
+  if (last?.device === device) return last;
+  if (looked.has(device)) return null;
+  looked.add(device);
+  return (last = loadRoofline(device) ?? last);
 }
