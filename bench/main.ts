@@ -91,9 +91,10 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
       for (const t of kept) t.dispose();
     };
     // Alternate plain and profiled runs so drift on a busy machine hits both alike.
-    const [tp, tq]: number[][] = [[], []];
+    const tp: number[] = [];
+    const tq: number[] = [];
     for (let k = 0; k < 11; k++) {
-      for (const [list, f] of [[tp, thousand], [tq, async () => void (await tl.profile(thousand))]] as const) {
+      for (const [list, f] of [[tp, thousand], [tq, async () => void (await tl.profile(thousand))]] as [number[], () => Promise<unknown>][]) {
         const t0 = performance.now();
         await f();
         if (k > 1) list.push(performance.now() - t0);

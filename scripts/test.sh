@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Full check: setup, build, typecheck, then the test suite on Node (Dawn),
-# Deno (wgpu) and headless Chromium. Runs every stage, fails if any failed.
+# Full check: setup, build, lint (ESLint: layers, cycles, typed rules), format (Prettier), typecheck,
+# then the test suite on Node (Dawn), Deno (wgpu) and headless Chromium. Runs every stage, fails if
+# any failed. Tests use fixed seeds; TELLUS_TEST_SEED=<n> or =random explores others (test/helpers.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,8 @@ bash scripts/setup.sh
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 
 stage build node scripts/build.mjs --tests
+stage lint node_modules/.bin/eslint --max-warnings 0 src test bench examples
+stage format node_modules/.bin/prettier --check .
 stage typecheck node_modules/.bin/tsc --noEmit -p .
 stage node node_modules/.bin/vitest run
 stage deno node_modules/.bin/deno run -A test/portable/deno.mjs

@@ -174,7 +174,8 @@ export function acousticRef(v: Arr, opts: RefOptions): RefResult {
   const X = nx + wL + wR + 2 * g;
   const z0 = g + wT; // padded row of interior row 0
   const x0 = g + wL;
-  const [az, bz, dbz, ax, bx, dbx] = [pz.a, pz.b, pz.db, px.a, px.b, px.db].map((p) => (f32 ? Float32Array.from(p) : p));
+  const lift = (p: Float64Array): ArrayLike<number> => (f32 ? Float32Array.from(p) : p);
+  const [az, bz, dbz, ax, bx, dbx] = [lift(pz.a), lift(pz.b), lift(pz.db), lift(px.a), lift(px.b), lift(px.db)] as const;
 
   // Velocity padded by edge replication; v²dt² per padded cell.
   const v2dt2 = new Field(Z * X);
@@ -289,7 +290,7 @@ export function acousticRef(v: Arr, opts: RefOptions): RefResult {
           next[i] = v2dt2[i]! * w + 2 * u0 - prev[i]!;
         }
       }
-      if (amps) for (let j = 0; j < nsrc; j++) next[srcCells[j]!] += -v2dt2[srcCells[j]!]! * amps.data[(s * nsrc + j) * nt + t]!;
+      if (amps) for (let j = 0; j < nsrc; j++) next[srcCells[j]!]! += -v2dt2[srcCells[j]!]! * amps.data[(s * nsrc + j) * nt + t]!;
       [prev, cur, next] = [cur, next, prev];
       [psiZ, psiZn] = [psiZn, psiZ];
       [zetaZ, zetaZn] = [zetaZn, zetaZ];
@@ -404,7 +405,7 @@ export function smoothField(next: () => number, nz: number, nx: number, bumps = 
     const cx = next() * nx;
     const amp = 2 * next() - 1;
     const w = width * (0.6 + 0.8 * next());
-    for (let z = 0; z < nz; z++) for (let x = 0; x < nx; x++) out[z * nx + x] += amp * Math.exp(-((z - cz) ** 2 + (x - cx) ** 2) / (2 * w * w));
+    for (let z = 0; z < nz; z++) for (let x = 0; x < nx; x++) out[z * nx + x]! += amp * Math.exp(-((z - cz) ** 2 + (x - cx) ** 2) / (2 * w * w));
   }
   return out;
 }

@@ -29,9 +29,9 @@ function mlpDerivs(layers: Layer[], x: number[], dir: number[]): [number, number
       h[j] = L.b[j]!;
       for (let i = 0; i < L.nin; i++) {
         const w = L.W[i * L.nout + j]!;
-        h[j] += w * a[i]!;
-        dh[j] += w * da[i]!;
-        ddh[j] += w * dda[i]!;
+        h[j]! += w * a[i]!;
+        dh[j]! += w * da[i]!;
+        ddh[j]! += w * dda[i]!;
       }
     }
     if (k === layers.length - 1) {

@@ -81,7 +81,7 @@ describe('profile', () => {
     const A = await a.data();
     const B = await b.data();
     const want = new Float64Array(16);
-    for (let i = 0; i < 32; i++) for (let j = 0; j < 16; j++) for (let k = 0; k < 48; k++) want[j] += Math.tanh(2 * A[i * 48 + k]! + 1) * B[k * 16 + j]!;
+    for (let i = 0; i < 32; i++) for (let j = 0; j < 16; j++) for (let k = 0; k < 48; k++) want[j]! += Math.tanh(2 * A[i * 48 + k]! + 1) * B[k * 16 + j]!;
     assertClose(await out!.data(), want, { rtol: 1e-5, atol: 1e-5 }, `profiled values seed ${g.seed}`);
 
     // Call sites name this file where the runtime's stacks can tell it from the engine's code (sources

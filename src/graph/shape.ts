@@ -72,7 +72,7 @@ export function collapse(shape: Shape, strideSets: readonly (readonly number[])[
     if (d === 1) continue;
     const last = outShape.length - 1;
     if (last >= 0 && strideSets.every((s, k) => outStrides[k]![last] === s[i]! * d)) {
-      outShape[last] *= d;
+      outShape[last]! *= d;
       strideSets.forEach((s, k) => (outStrides[k]![last] = s[i]!));
     } else {
       outShape.push(d);

@@ -1,0 +1,65 @@
+// Lint: typed rules that catch real bugs (floating promises, misused promises, unused code), no
+// import cycles, and the layers of docs/design.md as restricted-import zones. Formatting is
+// Prettier's job (.prettierrc.json); eslint-config-prettier turns off the rules that would fight it.
+import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import prettier from 'eslint-config-prettier';
+
+// Each layer may import only from the layers before it: gpu <- graph <- ops <- autodiff <- nn,
+// physics, profile (siblings that do not import each other) <- the package root (index.ts,
+// runtime.ts) <- examples, bench, test.
+const src = (dir) => `./src/${dir}`;
+const layers = [
+  { name: 'gpu', target: src('gpu'), forbid: ['graph', 'ops', 'autodiff', 'nn', 'physics', 'profile'] },
+  { name: 'graph', target: src('graph'), forbid: ['ops', 'autodiff', 'nn', 'physics', 'profile'] },
+  { name: 'ops', target: src('ops'), forbid: ['autodiff', 'nn', 'physics', 'profile'] },
+  { name: 'autodiff', target: src('autodiff'), forbid: ['nn', 'physics', 'profile'] },
+  { name: 'nn', target: src('nn'), forbid: ['physics', 'profile'] },
+  { name: 'physics', target: src('physics'), forbid: ['nn', 'profile'] },
+  { name: 'profile', target: src('profile'), forbid: ['nn', 'physics'] },
+];
+const rootFiles = ['./src/index.ts', './src/runtime.ts'];
+const zones = [
+  ...layers.flatMap(({ name, target, forbid }) => [
+    ...forbid.map((dir) => ({ target, from: src(dir), message: `layers: ${name}/ sits below ${dir}/ (docs/design.md)` })),
+    { target, from: rootFiles, message: `layers: ${name}/ must not import the package root; import the module that owns the name` },
+  ]),
+  // gpu/ runs any kernel and names none: each family registers its own shader.
+  { target: src('gpu'), from: './shaders', message: 'layers: gpu/ names no kernel family; the module that uses a shader registers it (registerShader)' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', 'coverage/**', 'bench/results/**', '**/*.d.ts', 'examples/**/output/**'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.base],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': ['error', { zones }],
+      'import-x/no-self-import': 'error',
+      'import-x/no-duplicates': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'draw randomness from a seeded generator (tl.seed, rng() in tests)' }],
+    },
+  },
+  {
+    // Benchmarks and examples may time and seed as they like; tests must not (test/helpers.ts).
+    files: ['bench/**', 'examples/**', 'scripts/**'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
+    files: ['test/helpers.ts'],
+    rules: { 'no-restricted-syntax': 'off' }, // TELLUS_TEST_SEED=random draws its base seed here
+  },
+  prettier,
+);
