@@ -60,7 +60,7 @@ describe('pytree arguments and argnums', () => {
     assertScaled(got[4]!, want[4]!, 1e-5, `seed ${g.seed}: d/dy`, sc);
     assertScaled(got[8]!, want[4]!, 1e-5, `seed ${g.seed}: argnums [2, 0]: d/dy`, sc);
     assertScaled(got[9]!, want[4]!, 1e-5, `seed ${g.seed}: argnums 2: d/dy`, sc);
-    for (const t of [w, b, c, x, y, value, ...tl.leaves([gp, gy, gy2, gp2, gyOnly])]) t!.dispose();
+    for (const t of [w, b, c, x, y, value, ...tl.tree.leaves([gp, gy, gy2, gp2, gyOnly])]) t!.dispose();
   });
 
   it('rejects argnums outside the arguments', () => {
@@ -146,7 +146,7 @@ describe('inputs the output does not depend on', () => {
     // An output that depends on no input at all.
     const gconst = tl.grad((a: tl.Tensor) => tl.sum(tl.ones([3])))(x) as tl.Tensor;
     expect(Array.from(await gconst.data())).toEqual([0, 0, 0, 0, 0, 0]);
-    for (const t of [x, y, z, gconst, ...tl.leaves(grads)]) t.dispose();
+    for (const t of [x, y, z, gconst, ...tl.tree.leaves(grads)]) t.dispose();
   });
 });
 
@@ -237,6 +237,6 @@ describe('jacobian, vjp and 0-d inputs', () => {
     assertScaled(got[0]!, ha.data.map((v, i) => (i + 1) * hb.data[i]! + 0.5 * Math.exp(v)), 1e-6, `seed ${g.seed}: vjp d/da`);
     assertScaled(got[1]!, ha.data.map((v, i) => (i + 1) * v), 1e-6, `seed ${g.seed}: vjp d/db`);
     pull.dispose();
-    for (const t of [a, b, ga!, gb!, ...tl.leaves([out, ct])]) t.dispose();
+    for (const t of [a, b, ga!, gb!, ...tl.tree.leaves([out, ct])]) t.dispose();
   });
 });

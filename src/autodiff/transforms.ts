@@ -1,10 +1,11 @@
 // Function transforms over the tape: grad, valueAndGrad, vjp, jvp, hvp, jacobian, plus customVjp
-// and checkpoint. Arguments and results may be pytrees of tensors.
+// and checkpoint. Arguments and results may be pytrees of tensors (src/graph/tree.ts: leaf order is
+// sorted object keys and array index, non-tensor leaves pass through).
 import { Tensor, tidy, keep } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { ones, tensor, zerosLike } from '../ops/creation.js';
 import { backward, enter, exit, isTraced, leaf, noGrad, nodeOf, record, save, transformDepth, type TapeNode } from './tape.js';
-import { leaves, mapLeaves } from './tree.js';
+import { flatten, leaves, unflatten } from '../graph/tree.js';
 import { mul, reshape, stack, sum } from './ops.js';
 
 type Fn = (...args: never[]) => unknown;
@@ -32,12 +33,14 @@ function valueAndGradOf(f: Fn, argnums: number | readonly number[], args: unknow
   let result: [Tensor, unknown] | undefined;
   try {
     result = tidy(() => {
-      const traced = args.map((a, i) => (nums.includes(i) ? mapLeaves(a, leaf) : a));
+      const flats = nums.map((i) => flatten(args[i], { root: `args[${i}]`, what }));
+      const perArg = flats.map((fl) => fl.leaves.map((x) => leaf(x)));
+      const traced = [...args];
+      nums.forEach((i, j) => (traced[i] = unflatten(flats[j]!.treedef, perArg[j]!)));
       const out = scalarOutput((f as (...a: unknown[]) => unknown)(...traced), what);
-      const perArg = nums.map((i) => leaves(traced[i]));
       const flat = backward([nodeOf(out)], [ones(out.shape)], perArg.flat().map(nodeOf), transformDepth() > 1);
       let k = 0;
-      const trees = nums.map((i, j) => mapLeaves(args[i], (_, m) => orZeros(flat[k++] ?? null, perArg[j]![m]!)));
+      const trees = flats.map((fl, j) => unflatten(fl.treedef, perArg[j]!.map((x) => orZeros(flat[k++] ?? null, x))));
       return [out, typeof argnums === 'number' ? trees[0] : trees] as [Tensor, unknown];
     });
   } finally {

@@ -4,6 +4,7 @@ import type { DType } from '../gpu/kernels.js';
 import { context, type Context } from '../runtime.js';
 import type { Scheduler, Storage } from './scheduler.js';
 import { contiguousStrides, fmt, isContiguous, type Shape, sizeOf } from './shape.js';
+import { leaves } from './tree.js';
 
 export type { DType };
 export type TypedArray = Float32Array | Int32Array | Uint32Array;
@@ -143,8 +144,7 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   const created = scopes.pop()!;
-  const kept = new Set<Tensor>();
-  collectTensors(result, kept);
+  const kept = new Set(leaves(result));
   for (const t of created) {
     if (!kept.has(t)) t.dispose();
     // Returned tensors belong to the enclosing scope, if any.
@@ -155,16 +155,7 @@ export function tidy<T>(fn: () => T): T {
 
 /** Excludes tensors from the enclosing tidy() scope so they survive it. */
 export function keep<T>(value: T): T {
-  const set = new Set<Tensor>();
-  collectTensors(value, set);
+  const set = new Set(leaves(value));
   for (const scope of scopes) for (let i = scope.length - 1; i >= 0; i--) if (set.has(scope[i]!)) scope.splice(i, 1);
   return value;
-}
-
-export function collectTensors(value: unknown, into: Set<Tensor>): void {
-  if (value instanceof Tensor) into.add(value);
-  else if (Array.isArray(value)) for (const v of value) collectTensors(v, into);
-  else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value)) collectTensors(v, into);
-  }
 }
