@@ -1,7 +1,8 @@
 // Pytrees (src/graph/tree.ts): flatten/unflatten round trips with static leaves, one leaf order
 // (sorted keys, array index) whatever the insertion order, zip's error naming the first mismatching
 // path for each kind of mismatch, map keeping structure, and gradients of dicts built in two
-// insertion orders pairing with their parameters in zip, vjp and an optimizer step.
+// insertion orders pairing with their parameters in zip, vjp and an optimizer step; tidy(), keep()
+// and the tape walking the same trees.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { SGD } from '../src/nn/index.js';
@@ -156,13 +157,40 @@ describe('tree', () => {
     assertClose(await b.data(), Array.from(hb, (v) => v - 1.5), { rtol: 1e-6, atol: 1e-7 }, `seed ${g.seed}: b after the step`);
     // vjp: a cotangent built in the other insertion order than the output pairs by key.
     const x = tl.tensor([1, 2, 3]);
-    const [out, pull] = tl.vjp((t: tl.Tensor) => ({ double: tl.mul(t, 2), square: tl.square(t) }), x);
-    const ct = { square: tl.tensor([1, 0, 0]), double: tl.tensor([0, 0, 1]) };
+    const [out, pull] = tl.vjp((t: tl.Tensor) => ({ double: tl.mul(t, 2), square: [tl.square(t), 'static'] }), x);
+    // The tape strips its node from every tensor of the result tree, however nested.
+    expect(tl.tree.leaves(out).map((t) => t.tape)).toEqual([undefined, undefined]);
+    expect(out.square[1]).toBe('static');
+    const ct = { square: [tl.tensor([1, 0, 0])], double: tl.tensor([0, 0, 1]) };
     const [gx] = pull(ct);
     // d/dx = 2x ⊙ [1,0,0] + 2 ⊙ [0,0,1].
     expect(Array.from(await gx!.data())).toEqual([2, 0, 2]);
     pull.dispose();
     opt.dispose();
     disposeAll(w, b, gw, x, out, ct, gx);
+  });
+
+  it('tidy keeps every tensor of a returned tree and keep() protects a tree from the enclosing scope', () => {
+    let inner: tl.Tensor | undefined;
+    let hidden: tl.Tensor | undefined;
+    let dropped: tl.Tensor | undefined;
+    const kept = tl.tidy(() => {
+      const a = tl.ones([2]);
+      dropped = a.add(1);
+      hidden = a.mul(5);
+      const out = tl.tidy(() => {
+        inner = tl.keep({ deep: [a.mul(3)] }).deep[0];
+        return { z: [a.add(2), 'tag'], y: { x: a.mul(2) }, m: new Map([['hidden', hidden!]]) };
+      });
+      return { out, a };
+    });
+    const live = tl.tree.leaves(kept);
+    expect(live).toHaveLength(3);
+    expect(live.map((t) => t.isDisposed)).toEqual([false, false, false]);
+    // A Map is a static value: the tensor inside it is not part of the tree, so tidy disposes it.
+    expect(hidden!.isDisposed).toBe(true);
+    expect(dropped!.isDisposed).toBe(true);
+    expect(inner!.isDisposed).toBe(false);
+    disposeAll(kept, inner);
   });
 });
