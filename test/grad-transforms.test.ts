@@ -231,7 +231,8 @@ describe('jacobian, vjp and 0-d inputs', () => {
     const [out, pull] = tl.vjp((x: tl.Tensor, y: tl.Tensor) => ({ prod: tl.mul(x, y), total: [tl.sum(tl.exp(x))] }), a, b);
     const ct = { prod: tl.tensor([1, 2, 3]), total: [tl.reshape(tl.tensor([0.5]), [])] };
     const [ga, gb] = pull(ct);
-    expect(() => pull([ct.prod])).toThrow(/expected 2 cotangent tensors/);
+    expect(() => pull([ct.prod])).toThrow(/expected 2 cotangent tensors \(f's output structure\), got 1; first difference at out: an object in out, an array in cotangent/);
+    expect(() => pull({ prod: ct.prod, total: [] })).toThrow(/got 1; first difference at out\.total\[0\] \(missing from cotangent: out\.total has 1 items, cotangent\.total has 0\)/);
     const got = await readAll([ga!, gb!]);
     // d/da = ct ⊙ b + 0.5 exp(a); d/db = ct ⊙ a: one exp and a few roundings.
     assertScaled(got[0]!, ha.data.map((v, i) => (i + 1) * hb.data[i]! + 0.5 * Math.exp(v)), 1e-6, `seed ${g.seed}: vjp d/da`);

@@ -127,6 +127,9 @@ describe('tree', () => {
     expect(fails({ a: 1 }, { a: x })).toMatch(/first difference at params\.a: a static value in params, a Tensor in grads$/);
     expectSame(zip({ a: x, tag: 'p' }, { a: y, tag: 'g' }).a, [x]);
     expect(() => zip({ a: x, tag: 'p' }, { a: y, tag: 'p' }, 'f', { ...names, tensorsOnly: true })).toThrow(/f: expected a Tensor or nested plain objects\/arrays of Tensors, got string at params\.tag/);
+    // The same comparison on treedefs.
+    expect(flatten({ b: [y], a: x }).treedef.difference(flatten({ a: z, b: [x] }).treedef)).toBeNull();
+    expect(flatten({ a: x }).treedef.difference(flatten({ a: x, b: [] }).treedef, ['out', 'ct'])).toBe('ct.b (missing from out)');
     expect(fails({ 'layers.0.w': x }, {})).toMatch(/first difference at params\['layers\.0\.w'\] \(missing from grads\)$/);
     disposeAll(x, y, z);
   });

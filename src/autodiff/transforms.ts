@@ -5,7 +5,7 @@ import { Tensor, tidy, keep } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { ones, tensor, zerosLike } from '../ops/creation.js';
 import { backward, enter, exit, isTraced, leaf, noGrad, nodeOf, record, save, transformDepth, type TapeNode } from './tape.js';
-import { flatten, leaves, unflatten } from '../graph/tree.js';
+import { flatten, unflatten, type TreeDef } from '../graph/tree.js';
 import { mul, reshape, stack, sum } from './ops.js';
 
 type Fn = (...args: never[]) => unknown;
@@ -79,20 +79,27 @@ export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
   let kept: Tensor[] = [];
   let xs: TapeNode[] = [];
   let outNodes: (TapeNode | undefined)[] = [];
+  let outDef: TreeDef | undefined;
   try {
     out = tidy(() => {
       const traced = primals.map(leaf);
       xs = traced.map((t) => nodeOf(t)!);
       const o = (f as (...a: Tensor[]) => unknown)(...traced);
-      outNodes = leaves(o).map(nodeOf);
+      const flat = flatten(o);
+      outNodes = flat.leaves.map(nodeOf);
+      outDef = flat.treedef;
       return o;
     });
   } finally {
     kept = exit(out, true);
   }
   const pullback = ((cotangent: unknown) => {
-    const cts = leaves(cotangent);
-    if (cts.length !== outNodes.length) throw new Error(`tellus: vjp pullback: expected ${outNodes.length} cotangent tensors (f's output structure), got ${cts.length}`);
+    // Pairs by leaf order (sorted keys), so the cotangent's key insertion order does not matter.
+    const { leaves: cts, treedef } = flatten(cotangent);
+    if (cts.length !== outNodes.length) {
+      const at = outDef!.difference(treedef, ['out', 'cotangent']);
+      throw new Error(`tellus: vjp pullback: expected ${outNodes.length} cotangent tensors (f's output structure), got ${cts.length}${at ? `; first difference at ${at}` : ''}`);
+    }
     const grads = backward(outNodes, cts, xs, transformDepth() > 0);
     return grads.map((g, i) => orZeros(g, primals[i]!));
   }) as Pullback;

@@ -32,6 +32,11 @@ type DefNode =
 export class TreeDef {
   /** @internal */
   constructor(readonly node: DefNode, readonly numLeaves: number) {}
+
+  /** Where `other` first differs from this structure, in leaf order (e.g. `a.w (missing from b)`); null if they match. */
+  difference(other: TreeDef, names: readonly [string, string] = ['a', 'b']): string | null {
+    return firstDifference(this.node, other.node, '', names[0], names[1]);
+  }
 }
 
 export interface FlattenOptions {
@@ -174,7 +179,7 @@ export function zip(a: unknown, b: unknown, what = 'tree.zip(a, b)', opts: ZipOp
   const [nameA, nameB] = opts.names ?? ['a', 'b'];
   const fa = flatten(a, { root: nameA, what, tensorsOnly: opts.tensorsOnly });
   const fb = flatten(b, { root: nameB, what, tensorsOnly: opts.tensorsOnly });
-  const diff = firstDifference(fa.treedef.node, fb.treedef.node, '', nameA, nameB);
+  const diff = fa.treedef.difference(fb.treedef, [nameA, nameB]);
   if (diff !== null) {
     throw new Error(`tellus: ${what}: ${nameA} and ${nameB} must have the same structure: ${nameA} has ${fa.leaves.length} tensors, ${nameB} has ${fb.leaves.length}, first difference at ${diff}`);
   }
