@@ -146,6 +146,9 @@ describe('tree', () => {
     const bw = { b, w };
     const gw = tl.grad(loss)(bw) as { w: tl.Tensor; b: tl.Tensor };
     expect(Object.keys(gw)).toEqual(['b', 'w']);
+    // argnums naming one argument twice differentiates it once and returns the tree twice.
+    const twice = tl.grad(loss, [0, 0])(wb) as { w: tl.Tensor; b: tl.Tensor }[];
+    for (const t of twice) assertClose(await t.w.data(), Array.from(hw, (v) => 2 * v), { rtol: 1e-6, atol: 0 }, `seed ${g.seed}: argnums [0, 0]: d/dw`);
     // The parameters in one insertion order, the gradients from the other.
     const { a: ps, b: gs, paths } = zip(wb, gw, 'test', { names: ['params', 'grads'] });
     expect(paths).toEqual(['.b', '.w']);
@@ -170,7 +173,7 @@ describe('tree', () => {
     expect(Array.from(await gx!.data())).toEqual([2, 0, 2]);
     pull.dispose();
     opt.dispose();
-    disposeAll(w, b, gw, x, out, ct, gx);
+    disposeAll(w, b, gw, twice[0], x, out, ct, gx);
   });
 
   it('tidy keeps every tensor of a returned tree and keep() protects a tree from the enclosing scope', () => {

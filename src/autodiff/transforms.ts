@@ -33,14 +33,20 @@ function valueAndGradOf(f: Fn, argnums: number | readonly number[], args: unknow
   let result: [Tensor, unknown] | undefined;
   try {
     result = tidy(() => {
-      const flats = nums.map((i) => flatten(args[i], { root: `args[${i}]`, what }));
-      const perArg = flats.map((fl) => fl.leaves.map((x) => leaf(x)));
+      // One traced copy per argument, shared when argnums repeats it.
       const traced = [...args];
-      nums.forEach((i, j) => (traced[i] = unflatten(flats[j]!.treedef, perArg[j]!)));
+      const byArg = new Map<number, { treedef: TreeDef; leaves: Tensor[] }>();
+      for (const i of nums) {
+        if (byArg.has(i)) continue;
+        const { treedef, leaves } = flatten(args[i], { root: `args[${i}]`, what });
+        byArg.set(i, { treedef, leaves: leaves.map((x) => leaf(x)) });
+        traced[i] = unflatten(treedef, byArg.get(i)!.leaves);
+      }
+      const flats = nums.map((i) => byArg.get(i)!);
       const out = scalarOutput((f as (...a: unknown[]) => unknown)(...traced), what);
-      const flat = backward([nodeOf(out)], [ones(out.shape)], perArg.flat().map(nodeOf), transformDepth() > 1);
+      const flat = backward([nodeOf(out)], [ones(out.shape)], flats.flatMap((fl) => fl.leaves.map(nodeOf)), transformDepth() > 1);
       let k = 0;
-      const trees = flats.map((fl, j) => unflatten(fl.treedef, perArg[j]!.map((x) => orZeros(flat[k++] ?? null, x))));
+      const trees = flats.map((fl) => unflatten(fl.treedef, fl.leaves.map((x) => orZeros(flat[k++] ?? null, x))));
       return [out, typeof argnums === 'number' ? trees[0] : trees] as [Tensor, unknown];
     });
   } finally {
