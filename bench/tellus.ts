@@ -49,7 +49,7 @@ export function tellusCases(): Record<string, Case> {
       state.opt.step(state.params, grads);
       await loss.data();
       loss.dispose();
-      for (const g of tl.leaves(grads)) g.dispose();
+      for (const g of tl.tree.leaves(grads)) g.dispose();
     },
     'sum of 4M floats': async (state) => {
       state.x ??= tl.rand([4 * 2 ** 20], { seed: 6 });

@@ -16,6 +16,6 @@ for (let i = 0; i < 10; i++) {
   opt.step(params, grads);
   if (i === 9) console.log('loss after 10 steps', (await loss.item()).toFixed(5));
   loss.dispose();
-  for (const g of tl.leaves(grads)) g.dispose();
+  for (const g of tl.tree.leaves(grads)) g.dispose();
 }
 tl.destroy();

@@ -13,7 +13,9 @@ export * from './autodiff/complex.js';
 export * from './autodiff/fft.js';
 export type { SliceSpec, PadMode } from './ops/layout.js';
 export { grad, valueAndGrad, vjp, jvp, hvp, jacobian, customVjp, checkpoint, noGrad, type Pullback, type CustomVjpOptions } from './autodiff/transforms.js';
-export { leaves, mapLeaves, type Tree } from './autodiff/tree.js';
+// Pytrees: tl.tree.flatten / unflatten / map / zip / leaves / isLeaf (leaf order: sorted keys, array index).
+export * as tree from './graph/tree.js';
+export type { Tree, TensorTree, TreeDef } from './graph/tree.js';
 export { registerShader, launch, type Launch } from './ops/custom.js';
 export { debug, type DebugOptions } from './runtime.js';
 export * from './nn/index.js';

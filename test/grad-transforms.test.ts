@@ -60,7 +60,7 @@ describe('pytree arguments and argnums', () => {
     assertScaled(got[4]!, want[4]!, 1e-5, `seed ${g.seed}: d/dy`, sc);
     assertScaled(got[8]!, want[4]!, 1e-5, `seed ${g.seed}: argnums [2, 0]: d/dy`, sc);
     assertScaled(got[9]!, want[4]!, 1e-5, `seed ${g.seed}: argnums 2: d/dy`, sc);
-    for (const t of [w, b, c, x, y, value, ...tl.leaves([gp, gy, gy2, gp2, gyOnly])]) t!.dispose();
+    for (const t of [w, b, c, x, y, value, ...tl.tree.leaves([gp, gy, gy2, gp2, gyOnly])]) t!.dispose();
   });
 
   it('rejects argnums outside the arguments', () => {
@@ -146,7 +146,7 @@ describe('inputs the output does not depend on', () => {
     // An output that depends on no input at all.
     const gconst = tl.grad((a: tl.Tensor) => tl.sum(tl.ones([3])))(x) as tl.Tensor;
     expect(Array.from(await gconst.data())).toEqual([0, 0, 0, 0, 0, 0]);
-    for (const t of [x, y, z, gconst, ...tl.leaves(grads)]) t.dispose();
+    for (const t of [x, y, z, gconst, ...tl.tree.leaves(grads)]) t.dispose();
   });
 });
 
@@ -231,12 +231,13 @@ describe('jacobian, vjp and 0-d inputs', () => {
     const [out, pull] = tl.vjp((x: tl.Tensor, y: tl.Tensor) => ({ prod: tl.mul(x, y), total: [tl.sum(tl.exp(x))] }), a, b);
     const ct = { prod: tl.tensor([1, 2, 3]), total: [tl.reshape(tl.tensor([0.5]), [])] };
     const [ga, gb] = pull(ct);
-    expect(() => pull([ct.prod])).toThrow(/expected 2 cotangent tensors/);
+    expect(() => pull([ct.prod])).toThrow(/expected 2 cotangent tensors \(f's output structure\), got 1; first difference at out: an object in out, an array in cotangent/);
+    expect(() => pull({ prod: ct.prod, total: [] })).toThrow(/got 1; first difference at out\.total\[0\] \(missing from cotangent: out\.total has 1 items, cotangent\.total has 0\)/);
     const got = await readAll([ga!, gb!]);
     // d/da = ct ⊙ b + 0.5 exp(a); d/db = ct ⊙ a: one exp and a few roundings.
     assertScaled(got[0]!, ha.data.map((v, i) => (i + 1) * hb.data[i]! + 0.5 * Math.exp(v)), 1e-6, `seed ${g.seed}: vjp d/da`);
     assertScaled(got[1]!, ha.data.map((v, i) => (i + 1) * v), 1e-6, `seed ${g.seed}: vjp d/db`);
     pull.dispose();
-    for (const t of [a, b, ga!, gb!, ...tl.leaves([out, ct])]) t.dispose();
+    for (const t of [a, b, ga!, gb!, ...tl.tree.leaves([out, ct])]) t.dispose();
   });
 });

@@ -7,7 +7,7 @@ import * as nn from '../src/nn/index.js';
 import { assertClose, randomFloats, rng, useDevice, type Gen } from './helpers.js';
 
 const SHAPES: Record<string, number[]> = { w: [3, 5, 7], b: [65], s: [1], big: [1000] };
-const KEYS = ['b', 'big', 's', 'w']; // treeLeaves order: sorted keys
+const KEYS = ['b', 'big', 's', 'w']; // tree leaf order: sorted keys
 const sizeOf = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 
 type Host = Record<string, Float64Array>;

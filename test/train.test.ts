@@ -30,7 +30,7 @@ describe('training', () => {
     for (let i = 0; i < 1000; i++) {
       const [loss, grads] = step(params) as [tl.Tensor, Mlp];
       opt.step(params, grads);
-      for (const t of tl.leaves(grads)) t.dispose();
+      for (const t of tl.tree.leaves(grads)) t.dispose();
       if (i % 100 === 99) {
         last = await loss.item();
         const m = tl.memory();

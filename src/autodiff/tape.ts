@@ -5,6 +5,7 @@
 // machinery. Saved tensors are separate handles that tidy() scopes do not own; they are released
 // when the outermost transform returns.
 import { keep, Tensor, tidy } from '../graph/tensor.js';
+import { leaves } from '../graph/tree.js';
 
 export interface TapeNode {
   name: string;
@@ -87,12 +88,7 @@ export function exit(results: unknown, keepTrace = false): Tensor[] {
   paused = pausedStack.pop() ?? 0;
   if (depth > 0) return [];
   // Results outlive the transform: strip their tape so the graph can be collected.
-  const strip = (v: unknown): void => {
-    if (v instanceof Tensor) v.tape = undefined;
-    else if (Array.isArray(v)) v.forEach(strip);
-    else if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) Object.values(v).forEach(strip);
-  };
-  strip(results);
+  for (const t of leaves(results)) t.tape = undefined;
   const retained = trace!.retained;
   trace = null;
   if (keepTrace) return retained;

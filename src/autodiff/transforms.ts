@@ -1,10 +1,11 @@
 // Function transforms over the tape: grad, valueAndGrad, vjp, jvp, hvp, jacobian, plus customVjp
-// and checkpoint. Arguments and results may be pytrees of tensors.
+// and checkpoint. Arguments and results may be pytrees of tensors (src/graph/tree.ts: leaf order is
+// sorted object keys and array index, non-tensor leaves pass through).
 import { Tensor, tidy, keep } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { ones, tensor, zerosLike } from '../ops/creation.js';
 import { backward, enter, exit, isTraced, leaf, noGrad, nodeOf, record, save, transformDepth, type TapeNode } from './tape.js';
-import { leaves, mapLeaves } from './tree.js';
+import { flatten, unflatten, type TreeDef } from '../graph/tree.js';
 import { add, mul, reshape, stack, sum } from './ops.js';
 
 type Fn = (...args: never[]) => unknown;
@@ -32,12 +33,20 @@ function valueAndGradOf(f: Fn, argnums: number | readonly number[], args: unknow
   let result: [Tensor, unknown] | undefined;
   try {
     result = tidy(() => {
-      const traced = args.map((a, i) => (nums.includes(i) ? mapLeaves(a, leaf) : a));
+      // One traced copy per argument, shared when argnums repeats it.
+      const traced = [...args];
+      const byArg = new Map<number, { treedef: TreeDef; leaves: Tensor[] }>();
+      for (const i of nums) {
+        if (byArg.has(i)) continue;
+        const { treedef, leaves } = flatten(args[i], { root: `args[${i}]`, what });
+        byArg.set(i, { treedef, leaves: leaves.map((x) => leaf(x)) });
+        traced[i] = unflatten(treedef, byArg.get(i)!.leaves);
+      }
+      const flats = nums.map((i) => byArg.get(i)!);
       const out = scalarOutput((f as (...a: unknown[]) => unknown)(...traced), what);
-      const perArg = nums.map((i) => leaves(traced[i]));
-      const flat = backward([nodeOf(out)], [ones(out.shape)], perArg.flat().map(nodeOf), transformDepth() > 1, add);
+      const flat = backward([nodeOf(out)], [ones(out.shape)], flats.flatMap((fl) => fl.leaves.map(nodeOf)), transformDepth() > 1, add);
       let k = 0;
-      const trees = nums.map((i, j) => mapLeaves(args[i], (_, m) => orZeros(flat[k++] ?? null, perArg[j]![m]!)));
+      const trees = flats.map((fl) => unflatten(fl.treedef, fl.leaves.map((x) => orZeros(flat[k++] ?? null, x))));
       return [out, typeof argnums === 'number' ? trees[0] : trees] as [Tensor, unknown];
     });
   } finally {
@@ -76,20 +85,27 @@ export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
   let kept: Tensor[] = [];
   let xs: TapeNode[] = [];
   let outNodes: (TapeNode | undefined)[] = [];
+  let outDef: TreeDef | undefined;
   try {
     out = tidy(() => {
       const traced = primals.map(leaf);
       xs = traced.map((t) => nodeOf(t)!);
       const o = (f as (...a: Tensor[]) => unknown)(...traced);
-      outNodes = leaves(o).map(nodeOf);
+      const flat = flatten(o);
+      outNodes = flat.leaves.map(nodeOf);
+      outDef = flat.treedef;
       return o;
     });
   } finally {
     kept = exit(out, true);
   }
   const pullback = ((cotangent: unknown) => {
-    const cts = leaves(cotangent);
-    if (cts.length !== outNodes.length) throw new Error(`tellus: vjp pullback: expected ${outNodes.length} cotangent tensors (f's output structure), got ${cts.length}`);
+    // Pairs by leaf order (sorted keys), so the cotangent's key insertion order does not matter.
+    const { leaves: cts, treedef } = flatten(cotangent);
+    if (cts.length !== outNodes.length) {
+      const at = outDef!.difference(treedef, ['out', 'cotangent']);
+      throw new Error(`tellus: vjp pullback: expected ${outNodes.length} cotangent tensors (f's output structure), got ${cts.length}${at ? `; first difference at ${at}` : ''}`);
+    }
     const grads = backward(outNodes, cts, xs, transformDepth() > 0, add);
     return grads.map((g, i) => orZeros(g, primals[i]!));
   }) as Pullback;

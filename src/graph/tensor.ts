@@ -5,6 +5,7 @@ import { context, type Context } from './context.js';
 import type { Scheduler, Storage } from './scheduler.js';
 import { broadcastStrides, contiguousStrides, fmt, isContiguous, type Shape, sizeOf } from './shape.js';
 import { DT_CODE, type EwOp, K } from './fusion.js';
+import { leaves, TENSOR_BRAND } from './tree.js';
 
 export type { DType };
 export type TypedArray = Float32Array | Int32Array | Uint32Array;
@@ -118,6 +119,8 @@ export class Tensor {
   }
 }
 
+Object.defineProperty(Tensor.prototype, TENSOR_BRAND, { value: true });
+
 /**
  * Records one elementwise op, out = op(inputs) over `shape` (inputs broadcast to it, read through
  * their strides); the scheduler fuses chains of them into single dispatches of shaders/elementwise.wgsl.
@@ -160,8 +163,7 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   const created = scopes.pop()!;
-  const kept = new Set<Tensor>();
-  collectTensors(result, kept);
+  const kept = new Set(leaves(result));
   for (const t of created) {
     if (!kept.has(t)) t.dispose();
     // Returned tensors belong to the enclosing scope, if any.
@@ -172,16 +174,7 @@ export function tidy<T>(fn: () => T): T {
 
 /** Excludes tensors from the enclosing tidy() scope so they survive it. */
 export function keep<T>(value: T): T {
-  const set = new Set<Tensor>();
-  collectTensors(value, set);
+  const set = new Set(leaves(value));
   for (const scope of scopes) for (let i = scope.length - 1; i >= 0; i--) if (set.has(scope[i]!)) scope.splice(i, 1);
   return value;
-}
-
-export function collectTensors(value: unknown, into: Set<Tensor>): void {
-  if (value instanceof Tensor) into.add(value);
-  else if (Array.isArray(value)) for (const v of value) collectTensors(v, into);
-  else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value)) collectTensors(v, into);
-  }
 }

@@ -9,7 +9,7 @@ import { fmt } from '../graph/shape.js';
 import { checkTensor, emit, grid1d } from '../ops/emit.js';
 import { clone, contiguous } from '../ops/elementwise.js';
 import { empty } from '../ops/creation.js';
-import { treeFlatten, treeZip, type TensorTree } from './tree.js';
+import { flatten, zip, type TensorTree } from '../graph/tree.js';
 import optimWgsl from '../../shaders/optim.wgsl';
 import { registerShader } from '../gpu/kernels.js';
 
@@ -50,14 +50,14 @@ function num(v: unknown, what: string, min: number, below?: number): number {
   return v;
 }
 
-/** A plain snapshot of an optimizer: the step count and copies of its state tensors (in treeLeaves order). */
+/** A plain snapshot of an optimizer: the step count and copies of its state tensors (in tree leaf order). */
 export type StateDict = { stepCount: number } & Record<string, number | Tensor[]>;
 
 /** Shared bookkeeping: tree walking, validation, learning rates, state slots, save/restore. */
 abstract class Optimizer {
   /** Steps taken so far. */
   stepCount = 0;
-  /** Per state slot (e.g. 'm', 'v'), one tensor per parameter leaf, in treeLeaves order. */
+  /** Per state slot (e.g. 'm', 'v'), one tensor per parameter leaf, in tree leaf order (sorted keys). */
   protected state: Record<string, Tensor[]> = {};
   private readonly lrSpec: LearningRate;
 
@@ -76,7 +76,7 @@ abstract class Optimizer {
   /** Updates every tensor of `params` in place from the gradients `grads` (same tree structure). */
   step(params: TensorTree, grads: TensorTree): void {
     const what = `${this.name}.step(params, grads)`;
-    const { a: ps, b: gs, paths } = treeZip(params, grads, what, 'params', 'grads');
+    const { a: ps, b: gs, paths } = zip(params, grads, what, { names: ['params', 'grads'], tensorsOnly: true });
     const held = this.slots.length > 0 ? this.state[this.slots[0]!]!.length : 0;
     if (held > 0 && held !== ps.length) {
       throw new Error(`tellus: ${what}: the optimizer holds state for ${held} parameter tensors, params has ${ps.length}; use one optimizer per parameter set`);
@@ -143,7 +143,7 @@ abstract class Optimizer {
     const lists = this.slots.map((s) => {
       const list = d[s];
       if (!Array.isArray(list)) throw new TypeError(`tellus: ${what}: expected '${s}' to be an array of tensors, got ${typeof list}`);
-      return treeFlatten(list, s, what).leaves;
+      return flatten(list, { root: s, what, tensorsOnly: true }).leaves;
     });
     lists.forEach((l, k) => {
       if (l.length !== lists[0]!.length) throw new Error(`tellus: ${what}: '${this.slots[k]}' holds ${l.length} tensors, '${this.slots[0]}' holds ${lists[0]!.length}`);
