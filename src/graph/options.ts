@@ -1,0 +1,63 @@
+// Strict options: every public function that takes an options object passes it through
+// checkOptions, so a misspelt key is an error that suggests the intended one instead of a
+// silently ignored setting (a dropped `pmlWidth` gives a plausible but wrong model).
+
+/** How the argument is described in messages: `tellus: <fn>: <argument>: expected ..., got ...`. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'symbol') return v.toString();
+  const name = (v as object).constructor?.name;
+  return name && name !== 'Object' ? `a ${name}` : 'an object';
+}
+
+/** Edit distance with transpositions (optimal string alignment), for "did you mean". */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** snake_case, kebab-case and capitals do not count as misspellings: weight_decay ~ weightDecay. */
+const normalize = (s: string): string => s.replace(/[_-]/g, '').toLowerCase();
+
+/** The valid name closest to `name`, if one is close enough to be what was meant. */
+export function closestName(name: string, valid: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const v of valid) {
+    const d = normalize(v) === normalize(name) ? 0 : editDistance(name.toLowerCase(), v.toLowerCase());
+    if (d < bestD) [best, bestD] = [v, d];
+  }
+  // Up to a third of the name may differ (at least 2 edits): 'acuracy' -> 'accuracy', 'betas' -> 'beta1'.
+  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/**
+ * Checks that `opts` is undefined or a plain object whose keys are all in `allowed`; returns it
+ * (or `{}`). `what` names the call as the user wrote it, e.g. `acoustic2d(v, opts)`.
+ */
+export function checkOptions<T extends object>(opts: T | undefined, allowed: readonly string[], what: string): T {
+  if (opts === undefined) return {} as T;
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new TypeError(`tellus: ${what}: options: expected an object with keys among ${allowed.join(', ')}, got ${describeValue(opts)}`);
+  }
+  for (const key of Object.keys(opts)) {
+    if (allowed.includes(key)) continue;
+    const near = closestName(key, allowed);
+    const hint = near ? ` (did you mean '${near}'?)` : '';
+    throw new TypeError(`tellus: ${what}: unknown option '${key}'${hint}; valid options: ${allowed.join(', ') || 'none'}`);
+  }
+  return opts;
+}
