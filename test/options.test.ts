@@ -1,6 +1,6 @@
 // The options checker every public function uses: unknown keys rejected with the closest valid name.
 import { describe, expect, it } from 'vitest';
-import { checkOptions, closestName, describeValue } from '../src/graph/options.js';
+import { checkOptions, closestName, describeValue, optionNames } from '../src/graph/options.js';
 
 describe('checkOptions', () => {
   const allowed = ['accuracy', 'pmlWidth', 'freeSurface', 'checkpointEvery', 'beta1', 'beta2', 'weightDecay'];
@@ -39,5 +39,19 @@ describe('checkOptions', () => {
     expect([null, undefined, 'x', 3, [1, 2], () => 0, new Map(), {}].map(describeValue)).toEqual([
       'null', 'undefined', '"x"', '3', 'an array of length 2', 'a function', 'a Map', 'an object',
     ]);
+  });
+});
+
+describe('optionNames', () => {
+  interface Opts {
+    a?: number;
+    b?: string;
+  }
+  it('lists every key of the interface (a missing or extra key does not compile)', () => {
+    expect(optionNames<Opts>()('a', 'b')).toEqual(['a', 'b']);
+    // @ts-expect-error 'b' is missing
+    optionNames<Opts>()('a');
+    // @ts-expect-error 'c' is not an option
+    optionNames<Opts>()('a', 'b', 'c');
   });
 });

@@ -61,3 +61,15 @@ export function checkOptions<T extends object>(opts: T | undefined, allowed: rea
   }
   return opts;
 }
+
+/**
+ * The option names of an options interface, checked by the compiler in both directions: a name
+ * that is not a key of T, or a key of T left out, is a type error. So the runtime list that
+ * checkOptions uses cannot drift from the interface.
+ *   const ADAM_OPTIONS = optionNames<AdamOptions>()('lr', 'beta1', 'beta2', 'eps', 'weightDecay');
+ */
+export function optionNames<T extends object>() {
+  return <const K extends readonly (keyof T & string)[]>(
+    ...names: K & ([Exclude<keyof T & string, K[number]>] extends [never] ? unknown : { missingOptionNames: Exclude<keyof T & string, K[number]> })
+  ): readonly string[] => names;
+}
