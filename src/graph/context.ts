@@ -3,6 +3,7 @@
 import { acquire, type DeviceInfo, type InitOptions } from '../gpu/device.js';
 import { KernelRegistry, registeredShaders } from '../gpu/kernels.js';
 import { type MemoryStats, Scheduler } from './scheduler.js';
+import { checkOptions, optionNames } from './options.js';
 
 export interface Context {
   device: GPUDevice;
@@ -18,6 +19,9 @@ export interface TellusInitOptions extends InitOptions {
   poolBytes?: number;
 }
 
+const INIT_OPTIONS = optionNames<TellusInitOptions>()('powerPreference', 'dawnToggles', 'vulkanIcd', 'poolBytes');
+const DEBUG_OPTIONS = optionNames<DebugOptions>()('poisonOutputs', 'reductions');
+
 let ctx: Context | null = null;
 let deferredDestroy = false;
 
@@ -32,6 +36,11 @@ let starting: Promise<DeviceInfo> | null = null;
 
 /** Acquires a device (hardware first, software otherwise), compiles every registered kernel, and reports what it got. */
 export function init(opts: TellusInitOptions = {}): Promise<DeviceInfo> {
+  try {
+    checkOptions(opts, INIT_OPTIONS, 'init(opts)');
+  } catch (e) {
+    return Promise.reject(e);
+  }
   if (ctx && !ctx.scheduler.lostInfo()) return Promise.resolve(ctx.info);
   starting ??= (async () => {
     try {
@@ -103,6 +112,7 @@ export interface DebugOptions {
 }
 
 export function debug(opts: DebugOptions): void {
+  checkOptions(opts, DEBUG_OPTIONS, 'debug(opts)');
   const s = context().scheduler;
   if (opts.poisonOutputs !== undefined) s.poisonOutputs = opts.poisonOutputs;
   if (opts.reductions !== undefined) s.reductions = opts.reductions;

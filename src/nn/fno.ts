@@ -10,6 +10,7 @@
 // the padding is a FRACTION of the domain, round(padFraction H) rows and round(padFraction W)
 // columns, so the padded domain the Fourier layers see as periodic is the same physical box at every
 // resolution. (A fixed number of padding cells would change that box, hence the operator, with the grid.)
+import { checkOptions, optionNames } from '../graph/options.js';
 import { Tensor, tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { tensor } from '../ops/creation.js';
@@ -36,6 +37,8 @@ export interface FNO2dOptions {
   /** Seed of the initialization (each submodule gets its own offset); default the global generator. */
   seed?: number;
 }
+
+const FNO2D_OPTIONS = optionNames<FNO2dOptions>()('inChannels', 'outChannels', 'modes1', 'modes2', 'width', 'layers', 'padFraction', 'projection', 'seed');
 
 const posInt = (v: unknown, what: string): number => {
   if (!Number.isInteger(v) || (v as number) < 1) throw new TypeError(`tellus: ${what}: expected an integer >= 1, got ${String(v)}`);
@@ -75,6 +78,7 @@ export class FNO2d extends Module {
   constructor(opts: FNO2dOptions) {
     super();
     if (opts === null || typeof opts !== 'object') throw new TypeError(`tellus: FNO2d(opts): opts must be an object, got ${String(opts)}`);
+    checkOptions(opts, FNO2D_OPTIONS, 'FNO2d(opts)');
     this.inChannels = posInt(opts.inChannels, 'FNO2d({ inChannels })');
     this.outChannels = posInt(opts.outChannels, 'FNO2d({ outChannels })');
     const m1 = posInt(opts.modes1, 'FNO2d({ modes1 })');

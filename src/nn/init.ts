@@ -1,6 +1,7 @@
 // Weight initialization from the seeded generator (tl.seed / { seed }): Kaiming (He) and Xavier
 // (Glorot), uniform and normal, with PyTorch's fan and gain conventions: for a weight of shape
 // [out, in, ...kernel], fanIn = in * prod(kernel) and fanOut = out * prod(kernel).
+import { checkOptions, optionNames } from '../graph/options.js';
 import type { Tensor } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { rand, randn } from '../ops/creation.js';
@@ -47,16 +48,21 @@ function kaimingStd(shape: readonly number[], o: KaimingOptions, what: string): 
   return gain / Math.sqrt(mode === 'fanIn' ? fanIn : fanOut);
 }
 
+const KAIMING_OPTIONS = optionNames<KaimingOptions>()('a', 'mode', 'nonlinearity', 'seed');
+const XAVIER_OPTIONS = optionNames<XavierOptions>()('gain', 'seed');
+
 const seedOf = (o: { seed?: number }): { seed?: number } => (o.seed === undefined ? {} : { seed: o.seed });
 
 /** U(-b, b) with b = gain * sqrt(3 / fan). */
 export function kaimingUniform(shape: readonly number[], opts: KaimingOptions = {}): Tensor {
+  checkOptions(opts, KAIMING_OPTIONS, 'kaimingUniform(shape, opts)');
   const b = Math.sqrt(3) * kaimingStd(shape, opts, 'kaimingUniform(shape)');
   return rand(shape, { low: -b, high: b, ...seedOf(opts) });
 }
 
 /** N(0, std^2) with std = gain / sqrt(fan). */
 export function kaimingNormal(shape: readonly number[], opts: KaimingOptions = {}): Tensor {
+  checkOptions(opts, KAIMING_OPTIONS, 'kaimingNormal(shape, opts)');
   return randn(shape, { std: kaimingStd(shape, opts, 'kaimingNormal(shape)'), ...seedOf(opts) });
 }
 
@@ -68,6 +74,7 @@ export interface XavierOptions {
 
 /** U(-b, b) with b = gain * sqrt(6 / (fanIn + fanOut)). */
 export function xavierUniform(shape: readonly number[], opts: XavierOptions = {}): Tensor {
+  checkOptions(opts, XAVIER_OPTIONS, 'xavierUniform(shape, opts)');
   const [fanIn, fanOut] = fans(shape, 'xavierUniform(shape)');
   const b = (opts.gain ?? 1) * Math.sqrt(6 / (fanIn + fanOut));
   return rand(shape, { low: -b, high: b, ...seedOf(opts) });
@@ -75,6 +82,7 @@ export function xavierUniform(shape: readonly number[], opts: XavierOptions = {}
 
 /** N(0, std^2) with std = gain * sqrt(2 / (fanIn + fanOut)). */
 export function xavierNormal(shape: readonly number[], opts: XavierOptions = {}): Tensor {
+  checkOptions(opts, XAVIER_OPTIONS, 'xavierNormal(shape, opts)');
   const [fanIn, fanOut] = fans(shape, 'xavierNormal(shape)');
   return randn(shape, { std: (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), ...seedOf(opts) });
 }

@@ -1,6 +1,7 @@
 // Layers: Linear, Conv2d (and the pointwise Conv1x1), activations and Dropout. Everything is built
 // from differentiable public ops, so gradients with respect to inputs and weights come from the
 // tape. Conv2d is im2col: pad, one strided slice per kernel tap, stack, one batched matmul.
+import { checkOptions, optionNames } from '../graph/options.js';
 import { Tensor, tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { rand } from '../ops/creation.js';
@@ -35,11 +36,14 @@ export interface LinearOptions {
 }
 
 /** y = x W^T + b over the last axis; weight [out, in], bias [out]. PyTorch's initialization: U(+-1/sqrt(in)). */
+const LINEAR_OPTIONS = optionNames<LinearOptions>()('bias', 'seed');
+
 export class Linear extends Module {
   weight: Tensor;
   bias: Tensor | null;
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
     super();
+    checkOptions(opts, LINEAR_OPTIONS, 'Linear(inFeatures, outFeatures, opts)');
     posInt(inFeatures, 'Linear(inFeatures)');
     posInt(outFeatures, 'Linear(outFeatures)');
     // kaiming_uniform with a = sqrt(5): bound 1/sqrt(fanIn), as torch.nn.Linear.
@@ -67,8 +71,11 @@ export interface Conv2dOptions {
  * 2-D cross-correlation (PyTorch's conv2d) of x [N, C, H, W] with weight [O, C, kh, kw] and an
  * optional bias [O]; zero padding. Output [N, O, Ho, Wo], Ho = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1.
  */
+const CONV2D_OPTIONS = optionNames<Conv2dOptions>()('stride', 'padding', 'dilation');
+
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
   const what = 'conv2d(x, weight, bias)';
+  checkOptions(opts, CONV2D_OPTIONS, 'conv2d(x, weight, bias, opts)');
   checkTensor(x, `${what}: x`);
   checkTensor(weight, `${what}: weight`);
   if (x.rank !== 4) throw new Error(`tellus: ${what}: x must be [N, C, H, W], got shape ${fmt(x.shape)}`);
@@ -111,6 +118,8 @@ export interface Conv2dModuleOptions extends Conv2dOptions {
 }
 
 /** Conv2d(in, out, kernel, { stride, padding, dilation, bias }) on NCHW input; PyTorch's initialization. */
+const CONV2D_MODULE_OPTIONS = optionNames<Conv2dModuleOptions>()('stride', 'padding', 'dilation', 'bias', 'seed');
+
 export class Conv2d extends Module {
   weight: Tensor;
   bias: Tensor | null;
@@ -118,6 +127,7 @@ export class Conv2d extends Module {
   private readonly conv: Conv2dOptions;
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dModuleOptions = {}) {
     super();
+    checkOptions(opts, CONV2D_MODULE_OPTIONS, 'Conv2d(inChannels, outChannels, kernelSize, opts)');
     posInt(inChannels, 'Conv2d(inChannels)');
     posInt(outChannels, 'Conv2d(outChannels)');
     this.kernelSize = pair(kernelSize, 1, 1, 'Conv2d(kernelSize)');
@@ -169,11 +179,14 @@ export interface DropoutOptions {
  * Zeroes each element with probability p and scales the rest by 1/(1-p) (inverted dropout), in
  * training mode, or always with { mcDropout: true }; otherwise the identity.
  */
+const DROPOUT_OPTIONS = optionNames<DropoutOptions>()('mcDropout', 'seed');
+
 export class Dropout extends Module {
   readonly mcDropout: boolean;
   private calls = 0;
   constructor(readonly p = 0.5, private readonly opts: DropoutOptions = {}) {
     super();
+    checkOptions(opts, DROPOUT_OPTIONS, 'Dropout(p, opts)');
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`tellus: Dropout(p): p must be in [0, 1], got ${String(p)}`);
     if (opts.seed !== undefined && (!Number.isInteger(opts.seed) || opts.seed < 0)) throw new TypeError(`tellus: Dropout({ seed }): expected an integer >= 0, got ${String(opts.seed)}`);
     this.mcDropout = opts.mcDropout ?? false;

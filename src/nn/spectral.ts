@@ -13,6 +13,7 @@
 // a band-limited function to the same function whatever the grid it is sampled on. irfft2 takes
 // the Hermitian part of the zero-frequency column (and of the Nyquist column for even W) as
 // numpy/torch do, i.e. the imaginary parts there are ignored.
+import { checkOptions, optionNames } from '../graph/options.js';
 import { tidy, type Tensor } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { rand } from '../ops/creation.js';
@@ -39,6 +40,8 @@ type T = Tensor;
 //   G(u, v)  = sum_b conj(u[b, i]) v[b, o]                VJP k -> [A(v, k), F(u, k)]
 // (kept modes only; F and A are zero elsewhere). Gradients of a real loss with respect to a
 // complex tensor stored as (re, im) pairs are dL/dre + i dL/dim, hence the conjugates.
+const SPECTRAL_OPTIONS = optionNames<SpectralConv2dOptions>()('seed', 'fused');
+
 function mixF(x: T, w: T): T {
   return record('spectralMix', spectralMixRaw(x, w, false), [x, w], () => {
     const [sx, sw] = [save(x), save(w)];
@@ -80,6 +83,7 @@ export class SpectralConv2d extends Module {
   private readonly fused: boolean;
   constructor(readonly inChannels: number, readonly outChannels: number, readonly modes1: number, readonly modes2: number, opts: SpectralConv2dOptions = {}) {
     super();
+    checkOptions(opts, SPECTRAL_OPTIONS, 'SpectralConv2d(inChannels, outChannels, modes1, modes2, opts)');
     posInt(inChannels, 'SpectralConv2d(inChannels)');
     posInt(outChannels, 'SpectralConv2d(outChannels)');
     posInt(modes1, 'SpectralConv2d(modes1)');

@@ -1,6 +1,7 @@
 // Creating tensors: from JS data (uploaded at once), or on the device (fill, arange, Philox random).
 import { context } from '../graph/context.js';
 import { arrayType, checkDType, type DType, type NestedArray, Tensor, type TypedArray } from '../graph/tensor.js';
+import { checkOptions, optionNames } from '../graph/options.js';
 import { checkShape, contiguousStrides, fmt, type Shape, sizeOf } from '../graph/shape.js';
 import { bitsOf, checkFinite, checkInt, DT_CODE, emit, grid1d, output } from './emit.js';
 import creationWgsl from '../../shaders/creation.wgsl';
@@ -48,6 +49,7 @@ export function hostValues(t: Tensor): TypedArray | null {
 
 /** A tensor from a typed array, a nested array or a number; float32 unless the data or options say otherwise. */
 export function tensor(data: TypedArray | Float64Array | NestedArray | ArrayLike<number>, opts: CreateOptions = {}): Tensor {
+  checkOptions(opts, CREATE_OPTIONS, 'tensor(data, opts)');
   let flat: ArrayLike<number>;
   let shape: number[];
   let dtype: DType | undefined = opts.dtype === undefined ? undefined : checkDType(opts.dtype, 'tensor(data, { dtype })');
@@ -139,6 +141,11 @@ export interface RandomOptions {
   /** Uses this seed (stream 0) instead of the global generator. */
   seed?: number;
 }
+export type RandOptions = RandomOptions & { low?: number; high?: number };
+export type RandnOptions = RandomOptions & { mean?: number; std?: number };
+const CREATE_OPTIONS = optionNames<CreateOptions>()('dtype', 'shape');
+const RAND_OPTIONS = optionNames<RandOptions>()('seed', 'low', 'high');
+const RANDN_OPTIONS = optionNames<RandnOptions>()('seed', 'mean', 'std');
 
 function random(shape: Shape, normal: boolean, a: number, b: number, opts: RandomOptions, what: string): Tensor {
   const s = checkShape([...shape], `${what}(shape)`);
@@ -160,14 +167,16 @@ function random(shape: Shape, normal: boolean, a: number, b: number, opts: Rando
 }
 
 /** Uniform samples in [low, high). */
-export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+export function rand(shape: Shape, opts: RandOptions = {}): Tensor {
+  checkOptions(opts, RAND_OPTIONS, 'rand(shape, opts)');
   const low = checkFinite(opts.low ?? 0, 'rand({ low })');
   const high = checkFinite(opts.high ?? 1, 'rand({ high })');
   return random(shape, false, low, high - low, opts, 'rand');
 }
 
 /** Normal samples with the given mean and standard deviation (Box-Muller on Philox uniforms). */
-export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+export function randn(shape: Shape, opts: RandnOptions = {}): Tensor {
+  checkOptions(opts, RANDN_OPTIONS, 'randn(shape, opts)');
   const mean = checkFinite(opts.mean ?? 0, 'randn({ mean })');
   const std = checkFinite(opts.std ?? 1, 'randn({ std })');
   return random(shape, true, mean, std, opts, 'randn');
