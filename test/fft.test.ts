@@ -331,7 +331,9 @@ describe('errors', () => {
     expect(() => tl.fft2(tl.zeros([4, 2]))).toThrow(/fft2\(x, opts\): expected at least 2 logical axes, got shape \[4\]/);
     expect(() => tl.fftn(z, { axes: [0, -2] })).toThrow(/fftn\(x, opts\): axes must be distinct, got \[0, -2\]/);
     expect(() => tl.fftn(z, { axes: [0, 1], s: [4] })).toThrow(/fftn\(x, opts\): s and axes must have the same length, got 1 and 2/);
-    expect(() => tl.fft(z, 'ortho' as unknown as tl.FftOptions)).toThrow(/fft\(x, opts\): options must be an object, got ortho/);
+    expect(() => tl.fft(z, 'ortho' as unknown as tl.FftOptions)).toThrow(/fft\(x, opts\): options: expected an object with keys among axis, n, norm, got "ortho"/);
+    expect(() => tl.fft(z, { axsi: 0 } as unknown as tl.FftOptions)).toThrow("tellus: fft(x, opts): unknown option 'axsi' (did you mean 'axis'?)");
+    expect(() => tl.irfft2(z, { size: [4, 4] } as unknown as tl.FftNOptions)).toThrow("tellus: irfft2(x, opts): unknown option 'size'; valid options: axes, s, norm");
     expect(() => tl.fft([1, 2] as unknown as tl.Tensor)).toThrow(/fft\(x, opts\): x: expected a Tensor, got an array/);
     expect(() => tl.fft(z, { n: 2 ** 22 })).toThrow(/fft: length 4194304 is too long/);
     for (const t of [real, z, z1]) t.dispose();

@@ -8,6 +8,7 @@
 //    bins that stand for a conjugate pair and 1 for DC (and Nyquist for even n);
 //  * c2r (half spectrum -> real, the Hermitian extension): adjoint is w * r2c(g).
 // Cropping and padding along the axis (input length != n) are undone in the VJPs with slice/pad.
+import { checkOptions, optionNames } from '../graph/options.js';
 import type { Tensor } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { tensor } from '../ops/creation.js';
@@ -106,10 +107,8 @@ function checkAxis(axis: unknown, rank: number, what: string): number {
   return axis < 0 ? axis + rank : axis;
 }
 
-function checkOptions(opts: unknown, what: string): Record<string, unknown> {
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`tellus: ${what}: options must be an object, got ${String(opts)}`);
-  return opts as Record<string, unknown>;
-}
+const FFT_OPTIONS = optionNames<FftOptions>()('axis', 'n', 'norm');
+const FFTN_OPTIONS = optionNames<FftNOptions>()('axes', 's', 'norm');
 
 /** Logical shape of the input: complex (trailing pair axis) or real. */
 function inputShape(x: unknown, isComplex: boolean, what: string): number[] {
@@ -121,7 +120,7 @@ function inputShape(x: unknown, isComplex: boolean, what: string): number[] {
 
 function oneD(x: T, opts: FftOptions, kind: 'fft' | 'ifft' | 'rfft' | 'irfft'): T {
   const what = `${kind}(x, opts)`;
-  const o = checkOptions(opts, what);
+  const o = checkOptions(opts, FFT_OPTIONS, what);
   const shape = inputShape(x, kind !== 'rfft', what);
   const axis = checkAxis(o.axis ?? -1, shape.length, what);
   const len = shape[axis]!;
@@ -144,7 +143,7 @@ export const irfft = (x: T, opts: FftOptions = {}): T => oneD(x, opts, 'irfft');
 
 /** Axes and lengths of an n-D transform, as numpy.fft does: axes default to the last len(s) (or all). */
 function nd(x: unknown, opts: FftNOptions, isComplexIn: boolean, what: string, defAxes?: number[]): { axes: number[]; s: (number | undefined)[]; shape: number[] } {
-  const o = checkOptions(opts, what);
+  const o = checkOptions(opts, FFTN_OPTIONS, what);
   const shape = inputShape(x, isComplexIn, what);
   const r = shape.length;
   if (defAxes && r < defAxes.length) throw new RangeError(`tellus: ${what}: expected at least ${defAxes.length} logical axes, got shape ${fmt(shape)}`);

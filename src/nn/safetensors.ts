@@ -3,6 +3,7 @@
 // ({ name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: { string: string } },
 // padded with spaces to a multiple of 8), then the raw little-endian data, offsets relative to
 // the start of the data. float32 is "F32", int32 "I32", uint32 "U32".
+import { checkOptions } from '../graph/options.js';
 import { Tensor } from '../graph/tensor.js';
 import type { DType } from '../gpu/kernels.js';
 import { fmt } from '../graph/shape.js';
@@ -112,6 +113,7 @@ export function loadSafetensors(bytes: Uint8Array | ArrayBuffer): NamedTensors {
  * (see Module.loadParameters); tensors the module does not take are disposed.
  */
 export function loadSafetensorsInto<M extends Module>(module: M, bytes: Uint8Array | ArrayBuffer, opts: { strict?: boolean } = {}): M {
+  checkOptions(opts, ['strict'], 'loadSafetensorsInto(module, bytes, opts)');
   const named = loadSafetensors(bytes);
   try {
     module.loadParameters(named, opts);

@@ -1,5 +1,6 @@
 // Views (no copy): reshape of contiguous data, transpose/permute, slice, expand, squeeze/unsqueeze.
 // Copies: pad (zero/constant, edge, reflect) and concat/stack.
+import { checkOptions, optionNames } from '../graph/options.js';
 import type { Tensor } from '../graph/tensor.js';
 import { broadcastShapes, broadcastStrides, checkShape, collapse, contiguousStrides, fmt, normalizeAxis, type Shape, sizeOf } from '../graph/shape.js';
 import { bitsOf, checkFinite, checkInt, checkTensor, emit, grid1d, output, slots } from './emit.js';
@@ -123,7 +124,14 @@ export type PadMode = 'constant' | 'edge' | 'reflect';
 const PAD_MODES: Record<PadMode, number> = { constant: 0, edge: 1, reflect: 2 };
 
 /** NumPy-style pad: `pads` gives [before, after] per axis (missing leading axes are not padded). */
-export function pad(xIn: Tensor, pads: readonly (readonly [number, number])[], opts: { mode?: PadMode; value?: number } = {}): Tensor {
+export interface PadOptions {
+  mode?: PadMode;
+  value?: number;
+}
+const PAD_OPTIONS = optionNames<PadOptions>()('mode', 'value');
+
+export function pad(xIn: Tensor, pads: readonly (readonly [number, number])[], opts: PadOptions = {}): Tensor {
+  checkOptions(opts, PAD_OPTIONS, 'pad(x, pads, opts)');
   const x = checkTensor(xIn, 'pad(x)');
   const mode = opts.mode ?? 'constant';
   if (!(mode in PAD_MODES)) throw new TypeError(`tellus: pad(x, pads, { mode }): expected 'constant', 'edge' or 'reflect', got ${String(mode)}`);

@@ -2,6 +2,7 @@
 // bandwidth through a compute kernel (vec4 copy) and through copyBufferToBuffer, and peak float32
 // arithmetic from register-only FMA chains. Profile reports divide achieved rates by these. The
 // result is stored per adapter (store.ts), so later sessions report efficiencies without re-running.
+import { checkOptions, optionNames } from '../graph/options.js';
 import { context } from '../graph/context.js';
 import { empty } from '../ops/creation.js';
 import { launch } from '../ops/custom.js';
@@ -24,7 +25,10 @@ export interface CalibrateOptions {
   save?: boolean;
 }
 
+const CALIBRATE_OPTIONS = optionNames<CalibrateOptions>()('bytes', 'repeats', 'save');
+
 export async function calibrate(opts: CalibrateOptions = {}): Promise<Roofline> {
+  checkOptions(opts, CALIBRATE_OPTIONS, 'calibrate(opts)');
   const ctx = context();
   const bytes = checkInt(opts.bytes ?? (ctx.info.isSoftware ? 8 << 20 : 32 << 20), 'calibrate({ bytes })', 1024);
   const repeats = checkInt(opts.repeats ?? 5, 'calibrate({ repeats })', 1);

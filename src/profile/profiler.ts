@@ -5,6 +5,7 @@
 // bytes and flops the op declared, and optionally the line of user code that issued it (sites.ts).
 // Where a timestamped pass is expensive (CPU adapters, docs/design.md), one dispatch in `every` is
 // timed, rotating, and totals are extrapolated from the sample. Without 'timestamp-query' the report falls back to wall time per submit.
+import { checkOptions, optionNames } from '../graph/options.js';
 import { context, finishDeferredDestroy, memory } from '../graph/context.js';
 import type { FlushProfiler, Node } from '../graph/scheduler.js';
 import { roofline, type Roofline } from './store.js';
@@ -183,9 +184,11 @@ export function defaultSampling(device: string): number {
 }
 
 /** Runs `fn` (sync or async), then waits for its GPU work and reports where the time went. */
+const PROFILE_OPTIONS = optionNames<ProfileOptions>()('every', 'callSites');
+
 export async function profile(fn: () => unknown, options: ProfileOptions = {}): Promise<ProfileReport> {
   if (typeof fn !== 'function') throw new TypeError(`tellus: profile(fn): expected a function, got ${typeof fn}`);
-  if (options === null || typeof options !== 'object') throw new TypeError(`tellus: profile(fn, options): expected an options object, got ${options === null ? 'null' : typeof options}`);
+  checkOptions(options, PROFILE_OPTIONS, 'profile(fn, options)');
   const every = options.every ?? defaultSampling(context().info.description);
   if (!Number.isInteger(every) || every < 1) throw new RangeError(`tellus: profile(fn, { every }): expected a positive integer, got ${String(every)}`);
   const callSites = options.callSites ?? false;
