@@ -12,7 +12,7 @@ export * from './autodiff/ops.js';
 export * from './autodiff/complex.js';
 export * from './autodiff/fft.js';
 export type { SliceSpec, PadMode } from './ops/layout.js';
-export { grad, valueAndGrad, vjp, jvp, hvp, jacobian, customVjp, checkpoint, noGrad, type Pullback, type CustomVjpOptions } from './autodiff/transforms.js';
+export { grad, valueAndGrad, vjp, jvp, hvp, jacobian, customVjp, checkpoint, noGrad, type Pullback, type CustomVjpOptions, type CustomVjpContext } from './autodiff/transforms.js';
 export { leaves, mapLeaves, type Tree } from './autodiff/tree.js';
 export { registerShader, launch, type Launch } from './ops/custom.js';
 export { debug, type DebugOptions } from './runtime.js';

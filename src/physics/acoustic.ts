@@ -5,12 +5,11 @@
 import type { Tensor } from '../graph/tensor.js';
 import { contiguous, mul, pad, reshape, slice, square, stack } from '../autodiff/ops.js';
 import { customVjp, noGrad, vjp } from '../autodiff/transforms.js';
-import { isTraced } from '../autodiff/tape.js';
 import { hostValues, tensor, zeros } from '../ops/creation.js';
 import { checkFloat, checkTensor, emit, grid1d } from '../ops/emit.js';
 import { context } from '../runtime.js';
 import { type Acoustic2dOptions, type Accuracy, backwardBytes, cflLimit, type Grid, planGrid, rickerValues } from './grid.js';
-import { adjoint, born, type Checkpoint, type Consts, forward, type ForwardResult, keptTensors, uploadConsts } from './propagate.js';
+import { adjoint, born, type Checkpoint, type Consts, disposeConsts, disposeKept, forward, uploadConsts } from './propagate.js';
 
 export { cflLimit, type Acoustic2dOptions, type Accuracy, type Locations } from './grid.js';
 
@@ -93,81 +92,50 @@ const edges = (g: Grid): [number, number][] => [
   [g.ox, g.nxp - g.nx - g.ox],
 ];
 
-/** The differentiable core in (w, amplitudes); `amps` may be null (no sources). */
-function waveOp(g: Grid, c: Consts): (w: Tensor, amps: Tensor | null) => Tensor {
-  const dummy = (): Tensor => zeros([1]);
-  return (w, amps) => {
-    const a = amps ?? dummy();
-    const traced = isTraced(w) || (amps !== null && isTraced(amps));
-    let run: Pick<ForwardResult, 'checkpoints' | 'laps'> = { checkpoints: [], laps: null };
-    const op = customVjp(
-      (wIn: Tensor, aIn: Tensor) => {
-        const r = forward(g, c, wIn, aIn, { keep: traced });
-        run = r;
-        for (const t of [...r.state.u, ...r.state.aux]) t.dispose();
-        return { out: r.receivers, saved: [wIn, aIn, c.prof, c.srcLoc, c.recLoc, ...keptTensors(r)] };
-      },
-      (gOut, saved) => {
-        const [wS, aS, prof, srcLoc, recLoc, ...flat] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor, ...Tensor[]];
-        const cs: Consts = { prof, srcLoc, recLoc, dispose() {} };
-        const { gradW, gradAmps } = run.laps ? adjoint(g, cs, wS, aS, contiguous(gOut), [], flat) : adjoint(g, cs, wS, aS, contiguous(gOut), rebuild(run.checkpoints, flat));
-        return [gradW, amps ? gradAmps : (gradAmps.dispose(), null)];
-      },
-      {
-        name: 'acoustic2d',
-        // J times a tangent: Born modelling in w; the same propagator in the (linear) amplitudes.
-        jvp: ([dw, da], saved) => {
-          const [wS, aS, prof, srcLoc, recLoc] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
-          const cs: Consts = { prof, srcLoc, recLoc, dispose() {} };
-          if (dw) return bornOp(g, cs, wS, amps ? aS : null)(dw);
-          return waveOp(g, cs)(wS, da!);
-        },
-      },
-    );
-    const out = op(w, a);
-    // The tape holds its own handles (save()); ours can go.
-    for (const t of keptTensors(run)) t.dispose();
-    if (!amps) a.dispose();
-    return out;
-  };
+/** What acoustic2d's backward reads: its inputs, the constants, and the forward's checkpoints (or du/dw of every step). */
+interface WaveSaved {
+  w: Tensor;
+  amps: Tensor;
+  c: Consts;
+  checkpoints: (Checkpoint | null)[];
+  laps: Tensor[] | null;
 }
 
-/** Maps save()d handles back onto the checkpoint layout (nulls stay null). */
-function rebuild(layout: (Checkpoint | null)[], flat: Tensor[]): (Checkpoint | null)[] {
-  let i = 0;
-  return layout.map((ck) => (ck ? { u: flat[i++]!, uPrev: flat[i++]!, aux: flat[i++]! } : null));
+/** The differentiable core in (w, amplitudes). Without sources (`hasAmps` false) amps is a one-cell dummy with no gradient. */
+function waveOp(g: Grid, c: Consts, hasAmps: boolean): (w: Tensor, amps: Tensor) => Tensor {
+  return customVjp<WaveSaved>(
+    ({ needsBackward }, w, amps) => {
+      // Checkpoints cost memory and copies: keep them only when a transform will run the adjoint.
+      const r = forward(g, c, w, amps, { keep: needsBackward });
+      return { out: r.receivers, saved: { w, amps, c, checkpoints: r.checkpoints, laps: r.laps } };
+    },
+    (gOut, { w, amps, c, checkpoints, laps }) => {
+      const { gradW, gradAmps } = adjoint(g, c, w, amps, contiguous(gOut), checkpoints, laps);
+      return [gradW, hasAmps ? gradAmps : (gradAmps.dispose(), null)];
+    },
+    {
+      name: 'acoustic2d',
+      // J times a tangent: Born modelling in w; the same propagator in the (linear) amplitudes.
+      jvp: ([dw, da], { w, amps, c }) => (dw ? bornOp(g, c, w, amps)(dw) : waveOp(g, c, hasAmps)(w, da!)),
+    },
+  );
 }
 
-/** Born modelling as a differentiable op, linear in dw (the background is held fixed). */
-function bornOp(g: Grid, c: Consts, w: Tensor, amps: Tensor | null): (dw: Tensor) => Tensor {
-  return (dw) => {
-    const a = amps ?? zeros([1]);
-    const op = customVjp(
-      // The backward runs after this op returns: it works on save()d handles of everything it reads.
-      (dwIn: Tensor) => ({ out: born(g, c, w, a, dwIn), saved: [w, a, c.prof, c.srcLoc, c.recLoc] }),
-      (gOut, saved) => {
-        const [wS, aS, prof, srcLoc, recLoc] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
-        const cs: Consts = { prof, srcLoc, recLoc, dispose() {} };
-        // J^T: the background is recomputed with checkpoints, then the adjoint images it.
-        const r = forward(g, cs, wS, aS, { keep: true });
-        for (const t of [...r.state.u, ...r.state.aux, r.receivers]) t.dispose();
-        const { gradW, gradAmps } = adjoint(g, cs, wS, aS, contiguous(gOut), r.checkpoints, r.laps);
-        gradAmps.dispose();
-        for (const t of keptTensors(r)) t.dispose();
-        return [gradW];
-      },
-      {
-        name: 'born2d',
-        jvp: ([ddw], saved) => {
-          const [wS, aS, prof, srcLoc, recLoc] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
-          return bornOp(g, { prof, srcLoc, recLoc, dispose() {} }, wS, amps ? aS : null)(ddw!);
-        },
-      },
-    );
-    const out = op(dw);
-    if (!amps) a.dispose();
-    return out;
-  };
+/** Born modelling as a differentiable op, linear in dw (the background w and amps are held fixed). */
+function bornOp(g: Grid, c: Consts, w: Tensor, amps: Tensor): (dw: Tensor) => Tensor {
+  return customVjp(
+    // The backward runs after this op returns: it reads the save()d handles, not the caller's.
+    (_, dw) => ({ out: born(g, c, w, amps, dw), saved: { w, amps, c } }),
+    (gOut, saved) => {
+      // J^T: the background is recomputed with checkpoints, then the adjoint images it.
+      const r = forward(g, saved.c, saved.w, saved.amps, { keep: true });
+      const { gradW, gradAmps } = adjoint(g, saved.c, saved.w, saved.amps, contiguous(gOut), r.checkpoints, r.laps);
+      for (const t of [...r.state.u, ...r.state.aux, r.receivers, gradAmps]) t.dispose();
+      disposeKept(r);
+      return [gradW];
+    },
+    { name: 'born2d', jvp: ([ddw], saved) => bornOp(g, saved.c, saved.w, saved.amps)(ddw!) },
+  );
 }
 
 /**
@@ -178,12 +146,13 @@ export function acoustic2d(v: Tensor, opts: Acoustic2dOptions): Tensor {
   const { g, amps } = setup(v, opts, 'acoustic2d');
   const c = uploadConsts(g);
   const w = padded(v, g);
+  const a = amps ?? zeros([1]);
   try {
-    return waveOp(g, c)(w, amps);
+    return waveOp(g, c, amps !== null)(w, a);
   } finally {
     // Whatever the backward needs, the tape holds through its own handles.
-    w.dispose();
-    c.dispose();
+    for (const t of amps ? [w] : [w, a]) t.dispose();
+    disposeConsts(c);
   }
 }
 
@@ -211,7 +180,7 @@ export function acoustic2dWavefield(v: Tensor, opts: Acoustic2dOptions): Wavefie
     const snapshots = snaps.length ? stack(snaps, 1) : undefined;
     for (const t of [...r.state.u, ...r.state.aux, ...r.snapshots, ...snaps, w]) t.dispose();
     if (!amps) a.dispose();
-    c.dispose();
+    disposeConsts(c);
     return snapshots ? { receivers: r.receivers, wavefield, snapshots } : { receivers: r.receivers, wavefield };
   });
 }
@@ -229,11 +198,12 @@ export function born2d(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions): Tensor 
     const vp = noGrad(() => pad(v0, edges(g), { mode: 'edge' }));
     const dw = mul(mul(pad(dv, edges(g), { mode: 'edge' }), vp), 2 * g.dt * g.dt);
     vp.dispose();
-    const out = bornOp(g, c, w, amps)(dw);
-    w.dispose();
+    const a = amps ?? zeros([1]);
+    const out = bornOp(g, c, w, a)(dw);
+    for (const t of amps ? [w] : [w, a]) t.dispose();
     return out;
   } finally {
-    c.dispose();
+    disposeConsts(c);
   }
 }
 
