@@ -1,96 +1,45 @@
-// Public 2D acoustic ops. acoustic2d is a custom differentiable primitive in w = v^2 dt^2 (padded
+// The 2D acoustic ops. acoustic2d is a custom differentiable primitive in w = v^2 dt^2 (padded
 // into the PML by edge replication, with differentiable ops, so the chain to v is automatic) and in
 // the source amplitudes: its VJP is the exact discrete adjoint of the time loop (propagate.ts), its
 // JVP is Born modelling. born2d is linear in the perturbation, and its VJP is the same adjoint.
-import type { Tensor } from '../graph/tensor.js';
-import { contiguous, mul, pad, reshape, slice, square, stack } from '../autodiff/ops.js';
-import { customVjp, noGrad, vjp } from '../autodiff/transforms.js';
-import { hostValues, tensor, zeros } from '../ops/creation.js';
-import { checkFloat, checkTensor, emit, grid1d } from '../ops/emit.js';
-import { context } from '../runtime.js';
-import { type Acoustic2dOptions, type Accuracy, backwardBytes, cflLimit, type Grid, planGrid, rickerValues } from './grid.js';
+import type { Tensor } from '../../graph/tensor.js';
+import { contiguous, mul, reshape, slice, stack } from '../../autodiff/ops.js';
+import { customVjp, noGrad, vjp } from '../../autodiff/transforms.js';
+import { hostValues, zeros } from '../../ops/creation.js';
+import { emit, grid1d } from '../../ops/emit.js';
+import { context } from '../../runtime.js';
+import * as common from '../common/index.js';
+import { type Acoustic2dOptions, backwardBytes, type Grid, padModel, paddedW, planGrid } from './grid.js';
 import { adjoint, born, type Checkpoint, type Consts, disposeConsts, disposeKept, forward, uploadConsts } from './propagate.js';
-
-export { cflLimit, type Acoustic2dOptions, type Accuracy, type Locations } from './grid.js';
+import { type Accuracy, cflLimit } from './stencil.js';
 
 interface Setup {
   g: Grid;
   amps: Tensor | null;
 }
 
-function setup(v: Tensor, opts: Acoustic2dOptions, what: string): Setup {
-  checkTensor(v, `${what}: v`);
-  checkFloat(v, `${what}: v`);
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`tellus: ${what}: expected an options object, got ${opts === null ? 'null' : typeof opts}`);
-  let amps: Tensor | null = null;
-  if (opts.sourceAmplitudes !== undefined) {
-    checkTensor(opts.sourceAmplitudes, `${what}: sourceAmplitudes`);
-    checkFloat(opts.sourceAmplitudes, `${what}: sourceAmplitudes`);
-    amps = opts.sourceAmplitudes;
-  }
+/** Checks `op`'s arguments (v, the options, the amplitudes) and plans its grid. */
+function setup(v: Tensor, opts: Acoustic2dOptions, op: string): Setup {
+  common.floatTensor(op, 'v', v);
+  common.options(op, opts);
+  const amps = opts.sourceAmplitudes === undefined ? null : common.floatTensor(op, 'sourceAmplitudes', opts.sourceAmplitudes);
   const host = hostValues(v);
-  const g = planGrid({ shape: v.shape, host }, opts, amps?.shape ?? null);
-  if (!host) guardVelocity(v, g.vmax);
-  warnResolution(g, amps, v);
+  const g = planGrid(op, { shape: v.shape, host }, opts, amps?.shape ?? null);
+  if (!host) guardVelocity(v, g.vmax, op);
+  const a = amps ? hostValues(amps) : null;
+  // The first source trace's band against the slowest velocity (only checkable with host values).
+  if (a && host && g.nsrc > 0) common.warnResolution(op, a.subarray(0, g.nt), g.dt, host, Math.max(g.dx, g.dz));
   return { g, amps: amps && g.nsrc > 0 ? contiguous(amps) : null };
 }
 
 /** Device-side check of a velocity whose values the host does not know (see check_velocity). */
-function guardVelocity(v: Tensor, vmax: number): void {
+function guardVelocity(v: Tensor, vmax: number, op: string): void {
   noGrad(() => {
     const c = contiguous(v);
-    emit({ file: 'acoustic.wgsl', entry: 'check_velocity', bind: { vel: c.storageFor('acoustic2d: v'), vstatus: context().scheduler.status }, uniforms: { n: v.size, vmax }, grid: grid1d(v.size), label: 'acoustic2d.check_velocity', bytes: 4 * v.size });
+    emit({ file: 'acoustic.wgsl', entry: 'check_velocity', bind: { vel: c.storageFor(`${op}: v`), vstatus: context().scheduler.status }, uniforms: { n: v.size, vmax }, grid: grid1d(v.size), label: 'acoustic2d.check_velocity', bytes: 4 * v.size });
     if (c !== v) c.dispose();
   });
 }
-
-/** Deepwave's advice: at least 6 cells per shortest wavelength (only checkable with host values). */
-function warnResolution(g: Grid, amps: Tensor | null, v: Tensor): void {
-  const a = amps ? hostValues(amps) : null;
-  const vh = hostValues(v);
-  if (!a || !vh || g.nt < 4) return;
-  // Highest frequency holding 5% of the first trace's peak spectral amplitude (256 probes).
-  const trace = a.subarray(0, g.nt);
-  const nf = 256;
-  const spec = new Float64Array(nf);
-  for (let k = 0; k < nf; k++) {
-    const om = (Math.PI * k) / (nf - 1);
-    let re = 0;
-    let im = 0;
-    for (let t = 0; t < g.nt; t++) {
-      re += trace[t]! * Math.cos(om * t);
-      im -= trace[t]! * Math.sin(om * t);
-    }
-    spec[k] = Math.hypot(re, im);
-  }
-  const peak = Math.max(...spec);
-  if (!(peak > 0)) return;
-  let k = nf - 1;
-  while (k > 0 && spec[k]! < 0.05 * peak) k--;
-  const fmax = k / (nf - 1) / (2 * g.dt);
-  let vmin = Infinity;
-  for (let i = 0; i < vh.length; i++) vmin = Math.min(vmin, vh[i]!);
-  const cells = vmin / fmax / Math.max(g.dx, g.dz);
-  if (cells < 6) warnOnce(`tellus: acoustic2d: only ${cells.toFixed(1)} cells per shortest wavelength (v = ${vmin}, f = ${fmax.toFixed(1)} Hz); below 6 the result is dispersed`);
-}
-
-// An inversion calls the propagator every iteration with the same setup: say it once, not each time.
-const warned = new Set<string>();
-function warnOnce(message: string): void {
-  if (warned.has(message)) return;
-  warned.add(message);
-  console.warn(message);
-}
-
-/** w = v^2 dt^2 on the padded grid (PML and ghost cells copy the nearest model cell). */
-function padded(v: Tensor, g: Grid): Tensor {
-  return mul(square(pad(v, edges(g), { mode: 'edge' })), g.dt * g.dt);
-}
-
-const edges = (g: Grid): [number, number][] => [
-  [g.oz, g.nzp - g.nz - g.oz],
-  [g.ox, g.nxp - g.nx - g.ox],
-];
 
 /** What acoustic2d's backward reads: its inputs, the constants, and the forward's checkpoints (or du/dw of every step). */
 interface WaveSaved {
@@ -143,9 +92,14 @@ function bornOp(g: Grid, c: Consts, w: Tensor, amps: Tensor): (dw: Tensor) => Te
  * (Deepwave's scalar conventions; docs/acoustic.md), differentiable in `v` and the amplitudes.
  */
 export function acoustic2d(v: Tensor, opts: Acoustic2dOptions): Tensor {
-  const { g, amps } = setup(v, opts, 'acoustic2d');
+  return model(v, opts, 'acoustic2d');
+}
+
+/** acoustic2d for `op` (which names itself in errors). */
+function model(v: Tensor, opts: Acoustic2dOptions, op: string): Tensor {
+  const { g, amps } = setup(v, opts, op);
   const c = uploadConsts(g);
-  const w = padded(v, g);
+  const w = paddedW(v, g);
   const a = amps ?? zeros([1]);
   try {
     return waveOp(g, c, amps !== null)(w, a);
@@ -170,7 +124,7 @@ export function acoustic2dWavefield(v: Tensor, opts: Acoustic2dOptions): Wavefie
   return noGrad(() => {
     const c = uploadConsts(g);
     const a = amps ?? zeros([1]);
-    const w = padded(v, g);
+    const w = paddedW(v, g);
     const every = opts.snapshotEvery;
     if (every !== undefined && (!Number.isInteger(every) || every < 1)) throw new TypeError(`tellus: acoustic2dWavefield: snapshotEvery: expected a positive integer, got ${String(every)}`);
     const r = forward(g, c, w, a, { snapshotEvery: every });
@@ -187,16 +141,19 @@ export function acoustic2dWavefield(v: Tensor, opts: Acoustic2dOptions): Wavefie
 
 /** Born-modelled (single-scattering) receiver data for a velocity perturbation `dv` around `v0`. */
 export function born2d(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions): Tensor {
-  const { g, amps } = setup(v0, opts, 'born2d');
-  checkTensor(dv, 'born2d: dv');
-  checkFloat(dv, 'born2d: dv');
-  if (dv.shape.join() !== v0.shape.join()) throw new Error(`tellus: born2d: dv: expected shape [${v0.shape.join(', ')}] (as v0), got [${dv.shape.join(', ')}]`);
+  return bornModel(v0, dv, opts, 'born2d');
+}
+
+function bornModel(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions, op: string): Tensor {
+  const { g, amps } = setup(v0, opts, op);
+  common.floatTensor(op, 'dv', dv);
+  if (dv.shape.join() !== v0.shape.join()) common.fail(op, `dv: expected shape [${v0.shape.join(', ')}] (as v0), got [${dv.shape.join(', ')}]`);
   const c = uploadConsts(g);
   try {
-    const w = noGrad(() => padded(v0, g));
+    const w = noGrad(() => paddedW(v0, g));
     // dw = 2 v dv dt^2 on the padded grid: differentiable in dv, so the VJP reaches dv by the chain rule.
-    const vp = noGrad(() => pad(v0, edges(g), { mode: 'edge' }));
-    const dw = mul(mul(pad(dv, edges(g), { mode: 'edge' }), vp), 2 * g.dt * g.dt);
+    const vp = noGrad(() => padModel(v0, g));
+    const dw = mul(mul(padModel(dv, g), vp), 2 * g.dt * g.dt);
     vp.dispose();
     const a = amps ?? zeros([1]);
     const out = bornOp(g, c, w, a)(dw);
@@ -209,19 +166,27 @@ export function born2d(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions): Tensor 
 
 /** Reverse-time-migration image / FWI gradient: J^T data, with J the Jacobian of acoustic2d in v. */
 export function rtm2d(v0: Tensor, data: Tensor, opts: Acoustic2dOptions): Tensor {
-  const [, pull] = vjp((v: Tensor) => acoustic2d(v, opts), v0);
+  return migrate(v0, data, opts, 'rtm2d');
+}
+
+function migrate(v0: Tensor, data: Tensor, opts: Acoustic2dOptions, op: string): Tensor {
+  common.floatTensor(op, 'data', data);
+  const [out, pull] = vjp((v: Tensor) => model(v, opts, op), v0);
   try {
+    const shape = (out as Tensor).shape;
+    if (data.shape.join() !== shape.join()) common.fail(op, `data: expected the receivers' shape [${shape.join(', ')}] ([shot, receiver, time]), got [${data.shape.join(', ')}]`);
     return pull(data)[0]!;
   } finally {
+    (out as Tensor).dispose();
     pull.dispose();
   }
 }
 
 /** Gauss-Newton Hessian-vector product J^T J dv. */
 export function gaussNewton2d(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions): Tensor {
-  const d = born2d(v0, dv, opts);
+  const d = bornModel(v0, dv, opts, 'gaussNewton2d');
   try {
-    return rtm2d(v0, d, opts);
+    return migrate(v0, d, opts, 'gaussNewton2d');
   } finally {
     d.dispose();
   }
@@ -240,14 +205,3 @@ export function acoustic2dPlan(v: Tensor, opts: Acoustic2dOptions): Acoustic2dPl
   const { g } = setup(v, opts, 'acoustic2dPlan');
   return { cflLimit: cflLimit((2 * g.R) as Accuracy, g.dx, g.dz, g.vstable), checkpointEvery: g.checkpointEvery, backwardBytes: backwardBytes(g), paddedShape: [g.nzp, g.nxp] };
 }
-
-/** Ricker wavelet [nt] with peak frequency `freq` (Hz), delayed by `delay` seconds (default 1.5 / freq). */
-export function ricker(freq: number, nt: number, dt: number, delay?: number): Tensor {
-  for (const [name, x] of [['freq', freq], ['dt', dt]] as const) {
-    if (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) throw new TypeError(`tellus: ricker: ${name}: expected a positive number, got ${String(x)}`);
-  }
-  if (!Number.isInteger(nt) || nt < 1) throw new TypeError(`tellus: ricker: nt: expected a positive integer, got ${String(nt)}`);
-  if (delay !== undefined && (typeof delay !== 'number' || !Number.isFinite(delay))) throw new TypeError(`tellus: ricker: delay: expected a finite number, got ${String(delay)}`);
-  return tensor(Float32Array.from(rickerValues(freq, nt, dt, delay)));
-}
-

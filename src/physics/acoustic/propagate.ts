@@ -2,10 +2,10 @@
 // the exact adjoint with segment-wise recomputation, and Born modelling. Every loop records a few
 // dispatches per step (stencil regions, injection) into the lazy graph; state lives in a few persistent buffers updated in place
 // (u[t+1] overwrites u[t-1]), so a run of any length allocates nothing per step.
-import type { Tensor } from '../graph/tensor.js';
-import { clone, sum } from '../autodiff/ops.js';
-import { empty, tensor, zeros } from '../ops/creation.js';
-import { emit, grid1d } from '../ops/emit.js';
+import type { Tensor } from '../../graph/tensor.js';
+import { clone, sum } from '../../autodiff/ops.js';
+import { empty, tensor, zeros } from '../../ops/creation.js';
+import { emit, grid1d } from '../../ops/emit.js';
 import type { Grid } from './grid.js';
 
 const FILE = 'acoustic.wgsl';
