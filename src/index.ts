@@ -12,7 +12,7 @@ export * from './autodiff/ops.js';
 export * from './autodiff/complex.js';
 export * from './autodiff/fft.js';
 export type { SliceSpec, PadMode } from './ops/layout.js';
-export { grad, valueAndGrad, vjp, jvp, hvp, jacobian, customVjp, checkpoint, noGrad, type Pullback, type CustomVjpOptions } from './autodiff/transforms.js';
+export { grad, valueAndGrad, vjp, jvp, hvp, jacobian, customVjp, checkpoint, noGrad, type Pullback, type CustomVjpOptions, type CustomVjpContext } from './autodiff/transforms.js';
 // Pytrees: tl.tree.flatten / unflatten / map / zip / leaves / isLeaf (leaf order: sorted keys, array index).
 export * as tree from './graph/tree.js';
 export type { Tree, TensorTree, TreeDef } from './graph/tree.js';

@@ -74,6 +74,11 @@ describe('acoustic2d bookkeeping', () => {
     expect(() => tl.acoustic2d(v, { ...base, dt: 0.01, receiverLocations: [[[1, 1]]] })).toThrow(/largest stable dt is 0\.00153/);
     expect(() => tl.acoustic2d(v, { ...base, accuracy: 3 as never })).toThrow(/accuracy: expected 2, 4, 6 or 8, got 3/);
     expect(() => tl.acoustic2d(v, { ...base, pmlWidth: -1 })).toThrow(/pmlWidth\[0\]: expected a non-negative integer, got -1/);
+    // A misspelt option would silently give other physics: it is an error naming the intended one.
+    for (const [bad, good] of [['pmlwidth', 'pmlWidth'], ['freesurface', 'freeSurface'], ['acuracy', 'accuracy']]) {
+      expect(() => tl.acoustic2d(v, { ...base, [bad!]: 1 } as never)).toThrow(`tellus: acoustic2d: unknown option '${bad}' (did you mean '${good}'?)`);
+    }
+    expect(() => tl.born2d(v, v, { ...base, checkpointevery: 2 } as never)).toThrow("tellus: born2d: unknown option 'checkpointevery' (did you mean 'checkpointEvery'?)");
     const amps = tl.zeros([2, 1, 4]);
     expect(() => tl.acoustic2d(v, { ...base, sourceAmplitudes: amps, sourceLocations: [[[1, 1]]] })).toThrow(/sourceLocations: has 1 shots, expected 2/);
     expect(() => tl.acoustic2d(v, { dx: 5, dt: 0.0005, sourceAmplitudes: amps })).toThrow(/sourceLocations: required/);

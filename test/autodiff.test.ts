@@ -233,7 +233,7 @@ describe('transform plumbing', () => {
 describe('customVjp', () => {
   useDevice();
   const cube = tl.customVjp(
-    (x) => ({ out: tl.mul(tl.mul(x, x), x), saved: [x] }),
+    (_, x) => ({ out: tl.mul(tl.mul(x!, x!), x!), saved: [x!] }),
     (g, [x]) => [tl.mul(g, tl.mul(tl.square(x!), 3))],
     { name: 'cube' },
   );
@@ -250,11 +250,11 @@ describe('customVjp', () => {
 
   it('needs a jvp rule to differentiate a backward that the tape cannot see', async () => {
     // Backward through a raw kernel (noGrad stands in for one): opaque to the tape.
-    const opaque = tl.customVjp((x) => ({ out: tl.square(x), saved: [x] }), (g, [x]) => [tl.noGrad(() => tl.mul(g, tl.mul(x!, 2)))]);
+    const opaque = tl.customVjp((_, x) => ({ out: tl.square(x!), saved: [x!] }), (g, [x]) => [tl.noGrad(() => tl.mul(g, tl.mul(x!, 2)))]);
     const x = tl.tensor([1, 2]);
     expect(Array.from(await (tl.grad((t: tl.Tensor) => tl.sum(opaque(t)))(x) as tl.Tensor).data())).toEqual([2, 4]);
     expect(() => tl.jvp(opaque, [x], [tl.ones([2])])).toThrow(/needs a jvp rule/);
-    const withJvp = tl.customVjp((t) => ({ out: tl.square(t), saved: [t] }), (g, [s]) => [tl.noGrad(() => tl.mul(g, tl.mul(s!, 2)))], {
+    const withJvp = tl.customVjp((_, t) => ({ out: tl.square(t!), saved: [t!] }), (g, [s]) => [tl.noGrad(() => tl.mul(g, tl.mul(s!, 2)))], {
       jvp: ([dt], [s]) => tl.noGrad(() => tl.mul(dt!, tl.mul(s!, 2))),
     });
     const [, t] = tl.jvp(withJvp, [x], [tl.tensor([1, -1])]);

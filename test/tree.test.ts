@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { SGD } from '../src/nn/index.js';
-import { leaves as shimLeaves, mapLeaves } from '../src/autodiff/tree.js';
 import { assertClose, randomFloats, rng, useDevice } from './helpers.js';
 
 const { flatten, unflatten, map, zip, isLeaf } = tl.tree;
@@ -43,7 +42,6 @@ describe('tree', () => {
     expect(unflatten(flatten(a).treedef, [b])).toBe(b);
     expect(unflatten(flatten(7).treedef, [])).toBe(7);
     expectSame(tl.tree.leaves(tree), leaves);
-    expectSame(shimLeaves(tree), leaves);
     expect(isLeaf(a)).toBe(true);
     expect([3, null, [a], { a }, typed].some(isLeaf)).toBe(false);
     expect(() => unflatten(treedef, [a])).toThrow(/tree\.unflatten\(treedef, leaves\): the treedef has 4 leaves, got 1 values/);
@@ -72,9 +70,6 @@ describe('tree', () => {
     const numeric = { 2: a!, 10: b! };
     expect(Object.keys(numeric)).toEqual(['2', '10']);
     expect(flatten(numeric).paths).toEqual(["tree['10']", "tree['2']"]);
-    // The shim of src/autodiff/tree.ts indexes leaves the same way.
-    const viaShim = mapLeaves(two, (t, i) => (i === 3 ? t : null));
-    expect(viaShim).toEqual({ a: [null, { x: null, y: null }], b, c: null });
     disposeAll(a, b, c, d, e);
   });
 

@@ -5,7 +5,7 @@ import { Tensor, tidy, keep } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { ones, tensor, zerosLike } from '../ops/creation.js';
 import { backward, enter, exit, isTraced, leaf, noGrad, nodeOf, record, save, transformDepth, type TapeNode } from './tape.js';
-import { flatten, unflatten, type TreeDef } from '../graph/tree.js';
+import { flatten, map as mapTree, unflatten, type TreeDef } from '../graph/tree.js';
 import { add, mul, reshape, stack, sum } from './ops.js';
 
 type Fn = (...args: never[]) => unknown;
@@ -175,44 +175,95 @@ export function jacobian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
   }
 }
 
-export interface CustomVjpOptions {
+export interface CustomVjpContext {
+  /**
+   * Whether a transform is differentiating with respect to an input (some input is traced and
+   * recording is on). When false, `saved` is discarded: a solver can skip keeping checkpoints.
+   */
+  readonly needsBackward: boolean;
+}
+
+export interface CustomVjpOptions<S = any> {
+  /** Names the op on the tape and in error messages. */
   name?: string;
   /**
    * Forward-mode rule: J·tangents from the saved state. Needed to differentiate through the
    * backward (jvp, hvp, grad of grad) when `backward` uses kernels the tape cannot see.
    */
-  jvp?: (tangents: (Tensor | null)[], saved: Tensor[]) => Tensor;
+  jvp?: (tangents: (Tensor | null)[], saved: S) => Tensor;
 }
 
 /**
- * A differentiable op with a hand-written backward: `forward` returns the output and the tensors
- * to keep; `backward(g, saved)` returns one cotangent (or null) per input. This is how physics
+ * A differentiable op with a hand-written backward. `forward(ctx, ...xs)` runs with recording off
+ * and returns the output and `saved`: a pytree (plain objects and arrays) whose Tensor leaves are
+ * kept for the backward pass and whose other leaves (numbers, strings, config objects) pass through.
+ * `backward(g, saved)` gets that tree back, with each tensor a handle that lives as long as the tape,
+ * and returns one cotangent (or null for zero) per input, of the input's shape. Tensors that forward
+ * creates and neither returns as `out` nor saves are disposed when it returns. This is how physics
  * solvers plug in adjoint-state gradients.
  */
-export function customVjp(
-  forward: (...xs: Tensor[]) => { out: Tensor; saved?: Tensor[] },
-  backwardFn: (g: Tensor, saved: Tensor[]) => (Tensor | null)[],
-  opts: CustomVjpOptions = {},
+export function customVjp<S = any>(
+  forward: (ctx: CustomVjpContext, ...xs: Tensor[]) => { out: Tensor; saved?: S },
+  backwardFn: (g: Tensor, saved: S) => (Tensor | null)[],
+  opts: CustomVjpOptions<S> = {},
 ): (...xs: Tensor[]) => Tensor {
   const name = opts.name ?? 'customVjp';
+  if (typeof forward !== 'function' || typeof backwardFn !== 'function') {
+    throw new TypeError(`tellus: customVjp(forward, backward): expected two functions, got ${typeof forward} and ${typeof backwardFn}`);
+  }
   return (...xs) => {
-    const { out, saved = [] } = noGrad(() => forward(...xs));
-    return record(name, out, xs, () => {
-      const kept = saved.map(save);
-      return (g) => {
-        const grads = backwardFn(g, kept);
-        if (grads.length !== xs.length) throw new Error(`tellus: ${name}: backward returned ${grads.length} cotangents for ${xs.length} inputs`);
-        if (!isTraced(g)) return grads;
-        // The backward is linear in g; differentiating it needs the forward-mode rule.
-        return grads.map((gi, i) => {
-          if (!gi || isTraced(gi)) return gi;
-          const rule = opts.jvp;
-          if (!rule) throw new Error(`tellus: ${name}: differentiating through its backward (jvp, hvp or a second derivative) needs a jvp rule in customVjp's options, because backward is not built from differentiable ops`);
-          return record(`${name}.backward`, gi, [g], () => (w) => [rule(xs.map((_, k) => (k === i ? w : null)), kept)]);
-        });
-      };
+    xs.forEach((x, i) => {
+      if (!(x instanceof Tensor)) throw new TypeError(`tellus: ${name}: input ${i}: expected a Tensor, got ${x === null ? 'null' : typeof x}`);
+    });
+    const needsBackward = xs.some(isTraced);
+    // tidy: the forward's own handles go when it returns; the tape keeps save()d ones.
+    return tidy(() => {
+      const res = noGrad(() => forward({ needsBackward }, ...xs));
+      if (res === null || typeof res !== 'object' || !(res.out instanceof Tensor)) {
+        throw new TypeError(`tellus: ${name}: forward must return { out: Tensor, saved? }, got ${res === null ? 'null' : typeof res === 'object' ? `{ out: ${typeof res.out} }` : typeof res}`);
+      }
+      const { out } = res;
+      return record(name, out, xs, () => {
+        const kept = mapTree(res.saved, (t) => save(t)) as S;
+        return (g) => {
+          const grads = checkCotangents(backwardFn(g, kept), xs, name);
+          if (!isTraced(g)) return grads;
+          // The backward is linear in g; differentiating it needs the forward-mode rule.
+          return grads.map((gi, i) => {
+            if (!gi || isTraced(gi)) return gi;
+            const rule = opts.jvp;
+            if (!rule) throw new Error(`tellus: ${name}: differentiating through its backward (jvp, hvp or a second derivative) needs a jvp rule in customVjp's options, because backward is not built from differentiable ops`);
+            return record(`${name}.backward`, gi, [g], () => (w) => {
+              const t = rule(xs.map((_, k) => (k === i ? w : null)), kept);
+              if (!(t instanceof Tensor) || fmt(t.shape) !== fmt(out.shape)) {
+                throw new Error(`tellus: ${name}: the jvp rule returned ${kindOf(t)}, expected a tensor of the output's shape ${fmt(out.shape)}`);
+              }
+              return [t];
+            });
+          });
+        };
+      });
     });
   };
+}
+
+const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
+const kindOf = (v: unknown): string => (v instanceof Tensor ? `${article(v.dtype)} tensor of shape ${fmt(v.shape)}` : v === null ? 'null' : article(typeof v));
+
+/** A backward's results, checked against the inputs: one per input, null or a live float32 tensor of its shape. */
+function checkCotangents(grads: unknown, xs: readonly Tensor[], name: string): (Tensor | null)[] {
+  if (!Array.isArray(grads)) throw new TypeError(`tellus: ${name}: backward must return an array of ${xs.length} cotangents (Tensor or null), got ${kindOf(grads)}`);
+  if (grads.length !== xs.length) throw new Error(`tellus: ${name}: backward returned ${grads.length} cotangents for ${xs.length} inputs`);
+  grads.forEach((gi, k) => {
+    if (gi === null) return;
+    const x = xs[k]!;
+    const at = `tellus: ${name}: backward returned`;
+    if (!(gi instanceof Tensor)) throw new TypeError(`${at} ${kindOf(gi)} for input ${k}, expected a Tensor of shape ${fmt(x.shape)} or null`);
+    if (gi.isDisposed) throw new Error(`${at} a disposed tensor for input ${k}`);
+    if (gi.dtype !== 'float32') throw new TypeError(`${at} ${article(gi.dtype)} tensor for input ${k}, expected float32`);
+    if (fmt(gi.shape) !== fmt(x.shape)) throw new Error(`${at} a cotangent for input ${k}, expected shape ${fmt(x.shape)}, got ${fmt(gi.shape)}`);
+  });
+  return grads as (Tensor | null)[];
 }
 
 /** Runs `fn` without keeping its intermediates; the backward pass recomputes them. */

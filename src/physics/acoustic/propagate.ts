@@ -2,30 +2,30 @@
 // the exact adjoint with segment-wise recomputation, and Born modelling. Every loop records a few
 // dispatches per step (stencil regions, injection) into the lazy graph; state lives in a few persistent buffers updated in place
 // (u[t+1] overwrites u[t-1]), so a run of any length allocates nothing per step.
-import type { Tensor } from '../graph/tensor.js';
-import { clone, sum } from '../autodiff/ops.js';
-import { empty, tensor, zeros } from '../ops/creation.js';
-import { emit, grid1d } from '../ops/emit.js';
+import type { Tensor } from '../../graph/tensor.js';
+import { clone, sum } from '../../autodiff/ops.js';
+import { empty, tensor, zeros } from '../../ops/creation.js';
+import { emit, grid1d } from '../../ops/emit.js';
 import type { Grid } from './grid.js';
-import { registerShader } from '../gpu/kernels.js';
-import acousticWgsl from '../../shaders/acoustic.wgsl';
+import { registerShader } from '../../gpu/kernels.js';
+import acousticWgsl from '../../../shaders/acoustic.wgsl';
 
 const FILE = 'acoustic.wgsl';
 registerShader(FILE, acousticWgsl);
 
-/** Per-run constants on the GPU: PML profiles and cell indices (a dummy cell when there are none). */
+/** Per-run constants on the GPU: PML profiles and cell indices (a dummy cell when there are none). A plain tree of tensors, so customVjp can save it. */
 export interface Consts {
   prof: Tensor;
   srcLoc: Tensor;
   recLoc: Tensor;
-  dispose(): void;
 }
 
 export function uploadConsts(g: Grid): Consts {
-  const prof = tensor(g.prof);
-  const srcLoc = tensor(g.srcCells.length ? g.srcCells : new Int32Array(1));
-  const recLoc = tensor(g.recCells.length ? g.recCells : new Int32Array(1));
-  return { prof, srcLoc, recLoc, dispose: () => [prof, srcLoc, recLoc].forEach((t) => t.dispose()) };
+  return { prof: tensor(g.prof), srcLoc: tensor(g.srcCells.length ? g.srcCells : new Int32Array(1)), recLoc: tensor(g.recCells.length ? g.recCells : new Int32Array(1)) };
+}
+
+export function disposeConsts(c: Consts): void {
+  for (const t of [c.prof, c.srcLoc, c.recLoc]) t.dispose();
 }
 
 /** Working buffers: u[t] and u[t-1] (u[t+1] overwrites the latter), PML memory old and new. */
@@ -234,11 +234,8 @@ export function born(g: Grid, c: Consts, w: Tensor, amps: Tensor, dw: Tensor): T
   return g.nrec ? traces(rec, g) : (rec.dispose(), zeros([g.nshot, 0, g.nt]));
 }
 
-export function checkpointTensors(cks: (Checkpoint | null)[]): Tensor[] {
-  return cks.flatMap((ck) => (ck ? [ck.u, ck.uPrev, ck.aux] : []));
-}
-
-/** Everything a forward pass kept for the backward pass, as a flat list (for save()). */
-export function keptTensors(r: Pick<ForwardResult, 'checkpoints' | 'laps'>): Tensor[] {
-  return r.laps ? [...r.laps] : checkpointTensors(r.checkpoints);
+/** Releases what a forward pass kept for a backward pass (checkpoints or du/dw of every step). */
+export function disposeKept(r: Pick<ForwardResult, 'checkpoints' | 'laps'>): void {
+  for (const ck of r.checkpoints) if (ck) for (const t of [ck.u, ck.uPrev, ck.aux]) t.dispose();
+  for (const t of r.laps ?? []) t.dispose();
 }

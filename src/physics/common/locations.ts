@@ -1,0 +1,66 @@
+// Source and receiver locations: [shot, n, 2] cell indices (z, x), as nested arrays or an int32
+// tensor made from host data, checked against the grid and the number of shots.
+import { Tensor } from '../../graph/tensor.js';
+import { hostValues } from '../../ops/creation.js';
+import { fail } from './validate.js';
+
+/** Locations as nested arrays [shot][n][(z, x)] or an int32 tensor created from host data. */
+export type Locations = Tensor | readonly (readonly (readonly number[])[])[];
+
+export interface CellList {
+  /** Locations per shot. */
+  n: number;
+  shots: number;
+  /** (z, x) per shot and location, shot-major. */
+  cells: [number, number][];
+}
+
+/**
+ * Checks `loc` (argument `name` of `op`) on an nz x nx grid; `nshot`, when given, is the number of
+ * shots it must have (set by `shotsFrom`, the argument that fixed it).
+ */
+export function locations(op: string, name: string, loc: Locations, grid: [number, number], nshot: number | null = null, shotsFrom = 'sourceAmplitudes'): CellList {
+  const [nz, nx] = grid;
+  let flat: ArrayLike<number>;
+  let shape: number[];
+  if (loc instanceof Tensor) {
+    if (loc.dtype !== 'int32') fail(op, `${name}: expected an int32 tensor, got ${loc.dtype}`);
+    const host = hostValues(loc);
+    if (!host) fail(op, `${name}: locations must be known on the host; pass nested arrays or a tensor made with tensor(data) (this one was computed on the GPU)`);
+    flat = host;
+    shape = [...loc.shape];
+  } else if (Array.isArray(loc)) {
+    const shots = loc as readonly (readonly (readonly number[])[])[];
+    const n = shots[0]?.length ?? 0;
+    for (const [s, row] of shots.entries()) {
+      if (!Array.isArray(row) || row.length !== n) fail(op, `${name}: expected [shot][n][2] with the same n for every shot, got ${Array.isArray(row) ? row.length : typeof row} entries in shot ${s} (shot 0 has ${n})`);
+      for (const p of row) if (!Array.isArray(p) || p.length !== 2) fail(op, `${name}: each location is a pair (z, x), got ${JSON.stringify(p)} in shot ${s}`);
+    }
+    flat = shots.flat(2) as number[];
+    shape = [shots.length, n, 2];
+  } else {
+    return fail(op, `${name}: expected nested arrays [shot][n][(z, x)] or an int32 tensor, got ${loc === null ? 'null' : typeof loc}`);
+  }
+  if (shape.length !== 3 || shape[2] !== 2) fail(op, `${name}: expected shape [shot, n, 2], got [${shape.join(', ')}]`);
+  if (nshot !== null && shape[0] !== nshot) fail(op, `${name}: has ${shape[0]} shots, expected ${nshot} (as ${shotsFrom})`);
+  const cells: [number, number][] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const z = flat[i]!;
+    const x = flat[i + 1]!;
+    if (!Number.isInteger(z) || !Number.isInteger(x) || z < 0 || z >= nz || x < 0 || x >= nx) {
+      const s = Math.floor(i / 2 / shape[1]!);
+      fail(op, `${name}: location (${z}, ${x}) of shot ${s} is outside the ${nz}x${nx} grid (z in [0, ${nz - 1}], x in [0, ${nx - 1}])`);
+    }
+    cells.push([z, x]);
+  }
+  return { n: shape[1]!, shots: shape[0]!, cells };
+}
+
+/** Whether each shot's cells are distinct (an adjoint can then inject them in parallel without races). */
+export function distinctPerShot(cells: Int32Array, nshot: number): boolean {
+  const per = cells.length / nshot;
+  for (let s = 0; s < nshot; s++) {
+    if (new Set(cells.subarray(s * per, (s + 1) * per)).size !== per) return false;
+  }
+  return true;
+}

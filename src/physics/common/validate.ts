@@ -1,0 +1,68 @@
+// Argument checks shared by the physics ops. Each takes the calling op's name, so a message says
+// which op refused which argument: "tellus: born2d: dx: expected a positive finite number, got 0".
+import { checkOptions } from '../../graph/options.js';
+import type { Tensor } from '../../graph/tensor.js';
+import { checkFloat, checkTensor } from '../../ops/emit.js';
+
+/** Throws `tellus: <op>: <msg>`. */
+export function fail(op: string, msg: string): never {
+  throw new Error(`tellus: ${op}: ${msg}`);
+}
+
+export function positive(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(op, `${name}: expected a positive finite number, got ${String(v)}`);
+  return v as number;
+}
+
+export function nonNegative(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(op, `${name}: expected a non-negative number, got ${String(v)}`);
+  return v as number;
+}
+
+export function nonNegInt(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(op, `${name}: expected a non-negative integer, got ${String(v)}`);
+  return v as number;
+}
+
+export function boolean(op: string, name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') fail(op, `${name}: expected a boolean, got ${String(v)}`);
+  return v as boolean;
+}
+
+/** The options argument: a plain object. */
+/** An options object whose keys are all among `allowed` (a misspelt key names the closest valid one). */
+export function options<T extends object>(op: string, o: T, allowed: readonly string[]): T {
+  if (o === null || typeof o !== 'object') fail(op, `options: expected an object, got ${o === null ? 'null' : typeof o}`);
+  return checkOptions(o, allowed, op);
+}
+
+/** A live float32 tensor. */
+export function floatTensor(op: string, name: string, t: unknown): Tensor {
+  checkTensor(t, `${op}: ${name}`);
+  checkFloat(t as Tensor, `${op}: ${name}`);
+  return t as Tensor;
+}
+
+
+/**
+ * A velocity model known on the host (`cols` values a row): every value positive and finite.
+ * Returns the largest, for the CFL check and the PML.
+ */
+export function maxVelocity(op: string, name: string, host: ArrayLike<number>, cols: number): number {
+  let hi = 0;
+  for (let i = 0; i < host.length; i++) {
+    const x = host[i]!;
+    if (Number.isNaN(x)) fail(op, `${name}: holds NaN at cell (${Math.floor(i / cols)}, ${i % cols})`);
+    if (!(x > 0) || !Number.isFinite(x)) fail(op, `${name}: velocities must be positive and finite, got ${x} at cell (${Math.floor(i / cols)}, ${i % cols})`);
+    hi = Math.max(hi, x);
+  }
+  return hi;
+}
+
+// An inversion calls an op every iteration with the same setup: say a warning once, not each time.
+const warned = new Set<string>();
+export function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(message);
+}
