@@ -32,14 +32,11 @@ struct Params {
 // an evenly strided view), input k is read at offset + i * stride: no walk over dims.
 override FLAT: bool = false;
 
-const OP_COPY = 0u; const OP_NEG = 1u; const OP_ABS = 2u; const OP_EXP = 3u; const OP_LOG = 4u;
-const OP_SQRT = 5u; const OP_RSQRT = 6u; const OP_SIN = 7u; const OP_COS = 8u; const OP_TANH = 9u;
-const OP_SIGMOID = 10u; const OP_RELU = 11u; const OP_LEAKY_RELU = 12u; const OP_GELU = 13u;
-const OP_SOFTPLUS = 14u; const OP_SQUARE = 15u; const OP_RECIPROCAL = 16u; const OP_SIGN = 17u; const OP_ERF = 18u;
-
-const OP_ADD = 0u; const OP_SUB = 1u; const OP_MUL = 2u; const OP_DIV = 3u; const OP_POW = 4u;
-const OP_MIN = 5u; const OP_MAX = 6u; const OP_EQ = 7u; const OP_NE = 8u; const OP_LT = 9u;
-const OP_LE = 10u; const OP_GT = 11u; const OP_GE = 12u;
+// The op constants and the op functions `unary(op, dt, w, alpha)` and `binary(op, dt, wa, wb)` are
+// generated from the op table (src/autodiff/optable.ts) into the line below when the source is
+// built (src/ops/elementwise.ts): each table entry gives its WGSL expression and its code is assigned
+// there, so TypeScript and WGSL cannot disagree. Unary op 0 is the copy (contiguous, clone).
+// <op-table>
 
 // erf with |error| < 1.2e-7 (Numerical Recipes' erfc Chebyshev fit), so GELU matches the exact
 // erf form that PyTorch uses by default.
@@ -78,59 +75,6 @@ fn sincos_f32(x: f32) -> vec2<f32> {
   }
 }
 
-fn unary_f32(op: u32, v: f32, alpha: f32) -> f32 {
-  switch op {
-    case OP_NEG: { return -v; }
-    case OP_ABS: { return abs(v); }
-    case OP_EXP: { return exp(v); }
-    case OP_LOG: { return log(v); }
-    case OP_SQRT: { return sqrt(v); }
-    case OP_RSQRT: { return inverseSqrt(v); }
-    case OP_SIN: { return sincos_f32(v).x; }
-    case OP_COS: { return sincos_f32(v).y; }
-    // tanh through exp overflows for |v| > 44 on some drivers; tanh(±9) is ±1 in float32.
-    case OP_TANH: { return tanh(clamp(v, -9.0, 9.0)); }
-    case OP_SIGMOID: {
-      let e = exp(-abs(v));
-      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
-    }
-    case OP_RELU: { return max(v, 0.0); }
-    case OP_LEAKY_RELU: { return select(alpha * v, v, v >= 0.0); }
-    case OP_GELU: { return 0.5 * v * (1.0 + erf_f32(v * 0.70710678118654752)); }
-    // log(1 + e^v) without overflow or underflow: max(v, 0) + log1p(e^-|v|).
-    case OP_SOFTPLUS: { return max(v, 0.0) + log1p_f32(exp(-abs(v))); }
-    case OP_SQUARE: { return v * v; }
-    case OP_RECIPROCAL: { return 1.0 / v; }
-    case OP_SIGN: { return sign(v); }
-    case OP_ERF: { return erf_f32(v); }
-    default: { return v; }
-  }
-}
-
-fn unary_int(op: u32, w: u32, signed: bool) -> u32 {
-  if (signed) {
-    let v = bitcast<i32>(w);
-    switch op {
-      case OP_NEG: { return bitcast<u32>(-v); }
-      case OP_ABS: { return bitcast<u32>(abs(v)); }
-      case OP_RELU: { return bitcast<u32>(max(v, 0)); }
-      case OP_SQUARE: { return bitcast<u32>(v * v); }
-      case OP_SIGN: { return bitcast<u32>(sign(v)); }
-      default: { return w; }
-    }
-  }
-  switch op {
-    case OP_SQUARE: { return w * w; }
-    case OP_SIGN: { return min(w, 1u); }
-    default: { return w; }
-  }
-}
-
-fn unary(op: u32, dt: u32, w: u32, alpha: f32) -> u32 {
-  if (dt == 0u) { return bitcast<u32>(unary_f32(op, bitcast<f32>(w), alpha)); }
-  return unary_int(op, w, dt == 1u);
-}
-
 // Casts follow NumPy's astype: float to int truncates toward zero; negative floats to uint32 give 0.
 fn cast_word(w: u32, src_dt: u32, dst_dt: u32) -> u32 {
   var f: f32;
@@ -166,59 +110,6 @@ fn pow_int(base: i32, e: i32) -> i32 {
     ee >>= 1u;
   }
   return r;
-}
-
-fn compare(op: u32, lt: bool, eq: bool, gt: bool) -> u32 {
-  switch op {
-    case OP_EQ: { return select(0u, 1u, eq); }
-    case OP_NE: { return select(1u, 0u, eq); }
-    case OP_LT: { return select(0u, 1u, lt); }
-    case OP_LE: { return select(0u, 1u, lt || eq); }
-    case OP_GT: { return select(0u, 1u, gt); }
-    default: { return select(0u, 1u, gt || eq); }
-  }
-}
-
-fn binary(op: u32, dt: u32, wa: u32, wb: u32) -> u32 {
-  if (dt == 0u) {
-    let u = bitcast<f32>(wa);
-    let v = bitcast<f32>(wb);
-    switch op {
-      case OP_ADD: { return bitcast<u32>(u + v); }
-      case OP_SUB: { return bitcast<u32>(u - v); }
-      case OP_MUL: { return bitcast<u32>(u * v); }
-      case OP_DIV: { return bitcast<u32>(u / v); }
-      case OP_POW: { return bitcast<u32>(pow_f32(u, v)); }
-      case OP_MIN: { return bitcast<u32>(min(u, v)); }
-      case OP_MAX: { return bitcast<u32>(max(u, v)); }
-      // NaN compares false with everything, except !=.
-      default: { return compare(op, (u < v), (u == v), (u > v)); }
-    }
-  }
-  if (dt == 1u) {
-    let u = bitcast<i32>(wa);
-    let v = bitcast<i32>(wb);
-    switch op {
-      case OP_ADD: { return bitcast<u32>(u + v); }
-      case OP_SUB: { return bitcast<u32>(u - v); }
-      case OP_MUL: { return bitcast<u32>(u * v); }
-      case OP_DIV: { return bitcast<u32>(select(0, u / v, v != 0)); }
-      case OP_POW: { return bitcast<u32>(pow_int(u, v)); }
-      case OP_MIN: { return bitcast<u32>(min(u, v)); }
-      case OP_MAX: { return bitcast<u32>(max(u, v)); }
-      default: { return compare(op, (u < v), (u == v), (u > v)); }
-    }
-  }
-  switch op {
-    case OP_ADD: { return wa + wb; }
-    case OP_SUB: { return wa - wb; }
-    case OP_MUL: { return wa * wb; }
-    case OP_DIV: { return select(0u, wa / wb, wb != 0u); }
-    case OP_POW: { return bitcast<u32>(pow_int(bitcast<i32>(wa), bitcast<i32>(wb))); }
-    case OP_MIN: { return min(wa, wb); }
-    case OP_MAX: { return max(wa, wb); }
-    default: { return compare(op, (wa < wb), (wa == wb), (wa > wb)); }
-  }
 }
 
 fn imm(k: u32) -> u32 { return p.imms[k / 4u][k % 4u]; }

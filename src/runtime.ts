@@ -1,7 +1,7 @@
 // The process-wide engine context: one device, its kernel registry and its scheduler.
 import { acquire, type DeviceInfo, type InitOptions } from './gpu/device.js';
 import { KernelRegistry } from './gpu/kernels.js';
-import { SHADERS } from './gpu/shaders.js';
+import { shaderSources } from './gpu/shaders.js';
 import { type MemoryStats, Scheduler } from './graph/scheduler.js';
 
 export interface Context {
@@ -37,7 +37,7 @@ export function init(opts: TellusInitOptions = {}): Promise<DeviceInfo> {
     try {
       const gpu = await acquire(opts);
       const kernels = new KernelRegistry(gpu.device);
-      for (const [file, code] of Object.entries(SHADERS)) kernels.addSource(file, code, `shaders/${file}`);
+      for (const [file, code] of Object.entries(shaderSources())) kernels.addSource(file, code, `shaders/${file}`);
       await kernels.compileAll();
       const scheduler = new Scheduler(gpu, kernels, opts.poolBytes ?? 256 << 20);
       ctx = { device: gpu.device, info: gpu.info, kernels, scheduler, generation: ++generation };

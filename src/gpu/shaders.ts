@@ -29,3 +29,17 @@ export const SHADERS: Record<string, string> = {
   'reduce.wgsl': reduce,
   'spectral.wgsl': spectral,
 };
+
+// A file whose source is partly generated (elementwise.wgsl's op table) registers a builder; init()
+// compiles what the builders return, so a module above gpu/ can complete a template it owns.
+const builders = new Map<string, (template: string) => string>();
+
+export function generateShader(file: string, build: (template: string) => string): void {
+  if (!(file in SHADERS)) throw new Error(`tellus: generateShader: no shader file ${file}`);
+  builders.set(file, build);
+}
+
+/** Every shader's source as compiled: the templates with their generated parts filled in. */
+export function shaderSources(): Record<string, string> {
+  return Object.fromEntries(Object.entries(SHADERS).map(([file, code]) => [file, builders.get(file)?.(code) ?? code]));
+}
