@@ -7,7 +7,9 @@ import {
   reshape, scatterAdd, slice, squeeze, sum, take, transpose, unsqueeze, where,
 } from './autodiff/ops.js';
 import type { PadMode, SliceSpec } from './ops/layout.js';
-import { BINARY_NAMES, binaryOps, UNARY_NAMES, unaryOps, type BinaryName, type UnaryName, type UnaryOps } from './autodiff/optable.js';
+import * as ops from './autodiff/ops.js';
+import type { BinaryName, UnaryName, UnaryOps } from './autodiff/optable.js';
+import { registeredOps } from './ops/elementwise.js';
 
 type Axes = number | readonly number[];
 
@@ -36,13 +38,15 @@ declare module './graph/tensor.js' {
 }
 
 const P = Tensor.prototype;
-for (const name of BINARY_NAMES) {
+// The registry lists exactly the op table's entries (test/optable.test.ts checks every one has a method).
+for (const name of registeredOps().binary.keys() as Iterable<BinaryName>) {
+  const op = ops[name];
   P[name] = function (this: Tensor, b: TensorLike) {
-    return binaryOps[name](this, b);
+    return op(this, b);
   };
 }
-for (const name of UNARY_NAMES) {
-  const op = unaryOps[name] as (x: Tensor, param?: number) => Tensor;
+for (const name of registeredOps().unary.keys() as Iterable<UnaryName>) {
+  const op = ops[name] as (x: Tensor, param?: number) => Tensor;
   (P as unknown as Record<UnaryName, (this: Tensor, param?: number) => Tensor>)[name] = function (this: Tensor, param?: number) {
     return op(this, param);
   };

@@ -15,14 +15,14 @@ import { cast, unbroadcast, where } from './ops.js';
 type T = Tensor;
 const isT = (v: unknown): v is Tensor => v instanceof Tensor;
 
-interface UnaryEntry extends UnaryKernel {
+export interface UnaryEntry extends UnaryKernel {
   /** Which tensors the rule reads: they are saved at record time (before any dispose). */
   saves: 'x' | 'out' | 'both' | 'none';
   /** Cotangent of x given the output's cotangent g; `param` is the op's parameter (if it has one). */
   vjp: (g: T, x: T, out: T, param: number) => T;
 }
 
-type BinaryEntry =
+export type BinaryEntry =
   | (Extract<BinaryKernel, { f32: string }> & {
       saves: { a?: boolean; b?: boolean; out?: boolean };
       /** Cotangents of a and b (null: none); either operand may be a JS number. Broadcasting is undone for you. */
@@ -33,6 +33,18 @@ type BinaryEntry =
 
 // d/dx x·Φ(x) = Φ(x) + x·φ(x), with Φ from erf and φ the normal density.
 const geluGrad = (x: T): T => add(mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI))));
+
+// Kahan's trick: u = e^x carries a rounding error that (u - 1) / log(u) cancels, with log(u) taken
+// as log1p_f32(u - 1) (u - 1 is exact near 1, where the builtin log is not accurate enough). Above
+// x = 20, e^x - 1 rounds to e^x (and the quotient would turn an overflow into NaN).
+const EXPM1_WGSL = `fn expm1_f32(x: f32) -> f32 {
+  let u = exp(x);
+  if (u == 1.0) { return x; }
+  let um1 = u - 1.0;
+  if (um1 == -1.0) { return -1.0; }
+  if (x > 20.0) { return u; }
+  return um1 * (x / log1p_f32(um1));
+}`;
 
 const UNARY = {
   // uint32: neg keeps its input (as before the table); abs and relu are the identity.
@@ -56,6 +68,9 @@ const UNARY = {
   reciprocal: { f32: '1.0 / x', saves: 'out', vjp: (g, _x, o) => neg(mul(g, square(o))) },
   sign: { f32: 'sign(x)', i32: 'sign(x)', u32: 'min(x, 1u)', saves: 'none', vjp: (g) => mul(g, 0) },
   erf: { f32: 'erf_f32(x)', saves: 'x', vjp: (g, x) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))) },
+  // log(1 + x) and e^x - 1 keep full float32 accuracy for tiny |x|, where 1 + x rounds x away.
+  log1p: { f32: 'log1p_f32(x)', saves: 'x', vjp: (g, x) => div(g, add(x, 1)) },
+  expm1: { f32: 'expm1_f32(x)', helper: EXPM1_WGSL, saves: 'out', vjp: (g, _x, o) => mul(g, add(o, 1)) },
 } satisfies Record<string, UnaryEntry>;
 
 const BINARY = {
@@ -86,16 +101,13 @@ const BINARY = {
 // Ties split the gradient evenly, so the rule stays symmetric.
 const tieMask = (a: TensorLike, b: TensorLike, pick: 'gt' | 'lt'): T => add(cast(pick === 'gt' ? gt(a, b) : lt(a, b), 'float32'), mul(cast(eq(a, b), 'float32'), 0.5));
 
+// Types only: this module's values are all public ops (src/index.ts re-exports it), so code that
+// loops over the table takes the names from the registry (registeredOps() in src/ops/elementwise.ts).
 export type UnaryName = keyof typeof UNARY;
 export type BinaryName = keyof typeof BINARY;
 /** An op with a parameter takes it as an optional second argument (leakyRelu(x, alpha)). */
-export type UnaryFn<E> = E extends { param: object } ? (x: T, alpha?: number) => T : (x: T) => T;
+type UnaryFn<E> = E extends { param: object } ? (x: T, alpha?: number) => T : (x: T) => T;
 export type UnaryOps = { [K in UnaryName]: UnaryFn<(typeof UNARY)[K]> };
-export type BinaryOps = { [K in BinaryName]: (a: TensorLike, b: TensorLike) => T };
-export const UNARY_NAMES = Object.keys(UNARY) as UnaryName[];
-export const BINARY_NAMES = Object.keys(BINARY) as BinaryName[];
-/** Every entry's VJP (a function, or 'constant' for comparisons): tests check none is missing at runtime too. */
-export const vjpRules = (): Record<string, unknown> => Object.fromEntries(Object.entries({ ...UNARY, ...BINARY } as Record<string, { vjp: unknown }>).map(([n, e]) => [n, e.vjp]));
 
 function differentiableUnary(name: string, e: UnaryEntry): (x: T, param?: number) => T {
   const raw: RawUnary = registerUnary(name, e);
@@ -131,13 +143,13 @@ function differentiableBinary(name: string, e: BinaryEntry): RawBinary {
   };
 }
 
-export const unaryOps = Object.fromEntries(Object.entries(UNARY).map(([n, e]) => [n, differentiableUnary(n, e as UnaryEntry)])) as UnaryOps;
-export const binaryOps = Object.fromEntries(Object.entries(BINARY).map(([n, e]) => [n, differentiableBinary(n, e as BinaryEntry)])) as BinaryOps;
+const unaryOps = Object.fromEntries(Object.entries(UNARY).map(([n, e]) => [n, differentiableUnary(n, e as UnaryEntry)])) as Record<string, (x: T, param?: number) => T>;
+const binaryOps = Object.fromEntries(Object.entries(BINARY).map(([n, e]) => [n, differentiableBinary(n, e as BinaryEntry)])) as Record<string, RawBinary>;
 
 // Declared, not inferred: the rules above call these ops, so their types cannot come from the table.
 // A name missing here or not in the table is caught by test/optable.test.ts.
 type Unary = (x: T) => T;
 type Binary = (a: TensorLike, b: TensorLike) => T;
-export const { neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu, softplus, square, reciprocal, sign, erf }: Record<string, Unary> = unaryOps;
+export const { neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu, softplus, square, reciprocal, sign, erf, log1p, expm1 }: Record<string, Unary> = unaryOps;
 export const leakyRelu: (x: T, alpha?: number) => T = unaryOps.leakyRelu;
 export const { add, sub, mul, div, pow, minimum, maximum, eq, ne, lt, le, gt, ge }: Record<string, Binary> = binaryOps;
