@@ -88,7 +88,7 @@ export function opTableWgsl(): string {
     return k.compare === '!=' ? 'select(1u, 0u, a == b)' : `select(0u, 1u, a ${k.compare} b)`;
   };
   return [
-    ...[...u, ...b].map((d) => `const ${opConstant(d.name)} = ${d.code}u;`),
+    [...u, ...b].map((d) => `const ${opConstant(d.name)} = ${d.code}u;`).join('\n'),
     ...new Set(u.flatMap((d) => (d.helper ? [d.helper.trim()] : []))),
     `fn unary_f32(op: u32, x: f32, alpha: f32) -> f32 {\n${switchOn(u, (d) => (d as UnaryDef).f32, 'x')}\n}`,
     `fn unary_i32(op: u32, x: i32) -> i32 {\n${switchOn(u, (d) => (d as UnaryDef).i32, 'x')}\n}`,
