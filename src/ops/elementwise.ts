@@ -77,7 +77,7 @@ const switchOn = (defs: Iterable<UnaryDef | BinaryDef>, expr: (d: UnaryDef | Bin
 };
 
 /** The generated part of elementwise.wgsl: op constants, the table's helpers, and `unary` / `binary`. */
-export function opTableWgsl(): string {
+function opTableWgsl(): string {
   sealed = true;
   const u = [...unaryDefs.values()];
   const b = [...binaryDefs.values()];
