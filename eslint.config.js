@@ -25,6 +25,13 @@ const zones = [
     ...forbid.map((dir) => ({ target, from: src(dir), message: `layers: ${name}/ sits below ${dir}/ (docs/design.md)` })),
     { target, from: rootFiles, message: `layers: ${name}/ must not import the package root; import the module that owns the name` },
   ]),
+  // Above autodiff/, ops that have a differentiable twin are used through it: a plain op there would
+  // silently drop gradients. Creation ops, emit helpers and kernel launchers stay reachable.
+  ...['nn', 'physics', 'profile'].map((dir) => ({
+    target: src(dir),
+    from: ['elementwise', 'reduce', 'layout', 'indexing', 'matmul', 'complex', 'fft'].map((m) => `./src/ops/${m}.ts`),
+    message: `layers: ${dir}/ uses the differentiable ops (src/autodiff), not the plain ones they wrap`,
+  })),
   // gpu/ runs any kernel and names none: each family registers its own shader.
   { target: src('gpu'), from: './shaders', message: 'layers: gpu/ names no kernel family; the module that uses a shader registers it (registerShader)' },
 ];

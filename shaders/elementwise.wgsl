@@ -32,14 +32,11 @@ struct Params {
 // an evenly strided view), input k is read at offset + i * stride: no walk over dims.
 override FLAT: bool = false;
 
-const OP_COPY = 0u; const OP_NEG = 1u; const OP_ABS = 2u; const OP_EXP = 3u; const OP_LOG = 4u;
-const OP_SQRT = 5u; const OP_RSQRT = 6u; const OP_SIN = 7u; const OP_COS = 8u; const OP_TANH = 9u;
-const OP_SIGMOID = 10u; const OP_RELU = 11u; const OP_LEAKY_RELU = 12u; const OP_GELU = 13u;
-const OP_SOFTPLUS = 14u; const OP_SQUARE = 15u; const OP_RECIPROCAL = 16u; const OP_SIGN = 17u; const OP_ERF = 18u;
-
-const OP_ADD = 0u; const OP_SUB = 1u; const OP_MUL = 2u; const OP_DIV = 3u; const OP_POW = 4u;
-const OP_MIN = 5u; const OP_MAX = 6u; const OP_EQ = 7u; const OP_NE = 8u; const OP_LT = 9u;
-const OP_LE = 10u; const OP_GT = 11u; const OP_GE = 12u;
+// The op constants and the op functions `unary(op, dt, w, alpha)` and `binary(op, dt, wa, wb)` are
+// generated from the op table (src/autodiff/optable.ts) into the line below when the source is
+// built (src/ops/elementwise.ts): each table entry gives its WGSL expression and its code is assigned
+// there, so TypeScript and WGSL cannot disagree. Unary op 0 is the copy (contiguous, clone).
+// <op-table>
 
 // erf with |error| < 1.2e-7 (Numerical Recipes' erfc Chebyshev fit), so GELU matches the exact
 // erf form that PyTorch uses by default.
@@ -52,11 +49,21 @@ fn erf_f32(v: f32) -> f32 {
   return select(r - 1.0, 1.0 - r, v >= 0.0);
 }
 
-// log(1 + e) accurate for tiny e (Goldberg's trick): plain log(1 + e) loses e entirely below 6e-8.
+// log(1 + e) to a few ulp for every e > -1. Plain log(1 + e) loses e entirely below 6e-8, and the
+// builtin log is only accurate in absolute terms near 1 (WGSL allows 2^-21; SwiftShader is off by
+// ~1e-7, a 2% error at e = -6e-6), so Goldberg's log(u) * e / (u - 1) is no cure. Where 1 + e lies
+// in [sqrt(1/2), sqrt(2)]: log(1 + e) = 2 atanh(s) with s = e / (2 + e), |s| <= 0.172, whose odd
+// series truncated after s^9 is off by < 2e-9 relative. Elsewhere |log(1 + e)| >= 0.34, so the
+// builtin's absolute error and the rounding of 1 + e stay below a few ulp of the result.
 fn log1p_f32(e: f32) -> f32 {
-  let u = 1.0 + e;
-  if (u == 1.0) { return e; }
-  return log(u) * (e / (u - 1.0));
+  if (e > -0.29289322 && e < 0.41421356) {
+    let s = e / (2.0 + e);
+    let s2 = s * s;
+    return 2.0 * s * (1.0 + s2 * (0.33333334 + s2 * (0.2 + s2 * (0.14285715 + s2 * 0.11111111))));
+  }
+  // log(0) is -88 on SwiftShader; -inf comes from a uniform, out of the constant evaluator's sight.
+  if (e == -1.0) { return bitcast<f32>(0xff800000u | (p.n & 0u)); }
+  return log(1.0 + e);
 }
 
 // sin and cos with our own range reduction: WGSL only promises 2^-11 absolute error, and
@@ -76,59 +83,6 @@ fn sincos_f32(x: f32) -> vec2<f32> {
     case 2: { return vec2<f32>(-s, -c); }
     default: { return vec2<f32>(-c, s); }
   }
-}
-
-fn unary_f32(op: u32, v: f32, alpha: f32) -> f32 {
-  switch op {
-    case OP_NEG: { return -v; }
-    case OP_ABS: { return abs(v); }
-    case OP_EXP: { return exp(v); }
-    case OP_LOG: { return log(v); }
-    case OP_SQRT: { return sqrt(v); }
-    case OP_RSQRT: { return inverseSqrt(v); }
-    case OP_SIN: { return sincos_f32(v).x; }
-    case OP_COS: { return sincos_f32(v).y; }
-    // tanh through exp overflows for |v| > 44 on some drivers; tanh(±9) is ±1 in float32.
-    case OP_TANH: { return tanh(clamp(v, -9.0, 9.0)); }
-    case OP_SIGMOID: {
-      let e = exp(-abs(v));
-      return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
-    }
-    case OP_RELU: { return max(v, 0.0); }
-    case OP_LEAKY_RELU: { return select(alpha * v, v, v >= 0.0); }
-    case OP_GELU: { return 0.5 * v * (1.0 + erf_f32(v * 0.70710678118654752)); }
-    // log(1 + e^v) without overflow or underflow: max(v, 0) + log1p(e^-|v|).
-    case OP_SOFTPLUS: { return max(v, 0.0) + log1p_f32(exp(-abs(v))); }
-    case OP_SQUARE: { return v * v; }
-    case OP_RECIPROCAL: { return 1.0 / v; }
-    case OP_SIGN: { return sign(v); }
-    case OP_ERF: { return erf_f32(v); }
-    default: { return v; }
-  }
-}
-
-fn unary_int(op: u32, w: u32, signed: bool) -> u32 {
-  if (signed) {
-    let v = bitcast<i32>(w);
-    switch op {
-      case OP_NEG: { return bitcast<u32>(-v); }
-      case OP_ABS: { return bitcast<u32>(abs(v)); }
-      case OP_RELU: { return bitcast<u32>(max(v, 0)); }
-      case OP_SQUARE: { return bitcast<u32>(v * v); }
-      case OP_SIGN: { return bitcast<u32>(sign(v)); }
-      default: { return w; }
-    }
-  }
-  switch op {
-    case OP_SQUARE: { return w * w; }
-    case OP_SIGN: { return min(w, 1u); }
-    default: { return w; }
-  }
-}
-
-fn unary(op: u32, dt: u32, w: u32, alpha: f32) -> u32 {
-  if (dt == 0u) { return bitcast<u32>(unary_f32(op, bitcast<f32>(w), alpha)); }
-  return unary_int(op, w, dt == 1u);
 }
 
 // Casts follow NumPy's astype: float to int truncates toward zero; negative floats to uint32 give 0.
@@ -166,59 +120,6 @@ fn pow_int(base: i32, e: i32) -> i32 {
     ee >>= 1u;
   }
   return r;
-}
-
-fn compare(op: u32, lt: bool, eq: bool, gt: bool) -> u32 {
-  switch op {
-    case OP_EQ: { return select(0u, 1u, eq); }
-    case OP_NE: { return select(1u, 0u, eq); }
-    case OP_LT: { return select(0u, 1u, lt); }
-    case OP_LE: { return select(0u, 1u, lt || eq); }
-    case OP_GT: { return select(0u, 1u, gt); }
-    default: { return select(0u, 1u, gt || eq); }
-  }
-}
-
-fn binary(op: u32, dt: u32, wa: u32, wb: u32) -> u32 {
-  if (dt == 0u) {
-    let u = bitcast<f32>(wa);
-    let v = bitcast<f32>(wb);
-    switch op {
-      case OP_ADD: { return bitcast<u32>(u + v); }
-      case OP_SUB: { return bitcast<u32>(u - v); }
-      case OP_MUL: { return bitcast<u32>(u * v); }
-      case OP_DIV: { return bitcast<u32>(u / v); }
-      case OP_POW: { return bitcast<u32>(pow_f32(u, v)); }
-      case OP_MIN: { return bitcast<u32>(min(u, v)); }
-      case OP_MAX: { return bitcast<u32>(max(u, v)); }
-      // NaN compares false with everything, except !=.
-      default: { return compare(op, (u < v), (u == v), (u > v)); }
-    }
-  }
-  if (dt == 1u) {
-    let u = bitcast<i32>(wa);
-    let v = bitcast<i32>(wb);
-    switch op {
-      case OP_ADD: { return bitcast<u32>(u + v); }
-      case OP_SUB: { return bitcast<u32>(u - v); }
-      case OP_MUL: { return bitcast<u32>(u * v); }
-      case OP_DIV: { return bitcast<u32>(select(0, u / v, v != 0)); }
-      case OP_POW: { return bitcast<u32>(pow_int(u, v)); }
-      case OP_MIN: { return bitcast<u32>(min(u, v)); }
-      case OP_MAX: { return bitcast<u32>(max(u, v)); }
-      default: { return compare(op, (u < v), (u == v), (u > v)); }
-    }
-  }
-  switch op {
-    case OP_ADD: { return wa + wb; }
-    case OP_SUB: { return wa - wb; }
-    case OP_MUL: { return wa * wb; }
-    case OP_DIV: { return select(0u, wa / wb, wb != 0u); }
-    case OP_POW: { return bitcast<u32>(pow_int(bitcast<i32>(wa), bitcast<i32>(wb))); }
-    case OP_MIN: { return min(wa, wb); }
-    case OP_MAX: { return max(wa, wb); }
-    default: { return compare(op, (wa < wb), (wa == wb), (wa > wb)); }
-  }
 }
 
 fn imm(k: u32) -> u32 { return p.imms[k / 4u][k % 4u]; }

@@ -1,5 +1,5 @@
 // Tellus public API.
-import './methods.js';
+import './autodiff/methods.js';
 
 export { init, destroy, flush, sync, memory, resetPeakMemory, getDevice, deviceInfo, type Context, type TellusInitOptions } from './runtime.js';
 export { DeviceLostError, type DeviceInfo, type InitOptions, type Runtime } from './gpu/device.js';

@@ -24,9 +24,12 @@ const REF = {
   reciprocal: (x: number) => 1 / x,
   sign: Math.sign,
   erf: erf64,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
 };
 const CASES: UnaryCase[] = [
-  ...(['neg', 'abs', 'exp', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu', 'softplus', 'square', 'sign', 'erf'] as const).map((op) => ({ op, lo: -3, hi: 3 })),
+  ...(['neg', 'abs', 'exp', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu', 'softplus', 'square', 'sign', 'erf', 'expm1'] as const).map((op) => ({ op, lo: -3, hi: 3 })),
+  { op: 'log1p', lo: -0.9, hi: 4 },
   ...(['log', 'sqrt', 'rsqrt', 'reciprocal'] as const).map((op) => ({ op, lo: 0.05, hi: 4 })),
 ];
 
@@ -64,6 +67,37 @@ describe('unary ops', () => {
     assertClose(await tl.cos(x).data(), xs.map(Math.cos), { rtol: 0, atol: 2e-6 }, `cos seed ${g.seed}`);
   });
 
+  it('log1p and expm1 keep float32 accuracy for tiny |x| and match float64 elsewhere', async () => {
+    const g = rng();
+    // Tiny: |x| log-uniform over 1e-10 .. 1e-3 with random signs. Moderate: log1p on (-0.99, 50),
+    // expm1 on (-20, 12) (its -1 tail, and the plain e^x branch above 20 is left to the next test:
+    // WGSL lets exp err by (3 + 2|x|) ulp, 2e-6 relative at x = 12).
+    const tiny = Array.from({ length: 600 }, () => (g.next() < 0.5 ? -1 : 1) * 10 ** (-10 + 7 * g.next()));
+    const cases = { log1p: [-0.99, 50], expm1: [-20, 12] } as const;
+    for (const [op, [lo, hi]] of Object.entries(cases) as [keyof typeof cases, readonly [number, number]][]) {
+      const xs = new Float32Array([...tiny, ...randomFloats(g, 600, lo, hi), 0, -0]);
+      const x = tl.tensor(xs);
+      const want = Float64Array.from(xs, REF[op]);
+      // Purely relative: at |x| = 1e-10 the answer is x itself, and log(1 + x) or e^x - 1 computed
+      // plainly gives 0 there (relative error 1) and ~6e-8 / |x| up to |x| = 1e-3 (6e-5), so 4e-6
+      // (a few float32 ulp, as for the other transcendentals) fails any formula that rounds 1 + x.
+      assertClose(await tl[op](x).data(), want, { rtol: 4e-6, atol: 0 }, `${op} seed ${g.seed}`);
+      // The chainable method is the same op.
+      assertClose(await x[op]().data(), want, { rtol: 4e-6, atol: 0 }, `x.${op}() seed ${g.seed}`);
+      x.dispose();
+    }
+  });
+
+  it('log1p and expm1 at their limits: -1, zeros of either sign, overflow', async () => {
+    const x = tl.tensor([-1, -0, 0, 1e30]);
+    expect(Array.from(await tl.log1p(x).data())).toEqual([-Infinity, -0, 0, Math.fround(Math.log1p(1e30))]);
+    const y = tl.tensor([-100, -0, 0, 100, 25]);
+    const e = Array.from(await tl.expm1(y).data());
+    expect(e.slice(0, 4)).toEqual([-1, -0, 0, Infinity]);
+    // x > 20 takes e^x itself: as accurate as exp, (3 + 2|x|) ulp in WGSL.
+    assertClose(e.slice(4), [Math.expm1(25)], { rtol: 53 * 2 ** -23, atol: 0 }, 'expm1(25)');
+  });
+
   it('leakyRelu uses its slope on negatives', async () => {
     const g = rng();
     const h = HostArray.from([5, 7], randomFloats(g, 35, -2, 2));
@@ -88,6 +122,8 @@ describe('unary ops', () => {
       expect(Array.from(await y.data())).toEqual(Array.from(vals, (v) => REF[op](v) + 0));
     }
     expect(() => tl.sin(x)).toThrow(/sin\(x\): expected a float32 tensor, got int32/);
+    expect(() => tl.log1p(x)).toThrow(/log1p\(x\): expected a float32 tensor, got int32/);
+    expect(() => tl.expm1(tl.tensor(new Uint32Array([1])))).toThrow(/expm1\(x\): expected a float32 tensor, got uint32/);
   });
 });
 

@@ -11,13 +11,13 @@ const sig = (x: number): number => 1 / (1 + Math.exp(-x));
 const phi = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
 const ALPHA = 0.2;
 
-type Domain = 'any' | 'positive' | 'kink';
+type Domain = 'any' | 'positive' | 'unit' | 'kink';
 interface Unary {
   op: (x: tl.Tensor) => tl.Tensor;
   f: (x: number) => number;
   /** Analytic second derivative. */
   d2: (x: number) => number;
-  /** any: [-3, 3]; positive: [0.5, 3] (log, sqrt, ...); kink: 0.3 <= |x| <= 3 with random sign, off the kink at 0. */
+  /** any: [-3, 3]; positive: [0.5, 3] (log, sqrt, ...); unit: [-0.5, 0.5] (log1p); kink: 0.3 <= |x| <= 3 with random sign, off the kink at 0. */
   domain: Domain;
   /** First- and second-order tolerance relative to the gradient's scale. */
   tol: number;
@@ -46,6 +46,9 @@ const UNARY: Record<string, Unary> = {
   square: { op: tl.square, f: (x) => x * x, d2: () => 2, domain: 'any', tol: RATIONAL },
   reciprocal: { op: tl.reciprocal, f: (x) => 1 / x, d2: (x) => 2 / x ** 3, domain: 'positive', tol: RATIONAL },
   erf: { op: tl.erf, f: erf64, d2: (x) => (-4 * x * Math.exp(-x * x)) / Math.sqrt(Math.PI), domain: 'any', tol: TRANSCENDENTAL },
+  // log1p's rule is 1 / (1 + x); expm1's is e^x taken as out + 1, so it inherits the forward's accuracy.
+  log1p: { op: tl.log1p, f: Math.log1p, d2: (x) => -1 / (1 + x) ** 2, domain: 'unit', tol: RATIONAL },
+  expm1: { op: tl.expm1, f: Math.expm1, d2: Math.exp, domain: 'any', tol: TRANSCENDENTAL },
   leakyRelu: { op: (x) => tl.leakyRelu(x, ALPHA), f: (x) => (x >= 0 ? x : ALPHA * x), d2: () => 0, domain: 'kink', tol: RATIONAL },
 };
 
@@ -53,13 +56,14 @@ const SHAPE = [4, 6];
 
 function draw(g: Gen, domain: Domain, shape = SHAPE): HostArray {
   if (domain === 'kink') return awayFromZero(g, shape, 0.3, 3);
+  if (domain === 'unit') return randomHost(g, shape, -0.5, 0.5);
   return domain === 'positive' ? randomHost(g, shape, 0.5, 3) : randomHost(g, shape, -3, 3);
 }
 
 function unaryCase(name: string, g: Gen): GradCase {
   const u = UNARY[name]!;
-  // The Taylor steps move x by at most 1/4: off the kinks (|x| >= 0.3) and inside (0, inf) for
-  // x >= 0.5. sqrt(x)² is linear, so its Taylor loss uses (sqrt(x) - 1)²; sigmoid² bends little
+  // The Taylor steps move x by at most 1/4: off the kinks (|x| >= 0.3), inside (0, inf) for
+  // x >= 0.5 and inside log1p's (-1, inf) for x >= -0.5. sqrt(x)² is linear, so its Taylor loss uses (sqrt(x) - 1)²; sigmoid² bends little
   // compared with its size, so (sigmoid - 1/2)² lowers the float32 noise floor under the remainder.
   const shift = name === 'sqrt' ? -1 : name === 'sigmoid' ? -0.5 : 0;
   return { name, inputs: [draw(g, u.domain)], gpu: u.op, cpu: ([x]) => map64(x!, u.f), tol: u.tol, shift };
@@ -106,7 +110,7 @@ describe('unary ops: second derivatives (grad of grad)', () => {
 
 describe('unary ops: jvp', () => {
   useDevice();
-  for (const name of ['tanh', 'rsqrt', 'gelu', 'abs']) {
+  for (const name of ['tanh', 'rsqrt', 'gelu', 'abs', 'log1p', 'expm1']) {
     it(`${name}: jvp on a strided view matches the float64 directional derivative`, async () => {
       const g = rng();
       const u = UNARY[name]!;

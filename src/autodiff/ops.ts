@@ -3,7 +3,6 @@
 import type { DType } from '../gpu/kernels.js';
 import { Tensor } from '../graph/tensor.js';
 import type { TensorLike } from '../ops/emit.js';
-import * as M from '../ops/math.js';
 import * as E from '../ops/elementwise.js';
 import * as Rd from '../ops/reduce.js';
 import * as L from '../ops/layout.js';
@@ -11,6 +10,7 @@ import * as I from '../ops/indexing.js';
 import { matmul as rawMatmul } from '../ops/matmul.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { isRecording, record, save } from './tape.js';
+import { add, div, eq, mul } from './optable.js';
 
 type T = Tensor;
 const isT = (v: unknown): v is Tensor => v instanceof Tensor;
@@ -26,89 +26,9 @@ export function unbroadcast(g: T, shape: readonly number[]): T {
 
 // ---- elementwise -------------------------------------------------------------------------------
 
-type Unary = (x: T) => T;
-
-// Which tensors each rule reads is fixed, so save them at record time (before any dispose).
-function unaryOp(name: string, raw: Unary, uses: 'x' | 'out' | 'both' | 'none', rule: (g: T, x: T, out: T) => T): Unary {
-  return (x: T): T => {
-    const out = raw(x);
-    return record(name, out, [x], () => {
-      const sx = uses === 'x' || uses === 'both' ? save(x) : x;
-      const so = uses === 'out' || uses === 'both' ? save(out) : out;
-      return (g) => [rule(g, sx, so)];
-    });
-  };
-}
-
-export const neg = unaryOp('neg', M.neg, 'none', (g) => neg(g));
-export const abs = unaryOp('abs', M.abs, 'x', (g, x) => mul(g, sign(x)));
-export const exp = unaryOp('exp', M.exp, 'out', (g, _x, o) => mul(g, o));
-export const log = unaryOp('log', M.log, 'x', (g, x) => div(g, x));
-export const sqrt = unaryOp('sqrt', M.sqrt, 'out', (g, _x, o) => div(mul(g, 0.5), o));
-export const rsqrt = unaryOp('rsqrt', M.rsqrt, 'out', (g, _x, o) => mul(g, mul(pow(o, 3), -0.5)));
-export const sin = unaryOp('sin', M.sin, 'x', (g, x) => mul(g, cos(x)));
-export const cos = unaryOp('cos', M.cos, 'x', (g, x) => neg(mul(g, sin(x))));
-export const tanh = unaryOp('tanh', M.tanh, 'out', (g, _x, o) => mul(g, sub(1, square(o))));
-export const sigmoid = unaryOp('sigmoid', M.sigmoid, 'out', (g, _x, o) => mul(g, mul(o, sub(1, o))));
-export const relu = unaryOp('relu', M.relu, 'x', (g, x) => mul(g, cast(gt(x, 0), g.dtype)));
-// d/dx x·Φ(x) = Φ(x) + x·φ(x), with Φ from erf and φ the normal density.
-export const gelu = unaryOp('gelu', M.gelu, 'x', (g, x) =>
-  mul(g, add(mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI))))),
-);
-export const softplus = unaryOp('softplus', M.softplus, 'x', (g, x) => mul(g, sigmoid(x)));
-export const square = unaryOp('square', M.square, 'x', (g, x) => mul(g, mul(x, 2)));
-export const reciprocal = unaryOp('reciprocal', M.reciprocal, 'out', (g, _x, o) => neg(mul(g, square(o))));
-export const sign = unaryOp('sign', M.sign, 'none', (g) => mul(g, 0));
-export const erf = unaryOp('erf', M.erf, 'x', (g, x) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))));
-
-export function leakyRelu(x: T, alpha = 0.01): T {
-  const out = M.leakyRelu(x, alpha);
-  return record('leakyRelu', out, [x], () => {
-    const sx = save(x);
-    return (g) => [mul(g, where(ge(sx, 0), 1, alpha))];
-  });
-}
-
+// Unary and binary math ops come from the op table; where, cast and copies are defined here.
+export * from './optable.js';
 const operandShape = (v: TensorLike): readonly number[] => (isT(v) ? v.shape : []);
-
-function binaryOp(name: string, raw: (a: TensorLike, b: TensorLike) => T, rule: (g: T, a: TensorLike, b: TensorLike, out: T) => [T | null, T | null], saves: { a?: boolean; b?: boolean; out?: boolean }) {
-  return (a: TensorLike, b: TensorLike): T => {
-    const out = raw(a, b);
-    return record(name, out, [isT(a) ? a : null, isT(b) ? b : null], () => {
-      const sa = isT(a) && saves.a ? save(a) : a;
-      const sb = isT(b) && saves.b ? save(b) : b;
-      const so = saves.out ? save(out) : out;
-      const sha = operandShape(a);
-      const shb = operandShape(b);
-      return (g) => {
-        const [ga, gb] = rule(g, sa, sb, so);
-        return [ga && isT(a) ? unbroadcast(ga, sha) : null, gb && isT(b) ? unbroadcast(gb, shb) : null];
-      };
-    });
-  };
-}
-
-export const add = binaryOp('add', M.add, (g) => [g, g], {});
-export const sub = binaryOp('sub', M.sub, (g) => [g, neg(g)], {});
-export const mul = binaryOp('mul', M.mul, (g, a, b) => [mul(g, b), mul(g, a)], { a: true, b: true });
-export const div = binaryOp('div', M.div, (g, _a, b, o) => [div(g, b), neg(mul(div(g, b), o))], { b: true, out: true });
-export const pow = binaryOp(
-  'pow',
-  M.pow,
-  // d/da a^b = b a^(b-1); d/db a^b = a^b log a, taken as 0 where a <= 0 (the real branch has no derivative there).
-  (g, a, b, o) => [
-    isT(a) ? mul(g, mul(b, pow(a, isT(b) ? sub(b, 1) : (b as number) - 1))) : null,
-    isT(b) ? mul(g, mul(o, isT(a) ? where(gt(a, 0), log(where(gt(a, 0), a, 1)), 0) : (a as number) > 0 ? Math.log(a as number) : 0)) : null,
-  ],
-  { a: true, b: true, out: true },
-);
-// Ties split the gradient evenly, so the rule stays symmetric.
-const tieMask = (a: TensorLike, b: TensorLike, pick: 'gt' | 'lt'): T => add(cast(pick === 'gt' ? gt(a, b) : lt(a, b), 'float32'), mul(cast(eq(a, b), 'float32'), 0.5));
-export const maximum = binaryOp('maximum', M.maximum, (g, a, b) => [mul(g, tieMask(a, b, 'gt')), mul(g, tieMask(b, a, 'gt'))], { a: true, b: true });
-export const minimum = binaryOp('minimum', M.minimum, (g, a, b) => [mul(g, tieMask(a, b, 'lt')), mul(g, tieMask(b, a, 'lt'))], { a: true, b: true });
-
-// Comparisons are piecewise constant: no gradient, and nothing recorded.
-export const { eq, ne, lt, le, gt, ge } = M;
 
 export function where(cond: T, a: TensorLike, b: TensorLike): T {
   const out = E.where(cond, a, b);

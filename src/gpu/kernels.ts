@@ -60,9 +60,21 @@ export function registerShader(file: string, code: string): void {
   shaderSources.set(file, code);
 }
 
-/** The registered shader files, in registration order. */
+// A file whose source is partly generated (elementwise.wgsl's op table) gets a builder from the
+// module above that owns the generated part; init() compiles what the builder returns.
+const builders = new Map<string, (template: string) => string>();
+
+/** Registers the builder that completes a registered shader's template before it compiles. */
+export function generateShader(file: string, build: (template: string) => string): void {
+  if (builders.has(file)) throw new Error(`tellus: generateShader(file, build): ${file} already has a builder`);
+  builders.set(file, build);
+}
+
+const built = (file: string, code: string): string => builders.get(file)?.(code) ?? code;
+
+/** The registered shader files as compiled (templates completed), in registration order. */
 export function registeredShaders(): [file: string, code: string][] {
-  return [...shaderSources];
+  return [...shaderSources].map(([file, code]) => [file, built(file, code)]);
 }
 
 export class KernelRegistry {
@@ -117,8 +129,9 @@ export class KernelRegistry {
    * errors then surface through the scheduler's error scope instead of compileAll's message.
    */
   private compileLate(file: string): { module: GPUShaderModule; reflect: WgslReflect } {
-    const code = shaderSources.get(file);
-    if (code === undefined) throw new Error(`tellus: shader file ${file} is not registered (registerShader) or not compiled (was init() awaited?)`);
+    const template = shaderSources.get(file);
+    if (template === undefined) throw new Error(`tellus: shader file ${file} is not registered (registerShader) or not compiled (was init() awaited?)`);
+    const code = built(file, template);
     this.addSource(file, code, `shaders/${file}`);
     const mod = { module: this.device.createShaderModule({ code, label: file }), reflect: new WgslReflect(code) };
     this.modules.set(file, mod);

@@ -2,7 +2,7 @@
 // of them are merged into one program when the intermediate is invisible (no tensor holds it,
 // exactly one pending node reads it, and that node reads it element for element over the same
 // shape). A program becomes the body of shaders/elementwise.wgsl's `run`: straight-line calls of
-// its hand-written op functions with constant op codes. Fused intermediates never get a buffer.
+// its op functions (generated from the op table) with constant op codes. Fused intermediates never get a buffer.
 import type { DType, Kernel } from '../gpu/kernels.js';
 import { registerShader } from '../gpu/kernels.js';
 import type { Node, Storage } from './scheduler.js';

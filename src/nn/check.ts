@@ -5,7 +5,7 @@ import { type Tensor, tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { checkFinite, checkInt, checkTensor } from '../ops/emit.js';
 import { randn } from '../ops/creation.js';
-import { concat, stack } from '../ops/layout.js';
+import { concat, stack } from '../autodiff/ops.js';
 import { grad } from '../autodiff/transforms.js';
 
 export interface TaylorOptions {

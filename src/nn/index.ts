@@ -1,6 +1,6 @@
 // Training utilities: optimizers and schedules, losses, L-BFGS, gradient checks, modules.
 // Chainable Tensor methods are used throughout, so they are installed even when only this module is imported.
-import '../methods.js';
+import '../autodiff/methods.js';
 export { SGD, Adam, AdamW, stepDecay, exponentialDecay, cosineDecay, type SGDOptions, type AdamOptions, type LearningRate, type Schedule, type StateDict } from './optim.js';
 export { mse, l1, huber, relativeL2, weightedMisfit } from './losses.js';
 export { lbfgs, type LbfgsOptions, type LbfgsResult, type LbfgsReason } from './lbfgs.js';

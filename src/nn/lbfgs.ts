@@ -6,10 +6,8 @@
 // iteration's first trial also g0.d and |d|_inf at the current point. s.y comes from those scalars:
 // s.y = alpha (g_new.d - g.d), so accepting a step needs no read-back either.
 import type { Tensor } from '../graph/tensor.js';
-import { clone, contiguous } from '../ops/elementwise.js';
+import { clone, contiguous, max, stack, sum } from '../autodiff/ops.js';
 import { checkTensor } from '../ops/emit.js';
-import { stack } from '../ops/layout.js';
-import { max, sum } from '../ops/reduce.js';
 import { tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { History } from './twoloop.js';

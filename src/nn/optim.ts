@@ -7,7 +7,7 @@ import type { Tensor } from '../graph/tensor.js';
 import type { Storage } from '../graph/scheduler.js';
 import { fmt } from '../graph/shape.js';
 import { checkTensor, emit, grid1d } from '../ops/emit.js';
-import { clone, contiguous } from '../ops/elementwise.js';
+import { clone, contiguous } from '../autodiff/ops.js';
 import { empty } from '../ops/creation.js';
 import { flatten, zip, type TensorTree } from '../graph/tree.js';
 import optimWgsl from '../../shaders/optim.wgsl';

@@ -5,9 +5,8 @@
 import type { Tensor } from '../graph/tensor.js';
 import { broadcastShapes, broadcastStrides, collapse, fmt, MAX_RANK } from '../graph/shape.js';
 import { checkTensor, emit, grid1d, output } from './emit.js';
-import { contiguous } from './elementwise.js';
+import { binary, contiguous } from './elementwise.js';
 import { slice } from './layout.js';
-import { add } from './math.js';
 import complexWgsl from '../../shaders/complex.wgsl';
 import { registerShader } from '../gpu/kernels.js';
 
@@ -68,7 +67,7 @@ export function cmatmulRaw(aIn: Tensor, bIn: Tensor, conjA = false, conjB = fals
       const pa = slice(a, a.shape.map((_, i) => (i === a.rank - 2 ? ([k0, k1] as const) : null)));
       const pb = slice(b, b.shape.map((_, i) => (i === b.rank - 3 ? ([k0, k1] as const) : null)));
       const part = cmatmulRaw(pa, pb, conjA, conjB);
-      const next: Tensor = acc ? add(acc, part) : part;
+      const next: Tensor = acc ? binary('add', acc, part) : part;
       for (const t of [pa, pb, ...(acc ? [acc, part] : [])]) t.dispose();
       acc = next;
     }

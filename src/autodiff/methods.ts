@@ -1,25 +1,24 @@
 // Chainable methods on Tensor (x.add(y).relu().sum()), each delegating to the functional op.
-import type { DType } from './gpu/kernels.js';
-import { Tensor } from './graph/tensor.js';
-import type { TensorLike } from './ops/emit.js';
-import * as m from './autodiff/ops.js';
+import type { DType } from '../gpu/kernels.js';
+import { Tensor } from '../graph/tensor.js';
+import type { TensorLike } from '../ops/emit.js';
 import {
   argmax, argmin, cast, clone, concat, contiguous, expand, flatten, gather, matmul, max, mean, min, pad, permute, prod,
   reshape, scatterAdd, slice, squeeze, sum, take, transpose, unsqueeze, where,
-} from './autodiff/ops.js';
-import type { PadMode, SliceSpec } from './ops/layout.js';
+} from './ops.js';
+import type { PadMode, SliceSpec } from '../ops/layout.js';
+import * as ops from './ops.js';
+import type { BinaryName, UnaryName, UnaryOps } from './optable.js';
+import { registeredOps } from '../ops/elementwise.js';
 
 type Axes = number | readonly number[];
 
-declare module './graph/tensor.js' {
-  interface Tensor {
-    add(b: TensorLike): Tensor; sub(b: TensorLike): Tensor; mul(b: TensorLike): Tensor; div(b: TensorLike): Tensor;
-    pow(b: TensorLike): Tensor; minimum(b: TensorLike): Tensor; maximum(b: TensorLike): Tensor;
-    eq(b: TensorLike): Tensor; ne(b: TensorLike): Tensor; lt(b: TensorLike): Tensor; le(b: TensorLike): Tensor;
-    gt(b: TensorLike): Tensor; ge(b: TensorLike): Tensor;
-    neg(): Tensor; abs(): Tensor; exp(): Tensor; log(): Tensor; sqrt(): Tensor; rsqrt(): Tensor; sin(): Tensor;
-    cos(): Tensor; tanh(): Tensor; sigmoid(): Tensor; relu(): Tensor; gelu(): Tensor; softplus(): Tensor;
-    square(): Tensor; reciprocal(): Tensor; sign(): Tensor; erf(): Tensor; leakyRelu(alpha?: number): Tensor;
+// One method per op-table entry: x.exp(), x.leakyRelu(alpha), x.add(b), ...
+type Method<F> = F extends (x: Tensor, ...rest: infer R) => Tensor ? (...rest: R) => Tensor : never;
+type ElementwiseMethods = { [K in UnaryName]: Method<UnaryOps[K]> } & { [K in BinaryName]: (b: TensorLike) => Tensor };
+
+declare module '../graph/tensor.js' {
+  interface Tensor extends ElementwiseMethods {
     sum(axes?: Axes, keepDims?: boolean): Tensor; mean(axes?: Axes, keepDims?: boolean): Tensor;
     prod(axes?: Axes, keepDims?: boolean): Tensor; max(axes?: Axes, keepDims?: boolean): Tensor;
     min(axes?: Axes, keepDims?: boolean): Tensor; argmax(axis?: number, keepDims?: boolean): Tensor;
@@ -39,17 +38,19 @@ declare module './graph/tensor.js' {
 }
 
 const P = Tensor.prototype;
-for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const) {
+// The registry lists exactly the op table's entries (test/optable.test.ts checks every one has a method).
+for (const name of registeredOps().binary.keys() as Iterable<BinaryName>) {
+  const op = ops[name];
   P[name] = function (this: Tensor, b: TensorLike) {
-    return m[name](this, b);
+    return op(this, b);
   };
 }
-for (const name of ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu', 'softplus', 'square', 'reciprocal', 'sign', 'erf'] as const) {
-  P[name] = function (this: Tensor) {
-    return m[name](this);
+for (const name of registeredOps().unary.keys() as Iterable<UnaryName>) {
+  const op = ops[name] as (x: Tensor, param?: number) => Tensor;
+  (P as unknown as Record<UnaryName, (this: Tensor, param?: number) => Tensor>)[name] = function (this: Tensor, param?: number) {
+    return op(this, param);
   };
 }
-P.leakyRelu = function (alpha?: number) { return m.leakyRelu(this, alpha); };
 P.sum = function (axes, keepDims) { return sum(this, axes, keepDims); };
 P.mean = function (axes, keepDims) { return mean(this, axes, keepDims); };
 P.prod = function (axes, keepDims) { return prod(this, axes, keepDims); };
