@@ -8,7 +8,7 @@ import { Tensor } from '../graph/tensor.js';
 import type { TensorLike } from '../ops/emit.js';
 import { type BinaryKernel, type RawBinary, type RawUnary, type UnaryKernel, registerBinary, registerUnary } from '../ops/elementwise.js';
 import { record, save } from './tape.js';
-import { cast, unbroadcast, where } from './ops.js';
+import { cast, unbroadcast, where } from './core.js';
 
 // Tensor's methods are typed from this table, so a rule whose type TypeScript must infer from Tensor's
 // members (x.shape, g.dtype, a narrowed number | Tensor) is a cycle: such a rule declares its return type.
