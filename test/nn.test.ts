@@ -116,6 +116,7 @@ describe('Conv2d gradients (Taylor tests)', () => {
       const rx = await nn.taylorTest((xx) => loss(nn.conv2d(xx, w, b, s.opts)), x);
       const rw = await nn.taylorTest((ww) => loss(nn.conv2d(x, ww, b, s.opts)), w);
       for (const [name, r] of [['input', rx], ['weight', rw]] as const) {
+        expect(r.passed, `${name} (seed ${g.seed}): ${r.message}`).toBe(true);
         expect(r.slope0, `${name} slope0 (seed ${g.seed})`).toBeGreaterThan(0.9);
         expect(r.slope1, `${name} slope1 (seed ${g.seed}) r1 ${r.r1}`).toBeGreaterThan(1.9);
       }
@@ -167,6 +168,7 @@ describe('modules', () => {
     for (const [k, gk] of Object.entries(grads)) expect(gk.shape, k).toEqual(params[k]!.shape);
     // The gradient w.r.t. one conv weight passes a Taylor test through the whole module.
     const r = await nn.taylorTest((w) => lossOf({ ...params, 'body.0.weight': w }), params['body.0.weight']!, { h0: 0.05 });
+    expect(r.passed, r.message).toBe(true);
     expect(r.slope1, `r1 ${r.r1}`).toBeGreaterThan(1.8);
     const opt = new nn.Adam({ lr: 0.01 });
     const before = await lossOf(params).item();

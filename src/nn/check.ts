@@ -71,6 +71,12 @@ export interface TaylorResult {
   floor: number[];
   /** Indices into hs of the steps slope1 was measured on: empty when fewer than `window` consecutive r1 clear the floor. */
   used: number[];
+  /**
+   * The smallest relative error in <g, v> these steps can show: an error e <g, v> h rules r1 only
+   * where it exceeds both the floor and the h^2 term C h^2, which needs e > sqrt(C floor) / |<g, v>|
+   * (C = r1 / h^2 at the largest step used; NaN if none). A gradient wrong by less passes.
+   */
+  resolution: number;
   /** slope1 >= minSlope on usable steps. */
   passed: boolean;
   /** The verdict in words, with the criterion and the numbers behind it. */
@@ -210,6 +216,7 @@ export async function taylorTest(f: (x: Tensor) => Tensor, x: Tensor, opts: Tayl
   const at = (r: number[], idx: number[]): number => (idx.length ? slope(idx.map((k) => hs[k]!), idx.map((k) => r[k]!)) : NaN);
   const slope1 = at(r1, used);
   const numbers = `f(x) ${e(f0)}, <g, v> ${e(gv)} (Σ|g v| ${e(gvTerms)}), h ${hs.map(e).join(' ')}, r1 ${r1.map(e).join(' ')}, floor ${floor.map(e).join(' ')}`;
+  const resolution = used.length ? Math.sqrt((r1[used[0]!]! / hs[used[0]!]! ** 2) * Math.min(...floor)) / Math.abs(gv) : NaN;
   let passed = false;
   let message: string;
   if (![f0, ...fh, gv].every(Number.isFinite)) {
@@ -220,10 +227,10 @@ export async function taylorTest(f: (x: Tensor) => Tensor, x: Tensor, opts: Tayl
     passed = slope1 >= minSlope;
     const span = `h = ${hs[used[0]!]} to ${hs[used.at(-1)!]}`;
     message = passed
-      ? `${what}: passed: slope1 ${slope1.toFixed(3)} >= ${minSlope} on ${span}. ${numbers}`
+      ? `${what}: passed: slope1 ${slope1.toFixed(3)} >= ${minSlope} on ${span} (a relative error in <g, v> below ~${e(resolution)} would not show). ${numbers}`
       : `${what}: failed: slope1 ${slope1.toFixed(3)} < ${minSlope} on ${span}: the gradient's error is first order (a wrong gradient gives ~1). ${numbers}`;
   }
-  return { hs, r0, r1, slope0: at(r0, used0), slope1, fit0: slope(hs, r0), fit1: slope(hs, r1), f0, gv, gvTerms, gxTerms, floor, used, passed, message };
+  return { hs, r0, r1, slope0: at(r0, used0), slope1, fit0: slope(hs, r0), fit1: slope(hs, r1), f0, gv, gvTerms, gxTerms, floor, used, resolution, passed, message };
 }
 
 export interface DotTestOptions {
