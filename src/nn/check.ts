@@ -42,6 +42,11 @@ export interface TaylorOptions {
    * and Σ|g_i x_i| set the scale.
    */
   fScale?: number;
+  /**
+   * The absolute round-off of f, when known to exceed the model's (long float32 computations such
+   * as many time steps, whose error is well above a few eps): added to the floor. Default 0.
+   */
+  fNoise?: number;
   /** Number of consecutive steps slope1 is fitted on. Default 2: the smallest usable pair. */
   window?: number;
   /** Passing criterion: slope1 >= minSlope. Default 1.3 (a right gradient gives ~2, a wrong one ~1). */
@@ -132,12 +137,14 @@ const e = (v: number): string => v.toExponential(2);
  * not yet be quadratic, so a fit over all steps is unreliable both ways. The test computes a
  * round-off floor for each step,
  *
- *   floor(h) = eps (8 (|f(x)| + fScale) + Σ|g_i x_i|) + 64 eps h Σ|g_i v_i|,  eps = 2^-23,
+ *   floor(h) = eps (8 (|f(x)| + fScale) + Σ|g_i x_i|) + 64 eps h Σ|g_i v_i| + fNoise,  eps = 2^-23,
  *
  * from three sources: the float32 evaluations of f (measured 0.4-1.7 eps of |f|; r1 subtracts
  * two; 8 leaves a margin), the rounding of x + h v (at most eps/2 |x_i| per entry, which moves f
  * by up to eps/2 Σ|g_i x_i|; counted twice) and the gradient's own float32 rounding (measured
- * ~8 eps of Σ|g_i v_i| in <g, v>, times h; 64 leaves a margin). slope1 is the slope of r1 on the
+ * ~8 eps of Σ|g_i v_i| in <g, v>, times h; 64 leaves a margin). Pass fScale when f is a small
+ * difference of large terms and fNoise when f comes out of a long computation whose round-off is
+ * known (both default 0). slope1 is the slope of r1 on the
  * smallest `window` consecutive steps (default 2) whose r1 all stand above the floor: the smallest
  * steps, because a first-order error there stands out most against the h^2 term. It passes at
  * slope1 >= 1.3: a right gradient measured 1.4-2.4 on usable pairs (an exact 2 only when r1 is far
@@ -163,6 +170,8 @@ export async function taylorTest(f: (x: Tensor) => Tensor, x: Tensor, opts: Tayl
   if (h0 <= 0 || factor <= 0 || factor >= 1) throw new RangeError(`tellus: ${what}: expected h0 > 0 and 0 < factor < 1, got h0 ${h0}, factor ${factor}`);
   const fScale = checkFinite(opts.fScale ?? 0, `${what}: opts.fScale`);
   if (fScale < 0) throw new RangeError(`tellus: ${what}: opts.fScale must be >= 0, got ${fScale}`);
+  const fNoise = checkFinite(opts.fNoise ?? 0, `${what}: opts.fNoise`);
+  if (fNoise < 0) throw new RangeError(`tellus: ${what}: opts.fNoise must be >= 0, got ${fNoise}`);
   const window = checkInt(opts.window ?? 2, `${what}: opts.window`, 2);
   if (window > steps) throw new RangeError(`tellus: ${what}: opts.window (${window}) exceeds opts.steps (${steps})`);
   const minSlope = checkFinite(opts.minSlope ?? 1.3, `${what}: opts.minSlope`);
@@ -210,7 +219,7 @@ export async function taylorTest(f: (x: Tensor) => Tensor, x: Tensor, opts: Tayl
   const gxTerms = absDot64(gs, xs);
   const r0 = fh.map((v) => Math.abs(v - f0));
   const r1 = fh.map((v, k) => Math.abs(v - f0 - hs[k]! * gv));
-  const floor = hs.map((h) => EPS32 * (FLOOR_EVAL * (Math.abs(f0) + fScale) + gxTerms + FLOOR_GRADIENT * h * gvTerms));
+  const floor = hs.map((h) => fNoise + EPS32 * (FLOOR_EVAL * (Math.abs(f0) + fScale) + gxTerms + FLOOR_GRADIENT * h * gvTerms));
   const used = smallestUsable(r1, floor, window);
   const used0 = smallestUsable(r0, floor, window);
   const at = (r: number[], idx: number[]): number => (idx.length ? slope(idx.map((k) => hs[k]!), idx.map((k) => r[k]!)) : NaN);
