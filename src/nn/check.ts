@@ -147,9 +147,10 @@ const e = (v: number): string => v.toExponential(2);
  * known (both default 0). slope1 is the slope of r1 on the
  * smallest `window` consecutive steps (default 2) whose r1 all stand above the floor: the smallest
  * steps, because a first-order error there stands out most against the h^2 term. It passes at
- * slope1 >= 1.3: a right gradient measured 1.4-2.4 on usable pairs (an exact 2 only when r1 is far
- * above round-off; near the floor the rounding of <g, v> adds a small first-order part), a wrong one
- * ~1.0 wherever its error stands above round-off. When no `window` consecutive steps clear the floor
+ * slope1 >= 1.3: a right gradient measured 1.4-2.5 on usable pairs (an exact 2 only when r1 is far
+ * above round-off; near the floor round-off moves it either way), a wrong one ~1.0 wherever its
+ * error stands above round-off. `resolution` says how small an error in <g, v> the steps could show
+ * (a 1% error in an FNO gradient fails along v = g, where it measured 0.07-0.5%). When no `window` consecutive steps clear the floor
  * the test fails and says so: raise h0 or use a larger direction (with a linear f, r1 is round-off
  * at every step and the test cannot judge the gradient; use dotTest on its linear map instead).
  *
