@@ -3,6 +3,7 @@
 // reference's host options, so both sides always see the same (float32-representable) inputs.
 import * as tl from '../src/index.js';
 import type { Gen } from './helpers.js';
+import { expectScaled as expectScaledBase } from './numerics.js';
 import { cflLimitRef, maxAbs, ricker64, smoothModel, type Accuracy, type RefOptions } from './acoustic-ref.js';
 
 /** ACOUSTIC_DEBUG=1 logs every measured error next to its tolerance. */
@@ -176,21 +177,5 @@ export async function readAndDispose(ts: readonly tl.Tensor[]): Promise<Float64A
   return out;
 }
 
-/** Fails unless max|got − want| ≤ tol·scale (scale: max|want| unless given), reporting the worst element. */
-export function expectScaled(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string, scaleIn?: number): number {
-  if (got.length !== want.length) throw new Error(`${what}: got ${got.length} values, expected ${want.length}`);
-  const scale = scaleIn ?? maxAbs(want);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < want.length; i++) {
-    const e = Math.abs(got[i]! - want[i]!);
-    if (!(e <= worst)) {
-      worst = e;
-      at = i;
-    }
-  }
-  const rel = worst === 0 ? 0 : worst / scale;
-  if (DEBUG) console.log(`${what}: max error ${rel.toExponential(2)} of the scale (allowed ${tol})`);
-  if (!(rel <= tol)) throw new Error(`${what}: max |got − want| = ${worst.toExponential(3)} at element ${at} (got ${got[at]}, want ${want[at]}) is ${rel.toExponential(2)} of the scale ${scale.toExponential(3)}; allowed ${tol}`);
-  return rel;
-}
+/** numerics.expectScaled, logging under ACOUSTIC_DEBUG. */
+export const expectScaled = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string, scaleIn?: number): number => expectScaledBase(got, want, tol, what, scaleIn, DEBUG);

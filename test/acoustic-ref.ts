@@ -2,7 +2,7 @@
 // discrete scheme that tl.acoustic2d promises (Deepwave's scalar-propagator conventions, written
 // out in ../shared/notes/physics-references.md and docs/), the closed-form 2D Green's function
 // convolved with a Ricker wavelet, and small helpers. No Tellus call computes anything here: the
-// module imports nothing, so it also runs in plain scripts.
+// module imports nothing but ./numerics.ts (itself import-free), so it also runs in plain scripts.
 //
 // The scheme, per shot, on a grid padded by the PML widths and accuracy/2 ghost cells per edge:
 //   u[t+1] = v²dt² · W(u[t]) + 2u[t] − u[t−1],   then   u[t+1][src] += −v(src)²dt² · f[t]
@@ -13,6 +13,7 @@
 // which reduces to D2u where a, b and b' vanish over the stencil. Ghost cells hold u = 0; with a
 // free surface the top ghost rows hold the odd image of the interior about the row just above
 // z = 0 (that row is 0, row −1−k holds −u[k−1]).
+import { maxAbs } from './numerics.js';
 
 export type Accuracy = 2 | 4 | 6 | 8;
 export const ACCURACIES: readonly Accuracy[] = [2, 4, 6, 8];
@@ -356,43 +357,8 @@ export function greens2dRicker(r: number, c: number, freq: number, delay: number
   return out;
 }
 
-/** Relative L2 distance ||a − b|| / ||b||. */
-export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
-
-export const maxAbs = (a: ArrayLike<number>): number => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-};
-
-export const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-};
-
-/** Least-squares slope of log y against log x. */
-export function logSlope(xs: readonly number[], ys: readonly number[]): number {
-  const lx = xs.map(Math.log);
-  const ly = ys.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
-  const my = ly.reduce((a, b) => a + b, 0) / ly.length;
-  let num = 0;
-  let den = 0;
-  lx.forEach((x, i) => {
-    num += (x - mx) * (ly[i]! - my);
-    den += (x - mx) ** 2;
-  });
-  return num / den;
-}
+// The shared numerics, re-exported for the acoustic tests that import them from here.
+export { dot, logSlope, maxAbs, relL2 } from './numerics.js';
 
 /**
  * A smooth random field [nz, nx]: a sum of `bumps` Gaussian bumps with amplitudes uniform in

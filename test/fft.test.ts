@@ -207,8 +207,8 @@ const pullbackOf = (f: Op, x: tl.Tensor): Op => (y) => {
 
 /**
  * Dot-product test |<A x, y> - <x, AT y>| relative to ||A x|| ||y|| (random x, y; float64 sums of
- * read-back values). Relative to |<A x, y>| itself, as tl.dotTest reports, a sum that happens to
- * cancel would inflate the float32 round-off of A and AT.
+ * read-back values). Relative to |<A x, y>| itself, a sum that happens to cancel would inflate the
+ * float32 round-off of A and AT (tl.dotTest takes it relative to Σ|terms| for the same reason).
  */
 async function adjointMismatch(A: Op, AT: Op, xs: number[], ys: number[], g: Gen): Promise<{ err: number; lhs: number; rhs: number }> {
   const hx = randomHost(g, xs);

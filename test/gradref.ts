@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import * as tl from '../src/index.js';
 import { broadcastShape, HostArray, randomFloats, size, upload, views, type Gen } from './helpers.js';
 import { assertWithin, randomHost } from './ref.js';
+import { maxAbs } from './numerics.js';
 
 const DEBUG = !!(globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.GRAD_DEBUG;
 
@@ -87,11 +88,7 @@ export function fdDirectional(f: Fn64, xs: HostArray[], ts: HostArray[], h = 1e-
   return p.map((v, i) => (v - m[i]!) / (2 * h));
 }
 
-export const maxAbs = (a: ArrayLike<number>): number => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-};
+export { maxAbs };
 
 /**
  * Fails with the worst element unless |got - want| <= tol · scale everywhere, where scale is the

@@ -205,16 +205,7 @@ export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, tol
   }
 }
 
-/** Relative L2 error ||got - want|| / ||want||. */
-export function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < want.length; i++) {
-    num += (got[i]! - want[i]!) ** 2;
-    den += want[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-300));
-}
+export { relL2 } from './numerics.js';
 
 /** Uploads a host array as float32 (or the given dtype). */
 export function upload(h: HostArray, dtype: tl.DType = 'float32'): tl.Tensor {

@@ -116,8 +116,11 @@ describe('Conv2d gradients (Taylor tests)', () => {
       const rx = await nn.taylorTest((xx) => loss(nn.conv2d(xx, w, b, s.opts)), x);
       const rw = await nn.taylorTest((ww) => loss(nn.conv2d(x, ww, b, s.opts)), w);
       for (const [name, r] of [['input', rx], ['weight', rw]] as const) {
+        expect(r.passed, `${name} (seed ${g.seed}): ${r.message}`).toBe(true);
         expect(r.slope0, `${name} slope0 (seed ${g.seed})`).toBeGreaterThan(0.9);
-        expect(r.slope1, `${name} slope1 (seed ${g.seed}) r1 ${r.r1}`).toBeGreaterThan(1.9);
+        // Quadratic: the fit over all steps stays near 2 (slope1, on the smallest pair above the
+        // floor, measured 1.70 with r1 close to round-off at TELLUS_TEST_SEED=1).
+        expect(r.fit1, `${name} fitted slope of r1 (seed ${g.seed}) r1 ${r.r1}`).toBeGreaterThan(1.9);
       }
     });
   }
@@ -167,7 +170,8 @@ describe('modules', () => {
     for (const [k, gk] of Object.entries(grads)) expect(gk.shape, k).toEqual(params[k]!.shape);
     // The gradient w.r.t. one conv weight passes a Taylor test through the whole module.
     const r = await nn.taylorTest((w) => lossOf({ ...params, 'body.0.weight': w }), params['body.0.weight']!, { h0: 0.05 });
-    expect(r.slope1, `r1 ${r.r1}`).toBeGreaterThan(1.8);
+    expect(r.passed, r.message).toBe(true);
+    expect(r.fit1, `r1 ${r.r1}`).toBeGreaterThan(1.8);
     const opt = new nn.Adam({ lr: 0.01 });
     const before = await lossOf(params).item();
     for (let i = 0; i < 5; i++) {

@@ -4,7 +4,7 @@ import '../autodiff/methods.js';
 export { SGD, Adam, AdamW, stepDecay, exponentialDecay, cosineDecay, type SGDOptions, type AdamOptions, type LearningRate, type Schedule, type StateDict } from './optim.js';
 export { mse, l1, huber, relativeL2, weightedMisfit } from './losses.js';
 export { lbfgs, type LbfgsOptions, type LbfgsResult, type LbfgsReason } from './lbfgs.js';
-export { taylorTest, dotTest, type TaylorOptions, type TaylorResult, type DotTestResult } from './check.js';
+export { taylorTest, dotTest, type TaylorOptions, type TaylorResult, type DotTestOptions, type DotTestResult } from './check.js';
 export { Module, Sequential, functional, type NamedTensors, type LoadOptions } from './module.js';
 export { Linear, Conv2d, Conv1x1, conv2d, ReLU, GELU, Tanh, Sigmoid, LeakyReLU, Dropout, type LinearOptions, type Conv2dOptions, type Conv2dModuleOptions, type DropoutOptions } from './layers.js';
 export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, calculateGain, fans, type KaimingOptions, type XavierOptions, type Nonlinearity } from './init.js';

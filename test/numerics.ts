@@ -1,0 +1,79 @@
+// Host-side numerics shared by the tests: error norms, float64 inner products and log-log slope
+// fits. Everything accumulates in float64 from whatever arrays it is given (read-back float32
+// values or float64 references).
+
+/** Largest |a_i|. */
+export const maxAbs = (a: ArrayLike<number>): number => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+};
+
+/** Largest |a_i - b_i|. */
+export const maxErr = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let m = 0;
+  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+};
+
+/** Relative L2 error ||got - want|| / ||want||. */
+export function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < want.length; i++) {
+    num += (got[i]! - want[i]!) ** 2;
+    den += want[i]! ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-300));
+}
+
+/** Float64 inner product <a, b>. */
+export const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+};
+
+/** Σ|a_i b_i|: the size of the terms <a, b> sums, the scale of its round-off. */
+export const absDot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! * b[i]!);
+  return s;
+};
+
+/** Least-squares slope of log y against log x. */
+export function logSlope(xs: readonly number[], ys: readonly number[]): number {
+  const lx = xs.map(Math.log);
+  const ly = ys.map(Math.log);
+  const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
+  const my = ly.reduce((a, b) => a + b, 0) / ly.length;
+  let num = 0;
+  let den = 0;
+  lx.forEach((x, i) => {
+    num += (x - mx) * (ly[i]! - my);
+    den += (x - mx) ** 2;
+  });
+  return num / den;
+}
+
+/**
+ * Fails unless max|got − want| ≤ tol·scale (scale: max|want| unless given), reporting the worst
+ * element; returns the measured ratio. `log` prints it next to the tolerance.
+ */
+export function expectScaled(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string, scaleIn?: number, log = false): number {
+  if (got.length !== want.length) throw new Error(`${what}: got ${got.length} values, expected ${want.length}`);
+  const scale = scaleIn ?? maxAbs(want);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const e = Math.abs(got[i]! - want[i]!);
+    if (!(e <= worst)) {
+      worst = e;
+      at = i;
+    }
+  }
+  const rel = worst === 0 ? 0 : worst / scale;
+  if (log) console.log(`${what}: max error ${rel.toExponential(2)} of the scale (allowed ${tol})`);
+  if (!(rel <= tol)) throw new Error(`${what}: max |got − want| = ${worst.toExponential(3)} at element ${at} (got ${got[at]}, want ${want[at]}) is ${rel.toExponential(2)} of the scale ${scale.toExponential(3)}; allowed ${tol}`);
+  return rel;
+}
