@@ -136,9 +136,9 @@ describe('acoustic2d: dot-product tests', () => {
           if (cell !== cellOf(src, sh * ns + i)) continue;
           const f = amps[(sh * ns + i) * 2]!;
           const dj = d[(sh * nr + j) * 2 + 1]!;
-          want[(sh * nr + j) * 2 + 1] += scale(cell) * f;
-          wantGf[(sh * ns + i) * 2] += scale(cell) * dj;
-          wantGv[cell] += -2 * v[cell]! * dt * dt * f * dj;
+          want[(sh * nr + j) * 2 + 1]! += scale(cell) * f;
+          wantGf[(sh * ns + i) * 2]! += scale(cell) * dj;
+          wantGv[cell]! += -2 * v[cell]! * dt * dt * f * dj;
         }
       }
     }
@@ -293,8 +293,8 @@ describe('acoustic2d: gradients', () => {
     const fd = cells.map((c) => {
       const p = Float64Array.from(s.v);
       const m = Float64Array.from(s.v);
-      p[c] += eps;
-      m[c] -= eps;
+      p[c]! += eps;
+      m[c]! -= eps;
       return (L64(p) - L64(m)) / (2 * eps);
     });
     // A smooth direction, 1% of v at its largest.

@@ -20,7 +20,7 @@ function bandLimited(g: { next: () => number }, batch: number, ch: number, fmax:
     for (let p = 0; p < batch * ch; p++) for (const t of terms.slice(p * 5, p * 5 + 5)) {
       for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) {
         const ph = TAU * (t.f1 * i / h + t.f2 * j / w);
-        v[(p * h + i) * w + j] += t.a * Math.cos(ph) + t.s * Math.sin(ph);
+        v[(p * h + i) * w + j]! += t.a * Math.cos(ph) + t.s * Math.sin(ph);
       }
     }
     return T(v, [batch, ch, h, w]);

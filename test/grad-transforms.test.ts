@@ -182,7 +182,7 @@ describe('integer inputs carry no gradient', () => {
     expect(gi!.shape).toEqual([6, 3]);
     expect(Array.from(await gi!.data())).toEqual(new Array(18).fill(0));
     const want = new Float64Array(12);
-    hi.data.forEach((r, k) => (want[r * 3 + (k % 3)] += w.data[k]!));
+    hi.data.forEach((r, k) => (want[r * 3 + (k % 3)]! += w.data[k]!));
     // Sums of <= 6 float32 weights.
     assertScaled(await gx!.data(), want, 1e-6, `seed ${g.seed}: gather`);
     for (const t of [x, idx, wt, gx!, gi!]) t.dispose();

@@ -62,7 +62,7 @@ function refLayer(x: ArrayLike<number>, w1: ArrayLike<number>, w2: ArrayLike<num
         const c = k2 === 0 || (w % 2 === 0 && k2 === w / 2) ? 1 : 2;
         for (let n1 = 0; n1 < h; n1++) for (let n2 = 0; n2 < w; n2++) {
           const a = phase(k1, n1, h) + phase(k2, n2, w);
-          y[((b * no + o) * h + n1) * w + n2] += (c * (yr * Math.cos(a) - yi * Math.sin(a))) / (h * w);
+          y[((b * no + o) * h + n1) * w + n2]! += (c * (yr * Math.cos(a) - yi * Math.sin(a))) / (h * w);
         }
       }
     });
@@ -87,7 +87,7 @@ describe('SpectralConv2d', () => {
         const [a, s] = [g.next() * 2 - 1, g.next() * 2 - 1];
         for (let n1 = 0; n1 < h; n1++) for (let n2 = 0; n2 < w; n2++) {
           const ph = phase(f1, n1, h) + phase(f2, n2, w);
-          kern[p * h * w + n1 * w + n2] += a * Math.cos(ph) + s * Math.sin(ph);
+          kern[p * h * w + n1 * w + n2]! += a * Math.cos(ph) + s * Math.sin(ph);
         }
       }
       // Weights = the kernel's float64 DFT at the kept modes (rows 0..m1-1 -> weights1, H-m1..H-1 -> weights2).
@@ -225,7 +225,7 @@ describe('SpectralConv2d', () => {
       for (let p = 0; p < d.b * d.i; p++) for (const t of terms.slice(p * 6, p * 6 + 6)) {
         for (let n1 = 0; n1 < h; n1++) for (let n2 = 0; n2 < w; n2++) {
           const ph = phase(t.f1, n1, h) + phase(t.f2, n2, w);
-          v[p * h * w + n1 * w + n2] += t.a * Math.cos(ph) + t.s * Math.sin(ph);
+          v[p * h * w + n1 * w + n2]! += t.a * Math.cos(ph) + t.s * Math.sin(ph);
         }
       }
       return T(v, [d.b, d.i, h, w]);

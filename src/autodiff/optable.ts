@@ -150,6 +150,8 @@ const binaryOps = Object.fromEntries(Object.entries(BINARY).map(([n, e]) => [n, 
 // A name missing here or not in the table is caught by test/optable.test.ts.
 type Unary = (x: T) => T;
 type Binary = (a: TensorLike, b: TensorLike) => T;
-export const { neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu, softplus, square, reciprocal, sign, erf, log1p, expm1 }: Record<string, Unary> = unaryOps;
-export const leakyRelu: (x: T, alpha?: number) => T = unaryOps.leakyRelu;
-export const { add, sub, mul, div, pow, minimum, maximum, eq, ne, lt, le, gt, ge }: Record<string, Binary> = binaryOps;
+type UnaryExport = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'softplus' | 'square' | 'reciprocal' | 'sign' | 'erf' | 'log1p' | 'expm1';
+type BinaryExport = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'minimum' | 'maximum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export const { neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu, softplus, square, reciprocal, sign, erf, log1p, expm1 } = unaryOps as Record<UnaryExport, Unary>;
+export const leakyRelu = unaryOps.leakyRelu as (x: T, alpha?: number) => T;
+export const { add, sub, mul, div, pow, minimum, maximum, eq, ne, lt, le, gt, ge } = binaryOps as Record<BinaryExport, Binary>;
