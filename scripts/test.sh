@@ -43,8 +43,10 @@ stage dist node_modules/.bin/deno run -A scripts/smoke-dist.mjs
 echo
 if ((${#failed[@]})); then
   for name in "${failed[@]}"; do
-    echo "---- $name: failing tests (✗ / ×), then the stage's last lines ----"
-    sed 's/\x1b\[[0-9;]*m//g' "$logs/$name.log" | grep -E -A8 '^(✗|\s*× | FAIL )' | head -120 || true
+    # vitest marks a failing test '   × name' (then ' FAIL  file > name' with the error) and a stray
+    # error '⎯⎯ Unhandled Rejection ⎯⎯'; the smoke test prints '✗ ...'.
+    echo "---- $name: failing tests and errors, then the stage's last lines ----"
+    sed 's/\x1b\[[0-9;]*m//g' "$logs/$name.log" | grep -E -A8 '^(✗|\s*× | FAIL |⎯+ Unhandled (Rejection|Error) )' | head -120 || true
     echo "  ..."
     tail -n 15 "$logs/$name.log"
   done
