@@ -1,4 +1,13 @@
-import { defineConfig } from 'vitest/config';
+// Node (Dawn): `vitest run`. The same config runs the suite under Deno (its workers are then Deno
+// processes with Deno's navigator.gpu): `deno run -A node_modules/vitest/vitest.mjs run`.
+// Headless Chromium: vitest.chromium.config.ts. See docs/testing.md.
+import { readdirSync, readFileSync } from 'node:fs';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Test files whose first line is `// @node-only ...`: they run on Node only. */
+export const nodeOnly = readdirSync('test')
+  .filter((f) => f.endsWith('.test.ts') && /^[ \t]*\/\/[ \t]*@node-only\b/.test(readFileSync(`test/${f}`, 'utf8')))
+  .map((f) => `test/${f}`);
 
 export default defineConfig({
   plugins: [
@@ -13,6 +22,7 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: 'Deno' in globalThis ? [...configDefaults.exclude, ...nodeOnly] : configDefaults.exclude,
     // Dawn is a native addon: keep it in child processes, not worker threads.
     pool: 'forks',
     // 2 cores, and Dawn busy-spins a core while a GPU promise is pending.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Full check: setup, build, lint (ESLint: layers, cycles, typed rules), format (Prettier), typecheck,
-# then the test suite on Node (Dawn), Deno (wgpu) and headless Chromium. Runs every stage, fails if
-# any failed. Tests use fixed seeds; TELLUS_TEST_SEED=<n> or =random explores others (test/helpers.ts).
+# then the test suite, with vitest, on Node (Dawn), Deno (wgpu) and headless Chromium (see
+# docs/testing.md). Runs every stage, fails if any failed. Tests use fixed seeds;
+# TELLUS_TEST_SEED=<n> or =random explores others (test/helpers.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,19 +27,26 @@ bash scripts/setup.sh
 # Deno (and Dawn's Vulkan loader) complain when XDG_RUNTIME_DIR is unset.
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 
-stage build node scripts/build.mjs --tests
+# The shipped bundle, dist/tellus.js (the suite itself runs the TypeScript sources).
+stage build node scripts/build.mjs
 stage lint node_modules/.bin/eslint --max-warnings 0 src test bench examples
 stage format node_modules/.bin/prettier --check .
 stage typecheck node_modules/.bin/tsc --noEmit -p .
 stage node node_modules/.bin/vitest run
-stage deno node_modules/.bin/deno run -A test/portable/deno.mjs
-stage chromium node test/portable/chromium.mjs
+# Deno: vitest itself runs under Deno, so its workers are Deno processes with Deno's navigator.gpu.
+stage deno node_modules/.bin/deno run -A node_modules/vitest/vitest.mjs run
+# Chromium: vitest's browser mode, Playwright driving the system chromium (no browser download).
+stage chromium node_modules/.bin/vitest run --config vitest.chromium.config.ts
+# The bundle loads and computes in Deno (a smoke test; the suite covers the sources).
+stage dist node_modules/.bin/deno run -A scripts/smoke-dist.mjs
 
 echo
 if ((${#failed[@]})); then
   for name in "${failed[@]}"; do
-    echo "---- $name: failing tests (✗ / ×), then the stage's last lines ----"
-    sed 's/\x1b\[[0-9;]*m//g' "$logs/$name.log" | grep -E -A8 '^(✗|\s*× | FAIL )' | head -120 || true
+    # vitest marks a failing test '   × name' (then ' FAIL  file > name' with the error) and a stray
+    # error '⎯⎯ Unhandled Rejection ⎯⎯'; the smoke test prints '✗ ...'.
+    echo "---- $name: failing tests and errors, then the stage's last lines ----"
+    sed 's/\x1b\[[0-9;]*m//g' "$logs/$name.log" | grep -E -A8 '^(✗|\s*× | FAIL |⎯+ Unhandled (Rejection|Error) )' | head -120 || true
     echo "  ..."
     tail -n 15 "$logs/$name.log"
   done

@@ -3,7 +3,8 @@
 // turned into 'file:line:col' only when a report is built.
 
 // Frame locations in V8 ('at f (url:1:2)', 'at url:1:2'), SpiderMonkey and JavaScriptCore ('f@url:1:2').
-const FRAME = /(?:\(|\bat |@)((?:[a-z][a-z0-9+.-]*:\/\/|\/)[^()\s]*?|[A-Za-z]:\\[^()\s]*?):(\d+):(\d+)\)?\s*$/;
+// A query is dropped: Vite's dev server (vitest's browser mode) serves modules as 'x.ts?import&v=1'.
+const FRAME = /(?:\(|\bat |@)((?:[a-z][a-z0-9+.-]*:\/\/|\/)[^()\s?]*?|[A-Za-z]:\\[^()\s?]*?)(?:\?[^()\s]*?)?:(\d+):(\d+)\)?\s*$/;
 
 function location(line: string): string | null {
   const m = FRAME.exec(line.trim());
