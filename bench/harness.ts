@@ -2,7 +2,7 @@
 // min and max; results go to bench/results/<runtime>.json and a markdown table.
 
 /** One timed operation; `state` persists across repetitions (inputs created once). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export type Case = (state: Record<string, any>) => Promise<void>;
 
 export interface Timing {
@@ -41,7 +41,7 @@ export function countDispatches(): boolean {
 }
 
 export async function time(fn: Case, { warmup = 2, runs = 7 } = {}): Promise<Timing> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   const state: Record<string, any> = {};
   for (let i = 0; i < warmup; i++) await fn(state);
   const t: number[] = [];

@@ -2,7 +2,7 @@
 // op consumes its arguments, so reused arrays are passed as `.ref`.
 import type { Case } from './harness.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Jax = any;
 
 export async function loadJax(): Promise<Jax> {

@@ -4,13 +4,14 @@
 // 32x64x64 real batch; SpectralConv2d 16 -> 16 channels, 12x12 modes, batch 8 at 64x64, forward and
 // the gradient of sum(y^2) in both weight tensors; one Adam step of an FNO2d (width 16, 8x8 modes,
 // 2 Fourier layers, projection 32) on a batch of 8 at 32x32.
+import type * as tfCore from '@tensorflow/tfjs-core';
 import * as tl from '../src/index.js';
 import type { Case } from './harness.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Jax = any;
-type Tf = typeof import('@tensorflow/tfjs-core');
-type TfTensor = import('@tensorflow/tfjs-core').Tensor;
+type Tf = typeof tfCore;
+type TfTensor = tfCore.Tensor;
 
 export const SPECTRAL_CASES = {
   fft2: 'fft2 of 32x64x64 complex',
@@ -293,7 +294,7 @@ export async function checkSpectralAgreement(jax: Jax | null, tf: Tf | null): Pr
     const [c, m, h] = [3, 4, 16];
     const x = values(b * c * h * h, 93);
     const w = jaxSpectralWeights(jax, c, c, m, 94);
-    const host = Object.fromEntries(await Promise.all(Object.entries(w).map(async ([k, v]) => [k, await (v as Jax).ref.data()])));
+    const host = Object.fromEntries(await Promise.all(Object.entries(w).map(async ([k, v]) => [k, await (v).ref.data()])));
     const layer = new tl.SpectralConv2d(c, c, m, m);
     layer.weights1.dispose();
     layer.weights2.dispose();

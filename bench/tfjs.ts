@@ -1,9 +1,10 @@
 // The TensorFlow.js side of the benchmarks: @tensorflow/tfjs-core with @tensorflow/tfjs-backend-webgpu,
 // the same case names as bench/tellus.ts and bench/jax.ts.
+import type * as tfCore from '@tensorflow/tfjs-core';
 import type { Case } from './harness.js';
 
-type Tf = typeof import('@tensorflow/tfjs-core');
-type Tensor = import('@tensorflow/tfjs-core').Tensor;
+type Tf = typeof tfCore;
+type Tensor = tfCore.Tensor;
 
 /**
  * Loads tfjs-core, its gradient registrations and the WebGPU backend, and selects that backend.

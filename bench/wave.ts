@@ -6,7 +6,7 @@
 import * as tl from '../src/index.js';
 import { type Case, type Row, time } from './harness.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Jax = any;
 
 interface Size {

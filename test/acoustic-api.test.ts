@@ -76,7 +76,7 @@ describe('acoustic2d bookkeeping', () => {
     expect(() => tl.acoustic2d(v, { ...base, pmlWidth: -1 })).toThrow(/pmlWidth\[0\]: expected a non-negative integer, got -1/);
     // A misspelt option would silently give other physics: it is an error naming the intended one.
     for (const [bad, good] of [['pmlwidth', 'pmlWidth'], ['freesurface', 'freeSurface'], ['acuracy', 'accuracy']]) {
-      expect(() => tl.acoustic2d(v, { ...base, [bad!]: 1 } as never)).toThrow(`tellus: acoustic2d: unknown option '${bad}' (did you mean '${good}'?)`);
+      expect(() => tl.acoustic2d(v, { ...base, [bad!]: 1 })).toThrow(`tellus: acoustic2d: unknown option '${bad}' (did you mean '${good}'?)`);
     }
     expect(() => tl.born2d(v, v, { ...base, checkpointevery: 2 } as never)).toThrow("tellus: born2d: unknown option 'checkpointevery' (did you mean 'checkpointEvery'?)");
     const amps = tl.zeros([2, 1, 4]);

@@ -191,7 +191,7 @@ describe('transform plumbing', () => {
 
   it('gives zeros for unused inputs and no gradient through stopGradient or noGrad', async () => {
     const x = tl.tensor([1, 2, 3]);
-    const [a, b] = tl.grad((p: tl.Tensor, q: tl.Tensor) => tl.sum(tl.mul(p, tl.stopGradient(p))), [0, 1])(x, x) as tl.Tensor[];
+    const [a, b] = tl.grad((p: tl.Tensor, _q: tl.Tensor) => tl.sum(tl.mul(p, tl.stopGradient(p))), [0, 1])(x, x) as tl.Tensor[];
     expect(Array.from(await a!.data())).toEqual([1, 2, 3]);
     expect(Array.from(await b!.data())).toEqual([0, 0, 0]);
     const c = tl.grad((p: tl.Tensor) => tl.add(tl.sum(p), tl.noGrad(() => tl.sum(tl.square(p)))))(x) as tl.Tensor;
@@ -233,7 +233,7 @@ describe('transform plumbing', () => {
 describe('customVjp', () => {
   useDevice();
   const cube = tl.customVjp(
-    (_, x) => ({ out: tl.mul(tl.mul(x!, x!), x!), saved: [x!] }),
+    (_, x) => ({ out: tl.mul(tl.mul(x, x), x), saved: [x] }),
     (g, [x]) => [tl.mul(g, tl.mul(tl.square(x!), 3))],
     { name: 'cube' },
   );
@@ -250,11 +250,11 @@ describe('customVjp', () => {
 
   it('needs a jvp rule to differentiate a backward that the tape cannot see', async () => {
     // Backward through a raw kernel (noGrad stands in for one): opaque to the tape.
-    const opaque = tl.customVjp((_, x) => ({ out: tl.square(x!), saved: [x!] }), (g, [x]) => [tl.noGrad(() => tl.mul(g, tl.mul(x!, 2)))]);
+    const opaque = tl.customVjp((_, x) => ({ out: tl.square(x), saved: [x] }), (g, [x]) => [tl.noGrad(() => tl.mul(g, tl.mul(x!, 2)))]);
     const x = tl.tensor([1, 2]);
     expect(Array.from(await (tl.grad((t: tl.Tensor) => tl.sum(opaque(t)))(x) as tl.Tensor).data())).toEqual([2, 4]);
     expect(() => tl.jvp(opaque, [x], [tl.ones([2])])).toThrow(/needs a jvp rule/);
-    const withJvp = tl.customVjp((_, t) => ({ out: tl.square(t!), saved: [t!] }), (g, [s]) => [tl.noGrad(() => tl.mul(g, tl.mul(s!, 2)))], {
+    const withJvp = tl.customVjp((_, t) => ({ out: tl.square(t), saved: [t] }), (g, [s]) => [tl.noGrad(() => tl.mul(g, tl.mul(s!, 2)))], {
       jvp: ([dt], [s]) => tl.noGrad(() => tl.mul(dt!, tl.mul(s!, 2))),
     });
     const [, t] = tl.jvp(withJvp, [x], [tl.tensor([1, -1])]);

@@ -43,7 +43,7 @@ const cmatmul64 = (a: HostArray, b: HostArray): HostArray => {
 
 /** einsum('bixy,ioxy->boxy') in float64. */
 const cmix64 = (x: HostArray, w: HostArray): HostArray => {
-  const [B, I, ...sp] = x.shape.slice(0, -1) as number[];
+  const [B, I, ...sp] = x.shape.slice(0, -1);
   const O = w.shape[1]!;
   return buildC([B!, O, ...sp], ([b, o, ...s]) => {
     let acc: C = [0, 0];
@@ -176,7 +176,7 @@ describe('complex gradients', () => {
     // |z| at 0: gradient 0, not NaN.
     const zero = tl.zeros([2, 2]);
     const zeroGrads = await readAll([tl.grad((x: tl.Tensor) => tl.sum(tl.cabs(x)))(zero) as tl.Tensor, tl.grad((x: tl.Tensor) => tl.sum(tl.angle(x)))(zero) as tl.Tensor]);
-    for (const gz of zeroGrads) expect(Array.from(gz!, Math.abs)).toEqual([0, 0, 0, 0]);
+    for (const gz of zeroGrads) expect(Array.from(gz, Math.abs)).toEqual([0, 0, 0, 0]);
     for (const t of [z, c, g1, g2, g3, zero]) t.dispose();
   });
 });

@@ -87,9 +87,9 @@ describe('creation', () => {
 
   it('tensor() rejects ragged arrays, wrong shapes and unsupported data, naming the argument', () => {
     expect(() => tl.tensor([[1, 2], [3]])).toThrow('tensor(data): ragged nested array: expected length 2 at [1], got 1');
-    expect(() => tl.tensor([[1, 2], 3] as unknown as number[][])).toThrow('tensor(data): ragged nested array: expected length 2 at [1], got number');
+    expect(() => tl.tensor([[1, 2], 3])).toThrow('tensor(data): ragged nested array: expected length 2 at [1], got number');
     expect(() => tl.tensor([[[1], [2]], [[3], [4, 5]]])).toThrow('ragged nested array: expected length 1 at [1][1], got 2');
-    expect(() => tl.tensor([[1], [[2]]] as unknown as number[][])).toThrow('tensor(data): expected a number at [1][0], got an array');
+    expect(() => tl.tensor([[1], [[2]]])).toThrow('tensor(data): expected a number at [1][0], got an array');
     expect(() => tl.tensor(['a', 'b'] as unknown as number[])).toThrow('tensor(data): expected a number at [0], got string');
     expect(() => tl.tensor([1, 2, 3], { shape: [2, 2] })).toThrow('tensor(data, { shape }): shape [2, 2] holds 4 elements, data has 3');
     expect(() => tl.tensor(new Float32Array(6), { shape: [4] })).toThrow('tensor(data, { shape }): shape [4] holds 4 elements, data has 6');

@@ -24,8 +24,8 @@ describe('customVjp saved trees', () => {
     // f(x, y) = scale · x ⊙ tanh(y); tanh(y) is made by the forward and only reachable through saved.
     const op = tl.customVjp(
       (_, x, y) => {
-        made = tl.tanh(y!);
-        return { out: tl.mul(tl.mul(x!, made), 2), saved: { pair: [x!, { th: made }], cfg: { scale: 2, label: 'k' }, n: 3, none: null, marker } };
+        made = tl.tanh(y);
+        return { out: tl.mul(tl.mul(x, made), 2), saved: { pair: [x, { th: made }], cfg: { scale: 2, label: 'k' }, n: 3, none: null, marker } };
       },
       (gOut, s) => {
         seen.push(s.cfg.label, s.cfg.scale, s.n, s.none, s.marker, s.pair.length, made!.isDisposed);
@@ -52,9 +52,9 @@ describe('customVjp saved trees', () => {
     const op = tl.customVjp(
       (ctx, x) => {
         flags.push(ctx.needsBackward);
-        return { out: tl.square(x!), saved: ctx.needsBackward ? { x: x! } : undefined };
+        return { out: tl.square(x), saved: ctx.needsBackward ? { x: x } : undefined };
       },
-      (gOut, s) => [tl.mul(gOut, tl.mul(s!.x, 2))],
+      (gOut, s) => [tl.mul(gOut, tl.mul(s.x, 2))],
     );
     const x = tl.tensor([1, 2, 3]);
     const c = tl.tensor([0.5, 0.5, 0.5]);
@@ -70,7 +70,7 @@ describe('customVjp saved trees', () => {
     const x = tl.tensor([1, 2, 3]);
     const y = tl.tensor([4, 5, 6]);
     const withBackward = (backward: (g: tl.Tensor) => unknown) =>
-      tl.customVjp((_, a, b) => ({ out: tl.mul(a!, b!) }), (g) => backward(g) as (tl.Tensor | null)[], { name: 'myOp' });
+      tl.customVjp((_, a, b) => ({ out: tl.mul(a, b) }), (g) => backward(g) as (tl.Tensor | null)[], { name: 'myOp' });
     const gradOf = (backward: (g: tl.Tensor) => unknown) => () => tl.grad((a: tl.Tensor) => tl.sum(withBackward(backward)(a, y)))(x);
     expect(gradOf((g) => tl.mul(g, y))).toThrow(/^tellus: myOp: backward must return an array of 2 cotangents \(Tensor or null\), got a float32 tensor of shape \[3\]$/);
     expect(gradOf((g) => [tl.mul(g, y)])).toThrow(/^tellus: myOp: backward returned 1 cotangents for 2 inputs$/);
@@ -83,14 +83,14 @@ describe('customVjp saved trees', () => {
       return [t, null];
     })).toThrow(/^tellus: myOp: backward returned a disposed tensor for input 0$/);
     expect(() => tl.customVjp((() => 3) as never, (g) => [g], { name: 'bad' })(x)).toThrow(/^tellus: bad: forward must return \{ out: Tensor, saved\? \}, got number$/);
-    expect(() => tl.customVjp((_, a) => ({ out: a! }), (g) => [g], { name: 'bad' })(x, 1 as never)).toThrow(/^tellus: bad: input 1: expected a Tensor, got number$/);
+    expect(() => tl.customVjp((_, a) => ({ out: a }), (g) => [g], { name: 'bad' })(x, 1 as never)).toThrow(/^tellus: bad: input 1: expected a Tensor, got number$/);
     // A correct backward still works after the failures: the tape recovered.
     const g = tl.grad((a: tl.Tensor) => tl.sum(withBackward((gg) => [tl.mul(gg, y), null])(a, y)))(x) as tl.Tensor;
     expect(Array.from(await g.data())).toEqual([4, 5, 6]);
   });
 
   it('checks the shape of what the jvp rule returns', () => {
-    const op = tl.customVjp((_, a) => ({ out: tl.square(a!), saved: [a!] }), (g, [a]) => [tl.noGrad(() => tl.mul(g, tl.mul(a!, 2)))], {
+    const op = tl.customVjp((_, a) => ({ out: tl.square(a), saved: [a] }), (g, [a]) => [tl.noGrad(() => tl.mul(g, tl.mul(a!, 2)))], {
       name: 'sq',
       jvp: () => tl.zeros([2]),
     });
@@ -107,12 +107,12 @@ describe('customVjp around a time loop', () => {
   const loop = tl.customVjp(
     ({ needsBackward }, u0, w) => {
       const states: tl.Tensor[] = [];
-      let u = u0!;
+      let u = u0;
       for (let t = 0; t < T; t++) {
         if (needsBackward) states.push(u);
-        u = tl.tanh(tl.mul(w!, u));
+        u = tl.tanh(tl.mul(w, u));
       }
-      return { out: u, saved: { w: w!, states, steps: T } };
+      return { out: u, saved: { w: w, states, steps: T } };
     },
     (g, { w, states, steps }) =>
       tl.noGrad(() => {
@@ -136,19 +136,19 @@ describe('customVjp around a time loop', () => {
 
   it('matches float64 central differences for both inputs and every input layout', async () => {
     const g = rng();
-    await checkGrad({ name: 'tanhLoop', inputs: [randomHost(g, [3, 4]), randomHost(g, [3, 4])], gpu: (u, w) => loop(u!, w!), cpu: loop64, tol: 1e-5 }, g);
+    await checkGrad({ name: 'tanhLoop', inputs: [randomHost(g, [3, 4]), randomHost(g, [3, 4])], gpu: (u, w) => loop(u, w), cpu: loop64, tol: 1e-5 }, g);
   });
 
   it('passes the Taylor test (remainder slope 2)', async () => {
     const g = rng();
-    await checkTaylor({ name: 'tanhLoop', inputs: [randomHost(g, [16]), randomHost(g, [16])], gpu: (u, w) => loop(u!, w!), cpu: loop64, tol: 0 }, g);
+    await checkTaylor({ name: 'tanhLoop', inputs: [randomHost(g, [16]), randomHost(g, [16])], gpu: (u, w) => loop(u, w), cpu: loop64, tol: 0 }, g);
   });
 
   it('fails the Taylor test when the adjoint is wrong', async () => {
     const g = rng();
     // The same loop with the adjoint off by 5% in the w-gradient: the check must see it.
     const wrong = tl.customVjp(
-      (_, u0, w) => ({ out: loop(u0!, w!), saved: { u0: u0!, w: w! } }),
+      (_, u0, w) => ({ out: loop(u0, w), saved: { u0: u0, w: w } }),
       (gOut, { u0, w }) => {
         const [, pull] = tl.vjp(loop, u0, w);
         const [gu, gw] = pull(gOut);
@@ -156,6 +156,6 @@ describe('customVjp around a time loop', () => {
         return [gu!, tl.mul(gw!, 1.05)];
       },
     );
-    await expect(checkTaylor({ name: 'wrong tanhLoop', inputs: [randomHost(g, [16]), randomHost(g, [16])], gpu: (u, w) => wrong(u!, w!), cpu: loop64, tol: 0 }, g)).rejects.toThrow(/slope/);
+    await expect(checkTaylor({ name: 'wrong tanhLoop', inputs: [randomHost(g, [16]), randomHost(g, [16])], gpu: (u, w) => wrong(u, w), cpu: loop64, tol: 0 }, g)).rejects.toThrow(/slope/);
   });
 });

@@ -277,7 +277,7 @@ describe('adjoints', () => {
 describe('gradients', () => {
   useDevice();
   const linear = (name: string, gpu: Op, cpu: (h: HostArray) => HostArray, input: (g: Gen) => HostArray): ((g: Gen) => GradCase) => (g) => ({
-    name, inputs: [input(g)], gpu: gpu as GradCase['gpu'], cpu: ([h]) => cpu(h!), tol: 1e-5,
+    name, inputs: [input(g)], gpu: gpu, cpu: ([h]) => cpu(h!), tol: 1e-5,
   });
   const CASES = [
     linear('fft axis 0', (x) => tl.fft(x, { axis: 0 }), (h) => dft64(h, 0, 5, false), (g) => randomHost(g, [5, 3, 2])),

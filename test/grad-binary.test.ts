@@ -28,11 +28,11 @@ const grid = (g: Gen, shape: number[], odd: boolean): HostArray =>
 
 type Op2 = (a: tl.Tensor, b: tl.Tensor) => tl.Tensor;
 const both = (name: string, op: Op2, f: (a: number, b: number) => number, ha: HostArray, hb: HostArray, tol: number, vScale?: number): GradCase => ({
-  name, inputs: [ha, hb], gpu: op as GradCase['gpu'], cpu: ([a, b]) => zip64(a!, b!, f), tol, vScale,
+  name, inputs: [ha, hb], gpu: op, cpu: ([a, b]) => zip64(a!, b!, f), tol, vScale,
 });
 /** One tensor operand and one JS number (on either side). */
 const withNumber = (name: string, op: (x: tl.Tensor) => tl.Tensor, f: (x: number) => number, hx: HostArray, tol: number, vScale?: number): GradCase => ({
-  name, inputs: [hx], gpu: op as GradCase['gpu'], cpu: ([x]) => map64(x!, f), tol, vScale,
+  name, inputs: [hx], gpu: op, cpu: ([x]) => map64(x!, f), tol, vScale,
 });
 
 const CASES: Record<string, (g: Gen) => GradCase> = {
@@ -115,31 +115,31 @@ const OTHER: Record<string, (g: Gen) => GradCase> = {
   where: (g) => {
     const c = condition(g);
     const cpu: Fn64 = ([a, b]) => where64(c.host, a!, b!);
-    return { name: 'where(c [3,1], a [3,4], b [4])', inputs: [randomHost(g, [3, 4]), randomHost(g, [4])], gpu: (a, b) => tl.where(c.make(), a!, b!), cpu, tol: ARITH };
+    return { name: 'where(c [3,1], a [3,4], b [4])', inputs: [randomHost(g, [3, 4]), randomHost(g, [4])], gpu: (a, b) => tl.where(c.make(), a, b), cpu, tol: ARITH };
   },
   // The condition is bigger than both branches: a [4] and b [] each broadcast to [3, 4].
   'where with a larger condition': (g) => {
     const hc = randomHost(g, [3, 4]);
     [hc.data[0], hc.data[1]] = [0.5, -0.5];
     const cpu: Fn64 = ([a, b]) => HostArray.build([3, 4], (idx) => (hc.at(idx) > 0 ? a!.atBroadcast(idx) : b!.atBroadcast(idx)));
-    return { name: 'where(c [3,4], a [4], b [])', inputs: [randomHost(g, [4]), randomHost(g, [])], gpu: (a, b) => tl.where(tl.gt(upload(hc), 0), a!, b!), cpu, tol: ARITH };
+    return { name: 'where(c [3,4], a [4], b [])', inputs: [randomHost(g, [4]), randomHost(g, [])], gpu: (a, b) => tl.where(tl.gt(upload(hc), 0), a, b), cpu, tol: ARITH };
   },
   'where with a number branch': (g) => {
     const c = condition(g);
     const cpu: Fn64 = ([x]) => where64(c.host, scalar64(0.5), x!);
-    return { name: 'where(c, 0.5, x)', inputs: [randomHost(g, [3, 4])], gpu: (x) => tl.where(c.make(), 0.5, x!), cpu, tol: ARITH };
+    return { name: 'where(c, 0.5, x)', inputs: [randomHost(g, [3, 4])], gpu: (x) => tl.where(c.make(), 0.5, x), cpu, tol: ARITH };
   },
   // Identities (tol IDENTITY): the gradient is w bit for bit; only the float64 difference quotient is inexact.
   // A float-to-float cast is the identity (the same tensor comes back).
-  'cast float32': (g) => ({ name: 'cast(x, float32)', inputs: [randomHost(g, [3, 4])], gpu: (x) => tl.cast(x!, 'float32'), cpu: ([x]) => x!, tol: IDENTITY }),
+  'cast float32': (g) => ({ name: 'cast(x, float32)', inputs: [randomHost(g, [3, 4])], gpu: (x) => tl.cast(x, 'float32'), cpu: ([x]) => x!, tol: IDENTITY }),
   // The integer path is piecewise constant: only the x term carries gradient.
   'cast through int32': (g) => ({
     name: 'x + cast(cast(x, int32), float32)', inputs: [offInteger(g, [3, 4])],
-    gpu: (x) => tl.add(x!, tl.cast(tl.cast(x!, 'int32'), 'float32')), cpu: ([x]) => map64(x!, (v) => v + Math.trunc(v)), tol: ARITH,
+    gpu: (x) => tl.add(x, tl.cast(tl.cast(x, 'int32'), 'float32')), cpu: ([x]) => map64(x!, (v) => v + Math.trunc(v)), tol: ARITH,
   }),
   // The layouts fed in include transposed and strided views, where contiguous really copies.
-  contiguous: (g) => ({ name: 'contiguous', inputs: [randomHost(g, [3, 4])], gpu: (x) => tl.contiguous(x!), cpu: ([x]) => x!, tol: IDENTITY }),
-  clone: (g) => ({ name: 'clone', inputs: [randomHost(g, [3, 4])], gpu: (x) => tl.clone(x!), cpu: ([x]) => x!, tol: IDENTITY }),
+  contiguous: (g) => ({ name: 'contiguous', inputs: [randomHost(g, [3, 4])], gpu: (x) => tl.contiguous(x), cpu: ([x]) => x!, tol: IDENTITY }),
+  clone: (g) => ({ name: 'clone', inputs: [randomHost(g, [3, 4])], gpu: (x) => tl.clone(x), cpu: ([x]) => x!, tol: IDENTITY }),
 };
 
 describe('where, cast, contiguous, clone: first derivatives', () => {

@@ -140,7 +140,7 @@ function take64(x: HostArray, index: number[], axis: number): HostArray {
 const LAYOUT = 1e-6;
 
 const one = (name: string, shape: number[], gpu: (x: tl.Tensor) => tl.Tensor, cpu: (x: HostArray) => HostArray) => (g: Gen): GradCase => ({
-  name, inputs: [randomHost(g, shape)], gpu: gpu as GradCase['gpu'], cpu: ([x]) => cpu(x!), tol: LAYOUT,
+  name, inputs: [randomHost(g, shape)], gpu: gpu, cpu: ([x]) => cpu(x!), tol: LAYOUT,
 });
 const many = (name: string, shapes: number[][], gpu: (xs: tl.Tensor[]) => tl.Tensor, cpu: (xs: HostArray[]) => HostArray) => (g: Gen): GradCase => ({
   name, inputs: shapes.map((s) => randomHost(g, s)), gpu: (...xs) => gpu(xs), cpu, tol: LAYOUT,
@@ -188,7 +188,7 @@ const CASES: Record<string, (g: Gen) => GradCase> = {
   'stack axis 1': many('stack 1', [[2, 3], [2, 3], [2, 3]], (xs) => tl.stack(xs, 1), (xs) => stack64(xs, 1)),
   'gather axis 1': (g) => {
     const hi = indexHost(g, [3, 7], 5);
-    return { name: 'gather(x [4,5], 1, index [3,7])', inputs: [randomHost(g, [4, 5])], gpu: (x) => tl.gather(x!, 1, upload(hi, 'int32')), cpu: ([x]) => gather64(x!, 1, hi), tol: LAYOUT };
+    return { name: 'gather(x [4,5], 1, index [3,7])', inputs: [randomHost(g, [4, 5])], gpu: (x) => tl.gather(x, 1, upload(hi, 'int32')), cpu: ([x]) => gather64(x!, 1, hi), tol: LAYOUT };
   },
   'gather axis -2, transposed index view': (g) => {
     const hi = indexHost(g, [6, 5], 4);
@@ -196,34 +196,34 @@ const CASES: Record<string, (g: Gen) => GradCase> = {
       const t = tl.tensor(Int32Array.from(HostArray.build([5, 6], ([i, j]) => hi.at([j!, i!])).data), { shape: [5, 6] });
       return tl.transpose(t);
     };
-    return { name: 'gather(x [4,5], -2, index [6,5] view)', inputs: [randomHost(g, [4, 5])], gpu: (x) => tl.gather(x!, -2, index()), cpu: ([x]) => gather64(x!, 0, hi), tol: LAYOUT };
+    return { name: 'gather(x [4,5], -2, index [6,5] view)', inputs: [randomHost(g, [4, 5])], gpu: (x) => tl.gather(x, -2, index()), cpu: ([x]) => gather64(x!, 0, hi), tol: LAYOUT };
   },
   // index [6, 3] inside src [6, 4]: src[:, 3] is never added, so its gradient is 0.
   'scatterAdd axis 0': (g) => {
     const hi = indexHost(g, [6, 3], 4);
     return {
       name: 'scatterAdd(target [4,5], 0, index [6,3], src [6,4])', inputs: [randomHost(g, [4, 5]), randomHost(g, [6, 4])],
-      gpu: (t, s) => tl.scatterAdd(t!, 0, upload(hi, 'int32'), s!), cpu: ([t, s]) => scatterAdd64(t!, 0, hi, s!), tol: LAYOUT,
+      gpu: (t, s) => tl.scatterAdd(t, 0, upload(hi, 'int32'), s), cpu: ([t, s]) => scatterAdd64(t!, 0, hi, s!), tol: LAYOUT,
     };
   },
   'scatterAdd axis -1': (g) => {
     const hi = indexHost(g, [4, 8], 5);
     return {
       name: 'scatterAdd(target [4,5], -1, index [4,8], src [4,8])', inputs: [randomHost(g, [4, 5]), randomHost(g, [4, 8])],
-      gpu: (t, s) => tl.scatterAdd(t!, -1, upload(hi, 'int32'), s!), cpu: ([t, s]) => scatterAdd64(t!, 1, hi, s!), tol: LAYOUT,
+      gpu: (t, s) => tl.scatterAdd(t, -1, upload(hi, 'int32'), s), cpu: ([t, s]) => scatterAdd64(t!, 1, hi, s!), tol: LAYOUT,
     };
   },
   'take axis 0': (g) => {
     const idx = Array.from(randomIntHost(g, [7], 0, 4).data);
-    return { name: 'take(x [4,5], index [7], 0)', inputs: [randomHost(g, [4, 5])], gpu: (x) => tl.take(x!, tl.tensor(Int32Array.from(idx))), cpu: ([x]) => take64(x!, idx, 0), tol: LAYOUT };
+    return { name: 'take(x [4,5], index [7], 0)', inputs: [randomHost(g, [4, 5])], gpu: (x) => tl.take(x, tl.tensor(Int32Array.from(idx))), cpu: ([x]) => take64(x!, idx, 0), tol: LAYOUT };
   },
   'take axis -1': (g) => {
     const idx = Array.from(randomIntHost(g, [6], 0, 4).data);
-    return { name: 'take(x [2,3,4], index [6], -1)', inputs: [randomHost(g, [2, 3, 4])], gpu: (x) => tl.take(x!, tl.tensor(Int32Array.from(idx)), -1), cpu: ([x]) => take64(x!, idx, -1), tol: LAYOUT };
+    return { name: 'take(x [2,3,4], index [6], -1)', inputs: [randomHost(g, [2, 3, 4])], gpu: (x) => tl.take(x, tl.tensor(Int32Array.from(idx)), -1), cpu: ([x]) => take64(x!, idx, -1), tol: LAYOUT };
   },
   'take axis 1': (g) => {
     const idx = Array.from(randomIntHost(g, [5], 0, 3).data);
-    return { name: 'take(x [2,3,4], index [5], 1)', inputs: [randomHost(g, [2, 3, 4])], gpu: (x) => tl.take(x!, tl.tensor(Int32Array.from(idx)), 1), cpu: ([x]) => take64(x!, idx, 1), tol: LAYOUT };
+    return { name: 'take(x [2,3,4], index [5], 1)', inputs: [randomHost(g, [2, 3, 4])], gpu: (x) => tl.take(x, tl.tensor(Int32Array.from(idx)), 1), cpu: ([x]) => take64(x!, idx, 1), tol: LAYOUT };
   },
 };
 

@@ -51,7 +51,7 @@ function reduceCase(name: string, axes: Axes, keepDims: boolean, g: Gen): GradCa
   // prod of up to 60 factors: Taylor steps of up to 1/4 per factor would be far from the quadratic
   // regime; vScale 1/8 keeps sum(h v / x) small.
   const vScale = name === 'prod' ? 0.125 : 1;
-  return { name: `${name}(x [${SHAPE}], ${JSON.stringify(axes)}, keepDims ${keepDims})`, inputs: [hx], gpu: (x) => r.op(x!, axes, keepDims), cpu, tol: r.tol, vScale };
+  return { name: `${name}(x [${SHAPE}], ${JSON.stringify(axes)}, keepDims ${keepDims})`, inputs: [hx], gpu: (x) => r.op(x, axes, keepDims), cpu, tol: r.tol, vScale };
 }
 
 describe('reductions: first derivatives', () => {
@@ -98,7 +98,7 @@ const MATMULS: [number[], number[]][] = [
 function matmulCase(sa: number[], sb: number[], g: Gen): GradCase {
   return {
     name: `matmul([${sa}], [${sb}])`, inputs: [randomHost(g, sa), randomHost(g, sb)],
-    gpu: (a, b) => tl.matmul(a!, b!), cpu: ([a, b]) => matmulRef(a!, b!).c, tol: MATMUL_TOL,
+    gpu: (a, b) => tl.matmul(a, b), cpu: ([a, b]) => matmulRef(a!, b!).c, tol: MATMUL_TOL,
   };
 }
 
@@ -132,14 +132,14 @@ describe('matmul: second order', () => {
 describe('jvp of matmul and reductions', () => {
   useDevice();
   const cases: { name: string; shapes: number[][]; gpu: (...xs: tl.Tensor[]) => tl.Tensor; cpu: Fn64; tol: number; make?: (g: Gen) => HostArray[] }[] = [
-    { name: 'matmul [2,3,4] @ [4,2]', shapes: [[2, 3, 4], [4, 2]], gpu: (a, b) => tl.matmul(a!, b!), cpu: ([a, b]) => matmulRef(a!, b!).c, tol: MATMUL_TOL },
-    { name: 'sum(x, [0, 2])', shapes: [SHAPE], gpu: (x) => tl.sum(x!, [0, 2]), cpu: ([x]) => reduceRef(x!, [0, 2], false, refSum), tol: 1e-6 },
+    { name: 'matmul [2,3,4] @ [4,2]', shapes: [[2, 3, 4], [4, 2]], gpu: (a, b) => tl.matmul(a, b), cpu: ([a, b]) => matmulRef(a!, b!).c, tol: MATMUL_TOL },
+    { name: 'sum(x, [0, 2])', shapes: [SHAPE], gpu: (x) => tl.sum(x, [0, 2]), cpu: ([x]) => reduceRef(x!, [0, 2], false, refSum), tol: 1e-6 },
     {
-      name: 'max(x, 1, keepDims)', shapes: [SHAPE], gpu: (x) => tl.max(x!, 1, true), cpu: ([x]) => reduceRef(x!, 1, true, refMax), tol: 1e-6,
+      name: 'max(x, 1, keepDims)', shapes: [SHAPE], gpu: (x) => tl.max(x, 1, true), cpu: ([x]) => reduceRef(x!, 1, true, refMax), tol: 1e-6,
       make: (g) => [f32(separateExtremes(randomHost(g, SHAPE), 1, 'max'))],
     },
     {
-      name: 'prod(x, -1)', shapes: [SHAPE], gpu: (x) => tl.prod(x!, -1), cpu: ([x]) => reduceRef(x!, -1, false, refProd), tol: 1e-5,
+      name: 'prod(x, -1)', shapes: [SHAPE], gpu: (x) => tl.prod(x, -1), cpu: ([x]) => reduceRef(x!, -1, false, refProd), tol: 1e-5,
       make: (g) => [awayFromZero(g, SHAPE, 0.5, 1.5)],
     },
   ];

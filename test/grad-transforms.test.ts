@@ -144,7 +144,7 @@ describe('inputs the output does not depend on', () => {
     expect(Array.from(vz!)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(Array.from(vc!)).toEqual([0, 0, 0, 0, 0, 0]);
     // An output that depends on no input at all.
-    const gconst = tl.grad((a: tl.Tensor) => tl.sum(tl.ones([3])))(x) as tl.Tensor;
+    const gconst = tl.grad((_a: tl.Tensor) => tl.sum(tl.ones([3])))(x) as tl.Tensor;
     expect(Array.from(await gconst.data())).toEqual([0, 0, 0, 0, 0, 0]);
     for (const t of [x, y, z, gconst, ...tl.tree.leaves(grads)]) t.dispose();
   });

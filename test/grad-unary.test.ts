@@ -3,7 +3,7 @@
 // against analytic float64 formulas, and jvp against a float64 directional derivative.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
-import { HostArray, rng, upload, useDevice, views, type Gen } from './helpers.js';
+import { type HostArray, rng, upload, useDevice, views, type Gen } from './helpers.js';
 import { randomHost } from './ref.js';
 import { assertScaled, awayFromZero, checkGrad, checkTaylor, erf64, f32, fdDirectional, map64, readAll, type GradCase } from './gradref.js';
 

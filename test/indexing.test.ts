@@ -3,7 +3,7 @@
 // validation on the device (out-of-range indices reject the read, and the engine keeps working).
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
-import { forEachIndex, HostArray, rng, upload, useDevice, views, type Gen } from './helpers.js';
+import { forEachIndex, HostArray, rng, useDevice, views, type Gen } from './helpers.js';
 import { assertEqualValues, assertWithin, EPS32, intViews, randomHost, randomIntHost, values } from './ref.js';
 
 /** torch.gather: out[idx] = x[idx with idx[axis] replaced by index[idx]]; out has index's shape. */

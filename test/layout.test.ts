@@ -57,9 +57,9 @@ function sliceRef(h: HostArray, spec: Spec[]): HostArray {
     return { list: pySlice(n, a, b, c) };
   });
   const kept = per.filter((p) => p.list !== undefined);
-  return HostArray.build(kept.map((p) => p.list!.length), (idx) => {
+  return HostArray.build(kept.map((p) => p.list.length), (idx) => {
     let k = 0;
-    return h.at(per.map((p) => (p.list !== undefined ? p.list[idx[k++]!]! : p.fixed!)));
+    return h.at(per.map((p) => (p.list !== undefined ? p.list[idx[k++]!]! : p.fixed)));
   });
 }
 
@@ -270,7 +270,7 @@ describe('layout', () => {
         expect(u.shape, `unsqueeze(${axis})`).toEqual(shape);
         // Through a following expand, the inserted axis must behave like any other.
         const e = tl.expand(u, shape.map((d) => (d === 1 ? 2 : d)));
-        const want = HostArray.build(e.shape as number[], (idx) => h.at([idx[shape.indexOf(3)]!, 0]));
+        const want = HostArray.build(e.shape, (idx) => h.at([idx[shape.indexOf(3)]!, 0]));
         await expectValues(e, want, `seed ${g.seed}: unsqueeze(${axis}) then expand, ${v.name}`);
       }
       x.dispose();

@@ -24,7 +24,7 @@ function refStep(kind: string, c: Cfg, p: number, g: number, st: number[], t: nu
     const gg = g + (c.weightDecay ?? 0) * p;
     if (mu === 0) return p - lr * gg;
     st[0] = t === 1 ? gg : mu * st[0]! + (1 - (c.dampening ?? 0)) * gg;
-    return p - lr * (c.nesterov ? gg + mu * st[0]! : st[0]!);
+    return p - lr * (c.nesterov ? gg + mu * st[0] : st[0]);
   }
   const [b1, b2, eps] = [c.beta1 ?? 0.9, c.beta2 ?? 0.999, c.eps ?? 1e-8];
   const wd = c.weightDecay ?? (kind === 'AdamW' ? 0.01 : 0);
@@ -32,7 +32,7 @@ function refStep(kind: string, c: Cfg, p: number, g: number, st: number[], t: nu
   const p0 = kind === 'AdamW' ? p * (1 - lr * wd) : p;
   st[0] = b1 * (st[0] ?? 0) + (1 - b1) * gg;
   st[1] = b2 * (st[1] ?? 0) + (1 - b2) * gg * gg;
-  return p0 - ((lr / (1 - b1 ** t)) * st[0]!) / (Math.sqrt(st[1]!) / Math.sqrt(1 - b2 ** t) + eps);
+  return p0 - ((lr / (1 - b1 ** t)) * st[0]) / (Math.sqrt(st[1]) / Math.sqrt(1 - b2 ** t) + eps);
 }
 
 const make = (kind: string, c: Cfg): nn.SGD | nn.Adam => (kind === 'SGD' ? new nn.SGD(c) : kind === 'Adam' ? new nn.Adam(c) : new nn.AdamW(c));
@@ -63,7 +63,7 @@ describe('optimizers vs float64 references', () => {
         // A nested gradient tree with other key order; one gradient is a transposed view.
         const grads = devTree(hg);
         const wT = tl.tensor(Float32Array.from(hg.w!), { shape: [3, 5, 7] }).permute([2, 1, 0]).contiguous().permute([2, 1, 0]);
-        opt.step({ w: params.w!, nest: [params.b!, { s: params.s!, big: params.big! }] } as never, { nest: [grads.b!, { big: grads.big!, s: grads.s! }], w: wT } as never);
+        opt.step({ w: params.w!, nest: [params.b!, { s: params.s!, big: params.big! }] }, { nest: [grads.b!, { big: grads.big!, s: grads.s! }], w: wT });
         for (const k of KEYS) hp[k] = hp[k]!.map((p, i) => refStep(kind, cfg, p, hg[k]![i]!, st[k]![i]!, t, cfg.lr));
         disposeTree(grads);
         wT.dispose();
@@ -236,9 +236,9 @@ describe('bad input', () => {
     opt.step({ a, b }, { a: a.add(1), b: b.add(1) });
     expect(() => opt.step([a], [a.add(1)])).toThrow(/holds state for 2 parameter tensors, params has 1/);
     expect(() => opt.step({ a: b, b: a }, { a: b.add(1), b: a.add(1) })).toThrow(/state 'm' for params.a has shape \[2, 3\], expected \[4\]/);
-    expect(() => opt.loadStateDict({ stepCount: 1.5 } as never)).toThrow(/stepCount must be an integer >= 0, got 1.5/);
+    expect(() => opt.loadStateDict({ stepCount: 1.5 })).toThrow(/stepCount must be an integer >= 0, got 1.5/);
     expect(() => opt.loadStateDict({ stepCount: 1, m: [], v: [] })).toThrow(/stepCount is 1 but the state holds no tensors/);
-    expect(() => opt.loadStateDict({ stepCount: 1, m: [a] } as never)).toThrow(/expected 'v' to be an array of tensors, got undefined/);
+    expect(() => opt.loadStateDict({ stepCount: 1, m: [a] })).toThrow(/expected 'v' to be an array of tensors, got undefined/);
     // The failed loads left the optimizer as it was.
     expect(opt.stepCount).toBe(1);
     opt.dispose();

@@ -2,8 +2,7 @@
 // with non-negative times; the report and the Chrome trace are well-formed; results are unchanged.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
-import { forgetRoofline } from '../src/profile/store.js';
-import { loadRoofline } from '../src/profile/store.js';
+import { forgetRoofline, loadRoofline } from '../src/profile/store.js';
 import { assertClose, randomFloats, rng, useDevice } from './helpers.js';
 
 type Env = {

@@ -2,7 +2,7 @@
 // creation). References are computed independently of the engine: Tellus is used here only to
 // upload test inputs (intViews), never to compute an expected value.
 import { forEachIndex, HostArray, randomFloats, randomInts, rng, size, views, type Gen } from './helpers.js';
-import * as tl from '../src/index.js';
+import type * as tl from '../src/index.js';
 
 /** float32 machine epsilon (2^-23): the spacing of float32 numbers just above 1. */
 export const EPS32 = 2 ** -23;

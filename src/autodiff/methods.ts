@@ -46,7 +46,7 @@ for (const name of registeredOps().binary.keys() as Iterable<BinaryName>) {
   };
 }
 for (const name of registeredOps().unary.keys() as Iterable<UnaryName>) {
-  const op = ops[name] as (x: Tensor, param?: number) => Tensor;
+  const op = ops[name];
   (P as unknown as Record<UnaryName, (this: Tensor, param?: number) => Tensor>)[name] = function (this: Tensor, param?: number) {
     return op(this, param);
   };

@@ -83,8 +83,8 @@ const BINARY = {
     f32: 'pow_f32(a, b)', i32: 'pow_int(a, b)', u32: 'bitcast<u32>(pow_int(bitcast<i32>(a), bitcast<i32>(b)))', saves: { a: true, b: true, out: true },
     // d/da a^b = b a^(b-1); d/db a^b = a^b log a, taken as 0 where a <= 0 (the real branch has no derivative there).
     vjp: (g, a, b, o): [T | null, T | null] => [
-      isT(a) ? mul(g, mul(b, pow(a, isT(b) ? sub(b, 1) : (b as number) - 1))) : null,
-      isT(b) ? mul(g, mul(o, isT(a) ? where(gt(a, 0), log(where(gt(a, 0), a, 1)), 0) : (a as number) > 0 ? Math.log(a as number) : 0)) : null,
+      isT(a) ? mul(g, mul(b, pow(a, isT(b) ? sub(b, 1) : (b) - 1))) : null,
+      isT(b) ? mul(g, mul(o, isT(a) ? where(gt(a, 0), log(where(gt(a, 0), a, 1)), 0) : (a) > 0 ? Math.log(a) : 0)) : null,
     ],
   },
   minimum: { f32: 'min(a, b)', i32: 'min(a, b)', u32: 'min(a, b)', commutative: true, saves: { a: true, b: true }, vjp: (g, a, b) => [mul(g, tieMask(a, b, 'lt')), mul(g, tieMask(b, a, 'lt'))] },

@@ -11,7 +11,7 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (typeof v === 'function') return 'a function';
   if (typeof v === 'symbol') return v.toString();
-  const name = (v as object).constructor?.name;
+  const name = (v).constructor?.name;
   return name && name !== 'Object' ? `a ${name}` : 'an object';
 }
 

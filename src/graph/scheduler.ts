@@ -274,7 +274,7 @@ export class Scheduler {
             ? { binding: b.binding, resource: { buffer: uniformBuf!, offset: offsets[i]!, size: k.uniform!.size } }
             : { binding: b.binding, resource: { buffer: n.bind[b.name]!.buffer! } },
         );
-        const p = pass!;
+        const p = pass;
         p.setPipeline(n.body ? this.kernels.generated(k, n.body, n.overrides) : this.kernels.pipeline(k, n.overrides));
         p.setBindGroup(0, device.createBindGroup({ layout: k.layout, entries }));
         p.dispatchWorkgroups(n.grid[0], n.grid[1], n.grid[2]);

@@ -78,7 +78,7 @@ function describe(v: unknown): string {
   if (isLeaf(v)) return 'a Tensor';
   if (Array.isArray(v)) return 'an array';
   if (isPlainObject(v)) return 'an object';
-  if (typeof v === 'object') return `an instance of ${(v as object).constructor?.name ?? 'an unknown class'}`;
+  if (typeof v === 'object') return `an instance of ${(v).constructor?.name ?? 'an unknown class'}`;
   return typeof v;
 }
 
@@ -108,7 +108,7 @@ function walk(tree: unknown, root: string, what: string, tensorsOnly: boolean, l
       for (let i = 0; i < a.length; i++) children.push(visit(a[i], paths ? `${path}[${i}]` : ''));
       node = { kind: 'array', children };
     } else {
-      const o = v as Record<string, unknown>;
+      const o = v;
       const keys = Object.keys(o).sort();
       node = { kind: 'object', keys, children: keys.map((k) => visit(o[k], paths ? keyPath(path, k) : '')) };
     }

@@ -11,7 +11,7 @@
 // columns, so the padded domain the Fourier layers see as periodic is the same physical box at every
 // resolution. (A fixed number of padding cells would change that box, hence the operator, with the grid.)
 import { checkOptions, optionNames } from '../graph/options.js';
-import { Tensor, tidy } from '../graph/tensor.js';
+import { type Tensor, tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { tensor } from '../ops/creation.js';
 import { checkTensor } from '../ops/emit.js';

@@ -2,7 +2,7 @@
 // from differentiable public ops, so gradients with respect to inputs and weights come from the
 // tape. Conv2d is im2col: pad, one strided slice per kernel tap, stack, one batched matmul.
 import { checkOptions, optionNames } from '../graph/options.js';
-import { Tensor, tidy } from '../graph/tensor.js';
+import { type Tensor, tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { rand } from '../ops/creation.js';
 import { checkTensor } from '../ops/emit.js';
@@ -18,7 +18,7 @@ function pair(v: Pair | undefined, dflt: number, min: number, what: string): [nu
   if (p.length !== 2 || p.some((n) => !Number.isInteger(n) || n < min)) {
     throw new TypeError(`tellus: ${what}: expected an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
   }
-  return [p[0]!, p[1]!];
+  return [p[0], p[1]];
 }
 
 const posInt = (v: unknown, what: string): number => {

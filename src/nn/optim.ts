@@ -123,7 +123,7 @@ abstract class Optimizer {
   protected dispatch(entry: string, p: Tensor, g: Tensor, state: Tensor[], first: boolean, uniforms: Record<string, number>, flops: number): void {
     const bind: Record<string, Storage> = { param: p.storageFor(entry), grad: g.storageFor(entry) };
     ['m', 'v'].forEach((name, k) => {
-      if (state[k]) bind[name] = state[k]!.storageFor(entry);
+      if (state[k]) bind[name] = state[k].storageFor(entry);
     });
     emit({ file: 'optim.wgsl', entry, label: `${this.name}.step`, bind, uniforms: { n: p.size, ...uniforms }, grid: grid1d(p.size), bytes: 4 * p.size * (3 + 2 * state.length), flops: flops * p.size });
   }
@@ -139,7 +139,7 @@ abstract class Optimizer {
   loadStateDict(d: StateDict): void {
     const what = `${this.name}.loadStateDict(d)`;
     if (d === null || typeof d !== 'object') throw new TypeError(`tellus: ${what}: expected an object from stateDict(), got ${d === null ? 'null' : typeof d}`);
-    if (!Number.isInteger(d.stepCount) || (d.stepCount as number) < 0) throw new TypeError(`tellus: ${what}: stepCount must be an integer >= 0, got ${String(d.stepCount)}`);
+    if (!Number.isInteger(d.stepCount) || (d.stepCount) < 0) throw new TypeError(`tellus: ${what}: stepCount must be an integer >= 0, got ${String(d.stepCount)}`);
     const lists = this.slots.map((s) => {
       const list = d[s];
       if (!Array.isArray(list)) throw new TypeError(`tellus: ${what}: expected '${s}' to be an array of tensors, got ${typeof list}`);

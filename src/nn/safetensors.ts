@@ -21,7 +21,7 @@ export async function saveSafetensors(source: Module | NamedTensors, metadata?: 
   const names = Object.keys(named).sort();
   for (const k of names) {
     if (!(named[k] instanceof Tensor)) throw new TypeError(`tellus: ${what}: '${k}' must be a Tensor, got ${typeof named[k]}`);
-    if (!CODES[named[k]!.dtype]) throw new TypeError(`tellus: ${what}: '${k}' has dtype ${named[k]!.dtype}, which safetensors export does not support`);
+    if (!CODES[named[k].dtype]) throw new TypeError(`tellus: ${what}: '${k}' has dtype ${named[k].dtype}, which safetensors export does not support`);
     if (k === '__metadata__' || k.length === 0) throw new Error(`tellus: ${what}: '${k}' is not a valid tensor name`);
   }
   if (metadata !== undefined) {

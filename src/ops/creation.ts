@@ -60,10 +60,10 @@ export function tensor(data: TypedArray | Float64Array | NestedArray | ArrayLike
       const name = (data as { constructor: { name: string } }).constructor.name;
       throw new TypeError(`tellus: tensor(data): expected a Float32Array, Float64Array, Int32Array or Uint32Array, got ${name}`);
     }
-    flat = data as unknown as ArrayLike<number>;
+    flat = data;
     shape = [flat.length];
   } else if (typeof data === 'number' || typeof data === 'boolean' || Array.isArray(data)) {
-    shape = inferShape(data as NestedArray, 'tensor(data)');
+    shape = inferShape(data, 'tensor(data)');
     flat = (Array.isArray(data) ? (data as unknown[]).flat(Infinity) : [data]).map(Number);
   } else {
     throw new TypeError(`tellus: tensor(data): expected a typed array, a nested array or a number, got ${data === null ? 'null' : typeof data}`);
@@ -75,7 +75,7 @@ export function tensor(data: TypedArray | Float64Array | NestedArray | ArrayLike
     shape = s;
   }
   checkShape(shape, 'tensor(data)');
-  const typed = flat instanceof arrayType(dtype) ? (flat as TypedArray) : arrayType(dtype).from(flat);
+  const typed = flat instanceof arrayType(dtype) ? (flat) : arrayType(dtype).from(flat);
   const storage = context().scheduler.upload(typed, dtype);
   const t = new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
   // Copied: the caller may reuse its array after tensor() returns.

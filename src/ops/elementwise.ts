@@ -7,11 +7,9 @@
 import type { DType } from '../gpu/kernels.js';
 import type { Tensor } from '../graph/tensor.js';
 import { checkDType, copyOp, recordElementwise } from '../graph/tensor.js';
-import { broadcastShapes, broadcastStrides, fmt } from '../graph/shape.js';
-import type { Storage } from '../graph/scheduler.js';
+import { broadcastShapes, fmt } from '../graph/shape.js';
 import { type EwOp, K } from '../graph/fusion.js';
-import { context } from '../graph/context.js';
-import { bitsOf, checkFinite, checkTensor, DT_CODE, output, type TensorLike } from './emit.js';
+import { bitsOf, checkFinite, checkTensor, DT_CODE, type TensorLike } from './emit.js';
 import { full } from './creation.js';
 import { generateShader } from '../gpu/kernels.js';
 

@@ -267,7 +267,7 @@ function aggregate(events: KernelEvent[], roof: Roofline | null): KernelRow[] {
     rows.set(key, r);
   }
   return [...rows.values()]
-    .map(({ bytes, flops, timedBytes, timedFlops, siteCounts, ...r }) => {
+    .map(({ bytes: _bytes, flops: _flops, timedBytes, timedFlops, siteCounts, ...r }) => {
       // Rates come from the timed calls alone; the total extrapolates their mean to every call.
       const timedMs = r.totalMs;
       const gbPerS = timedMs > 0 ? timedBytes / (timedMs * 1e6) : 0;

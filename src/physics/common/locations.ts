@@ -36,7 +36,7 @@ export function locations(op: string, name: string, loc: Locations, grid: [numbe
       if (!Array.isArray(row) || row.length !== n) fail(op, `${name}: expected [shot][n][2] with the same n for every shot, got ${Array.isArray(row) ? row.length : typeof row} entries in shot ${s} (shot 0 has ${n})`);
       for (const p of row) if (!Array.isArray(p) || p.length !== 2) fail(op, `${name}: each location is a pair (z, x), got ${JSON.stringify(p)} in shot ${s}`);
     }
-    flat = shots.flat(2) as number[];
+    flat = (shots as number[][][]).flat(2);
     shape = [shots.length, n, 2];
   } else {
     return fail(op, `${name}: expected nested arrays [shot][n][(z, x)] or an int32 tensor, got ${loc === null ? 'null' : typeof loc}`);

@@ -11,22 +11,22 @@ export function fail(op: string, msg: string): never {
 
 export function positive(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(op, `${name}: expected a positive finite number, got ${String(v)}`);
-  return v as number;
+  return v;
 }
 
 export function nonNegative(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(op, `${name}: expected a non-negative number, got ${String(v)}`);
-  return v as number;
+  return v;
 }
 
 export function nonNegInt(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(op, `${name}: expected a non-negative integer, got ${String(v)}`);
-  return v as number;
+  return v;
 }
 
 export function boolean(op: string, name: string, v: unknown): boolean {
   if (typeof v !== 'boolean') fail(op, `${name}: expected a boolean, got ${String(v)}`);
-  return v as boolean;
+  return v;
 }
 
 /** The options argument: a plain object. */
