@@ -33,7 +33,11 @@ const zones = [
     message: `layers: ${dir}/ uses the differentiable ops (src/autodiff), not the plain ones they wrap`,
   })),
   // gpu/ runs any kernel and names none: each family registers its own shader.
-  { target: src('gpu'), from: './shaders', message: 'layers: gpu/ names no kernel family; the module that uses a shader registers it (registerShader)' },
+  {
+    target: src('gpu'),
+    from: './shaders',
+    message: 'layers: gpu/ names no kernel family; the module that uses a shader registers it (registerShader)',
+  },
 ];
 
 export default tseslint.config(
@@ -60,7 +64,13 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/no-unnecessary-type-assertion': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'draw randomness from a seeded generator (tl.seed, rng() in tests)' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'draw randomness from a seeded generator (tl.seed, rng() in tests)',
+        },
+      ],
     },
   },
   {

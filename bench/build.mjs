@@ -9,12 +9,18 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const nodeRequire = "import { createRequire as __tellusCreateRequire } from 'node:module'; const require = __tellusCreateRequire(import.meta.url);";
+const nodeRequire =
+  "import { createRequire as __tellusCreateRequire } from 'node:module'; const require = __tellusCreateRequire(import.meta.url);";
 
 const targets = {
   // Dawn (the npm `webgpu` addon) and jax-js load from node_modules at run time.
   node: { entry: 'bench/run.ts', platform: 'node', external: ['webgpu', '@jax-js/jax', 'node-fetch'], banner: nodeRequire },
-  deno: { entry: 'bench/deno.ts', platform: 'neutral', external: ['webgpu', 'node:*', 'node-fetch', 'util', 'crypto', 'worker_threads'], banner: nodeRequire },
+  deno: {
+    entry: 'bench/deno.ts',
+    platform: 'neutral',
+    external: ['webgpu', 'node:*', 'node-fetch', 'util', 'crypto', 'worker_threads'],
+    banner: nodeRequire,
+  },
   // The browser field of tfjs's packages drops util, node-fetch and crypto.
   browser: { entry: 'bench/main.ts', platform: 'browser', external: ['webgpu', 'node:*'], banner: '' },
 };

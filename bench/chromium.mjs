@@ -20,7 +20,10 @@ const types = { '.js': 'text/javascript', '.map': 'application/json' };
 // Serve an empty page at / and the bundle (dist/bench/) only.
 const server = http.createServer((req, res) => {
   const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  if (path === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><title>tellus bench</title><link rel="icon" href="data:,">');
+  if (path === '/')
+    return res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><meta charset="utf-8"><title>tellus bench</title><link rel="icon" href="data:,">');
   const file = resolve(root, '.' + path);
   try {
     if (!file.startsWith(served) || !statSync(file).isFile()) throw new Error();
@@ -51,10 +54,15 @@ try {
   const url = `${origin}/dist/bench/${bundle.split(sep).pop()}`;
   const { md, json } = await Promise.race([
     crashed,
-    page.evaluate(async (url, runtime, filter) => {
-      const { runBenchmarks } = await import(url);
-      return runBenchmarks(runtime, filter);
-    }, url, runtime, process.env.BENCH_FILTER ?? ''),
+    page.evaluate(
+      async (url, runtime, filter) => {
+        const { runBenchmarks } = await import(url);
+        return runBenchmarks(runtime, filter);
+      },
+      url,
+      runtime,
+      process.env.BENCH_FILTER ?? '',
+    ),
   ]);
   if (!process.env.BENCH_FILTER) {
     mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -2,7 +2,12 @@
 //   npm run bench:deno   (bundles it with bench/build.mjs, then runs dist/bench/deno.js)
 import { runBenchmarks } from './main.js';
 
-declare const Deno: { version: { deno: string }; env: { get(k: string): string | undefined }; mkdirSync(p: string, o: object): void; writeTextFileSync(p: string, s: string): void };
+declare const Deno: {
+  version: { deno: string };
+  env: { get(k: string): string | undefined };
+  mkdirSync(p: string, o: object): void;
+  writeTextFileSync(p: string, s: string): void;
+};
 const filter = Deno.env.get('BENCH_FILTER');
 const { md, json } = await runBenchmarks(`Deno ${Deno.version.deno}`, filter);
 if (!filter) {

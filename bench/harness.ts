@@ -2,7 +2,7 @@
 // min and max; results go to bench/results/<runtime>.json and a markdown table.
 
 /** One timed operation; `state` persists across repetitions (inputs created once). */
- 
+
 export type Case = (state: Record<string, any>) => Promise<void>;
 
 export interface Timing {
@@ -41,7 +41,6 @@ export function countDispatches(): boolean {
 }
 
 export async function time(fn: Case, { warmup = 2, runs = 7 } = {}): Promise<Timing> {
-   
   const state: Record<string, any> = {};
   for (let i = 0; i < warmup; i++) await fn(state);
   const t: number[] = [];
@@ -76,10 +75,20 @@ const fmtMs = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFi
  */
 export function markdown(rows: Row[], title: string, roof?: { copyKernelGBs: number; peakGflops: number }): string {
   const lines = [`### ${title}`, ''];
-  if (roof) lines.push(`Roofline (calibrate()): copy kernel ${roof.copyKernelGBs.toFixed(2)} GB/s, peak ${roof.peakGflops.toFixed(1)} GFLOP/s.`, '');
-  lines.push('| benchmark | library | median ms | min–max ms | dispatches | GFLOP/s | GB/s | of roofline | ÷ Tellus |', '|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  if (roof)
+    lines.push(
+      `Roofline (calibrate()): copy kernel ${roof.copyKernelGBs.toFixed(2)} GB/s, peak ${roof.peakGflops.toFixed(1)} GFLOP/s.`,
+      '',
+    );
+  lines.push(
+    '| benchmark | library | median ms | min–max ms | dispatches | GFLOP/s | GB/s | of roofline | ÷ Tellus |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  );
   const tellus = (name: string): Timing | null | undefined =>
-    (rows.find((x) => x.library === 'tellus' && x.benchmark === name) ?? rows.find((x) => x.library === 'tellus' && name.startsWith(x.benchmark + ',')))?.timing;
+    (
+      rows.find((x) => x.library === 'tellus' && x.benchmark === name) ??
+      rows.find((x) => x.library === 'tellus' && name.startsWith(x.benchmark + ','))
+    )?.timing;
   for (const r of rows) {
     if (!r.timing) {
       lines.push(`| ${r.benchmark} | ${r.library} | – | – | – | – | – | – | ${r.note ?? 'failed'} |`);
@@ -92,7 +101,9 @@ export function markdown(rows: Row[], title: string, roof?: { copyKernelGBs: num
     const eff = roof && (gf || gb) ? `${(100 * Math.max(gf / roof.peakGflops, gb / roof.copyKernelGBs)).toFixed(0)}%` : '';
     const d = r.timing.dispatches;
     const ds = d === undefined ? '' : Number.isInteger(d) ? String(d) : d.toFixed(1);
-    lines.push(`| ${r.benchmark} | ${r.library} | ${fmtMs(r.timing.medianMs)} | ${fmtMs(r.timing.minMs)}–${fmtMs(r.timing.maxMs)} | ${ds} | ${gf ? gf.toFixed(2) : ''} | ${gb ? gb.toFixed(2) : ''} | ${eff} | ${ratio} |`);
+    lines.push(
+      `| ${r.benchmark} | ${r.library} | ${fmtMs(r.timing.medianMs)} | ${fmtMs(r.timing.minMs)}–${fmtMs(r.timing.maxMs)} | ${ds} | ${gf ? gf.toFixed(2) : ''} | ${gb ? gb.toFixed(2) : ''} | ${eff} | ${ratio} |`,
+    );
   }
   const summary: string[] = [];
   for (const r of rows) {

@@ -2,7 +2,6 @@
 // op consumes its arguments, so reused arrays are passed as `.ref`.
 import type { Case } from './harness.js';
 
- 
 type Jax = any;
 
 export async function loadJax(): Promise<Jax> {

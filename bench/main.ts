@@ -11,9 +11,17 @@ import { tellusCases } from './tellus.js';
 import { loadTfjs, tfjsCases } from './tfjs.js';
 
 // Forward matmul plus the one backward matmul (x^T g) the gradient needs.
-const FLOPS: Record<string, number> = { 'matmul 512x512': 2 * 512 ** 3, 'matmul 256x256': 2 * 256 ** 3, 'grad of sum(tanh(x @ W)), 512x512': 4 * 512 ** 3 };
+const FLOPS: Record<string, number> = {
+  'matmul 512x512': 2 * 512 ** 3,
+  'matmul 256x256': 2 * 256 ** 3,
+  'grad of sum(tanh(x @ W)), 512x512': 4 * 512 ** 3,
+};
 /** Bytes each bandwidth-bound case must move (read + write), for GB/s against the calibrated copy rate. */
-const BYTES: Record<string, number> = { 'sum of 4M floats': 4 * 4 * 2 ** 20, 'row sums of 1024x1024': 4 * 1024 * 1025, 'copy 16 MiB': 2 * 16 * 2 ** 20 };
+const BYTES: Record<string, number> = {
+  'sum of 4M floats': 4 * 4 * 2 ** 20,
+  'row sums of 1024x1024': 4 * 1024 * 1025,
+  'copy 16 MiB': 2 * 16 * 2 ** 20,
+};
 
 export interface BenchOutput {
   md: string;
@@ -45,7 +53,9 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
   const roof = await tl.calibrate();
   const counted = countDispatches();
   console.log(`${runtime} on ${info.description}${counted ? '' : ' (dispatches not counted: no global GPUComputePassEncoder)'}`);
-  console.log(`roofline: copy kernel ${roof.copyKernelGBs.toFixed(2)} GB/s, copyBufferToBuffer ${roof.copyBufferGBs.toFixed(2)} GB/s, peak ${roof.peakGflops.toFixed(1)} GFLOP/s`);
+  console.log(
+    `roofline: copy kernel ${roof.copyKernelGBs.toFixed(2)} GB/s, copyBufferToBuffer ${roof.copyBufferGBs.toFixed(2)} GB/s, peak ${roof.peakGflops.toFixed(1)} GFLOP/s`,
+  );
   const jax = await loadJax().catch(() => null);
   const tf = await loadTfjs().catch(() => null);
   const libraries: Library[] = [
@@ -54,13 +64,19 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
     await load('tfjs', async () => ((t) => ({ ...tfjsCases(t), ...tfjsSpectralCases(t) }))(tf ?? (await loadTfjs()))),
   ];
   // The FFT cases compare like with like only if the libraries compute the same transform.
-  const agreement = await checkSpectralAgreement(jax, tf).then((n) => `agree (relative L2 differences: ${n})`, (e) => `DISAGREE: ${reason(e)}`);
+  const agreement = await checkSpectralAgreement(jax, tf).then(
+    (n) => `agree (relative L2 differences: ${n})`,
+    (e) => `DISAGREE: ${reason(e)}`,
+  );
   console.log(`spectral cases ${agreement}`);
   const ours = Object.keys(libraries[0]!.cases!);
   // Every case name, a peer-only variant (e.g. jax-js's jit) right after the case it varies.
   const union = [...new Set(libraries.flatMap((l) => Object.keys(l.cases ?? {})))];
   const base = (n: string): number => ours.findIndex((o) => n.startsWith(o));
-  const names = union.map((n, i) => [n, base(n) < 0 ? ours.length + i : base(n)] as const).sort((a, b) => a[1] - b[1]).map(([n]) => n);
+  const names = union
+    .map((n, i) => [n, base(n) < 0 ? ours.length + i : base(n)] as const)
+    .sort((a, b) => a[1] - b[1])
+    .map(([n]) => n);
   const rows: Row[] = [];
   for (const name of names.filter(selected)) {
     for (const lib of libraries) {
@@ -94,7 +110,10 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
     const tp: number[] = [];
     const tq: number[] = [];
     for (let k = 0; k < 11; k++) {
-      for (const [list, f] of [[tp, thousand], [tq, async () => void (await tl.profile(thousand))]] as [number[], () => Promise<unknown>][]) {
+      for (const [list, f] of [
+        [tp, thousand],
+        [tq, async () => void (await tl.profile(thousand))],
+      ] as [number[], () => Promise<unknown>][]) {
         const t0 = performance.now();
         await f();
         if (k > 1) list.push(performance.now() - t0);
@@ -107,8 +126,18 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
     const plain = stat(tp);
     const profiled = stat(tq);
     overhead = profiled.medianMs / plain.medianMs - 1;
-    rows.push({ benchmark: '1,000 dispatches', library: 'tellus', timing: plain }, { benchmark: '1,000 dispatches, profiled', library: 'tellus', timing: profiled, note: `${(100 * overhead).toFixed(0)}% overhead (default sampling, every = ${defaultSampling(info.description)})` });
-    console.log(`profiler overhead on 1,000 dispatches: ${(100 * overhead).toFixed(1)}% (${plain.medianMs.toFixed(1)} -> ${profiled.medianMs.toFixed(1)} ms)`);
+    rows.push(
+      { benchmark: '1,000 dispatches', library: 'tellus', timing: plain },
+      {
+        benchmark: '1,000 dispatches, profiled',
+        library: 'tellus',
+        timing: profiled,
+        note: `${(100 * overhead).toFixed(0)}% overhead (default sampling, every = ${defaultSampling(info.description)})`,
+      },
+    );
+    console.log(
+      `profiler overhead on 1,000 dispatches: ${(100 * overhead).toFixed(1)}% (${plain.medianMs.toFixed(1)} -> ${profiled.medianMs.toFixed(1)} ms)`,
+    );
   }
 
   // Wave propagation: acoustic2d against the same time loop in jax-js generic ops (bench/wave.ts).
@@ -117,7 +146,21 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
   const title = `${runtime}, ${info.description}${info.isSoftware ? ' (software adapter)' : ''}, ${new Date().toISOString().slice(0, 10)}`;
   const md = `${markdown(rows, title, roof)}\nFFT cases, checked before timing: the libraries ${agreement}.\n`;
   const loaded = Object.fromEntries(libraries.map((l) => [l.name, l.cases ? 'ok' : `failed: ${l.error}`]));
-  const json = JSON.stringify({ runtime, adapter: info.description, isSoftware: info.isSoftware, date: new Date().toISOString(), roofline: roof, libraries: loaded, profilerOverhead: overhead, spectralAgreement: agreement, rows }, null, 2);
+  const json = JSON.stringify(
+    {
+      runtime,
+      adapter: info.description,
+      isSoftware: info.isSoftware,
+      date: new Date().toISOString(),
+      roofline: roof,
+      libraries: loaded,
+      profilerOverhead: overhead,
+      spectralAgreement: agreement,
+      rows,
+    },
+    null,
+    2,
+  );
   console.log('\n' + md);
   tl.destroy();
   return { md, json };

@@ -8,7 +8,10 @@ if (!(globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu) {
   process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: create(['disable-dawn-features=timestamp_quantization']), userAgent: 'Node' }, configurable: true });
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { gpu: create(['disable-dawn-features=timestamp_quantization']), userAgent: 'Node' },
+    configurable: true,
+  });
 }
 const filter = process.env.BENCH_FILTER;
 const { md, json } = await runBenchmarks(`Node ${process.versions.node}`, filter);

@@ -8,7 +8,6 @@ import type * as tfCore from '@tensorflow/tfjs-core';
 import * as tl from '../src/index.js';
 import type { Case } from './harness.js';
 
- 
 type Jax = any;
 type Tf = typeof tfCore;
 type TfTensor = tfCore.Tensor;
@@ -26,7 +25,7 @@ const FNO = { batch: 8, n: 32, width: 16, m: 8, layers: 2, hidden: 32 };
 /** Deterministic values in [-1, 1), the same in every library. */
 function values(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31) - 1);
+  return Float32Array.from({ length: n }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1);
 }
 
 export function tellusSpectralCases(): Record<string, Case> {
@@ -57,7 +56,16 @@ export function tellusSpectralCases(): Record<string, Case> {
       if (!state.model) {
         state.x = tl.tensor(values(FNO.batch * FNO.n * FNO.n, 5), { shape: [FNO.batch, 1, FNO.n, FNO.n] });
         state.y = tl.tensor(values(FNO.batch * FNO.n * FNO.n, 6), { shape: [FNO.batch, 1, FNO.n, FNO.n] });
-        state.model = new tl.FNO2d({ inChannels: 1, outChannels: 1, modes1: FNO.m, modes2: FNO.m, width: FNO.width, layers: FNO.layers, projection: FNO.hidden, seed: 7 });
+        state.model = new tl.FNO2d({
+          inChannels: 1,
+          outChannels: 1,
+          modes1: FNO.m,
+          modes2: FNO.m,
+          width: FNO.width,
+          layers: FNO.layers,
+          projection: FNO.hidden,
+          seed: 7,
+        });
         state.params = state.model.parameters();
         state.opt = new tl.Adam({ lr: 1e-3 });
         state.vg = tl.valueAndGrad((p: tl.NamedTensors) => tl.mean(tl.square(tl.sub(state.model.call(p, state.x), state.y))));
@@ -91,7 +99,13 @@ function jaxSpectral(jax: Jax, x: Jax, w: Record<string, Jax>, m: number, h: num
   const [topR, topI] = mix(tr, ti, w.w1r, w.w1i);
   const [botR, botI] = mix(br, bi, w.w2r, w.w2i);
   const [b, o] = topR.shape;
-  const spectrum = (top: Jax, bot: Jax): Jax => np.pad(np.concatenate([top, np.zeros([b, o, h - 2 * m, m]), bot], 2), [[0, 0], [0, 0], [0, 0], [0, wh - m]]);
+  const spectrum = (top: Jax, bot: Jax): Jax =>
+    np.pad(np.concatenate([top, np.zeros([b, o, h - 2 * m, m]), bot], 2), [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, wh - m],
+    ]);
   return np.fft.irfft2({ real: spectrum(topR, botR), imag: spectrum(topI, botI) });
 }
 
@@ -102,7 +116,9 @@ const jaxPointwise = (np: Jax, x: Jax, w: Jax, bias: Jax): Jax =>
 function jaxSpectralWeights(jax: Jax, cin: number, cout: number, m: number, seed: number): Record<string, Jax> {
   const scale = 1 / (cin * cout);
   const w: Record<string, Jax> = {};
-  ['w1r', 'w1i', 'w2r', 'w2i'].forEach((k, i) => (w[k] = jax.random.uniform(jax.random.key(seed + i), [cin, cout, m, m], { minval: 0, maxval: scale })));
+  ['w1r', 'w1i', 'w2r', 'w2i'].forEach(
+    (k, i) => (w[k] = jax.random.uniform(jax.random.key(seed + i), [cin, cout, m, m], { minval: 0, maxval: scale })),
+  );
   return w;
 }
 
@@ -136,10 +152,12 @@ export function jaxSpectralCases(jax: Jax): Record<string, Case> {
         state.x = np.array(values(batch * n * n, 5)).reshape([batch, 1, n, n]);
         state.y = np.array(values(batch * n * n, 6)).reshape([batch, 1, n, n]);
         const grid = new Float32Array(batch * 2 * n * n);
-        for (let b = 0; b < batch; b++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-          grid[((b * 2) * n + i) * n + j] = j / n;
-          grid[((b * 2 + 1) * n + i) * n + j] = i / n;
-        }
+        for (let b = 0; b < batch; b++)
+          for (let i = 0; i < n; i++)
+            for (let j = 0; j < n; j++) {
+              grid[(b * 2 * n + i) * n + j] = j / n;
+              grid[((b * 2 + 1) * n + i) * n + j] = i / n;
+            }
         state.grid = np.array(grid).reshape([batch, 2, n, n]);
         const dense = (cin: number, cout: number, seed: number): [Jax, Jax] => {
           const lim = 1 / Math.sqrt(cin);
@@ -212,13 +230,15 @@ export function tfjsSpectralCases(tf: Tf): Record<string, Case> {
     },
     [SPECTRAL_CASES.roundTrip]: async (state) => {
       state.x ??= tf.tensor(values(32 * 64 * 64, 2), [32, 64, 64]);
-      await read(tf.tidy(() => {
-        // rfft along W, full fft along H; then the inverse in the reverse order.
-        const half = tf.spectral.rfft(state.x);
-        const t = tf.transpose(tf.spectral.fft(tf.transpose(half, [0, 2, 1])), [0, 2, 1]);
-        const back = tf.transpose(tf.spectral.ifft(tf.transpose(t, [0, 2, 1])), [0, 2, 1]);
-        return tf.spectral.irfft(back);
-      }));
+      await read(
+        tf.tidy(() => {
+          // rfft along W, full fft along H; then the inverse in the reverse order.
+          const half = tf.spectral.rfft(state.x);
+          const t = tf.transpose(tf.spectral.fft(tf.transpose(half, [0, 2, 1])), [0, 2, 1]);
+          const back = tf.transpose(tf.spectral.ifft(tf.transpose(t, [0, 2, 1])), [0, 2, 1]);
+          return tf.spectral.irfft(back);
+        }),
+      );
     },
     [SPECTRAL_CASES.spectralConv]: noFftGradient,
     [SPECTRAL_CASES.fno]: noFftGradient,
@@ -228,19 +248,22 @@ export function tfjsSpectralCases(tf: Tf): Record<string, Case> {
 /** 2-D DFT over the last two axes in float64, directly (the inputs here are small). */
 function dft2(re: Float32Array, im: Float32Array, b: number, n: number): Float64Array {
   const out = new Float64Array(2 * b * n * n);
-  for (let s = 0; s < b; s++) for (let k = 0; k < n; k++) for (let l = 0; l < n; l++) {
-    let sr = 0;
-    let si = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      const a = (-2 * Math.PI * (((k * i) % n) * n + ((l * j) % n) * n)) / (n * n);
-      const [c, d] = [Math.cos(a), Math.sin(a)];
-      const q = (s * n + i) * n + j;
-      sr += re[q]! * c - im[q]! * d;
-      si += re[q]! * d + im[q]! * c;
-    }
-    out[2 * ((s * n + k) * n + l)] = sr;
-    out[2 * ((s * n + k) * n + l) + 1] = si;
-  }
+  for (let s = 0; s < b; s++)
+    for (let k = 0; k < n; k++)
+      for (let l = 0; l < n; l++) {
+        let sr = 0;
+        let si = 0;
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) {
+            const a = (-2 * Math.PI * (((k * i) % n) * n + ((l * j) % n) * n)) / (n * n);
+            const [c, d] = [Math.cos(a), Math.sin(a)];
+            const q = (s * n + i) * n + j;
+            sr += re[q]! * c - im[q]! * d;
+            si += re[q]! * d + im[q]! * c;
+          }
+        out[2 * ((s * n + k) * n + l)] = sr;
+        out[2 * ((s * n + k) * n + l) + 1] = si;
+      }
   return out;
 }
 
@@ -253,7 +276,8 @@ export async function checkSpectralAgreement(jax: Jax | null, tf: Tf | null): Pr
   const [b, n] = [2, 16];
   const re = values(b * n * n, 91);
   const im = values(b * n * n, 92);
-  const interleave = (r: ArrayLike<number>, i: ArrayLike<number>): Float32Array => Float32Array.from({ length: 2 * r.length }, (_, k) => (k % 2 ? i[(k - 1) / 2]! : r[k / 2]!));
+  const interleave = (r: ArrayLike<number>, i: ArrayLike<number>): Float32Array =>
+    Float32Array.from({ length: 2 * r.length }, (_, k) => (k % 2 ? i[(k - 1) / 2]! : r[k / 2]!));
   const exact = dft2(re, im, b, n);
   const relErr = (got: ArrayLike<number>, want: ArrayLike<number>): number => {
     let e = 0;
@@ -294,7 +318,7 @@ export async function checkSpectralAgreement(jax: Jax | null, tf: Tf | null): Pr
     const [c, m, h] = [3, 4, 16];
     const x = values(b * c * h * h, 93);
     const w = jaxSpectralWeights(jax, c, c, m, 94);
-    const host = Object.fromEntries(await Promise.all(Object.entries(w).map(async ([k, v]) => [k, await (v).ref.data()])));
+    const host = Object.fromEntries(await Promise.all(Object.entries(w).map(async ([k, v]) => [k, await v.ref.data()])));
     const layer = new tl.SpectralConv2d(c, c, m, m);
     layer.weights1.dispose();
     layer.weights2.dispose();

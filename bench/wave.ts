@@ -6,7 +6,6 @@
 import * as tl from '../src/index.js';
 import { type Case, type Row, time } from './harness.js';
 
- 
 type Jax = any;
 
 interface Size {
@@ -33,9 +32,15 @@ const C = [-5 / 2, 4 / 3, -1 / 12].map((c) => c / (DX * DX));
 function tellusCase(s: Size): Case {
   return async (state) => {
     if (!state.v) {
-      state.v = tl.tensor(new Float32Array(s.n * s.n).map((_, i) => 2000 + 500 * Math.sin(i / 977)), { shape: [s.n, s.n] });
+      state.v = tl.tensor(
+        new Float32Array(s.n * s.n).map((_, i) => 2000 + 500 * Math.sin(i / 977)),
+        { shape: [s.n, s.n] },
+      );
       state.opts = {
-        dx: DX, dt: DT, accuracy: 4, pmlWidth: PML,
+        dx: DX,
+        dt: DT,
+        accuracy: 4,
+        pmlWidth: PML,
         sourceAmplitudes: tl.ones([s.shots, 1, s.steps]),
         sourceLocations: Array.from({ length: s.shots }, (_, k) => [[s.n >> 1, (k * 31) % s.n]]),
         receiverLocations: Array.from({ length: s.shots }, () => [[2, s.n >> 2]]),
@@ -58,7 +63,11 @@ function jaxCase(jax: Jax, s: Size): Case {
   const n = s.n + 2 * PML;
   // One leapfrog step of the 4th-order scheme: zero ghost cells, so edges reflect.
   const step = jax.jit((u: Jax, up: Jax, w: Jax) => {
-    const p = np.pad(u.ref, [[0, 0], [2, 2], [2, 2]]);
+    const p = np.pad(u.ref, [
+      [0, 0],
+      [2, 2],
+      [2, 2],
+    ]);
     const at = (dz: number, dx: number) => p.ref.slice([], [2 + dz, n + 2 + dz], [2 + dx, n + 2 + dx]);
     let lap = u.ref.mul(2 * C[0]!);
     for (const k of [1, 2]) lap = lap.add(at(k, 0).add(at(-k, 0)).add(at(0, k)).add(at(0, -k)).mul(C[k]!));
@@ -86,7 +95,10 @@ export async function waveBenchmarks(jax: Jax | null): Promise<Row[]> {
     const npad = s.n + 2 * PML + 4; // PML and the 4th-order scheme's ghost cells
     const cells = s.shots * npad * npad * s.steps * (s.grad ? 2 : 1); // gradient: forward (keeping du/dw) and adjoint
     const name = `acoustic2d ${s.name}, ${s.steps} steps`;
-    const libs: [string, Case | null][] = [['tellus', tellusCase(s)], ['jax-js', jax && !s.grad ? jaxCase(jax, s) : null]];
+    const libs: [string, Case | null][] = [
+      ['tellus', tellusCase(s)],
+      ['jax-js', jax && !s.grad ? jaxCase(jax, s) : null],
+    ];
     for (const [library, c] of libs) {
       if (!c) continue;
       try {

@@ -39,10 +39,16 @@ async function profileCmd(args) {
   const outfile = join(root, 'dist/run/profile-cli.mjs');
   await esbuild.build({
     stdin: { contents: wrapper, resolveDir: root, loader: 'ts' },
-    bundle: true, format: 'esm', platform: 'node', target: 'es2022', outfile, logLevel: 'warning',
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    outfile,
+    logLevel: 'warning',
     // Source maps let the report name the script's own lines as call sites, not the bundle's.
     sourcemap: 'inline',
-    loader: { '.wgsl': 'text' }, external: ['webgpu', '@jax-js/jax'],
+    loader: { '.wgsl': 'text' },
+    external: ['webgpu', '@jax-js/jax'],
     alias: { tellus: join(root, 'src/index.ts') },
   });
   process.setSourceMapsEnabled(true);
@@ -71,13 +77,20 @@ async function calibrateCmd() {
   `;
   await esbuild.build({
     stdin: { contents: entry, resolveDir: root, loader: 'ts' },
-    bundle: true, format: 'esm', platform: 'node', target: 'es2022', outfile, logLevel: 'warning',
-    loader: { '.wgsl': 'text' }, external: ['webgpu'],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    outfile,
+    logLevel: 'warning',
+    loader: { '.wgsl': 'text' },
+    external: ['webgpu'],
   });
   await import(pathToFileURL(outfile).href);
 }
 
-const usage = 'usage: tellus profile <script> [--trace out.json] [--json report.json] [--every N] [--no-sites] [--calibrate] | tellus calibrate | tellus bench [--all]';
+const usage =
+  'usage: tellus profile <script> [--trace out.json] [--json report.json] [--every N] [--no-sites] [--calibrate] | tellus calibrate | tellus bench [--all]';
 
 try {
   if (cmd === 'profile') await profileCmd(rest);
@@ -87,8 +100,7 @@ try {
     const args = rest.includes('--all') ? [join(root, 'bench/all.mjs')] : [join(root, 'dist/bench/node.js'), ...rest];
     if (!rest.includes('--all')) await (await import(pathToFileURL(join(root, 'bench/build.mjs')).href)).buildBench('node');
     process.exit(spawnSync('node', args, { stdio: 'inherit', cwd: root }).status ?? 1);
-  }
-  else {
+  } else {
     console.error(usage);
     process.exit(2);
   }

@@ -10,11 +10,20 @@ const NX = 384;
 /** One pass of a 3x3 box filter: edge-padded copy, nine shifted views, summed. */
 function smooth(v: tl.Tensor): tl.Tensor {
   return tl.tidy(() => {
-    const p = v.pad([[1, 1], [1, 1]], { mode: 'edge' });
+    const p = v.pad(
+      [
+        [1, 1],
+        [1, 1],
+      ],
+      { mode: 'edge' },
+    );
     let acc: tl.Tensor | null = null;
     for (let dz = 0; dz < 3; dz++) {
       for (let dx = 0; dx < 3; dx++) {
-        const shifted = p.slice([[dz, dz + NZ], [dx, dx + NX]]);
+        const shifted = p.slice([
+          [dz, dz + NZ],
+          [dx, dx + NX],
+        ]);
         acc = acc ? acc.add(shifted) : shifted;
       }
     }
@@ -32,7 +41,9 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const info = await tl.init();
   console.log(`Tellus on ${info.runtime}: ${info.description}${info.isSoftware ? ' (software adapter)' : ''}`);
-  console.log(`features: ${info.features.filter((f) => ['timestamp-query', 'shader-f16', 'subgroups'].includes(f)).join(', ') || 'none of timestamp-query, shader-f16, subgroups'}`);
+  console.log(
+    `features: ${info.features.filter((f) => ['timestamp-query', 'shader-f16', 'subgroups'].includes(f)).join(', ') || 'none of timestamp-query, shader-f16, subgroups'}`,
+  );
   const tInit = performance.now();
 
   // Background: 1500 m/s at the surface increasing 0.6 s^-1 with depth (dz = 10 m).
@@ -69,8 +80,12 @@ async function main(): Promise<void> {
   console.log(`argmax of velocity at flat index ${await model.argmax().item()} (inside the lens: ${(await inside.sum().item()) > 0})`);
 
   const m = tl.memory();
-  console.log(`\ntimings: init ${(tInit - t0).toFixed(0)} ms, model ${(tSmooth - tInit).toFixed(0)} ms, 20 smoothing passes ${(tDone - tSmooth).toFixed(0)} ms`);
-  console.log(`scheduler: ${m.dispatches} dispatches in ${m.flushes} submits, ${m.pipelines} pipelines; buffers allocated ${m.allocations}, reused ${m.reuses}; peak ${(m.peakBytes / 2 ** 20).toFixed(1)} MiB`);
+  console.log(
+    `\ntimings: init ${(tInit - t0).toFixed(0)} ms, model ${(tSmooth - tInit).toFixed(0)} ms, 20 smoothing passes ${(tDone - tSmooth).toFixed(0)} ms`,
+  );
+  console.log(
+    `scheduler: ${m.dispatches} dispatches in ${m.flushes} submits, ${m.pipelines} pipelines; buffers allocated ${m.allocations}, reused ${m.reuses}; peak ${(m.peakBytes / 2 ** 20).toFixed(1)} MiB`,
+  );
   tl.destroy();
 }
 

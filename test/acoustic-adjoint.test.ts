@@ -6,8 +6,34 @@
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { rng, useDevice, type Gen } from './helpers.js';
-import { acousticRef, bornRef, cflLimitRef, dot, logSlope, maxAbs, ricker64, smoothField, smoothModel, type Accuracy } from './acoustic-ref.js';
-import { DEBUG, deviceOptions, expectScaled, f32, modelRef, modelTensor, randomCells, randomSurvey, randomWavelets, readAndDispose, refOptions, type DeviceOptions, type Survey, type Widths } from './acoustic-cases.js';
+import {
+  acousticRef,
+  bornRef,
+  cflLimitRef,
+  dot,
+  logSlope,
+  maxAbs,
+  ricker64,
+  smoothField,
+  smoothModel,
+  type Accuracy,
+} from './acoustic-ref.js';
+import {
+  DEBUG,
+  deviceOptions,
+  expectScaled,
+  f32,
+  modelRef,
+  modelTensor,
+  randomCells,
+  randomSurvey,
+  randomWavelets,
+  readAndDispose,
+  refOptions,
+  type DeviceOptions,
+  type Survey,
+  type Widths,
+} from './acoustic-cases.js';
 
 // Relative mismatch allowed in the dot-product tests (issue 5). Both sides are float32 runs of
 // ~100-200 steps whose outputs carry up to ~1e-5 of their max in round-off (see RECEIVER_TOL in
@@ -24,7 +50,14 @@ const HEAVY = 180_000;
  * them nearly cancel) while n still probes A^T outside the range of A; the mismatch is taken
  * relative to Σ|terms|, accumulated in float64 from the read-back float32 values.
  */
-async function dotCheck(A: (x: tl.Tensor) => tl.Tensor, AT: (y: tl.Tensor) => tl.Tensor, xShape: number[], yShape: number[], g: Gen, what: string): Promise<void> {
+async function dotCheck(
+  A: (x: tl.Tensor) => tl.Tensor,
+  AT: (y: tl.Tensor) => tl.Tensor,
+  xShape: number[],
+  yShape: number[],
+  g: Gen,
+  what: string,
+): Promise<void> {
   const res = await tl.dotTest(A, AT, xShape, yShape, { seed: g.seed, tol: DOT_TOL });
   const msg = `seed ${g.seed}: ${what}: ${res.message}`;
   if (DEBUG) console.log(msg);
@@ -46,7 +79,20 @@ function transposeOf(f: (x: tl.Tensor) => tl.Tensor, xShape: number[]): (y: tl.T
 
 /** A random survey that touches every edge case the adjoint must mirror. */
 function adjointSurvey(g: Gen, acc: Accuracy, pmlWidth: Widths, freeSurface: boolean): Survey {
-  return randomSurvey(g, { nz: 22 + Math.floor(6 * g.next()), nx: 26 + Math.floor(6 * g.next()), dx: 5, dz: 4, duration: 0.1, shots: 2, nsrc: 3, nrec: 4, accuracy: acc, pmlWidth, freeSurface, freq: [15, 20] });
+  return randomSurvey(g, {
+    nz: 22 + Math.floor(6 * g.next()),
+    nx: 26 + Math.floor(6 * g.next()),
+    dx: 5,
+    dz: 4,
+    duration: 0.1,
+    shots: 2,
+    nsrc: 3,
+    nrec: 4,
+    accuracy: acc,
+    pmlWidth,
+    freeSurface,
+    freq: [15, 20],
+  });
 }
 
 const CASES: { acc: Accuracy; pml: Widths; freeSurface: boolean }[] = [
@@ -122,7 +168,19 @@ describe('acoustic2d: dot-product tests', () => {
     rec.splice(0, 4, src[0]!, src[1]!, src[0]!, src[1]!); // shot 0: receivers 0 and 1 sit on it too
     const amps = f32(Array.from({ length: shots * ns * 2 }, () => 2 * g.next() - 1));
     const d = f32(Array.from({ length: shots * nr * 2 }, () => 2 * g.next() - 1));
-    const s: Survey = { nz, nx, v, dx: 5, dt, nt: 2, shots, accuracy: 4, pmlWidth: 2, sources: { n: ns, amps, locs: src }, receivers: { n: nr, locs: rec } };
+    const s: Survey = {
+      nz,
+      nx,
+      v,
+      dx: 5,
+      dt,
+      nt: 2,
+      shots,
+      accuracy: 4,
+      pmlWidth: 2,
+      sources: { n: ns, amps, locs: src },
+      receivers: { n: nr, locs: rec },
+    };
 
     const scale = (cell: number): number => -(v[cell]! ** 2) * dt * dt;
     const cellOf = (locs: number[], k: number): number => locs[2 * k]! * nx + locs[2 * k + 1]!;
@@ -159,7 +217,10 @@ describe('acoustic2d: dot-product tests', () => {
     // And the dot-product form of the same statement, from the device values alone.
     const lhs = dot(r!, d);
     const rhs = dot(amps, gf!);
-    expect(Math.abs(lhs - rhs) / Math.max(Math.abs(lhs), Math.abs(rhs)), `seed ${g.seed}: <I f, d> ${lhs} vs <f, I^T d> ${rhs}`).toBeLessThan(1e-6);
+    expect(
+      Math.abs(lhs - rhs) / Math.max(Math.abs(lhs), Math.abs(rhs)),
+      `seed ${g.seed}: <I f, d> ${lhs} vs <f, I^T d> ${rhs}`,
+    ).toBeLessThan(1e-6);
   });
 });
 
@@ -205,120 +266,135 @@ const misfit64 = (r: ArrayLike<number>, d: ArrayLike<number>): number => {
 describe('acoustic2d: gradients', () => {
   useDevice();
 
-  it('Taylor test of the FWI misfit 0.5‖acoustic2d(v) − d_obs‖² in v: remainder slope 2 within 0.1', async () => {
-    // The remainder r1(h) = |f(v + h dv) − f(v) − h <g, dv>| must stand well above the float32
-    // noise of f over the whole range of h. That noise is about <r − d, δr>: the forward's
-    // round-off δr (~1e-5 of the trace max for a float32 implementation written with generic
-    // tensor ops, see acoustic.test.ts) against the residual. So the observed data come from a
-    // small (1%) anomaly, which keeps the residual and with it the noise small, while the
-    // direction is large (4% of v at its largest) and confined to the upper 60% of the model,
-    // where the waves go, with h = 1 .. 1/16. The direction is accepted only if, in the float64
-    // reference, the remainders have slope 2 ± 0.05 and the smallest exceeds 1/10 of the
-    // Cauchy-Schwarz bound √(2f)·‖δr‖ with δr = 1e-5·max|r| per sample (≥ ~100x the noise seen);
-    // otherwise it is redrawn. (Typical: slope 1.99-2.01 and a margin of 5-20 over that bound.)
-    const g = rng();
-    const { s, vTrue } = fwiSetup(g, 0.01);
-    const dObs = acousticRef({ shape: [s.nz, s.nx], data: vTrue }, refOptions(s)).receivers.data;
-    const r64 = (m: Float64Array): Float64Array => acousticRef({ shape: [s.nz, s.nx], data: m }, refOptions(s)).receivers.data;
-    const J64 = (m: Float64Array): number => misfit64(r64(m), dObs);
-    const hs = [1, 0.5, 0.25, 0.125, 0.0625];
-    const r0 = r64(s.v);
-    const f0 = misfit64(r0, dObs);
-    const noiseBound = Math.sqrt(2 * f0) * 1e-5 * maxAbs(r0) * Math.sqrt(r0.length);
-    let dv: Float64Array = new Float64Array(0);
-    let slope64 = NaN;
-    let gv64 = NaN;
-    let rmin = 0;
-    for (let attempt = 0; attempt < 5 && !(Math.abs(slope64 - 2) < 0.05 && rmin > noiseBound / 10); attempt++) {
-      const field = smoothField(() => g.next(), s.nz, s.nx, 6, 5).map((x, i) => x * Math.max(0, 1 - Math.floor(i / s.nx) / (0.6 * s.nz)));
+  it(
+    'Taylor test of the FWI misfit 0.5‖acoustic2d(v) − d_obs‖² in v: remainder slope 2 within 0.1',
+    async () => {
+      // The remainder r1(h) = |f(v + h dv) − f(v) − h <g, dv>| must stand well above the float32
+      // noise of f over the whole range of h. That noise is about <r − d, δr>: the forward's
+      // round-off δr (~1e-5 of the trace max for a float32 implementation written with generic
+      // tensor ops, see acoustic.test.ts) against the residual. So the observed data come from a
+      // small (1%) anomaly, which keeps the residual and with it the noise small, while the
+      // direction is large (4% of v at its largest) and confined to the upper 60% of the model,
+      // where the waves go, with h = 1 .. 1/16. The direction is accepted only if, in the float64
+      // reference, the remainders have slope 2 ± 0.05 and the smallest exceeds 1/10 of the
+      // Cauchy-Schwarz bound √(2f)·‖δr‖ with δr = 1e-5·max|r| per sample (≥ ~100x the noise seen);
+      // otherwise it is redrawn. (Typical: slope 1.99-2.01 and a margin of 5-20 over that bound.)
+      const g = rng();
+      const { s, vTrue } = fwiSetup(g, 0.01);
+      const dObs = acousticRef({ shape: [s.nz, s.nx], data: vTrue }, refOptions(s)).receivers.data;
+      const r64 = (m: Float64Array): Float64Array => acousticRef({ shape: [s.nz, s.nx], data: m }, refOptions(s)).receivers.data;
+      const J64 = (m: Float64Array): number => misfit64(r64(m), dObs);
+      const hs = [1, 0.5, 0.25, 0.125, 0.0625];
+      const r0 = r64(s.v);
+      const f0 = misfit64(r0, dObs);
+      const noiseBound = Math.sqrt(2 * f0) * 1e-5 * maxAbs(r0) * Math.sqrt(r0.length);
+      let dv: Float64Array = new Float64Array(0);
+      let slope64 = NaN;
+      let gv64 = NaN;
+      let rmin = 0;
+      for (let attempt = 0; attempt < 5 && !(Math.abs(slope64 - 2) < 0.05 && rmin > noiseBound / 10); attempt++) {
+        const field = smoothField(() => g.next(), s.nz, s.nx, 6, 5).map((x, i) => x * Math.max(0, 1 - Math.floor(i / s.nx) / (0.6 * s.nz)));
+        const fmax = maxAbs(field);
+        dv = f32(field.map((x) => (0.04 * 2000 * x) / fmax));
+        const at = (h: number): Float64Array => s.v.map((x, i) => x + h * dv[i]!);
+        const eps = 1e-4;
+        gv64 = (J64(at(eps)) - J64(at(-eps))) / (2 * eps);
+        const r1 = hs.map((h) => Math.abs(J64(at(h)) - f0 - h * gv64));
+        slope64 = logSlope(hs, r1);
+        rmin = Math.min(...r1);
+      }
+      const pre = `seed ${g.seed}: float64 reference slope ${slope64}, smallest remainder ${rmin.toExponential(2)}, noise bound ${noiseBound.toExponential(2)}`;
+      expect(Math.abs(slope64 - 2), pre).toBeLessThan(0.05);
+      expect(rmin, pre).toBeGreaterThan(noiseBound / 10);
+
+      const v = modelTensor(s);
+      const o = deviceOptions(s);
+      const d = tl.tensor(Float32Array.from(dObs), { shape: [2, 6, s.nt] });
+      const dir = tl.tensor(Float32Array.from(dv), { shape: [s.nz, s.nx] });
+      const f = (m: tl.Tensor): tl.Tensor => tl.mul(tl.sum(tl.square(tl.sub(tl.acoustic2d(m, o), d))), 0.5);
+      const grad = tl.grad(f)(v) as tl.Tensor;
+      // The forward's own round-off sets the floor (fNoise): a tenth of the bound above, still
+      // >= ~10x the noise seen. tl.taylorTest measures slope1 on the smallest pair of steps above it.
+      const res = await tl.taylorTest(f, v, {
+        gradient: grad,
+        direction: dir,
+        h0: 1,
+        steps: hs.length,
+        factor: 0.5,
+        fNoise: noiseBound / 10,
+      });
+      grad.dispose();
+      const what = `seed ${g.seed}: float64 reference slope ${slope64.toFixed(4)}, f = ${f0}, <g, dv> float64 finite difference ${gv64}: ${res.message}`;
+      if (DEBUG) console.log(what);
+      expect(res.passed, what).toBe(true);
+      // Quadratic over the whole range in the float64 reference, so in float32 too, up to round-off.
+      expect(Math.abs(res.slope1 - 2), what).toBeLessThan(0.1);
+      expect(Math.abs(res.fit1 - 2), what).toBeLessThan(0.1);
+      // <g, dv> is not compared with gv64 here: with a 1% anomaly the residual is small, and the
+      // forward's float32 round-off in it moves the gradient by ~1e-3 of Σ|g dv| (the generic-ops
+      // stand-in: 2e-3), which shifts r1 by only h·1e-3 Σ|g dv|, far below r1. The next test
+      // compares the adjoint with float64 finite differences without that noise.
+      for (const t of [v, d, dir, o.sourceAmplitudes, o.sourceLocations, o.receiverLocations]) t?.dispose();
+    },
+    HEAVY,
+  );
+
+  it(
+    'the gradient in v matches float64 finite differences at the source, a receiver, an edge cell, a random cell and along a direction',
+    async () => {
+      // L(v) = <acoustic2d(v), w> with w the float64 FWI residual r(v0) − d_obs (5% anomaly), held
+      // fixed: its gradient is the FWI gradient J^T (r − d) at v0, but computed from an exact w, so
+      // the comparison measures the adjoint's own float32 error rather than the forward's round-off
+      // in a small residual (which moves a misfit gradient by ~1e-4..1e-3). Default maxVel on the
+      // device; the reference pins it to max|v| so its finite differences see the same (constant)
+      // PML profile. Steps ε = 1e-2 m/s per cell and 1e-4 along the direction: truncation ~ε² and
+      // cancellation ~1e-16 L/ε are both far below the float32 error of the device gradient.
+      const g = rng();
+      const { s, vTrue } = fwiSetup(g, 0.05);
+      const sv = { ...s, maxVel: undefined };
+      const pinned = refOptions(sv, { maxVel: maxAbs(s.v) });
+      const r64 = (m: Float64Array): Float64Array => acousticRef({ shape: [s.nz, s.nx], data: m }, pinned).receivers.data;
+      const dObs = acousticRef({ shape: [s.nz, s.nx], data: vTrue }, refOptions(s)).receivers.data;
+      const w = f32(r64(s.v).map((x, i) => x - dObs[i]!));
+      const L64 = (m: Float64Array): number => dot(r64(m), w);
+      const cells = [
+        s.sources!.locs[0]! * s.nx + s.sources!.locs[1]!,
+        s.receivers!.locs[4]! * s.nx + s.receivers!.locs[5]!,
+        (s.nz - 1) * s.nx + Math.floor(g.next() * s.nx),
+        Math.floor(g.next() * s.nz * s.nx),
+      ];
+      const eps = 1e-2;
+      const fd = cells.map((c) => {
+        const p = Float64Array.from(s.v);
+        const m = Float64Array.from(s.v);
+        p[c]! += eps;
+        m[c]! -= eps;
+        return (L64(p) - L64(m)) / (2 * eps);
+      });
+      // A smooth direction, 1% of v at its largest.
+      const field = smoothField(() => g.next(), s.nz, s.nx, 6, 5);
       const fmax = maxAbs(field);
-      dv = f32(field.map((x) => (0.04 * 2000 * x) / fmax));
-      const at = (h: number): Float64Array => s.v.map((x, i) => x + h * dv[i]!);
-      const eps = 1e-4;
-      gv64 = (J64(at(eps)) - J64(at(-eps))) / (2 * eps);
-      const r1 = hs.map((h) => Math.abs(J64(at(h)) - f0 - h * gv64));
-      slope64 = logSlope(hs, r1);
-      rmin = Math.min(...r1);
-    }
-    const pre = `seed ${g.seed}: float64 reference slope ${slope64}, smallest remainder ${rmin.toExponential(2)}, noise bound ${noiseBound.toExponential(2)}`;
-    expect(Math.abs(slope64 - 2), pre).toBeLessThan(0.05);
-    expect(rmin, pre).toBeGreaterThan(noiseBound / 10);
-
-    const v = modelTensor(s);
-    const o = deviceOptions(s);
-    const d = tl.tensor(Float32Array.from(dObs), { shape: [2, 6, s.nt] });
-    const dir = tl.tensor(Float32Array.from(dv), { shape: [s.nz, s.nx] });
-    const f = (m: tl.Tensor): tl.Tensor => tl.mul(tl.sum(tl.square(tl.sub(tl.acoustic2d(m, o), d))), 0.5);
-    const grad = tl.grad(f)(v) as tl.Tensor;
-    // The forward's own round-off sets the floor (fNoise): a tenth of the bound above, still
-    // >= ~10x the noise seen. tl.taylorTest measures slope1 on the smallest pair of steps above it.
-    const res = await tl.taylorTest(f, v, { gradient: grad, direction: dir, h0: 1, steps: hs.length, factor: 0.5, fNoise: noiseBound / 10 });
-    grad.dispose();
-    const what = `seed ${g.seed}: float64 reference slope ${slope64.toFixed(4)}, f = ${f0}, <g, dv> float64 finite difference ${gv64}: ${res.message}`;
-    if (DEBUG) console.log(what);
-    expect(res.passed, what).toBe(true);
-    // Quadratic over the whole range in the float64 reference, so in float32 too, up to round-off.
-    expect(Math.abs(res.slope1 - 2), what).toBeLessThan(0.1);
-    expect(Math.abs(res.fit1 - 2), what).toBeLessThan(0.1);
-    // <g, dv> is not compared with gv64 here: with a 1% anomaly the residual is small, and the
-    // forward's float32 round-off in it moves the gradient by ~1e-3 of Σ|g dv| (the generic-ops
-    // stand-in: 2e-3), which shifts r1 by only h·1e-3 Σ|g dv|, far below r1. The next test
-    // compares the adjoint with float64 finite differences without that noise.
-    for (const t of [v, d, dir, o.sourceAmplitudes, o.sourceLocations, o.receiverLocations]) t?.dispose();
-  }, HEAVY);
-
-  it('the gradient in v matches float64 finite differences at the source, a receiver, an edge cell, a random cell and along a direction', async () => {
-    // L(v) = <acoustic2d(v), w> with w the float64 FWI residual r(v0) − d_obs (5% anomaly), held
-    // fixed: its gradient is the FWI gradient J^T (r − d) at v0, but computed from an exact w, so
-    // the comparison measures the adjoint's own float32 error rather than the forward's round-off
-    // in a small residual (which moves a misfit gradient by ~1e-4..1e-3). Default maxVel on the
-    // device; the reference pins it to max|v| so its finite differences see the same (constant)
-    // PML profile. Steps ε = 1e-2 m/s per cell and 1e-4 along the direction: truncation ~ε² and
-    // cancellation ~1e-16 L/ε are both far below the float32 error of the device gradient.
-    const g = rng();
-    const { s, vTrue } = fwiSetup(g, 0.05);
-    const sv = { ...s, maxVel: undefined };
-    const pinned = refOptions(sv, { maxVel: maxAbs(s.v) });
-    const r64 = (m: Float64Array): Float64Array => acousticRef({ shape: [s.nz, s.nx], data: m }, pinned).receivers.data;
-    const dObs = acousticRef({ shape: [s.nz, s.nx], data: vTrue }, refOptions(s)).receivers.data;
-    const w = f32(r64(s.v).map((x, i) => x - dObs[i]!));
-    const L64 = (m: Float64Array): number => dot(r64(m), w);
-    const cells = [
-      s.sources!.locs[0]! * s.nx + s.sources!.locs[1]!,
-      s.receivers!.locs[4]! * s.nx + s.receivers!.locs[5]!,
-      (s.nz - 1) * s.nx + Math.floor(g.next() * s.nx),
-      Math.floor(g.next() * s.nz * s.nx),
-    ];
-    const eps = 1e-2;
-    const fd = cells.map((c) => {
-      const p = Float64Array.from(s.v);
-      const m = Float64Array.from(s.v);
-      p[c]! += eps;
-      m[c]! -= eps;
-      return (L64(p) - L64(m)) / (2 * eps);
-    });
-    // A smooth direction, 1% of v at its largest.
-    const field = smoothField(() => g.next(), s.nz, s.nx, 6, 5);
-    const fmax = maxAbs(field);
-    const dv = f32(field.map((x) => (0.01 * 2000 * x) / fmax));
-    const step = 1e-4;
-    const fdDir = (L64(s.v.map((x, i) => x + step * dv[i]!)) - L64(s.v.map((x, i) => x - step * dv[i]!))) / (2 * step);
-    const grad = tl.tidy(() => {
-      const o = deviceOptions(sv);
-      const wt = tl.tensor(Float32Array.from(w), { shape: [2, 6, s.nt] });
-      return tl.grad((m: tl.Tensor) => tl.sum(tl.mul(tl.acoustic2d(m, o), wt)))(modelTensor(s)) as tl.Tensor;
-    });
-    expect(grad.shape).toEqual([s.nz, s.nx]);
-    const [gr] = await readAndDispose([grad]);
-    const scale = maxAbs(gr!);
-    const got = cells.map((c) => gr![c]!);
-    // 1e-4 of the gradient's largest value: float32 forward and backward over 250 steps, ~1e-5
-    // in the generic-ops stand-in.
-    expectScaled(got, fd, 1e-4, `seed ${g.seed}: dL/dv at cells ${cells} (gradient max ${scale.toExponential(3)})`, scale);
-    // <g, dv> sums terms of both signs: compare with the size of those terms.
-    const terms = gr!.reduce((acc, x, i) => acc + Math.abs(x * dv[i]!), 0);
-    expectScaled([dot(gr!, dv)], [fdDir], 1e-4, `seed ${g.seed}: <dL/dv, dv> (Σ|g dv| = ${terms.toExponential(3)})`, terms);
-  }, HEAVY);
+      const dv = f32(field.map((x) => (0.01 * 2000 * x) / fmax));
+      const step = 1e-4;
+      const fdDir = (L64(s.v.map((x, i) => x + step * dv[i]!)) - L64(s.v.map((x, i) => x - step * dv[i]!))) / (2 * step);
+      const grad = tl.tidy(() => {
+        const o = deviceOptions(sv);
+        const wt = tl.tensor(Float32Array.from(w), { shape: [2, 6, s.nt] });
+        return tl.grad((m: tl.Tensor) => tl.sum(tl.mul(tl.acoustic2d(m, o), wt)))(modelTensor(s)) as tl.Tensor;
+      });
+      expect(grad.shape).toEqual([s.nz, s.nx]);
+      const [gr] = await readAndDispose([grad]);
+      const scale = maxAbs(gr!);
+      const got = cells.map((c) => gr![c]!);
+      // 1e-4 of the gradient's largest value: float32 forward and backward over 250 steps, ~1e-5
+      // in the generic-ops stand-in.
+      expectScaled(got, fd, 1e-4, `seed ${g.seed}: dL/dv at cells ${cells} (gradient max ${scale.toExponential(3)})`, scale);
+      // <g, dv> sums terms of both signs: compare with the size of those terms.
+      const terms = gr!.reduce((acc, x, i) => acc + Math.abs(x * dv[i]!), 0);
+      expectScaled([dot(gr!, dv)], [fdDir], 1e-4, `seed ${g.seed}: <dL/dv, dv> (Σ|g dv| = ${terms.toExponential(3)})`, terms);
+    },
+    HEAVY,
+  );
 
   it('the gradient in the source amplitudes matches float64 finite differences', async () => {
     // L(f) = 0.5‖F f − d‖² is quadratic, so (L(f + w) − L(f − w)) / 2 = <∇L, w> exactly: the float64
@@ -329,7 +405,8 @@ describe('acoustic2d: gradients', () => {
     const other = randomWavelets(g, 6, s.nt, s.dt, 15, 20);
     const dObs = f32(acousticRef(modelRef(s), refOptions(s, { sourceAmplitudes: { shape: [2, 3, s.nt], data: other } })).receivers.data);
     const amps = s.sources!.amps;
-    const L64 = (a: Float64Array): number => misfit64(acousticRef(modelRef(s), refOptions(s, { sourceAmplitudes: { shape: [2, 3, s.nt], data: a } })).receivers.data, dObs);
+    const L64 = (a: Float64Array): number =>
+      misfit64(acousticRef(modelRef(s), refOptions(s, { sourceAmplitudes: { shape: [2, 3, s.nt], data: a } })).receivers.data, dObs);
     const dirs: Float64Array[] = [f32(Array.from(amps, () => 2 * g.next() - 1))];
     for (let k = 0; k < 3; k++) {
       const e = new Float64Array(amps.length);
@@ -341,7 +418,9 @@ describe('acoustic2d: gradients', () => {
       const o = deviceOptions(s);
       const v = modelTensor(s);
       const d = tl.tensor(Float32Array.from(dObs), { shape: [2, 4, s.nt] });
-      return tl.grad((a: tl.Tensor) => tl.mul(tl.sum(tl.square(tl.sub(tl.acoustic2d(v, { ...o, sourceAmplitudes: a }), d))), 0.5))(o.sourceAmplitudes!) as tl.Tensor;
+      return tl.grad((a: tl.Tensor) => tl.mul(tl.sum(tl.square(tl.sub(tl.acoustic2d(v, { ...o, sourceAmplitudes: a }), d))), 0.5))(
+        o.sourceAmplitudes!,
+      ) as tl.Tensor;
     });
     expect(grad.shape).toEqual([2, 3, s.nt]);
     const [gr] = await readAndDispose([grad]);

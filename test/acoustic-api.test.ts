@@ -46,7 +46,14 @@ describe('acoustic2d bookkeeping', () => {
   it('warns once below 6 cells per shortest wavelength, and not for a well-sampled wavelet', async () => {
     const v = tl.tensor(new Float32Array(400).fill(2000), { shape: [20, 20] });
     const run = (freq: number) => {
-      const opts = { dx: 5, dt: 0.001, sourceAmplitudes: tl.ricker(freq, 400, 0.001).reshape([1, 1, 400]), sourceLocations: [[[10, 10]]], receiverLocations: [[[5, 5]]], pmlWidth: 2 };
+      const opts = {
+        dx: 5,
+        dt: 0.001,
+        sourceAmplitudes: tl.ricker(freq, 400, 0.001).reshape([1, 1, 400]),
+        sourceLocations: [[[10, 10]]],
+        receiverLocations: [[[5, 5]]],
+        pmlWidth: 2,
+      };
       tl.acoustic2d(v, opts).dispose();
       opts.sourceAmplitudes.dispose();
     };
@@ -58,7 +65,9 @@ describe('acoustic2d bookkeeping', () => {
       expect(seen).toEqual([]);
       run(61); // ~3 cells
       expect(seen.length).toBe(1);
-      expect(seen[0]).toMatch(/acoustic2d: only \d\.\d cells per shortest wavelength \(v = 2000, f = \d+\.\d Hz\); below 6 the result is dispersed/);
+      expect(seen[0]).toMatch(
+        /acoustic2d: only \d\.\d cells per shortest wavelength \(v = 2000, f = \d+\.\d Hz\); below 6 the result is dispersed/,
+      );
       run(61); // an inversion calls it every iteration: once is enough
       expect(seen.length).toBe(1);
     } finally {
@@ -70,17 +79,29 @@ describe('acoustic2d bookkeeping', () => {
   it('validates its arguments with messages naming them', () => {
     const v = tl.tensor(new Float32Array(100).fill(2000), { shape: [10, 10] });
     const base = { dx: 5, dt: 0.0005, nt: 4 };
-    expect(() => tl.acoustic2d(v, { ...base, receiverLocations: [[[10, 0]]] })).toThrow(/receiverLocations: location \(10, 0\) of shot 0 is outside the 10x10 grid/);
+    expect(() => tl.acoustic2d(v, { ...base, receiverLocations: [[[10, 0]]] })).toThrow(
+      /receiverLocations: location \(10, 0\) of shot 0 is outside the 10x10 grid/,
+    );
     expect(() => tl.acoustic2d(v, { ...base, dt: 0.01, receiverLocations: [[[1, 1]]] })).toThrow(/largest stable dt is 0\.00153/);
     expect(() => tl.acoustic2d(v, { ...base, accuracy: 3 as never })).toThrow(/accuracy: expected 2, 4, 6 or 8, got 3/);
     expect(() => tl.acoustic2d(v, { ...base, pmlWidth: -1 })).toThrow(/pmlWidth\[0\]: expected a non-negative integer, got -1/);
     // A misspelt option would silently give other physics: it is an error naming the intended one.
-    for (const [bad, good] of [['pmlwidth', 'pmlWidth'], ['freesurface', 'freeSurface'], ['acuracy', 'accuracy']]) {
-      expect(() => tl.acoustic2d(v, { ...base, [bad!]: 1 })).toThrow(`tellus: acoustic2d: unknown option '${bad}' (did you mean '${good}'?)`);
+    for (const [bad, good] of [
+      ['pmlwidth', 'pmlWidth'],
+      ['freesurface', 'freeSurface'],
+      ['acuracy', 'accuracy'],
+    ]) {
+      expect(() => tl.acoustic2d(v, { ...base, [bad!]: 1 })).toThrow(
+        `tellus: acoustic2d: unknown option '${bad}' (did you mean '${good}'?)`,
+      );
     }
-    expect(() => tl.born2d(v, v, { ...base, checkpointevery: 2 } as never)).toThrow("tellus: born2d: unknown option 'checkpointevery' (did you mean 'checkpointEvery'?)");
+    expect(() => tl.born2d(v, v, { ...base, checkpointevery: 2 } as never)).toThrow(
+      "tellus: born2d: unknown option 'checkpointevery' (did you mean 'checkpointEvery'?)",
+    );
     const amps = tl.zeros([2, 1, 4]);
-    expect(() => tl.acoustic2d(v, { ...base, sourceAmplitudes: amps, sourceLocations: [[[1, 1]]] })).toThrow(/sourceLocations: has 1 shots, expected 2/);
+    expect(() => tl.acoustic2d(v, { ...base, sourceAmplitudes: amps, sourceLocations: [[[1, 1]]] })).toThrow(
+      /sourceLocations: has 1 shots, expected 2/,
+    );
     expect(() => tl.acoustic2d(v, { dx: 5, dt: 0.0005, sourceAmplitudes: amps })).toThrow(/sourceLocations: required/);
     const bad = tl.tensor(new Float32Array(100).fill(2000).fill(-1, 42, 43), { shape: [10, 10] });
     expect(() => tl.acoustic2d(bad, { ...base, receiverLocations: [[[1, 1]]] })).toThrow(/positive and finite, got -1 at cell \(4, 2\)/);

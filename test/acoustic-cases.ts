@@ -73,7 +73,8 @@ export function refOptions(s: Survey, extra: Partial<RefOptions> = {}): RefOptio
 
 export const modelRef = (s: Survey): { shape: number[]; data: Float64Array } => ({ shape: [s.nz, s.nx], data: s.v });
 
-export const locTensor = (locs: number[], shots: number, n: number): tl.Tensor => tl.tensor(Int32Array.from(locs), { dtype: 'int32', shape: [shots, n, 2] });
+export const locTensor = (locs: number[], shots: number, n: number): tl.Tensor =>
+  tl.tensor(Int32Array.from(locs), { dtype: 'int32', shape: [shots, n, 2] });
 
 /** tl.acoustic2d's options for the survey (creates tensors: call inside tl.tidy). nt is passed only without sources. */
 export function deviceOptions(s: Survey, extra: Partial<DeviceOptions> = {}): DeviceOptions {
@@ -107,7 +108,10 @@ export function randomWavelets(g: Gen, count: number, nt: number, dt: number, fL
   const out = new Float64Array(count * nt);
   for (let k = 0; k < count; k++) {
     const f = fLo + (fHi - fLo) * g.next();
-    out.set(ricker64(f, nt, dt, (1 + g.next()) / f).map((x) => x * (0.5 + g.next())), k * nt);
+    out.set(
+      ricker64(f, nt, dt, (1 + g.next()) / f).map((x) => x * (0.5 + g.next())),
+      k * nt,
+    );
   }
   return f32(out);
 }
@@ -178,4 +182,5 @@ export async function readAndDispose(ts: readonly tl.Tensor[]): Promise<Float64A
 }
 
 /** numerics.expectScaled, logging under ACOUSTIC_DEBUG. */
-export const expectScaled = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string, scaleIn?: number): number => expectScaledBase(got, want, tol, what, scaleIn, DEBUG);
+export const expectScaled = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string, scaleIn?: number): number =>
+  expectScaledBase(got, want, tol, what, scaleIn, DEBUG);

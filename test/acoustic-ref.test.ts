@@ -3,7 +3,19 @@
 // runs once, in Node.
 import { describe, expect, it } from 'vitest';
 import { rng } from './helpers.js';
-import { acousticRef, bornRef, cflLimitRef, greens2dRicker, maxAbs, pmlProfile, relL2, ricker64, smoothField, smoothModel, type Accuracy } from './acoustic-ref.js';
+import {
+  acousticRef,
+  bornRef,
+  cflLimitRef,
+  greens2dRicker,
+  maxAbs,
+  pmlProfile,
+  relL2,
+  ricker64,
+  smoothField,
+  smoothModel,
+  type Accuracy,
+} from './acoustic-ref.js';
 
 const arr = (shape: number[], data: ArrayLike<number>) => ({ shape, data });
 
@@ -92,21 +104,38 @@ describe('float64 reference propagator', () => {
       const v = smoothModel(() => g.next(), nz, nx, 2000, 0.2, 5, 4);
       const NZ = 2 * nz + 1;
       const vd = new Float64Array(NZ * nx);
-      for (let z = 0; z < NZ; z++) for (let x = 0; x < nx; x++) vd[z * nx + x] = v[(z > nz ? z - nz - 1 : z < nz ? nz - 1 - z : 0) * nx + x]!;
+      for (let z = 0; z < NZ; z++)
+        for (let x = 0; x < nx; x++) vd[z * nx + x] = v[(z > nz ? z - nz - 1 : z < nz ? nz - 1 - z : 0) * nx + x]!;
       const dt = 0.6 * cflLimitRef(acc, 4, 3, maxAbs(v));
       const w = ricker64(30, nt, dt);
       const src = [1 + Math.floor(g.next() * 4), Math.floor(g.next() * nx)];
       const rec = [0, 2, 0, 17, 9, 10];
       const common = { dx: 4, dz: 3, dt, accuracy: acc };
-      const fs = acousticRef(arr([nz, nx], v), { ...common, pmlWidth: [30, 6, 4, 7], freeSurface: true, sourceAmplitudes: arr([1, 1, nt], w), sourceLocations: arr([1, 1, 2], src), receiverLocations: arr([1, 3, 2], rec) });
+      const fs = acousticRef(arr([nz, nx], v), {
+        ...common,
+        pmlWidth: [30, 6, 4, 7],
+        freeSurface: true,
+        sourceAmplitudes: arr([1, 1, nt], w),
+        sourceLocations: arr([1, 1, 2], src),
+        receiverLocations: arr([1, 3, 2], rec),
+      });
       const doubled = acousticRef(arr([NZ, nx], vd), {
         ...common,
         pmlWidth: [6, 6, 4, 7],
         sourceAmplitudes: arr([1, 2, nt], [...w, ...w.map((x) => -x)]),
         sourceLocations: arr([1, 2, 2], [src[0]! + nz + 1, src[1]!, nz - 1 - src[0]!, src[1]!]),
-        receiverLocations: arr([1, 3, 2], rec.map((r, i) => (i % 2 === 0 ? r + nz + 1 : r))),
+        receiverLocations: arr(
+          [1, 3, 2],
+          rec.map((r, i) => (i % 2 === 0 ? r + nz + 1 : r)),
+        ),
       });
-      const rigid = acousticRef(arr([nz, nx], v), { ...common, pmlWidth: [0, 6, 4, 7], sourceAmplitudes: arr([1, 1, nt], w), sourceLocations: arr([1, 1, 2], src), receiverLocations: arr([1, 3, 2], rec) });
+      const rigid = acousticRef(arr([nz, nx], v), {
+        ...common,
+        pmlWidth: [0, 6, 4, 7],
+        sourceAmplitudes: arr([1, 1, nt], w),
+        sourceLocations: arr([1, 1, 2], src),
+        receiverLocations: arr([1, 3, 2], rec),
+      });
       expect(relL2(fs.receivers.data, doubled.receivers.data), `seed ${g.seed}, accuracy ${acc}`).toBeLessThan(1e-13);
       if (acc === 2) expect(relL2(fs.receivers.data, rigid.receivers.data)).toBe(0);
       else expect(relL2(fs.receivers.data, rigid.receivers.data)).toBeGreaterThan(1e-3);
@@ -130,7 +159,10 @@ describe('float64 reference propagator', () => {
     const a = acousticRef(arr([nz, nx], v), opts).receivers.data;
     const b = acousticRef(arr([nz, nx], v), { ...opts, precision: 'float32' }).receivers.data;
     expect(maxAbs(a.map((x, i) => x - b[i]!)) / maxAbs(a)).toBeLessThan(1e-5);
-    const dv = arr([nz, nx], smoothField(() => g.next(), nz, nx, 4, 3).map((x) => 30 * x));
+    const dv = arr(
+      [nz, nx],
+      smoothField(() => g.next(), nz, nx, 4, 3).map((x) => 30 * x),
+    );
     const b4 = bornRef(arr([nz, nx], v), dv, opts, 1e-4);
     const b3 = bornRef(arr([nz, nx], v), dv, opts, 1e-3);
     // Truncation O(rel²): the 1e-3 step is off by ~1e-6 relative, so the 1e-4 step by ~1e-8.

@@ -102,7 +102,17 @@ export function pmlWidths(opts: Pick<RefOptions, 'pmlWidth' | 'freeSurface'>): [
  * C-PML profile along one axis of the padded grid (length n + w0 + w1 + 2·ghost): a, b and
  * db = D1 b (only meaningful at non-ghost cells, where the stencil stays inside the array).
  */
-export function pmlProfile(n: number, w0: number, w1: number, ghost: number, h: number, dt: number, sigma0: number, pmlFreq: number, acc: Accuracy): { a: Float64Array; b: Float64Array; db: Float64Array } {
+export function pmlProfile(
+  n: number,
+  w0: number,
+  w1: number,
+  ghost: number,
+  h: number,
+  dt: number,
+  sigma0: number,
+  pmlFreq: number,
+  acc: Accuracy,
+): { a: Float64Array; b: Float64Array; db: Float64Array } {
   const np = n + w0 + w1 + 2 * ghost;
   const a = new Float64Array(np);
   const b = new Float64Array(np);
@@ -155,7 +165,8 @@ export function acousticRef(v: Arr, opts: RefOptions): RefResult {
   const nshot = sloc?.shape[0] ?? rloc?.shape[0] ?? 1;
   const nsrc = sloc?.shape[1] ?? 0;
   const nrec = rloc?.shape[1] ?? 0;
-  if (amps && (amps.shape[0] !== nshot || amps.shape[1] !== nsrc || amps.shape[2] !== nt)) throw new Error(`acousticRef: sourceAmplitudes shape [${amps.shape}] vs [${nshot}, ${nsrc}, ${nt}]`);
+  if (amps && (amps.shape[0] !== nshot || amps.shape[1] !== nsrc || amps.shape[2] !== nt))
+    throw new Error(`acousticRef: sourceAmplitudes shape [${amps.shape}] vs [${nshot}, ${nsrc}, ${nt}]`);
   if (rloc && rloc.shape[0] !== nshot) throw new Error('acousticRef: receiver shot count');
   const f32 = opts.precision === 'float32';
   const R = f32 ? Math.fround : (x: number) => x;
@@ -324,7 +335,8 @@ export function bornRef(v: Arr, dv: Arr, opts: RefOptions, rel = 1e-4): Float64A
   if (dmax === 0) return new Float64Array(acousticRef(v, opts).receivers.data.length);
   const eps = (rel * vmax) / dmax;
   const o = { ...opts, maxVel: opts.maxVel ?? vmax };
-  const at = (sgn: number): Float64Array => acousticRef({ shape: v.shape, data: Float64Array.from(v.data, (x, i) => x + sgn * eps * dv.data[i]!) }, o).receivers.data;
+  const at = (sgn: number): Float64Array =>
+    acousticRef({ shape: v.shape, data: Float64Array.from(v.data, (x, i) => x + sgn * eps * dv.data[i]!) }, o).receivers.data;
   const p = at(1);
   const m = at(-1);
   return p.map((x, i) => (x - m[i]!) / (2 * eps));
@@ -371,7 +383,8 @@ export function smoothField(next: () => number, nz: number, nx: number, bumps = 
     const cx = next() * nx;
     const amp = 2 * next() - 1;
     const w = width * (0.6 + 0.8 * next());
-    for (let z = 0; z < nz; z++) for (let x = 0; x < nx; x++) out[z * nx + x]! += amp * Math.exp(-((z - cz) ** 2 + (x - cx) ** 2) / (2 * w * w));
+    for (let z = 0; z < nz; z++)
+      for (let x = 0; x < nx; x++) out[z * nx + x]! += amp * Math.exp(-((z - cz) ** 2 + (x - cx) ** 2) / (2 * w * w));
   }
   return out;
 }

@@ -10,8 +10,32 @@
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { rng, useDevice } from './helpers.js';
-import { ACCURACIES, acousticRef, cflLimitRef, greens2dRicker, logSlope, maxAbs, relL2, ricker64, smoothModel, type Accuracy } from './acoustic-ref.js';
-import { deviceOptions, expectScaled, f32, locTensor, modelRef, modelTensor, randomCells, randomSurvey, readAndDispose, refOptions, type Survey, type Widths } from './acoustic-cases.js';
+import {
+  ACCURACIES,
+  acousticRef,
+  cflLimitRef,
+  greens2dRicker,
+  logSlope,
+  maxAbs,
+  relL2,
+  ricker64,
+  smoothModel,
+  type Accuracy,
+} from './acoustic-ref.js';
+import {
+  deviceOptions,
+  expectScaled,
+  f32,
+  locTensor,
+  modelRef,
+  modelTensor,
+  randomCells,
+  randomSurvey,
+  readAndDispose,
+  refOptions,
+  type Survey,
+  type Widths,
+} from './acoustic-cases.js';
 
 // Float32 tolerances against the float64 reference, relative to the largest |value| of the
 // reference (receivers: over all traces; wavefield: over the final field). Storing every field in
@@ -29,7 +53,9 @@ const WAVEFIELD_TOL = 3e-4;
 const HEAVY = 180_000;
 
 /** Runs the survey on the device: [receivers, final wavefield, acoustic2d's receivers]. */
-async function runDevice(s: Survey): Promise<{ receivers: Float64Array; wavefield: Float64Array; plain: Float64Array; shapes: number[][] }> {
+async function runDevice(
+  s: Survey,
+): Promise<{ receivers: Float64Array; wavefield: Float64Array; plain: Float64Array; shapes: number[][] }> {
   const outs = tl.tidy(() => {
     const v = modelTensor(s);
     const o = deviceOptions(s);
@@ -153,7 +179,21 @@ describe('acoustic2d: against the float64 reference scheme', () => {
     const NZ = 2 * nz + 1;
     const vd = new Float64Array(NZ * nx);
     for (let z = 0; z < NZ; z++) for (let x = 0; x < nx; x++) vd[z * nx + x] = v[(z > nz ? z - nz - 1 : z < nz ? nz - 1 - z : 0) * nx + x]!;
-    const top: Survey = { nz, nx, v, dx: 4, dz: 3, dt, nt, shots: 1, accuracy: acc, pmlWidth: [0, 8, 6, 5], freeSurface: true, sources: { n: 1, amps: w, locs: src }, receivers: { n: 4, locs: rec } };
+    const top: Survey = {
+      nz,
+      nx,
+      v,
+      dx: 4,
+      dz: 3,
+      dt,
+      nt,
+      shots: 1,
+      accuracy: acc,
+      pmlWidth: [0, 8, 6, 5],
+      freeSurface: true,
+      sources: { n: 1, amps: w, locs: src },
+      receivers: { n: 4, locs: rec },
+    };
     const doubled: Survey = {
       ...top,
       nz: NZ,
@@ -223,51 +263,69 @@ async function closedFormError(acc: Accuracy, dx: number, dt: number, offset: nu
 describe('acoustic2d: closed form and convergence', () => {
   useDevice();
 
-  it('matches the 2D Green’s function at 10 points per wavelength of 3x the peak frequency', async () => {
-    // c = 1500 m/s, 25 Hz Ricker, dx = dz = 2 m: 10 cells per wavelength at 75 Hz, where the
-    // Ricker spectrum is down to 0.3% of its peak (2.5x the peak: 3%). Offset 120 m (60 cells,
-    // 2 peak wavelengths), 60 m of model around source and receiver (grid 61 x 121) plus the PML,
-    // dt = 4e-4 s (Courant 0.3), 500 steps (0.2 s: the pulse has passed the receiver).
-    // Float64 reference scheme errors in this set-up: 3.7e-2, 3.0e-3, 3.6e-3, 3.6e-3 for
-    // accuracies 2, 4, 6, 8; at accuracy 6 and 8 the time step dominates (2.5e-4 s: 1.6e-3, see
-    // the time-convergence test) and the PML's reflections add < 2e-5.
-    const limits: Record<Accuracy, number> = { 2: 0.06, 4: 0.05, 6: 0.01, 8: 0.01 };
-    const errors: Partial<Record<Accuracy, number>> = {};
-    for (const acc of ACCURACIES) errors[acc] = await closedFormError(acc, 2, 4e-4, 120, 0.2, 60);
-    console.log(`closed form, relative L2 error (dx = 2 m, dt = 4e-4 s, 25 Hz, offset 120 m): ${ACCURACIES.map((a) => `accuracy ${a}: ${errors[a]!.toExponential(2)}`).join(', ')}`);
-    for (const acc of ACCURACIES) expect(errors[acc], `accuracy ${acc}`).toBeLessThan(limits[acc]);
-  }, HEAVY);
+  it(
+    'matches the 2D Green’s function at 10 points per wavelength of 3x the peak frequency',
+    async () => {
+      // c = 1500 m/s, 25 Hz Ricker, dx = dz = 2 m: 10 cells per wavelength at 75 Hz, where the
+      // Ricker spectrum is down to 0.3% of its peak (2.5x the peak: 3%). Offset 120 m (60 cells,
+      // 2 peak wavelengths), 60 m of model around source and receiver (grid 61 x 121) plus the PML,
+      // dt = 4e-4 s (Courant 0.3), 500 steps (0.2 s: the pulse has passed the receiver).
+      // Float64 reference scheme errors in this set-up: 3.7e-2, 3.0e-3, 3.6e-3, 3.6e-3 for
+      // accuracies 2, 4, 6, 8; at accuracy 6 and 8 the time step dominates (2.5e-4 s: 1.6e-3, see
+      // the time-convergence test) and the PML's reflections add < 2e-5.
+      const limits: Record<Accuracy, number> = { 2: 0.06, 4: 0.05, 6: 0.01, 8: 0.01 };
+      const errors: Partial<Record<Accuracy, number>> = {};
+      for (const acc of ACCURACIES) errors[acc] = await closedFormError(acc, 2, 4e-4, 120, 0.2, 60);
+      console.log(
+        `closed form, relative L2 error (dx = 2 m, dt = 4e-4 s, 25 Hz, offset 120 m): ${ACCURACIES.map((a) => `accuracy ${a}: ${errors[a]!.toExponential(2)}`).join(', ')}`,
+      );
+      for (const acc of ACCURACIES) expect(errors[acc], `accuracy ${acc}`).toBeLessThan(limits[acc]);
+    },
+    HEAVY,
+  );
 
-  it('error falls with grid spacing at the accuracy order (2 and 4)', async () => {
-    // dt = 1e-4 s for every grid, so the time error (~2e-4 relative) stays well below the spatial
-    // error being measured; offset 60 m, 40 m of model around source and receiver plus 20 PML cells.
-    // Float64 reference: accuracy 2 at dx = 4, 3, 2 m: 8.4e-2, 4.6e-2, 2.0e-2 (slope 2.09);
-    // accuracy 4 at dx = 6, 5, 4 m: 2.5e-2, 1.2e-2, 5.0e-3 (slope 4.00).
-    const sets: { acc: Accuracy; dxs: number[]; tol: number }[] = [
-      { acc: 2, dxs: [4, 3, 2], tol: 0.2 },
-      { acc: 4, dxs: [6, 5, 4], tol: 0.4 },
-    ];
-    for (const { acc, dxs, tol } of sets) {
+  it(
+    'error falls with grid spacing at the accuracy order (2 and 4)',
+    async () => {
+      // dt = 1e-4 s for every grid, so the time error (~2e-4 relative) stays well below the spatial
+      // error being measured; offset 60 m, 40 m of model around source and receiver plus 20 PML cells.
+      // Float64 reference: accuracy 2 at dx = 4, 3, 2 m: 8.4e-2, 4.6e-2, 2.0e-2 (slope 2.09);
+      // accuracy 4 at dx = 6, 5, 4 m: 2.5e-2, 1.2e-2, 5.0e-3 (slope 4.00).
+      const sets: { acc: Accuracy; dxs: number[]; tol: number }[] = [
+        { acc: 2, dxs: [4, 3, 2], tol: 0.2 },
+        { acc: 4, dxs: [6, 5, 4], tol: 0.4 },
+      ];
+      for (const { acc, dxs, tol } of sets) {
+        const errs: number[] = [];
+        for (const dx of dxs) errs.push(await closedFormError(acc, dx, 1e-4, 60, 0.16, 40));
+        const slope = logSlope(dxs, errs);
+        console.log(
+          `spatial convergence, accuracy ${acc}: dx ${dxs.join(', ')} m -> error ${errs.map((e) => e.toExponential(2)).join(', ')}, slope ${slope.toFixed(2)}`,
+        );
+        expect(Math.abs(slope - acc), `accuracy ${acc}: slope ${slope}, errors ${errs}`).toBeLessThan(tol);
+      }
+    },
+    HEAVY,
+  );
+
+  it(
+    'error falls with the time step at rate 2 (accuracy 8, fine grid)',
+    async () => {
+      // Accuracy 8 at dx = 2 m leaves a spatial error far below the time error; 80 m of model around
+      // source and receiver keeps PML reflections at ~3e-5 (40 m: 3.6e-4, which flattens the fit).
+      // Float64 reference: 4.0e-3, 1.8e-3, 1.0e-3, 4.5e-4 at dt = 6, 4, 3, 2 x 1e-4 s (slope 2.00);
+      // the test stops at 3e-4 to keep CI time down (the smallest step costs as much as the rest).
+      const dts = [6e-4, 4e-4, 3e-4];
       const errs: number[] = [];
-      for (const dx of dxs) errs.push(await closedFormError(acc, dx, 1e-4, 60, 0.16, 40));
-      const slope = logSlope(dxs, errs);
-      console.log(`spatial convergence, accuracy ${acc}: dx ${dxs.join(', ')} m -> error ${errs.map((e) => e.toExponential(2)).join(', ')}, slope ${slope.toFixed(2)}`);
-      expect(Math.abs(slope - acc), `accuracy ${acc}: slope ${slope}, errors ${errs}`).toBeLessThan(tol);
-    }
-  }, HEAVY);
-
-  it('error falls with the time step at rate 2 (accuracy 8, fine grid)', async () => {
-    // Accuracy 8 at dx = 2 m leaves a spatial error far below the time error; 80 m of model around
-    // source and receiver keeps PML reflections at ~3e-5 (40 m: 3.6e-4, which flattens the fit).
-    // Float64 reference: 4.0e-3, 1.8e-3, 1.0e-3, 4.5e-4 at dt = 6, 4, 3, 2 x 1e-4 s (slope 2.00);
-    // the test stops at 3e-4 to keep CI time down (the smallest step costs as much as the rest).
-    const dts = [6e-4, 4e-4, 3e-4];
-    const errs: number[] = [];
-    for (const dt of dts) errs.push(await closedFormError(8, 2, dt, 60, 0.16, 80));
-    const slope = logSlope(dts, errs);
-    console.log(`time convergence, accuracy 8, dx = 2 m: dt ${dts.join(', ')} s -> error ${errs.map((e) => e.toExponential(2)).join(', ')}, slope ${slope.toFixed(2)}`);
-    expect(Math.abs(slope - 2), `slope ${slope}, errors ${errs}`).toBeLessThan(0.15);
-  }, HEAVY);
+      for (const dt of dts) errs.push(await closedFormError(8, 2, dt, 60, 0.16, 80));
+      const slope = logSlope(dts, errs);
+      console.log(
+        `time convergence, accuracy 8, dx = 2 m: dt ${dts.join(', ')} s -> error ${errs.map((e) => e.toExponential(2)).join(', ')}, slope ${slope.toFixed(2)}`,
+      );
+      expect(Math.abs(slope - 2), `slope ${slope}, errors ${errs}`).toBeLessThan(0.15);
+    },
+    HEAVY,
+  );
 });
 
 // ------------------------------------------------------------------------------------------- CFL
@@ -300,33 +358,50 @@ describe('acoustic2d: stability', () => {
     }
   });
 
-  it('0.99 of the limit with rigid edges stays bounded for 1500 steps (the worst case: constant v = vmax)', async () => {
-    // Noise injected at 12 random cells during the first 4 steps excites every mode, including
-    // the checkerboard one that goes unstable first. The float64 reference on a 64x64 grid: at
-    // 0.99x the largest |u| over the last 500 steps stays below the first 100 steps' for every
-    // accuracy; at 1.01x it overflows (NaN) within 3000 steps. 1500 steps here keep CI time down.
-    const g = rng();
-    const n = 24;
-    const nt = 1500;
-    const ns = 12;
-    for (const acc of ACCURACIES) {
-      const dt = 0.99 * tl.cflLimit(acc, 5, 4, 2500);
-      const amps = new Float64Array(ns * nt);
-      for (let k = 0; k < ns; k++) for (let t = 0; t < 4; t++) amps[k * nt + t] = 2 * g.next() - 1;
-      const locs = randomCells(g, ns, n, n);
-      const s: Survey = { nz: n, nx: n, v: new Float64Array(n * n).fill(2500), dx: 5, dz: 4, dt, nt, shots: 1, accuracy: acc, pmlWidth: 0, sources: { n: ns, amps: f32(amps), locs }, receivers: { n: ns, locs } };
-      const r = await receiversOf(s);
-      let early = 0;
-      let late = 0;
-      for (let k = 0; k < ns; k++) {
-        for (let t = 0; t < 100; t++) early = Math.max(early, Math.abs(r[k * nt + t]!));
-        for (let t = nt - 500; t < nt; t++) late = Math.max(late, Math.abs(r[k * nt + t]!));
+  it(
+    '0.99 of the limit with rigid edges stays bounded for 1500 steps (the worst case: constant v = vmax)',
+    async () => {
+      // Noise injected at 12 random cells during the first 4 steps excites every mode, including
+      // the checkerboard one that goes unstable first. The float64 reference on a 64x64 grid: at
+      // 0.99x the largest |u| over the last 500 steps stays below the first 100 steps' for every
+      // accuracy; at 1.01x it overflows (NaN) within 3000 steps. 1500 steps here keep CI time down.
+      const g = rng();
+      const n = 24;
+      const nt = 1500;
+      const ns = 12;
+      for (const acc of ACCURACIES) {
+        const dt = 0.99 * tl.cflLimit(acc, 5, 4, 2500);
+        const amps = new Float64Array(ns * nt);
+        for (let k = 0; k < ns; k++) for (let t = 0; t < 4; t++) amps[k * nt + t] = 2 * g.next() - 1;
+        const locs = randomCells(g, ns, n, n);
+        const s: Survey = {
+          nz: n,
+          nx: n,
+          v: new Float64Array(n * n).fill(2500),
+          dx: 5,
+          dz: 4,
+          dt,
+          nt,
+          shots: 1,
+          accuracy: acc,
+          pmlWidth: 0,
+          sources: { n: ns, amps: f32(amps), locs },
+          receivers: { n: ns, locs },
+        };
+        const r = await receiversOf(s);
+        let early = 0;
+        let late = 0;
+        for (let k = 0; k < ns; k++) {
+          for (let t = 0; t < 100; t++) early = Math.max(early, Math.abs(r[k * nt + t]!));
+          for (let t = nt - 500; t < nt; t++) late = Math.max(late, Math.abs(r[k * nt + t]!));
+        }
+        const what = `seed ${g.seed}, accuracy ${acc}: max |u| ${early.toExponential(2)} in the first 100 steps, ${late.toExponential(2)} in the last 500`;
+        expect(r.every(Number.isFinite), what).toBe(true);
+        expect(late, what).toBeLessThan(10 * early);
       }
-      const what = `seed ${g.seed}, accuracy ${acc}: max |u| ${early.toExponential(2)} in the first 100 steps, ${late.toExponential(2)} in the last 500`;
-      expect(r.every(Number.isFinite), what).toBe(true);
-      expect(late, what).toBeLessThan(10 * early);
-    }
-  }, HEAVY);
+    },
+    HEAVY,
+  );
 
   it('refuses dt at 1.01 of the limit, naming the largest stable dt', async () => {
     const g = rng();
@@ -338,7 +413,10 @@ describe('acoustic2d: stability', () => {
       expect(msg, what).toMatch(/\bdt\b/);
       expect(msg, what).toMatch(/stab|CFL|Courant|limit/i);
       // The largest stable dt, to the 3 significant digits toPrecision(3) would keep.
-      expect(numbersIn(msg).some((x) => Math.abs(x / limit - 1) < 6e-3), what).toBe(true);
+      expect(
+        numbersIn(msg).some((x) => Math.abs(x / limit - 1) < 6e-3),
+        what,
+      ).toBe(true);
     }
   });
 });
@@ -355,7 +433,19 @@ describe('acoustic2d: physics', () => {
     // see RECEIVER_TOL) twice, well above the scheme's own asymmetry here.
     const g = rng();
     for (const acc of [4, 8] as const) {
-      const s = randomSurvey(g, { nz: 40, nx: 48, dx: 5, duration: 0.2, shots: 2, nsrc: 1, nrec: 1, accuracy: acc, pmlWidth: [6, 10, 4, 12], contrast: 0.3, freq: [15, 20] });
+      const s = randomSurvey(g, {
+        nz: 40,
+        nx: 48,
+        dx: 5,
+        duration: 0.2,
+        shots: 2,
+        nsrc: 1,
+        nrec: 1,
+        accuracy: acc,
+        pmlWidth: [6, 10, 4, 12],
+        contrast: 0.3,
+        freq: [15, 20],
+      });
       // A and B at least 6 cells from the edges: the discrete C-PML is not exactly symmetric, and a
       // cell touching it breaks reciprocity by up to 4e-4 of the trace max (float64 reference,
       // accuracy 8, a source at x = 0); 6 cells in, the worst of 24 random float64 cases was 2.4e-7.
@@ -369,62 +459,82 @@ describe('acoustic2d: physics', () => {
     }
   });
 
-  it('the C-PML absorbs: wavefield energy after the wave has left is below 1e-3 of its peak', async () => {
-    // 60x60 cells of 4 m, v = 2000 m/s, 15 Hz Ricker at the centre, 20-cell PML, accuracy 4,
-    // dt at half the limit. The wave leaves the model by ~step 450. Float64 reference, energy
-    // sum(u²) relative to its peak: 1e-4 at step 450, then ≤ 5e-6 (steps 600..1500).
-    const g = rng();
-    const n = 60;
-    const dt = 0.5 * cflLimitRef(4, 4, 4, 2000);
-    const energy = async (nt: number): Promise<number> => {
-      const s: Survey = { nz: n, nx: n, v: new Float64Array(n * n).fill(2000), dx: 4, dt, nt, shots: 1, accuracy: 4, pmlWidth: 20, sources: { n: 1, amps: f32(ricker64(15, nt, dt)), locs: [28 + Math.floor(4 * g.next()), 28 + Math.floor(4 * g.next())] } };
-      return (await wavefieldOf(s)).reduce((a, x) => a + x * x, 0);
-    };
-    const early: number[] = [];
-    for (const nt of [100, 150, 200, 250]) early.push(await energy(nt));
-    const peak = Math.max(...early);
-    const late: number[] = [];
-    for (const nt of [600, 900]) late.push(await energy(nt));
-    const what = `seed ${g.seed}: energy ${early.map((e) => e.toExponential(2))} at steps 100..250, ${late.map((e) => e.toExponential(2))} at 600, 900`;
-    expect(peak, what).toBeGreaterThan(0);
-    for (const e of late) expect(e / peak, what).toBeLessThan(1e-3);
-  }, HEAVY);
+  it(
+    'the C-PML absorbs: wavefield energy after the wave has left is below 1e-3 of its peak',
+    async () => {
+      // 60x60 cells of 4 m, v = 2000 m/s, 15 Hz Ricker at the centre, 20-cell PML, accuracy 4,
+      // dt at half the limit. The wave leaves the model by ~step 450. Float64 reference, energy
+      // sum(u²) relative to its peak: 1e-4 at step 450, then ≤ 5e-6 (steps 600..1500).
+      const g = rng();
+      const n = 60;
+      const dt = 0.5 * cflLimitRef(4, 4, 4, 2000);
+      const energy = async (nt: number): Promise<number> => {
+        const s: Survey = {
+          nz: n,
+          nx: n,
+          v: new Float64Array(n * n).fill(2000),
+          dx: 4,
+          dt,
+          nt,
+          shots: 1,
+          accuracy: 4,
+          pmlWidth: 20,
+          sources: { n: 1, amps: f32(ricker64(15, nt, dt)), locs: [28 + Math.floor(4 * g.next()), 28 + Math.floor(4 * g.next())] },
+        };
+        return (await wavefieldOf(s)).reduce((a, x) => a + x * x, 0);
+      };
+      const early: number[] = [];
+      for (const nt of [100, 150, 200, 250]) early.push(await energy(nt));
+      const peak = Math.max(...early);
+      const late: number[] = [];
+      for (const nt of [600, 900]) late.push(await energy(nt));
+      const what = `seed ${g.seed}: energy ${early.map((e) => e.toExponential(2))} at steps 100..250, ${late.map((e) => e.toExponential(2))} at 600, 900`;
+      expect(peak, what).toBeGreaterThan(0);
+      for (const e of late) expect(e / peak, what).toBeLessThan(1e-3);
+    },
+    HEAVY,
+  );
 
-  it('edge reflections are small: receivers near the PML match a larger model over the same window', async () => {
-    // A 60x60 smooth model with a 20-cell PML against the same model extended by 80 cells on every
-    // side (by edge replication, as the PML pads it), receivers 5 cells inside the small model's
-    // edges, 450 steps: the large model's own reflections arrive after the window. Float64
-    // reference: relative L2 difference 4e-4 (accuracy 4), rigid edges instead of the PML: 1.3.
-    const g = rng();
-    const n = 60;
-    const E = 80;
-    const N = n + 2 * E;
-    const v = smoothModel(() => g.next(), n, n, 2000, 0.15, 5, 8);
-    const vl = new Float64Array(N * N);
-    for (let z = 0; z < N; z++) for (let x = 0; x < N; x++) vl[z * N + x] = v[Math.min(Math.max(z - E, 0), n - 1) * n + Math.min(Math.max(x - E, 0), n - 1)]!;
-    const dt = 0.5 * cflLimitRef(4, 4, 4, maxAbs(v));
-    const nt = 450;
-    const rec = [5, 5, 5, 30, 5, 54, 30, 54, 54, 54, 54, 30, 30, 5, 54, 5];
-    const survey = (nn: number, vv: Float64Array, off: number, pml: number): Survey => ({
-      nz: nn,
-      nx: nn,
-      v: vv,
-      dx: 4,
-      dt,
-      nt,
-      shots: 1,
-      accuracy: 4,
-      pmlWidth: pml,
-      sources: { n: 1, amps: f32(ricker64(15, nt, dt)), locs: [25 + off, 33 + off] },
-      receivers: { n: 8, locs: rec.map((r) => r + off) },
-    });
-    const small = await receiversOf(survey(n, v, 0, 20));
-    const large = await receiversOf(survey(N, vl, E, 20));
-    const rigid = await receiversOf(survey(n, v, 0, 0));
-    const what = `seed ${g.seed}: relative L2 vs the large model: PML ${relL2(small, large).toExponential(2)}, rigid ${relL2(rigid, large).toExponential(2)}`;
-    expect(relL2(small, large), what).toBeLessThan(5e-3);
-    expect(relL2(rigid, large), what).toBeGreaterThan(0.3);
-  }, HEAVY);
+  it(
+    'edge reflections are small: receivers near the PML match a larger model over the same window',
+    async () => {
+      // A 60x60 smooth model with a 20-cell PML against the same model extended by 80 cells on every
+      // side (by edge replication, as the PML pads it), receivers 5 cells inside the small model's
+      // edges, 450 steps: the large model's own reflections arrive after the window. Float64
+      // reference: relative L2 difference 4e-4 (accuracy 4), rigid edges instead of the PML: 1.3.
+      const g = rng();
+      const n = 60;
+      const E = 80;
+      const N = n + 2 * E;
+      const v = smoothModel(() => g.next(), n, n, 2000, 0.15, 5, 8);
+      const vl = new Float64Array(N * N);
+      for (let z = 0; z < N; z++)
+        for (let x = 0; x < N; x++) vl[z * N + x] = v[Math.min(Math.max(z - E, 0), n - 1) * n + Math.min(Math.max(x - E, 0), n - 1)]!;
+      const dt = 0.5 * cflLimitRef(4, 4, 4, maxAbs(v));
+      const nt = 450;
+      const rec = [5, 5, 5, 30, 5, 54, 30, 54, 54, 54, 54, 30, 30, 5, 54, 5];
+      const survey = (nn: number, vv: Float64Array, off: number, pml: number): Survey => ({
+        nz: nn,
+        nx: nn,
+        v: vv,
+        dx: 4,
+        dt,
+        nt,
+        shots: 1,
+        accuracy: 4,
+        pmlWidth: pml,
+        sources: { n: 1, amps: f32(ricker64(15, nt, dt)), locs: [25 + off, 33 + off] },
+        receivers: { n: 8, locs: rec.map((r) => r + off) },
+      });
+      const small = await receiversOf(survey(n, v, 0, 20));
+      const large = await receiversOf(survey(N, vl, E, 20));
+      const rigid = await receiversOf(survey(n, v, 0, 0));
+      const what = `seed ${g.seed}: relative L2 vs the large model: PML ${relL2(small, large).toExponential(2)}, rigid ${relL2(rigid, large).toExponential(2)}`;
+      expect(relL2(small, large), what).toBeLessThan(5e-3);
+      expect(relL2(rigid, large), what).toBeGreaterThan(0.3);
+    },
+    HEAVY,
+  );
 });
 
 // ---------------------------------------------------------------------------- edge cases, checks
@@ -438,7 +548,12 @@ describe('acoustic2d: edge cases and input checks', () => {
     const got = await runDevice(s);
     expect(got.shapes[0]).toEqual([3, 0, 41]);
     expect(got.shapes[2]).toEqual([3, 0, 41]);
-    expectScaled(got.wavefield, acousticRef(modelRef(s), refOptions(s)).wavefield.data, WAVEFIELD_TOL, `seed ${g.seed}: wavefield without receivers`);
+    expectScaled(
+      got.wavefield,
+      acousticRef(modelRef(s), refOptions(s)).wavefield.data,
+      WAVEFIELD_TOL,
+      `seed ${g.seed}: wavefield without receivers`,
+    );
 
     const quiet: Survey = { ...s, sources: undefined, receivers: { n: 2, locs: randomCells(g, 6, 16, 20) } };
     const q = await runDevice(quiet);
@@ -453,13 +568,30 @@ describe('acoustic2d: edge cases and input checks', () => {
   it('one shot, one step and an even nt agree with the reference', async () => {
     const g = rng();
     for (const nt of [1, 2, 40]) {
-      const s = randomSurvey(g, { nz: 10, nx: 9, dx: 3, nt, shots: 1, nsrc: 1, nrec: 3, accuracy: 6, pmlWidth: [2, 3, 0, 1], freq: [40, 60] });
+      const s = randomSurvey(g, {
+        nz: 10,
+        nx: 9,
+        dx: 3,
+        nt,
+        shots: 1,
+        nsrc: 1,
+        nrec: 3,
+        accuracy: 6,
+        pmlWidth: [2, 3, 0, 1],
+        freq: [40, 60],
+      });
       // A receiver on the source cell sees −v²dt²·f[t−1] plus the stencil's response.
       s.receivers!.locs.splice(0, 2, s.sources!.locs[0]!, s.sources!.locs[1]!);
       const ref = acousticRef(modelRef(s), refOptions(s));
       const got = await runDevice(s);
       expect(got.shapes[0]).toEqual([1, 3, nt]);
-      expectScaled(got.receivers, ref.receivers.data, RECEIVER_TOL, `seed ${g.seed}, nt ${nt}: receivers`, Math.max(maxAbs(ref.receivers.data), 1e-30));
+      expectScaled(
+        got.receivers,
+        ref.receivers.data,
+        RECEIVER_TOL,
+        `seed ${g.seed}, nt ${nt}: receivers`,
+        Math.max(maxAbs(ref.receivers.data), 1e-30),
+      );
       expectScaled(got.wavefield, ref.wavefield.data, WAVEFIELD_TOL, `seed ${g.seed}, nt ${nt}: wavefield`);
     }
   });
@@ -467,8 +599,10 @@ describe('acoustic2d: edge cases and input checks', () => {
   it('rejects bad inputs with the argument named', async () => {
     const g = rng();
     const s = randomSurvey(g, { nz: 12, nx: 14, dx: 5, nt: 20, shots: 1, nsrc: 1, nrec: 2, accuracy: 4, pmlWidth: 3, courant: 0.5 });
-    const run = (vals: Float64Array = s.v, extra: Record<string, unknown> = {}) => () =>
-      tl.acoustic2d(tl.tensor(Float32Array.from(vals), { shape: [s.nz, s.nx] }), { ...deviceOptions(s), ...extra });
+    const run =
+      (vals: Float64Array = s.v, extra: Record<string, unknown> = {}) =>
+      () =>
+        tl.acoustic2d(tl.tensor(Float32Array.from(vals), { shape: [s.nz, s.nx] }), { ...deviceOptions(s), ...extra });
     const withV = (i: number, x: number): Float64Array => {
       const out = Float64Array.from(s.v);
       out[i] = x;

@@ -6,13 +6,23 @@ import { assertClose, randomFloats, relL2, rng, type Gen, useDevice } from './he
 
 // ---- a tanh MLP u(x, t) with exact float64 input derivatives on the CPU ----------------------
 
-interface Layer { W: Float64Array; b: Float64Array; nin: number; nout: number }
+interface Layer {
+  W: Float64Array;
+  b: Float64Array;
+  nin: number;
+  nout: number;
+}
 
 function makeLayers(g: Gen, sizes: number[]): Layer[] {
   return sizes.slice(1).map((nout, k) => {
     const nin = sizes[k]!;
     const s = 1 / Math.sqrt(nin);
-    return { nin, nout, W: Float64Array.from(randomFloats(g, nin * nout, -2 * s, 2 * s)), b: Float64Array.from(randomFloats(g, nout, -0.5, 0.5)) };
+    return {
+      nin,
+      nout,
+      W: Float64Array.from(randomFloats(g, nin * nout, -2 * s, 2 * s)),
+      b: Float64Array.from(randomFloats(g, nout, -0.5, 0.5)),
+    };
   });
 }
 
@@ -97,17 +107,34 @@ describe('second-order derivatives: a PINN residual', () => {
     const uxx = await secondDerivative(params, X, 0).data();
     const utt = await secondDerivative(params, X, 1).data();
     // Exact float64 derivatives vs float32 reverse-over-reverse: a few float32 roundings deep.
-    assertClose(uxx, ptsF.map((p) => mlpDerivs(layers, p, [1, 0])[2]), { rtol: 2e-4, atol: 2e-5 }, `u_xx seed ${g.seed}`);
-    assertClose(utt, ptsF.map((p) => mlpDerivs(layers, p, [0, 1])[2]), { rtol: 2e-4, atol: 2e-5 }, `u_tt seed ${g.seed}`);
+    assertClose(
+      uxx,
+      ptsF.map((p) => mlpDerivs(layers, p, [1, 0])[2]),
+      { rtol: 2e-4, atol: 2e-5 },
+      `u_xx seed ${g.seed}`,
+    );
+    assertClose(
+      utt,
+      ptsF.map((p) => mlpDerivs(layers, p, [0, 1])[2]),
+      { rtol: 2e-4, atol: 2e-5 },
+      `u_tt seed ${g.seed}`,
+    );
 
-    const loss = (ps: Params): tl.Tensor => tl.mean(tl.square(tl.sub(secondDerivative(ps, X, 1), tl.mul(secondDerivative(ps, X, 0), c * c))));
+    const loss = (ps: Params): tl.Tensor =>
+      tl.mean(tl.square(tl.sub(secondDerivative(ps, X, 1), tl.mul(secondDerivative(ps, X, 0), c * c))));
     const [value, grads] = tl.valueAndGrad(loss)(params) as [tl.Tensor, Params];
     const lossCpu = residualLossCpu(layers, ptsF, c);
     expect(Math.abs((await value.item()) - lossCpu)).toBeLessThan(1e-3 * lossCpu + 1e-6);
 
     // Central differences of the exact float64 loss for a sample of weights (third derivatives of u).
     const gW = [await grads[0]!.W.data(), await grads[1]!.W.data(), await grads[2]!.b.data()];
-    const probes: [number, 'W' | 'b', number][] = [[0, 'W', 3], [0, 'W', 12], [1, 'W', 20], [1, 'W', 63], [2, 'b', 0]];
+    const probes: [number, 'W' | 'b', number][] = [
+      [0, 'W', 3],
+      [0, 'W', 12],
+      [1, 'W', 20],
+      [1, 'W', 63],
+      [2, 'b', 0],
+    ];
     const want: number[] = [];
     const got: number[] = [];
     for (const [li, key, idx] of probes) {
@@ -158,7 +185,10 @@ describe('second-order derivatives: a PINN residual', () => {
   });
 
   it('builds small dense Jacobians', async () => {
-    const A = tl.tensor([[1, 2, 3], [4, 5, 6]]);
+    const A = tl.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const J = tl.jacobian((x: tl.Tensor) => tl.matmul(A, tl.square(x)), tl.tensor([1, -2, 0.5]));
     expect(J.shape).toEqual([2, 3]);
     assertClose(await J.data(), [2, -8, 3, 8, -20, 6], { rtol: 1e-6 }, 'jacobian');
@@ -194,12 +224,19 @@ describe('transform plumbing', () => {
     const [a, b] = tl.grad((p: tl.Tensor, _q: tl.Tensor) => tl.sum(tl.mul(p, tl.stopGradient(p))), [0, 1])(x, x) as tl.Tensor[];
     expect(Array.from(await a!.data())).toEqual([1, 2, 3]);
     expect(Array.from(await b!.data())).toEqual([0, 0, 0]);
-    const c = tl.grad((p: tl.Tensor) => tl.add(tl.sum(p), tl.noGrad(() => tl.sum(tl.square(p)))))(x) as tl.Tensor;
+    const c = tl.grad((p: tl.Tensor) =>
+      tl.add(
+        tl.sum(p),
+        tl.noGrad(() => tl.sum(tl.square(p))),
+      ),
+    )(x) as tl.Tensor;
     expect(Array.from(await c.data())).toEqual([1, 1, 1]);
   });
 
   it('rejects non-scalar outputs with the shape in the message', () => {
-    expect(() => tl.grad((x: tl.Tensor) => tl.square(x))(tl.ones([3]))).toThrow(/grad\(f\): f must return a float32 tensor with one element, got a float32 tensor of shape \[3\]/);
+    expect(() => tl.grad((x: tl.Tensor) => tl.square(x))(tl.ones([3]))).toThrow(
+      /grad\(f\): f must return a float32 tensor with one element, got a float32 tensor of shape \[3\]/,
+    );
   });
 
   it('vjp returns a reusable pullback', async () => {
@@ -242,7 +279,12 @@ describe('customVjp', () => {
     const x = tl.tensor([0.5, -1, 2]);
     const f = (t: tl.Tensor): tl.Tensor => tl.sum(tl.sin(cube(tl.mul(t, 2))));
     const g1 = await (tl.grad(f)(x) as tl.Tensor).data();
-    assertClose(g1, [0.5, -1, 2].map((t) => Math.cos(8 * t ** 3) * 24 * t * t), { rtol: 1e-5, atol: 1e-5 }, 'first order');
+    assertClose(
+      g1,
+      [0.5, -1, 2].map((t) => Math.cos(8 * t ** 3) * 24 * t * t),
+      { rtol: 1e-5, atol: 1e-5 },
+      'first order',
+    );
     // The backward is built from differentiable ops, so second order works without a jvp rule.
     const g2 = await (tl.grad((t: tl.Tensor) => tl.sum(tl.grad((s: tl.Tensor) => tl.sum(cube(s)))(t) as tl.Tensor))(x) as tl.Tensor).data();
     assertClose(g2, [3, -6, 12], { rtol: 1e-6 }, 'second order');
@@ -250,13 +292,20 @@ describe('customVjp', () => {
 
   it('needs a jvp rule to differentiate a backward that the tape cannot see', async () => {
     // Backward through a raw kernel (noGrad stands in for one): opaque to the tape.
-    const opaque = tl.customVjp((_, x) => ({ out: tl.square(x), saved: [x] }), (g, [x]) => [tl.noGrad(() => tl.mul(g, tl.mul(x!, 2)))]);
+    const opaque = tl.customVjp(
+      (_, x) => ({ out: tl.square(x), saved: [x] }),
+      (g, [x]) => [tl.noGrad(() => tl.mul(g, tl.mul(x!, 2)))],
+    );
     const x = tl.tensor([1, 2]);
     expect(Array.from(await (tl.grad((t: tl.Tensor) => tl.sum(opaque(t)))(x) as tl.Tensor).data())).toEqual([2, 4]);
     expect(() => tl.jvp(opaque, [x], [tl.ones([2])])).toThrow(/needs a jvp rule/);
-    const withJvp = tl.customVjp((_, t) => ({ out: tl.square(t), saved: [t] }), (g, [s]) => [tl.noGrad(() => tl.mul(g, tl.mul(s!, 2)))], {
-      jvp: ([dt], [s]) => tl.noGrad(() => tl.mul(dt!, tl.mul(s!, 2))),
-    });
+    const withJvp = tl.customVjp(
+      (_, t) => ({ out: tl.square(t), saved: [t] }),
+      (g, [s]) => [tl.noGrad(() => tl.mul(g, tl.mul(s!, 2)))],
+      {
+        jvp: ([dt], [s]) => tl.noGrad(() => tl.mul(dt!, tl.mul(s!, 2))),
+      },
+    );
     const [, t] = tl.jvp(withJvp, [x], [tl.tensor([1, -1])]);
     expect(Array.from(await t.data())).toEqual([2, -4]);
   });

@@ -14,7 +14,11 @@ describe('taylorTest', () => {
     {
       name: 'sum(exp(x/2) x^2)',
       f: (x) => x.mul(0.5).exp().mul(x.square()).sum(),
-      grad: (x) => x.mul(0.5).exp().mul(x.square().mul(0.5).add(x.mul(2))),
+      grad: (x) =>
+        x
+          .mul(0.5)
+          .exp()
+          .mul(x.square().mul(0.5).add(x.mul(2))),
       wrong: (x) => x.mul(0.5).exp().mul(x.square().mul(0.5)), // product rule: one term forgotten
     },
     {
@@ -43,7 +47,8 @@ describe('taylorTest', () => {
       expect(good.passed, `seed ${g.seed}: ${c.name}: ${good.message}`).toBe(true);
       // Near the floor round-off moves slope1 (llvmpipe's sqrt: 2.26-2.52 with r1 1.3x the floor at
       // the smallest pair), and the fit over all steps with it (2.12); both stay far from 1.
-      if (!(good.slope1 < 3 && Math.abs(good.fit0 - 1) < 0.1 && Math.abs(good.fit1 - 2) < 0.25)) throw new Error(`seed ${g.seed}: ${c.name}: slope1 ${good.slope1}, fitted slopes ${good.fit0}, ${good.fit1}: ${good.message}`);
+      if (!(good.slope1 < 3 && Math.abs(good.fit0 - 1) < 0.1 && Math.abs(good.fit1 - 2) < 0.25))
+        throw new Error(`seed ${g.seed}: ${c.name}: slope1 ${good.slope1}, fitted slopes ${good.fit0}, ${good.fit1}: ${good.message}`);
       expect(Math.abs(good.slope0 - 1), good.message).toBeLessThan(0.1);
       for (let i = 0; i < 6; i++) expect(good.r1[i]!).toBeLessThan(good.r0[i]!);
       const bad = await nn.taylorTest(c.f, x, { gradient: c.wrong(x), seed: g.seed });
@@ -81,11 +86,26 @@ describe('taylorTest', () => {
     expect(r.passed).toBe(true);
     expect(r.message).toMatch(/passed: slope1 2.000 >= 1.3 on h = 0.03125 to 0.0078125/);
     // A window of 3 and a stricter criterion.
-    const w = await nn.taylorTest((v) => v.square().sum().mul(0.5), x, { gradient: x, direction: x, h0: 0.5, steps: 4, factor: 0.25, window: 3, minSlope: 2.5 });
+    const w = await nn.taylorTest((v) => v.square().sum().mul(0.5), x, {
+      gradient: x,
+      direction: x,
+      h0: 0.5,
+      steps: 4,
+      factor: 0.25,
+      window: 3,
+      minSlope: 2.5,
+    });
     expect(w.used).toEqual([1, 2, 3]);
     expect(w.passed).toBe(false);
     // fScale (cancelling terms) raises the floor: here above every r1, so nothing is usable.
-    const hidden = await nn.taylorTest((v) => v.square().sum().mul(0.5), x, { gradient: x, direction: x, h0: 0.5, steps: 4, factor: 0.25, fScale: 1e6 });
+    const hidden = await nn.taylorTest((v) => v.square().sum().mul(0.5), x, {
+      gradient: x,
+      direction: x,
+      h0: 0.5,
+      steps: 4,
+      factor: 0.25,
+      fScale: 1e6,
+    });
     // floor ~ 8 eps 1e6 = 0.95: only r1 = 3.75 at h = 0.5 clears it, one step, not a pair.
     expect(hidden.floor[0]).toBeCloseTo(2 ** -23 * (8 * (15 + 1e6) + 30 + 64 * 0.5 * 30), 12);
     expect(hidden.r1.map((v, k) => v > hidden.floor[k]!)).toEqual([true, false, false, false]);
@@ -113,10 +133,16 @@ describe('taylorTest', () => {
   it('rejects bad arguments', async () => {
     const x = tl.zeros([3]);
     const f = (v: tl.Tensor): tl.Tensor => v.sum();
-    await expect(nn.taylorTest(f, x, { gradient: tl.zeros([4]) })).rejects.toThrow(/taylorTest\(f, x, opts\): opts.gradient has shape \[4\], expected \[3\]/);
+    await expect(nn.taylorTest(f, x, { gradient: tl.zeros([4]) })).rejects.toThrow(
+      /taylorTest\(f, x, opts\): opts.gradient has shape \[4\], expected \[3\]/,
+    );
     await expect(nn.taylorTest(f, x, { gradient: [1, 2, 3] as never })).rejects.toThrow(/opts.gradient: expected a Tensor, got an array/);
-    await expect(nn.taylorTest(f, x, { gradient: x, factor: 2 })).rejects.toThrow(/expected h0 > 0 and 0 < factor < 1, got h0 0.1, factor 2/);
-    await expect(nn.taylorTest((v) => v, x, { gradient: x })).rejects.toThrow(/f must return a one-element float32 tensor, got float32 \[3\] at x/);
+    await expect(nn.taylorTest(f, x, { gradient: x, factor: 2 })).rejects.toThrow(
+      /expected h0 > 0 and 0 < factor < 1, got h0 0.1, factor 2/,
+    );
+    await expect(nn.taylorTest((v) => v, x, { gradient: x })).rejects.toThrow(
+      /f must return a one-element float32 tensor, got float32 \[3\] at x/,
+    );
     await expect(nn.taylorTest(f, x, { gradient: x, window: 7 })).rejects.toThrow(/opts.window \(7\) exceeds opts.steps \(6\)/);
     await expect(nn.taylorTest(f, x, { gradient: x, fScale: -1 })).rejects.toThrow(/opts.fScale must be >= 0, got -1/);
     await expect(nn.taylorTest(f, x, { gradient: x, minSlope: NaN })).rejects.toThrow(/opts.minSlope: expected a finite number, got NaN/);
@@ -145,7 +171,13 @@ describe('dotTest', () => {
     expect(rnd.passed, rnd.message).toBe(true);
     // The classic slip, a square operator not transposed (a random S is far from symmetric).
     const S = tl.tensor(randomFloats(rng(), q * q), { shape: [q, q] });
-    const bad = await nn.dotTest((x) => tl.matmul(S, x), (y) => tl.matmul(S, y), [q, r], [q, r], { seed });
+    const bad = await nn.dotTest(
+      (x) => tl.matmul(S, x),
+      (y) => tl.matmul(S, y),
+      [q, r],
+      [q, r],
+      { seed },
+    );
     expect(bad.passed, bad.message).toBe(false);
     expect(bad.relError, bad.message).toBeGreaterThan(1e-2);
     expect(bad.message).toMatch(/failed: .* > tol 0.0001/);
@@ -154,16 +186,49 @@ describe('dotTest', () => {
     expect(worse.passed).toBe(false);
     expect(worse.rhs / worse.lhs).toBeCloseTo(2, 5);
     // A boundary term dropped (the last row of M missing from the adjoint): relative size ~1/37.
-    const cut = tl.tensor(Float32Array.from({ length: p * r }, (_, i) => (i < (p - 1) * r ? 1 : 0)), { shape: [p, r] });
+    const cut = tl.tensor(
+      Float32Array.from({ length: p * r }, (_, i) => (i < (p - 1) * r ? 1 : 0)),
+      { shape: [p, r] },
+    );
     const dropped = await nn.dotTest(A, (y) => tl.matmul(M.T, y.mul(cut)), [q, r], [p, r], { seed });
     expect(dropped.passed, dropped.message).toBe(false);
   });
 
   it('checks output shapes and options', async () => {
     const M = tl.ones([2, 3]);
-    await expect(nn.dotTest((x) => tl.matmul(M, x), (y) => y, [3], [2])).rejects.toThrow(/dotTest\(A, AT, xShape, yShape\): AT\(y\) has shape \[2\], expected \[3\]/);
-    await expect(nn.dotTest((x) => x, (y) => y, [3], [2])).rejects.toThrow(/A\(x\) has shape \[3\], expected \[2\]/);
-    await expect(nn.dotTest((x) => x, (y) => y, [3], [3], { y: 'both' as never })).rejects.toThrow(/opts.y must be 'range' or 'random', got both/);
-    await expect(nn.dotTest((x) => x, (y) => y, [3], [3], { tol: 0 })).rejects.toThrow(/opts.tol must be > 0, got 0/);
+    await expect(
+      nn.dotTest(
+        (x) => tl.matmul(M, x),
+        (y) => y,
+        [3],
+        [2],
+      ),
+    ).rejects.toThrow(/dotTest\(A, AT, xShape, yShape\): AT\(y\) has shape \[2\], expected \[3\]/);
+    await expect(
+      nn.dotTest(
+        (x) => x,
+        (y) => y,
+        [3],
+        [2],
+      ),
+    ).rejects.toThrow(/A\(x\) has shape \[3\], expected \[2\]/);
+    await expect(
+      nn.dotTest(
+        (x) => x,
+        (y) => y,
+        [3],
+        [3],
+        { y: 'both' as never },
+      ),
+    ).rejects.toThrow(/opts.y must be 'range' or 'random', got both/);
+    await expect(
+      nn.dotTest(
+        (x) => x,
+        (y) => y,
+        [3],
+        [3],
+        { tol: 0 },
+      ),
+    ).rejects.toThrow(/opts.tol must be > 0, got 0/);
   });
 });

@@ -13,10 +13,12 @@ const at = (h: HostArray, idx: number[]): C => [h.at([...idx, 0]), h.at([...idx,
 const mulC = ([a, b]: C, [c, d]: C): C => [a * c - b * d, a * d + b * c];
 
 /** A complex host array of logical `shape` from a function of the logical index. */
-const buildC = (shape: number[], f: (idx: number[]) => C): HostArray => HostArray.build([...shape, 2], (i) => f(i.slice(0, -1))[i.at(-1)!]!);
+const buildC = (shape: number[], f: (idx: number[]) => C): HostArray =>
+  HostArray.build([...shape, 2], (i) => f(i.slice(0, -1))[i.at(-1)!]!);
 
 /** Broadcast index of a logical operand shape into a target index. */
-const bidx = (shape: readonly number[], idx: number[]): number[] => shape.map((d, k) => (d === 1 ? 0 : idx[idx.length - shape.length + k]!));
+const bidx = (shape: readonly number[], idx: number[]): number[] =>
+  shape.map((d, k) => (d === 1 ? 0 : idx[idx.length - shape.length + k]!));
 
 const cmul64 = (a: HostArray, b: HostArray): HostArray => {
   const sa = a.shape.slice(0, -1);
@@ -117,7 +119,16 @@ describe('complex tensors', () => {
     for (const v of views(ma, g)) {
       const x = v.make();
       const y = upload(mb);
-      expect(relL2(await tl.cmatmul(x, y).data(), cmatmul64(ma, HostArray.build([1, 5, 4, 2], (i) => mb.at(i.slice(1)))).data), `cmatmul, a as ${v.name}`).toBeLessThan(1e-6);
+      expect(
+        relL2(
+          await tl.cmatmul(x, y).data(),
+          cmatmul64(
+            ma,
+            HostArray.build([1, 5, 4, 2], (i) => mb.at(i.slice(1))),
+          ).data,
+        ),
+        `cmatmul, a as ${v.name}`,
+      ).toBeLessThan(1e-6);
       x.dispose();
       y.dispose();
     }
@@ -138,13 +149,55 @@ describe('complex tensors', () => {
 describe('complex gradients', () => {
   useDevice();
   const CASES: ((g: Gen) => GradCase)[] = [
-    (g) => ({ name: 'cmul (broadcast)', inputs: [randomHost(g, [3, 1, 4, 2]), randomHost(g, [2, 4, 2])], gpu: tl.cmul, cpu: ([a, b]) => cmul64(a!, b!), tol: 1e-5 }),
-    (g) => ({ name: 'cmatmul', inputs: [randomHost(g, [2, 3, 5, 2]), randomHost(g, [2, 5, 4, 2])], gpu: tl.cmatmul, cpu: ([a, b]) => cmatmul64(a!, b!), tol: 1e-5 }),
-    (g) => ({ name: 'cmix', inputs: [randomHost(g, [2, 3, 2, 3, 2]), randomHost(g, [3, 4, 2, 3, 2])], gpu: tl.cmix, cpu: ([a, b]) => cmix64(a!, b!), tol: 1e-5 }),
-    (g) => ({ name: 'conj', inputs: [randomHost(g, [3, 4, 2])], gpu: tl.conj, cpu: ([z]) => buildC([3, 4], (i) => [at(z!, i)[0], -at(z!, i)[1]]), tol: 1e-6 }),
-    (g) => ({ name: 'cabs', inputs: [randomHost(g, [3, 4, 2])], gpu: tl.cabs, cpu: ([z]) => HostArray.build([3, 4], (i) => Math.hypot(...at(z!, i))), tol: 2e-5 }),
-    (g) => ({ name: 'angle', inputs: [randomHost(g, [3, 4, 2])], gpu: tl.angle, cpu: ([z]) => HostArray.build([3, 4], (i) => Math.atan2(at(z!, i)[1], at(z!, i)[0])), tol: 2e-5 }),
-    (g) => ({ name: 'complex(re, im)', inputs: [randomHost(g, [3, 4]), randomHost(g, [3, 4])], gpu: tl.complex, cpu: ([a, b]) => buildC([3, 4], (i) => [a!.at(i), b!.at(i)]), tol: 1e-6 }),
+    (g) => ({
+      name: 'cmul (broadcast)',
+      inputs: [randomHost(g, [3, 1, 4, 2]), randomHost(g, [2, 4, 2])],
+      gpu: tl.cmul,
+      cpu: ([a, b]) => cmul64(a!, b!),
+      tol: 1e-5,
+    }),
+    (g) => ({
+      name: 'cmatmul',
+      inputs: [randomHost(g, [2, 3, 5, 2]), randomHost(g, [2, 5, 4, 2])],
+      gpu: tl.cmatmul,
+      cpu: ([a, b]) => cmatmul64(a!, b!),
+      tol: 1e-5,
+    }),
+    (g) => ({
+      name: 'cmix',
+      inputs: [randomHost(g, [2, 3, 2, 3, 2]), randomHost(g, [3, 4, 2, 3, 2])],
+      gpu: tl.cmix,
+      cpu: ([a, b]) => cmix64(a!, b!),
+      tol: 1e-5,
+    }),
+    (g) => ({
+      name: 'conj',
+      inputs: [randomHost(g, [3, 4, 2])],
+      gpu: tl.conj,
+      cpu: ([z]) => buildC([3, 4], (i) => [at(z!, i)[0], -at(z!, i)[1]]),
+      tol: 1e-6,
+    }),
+    (g) => ({
+      name: 'cabs',
+      inputs: [randomHost(g, [3, 4, 2])],
+      gpu: tl.cabs,
+      cpu: ([z]) => HostArray.build([3, 4], (i) => Math.hypot(...at(z!, i))),
+      tol: 2e-5,
+    }),
+    (g) => ({
+      name: 'angle',
+      inputs: [randomHost(g, [3, 4, 2])],
+      gpu: tl.angle,
+      cpu: ([z]) => HostArray.build([3, 4], (i) => Math.atan2(at(z!, i)[1], at(z!, i)[0])),
+      tol: 2e-5,
+    }),
+    (g) => ({
+      name: 'complex(re, im)',
+      inputs: [randomHost(g, [3, 4]), randomHost(g, [3, 4])],
+      gpu: tl.complex,
+      cpu: ([a, b]) => buildC([3, 4], (i) => [a!.at(i), b!.at(i)]),
+      tol: 1e-6,
+    }),
   ];
 
   it('match float64 central differences on every view layout', async () => {
@@ -169,13 +222,21 @@ describe('complex gradients', () => {
     const g2 = tl.grad((x: tl.Tensor) => tl.sum(tl.real(tl.cmul(tl.conj(c), x))))(z) as tl.Tensor;
     const g3 = tl.grad((x: tl.Tensor) => tl.sum(tl.real(tl.cmul(tl.conj(c), tl.cmul(x, x)))))(z) as tl.Tensor;
     const [r1, r2, r3] = await readAll([g1, g2, g3]);
-    expect(relL2(r1!, hz.data.map((v) => 2 * v))).toBeLessThan(1e-6);
+    expect(
+      relL2(
+        r1!,
+        hz.data.map((v) => 2 * v),
+      ),
+    ).toBeLessThan(1e-6);
     expect(relL2(r2!, hc.data)).toBeLessThan(1e-6);
     const want3 = buildC([5], (i) => mulC(at(hc, i), [2 * at(hz, i)[0], -2 * at(hz, i)[1]]));
     expect(relL2(r3!, want3.data)).toBeLessThan(1e-6);
     // |z| at 0: gradient 0, not NaN.
     const zero = tl.zeros([2, 2]);
-    const zeroGrads = await readAll([tl.grad((x: tl.Tensor) => tl.sum(tl.cabs(x)))(zero) as tl.Tensor, tl.grad((x: tl.Tensor) => tl.sum(tl.angle(x)))(zero) as tl.Tensor]);
+    const zeroGrads = await readAll([
+      tl.grad((x: tl.Tensor) => tl.sum(tl.cabs(x)))(zero) as tl.Tensor,
+      tl.grad((x: tl.Tensor) => tl.sum(tl.angle(x)))(zero) as tl.Tensor,
+    ]);
     for (const gz of zeroGrads) expect(Array.from(gz, Math.abs)).toEqual([0, 0, 0, 0]);
     for (const t of [z, c, g1, g2, g3, zero]) t.dispose();
   });
@@ -187,12 +248,22 @@ describe('complex errors', () => {
   it('name the argument, the expectation and what was received', () => {
     const real = tl.zeros([3, 4]);
     const z = tl.zeros([3, 4, 2]);
-    expect(() => tl.cmul(real, z)).toThrow(/cmul\(a, b\): a: expected a complex tensor \(float32 with a trailing axis of 2 holding re, im\), got a float32 tensor of shape \[3, 4\]/);
+    expect(() => tl.cmul(real, z)).toThrow(
+      /cmul\(a, b\): a: expected a complex tensor \(float32 with a trailing axis of 2 holding re, im\), got a float32 tensor of shape \[3, 4\]/,
+    );
     expect(() => tl.cmul(z, tl.zeros([5, 2]))).toThrow(/cmul\(a, b\): shapes \[3, 4\] and \[5\] cannot be broadcast/);
-    expect(() => tl.cmatmul(z, tl.zeros([3, 4, 2]))).toThrow(/cmatmul\(a, b\): inner dimensions differ: a is \[3, 4\], b is \[3, 4\] \(4 vs 3\)/);
-    expect(() => tl.cmatmul(tl.zeros([4, 2]), z)).toThrow(/cmatmul\(a, b\): expected complex matrices \(logical rank >= 2\), got logical shapes \[4\] and \[3, 4\]/);
-    expect(() => tl.cmix(tl.zeros([2, 3, 5, 2]), tl.zeros([4, 6, 5, 2]))).toThrow(/cmix\(x, w\): expected x \[batch, in, \.\.\.\] and w \[in, out, \.\.\.\] with equal trailing dims, got logical shapes \[2, 3, 5\] and \[4, 6, 5\]/);
-    expect(() => tl.complex(real, tl.zeros([4, 3]))).toThrow(/complex\(re, im\): expected two float32 tensors of one shape, got float32 \[3, 4\] and float32 \[4, 3\]/);
+    expect(() => tl.cmatmul(z, tl.zeros([3, 4, 2]))).toThrow(
+      /cmatmul\(a, b\): inner dimensions differ: a is \[3, 4\], b is \[3, 4\] \(4 vs 3\)/,
+    );
+    expect(() => tl.cmatmul(tl.zeros([4, 2]), z)).toThrow(
+      /cmatmul\(a, b\): expected complex matrices \(logical rank >= 2\), got logical shapes \[4\] and \[3, 4\]/,
+    );
+    expect(() => tl.cmix(tl.zeros([2, 3, 5, 2]), tl.zeros([4, 6, 5, 2]))).toThrow(
+      /cmix\(x, w\): expected x \[batch, in, \.\.\.\] and w \[in, out, \.\.\.\] with equal trailing dims, got logical shapes \[2, 3, 5\] and \[4, 6, 5\]/,
+    );
+    expect(() => tl.complex(real, tl.zeros([4, 3]))).toThrow(
+      /complex\(re, im\): expected two float32 tensors of one shape, got float32 \[3, 4\] and float32 \[4, 3\]/,
+    );
     expect(() => tl.complexTensor([1, 2, 3], [2])).toThrow(/complexTensor\(data, shape\): shape \[2\] needs 4 interleaved values, got 3/);
     expect(() => tl.angle(tl.zeros([3], 'int32'))).toThrow(/angle\(z\): expected a complex tensor .* got a int32 tensor of shape \[3\]/);
     real.dispose();

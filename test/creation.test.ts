@@ -12,11 +12,21 @@ describe('creation', () => {
   useDevice();
 
   it('tensor() from nested arrays, numbers and booleans infers the shape; float32 by default', async () => {
-    const a = tl.tensor([[1, 2, 3], [4, 5, 6]]);
+    const a = tl.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(a.shape).toEqual([2, 3]);
     expect(a.dtype).toBe('float32');
-    expect(await a.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
-    const b = tl.tensor([[[1], [2]], [[3], [4]], [[5], [6]]]);
+    expect(await a.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const b = tl.tensor([
+      [[1], [2]],
+      [[3], [4]],
+      [[5], [6]],
+    ]);
     expect(b.shape).toEqual([3, 2, 1]);
     expect(await values(b)).toEqual([1, 2, 3, 4, 5, 6]);
     const s = tl.tensor(2.5);
@@ -35,15 +45,24 @@ describe('creation', () => {
     expect(tl.tensor([[], []]).shape).toEqual([2, 0]);
     expect(await values(tl.tensor([[], []]))).toEqual([]);
     // dtype and shape options.
-    const i = tl.tensor([[1, -2], [3, 4]], { dtype: 'int32' });
+    const i = tl.tensor(
+      [
+        [1, -2],
+        [3, 4],
+      ],
+      { dtype: 'int32' },
+    );
     expect(i.dtype).toBe('int32');
-    expect(await i.toArray()).toEqual([[1, -2], [3, 4]]);
+    expect(await i.toArray()).toEqual([
+      [1, -2],
+      [3, 4],
+    ]);
     const u = tl.tensor([4294967295, 0, 7], { dtype: 'uint32' });
     expect(await values(u)).toEqual([4294967295, 0, 7]);
     const r = tl.tensor([1, 2, 3, 4, 5, 6], { shape: [3, 1, 2] });
     expect(r.shape).toEqual([3, 1, 2]);
     expect(await r.toArray()).toEqual([[[1, 2]], [[3, 4]], [[5, 6]]]);
-    expect((await tl.tensor(7, { shape: [1, 1] }).toArray())).toEqual([[7]]);
+    expect(await tl.tensor(7, { shape: [1, 1] }).toArray()).toEqual([[7]]);
   });
 
   it('tensor() from Float32Array, Float64Array, Int32Array and Uint32Array (and subarrays), copied at once', async () => {
@@ -71,7 +90,10 @@ describe('creation', () => {
     const u32 = Uint32Array.from([0, 1, 2147483648, 4294967295]);
     const tu = tl.tensor(u32, { shape: [2, 2] });
     expect(tu.dtype).toBe('uint32');
-    expect(await tu.toArray()).toEqual([[0, 1], [2147483648, 4294967295]]);
+    expect(await tu.toArray()).toEqual([
+      [0, 1],
+      [2147483648, 4294967295],
+    ]);
 
     // A subarray starts at a byte offset into its buffer.
     const big = Float32Array.from({ length: 10 }, (_, k) => k + 0.5);
@@ -88,18 +110,31 @@ describe('creation', () => {
   it('tensor() rejects ragged arrays, wrong shapes and unsupported data, naming the argument', () => {
     expect(() => tl.tensor([[1, 2], [3]])).toThrow('tensor(data): ragged nested array: expected length 2 at [1], got 1');
     expect(() => tl.tensor([[1, 2], 3])).toThrow('tensor(data): ragged nested array: expected length 2 at [1], got number');
-    expect(() => tl.tensor([[[1], [2]], [[3], [4, 5]]])).toThrow('ragged nested array: expected length 1 at [1][1], got 2');
+    expect(() =>
+      tl.tensor([
+        [[1], [2]],
+        [[3], [4, 5]],
+      ]),
+    ).toThrow('ragged nested array: expected length 1 at [1][1], got 2');
     expect(() => tl.tensor([[1], [[2]]])).toThrow('tensor(data): expected a number at [1][0], got an array');
     expect(() => tl.tensor(['a', 'b'] as unknown as number[])).toThrow('tensor(data): expected a number at [0], got string');
     expect(() => tl.tensor([1, 2, 3], { shape: [2, 2] })).toThrow('tensor(data, { shape }): shape [2, 2] holds 4 elements, data has 3');
     expect(() => tl.tensor(new Float32Array(6), { shape: [4] })).toThrow('tensor(data, { shape }): shape [4] holds 4 elements, data has 6');
-    expect(() => tl.tensor([1, 2], { shape: [-2, -1] })).toThrow('tensor(data, { shape }): shape must be an array of non-negative integers, got [-2,-1]');
-    expect(() => tl.tensor([1], { dtype: 'float64' as tl.DType })).toThrow('tensor(data, { dtype }): dtype must be one of float32, int32, uint32, got float64');
+    expect(() => tl.tensor([1, 2], { shape: [-2, -1] })).toThrow(
+      'tensor(data, { shape }): shape must be an array of non-negative integers, got [-2,-1]',
+    );
+    expect(() => tl.tensor([1], { dtype: 'float64' as tl.DType })).toThrow(
+      'tensor(data, { dtype }): dtype must be one of float32, int32, uint32, got float64',
+    );
     expect(() => tl.tensor(new Uint8Array(3) as unknown as Float32Array)).toThrow(
       'tensor(data): expected a Float32Array, Float64Array, Int32Array or Uint32Array, got Uint8Array',
     );
-    expect(() => tl.tensor('123' as unknown as number)).toThrow('tensor(data): expected a typed array, a nested array or a number, got string');
-    expect(() => tl.tensor(null as unknown as number)).toThrow('tensor(data): expected a typed array, a nested array or a number, got null');
+    expect(() => tl.tensor('123' as unknown as number)).toThrow(
+      'tensor(data): expected a typed array, a nested array or a number, got string',
+    );
+    expect(() => tl.tensor(null as unknown as number)).toThrow(
+      'tensor(data): expected a typed array, a nested array or a number, got null',
+    );
   });
 
   it('zeros, ones, full (every dtype), zerosLike/onesLike and empty', async () => {
@@ -156,7 +191,12 @@ describe('creation', () => {
     const n = 1000;
     const a = await values(tl.arange(-2, 98, 0.1));
     expect(a).toHaveLength(n);
-    assertWithin(a, Array.from({ length: n }, (_, i) => -2 + i * 0.1), Array.from({ length: n }, (_, i) => 4 * EPS32 * (2 + i * 0.1)), 'arange(-2, 98, 0.1)');
+    assertWithin(
+      a,
+      Array.from({ length: n }, (_, i) => -2 + i * 0.1),
+      Array.from({ length: n }, (_, i) => 4 * EPS32 * (2 + i * 0.1)),
+      'arange(-2, 98, 0.1)',
+    );
 
     for (const dtype of ['int32', 'uint32'] as const) {
       const t = tl.arange(0, 5, 1, dtype);
@@ -187,8 +227,12 @@ describe('creation', () => {
   it('the CPU Philox-4x32-10 reference reproduces Random123 known-answer vectors', () => {
     // Random123's kat_vectors for philox4x32_10: (counter, key) -> output.
     expect(philox4x32([0, 0, 0, 0], [0, 0])).toEqual([0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
-    expect(philox4x32([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff])).toEqual([0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]);
-    expect(philox4x32([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0])).toEqual([0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]);
+    expect(philox4x32([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff])).toEqual([
+      0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd,
+    ]);
+    expect(philox4x32([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0])).toEqual([
+      0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1,
+    ]);
   });
 
   it('rand() equals Philox-4x32-10 bit for bit: counter (block, 0, stream, 0), key (seed_lo, seed_hi), top 24 bits / 2^24', async () => {
@@ -221,7 +265,10 @@ describe('creation', () => {
     const ref = Array.from(randRef(n, seed), (u) => low + (high - low) * u);
     // u * (high - low) + low in float32 (perhaps fused): two roundings of values of size <= |low| + |high - low|.
     assertWithin(x, ref, new Array(n).fill(2 * EPS32 * (Math.abs(low) + (high - low))), `seed ${seed}: rand low/high`);
-    expect(x.find((v) => !(v >= low && v < high)), `seed ${seed}: a value outside [${low}, ${high})`).toBe(undefined);
+    expect(
+      x.find((v) => !(v >= low && v < high)),
+      `seed ${seed}: a value outside [${low}, ${high})`,
+    ).toBe(undefined);
   });
 
   it('randn() is Box-Muller on the same Philox uniforms, to ~1e-5', async () => {
@@ -239,7 +286,12 @@ describe('creation', () => {
     // mean and std apply to the same samples: 3 + 2 z, so twice the bound above plus a rounding of |3 + 2z| <~ 15.
     const seed = Math.floor(g.next() * 2 ** 31);
     const z = await values(tl.randn([1003], { seed, mean: 3, std: 2 }));
-    assertWithin(z, Array.from(randnRef(1003, seed).z, (v) => 3 + 2 * v), new Array(1003).fill(3e-5), `seed ${seed}: randn mean 3 std 2`);
+    assertWithin(
+      z,
+      Array.from(randnRef(1003, seed).z, (v) => 3 + 2 * v),
+      new Array(1003).fill(3e-5),
+      `seed ${seed}: randn mean 3 std 2`,
+    );
   });
 
   it('100k samples: randn has mean 0 and std 1, rand has mean 1/2 and variance 1/12, within 5 sigma', async () => {
@@ -253,7 +305,10 @@ describe('creation', () => {
       s += v;
       s2 += v * v;
     }
-    expect(z.find((v) => !Number.isFinite(v)), `seed ${seed}: a non-finite sample`).toBe(undefined);
+    expect(
+      z.find((v) => !Number.isFinite(v)),
+      `seed ${seed}: a non-finite sample`,
+    ).toBe(undefined);
     const mean = s / n;
     const std = Math.sqrt(s2 / n - mean * mean);
     // Standard errors: mean 1/sqrt(n) = 0.0032; std sqrt(1/(2n)) = 0.0022 (normal data). 5 sigma

@@ -25,13 +25,19 @@ describe('customVjp saved trees', () => {
     const op = tl.customVjp(
       (_, x, y) => {
         made = tl.tanh(y);
-        return { out: tl.mul(tl.mul(x, made), 2), saved: { pair: [x, { th: made }], cfg: { scale: 2, label: 'k' }, n: 3, none: null, marker } };
+        return {
+          out: tl.mul(tl.mul(x, made), 2),
+          saved: { pair: [x, { th: made }], cfg: { scale: 2, label: 'k' }, n: 3, none: null, marker },
+        };
       },
       (gOut, s) => {
         seen.push(s.cfg.label, s.cfg.scale, s.n, s.none, s.marker, s.pair.length, made!.isDisposed);
         const x = s.pair[0] as tl.Tensor;
         const { th } = s.pair[1] as { th: tl.Tensor };
-        return tl.noGrad(() => [tl.mul(tl.mul(gOut, th), s.cfg.scale), tl.mul(tl.mul(tl.mul(gOut, x), tl.sub(1, tl.square(th))), s.cfg.scale)]);
+        return tl.noGrad(() => [
+          tl.mul(tl.mul(gOut, th), s.cfg.scale),
+          tl.mul(tl.mul(tl.mul(gOut, x), tl.sub(1, tl.square(th))), s.cfg.scale),
+        ]);
       },
       { name: 'scaledTanh' },
     );
@@ -59,7 +65,14 @@ describe('customVjp saved trees', () => {
     const x = tl.tensor([1, 2, 3]);
     const c = tl.tensor([0.5, 0.5, 0.5]);
     op(x).dispose(); // no transform
-    tl.grad((t: tl.Tensor) => tl.sum(tl.mul(t, tl.noGrad(() => op(t)))))(x); // under noGrad
+    tl.grad((t: tl.Tensor) =>
+      tl.sum(
+        tl.mul(
+          t,
+          tl.noGrad(() => op(t)),
+        ),
+      ),
+    )(x); // under noGrad
     tl.grad((t: tl.Tensor) => tl.sum(tl.mul(t, op(c))))(x); // its input does not depend on the differentiated one
     const g = tl.grad((t: tl.Tensor) => tl.sum(op(t)))(x) as tl.Tensor; // differentiated
     expect(flags).toEqual([false, false, false, true]);
@@ -70,31 +83,59 @@ describe('customVjp saved trees', () => {
     const x = tl.tensor([1, 2, 3]);
     const y = tl.tensor([4, 5, 6]);
     const withBackward = (backward: (g: tl.Tensor) => unknown) =>
-      tl.customVjp((_, a, b) => ({ out: tl.mul(a, b) }), (g) => backward(g) as (tl.Tensor | null)[], { name: 'myOp' });
+      tl.customVjp(
+        (_, a, b) => ({ out: tl.mul(a, b) }),
+        (g) => backward(g) as (tl.Tensor | null)[],
+        { name: 'myOp' },
+      );
     const gradOf = (backward: (g: tl.Tensor) => unknown) => () => tl.grad((a: tl.Tensor) => tl.sum(withBackward(backward)(a, y)))(x);
-    expect(gradOf((g) => tl.mul(g, y))).toThrow(/^tellus: myOp: backward must return an array of 2 cotangents \(Tensor or null\), got a float32 tensor of shape \[3\]$/);
+    expect(gradOf((g) => tl.mul(g, y))).toThrow(
+      /^tellus: myOp: backward must return an array of 2 cotangents \(Tensor or null\), got a float32 tensor of shape \[3\]$/,
+    );
     expect(gradOf((g) => [tl.mul(g, y)])).toThrow(/^tellus: myOp: backward returned 1 cotangents for 2 inputs$/);
-    expect(gradOf(() => [3, null])).toThrow(/^tellus: myOp: backward returned a number for input 0, expected a Tensor of shape \[3\] or null$/);
-    expect(gradOf(() => [tl.tensor([1, 2, 3], { dtype: 'int32' }), null])).toThrow(/^tellus: myOp: backward returned an int32 tensor for input 0, expected float32$/);
-    expect(gradOf(() => [null, tl.zeros([1, 3])])).toThrow(/^tellus: myOp: backward returned a cotangent for input 1, expected shape \[3\], got \[1, 3\]$/);
-    expect(gradOf(() => {
-      const t = tl.zeros([3]);
-      t.dispose();
-      return [t, null];
-    })).toThrow(/^tellus: myOp: backward returned a disposed tensor for input 0$/);
-    expect(() => tl.customVjp((() => 3) as never, (g) => [g], { name: 'bad' })(x)).toThrow(/^tellus: bad: forward must return \{ out: Tensor, saved\? \}, got number$/);
-    expect(() => tl.customVjp((_, a) => ({ out: a }), (g) => [g], { name: 'bad' })(x, 1 as never)).toThrow(/^tellus: bad: input 1: expected a Tensor, got number$/);
+    expect(gradOf(() => [3, null])).toThrow(
+      /^tellus: myOp: backward returned a number for input 0, expected a Tensor of shape \[3\] or null$/,
+    );
+    expect(gradOf(() => [tl.tensor([1, 2, 3], { dtype: 'int32' }), null])).toThrow(
+      /^tellus: myOp: backward returned an int32 tensor for input 0, expected float32$/,
+    );
+    expect(gradOf(() => [null, tl.zeros([1, 3])])).toThrow(
+      /^tellus: myOp: backward returned a cotangent for input 1, expected shape \[3\], got \[1, 3\]$/,
+    );
+    expect(
+      gradOf(() => {
+        const t = tl.zeros([3]);
+        t.dispose();
+        return [t, null];
+      }),
+    ).toThrow(/^tellus: myOp: backward returned a disposed tensor for input 0$/);
+    expect(() => tl.customVjp((() => 3) as never, (g) => [g], { name: 'bad' })(x)).toThrow(
+      /^tellus: bad: forward must return \{ out: Tensor, saved\? \}, got number$/,
+    );
+    expect(() =>
+      tl.customVjp(
+        (_, a) => ({ out: a }),
+        (g) => [g],
+        { name: 'bad' },
+      )(x, 1 as never),
+    ).toThrow(/^tellus: bad: input 1: expected a Tensor, got number$/);
     // A correct backward still works after the failures: the tape recovered.
     const g = tl.grad((a: tl.Tensor) => tl.sum(withBackward((gg) => [tl.mul(gg, y), null])(a, y)))(x) as tl.Tensor;
     expect(Array.from(await g.data())).toEqual([4, 5, 6]);
   });
 
   it('checks the shape of what the jvp rule returns', () => {
-    const op = tl.customVjp((_, a) => ({ out: tl.square(a), saved: [a] }), (g, [a]) => [tl.noGrad(() => tl.mul(g, tl.mul(a!, 2)))], {
-      name: 'sq',
-      jvp: () => tl.zeros([2]),
-    });
-    expect(() => tl.jvp(op, [tl.tensor([1, 2, 3])], [tl.ones([3])])).toThrow(/^tellus: sq: the jvp rule returned a float32 tensor of shape \[2\], expected a tensor of the output's shape \[3\]$/);
+    const op = tl.customVjp(
+      (_, a) => ({ out: tl.square(a), saved: [a] }),
+      (g, [a]) => [tl.noGrad(() => tl.mul(g, tl.mul(a!, 2)))],
+      {
+        name: 'sq',
+        jvp: () => tl.zeros([2]),
+      },
+    );
+    expect(() => tl.jvp(op, [tl.tensor([1, 2, 3])], [tl.ones([3])])).toThrow(
+      /^tellus: sq: the jvp rule returned a float32 tensor of shape \[2\], expected a tensor of the output's shape \[3\]$/,
+    );
   });
 });
 
@@ -136,12 +177,18 @@ describe('customVjp around a time loop', () => {
 
   it('matches float64 central differences for both inputs and every input layout', async () => {
     const g = rng();
-    await checkGrad({ name: 'tanhLoop', inputs: [randomHost(g, [3, 4]), randomHost(g, [3, 4])], gpu: (u, w) => loop(u, w), cpu: loop64, tol: 1e-5 }, g);
+    await checkGrad(
+      { name: 'tanhLoop', inputs: [randomHost(g, [3, 4]), randomHost(g, [3, 4])], gpu: (u, w) => loop(u, w), cpu: loop64, tol: 1e-5 },
+      g,
+    );
   });
 
   it('passes the Taylor test (remainder slope 2)', async () => {
     const g = rng();
-    await checkTaylor({ name: 'tanhLoop', inputs: [randomHost(g, [16]), randomHost(g, [16])], gpu: (u, w) => loop(u, w), cpu: loop64, tol: 0 }, g);
+    await checkTaylor(
+      { name: 'tanhLoop', inputs: [randomHost(g, [16]), randomHost(g, [16])], gpu: (u, w) => loop(u, w), cpu: loop64, tol: 0 },
+      g,
+    );
   });
 
   it('fails the Taylor test when the adjoint is wrong', async () => {
@@ -156,6 +203,11 @@ describe('customVjp around a time loop', () => {
         return [gu!, tl.mul(gw!, 1.05)];
       },
     );
-    await expect(checkTaylor({ name: 'wrong tanhLoop', inputs: [randomHost(g, [16]), randomHost(g, [16])], gpu: (u, w) => wrong(u, w), cpu: loop64, tol: 0 }, g)).rejects.toThrow(/slope/);
+    await expect(
+      checkTaylor(
+        { name: 'wrong tanhLoop', inputs: [randomHost(g, [16]), randomHost(g, [16])], gpu: (u, w) => wrong(u, w), cpu: loop64, tol: 0 },
+        g,
+      ),
+    ).rejects.toThrow(/slope/);
   });
 });

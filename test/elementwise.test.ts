@@ -3,7 +3,19 @@
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { erf64 } from './gradref.js';
-import { assertClose, broadcastShape, forEachIndex, HostArray, randomFloats, randomInts, rng, size, upload, useDevice, views } from './helpers.js';
+import {
+  assertClose,
+  broadcastShape,
+  forEachIndex,
+  HostArray,
+  randomFloats,
+  randomInts,
+  rng,
+  size,
+  upload,
+  useDevice,
+  views,
+} from './helpers.js';
 
 type UnaryCase = { op: keyof typeof REF; lo: number; hi: number };
 const REF = {
@@ -28,7 +40,9 @@ const REF = {
   expm1: Math.expm1,
 };
 const CASES: UnaryCase[] = [
-  ...(['neg', 'abs', 'exp', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu', 'softplus', 'square', 'sign', 'erf', 'expm1'] as const).map((op) => ({ op, lo: -3, hi: 3 })),
+  ...(['neg', 'abs', 'exp', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu', 'softplus', 'square', 'sign', 'erf', 'expm1'] as const).map(
+    (op) => ({ op, lo: -3, hi: 3 }),
+  ),
   { op: 'log1p', lo: -0.9, hi: 4 },
   ...(['log', 'sqrt', 'rsqrt', 'reciprocal'] as const).map((op) => ({ op, lo: 0.05, hi: 4 })),
 ];
@@ -102,14 +116,24 @@ describe('unary ops', () => {
     const g = rng();
     const h = HostArray.from([5, 7], randomFloats(g, 35, -2, 2));
     const y = tl.leakyRelu(upload(h), 0.2);
-    assertClose(await y.data(), h.data.map((x) => (x >= 0 ? x : 0.2 * x)), { rtol: 1e-6, atol: 1e-7 }, `seed ${g.seed}`);
+    assertClose(
+      await y.data(),
+      h.data.map((x) => (x >= 0 ? x : 0.2 * x)),
+      { rtol: 1e-6, atol: 1e-7 },
+      `seed ${g.seed}`,
+    );
   });
 
   it('stays finite at extreme inputs where naive formulas overflow', async () => {
     const x = tl.tensor([-100, -50, 0, 50, 100]);
     assertClose(await x.tanh().data(), [-1, -1, 0, 1, 1], { atol: 0 }, 'tanh');
     assertClose(await x.sigmoid().data(), [0, REF.sigmoid(-50), 0.5, 1, 1], { rtol: 4e-6, atol: 1e-30 }, 'sigmoid');
-    assertClose(await x.softplus().data(), [Math.log1p(Math.exp(-100)), Math.log1p(Math.exp(-50)), Math.LN2, 50, 100], { rtol: 4e-6, atol: 1e-30 }, 'softplus');
+    assertClose(
+      await x.softplus().data(),
+      [Math.log1p(Math.exp(-100)), Math.log1p(Math.exp(-50)), Math.LN2, 50, 100],
+      { rtol: 4e-6, atol: 1e-30 },
+      'softplus',
+    );
   });
 
   it('integer ops keep their dtype; float-only ops reject integers', async () => {
@@ -151,11 +175,20 @@ describe('binary ops with broadcasting', () => {
   useDevice();
   const pairs: [number[], number[]][] = [
     [[7], [7]],
-    [[3, 1, 5], [4, 1]],
+    [
+      [3, 1, 5],
+      [4, 1],
+    ],
     [[1], [5, 1, 3]],
     [[2, 3], []],
-    [[6, 1], [1, 6]],
-    [[2, 3, 4, 5], [3, 1, 5]],
+    [
+      [6, 1],
+      [1, 6],
+    ],
+    [
+      [2, 3, 4, 5],
+      [3, 1, 5],
+    ],
   ];
   for (const op of Object.keys(BINARY_REF) as BinaryName[]) {
     it(`${op} matches float64 for broadcast shapes and views`, async () => {
@@ -177,7 +210,12 @@ describe('binary ops with broadcasting', () => {
           expect(y.shape).toEqual(shape);
           expect(y.dtype).toBe(op.length === 2 ? 'uint32' : 'float32');
           // One rounding of an exact float64 result (pow: a few ulp through exp/log).
-          assertClose(await y.data(), want, { rtol: op === 'pow' ? 4e-6 : 2e-7, atol: 1e-7 }, `${op} ${v.name} [${sa}]x[${sb}] seed ${g.seed}`);
+          assertClose(
+            await y.data(),
+            want,
+            { rtol: op === 'pow' ? 4e-6 : 2e-7, atol: 1e-7 },
+            `${op} ${v.name} [${sa}]x[${sb}] seed ${g.seed}`,
+          );
           for (const t of [a, b, y]) t.dispose();
         }
       }
@@ -203,7 +241,12 @@ describe('binary ops with broadcasting', () => {
   it('pow follows NumPy for negative bases', async () => {
     const y = tl.pow(tl.tensor([-2, -2, -8, 0, 0, 3]), tl.tensor([2, 3, 1 / 3, 0, 2, -1]));
     const d = await y.data();
-    assertClose(Array.from(d).filter((_, i) => i !== 2), [4, -8, 1, 0, 1 / 3], { rtol: 1e-6 }, 'pow');
+    assertClose(
+      Array.from(d).filter((_, i) => i !== 2),
+      [4, -8, 1, 0, 1 / 3],
+      { rtol: 1e-6 },
+      'pow',
+    );
     expect(d[2]).toBeNaN();
   });
 
@@ -221,7 +264,12 @@ describe('binary ops with broadcasting', () => {
     expect(Array.from(await tl.sub(u, tl.tensor(new Uint32Array([2, 2]))).data())).toEqual([2 ** 32 - 1, 3]);
     const mixed = tl.add(ta, tl.tensor([0.5]));
     expect(mixed.dtype).toBe('float32');
-    assertClose(await mixed.data(), Array.from(a, (v) => v + 0.5), { rtol: 1e-7 }, 'int32 + float32');
+    assertClose(
+      await mixed.data(),
+      Array.from(a, (v) => v + 0.5),
+      { rtol: 1e-7 },
+      'int32 + float32',
+    );
     expect(tl.add(ta, 0.25).dtype).toBe('float32');
     expect(tl.add(ta, 2).dtype).toBe('int32');
   });

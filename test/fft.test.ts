@@ -178,7 +178,11 @@ describe('2-D and n-D transforms', () => {
     const x = upload(h);
     const all = dft64(dft64(dft64(h, 2, 9, false), 1, 5, false), 0, 6, false);
     await expectClose(tl.fftn(x), all, `seed ${g.seed}: fftn`);
-    await expectClose(tl.ifftn(x, { axes: [0, 2], norm: 'ortho' }), dft64(dft64(h, 0, 6, true, 1 / Math.sqrt(6)), 2, 9, true, 1 / 3), `seed ${g.seed}: ifftn axes [0, 2] ortho`);
+    await expectClose(
+      tl.ifftn(x, { axes: [0, 2], norm: 'ortho' }),
+      dft64(dft64(h, 0, 6, true, 1 / Math.sqrt(6)), 2, 9, true, 1 / 3),
+      `seed ${g.seed}: ifftn axes [0, 2] ortho`,
+    );
     await expectClose(tl.fft2(x, { s: [4, 12] }), dft64(dft64(h, 1, 4, false), 2, 12, false), `seed ${g.seed}: fft2 s [4, 12]`);
     const hr = randomHost(g, [6, 5, 9]);
     const xr = upload(hr);
@@ -197,13 +201,15 @@ describe('2-D and n-D transforms', () => {
 // ---------------------------------------------------------------- adjoints and gradients
 
 type Op = (x: tl.Tensor) => tl.Tensor;
-const pullbackOf = (f: Op, x: tl.Tensor): Op => (y) => {
-  const [out, pull] = tl.vjp(f, x);
-  (out as tl.Tensor).dispose();
-  const [g] = pull(y);
-  pull.dispose();
-  return g!;
-};
+const pullbackOf =
+  (f: Op, x: tl.Tensor): Op =>
+  (y) => {
+    const [out, pull] = tl.vjp(f, x);
+    (out as tl.Tensor).dispose();
+    const [g] = pull(y);
+    pull.dispose();
+    return g!;
+  };
 
 /**
  * Dot-product test |<A x, y> - <x, AT y>| relative to ||A x|| ||y|| (random x, y; float64 sums of
@@ -248,7 +254,12 @@ describe('adjoints', () => {
     const pairs: [string, Op, Op, number[]][] = [
       ['fft / n ifft', (x) => tl.fft(x), (y) => tl.ifft(y, { norm: 'forward' }), [3, 12, 2]],
       ['fft2 / n ifft2', (x) => tl.fft2(x), (y) => tl.ifft2(y, { norm: 'forward' }), [2, 6, 10, 2]],
-      ['ortho fft / ortho ifft (unitary)', (x) => tl.fft(x, { norm: 'ortho', axis: 0 }), (y) => tl.ifft(y, { norm: 'ortho', axis: 0 }), [97, 2, 2]],
+      [
+        'ortho fft / ortho ifft (unitary)',
+        (x) => tl.fft(x, { norm: 'ortho', axis: 0 }),
+        (y) => tl.ifft(y, { norm: 'ortho', axis: 0 }),
+        [97, 2, 2],
+      ],
     ];
     const g = rng();
     for (const [name, A, AT, shape] of pairs) {
@@ -276,16 +287,52 @@ describe('adjoints', () => {
 
 describe('gradients', () => {
   useDevice();
-  const linear = (name: string, gpu: Op, cpu: (h: HostArray) => HostArray, input: (g: Gen) => HostArray): ((g: Gen) => GradCase) => (g) => ({
-    name, inputs: [input(g)], gpu: gpu, cpu: ([h]) => cpu(h!), tol: 1e-5,
-  });
+  const linear =
+    (name: string, gpu: Op, cpu: (h: HostArray) => HostArray, input: (g: Gen) => HostArray): ((g: Gen) => GradCase) =>
+    (g) => ({
+      name,
+      inputs: [input(g)],
+      gpu: gpu,
+      cpu: ([h]) => cpu(h!),
+      tol: 1e-5,
+    });
   const CASES = [
-    linear('fft axis 0', (x) => tl.fft(x, { axis: 0 }), (h) => dft64(h, 0, 5, false), (g) => randomHost(g, [5, 3, 2])),
-    linear('ifft n=7', (x) => tl.ifft(x, { n: 7 }), (h) => dft64(h, 1, 7, true, 1 / 7), (g) => randomHost(g, [2, 5, 2])),
-    linear('rfft n=12', (x) => tl.rfft(x, { n: 12 }), (h) => rdft64(h, 1, 12), (g) => randomHost(g, [3, 9])),
-    linear('irfft n=8', (x) => tl.irfft(x, { n: 8 }), (h) => irdft64(h, 1, 8, 1 / 8), (g) => randomHost(g, [3, 5, 2])),
-    linear('irfft n=9 ortho', (x) => tl.irfft(x, { n: 9, norm: 'ortho' }), (h) => irdft64(h, 1, 9, 1 / 3), (g) => randomHost(g, [2, 6, 2])),
-    linear('rfft2', (x) => tl.rfft2(x), (h) => dft64(rdft64(h, 1, 6), 0, 4, false), (g) => randomHost(g, [4, 6])),
+    linear(
+      'fft axis 0',
+      (x) => tl.fft(x, { axis: 0 }),
+      (h) => dft64(h, 0, 5, false),
+      (g) => randomHost(g, [5, 3, 2]),
+    ),
+    linear(
+      'ifft n=7',
+      (x) => tl.ifft(x, { n: 7 }),
+      (h) => dft64(h, 1, 7, true, 1 / 7),
+      (g) => randomHost(g, [2, 5, 2]),
+    ),
+    linear(
+      'rfft n=12',
+      (x) => tl.rfft(x, { n: 12 }),
+      (h) => rdft64(h, 1, 12),
+      (g) => randomHost(g, [3, 9]),
+    ),
+    linear(
+      'irfft n=8',
+      (x) => tl.irfft(x, { n: 8 }),
+      (h) => irdft64(h, 1, 8, 1 / 8),
+      (g) => randomHost(g, [3, 5, 2]),
+    ),
+    linear(
+      'irfft n=9 ortho',
+      (x) => tl.irfft(x, { n: 9, norm: 'ortho' }),
+      (h) => irdft64(h, 1, 9, 1 / 3),
+      (g) => randomHost(g, [2, 6, 2]),
+    ),
+    linear(
+      'rfft2',
+      (x) => tl.rfft2(x),
+      (h) => dft64(rdft64(h, 1, 6), 0, 4, false),
+      (g) => randomHost(g, [4, 6]),
+    ),
   ];
 
   it('match float64 central differences on every view layout', async () => {
@@ -306,10 +353,22 @@ describe('gradients', () => {
     const [x, vt] = [upload(h), upload(v)];
     const hv = tl.hvp((z) => tl.mul(tl.sum(tl.square(tl.fft(z))), 0.5), x, vt);
     const got = await hv.data();
-    expect(relL2(got, v.data.map((e) => 12 * e)), `seed ${g.seed}: hvp vs 12 v`).toBeLessThan(1e-5);
+    expect(
+      relL2(
+        got,
+        v.data.map((e) => 12 * e),
+      ),
+      `seed ${g.seed}: hvp vs 12 v`,
+    ).toBeLessThan(1e-5);
     for (const t of [x, vt, hv]) t.dispose();
     const w = upload(randomHost(g, [5, 4, 2], 0.5, 1.5));
-    await checkHvp('sum(w |rfft2 x|^2 sin(x))', (z) => tl.add(tl.sum(tl.mul(w, tl.square(tl.rfft2(z)))), tl.sum(tl.sin(z))), randomHost(g, [5, 6]), g, 1e-4);
+    await checkHvp(
+      'sum(w |rfft2 x|^2 sin(x))',
+      (z) => tl.add(tl.sum(tl.mul(w, tl.square(tl.rfft2(z)))), tl.sum(tl.sin(z))),
+      randomHost(g, [5, 6]),
+      g,
+      1e-4,
+    );
     w.dispose();
   });
 });
@@ -321,19 +380,31 @@ describe('errors', () => {
     const real = tl.zeros([4, 3]);
     const z = tl.zeros([4, 3, 2]);
     const z1 = tl.zeros([1, 2]);
-    expect(() => tl.fft(real)).toThrow(/fft\(x, opts\): x: expected a complex tensor \(float32 with a trailing axis of 2 holding re, im\), got a float32 tensor of shape \[4, 3\]/);
+    expect(() => tl.fft(real)).toThrow(
+      /fft\(x, opts\): x: expected a complex tensor \(float32 with a trailing axis of 2 holding re, im\), got a float32 tensor of shape \[4, 3\]/,
+    );
     expect(() => tl.fft(z, { axis: 2 })).toThrow(/fft\(x, opts\): axis must be an integer in \[-2, 1\] \(logical axes\), got 2/);
-    expect(() => tl.ifft(z, { norm: 'bogus' as tl.FftNorm })).toThrow(/ifft\(x, opts\): norm must be one of backward, ortho, forward, got bogus/);
+    expect(() => tl.ifft(z, { norm: 'bogus' as tl.FftNorm })).toThrow(
+      /ifft\(x, opts\): norm must be one of backward, ortho, forward, got bogus/,
+    );
     expect(() => tl.fft(z, { n: 0 })).toThrow(/fft\(x, opts\): n: expected a positive integer length, got 0/);
     expect(() => tl.fft(z, { n: 2.5 })).toThrow(/expected a positive integer length, got 2.5/);
-    expect(() => tl.irfft(z1)).toThrow(/irfft\(x, opts\): n \(default 2 \(m - 1\) for a half spectrum of length m\): expected a positive integer length, got 0/);
+    expect(() => tl.irfft(z1)).toThrow(
+      /irfft\(x, opts\): n \(default 2 \(m - 1\) for a half spectrum of length m\): expected a positive integer length, got 0/,
+    );
     expect(() => tl.rfft(tl.zeros([4], 'int32'))).toThrow(/rfft\(x, opts\): expected a real float32 tensor, got int32/);
     expect(() => tl.fft2(tl.zeros([4, 2]))).toThrow(/fft2\(x, opts\): expected at least 2 logical axes, got shape \[4\]/);
     expect(() => tl.fftn(z, { axes: [0, -2] })).toThrow(/fftn\(x, opts\): axes must be distinct, got \[0, -2\]/);
     expect(() => tl.fftn(z, { axes: [0, 1], s: [4] })).toThrow(/fftn\(x, opts\): s and axes must have the same length, got 1 and 2/);
-    expect(() => tl.fft(z, 'ortho' as unknown as tl.FftOptions)).toThrow(/fft\(x, opts\): options: expected an object with keys among axis, n, norm, got "ortho"/);
-    expect(() => tl.fft(z, { axsi: 0 } as unknown as tl.FftOptions)).toThrow("tellus: fft(x, opts): unknown option 'axsi' (did you mean 'axis'?)");
-    expect(() => tl.irfft2(z, { size: [4, 4] } as unknown as tl.FftNOptions)).toThrow("tellus: irfft2(x, opts): unknown option 'size'; valid options: axes, s, norm");
+    expect(() => tl.fft(z, 'ortho' as unknown as tl.FftOptions)).toThrow(
+      /fft\(x, opts\): options: expected an object with keys among axis, n, norm, got "ortho"/,
+    );
+    expect(() => tl.fft(z, { axsi: 0 } as unknown as tl.FftOptions)).toThrow(
+      "tellus: fft(x, opts): unknown option 'axsi' (did you mean 'axis'?)",
+    );
+    expect(() => tl.irfft2(z, { size: [4, 4] } as unknown as tl.FftNOptions)).toThrow(
+      "tellus: irfft2(x, opts): unknown option 'size'; valid options: axes, s, norm",
+    );
     expect(() => tl.fft([1, 2] as unknown as tl.Tensor)).toThrow(/fft\(x, opts\): x: expected a Tensor, got an array/);
     expect(() => tl.fft(z, { n: 2 ** 22 })).toThrow(/fft: length 4194304 is too long/);
     for (const t of [real, z, z1]) t.dispose();

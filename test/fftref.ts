@@ -18,7 +18,15 @@ function table(n: number): [Float64Array, Float64Array] {
  * Applies `line` to every line of a [outer, len, inner] layout of logical `shape` along `axis`.
  * `line(get, put)` reads input element j (0 beyond the input length) and writes output k.
  */
-function perLine(shape: readonly number[], axis: number, outLen: number, width: number, widthOut: number, src: Float64Array, line: (get: (j: number) => [number, number], put: (k: number, re: number, im: number) => void) => void): { shape: number[]; data: Float64Array } {
+function perLine(
+  shape: readonly number[],
+  axis: number,
+  outLen: number,
+  width: number,
+  widthOut: number,
+  src: Float64Array,
+  line: (get: (j: number) => [number, number], put: (k: number, re: number, im: number) => void) => void,
+): { shape: number[]; data: Float64Array } {
   const len = shape[axis]!;
   const outer = size(shape.slice(0, axis));
   const inner = size(shape.slice(axis + 1));

@@ -13,16 +13,21 @@ const TAU = 2 * Math.PI;
 /** A band-limited field on the unit square: a few Fourier terms with |f| <= fmax, sampled at (i/h, j/w). */
 function bandLimited(g: { next: () => number }, batch: number, ch: number, fmax: number): (h: number, w: number) => tl.Tensor {
   const terms = Array.from({ length: batch * ch * 5 }, () => ({
-    f1: Math.floor(g.next() * (2 * fmax + 1)) - fmax, f2: Math.floor(g.next() * (fmax + 1)), a: g.next() * 2 - 1, s: g.next() * 2 - 1,
+    f1: Math.floor(g.next() * (2 * fmax + 1)) - fmax,
+    f2: Math.floor(g.next() * (fmax + 1)),
+    a: g.next() * 2 - 1,
+    s: g.next() * 2 - 1,
   }));
   return (h, w) => {
     const v = new Float64Array(batch * ch * h * w);
-    for (let p = 0; p < batch * ch; p++) for (const t of terms.slice(p * 5, p * 5 + 5)) {
-      for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) {
-        const ph = TAU * (t.f1 * i / h + t.f2 * j / w);
-        v[(p * h + i) * w + j]! += t.a * Math.cos(ph) + t.s * Math.sin(ph);
+    for (let p = 0; p < batch * ch; p++)
+      for (const t of terms.slice(p * 5, p * 5 + 5)) {
+        for (let i = 0; i < h; i++)
+          for (let j = 0; j < w; j++) {
+            const ph = TAU * ((t.f1 * i) / h + (t.f2 * j) / w);
+            v[(p * h + i) * w + j]! += t.a * Math.cos(ph) + t.s * Math.sin(ph);
+          }
       }
-    }
     return T(v, [batch, ch, h, w]);
   };
 }
@@ -33,10 +38,20 @@ describe('FNO2d', () => {
   it('maps [batch, in, H, W] to [batch, out, H, W], with and without padding; names its parameters', async () => {
     const m = new nn.FNO2d({ inChannels: 3, outChannels: 2, modes1: 3, modes2: 3, width: 6, layers: 2, padFraction: 0.25, seed: 1 });
     expect(Object.keys(m.parameters())).toEqual([
-      'lift.weight', 'lift.bias',
-      'spectral.0.weights1', 'spectral.0.weights2', 'spectral.1.weights1', 'spectral.1.weights2',
-      'pointwise.0.weight', 'pointwise.0.bias', 'pointwise.1.weight', 'pointwise.1.bias',
-      'proj1.weight', 'proj1.bias', 'proj2.weight', 'proj2.bias',
+      'lift.weight',
+      'lift.bias',
+      'spectral.0.weights1',
+      'spectral.0.weights2',
+      'spectral.1.weights1',
+      'spectral.1.weights2',
+      'pointwise.0.weight',
+      'pointwise.0.bias',
+      'pointwise.1.weight',
+      'pointwise.1.bias',
+      'proj1.weight',
+      'proj1.bias',
+      'proj2.weight',
+      'proj2.bias',
     ]);
     expect(m.proj1.weight.shape).toEqual([128, 6, 1, 1]);
     expect(m.padding(12, 10)).toEqual([3, 3]);
@@ -53,7 +68,17 @@ describe('FNO2d', () => {
 
   it('Taylor tests of a loss w.r.t. the input and the parameters', async () => {
     const g = rng();
-    const m = new nn.FNO2d({ inChannels: 1, outChannels: 1, modes1: 3, modes2: 3, width: 4, layers: 2, projection: 8, padFraction: 0.25, seed: g.seed % 1000 });
+    const m = new nn.FNO2d({
+      inChannels: 1,
+      outChannels: 1,
+      modes1: 3,
+      modes2: 3,
+      width: 4,
+      layers: 2,
+      projection: 8,
+      padFraction: 0.25,
+      seed: g.seed % 1000,
+    });
     const x = tl.randn([2, 1, 8, 8], { seed: g.seed });
     const target = tl.randn([2, 1, 8, 8], { seed: g.seed + 1 });
     // A squared misfit: r1 then has a clear quadratic part (0.5 |J v|^2 h^2) that the network's own
@@ -78,7 +103,9 @@ describe('FNO2d', () => {
     for (const [name, f, at] of cases) {
       const r = await nn.taylorTest(f, at, opts);
       const why = `${name} (seed ${g.seed}): ${r.message}`;
-      console.log(`FNO Taylor ${name}: slope0 ${r.slope0.toFixed(3)} slope1 ${r.slope1.toFixed(3)} on h = ${r.used.map((k) => r.hs[k]).join(', ')}`);
+      console.log(
+        `FNO Taylor ${name}: slope0 ${r.slope0.toFixed(3)} slope1 ${r.slope1.toFixed(3)} on h = ${r.used.map((k) => r.hs[k]).join(', ')}`,
+      );
       expect(r.passed, why).toBe(true);
       // r0 = |h <g, v> + h^2 v'Hv / 2 + ...| is first order once h is small (at larger h the two
       // terms may cancel), when that first-order term stands above round-off.
@@ -100,10 +127,14 @@ describe('FNO2d', () => {
     const gOff = tl.mul(gTrue, 1.01);
     const along = { direction: dir, h0: 1.6, steps: 12 };
     const ok = await nn.taylorTest(f, at, { ...along, gradient: gTrue });
-    console.log(`FNO Taylor input along g: slope1 ${ok.slope1.toFixed(3)} on h = ${ok.used.map((k) => ok.hs[k]).join(', ')}, resolution ${ok.resolution.toExponential(2)}`);
+    console.log(
+      `FNO Taylor input along g: slope1 ${ok.slope1.toFixed(3)} on h = ${ok.used.map((k) => ok.hs[k]).join(', ')}, resolution ${ok.resolution.toExponential(2)}`,
+    );
     expect(ok.passed, `input along g (seed ${g.seed}): ${ok.message}`).toBe(true);
     const off = await nn.taylorTest(f, at, { ...along, gradient: gOff });
-    console.log(`FNO Taylor input along g, gradient 1% off: slope1 ${off.slope1.toFixed(3)} on h = ${off.used.map((k) => off.hs[k]).join(', ')}`);
+    console.log(
+      `FNO Taylor input along g, gradient 1% off: slope1 ${off.slope1.toFixed(3)} on h = ${off.used.map((k) => off.hs[k]).join(', ')}`,
+    );
     // Against a resolution of 0.4% or less the 1% error term is >= 6x the h^2 term where it meets
     // the floor: slope1 <= 1.14 before round-off. Resolutions measured 0.07-0.46% (default base
     // seed: 0.28%; slope1 1.05 SwiftShader, 1.24 llvmpipe); at 0.46% (TELLUS_TEST_SEED=4) llvmpipe
@@ -123,9 +154,29 @@ describe('FNO2d', () => {
     const x1 = sample(h, w);
     const x2 = sample(2 * h, 2 * w);
     const run = async (pf1: number, pf2: number): Promise<number> => {
-      const m = new nn.FNO2d({ inChannels: 1, outChannels: 1, modes1: 4, modes2: 4, width: 8, layers: 3, projection: 16, padFraction: pf1, seed: 5 });
+      const m = new nn.FNO2d({
+        inChannels: 1,
+        outChannels: 1,
+        modes1: 4,
+        modes2: 4,
+        width: 8,
+        layers: 3,
+        projection: 16,
+        padFraction: pf1,
+        seed: 5,
+      });
       const y1 = await m.forward(x1).data();
-      const m2 = new nn.FNO2d({ inChannels: 1, outChannels: 1, modes1: 4, modes2: 4, width: 8, layers: 3, projection: 16, padFraction: pf2, seed: 5 });
+      const m2 = new nn.FNO2d({
+        inChannels: 1,
+        outChannels: 1,
+        modes1: 4,
+        modes2: 4,
+        width: 8,
+        layers: 3,
+        projection: 16,
+        padFraction: pf2,
+        seed: 5,
+      });
       const y2 = await tl.slice(m2.forward(x2), [null, null, [0, 2 * h, 2], [0, 2 * w, 2]]).data();
       m.dispose();
       m2.dispose();
@@ -136,7 +187,9 @@ describe('FNO2d', () => {
     const same = await run(0.25, 0.25);
     // Padding by the same number of cells (4 at both): a box of 1.25 vs 1.125, another operator.
     const cells = await run(0.25, 0.125);
-    console.log(`FNO resolution 2x vs 1x (seed ${g.seed}): rel L2 ${same.toExponential(2)} padding by fraction, ${cells.toExponential(2)} padding by cells`);
+    console.log(
+      `FNO resolution 2x vs 1x (seed ${g.seed}): rel L2 ${same.toExponential(2)} padding by fraction, ${cells.toExponential(2)} padding by cells`,
+    );
     // Pointwise layers agree exactly at the shared points; what differs is aliasing in the Fourier
     // layers: at 16 x 16 the GELU outputs and the zero padding's jump carry frequencies above the
     // coarse Nyquist that fold into the kept modes, at 32 x 32 fewer of them do. For this smooth input
@@ -152,7 +205,16 @@ describe('FNO2d', () => {
     const x = sample(8, 8);
     // Target: a fixed pointwise affine map of the input, well within the model's reach.
     const y = tl.add(tl.mul(x, 0.5), 0.1);
-    const m = new nn.FNO2d({ inChannels: 1, outChannels: 1, modes1: 3, modes2: 3, width: 8, layers: 2, projection: 16, seed: g.seed % 1000 });
+    const m = new nn.FNO2d({
+      inChannels: 1,
+      outChannels: 1,
+      modes1: 3,
+      modes2: 3,
+      width: 8,
+      layers: 2,
+      projection: 16,
+      seed: g.seed % 1000,
+    });
     const params = m.parameters();
     const opt = new nn.Adam({ lr: 1e-2 });
     const step = tl.valueAndGrad((p: nn.NamedTensors) => nn.relativeL2(m.call(p, x), y));

@@ -7,7 +7,19 @@ import * as tl from '../src/index.js';
 import { HostArray, randomInts, rng, size, upload, useDevice, type Gen } from './helpers.js';
 import { randomHost } from './ref.js';
 import {
-  assertScaled, awayFromZero, checkGrad, checkHvp, checkTaylor, f32, fdDirectional, map64, readAll, scalar64, zip64, type Fn64, type GradCase,
+  assertScaled,
+  awayFromZero,
+  checkGrad,
+  checkHvp,
+  checkTaylor,
+  f32,
+  fdDirectional,
+  map64,
+  readAll,
+  scalar64,
+  zip64,
+  type Fn64,
+  type GradCase,
 } from './gradref.js';
 
 // a [3, 1, 4] against b [2, 4] broadcasts to [3, 2, 4]: each gradient must be summed back.
@@ -24,15 +36,45 @@ const POW = 1e-5;
 
 /** Values 0.6·m + 0.3·parity, m random in [-4, 4]: a (odd) and b (even) differ by >= 0.3 everywhere. */
 const grid = (g: Gen, shape: number[], odd: boolean): HostArray =>
-  f32(HostArray.from(shape, Array.from(randomInts(g, size(shape), -4, 5), (m) => 0.6 * m + (odd ? 0.3 : 0))));
+  f32(
+    HostArray.from(
+      shape,
+      Array.from(randomInts(g, size(shape), -4, 5), (m) => 0.6 * m + (odd ? 0.3 : 0)),
+    ),
+  );
 
 type Op2 = (a: tl.Tensor, b: tl.Tensor) => tl.Tensor;
-const both = (name: string, op: Op2, f: (a: number, b: number) => number, ha: HostArray, hb: HostArray, tol: number, vScale?: number): GradCase => ({
-  name, inputs: [ha, hb], gpu: op, cpu: ([a, b]) => zip64(a!, b!, f), tol, vScale,
+const both = (
+  name: string,
+  op: Op2,
+  f: (a: number, b: number) => number,
+  ha: HostArray,
+  hb: HostArray,
+  tol: number,
+  vScale?: number,
+): GradCase => ({
+  name,
+  inputs: [ha, hb],
+  gpu: op,
+  cpu: ([a, b]) => zip64(a!, b!, f),
+  tol,
+  vScale,
 });
 /** One tensor operand and one JS number (on either side). */
-const withNumber = (name: string, op: (x: tl.Tensor) => tl.Tensor, f: (x: number) => number, hx: HostArray, tol: number, vScale?: number): GradCase => ({
-  name, inputs: [hx], gpu: op, cpu: ([x]) => map64(x!, f), tol, vScale,
+const withNumber = (
+  name: string,
+  op: (x: tl.Tensor) => tl.Tensor,
+  f: (x: number) => number,
+  hx: HostArray,
+  tol: number,
+  vScale?: number,
+): GradCase => ({
+  name,
+  inputs: [hx],
+  gpu: op,
+  cpu: ([x]) => map64(x!, f),
+  tol,
+  vScale,
 });
 
 const CASES: Record<string, (g: Gen) => GradCase> = {
@@ -48,20 +90,91 @@ const CASES: Record<string, (g: Gen) => GradCase> = {
   maximum: (g) => both('maximum', tl.maximum, Math.max, grid(g, SA, true), grid(g, SB, false), ARITH, 0.5),
   minimum: (g) => both('minimum', tl.minimum, Math.min, grid(g, SA, false), grid(g, SB, true), ARITH, 0.5),
   // A 0-d tensor operand broadcast against [3, 4]: its gradient sums all 12 products.
-  'mul by a 0-d tensor': (g) => both('mul [3,4] x []', tl.mul, (a, b) => a * b, randomHost(g, [3, 4], -2, 2), awayFromZero(g, [], 0.5, 2), ARITH),
-  'add(x, 1.5)': (g) => withNumber('add(x, 1.5)', (x) => tl.add(x, 1.5), (x) => x + 1.5, randomHost(g, [3, 5]), ARITH),
-  'sub(2, x)': (g) => withNumber('sub(2, x)', (x) => tl.sub(2, x), (x) => 2 - x, randomHost(g, [3, 5]), ARITH),
-  'mul(x, -0.75)': (g) => withNumber('mul(x, -0.75)', (x) => tl.mul(x, -0.75), (x) => -0.75 * x, randomHost(g, [3, 5]), ARITH),
-  'div(1.25, x)': (g) => withNumber('div(1.25, x)', (x) => tl.div(1.25, x), (x) => 1.25 / x, awayFromZero(g, [3, 5], 0.5, 2), ARITH),
-  'div(x, 1.25)': (g) => withNumber('div(x, 1.25)', (x) => tl.div(x, 1.25), (x) => x / 1.25, randomHost(g, [3, 5]), ARITH),
-  'pow(x, 2.5)': (g) => withNumber('pow(x, 2.5)', (x) => tl.pow(x, 2.5), (x) => x ** 2.5, randomHost(g, [3, 5], 0.5, 2), POW),
+  'mul by a 0-d tensor': (g) =>
+    both('mul [3,4] x []', tl.mul, (a, b) => a * b, randomHost(g, [3, 4], -2, 2), awayFromZero(g, [], 0.5, 2), ARITH),
+  'add(x, 1.5)': (g) =>
+    withNumber(
+      'add(x, 1.5)',
+      (x) => tl.add(x, 1.5),
+      (x) => x + 1.5,
+      randomHost(g, [3, 5]),
+      ARITH,
+    ),
+  'sub(2, x)': (g) =>
+    withNumber(
+      'sub(2, x)',
+      (x) => tl.sub(2, x),
+      (x) => 2 - x,
+      randomHost(g, [3, 5]),
+      ARITH,
+    ),
+  'mul(x, -0.75)': (g) =>
+    withNumber(
+      'mul(x, -0.75)',
+      (x) => tl.mul(x, -0.75),
+      (x) => -0.75 * x,
+      randomHost(g, [3, 5]),
+      ARITH,
+    ),
+  'div(1.25, x)': (g) =>
+    withNumber(
+      'div(1.25, x)',
+      (x) => tl.div(1.25, x),
+      (x) => 1.25 / x,
+      awayFromZero(g, [3, 5], 0.5, 2),
+      ARITH,
+    ),
+  'div(x, 1.25)': (g) =>
+    withNumber(
+      'div(x, 1.25)',
+      (x) => tl.div(x, 1.25),
+      (x) => x / 1.25,
+      randomHost(g, [3, 5]),
+      ARITH,
+    ),
+  'pow(x, 2.5)': (g) =>
+    withNumber(
+      'pow(x, 2.5)',
+      (x) => tl.pow(x, 2.5),
+      (x) => x ** 2.5,
+      randomHost(g, [3, 5], 0.5, 2),
+      POW,
+    ),
   // A negative base with an integer exponent is real (NumPy): d/dx x³ = 3x² on both signs.
-  'pow(x, 3)': (g) => withNumber('pow(x, 3)', (x) => tl.pow(x, 3), (x) => x ** 3, awayFromZero(g, [3, 5], 0.3, 2), POW),
+  'pow(x, 3)': (g) =>
+    withNumber(
+      'pow(x, 3)',
+      (x) => tl.pow(x, 3),
+      (x) => x ** 3,
+      awayFromZero(g, [3, 5], 0.3, 2),
+      POW,
+    ),
   // A JS-number base: the exponent's rule takes log(2) on the CPU (it once called gt(2, 0) and threw).
-  'pow(2, x)': (g) => withNumber('pow(2, x)', (x) => tl.pow(2, x), (x) => 2 ** x, randomHost(g, [3, 5], -2, 2), POW),
+  'pow(2, x)': (g) =>
+    withNumber(
+      'pow(2, x)',
+      (x) => tl.pow(2, x),
+      (x) => 2 ** x,
+      randomHost(g, [3, 5], -2, 2),
+      POW,
+    ),
   // x stays >= 0.3 away from the constant 0.2 (vScale 1: steps move x by <= 1/4).
-  'maximum(x, 0.2)': (g) => withNumber('maximum(x, 0.2)', (x) => tl.maximum(x, 0.2), (x) => Math.max(x, 0.2), map64(awayFromZero(g, [3, 5], 0.3, 2), (v) => v + 0.2), ARITH),
-  'minimum(0.2, x)': (g) => withNumber('minimum(0.2, x)', (x) => tl.minimum(0.2, x), (x) => Math.min(0.2, x), map64(awayFromZero(g, [3, 5], 0.3, 2), (v) => v + 0.2), ARITH),
+  'maximum(x, 0.2)': (g) =>
+    withNumber(
+      'maximum(x, 0.2)',
+      (x) => tl.maximum(x, 0.2),
+      (x) => Math.max(x, 0.2),
+      map64(awayFromZero(g, [3, 5], 0.3, 2), (v) => v + 0.2),
+      ARITH,
+    ),
+  'minimum(0.2, x)': (g) =>
+    withNumber(
+      'minimum(0.2, x)',
+      (x) => tl.minimum(0.2, x),
+      (x) => Math.min(0.2, x),
+      map64(awayFromZero(g, [3, 5], 0.3, 2), (v) => v + 0.2),
+      ARITH,
+    ),
 };
 
 describe('binary ops: first derivatives with broadcasting', () => {
@@ -107,7 +220,12 @@ const where64 = (c: HostArray, a: HostArray, b: HostArray): HostArray =>
 
 /** Values in (k + 0.3, k + 0.7): trunc is locally constant, also under the Taylor steps (<= 1/4). */
 function offInteger(g: Gen, shape: number[]): HostArray {
-  return f32(HostArray.from(shape, Array.from(randomInts(g, size(shape), -2, 2), (k) => k + 0.3 + 0.4 * g.next())));
+  return f32(
+    HostArray.from(
+      shape,
+      Array.from(randomInts(g, size(shape), -2, 2), (k) => k + 0.3 + 0.4 * g.next()),
+    ),
+  );
 }
 
 const OTHER: Record<string, (g: Gen) => GradCase> = {
@@ -115,14 +233,26 @@ const OTHER: Record<string, (g: Gen) => GradCase> = {
   where: (g) => {
     const c = condition(g);
     const cpu: Fn64 = ([a, b]) => where64(c.host, a!, b!);
-    return { name: 'where(c [3,1], a [3,4], b [4])', inputs: [randomHost(g, [3, 4]), randomHost(g, [4])], gpu: (a, b) => tl.where(c.make(), a, b), cpu, tol: ARITH };
+    return {
+      name: 'where(c [3,1], a [3,4], b [4])',
+      inputs: [randomHost(g, [3, 4]), randomHost(g, [4])],
+      gpu: (a, b) => tl.where(c.make(), a, b),
+      cpu,
+      tol: ARITH,
+    };
   },
   // The condition is bigger than both branches: a [4] and b [] each broadcast to [3, 4].
   'where with a larger condition': (g) => {
     const hc = randomHost(g, [3, 4]);
     [hc.data[0], hc.data[1]] = [0.5, -0.5];
     const cpu: Fn64 = ([a, b]) => HostArray.build([3, 4], (idx) => (hc.at(idx) > 0 ? a!.atBroadcast(idx) : b!.atBroadcast(idx)));
-    return { name: 'where(c [3,4], a [4], b [])', inputs: [randomHost(g, [4]), randomHost(g, [])], gpu: (a, b) => tl.where(tl.gt(upload(hc), 0), a, b), cpu, tol: ARITH };
+    return {
+      name: 'where(c [3,4], a [4], b [])',
+      inputs: [randomHost(g, [4]), randomHost(g, [])],
+      gpu: (a, b) => tl.where(tl.gt(upload(hc), 0), a, b),
+      cpu,
+      tol: ARITH,
+    };
   },
   'where with a number branch': (g) => {
     const c = condition(g);
@@ -131,14 +261,29 @@ const OTHER: Record<string, (g: Gen) => GradCase> = {
   },
   // Identities (tol IDENTITY): the gradient is w bit for bit; only the float64 difference quotient is inexact.
   // A float-to-float cast is the identity (the same tensor comes back).
-  'cast float32': (g) => ({ name: 'cast(x, float32)', inputs: [randomHost(g, [3, 4])], gpu: (x) => tl.cast(x, 'float32'), cpu: ([x]) => x!, tol: IDENTITY }),
+  'cast float32': (g) => ({
+    name: 'cast(x, float32)',
+    inputs: [randomHost(g, [3, 4])],
+    gpu: (x) => tl.cast(x, 'float32'),
+    cpu: ([x]) => x!,
+    tol: IDENTITY,
+  }),
   // The integer path is piecewise constant: only the x term carries gradient.
   'cast through int32': (g) => ({
-    name: 'x + cast(cast(x, int32), float32)', inputs: [offInteger(g, [3, 4])],
-    gpu: (x) => tl.add(x, tl.cast(tl.cast(x, 'int32'), 'float32')), cpu: ([x]) => map64(x!, (v) => v + Math.trunc(v)), tol: ARITH,
+    name: 'x + cast(cast(x, int32), float32)',
+    inputs: [offInteger(g, [3, 4])],
+    gpu: (x) => tl.add(x, tl.cast(tl.cast(x, 'int32'), 'float32')),
+    cpu: ([x]) => map64(x!, (v) => v + Math.trunc(v)),
+    tol: ARITH,
   }),
   // The layouts fed in include transposed and strided views, where contiguous really copies.
-  contiguous: (g) => ({ name: 'contiguous', inputs: [randomHost(g, [3, 4])], gpu: (x) => tl.contiguous(x), cpu: ([x]) => x!, tol: IDENTITY }),
+  contiguous: (g) => ({
+    name: 'contiguous',
+    inputs: [randomHost(g, [3, 4])],
+    gpu: (x) => tl.contiguous(x),
+    cpu: ([x]) => x!,
+    tol: IDENTITY,
+  }),
   clone: (g) => ({ name: 'clone', inputs: [randomHost(g, [3, 4])], gpu: (x) => tl.clone(x), cpu: ([x]) => x!, tol: IDENTITY }),
 };
 
@@ -170,16 +315,28 @@ describe('stopGradient', () => {
         tl.grad((y: tl.Tensor) => tl.sum(tl.mul(wt, tl.mul(y, tl.stopGradient(y)))))(x) as tl.Tensor,
         tl.grad((y: tl.Tensor) => tl.sum(tl.mul(wt, tl.detach(tl.exp(y)))))(x) as tl.Tensor,
         // Second order: the stopped factor is a constant for the outer derivative as well.
-        tl.grad((y: tl.Tensor) => tl.sum(tl.grad((z: tl.Tensor) => tl.sum(tl.mul(wt, tl.mul(tl.square(z), tl.stopGradient(z)))))(y) as tl.Tensor))(x) as tl.Tensor,
+        tl.grad((y: tl.Tensor) =>
+          tl.sum(tl.grad((z: tl.Tensor) => tl.sum(tl.mul(wt, tl.mul(tl.square(z), tl.stopGradient(z)))))(y) as tl.Tensor),
+        )(x) as tl.Tensor,
       ];
     });
     const [once, zero, second] = await readAll(grads);
     grads.forEach((t) => t.dispose());
     // One or two float32 roundings (<= 1.2e-7 relative): 3e-7. Ignoring sg would give 2wx and 4wx.
-    assertScaled(once!, hx.data.map((x, i) => w.data[i]! * x), 3e-7, `seed ${g.seed}: d/dx (x * sg(x))`);
+    assertScaled(
+      once!,
+      hx.data.map((x, i) => w.data[i]! * x),
+      3e-7,
+      `seed ${g.seed}: d/dx (x * sg(x))`,
+    );
     assertScaled(zero!, new Float64Array(15), 0, `seed ${g.seed}: d/dx sg(exp(x))`);
     // d/dx (w·2x·sg(x)) with sg(x) held constant: 2·w·x.
-    assertScaled(second!, hx.data.map((x, i) => 2 * w.data[i]! * x), 3e-7, `seed ${g.seed}: second derivative through sg`);
+    assertScaled(
+      second!,
+      hx.data.map((x, i) => 2 * w.data[i]! * x),
+      3e-7,
+      `seed ${g.seed}: second derivative through sg`,
+    );
   });
 });
 

@@ -6,7 +6,18 @@ import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { forEachIndex, HostArray, rng, upload, useDevice, type Gen } from './helpers.js';
 import { matmulRef, normAxes, randomHost, reduceRef, refMax, refMean, refMin, refProd, refSum } from './ref.js';
-import { assertScaled, awayFromZero, checkGrad, checkHvp, checkTaylor, f32, fdDirectional, readAll, type Fn64, type GradCase } from './gradref.js';
+import {
+  assertScaled,
+  awayFromZero,
+  checkGrad,
+  checkHvp,
+  checkTaylor,
+  f32,
+  fdDirectional,
+  readAll,
+  type Fn64,
+  type GradCase,
+} from './gradref.js';
 
 type Axes = number | number[] | undefined;
 type Reduce = (x: tl.Tensor, axes?: Axes, keepDims?: boolean) => tl.Tensor;
@@ -39,7 +50,13 @@ const REDUCTIONS: Record<string, { op: Reduce; ref: (v: number[]) => number; tol
   max: { op: tl.max, ref: refMax, tol: 1e-6 },
   min: { op: tl.min, ref: refMin, tol: 1e-6 },
 };
-const AXES: [Axes, boolean][] = [[undefined, false], [1, false], [[0, 2], true], [-1, false], [[-2, -1], false]];
+const AXES: [Axes, boolean][] = [
+  [undefined, false],
+  [1, false],
+  [[0, 2], true],
+  [-1, false],
+  [[-2, -1], false],
+];
 const SHAPE = [3, 4, 5];
 
 function reduceCase(name: string, axes: Axes, keepDims: boolean, g: Gen): GradCase {
@@ -51,7 +68,14 @@ function reduceCase(name: string, axes: Axes, keepDims: boolean, g: Gen): GradCa
   // prod of up to 60 factors: Taylor steps of up to 1/4 per factor would be far from the quadratic
   // regime; vScale 1/8 keeps sum(h v / x) small.
   const vScale = name === 'prod' ? 0.125 : 1;
-  return { name: `${name}(x [${SHAPE}], ${JSON.stringify(axes)}, keepDims ${keepDims})`, inputs: [hx], gpu: (x) => r.op(x, axes, keepDims), cpu, tol: r.tol, vScale };
+  return {
+    name: `${name}(x [${SHAPE}], ${JSON.stringify(axes)}, keepDims ${keepDims})`,
+    inputs: [hx],
+    gpu: (x) => r.op(x, axes, keepDims),
+    cpu,
+    tol: r.tol,
+    vScale,
+  };
 }
 
 describe('reductions: first derivatives', () => {
@@ -68,7 +92,10 @@ describe('reductions: first derivatives', () => {
   }
 
   it('max and min share the gradient equally among tied elements', async () => {
-    const x = tl.tensor([[1, 3, 3, 0], [2, 2, 2, 2]]);
+    const x = tl.tensor([
+      [1, 3, 3, 0],
+      [2, 2, 2, 2],
+    ]);
     const grads = tl.tidy(() => [tl.max, tl.min].map((op) => tl.grad((y: tl.Tensor) => tl.sum(op(y, 1)))(x) as tl.Tensor));
     const [gmax, gmin] = await readAll(grads);
     grads.forEach((t) => t.dispose());
@@ -86,8 +113,14 @@ describe('reductions: first derivatives', () => {
 // gradient's scale for these random inputs.
 const MATMUL_TOL = 1e-5;
 const MATMULS: [number[], number[]][] = [
-  [[3, 4], [4, 2]],
-  [[2, 1, 3, 4], [3, 4, 2]],
+  [
+    [3, 4],
+    [4, 2],
+  ],
+  [
+    [2, 1, 3, 4],
+    [3, 4, 2],
+  ],
   [[4], [4, 2]],
   [[3, 4], [4]],
   [[4], [4]],
@@ -97,8 +130,11 @@ const MATMULS: [number[], number[]][] = [
 
 function matmulCase(sa: number[], sb: number[], g: Gen): GradCase {
   return {
-    name: `matmul([${sa}], [${sb}])`, inputs: [randomHost(g, sa), randomHost(g, sb)],
-    gpu: (a, b) => tl.matmul(a, b), cpu: ([a, b]) => matmulRef(a!, b!).c, tol: MATMUL_TOL,
+    name: `matmul([${sa}], [${sb}])`,
+    inputs: [randomHost(g, sa), randomHost(g, sb)],
+    gpu: (a, b) => tl.matmul(a, b),
+    cpu: ([a, b]) => matmulRef(a!, b!).c,
+    tol: MATMUL_TOL,
   };
 }
 
@@ -131,15 +167,45 @@ describe('matmul: second order', () => {
 
 describe('jvp of matmul and reductions', () => {
   useDevice();
-  const cases: { name: string; shapes: number[][]; gpu: (...xs: tl.Tensor[]) => tl.Tensor; cpu: Fn64; tol: number; make?: (g: Gen) => HostArray[] }[] = [
-    { name: 'matmul [2,3,4] @ [4,2]', shapes: [[2, 3, 4], [4, 2]], gpu: (a, b) => tl.matmul(a, b), cpu: ([a, b]) => matmulRef(a!, b!).c, tol: MATMUL_TOL },
-    { name: 'sum(x, [0, 2])', shapes: [SHAPE], gpu: (x) => tl.sum(x, [0, 2]), cpu: ([x]) => reduceRef(x!, [0, 2], false, refSum), tol: 1e-6 },
+  const cases: {
+    name: string;
+    shapes: number[][];
+    gpu: (...xs: tl.Tensor[]) => tl.Tensor;
+    cpu: Fn64;
+    tol: number;
+    make?: (g: Gen) => HostArray[];
+  }[] = [
     {
-      name: 'max(x, 1, keepDims)', shapes: [SHAPE], gpu: (x) => tl.max(x, 1, true), cpu: ([x]) => reduceRef(x!, 1, true, refMax), tol: 1e-6,
+      name: 'matmul [2,3,4] @ [4,2]',
+      shapes: [
+        [2, 3, 4],
+        [4, 2],
+      ],
+      gpu: (a, b) => tl.matmul(a, b),
+      cpu: ([a, b]) => matmulRef(a!, b!).c,
+      tol: MATMUL_TOL,
+    },
+    {
+      name: 'sum(x, [0, 2])',
+      shapes: [SHAPE],
+      gpu: (x) => tl.sum(x, [0, 2]),
+      cpu: ([x]) => reduceRef(x!, [0, 2], false, refSum),
+      tol: 1e-6,
+    },
+    {
+      name: 'max(x, 1, keepDims)',
+      shapes: [SHAPE],
+      gpu: (x) => tl.max(x, 1, true),
+      cpu: ([x]) => reduceRef(x!, 1, true, refMax),
+      tol: 1e-6,
       make: (g) => [f32(separateExtremes(randomHost(g, SHAPE), 1, 'max'))],
     },
     {
-      name: 'prod(x, -1)', shapes: [SHAPE], gpu: (x) => tl.prod(x, -1), cpu: ([x]) => reduceRef(x!, -1, false, refProd), tol: 1e-5,
+      name: 'prod(x, -1)',
+      shapes: [SHAPE],
+      gpu: (x) => tl.prod(x, -1),
+      cpu: ([x]) => reduceRef(x!, -1, false, refProd),
+      tol: 1e-5,
       make: (g) => [awayFromZero(g, SHAPE, 0.5, 1.5)],
     },
   ];
@@ -149,7 +215,13 @@ describe('jvp of matmul and reductions', () => {
       const xs = c.make ? c.make(g) : c.shapes.map((s) => randomHost(g, s));
       const ts = c.shapes.map((s) => randomHost(g, s));
       const want = fdDirectional(c.cpu, xs, ts);
-      const [out, tan] = tl.tidy(() => tl.jvp(c.gpu, xs.map((h) => upload(h)), ts.map((h) => upload(h))));
+      const [out, tan] = tl.tidy(() =>
+        tl.jvp(
+          c.gpu,
+          xs.map((h) => upload(h)),
+          ts.map((h) => upload(h)),
+        ),
+      );
       expect(tan.shape).toEqual(c.cpu(xs).shape);
       const [o, t] = await readAll([out, tan]);
       out.dispose();

@@ -14,7 +14,11 @@ describe('pytree arguments and argnums', () => {
   // f(params, x, y) = sum(c · tanh(x @ w + b)) + sum(y ⊙ b) + c · sum(y²), with
   // params = { w [3,4], nested: [b [4], { c [1] }], label, scale }: tensors nested in objects and
   // arrays, plus non-tensor leaves. x [2,3] is data (not differentiated).
-  const f = (p: { w: tl.Tensor; nested: [tl.Tensor, { c: tl.Tensor }]; label: string; scale: number }, x: tl.Tensor, y: tl.Tensor): tl.Tensor => {
+  const f = (
+    p: { w: tl.Tensor; nested: [tl.Tensor, { c: tl.Tensor }]; label: string; scale: number },
+    x: tl.Tensor,
+    y: tl.Tensor,
+  ): tl.Tensor => {
     const [b, { c }] = p.nested;
     const h = tl.tanh(tl.add(tl.matmul(x, p.w), b));
     return tl.add(tl.add(tl.sum(tl.mul(h, c)), tl.sum(tl.mul(y, b))), tl.mul(tl.sum(tl.square(y)), tl.mul(c, p.scale)));
@@ -88,7 +92,9 @@ describe('graph shapes', () => {
     });
     const [got] = await readAll([gr]);
     gr.dispose();
-    const want = hx.data.map((x, i) => w.data[i]! * (Math.cos(x) * Math.exp(x) + Math.sin(x) * Math.exp(x) + Math.sin(x) + x * Math.cos(x)));
+    const want = hx.data.map(
+      (x, i) => w.data[i]! * (Math.cos(x) * Math.exp(x) + Math.sin(x) * Math.exp(x) + Math.sin(x) + x * Math.cos(x)),
+    );
     // Three transcendentals and a few products per element: 1e-5 of the scale.
     assertScaled(got!, want, 1e-5, `seed ${g.seed}: diamond`);
   });
@@ -96,12 +102,13 @@ describe('graph shapes', () => {
   it('a chain of 40 diamonds y <- (y + tanh y) / 2 gives the product of the local derivatives', async () => {
     const g = rng();
     const hx = randomHost(g, [6], -2, 2);
-    const gr = tl.tidy(() =>
-      tl.grad((x: tl.Tensor) => {
-        let y = x;
-        for (let k = 0; k < 40; k++) y = tl.mul(tl.add(y, tl.tanh(y)), 0.5);
-        return tl.sum(y);
-      })(upload(hx)) as tl.Tensor,
+    const gr = tl.tidy(
+      () =>
+        tl.grad((x: tl.Tensor) => {
+          let y = x;
+          for (let k = 0; k < 40; k++) y = tl.mul(tl.add(y, tl.tanh(y)), 0.5);
+          return tl.sum(y);
+        })(upload(hx)) as tl.Tensor,
     );
     const [got] = await readAll([gr]);
     gr.dispose();
@@ -129,7 +136,8 @@ describe('inputs the output does not depend on', () => {
     const y = upload(hy);
     const z = upload(hz);
     const grads = tl.grad(
-      (a: tl.Tensor, tree: { used: tl.Tensor; unused: tl.Tensor[] }, c: tl.Tensor) => tl.sum(tl.add(tl.mul(a, 3), tl.sum(tl.mul(tree.used, tl.stopGradient(c))))),
+      (a: tl.Tensor, tree: { used: tl.Tensor; unused: tl.Tensor[] }, c: tl.Tensor) =>
+        tl.sum(tl.add(tl.mul(a, 3), tl.sum(tl.mul(tree.used, tl.stopGradient(c))))),
       [0, 1, 2],
     )(x, { used: x, unused: [y, z] }, z) as [tl.Tensor, { used: tl.Tensor; unused: tl.Tensor[] }, tl.Tensor];
     const [ga, gt, gc] = grads;
@@ -139,7 +147,12 @@ describe('inputs the output does not depend on', () => {
     const [va, vused, vy, vz, vc] = await readAll([ga, gt.used, gt.unused[0]!, gt.unused[1]!, gc]);
     expect(Array.from(va!)).toEqual([3, 3, 3, 3, 3, 3]);
     // The scalar sum(used ⊙ sg(z)) is broadcast into 6 outputs: d/d(used) = 6 z (one rounding).
-    assertScaled(vused!, hz.data.map((v) => 6 * v), 1e-6, `seed ${g.seed}: used leaf`);
+    assertScaled(
+      vused!,
+      hz.data.map((v) => 6 * v),
+      1e-6,
+      `seed ${g.seed}: used leaf`,
+    );
     expect(Array.from(vy!)).toEqual([0, 0, 0, 0]);
     expect(Array.from(vz!)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(Array.from(vc!)).toEqual([0, 0, 0, 0, 0, 0]);
@@ -231,12 +244,26 @@ describe('jacobian, vjp and 0-d inputs', () => {
     const [out, pull] = tl.vjp((x: tl.Tensor, y: tl.Tensor) => ({ prod: tl.mul(x, y), total: [tl.sum(tl.exp(x))] }), a, b);
     const ct = { prod: tl.tensor([1, 2, 3]), total: [tl.reshape(tl.tensor([0.5]), [])] };
     const [ga, gb] = pull(ct);
-    expect(() => pull([ct.prod])).toThrow(/expected 2 cotangent tensors \(f's output structure\), got 1; first difference at out: an object in out, an array in cotangent/);
-    expect(() => pull({ prod: ct.prod, total: [] })).toThrow(/got 1; first difference at out\.total\[0\] \(missing from cotangent: out\.total has 1 items, cotangent\.total has 0\)/);
+    expect(() => pull([ct.prod])).toThrow(
+      /expected 2 cotangent tensors \(f's output structure\), got 1; first difference at out: an object in out, an array in cotangent/,
+    );
+    expect(() => pull({ prod: ct.prod, total: [] })).toThrow(
+      /got 1; first difference at out\.total\[0\] \(missing from cotangent: out\.total has 1 items, cotangent\.total has 0\)/,
+    );
     const got = await readAll([ga!, gb!]);
     // d/da = ct ⊙ b + 0.5 exp(a); d/db = ct ⊙ a: one exp and a few roundings.
-    assertScaled(got[0]!, ha.data.map((v, i) => (i + 1) * hb.data[i]! + 0.5 * Math.exp(v)), 1e-6, `seed ${g.seed}: vjp d/da`);
-    assertScaled(got[1]!, ha.data.map((v, i) => (i + 1) * v), 1e-6, `seed ${g.seed}: vjp d/db`);
+    assertScaled(
+      got[0]!,
+      ha.data.map((v, i) => (i + 1) * hb.data[i]! + 0.5 * Math.exp(v)),
+      1e-6,
+      `seed ${g.seed}: vjp d/da`,
+    );
+    assertScaled(
+      got[1]!,
+      ha.data.map((v, i) => (i + 1) * v),
+      1e-6,
+      `seed ${g.seed}: vjp d/db`,
+    );
     pull.dispose();
     for (const t of [a, b, ga!, gb!, ...tl.tree.leaves([out, ct])]) t.dispose();
   });

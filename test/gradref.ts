@@ -47,7 +47,12 @@ export const quantize = (h: HostArray, bits = 12): HostArray => map64(h, (v) => 
 
 /** Uniform values in [lo, hi] with a random sign: |x| stays >= lo, away from a kink at 0. */
 export function awayFromZero(g: Gen, shape: readonly number[], lo: number, hi: number): HostArray {
-  return f32(HostArray.from(shape, Array.from(randomFloats(g, size(shape), lo, hi), (v) => (g.next() < 0.5 ? -v : v))));
+  return f32(
+    HostArray.from(
+      shape,
+      Array.from(randomFloats(g, size(shape), lo, hi), (v) => (g.next() < 0.5 ? -v : v)),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------- finite differences
@@ -73,7 +78,11 @@ export function fdGrad(f: Fn64, xs: HostArray[], w: HostArray, rel = 1e-6): Floa
       const at = (t: number): number => {
         const data = Float64Array.from(x.data);
         data[j] = v + t;
-        return loss64(f, xs.map((y, i) => (i === k ? new HostArray(x.shape, data) : y)), w);
+        return loss64(
+          f,
+          xs.map((y, i) => (i === k ? new HostArray(x.shape, data) : y)),
+          w,
+        );
       };
       return (at(h) - at(-h)) / (2 * h);
     }),
@@ -82,7 +91,16 @@ export function fdGrad(f: Fn64, xs: HostArray[], w: HostArray, rel = 1e-6): Floa
 
 /** Directional derivative of f at xs along ts, per output element, by float64 central differences. */
 export function fdDirectional(f: Fn64, xs: HostArray[], ts: HostArray[], h = 1e-6): Float64Array {
-  const at = (s: number): Float64Array => f(xs.map((x, k) => new HostArray(x.shape, x.data.map((v, j) => v + s * ts[k]!.data[j]!)))).data;
+  const at = (s: number): Float64Array =>
+    f(
+      xs.map(
+        (x, k) =>
+          new HostArray(
+            x.shape,
+            x.data.map((v, j) => v + s * ts[k]!.data[j]!),
+          ),
+      ),
+    ).data;
   const p = at(h);
   const m = at(-h);
   return p.map((v, i) => (v - m[i]!) / (2 * h));
@@ -163,7 +181,10 @@ export async function checkGrad(c: GradCase, g: Gen): Promise<void> {
     const grads = tl.tidy(() => {
       const xs = layout.make.map((m) => m());
       const wt = upload(w);
-      const gs = tl.grad((...a: tl.Tensor[]) => tl.sum(tl.mul(wt, c.gpu(...a))), xs.map((_, i) => i))(...xs) as tl.Tensor[];
+      const gs = tl.grad(
+        (...a: tl.Tensor[]) => tl.sum(tl.mul(wt, c.gpu(...a))),
+        xs.map((_, i) => i),
+      )(...xs) as tl.Tensor[];
       shapes = gs.map((t) => [...t.shape]);
       return gs;
     });
@@ -228,7 +249,14 @@ export async function taylor(c: GradCase, g: Gen): Promise<TaylorResult> {
     return y.data.map((v, i) => w.data[i]! * (v + shift) ** 2);
   };
   const sum64 = (ys: HostArray[]): number => terms64(ys).reduce((a, b) => a + b, 0);
-  const moved = (vs: HostArray[], t: number): HostArray[] => xs.map((x, k) => new HostArray(x.shape, x.data.map((v, j) => v + t * vs[k]!.data[j]!)));
+  const moved = (vs: HostArray[], t: number): HostArray[] =>
+    xs.map(
+      (x, k) =>
+        new HostArray(
+          x.shape,
+          x.data.map((v, j) => v + t * vs[k]!.data[j]!),
+        ),
+    );
   const floor = 32 * EPS32 * terms64(xs).reduce((a, b) => a + Math.abs(b), 0);
   let vs: HostArray[] = [];
   let hs: number[] = [];
@@ -247,7 +275,10 @@ export async function taylor(c: GradCase, g: Gen): Promise<TaylorResult> {
     const clean = r64.slice(1, k).every((r, i) => Math.abs(r64[i]! / r / 4 - 1) < 0.15);
     if (Math.abs(slope64 - 2) < 0.03 && clean) hs = all.slice(0, k);
   }
-  if (hs.length === 0) throw new Error(`taylor(${c.name}): no direction v with a clean float64 h² remainder above round-off (last slope ${slope64}), seed ${g.seed}`);
+  if (hs.length === 0)
+    throw new Error(
+      `taylor(${c.name}): no direction v with a clean float64 h² remainder above round-off (last slope ${slope64}), seed ${g.seed}`,
+    );
   const vals = tl.tidy(() => {
     // The first input goes in as a strided-slice view when it has an axis to slice.
     const xt = xs.map((h, k) => (k === 0 && h.shape.length > 0 ? views(h, g).at(-1)!.make() : upload(h)));
@@ -255,7 +286,10 @@ export async function taylor(c: GradCase, g: Gen): Promise<TaylorResult> {
     const wt = upload(w);
     const terms = (...a: tl.Tensor[]): tl.Tensor => tl.mul(wt, tl.square(shift === 0 ? c.gpu(...a) : tl.add(c.gpu(...a), shift)));
     const base = terms(...xt);
-    const grads = tl.grad((...a: tl.Tensor[]) => tl.sum(terms(...a)), xt.map((_, i) => i))(...xt) as tl.Tensor[];
+    const grads = tl.grad(
+      (...a: tl.Tensor[]) => tl.sum(terms(...a)),
+      xt.map((_, i) => i),
+    )(...xt) as tl.Tensor[];
     const gv = grads.map((gk, k) => tl.sum(tl.mul(gk, vt[k]!))).reduce((a, b) => tl.add(a, b));
     const ds = hs.map((h) => tl.sum(tl.sub(terms(...xt.map((x, k) => tl.add(x, tl.mul(vt[k]!, h)))), base)));
     return tl.stack([gv, ...ds]);

@@ -9,7 +9,11 @@ import * as tl from '../src/index.js';
 const DEFAULT_BASE_SEED = 20261206;
 
 export function readSeedSetting(): string | undefined {
-  const g = globalThis as { TELLUS_TEST_SEED?: string; process?: { env?: Record<string, string | undefined> }; Deno?: { env: { get(k: string): string | undefined } } };
+  const g = globalThis as {
+    TELLUS_TEST_SEED?: string;
+    process?: { env?: Record<string, string | undefined> };
+    Deno?: { env: { get(k: string): string | undefined } };
+  };
   if (typeof g.TELLUS_TEST_SEED === 'string' && g.TELLUS_TEST_SEED !== '') return g.TELLUS_TEST_SEED; // the Chromium page
   if (g.Deno) return g.Deno.env.get('TELLUS_TEST_SEED');
   return g.process?.env?.TELLUS_TEST_SEED;
@@ -122,7 +126,10 @@ export function rowMajorStrides(shape: readonly number[]): number[] {
 /** A float64 host array with a shape, indexed by coordinates: the reference side of every test. */
 export class HostArray {
   readonly strides: number[];
-  constructor(readonly shape: number[], readonly data: Float64Array) {
+  constructor(
+    readonly shape: number[],
+    readonly data: Float64Array,
+  ) {
     this.strides = rowMajorStrides(shape);
   }
   static from(shape: readonly number[], values: ArrayLike<number>): HostArray {
@@ -225,7 +232,10 @@ export function views(h: HostArray, g: Gen, dtype: tl.DType = 'float32'): { name
       name: 'transposed view',
       make: () => {
         const perm = [...Array(r).keys()].reverse();
-        const t = HostArray.build(perm.map((p) => h.shape[p]!), (idx) => h.at([...idx].reverse()));
+        const t = HostArray.build(
+          perm.map((p) => h.shape[p]!),
+          (idx) => h.at([...idx].reverse()),
+        );
         const dev = upload(t, dtype);
         const v = tl.permute(dev, perm);
         dev.dispose();

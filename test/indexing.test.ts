@@ -45,7 +45,20 @@ describe('indexing', () => {
     const xs = [4, 5, 6];
     const hx = randomHost(g, xs);
     // Index shapes per axis: along the axis any length (longer than x's too), elsewhere <= x's extent.
-    const indexShapes: Record<number, number[][]> = { 0: [[7, 5, 6], [2, 3, 1]], 1: [[4, 9, 6], [1, 2, 6]], 2: [[4, 5, 3], [3, 4, 8]] };
+    const indexShapes: Record<number, number[][]> = {
+      0: [
+        [7, 5, 6],
+        [2, 3, 1],
+      ],
+      1: [
+        [4, 9, 6],
+        [1, 2, 6],
+      ],
+      2: [
+        [4, 5, 3],
+        [3, 4, 8],
+      ],
+    };
     for (const vx of views(hx, g)) {
       const x = vx.make();
       for (const axis of [0, 1, 2]) {
@@ -68,10 +81,28 @@ describe('indexing', () => {
       x.dispose();
     }
     // int32 data, the method form, and an empty index.
-    const xi = tl.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'int32' });
-    const gi = xi.gather(1, tl.tensor([[2, 2], [0, 1]], { dtype: 'int32' }));
+    const xi = tl.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: 'int32' },
+    );
+    const gi = xi.gather(
+      1,
+      tl.tensor(
+        [
+          [2, 2],
+          [0, 1],
+        ],
+        { dtype: 'int32' },
+      ),
+    );
     expect(gi.dtype).toBe('int32');
-    expect(await gi.toArray()).toEqual([[3, 3], [4, 5]]);
+    expect(await gi.toArray()).toEqual([
+      [3, 3],
+      [4, 5],
+    ]);
     const ge = tl.gather(xi, 0, tl.tensor(new Int32Array(0), { shape: [0, 3] }));
     expect(ge.shape).toEqual([0, 3]);
     expect(await values(ge)).toEqual([]);
@@ -138,7 +169,10 @@ describe('indexing', () => {
     expect(e.shape).toEqual([0, 3]);
     expect(await values(e)).toEqual([]);
     const n = tl.scatterAdd(tl.ones([2, 3]), 1, tl.zeros([2, 0], 'int32'), tl.zeros([2, 0]));
-    expect(await n.toArray()).toEqual([[1, 1, 1], [1, 1, 1]]);
+    expect(await n.toArray()).toEqual([
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
   });
 
   it('take with a 1-D index (duplicates, any order) along each axis, on views', async () => {
@@ -171,7 +205,10 @@ describe('indexing', () => {
   });
 
   it('out-of-range indices reject the read with "out of range"; the engine keeps working', async () => {
-    const x = tl.tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tl.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const good = tl.tensor([[2, 0, 1]], { dtype: 'int32' });
     const bad: [string, () => tl.Tensor][] = [
       ['gather, index = axis length', () => tl.gather(x, 1, tl.tensor([[0, 3, 1]], { dtype: 'int32' }))],
@@ -189,7 +226,10 @@ describe('indexing', () => {
       const ok = tl.gather(x, 1, good);
       expect(await ok.toArray(), `after ${what}`).toEqual([[3, 1, 2]]);
       const s = tl.scatterAdd(tl.zeros([2, 3]), 0, tl.tensor([[1, 1, 0]], { dtype: 'int32' }), x);
-      expect(await s.toArray(), `after ${what}`).toEqual([[0, 0, 3], [1, 2, 0]]);
+      expect(await s.toArray(), `after ${what}`).toEqual([
+        [0, 0, 3],
+        [1, 2, 0],
+      ]);
       ok.dispose();
       s.dispose();
     }
@@ -204,13 +244,19 @@ describe('indexing', () => {
     expect(() => tl.gather(x, 0, fi)).toThrow('gather(x, axis, index): index: expected an int32 index tensor, got float32');
     expect(() => tl.gather(x, 0, ui)).toThrow('gather(x, axis, index): index: expected an int32 index tensor, got uint32');
     expect(() => tl.scatterAdd(x, 0, fi, x)).toThrow(TypeError);
-    expect(() => tl.scatterAdd(x, 0, fi, x)).toThrow('scatterAdd(target, axis, index, src): index: expected an int32 index tensor, got float32');
+    expect(() => tl.scatterAdd(x, 0, fi, x)).toThrow(
+      'scatterAdd(target, axis, index, src): index: expected an int32 index tensor, got float32',
+    );
     expect(() => tl.take(x, tl.zeros([3]))).toThrow(TypeError);
     expect(() => tl.take(x, tl.zeros([3]))).toThrow('take(x, index, axis): index: expected an int32 index tensor, got float32');
-    expect(() => tl.gather(x, 0, tl.zeros([4], 'int32'))).toThrow("gather(x, axis, index): index must have x's rank and fit inside x off the axis; got x [4, 5], index [4], axis 0");
+    expect(() => tl.gather(x, 0, tl.zeros([4], 'int32'))).toThrow(
+      "gather(x, axis, index): index must have x's rank and fit inside x off the axis; got x [4, 5], index [4], axis 0",
+    );
     expect(() => tl.gather(x, 0, tl.zeros([2, 6], 'int32'))).toThrow('got x [4, 5], index [2, 6], axis 0');
     expect(() => tl.gather(x, 2, ii)).toThrow('gather(x, axis, index): axis must be an integer in [-2, 1], got 2');
-    expect(() => tl.scatterAdd(x, 0, ii, tl.zeros([4, 5], 'int32'))).toThrow('scatterAdd(target, axis, index, src): src is int32, expected float32 like target');
+    expect(() => tl.scatterAdd(x, 0, ii, tl.zeros([4, 5], 'int32'))).toThrow(
+      'scatterAdd(target, axis, index, src): src is int32, expected float32 like target',
+    );
     expect(() => tl.scatterAdd(x, 1, tl.zeros([4, 6], 'int32'), tl.zeros([4, 5]))).toThrow(
       "scatterAdd(target, axis, index, src): index must have target's rank, fit inside src, and inside target off the axis; got target [4, 5], index [4, 6], src [4, 5], axis 1",
     );
@@ -220,7 +266,11 @@ describe('indexing', () => {
     // 0-d tensors have no axis to index.
     const i0 = tl.tensor(0, { dtype: 'int32' });
     expect(() => tl.gather(tl.tensor(3), 0, i0)).toThrow('gather(x, axis, index): x must have rank >= 1, got a 0-d tensor');
-    expect(() => tl.scatterAdd(tl.tensor(3), 0, i0, tl.tensor(1))).toThrow('scatterAdd(target, axis, index, src): target must have rank >= 1, got a 0-d tensor');
-    expect(() => tl.take(tl.tensor(3), tl.tensor([0], { dtype: 'int32' }))).toThrow('take(x, index, axis): x must have rank >= 1, got a 0-d tensor');
+    expect(() => tl.scatterAdd(tl.tensor(3), 0, i0, tl.tensor(1))).toThrow(
+      'scatterAdd(target, axis, index, src): target must have rank >= 1, got a 0-d tensor',
+    );
+    expect(() => tl.take(tl.tensor(3), tl.tensor([0], { dtype: 'int32' }))).toThrow(
+      'take(x, index, axis): x must have rank >= 1, got a 0-d tensor',
+    );
   });
 });

@@ -26,21 +26,30 @@ const reshaped = (h: HostArray, shape: number[]): HostArray => new HostArray(sha
 
 function permuteRef(h: HostArray, perm: number[]): HostArray {
   const p = perm.map((a) => (a < 0 ? a + h.shape.length : a));
-  return HostArray.build(p.map((a) => h.shape[a]!), (idx) => {
-    const src = new Array<number>(p.length);
-    p.forEach((a, d) => (src[a] = idx[d]!));
-    return h.at(src);
-  });
+  return HostArray.build(
+    p.map((a) => h.shape[a]!),
+    (idx) => {
+      const src = new Array<number>(p.length);
+      p.forEach((a, d) => (src[a] = idx[d]!));
+      return h.at(src);
+    },
+  );
 }
 
 type Spec = tl.SliceSpec;
 
 /** The indices Python's slice(start, stop, step).indices(n) walks, written out as CPython does. */
-function pySlice(n: number, start: number | null | undefined, stop: number | null | undefined, stepIn: number | null | undefined): number[] {
+function pySlice(
+  n: number,
+  start: number | null | undefined,
+  stop: number | null | undefined,
+  stepIn: number | null | undefined,
+): number[] {
   const step = stepIn ?? 1;
   const lower = step > 0 ? 0 : -1;
   const upper = step > 0 ? n : n - 1;
-  const fix = (v: number | null | undefined, dflt: number): number => (v === null || v === undefined ? dflt : v < 0 ? Math.max(v + n, lower) : Math.min(v, upper));
+  const fix = (v: number | null | undefined, dflt: number): number =>
+    v === null || v === undefined ? dflt : v < 0 ? Math.max(v + n, lower) : Math.min(v, upper);
   const s = fix(start, step > 0 ? lower : upper);
   const e = fix(stop, step > 0 ? upper : lower);
   const out: number[] = [];
@@ -57,10 +66,13 @@ function sliceRef(h: HostArray, spec: Spec[]): HostArray {
     return { list: pySlice(n, a, b, c) };
   });
   const kept = per.filter((p) => p.list !== undefined);
-  return HostArray.build(kept.map((p) => p.list.length), (idx) => {
-    let k = 0;
-    return h.at(per.map((p) => (p.list !== undefined ? p.list[idx[k++]!]! : p.fixed)));
-  });
+  return HostArray.build(
+    kept.map((p) => p.list.length),
+    (idx) => {
+      let k = 0;
+      return h.at(per.map((p) => (p.list !== undefined ? p.list[idx[k++]!]! : p.fixed)));
+    },
+  );
 }
 
 /** NumPy pad, written independently of the kernel: reflect mirrors repeatedly until the index lands inside. */
@@ -120,7 +132,7 @@ describe('layout', () => {
     expect(kernels).toBe(0);
     await expectValues(f, reshaped(h, [24]), `seed ${g.seed}: flatten`);
     // 0-d and empty tensors.
-    expect((await tl.flatten(tl.tensor(7)).toArray())).toEqual([7]);
+    expect(await tl.flatten(tl.tensor(7)).toArray()).toEqual([7]);
     expect(tl.reshape(tl.tensor(7), []).shape).toEqual([]);
     expect(tl.reshape(tl.zeros([0, 3]), [3, 0, -1]).shape).toEqual([3, 0, 0]);
     x.dispose();
@@ -152,7 +164,17 @@ describe('layout', () => {
     expect(kc).toBe(1);
     await expectValues(cs, reshaped(sliceRef(h, [null, [1, 4]]), [12]), `seed ${g.seed}: reshape of column slice`);
     // Row slice x[1:3] (offset, contiguous rows), a reversed 1-D slice, a step-2 1-D slice: views.
-    for (const [spec, shape] of [[[[1, 3]], [3, 4]], [[1, [null, null, -1]], [2, 3]], [[2, [1, null, 2]], [3, 1]]] as [Spec[], number[]][]) {
+    for (const [spec, shape] of [
+      [[[1, 3]], [3, 4]],
+      [
+        [1, [null, null, -1]],
+        [2, 3],
+      ],
+      [
+        [2, [1, null, 2]],
+        [3, 1],
+      ],
+    ] as [Spec[], number[]][]) {
       const { y, kernels } = await kernelsOf(() => tl.reshape(tl.slice(x, spec), shape));
       expect(kernels, `reshape of slice ${JSON.stringify(spec)}: kernels`).toBe(0);
       await expectValues(y, reshaped(sliceRef(h, spec), shape), `seed ${g.seed}: reshape of slice ${JSON.stringify(spec)}`);
@@ -160,7 +182,11 @@ describe('layout', () => {
     // An expanded (stride 0) view: copied by reshape, values repeat.
     const col = tl.reshape(tl.slice(x, [null, 0]), [4, 1]);
     const e = tl.reshape(tl.expand(col, [4, 3]), [12]);
-    await expectValues(e, HostArray.build([12], ([i]) => h.at([Math.floor(i! / 3), 0])), `seed ${g.seed}: reshape of expand`);
+    await expectValues(
+      e,
+      HostArray.build([12], ([i]) => h.at([Math.floor(i! / 3), 0])),
+      `seed ${g.seed}: reshape of expand`,
+    );
     x.dispose();
   });
 
@@ -179,7 +205,15 @@ describe('layout', () => {
   it('permute and transpose are views with the permuted values, on contiguous and non-contiguous inputs', async () => {
     const g = rng();
     const h = randomHost(g, [2, 3, 4]);
-    const perms = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0], [-1, 0, -2]];
+    const perms = [
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0],
+      [-1, 0, -2],
+    ];
     for (const v of views(h, g)) {
       const x = v.make();
       for (const p of perms) {
@@ -234,8 +268,14 @@ describe('layout', () => {
         expect(kernels, `${what}: kernels`).toBe(0);
         await expectValues(y, sliceRef(h, spec), what);
         // Slicing a slice composes offsets and strides.
-        const z = tl.slice(y, y.shape.map(() => [null, null, -1] as const));
-        const want = sliceRef(sliceRef(h, spec), y.shape.map(() => [null, null, -1] as const));
+        const z = tl.slice(
+          y,
+          y.shape.map(() => [null, null, -1] as const),
+        );
+        const want = sliceRef(
+          sliceRef(h, spec),
+          y.shape.map(() => [null, null, -1] as const),
+        );
         await expectValues(z, want, `${what}, reversed again`);
         y.dispose();
         z.dispose();
@@ -262,21 +302,37 @@ describe('layout', () => {
       const x = v.make();
       const { y, kernels } = await kernelsOf(() => tl.expand(x, [2, 3, 4]));
       expect(kernels).toBe(0);
-      await expectValues(y, HostArray.build([2, 3, 4], ([, i]) => h.at([i!, 0])), `seed ${g.seed}: expand ${v.name}`);
+      await expectValues(
+        y,
+        HostArray.build([2, 3, 4], ([, i]) => h.at([i!, 0])),
+        `seed ${g.seed}: expand ${v.name}`,
+      );
       await expectValues(tl.squeeze(x), HostArray.from([3], h.data), `seed ${g.seed}: squeeze ${v.name}`);
       await expectValues(tl.squeeze(x, [-1]), HostArray.from([3], h.data), `seed ${g.seed}: squeeze(-1) ${v.name}`);
-      for (const [axis, shape] of [[0, [1, 3, 1]], [1, [3, 1, 1]], [2, [3, 1, 1]], [-1, [3, 1, 1]], [-3, [1, 3, 1]]] as const) {
+      for (const [axis, shape] of [
+        [0, [1, 3, 1]],
+        [1, [3, 1, 1]],
+        [2, [3, 1, 1]],
+        [-1, [3, 1, 1]],
+        [-3, [1, 3, 1]],
+      ] as const) {
         const u = tl.unsqueeze(x, axis);
         expect(u.shape, `unsqueeze(${axis})`).toEqual(shape);
         // Through a following expand, the inserted axis must behave like any other.
-        const e = tl.expand(u, shape.map((d) => (d === 1 ? 2 : d)));
+        const e = tl.expand(
+          u,
+          shape.map((d) => (d === 1 ? 2 : d)),
+        );
         const want = HostArray.build(e.shape, (idx) => h.at([idx[shape.indexOf(3)]!, 0]));
         await expectValues(e, want, `seed ${g.seed}: unsqueeze(${axis}) then expand, ${v.name}`);
       }
       x.dispose();
     }
     const s = tl.expand(tl.tensor(2.5), [2, 2]);
-    expect(await s.toArray()).toEqual([[2.5, 2.5], [2.5, 2.5]]);
+    expect(await s.toArray()).toEqual([
+      [2.5, 2.5],
+      [2.5, 2.5],
+    ]);
     const m = tl.zeros([3, 2]);
     expect(() => tl.expand(m, [3, 4])).toThrow('expand(x, shape): shapes [3, 2] and [3, 4] cannot be broadcast together');
     expect(() => tl.expand(m, [2])).toThrow('expand(x, shape): cannot expand [3, 2] to [2]');
@@ -289,17 +345,37 @@ describe('layout', () => {
     const g = rng();
     const h = randomHost(g, [3, 4, 2]);
     const padSets: [number, number][][] = [
-      [[2, 3], [3, 1], [0, 4]],
-      [[1, 0], [0, 0], [5, 5]],
+      [
+        [2, 3],
+        [3, 1],
+        [0, 4],
+      ],
+      [
+        [1, 0],
+        [0, 0],
+        [5, 5],
+      ],
       [[0, 1]],
-      [[7, 6], [9, 2]],
+      [
+        [7, 6],
+        [9, 2],
+      ],
     ];
     for (const v of views(h, g)) {
       const x = v.make();
       for (const pads of padSets) {
-        for (const [mode, value] of [['constant', undefined], ['constant', -2.5], ['edge', undefined], ['reflect', undefined]] as const) {
+        for (const [mode, value] of [
+          ['constant', undefined],
+          ['constant', -2.5],
+          ['edge', undefined],
+          ['reflect', undefined],
+        ] as const) {
           const y = tl.pad(x, pads, { mode, value });
-          await expectValues(y, padRef(h, pads, mode, value ?? 0), `seed ${g.seed}: pad ${v.name} ${JSON.stringify(pads)} ${mode} ${value ?? ''}`);
+          await expectValues(
+            y,
+            padRef(h, pads, mode, value ?? 0),
+            `seed ${g.seed}: pad ${v.name} ${JSON.stringify(pads)} ${mode} ${value ?? ''}`,
+          );
           y.dispose();
         }
       }
@@ -307,29 +383,147 @@ describe('layout', () => {
     }
     // Size-1 axes: reflect repeats the single sample, like edge.
     const one = randomHost(g, [1, 3]);
-    await expectValues(tl.pad(upload(one), [[2, 3], [4, 4]], { mode: 'reflect' }), padRef(one, [[2, 3], [4, 4]], 'reflect'), `seed ${g.seed}: reflect size-1 axis`);
+    await expectValues(
+      tl.pad(
+        upload(one),
+        [
+          [2, 3],
+          [4, 4],
+        ],
+        { mode: 'reflect' },
+      ),
+      padRef(
+        one,
+        [
+          [2, 3],
+          [4, 4],
+        ],
+        'reflect',
+      ),
+      `seed ${g.seed}: reflect size-1 axis`,
+    );
     // int32 data and value; the default mode is constant 0.
     const hi = HostArray.from([2, 3], [1, -2, 3, 4, 5, -6]);
     const xi = upload(hi, 'int32');
-    const pi = tl.pad(xi, [[1, 1], [0, 2]], { value: 7 });
+    const pi = tl.pad(
+      xi,
+      [
+        [1, 1],
+        [0, 2],
+      ],
+      { value: 7 },
+    );
     expect(pi.dtype).toBe('int32');
-    await expectValues(pi, padRef(hi, [[1, 1], [0, 2]], 'constant', 7), 'int32 pad');
-    await expectValues(tl.pad(xi, [[0, 0], [2, 0]]), padRef(hi, [[0, 0], [2, 0]], 'constant'), 'int32 pad default');
-    await expectValues(tl.pad(xi, [[0, 0], [4, 3]], { mode: 'reflect' }), padRef(hi, [[0, 0], [4, 3]], 'reflect'), 'int32 reflect');
+    await expectValues(
+      pi,
+      padRef(
+        hi,
+        [
+          [1, 1],
+          [0, 2],
+        ],
+        'constant',
+        7,
+      ),
+      'int32 pad',
+    );
+    await expectValues(
+      tl.pad(xi, [
+        [0, 0],
+        [2, 0],
+      ]),
+      padRef(
+        hi,
+        [
+          [0, 0],
+          [2, 0],
+        ],
+        'constant',
+      ),
+      'int32 pad default',
+    );
+    await expectValues(
+      tl.pad(
+        xi,
+        [
+          [0, 0],
+          [4, 3],
+        ],
+        { mode: 'reflect' },
+      ),
+      padRef(
+        hi,
+        [
+          [0, 0],
+          [4, 3],
+        ],
+        'reflect',
+      ),
+      'int32 reflect',
+    );
     // Empty axes may be constant-padded.
-    await expectValues(tl.pad(tl.zeros([0, 2]), [[1, 1], [0, 0]], { value: 3 }), HostArray.from([2, 2], [3, 3, 3, 3]), 'constant pad of an empty axis');
+    await expectValues(
+      tl.pad(
+        tl.zeros([0, 2]),
+        [
+          [1, 1],
+          [0, 0],
+        ],
+        { value: 3 },
+      ),
+      HostArray.from([2, 2], [3, 3, 3, 3]),
+      'constant pad of an empty axis',
+    );
   });
 
   it('pad rejects bad pads, modes and values, naming the argument', () => {
     const x = tl.zeros([2, 3]);
-    expect(() => tl.pad(x, [[-1, 0], [0, 0]])).toThrow('pad(x, pads): before-pad of axis 0: expected an integer >= 0, got -1');
-    expect(() => tl.pad(x, [[0, 0], [0, 1.5]])).toThrow('pad(x, pads): after-pad of axis 1: expected an integer >= 0, got 1.5');
-    expect(() => tl.pad(x, [[0, 0], [0, 0], [1, 1]])).toThrow('pad(x, pads): 3 pairs for a tensor of rank 2');
-    expect(() => tl.pad(x, [[1, 1]], { mode: 'wrap' as tl.PadMode })).toThrow("pad(x, pads, { mode }): expected 'constant', 'edge' or 'reflect', got wrap");
+    expect(() =>
+      tl.pad(x, [
+        [-1, 0],
+        [0, 0],
+      ]),
+    ).toThrow('pad(x, pads): before-pad of axis 0: expected an integer >= 0, got -1');
+    expect(() =>
+      tl.pad(x, [
+        [0, 0],
+        [0, 1.5],
+      ]),
+    ).toThrow('pad(x, pads): after-pad of axis 1: expected an integer >= 0, got 1.5');
+    expect(() =>
+      tl.pad(x, [
+        [0, 0],
+        [0, 0],
+        [1, 1],
+      ]),
+    ).toThrow('pad(x, pads): 3 pairs for a tensor of rank 2');
+    expect(() => tl.pad(x, [[1, 1]], { mode: 'wrap' as tl.PadMode })).toThrow(
+      "pad(x, pads, { mode }): expected 'constant', 'edge' or 'reflect', got wrap",
+    );
     expect(() => tl.pad(x, [[1, 1]], { value: NaN })).toThrow('pad(x, pads, { value }): expected a finite number, got NaN');
-    expect(() => tl.pad(tl.zeros([2], 'int32'), [[1, 1]], { value: 2.5 })).toThrow('pad(x, pads, { value }): expected an integer for int32, got 2.5');
-    expect(() => tl.pad(tl.zeros([0, 3]), [[1, 0], [0, 0]], { mode: 'reflect' })).toThrow("pad(x, pads): mode 'reflect' cannot pad axis 0 of size 0");
-    expect(() => tl.pad(tl.zeros([3, 0]), [[0, 0], [0, 2]], { mode: 'edge' })).toThrow("pad(x, pads): mode 'edge' cannot pad axis 1 of size 0");
+    expect(() => tl.pad(tl.zeros([2], 'int32'), [[1, 1]], { value: 2.5 })).toThrow(
+      'pad(x, pads, { value }): expected an integer for int32, got 2.5',
+    );
+    expect(() =>
+      tl.pad(
+        tl.zeros([0, 3]),
+        [
+          [1, 0],
+          [0, 0],
+        ],
+        { mode: 'reflect' },
+      ),
+    ).toThrow("pad(x, pads): mode 'reflect' cannot pad axis 0 of size 0");
+    expect(() =>
+      tl.pad(
+        tl.zeros([3, 0]),
+        [
+          [0, 0],
+          [0, 2],
+        ],
+        { mode: 'edge' },
+      ),
+    ).toThrow("pad(x, pads): mode 'edge' cannot pad axis 1 of size 0");
     x.dispose();
   });
 
@@ -338,7 +532,12 @@ describe('layout', () => {
     const base = [2, 3, 4];
     for (let axis = 0; axis < 3; axis++) {
       const sizes = [2, 0, 3, 1];
-      const hs = sizes.map((n) => randomHost(g, base.map((d, i) => (i === axis ? n : d))));
+      const hs = sizes.map((n) =>
+        randomHost(
+          g,
+          base.map((d, i) => (i === axis ? n : d)),
+        ),
+      );
       // Parts as contiguous, transposed and strided views in turn.
       const parts = hs.map((h, i) => views(h, g)[i % 3]!.make());
       for (const ax of [axis, axis - 3]) {
@@ -364,9 +563,22 @@ describe('layout', () => {
     // 0-d tensors stack into a vector (concat needs rank >= 1).
     expect(await tl.stack([tl.tensor(3), tl.tensor(4), tl.tensor(5)]).toArray()).toEqual([3, 4, 5]);
     // int32 parts.
-    const ci = tl.concat([tl.tensor([[1, 2]], { dtype: 'int32' }), tl.tensor([[3, 4], [5, 6]], { dtype: 'int32' })]);
+    const ci = tl.concat([
+      tl.tensor([[1, 2]], { dtype: 'int32' }),
+      tl.tensor(
+        [
+          [3, 4],
+          [5, 6],
+        ],
+        { dtype: 'int32' },
+      ),
+    ]);
     expect(ci.dtype).toBe('int32');
-    expect(await ci.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(await ci.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
 
     const hs = [0, 1, 2].map(() => randomHost(g, [3, 4]));
     const parts = hs.map((h, i) => views(h, g)[i]!.make());
@@ -382,9 +594,15 @@ describe('layout', () => {
   it('concat and stack reject shape, rank and dtype mismatches and bad axes, naming the tensor', () => {
     const a = tl.zeros([2, 4, 4]);
     const b = tl.zeros([2, 5, 3]);
-    expect(() => tl.concat([a, b], 1)).toThrow('concat(tensors, 1): tensors[1] has shape [2, 5, 3], expected [2, 4, 4] except along axis 1');
-    expect(() => tl.concat([a, tl.zeros([2, 4])], 0)).toThrow('concat(tensors, 0): tensors[1] has shape [2, 4], expected [2, 4, 4] except along axis 0');
-    expect(() => tl.concat([a, tl.zeros([2, 4, 4], 'int32')])).toThrow('concat(tensors): tensors[1] is int32, expected float32 like tensors[0]');
+    expect(() => tl.concat([a, b], 1)).toThrow(
+      'concat(tensors, 1): tensors[1] has shape [2, 5, 3], expected [2, 4, 4] except along axis 1',
+    );
+    expect(() => tl.concat([a, tl.zeros([2, 4])], 0)).toThrow(
+      'concat(tensors, 0): tensors[1] has shape [2, 4], expected [2, 4, 4] except along axis 0',
+    );
+    expect(() => tl.concat([a, tl.zeros([2, 4, 4], 'int32')])).toThrow(
+      'concat(tensors): tensors[1] is int32, expected float32 like tensors[0]',
+    );
     expect(() => tl.concat([])).toThrow('concat(tensors): expected a non-empty array of tensors');
     expect(() => tl.concat([a, 3 as unknown as tl.Tensor])).toThrow('concat(tensors): tensors[1]: expected a Tensor, got number');
     expect(() => tl.concat([a, a], 3)).toThrow('concat(tensors, axis): axis must be an integer in [-3, 2], got 3');

@@ -18,7 +18,10 @@ function rosenbrock(x: tl.Tensor): [tl.Tensor, tl.Tensor] {
     const n = x.shape[0]!;
     const a = x.slice([[0, n - 1]]);
     const u = a.sub(1);
-    const t = x.slice([[1, n]]).sub(1).sub(u.mul(u.add(2)));
+    const t = x
+      .slice([[1, n]])
+      .sub(1)
+      .sub(u.mul(u.add(2)));
     const f = t.square().mul(100).add(u.square()).sum();
     const g = tl.pad(a.mul(t).mul(-400).add(u.mul(2)), [[0, 1]]).add(tl.pad(t.mul(200), [[1, 0]]));
     return [f, g];
@@ -29,7 +32,8 @@ async function expectMinimized(r: nn.LbfgsResult, what: string): Promise<number>
   const x = await r.x.data();
   const err = Math.max(...Array.from(x, (v) => Math.abs(v - 1)));
   // The task's criterion: |x - 1|_inf < 1e-5 or loss < 1e-10 (float32 cannot resolve much below).
-  if (!(err < 1e-5 || r.loss < 1e-10)) throw new Error(`${what}: |x - 1|_inf = ${err}, loss ${r.loss} after ${r.iterations} iterations (${r.reason})`);
+  if (!(err < 1e-5 || r.loss < 1e-10))
+    throw new Error(`${what}: |x - 1|_inf = ${err}, loss ${r.loss} after ${r.iterations} iterations (${r.reason})`);
   r.x.dispose();
   return err;
 }
@@ -70,14 +74,16 @@ describe('lbfgs', () => {
     const n = 48;
     const M = randomFloats(g, 2 * n * n);
     const A = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < 2 * n; k++) A[i * n + j]! += (M[k * n + i]! * M[k * n + j]!) / (2 * n / 3);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) for (let k = 0; k < 2 * n; k++) A[i * n + j]! += (M[k * n + i]! * M[k * n + j]!) / ((2 * n) / 3);
     const b = randomFloats(g, n);
     const At = tl.tensor(Float32Array.from(A), { shape: [n, n] });
     const bt = tl.tensor(b);
-    const fg = (x: tl.Tensor): [tl.Tensor, tl.Tensor] => tl.tidy(() => {
-      const Ax = tl.matmul(At, x);
-      return [x.mul(Ax.mul(0.5).sub(bt)).sum(), Ax.sub(bt)];
-    });
+    const fg = (x: tl.Tensor): [tl.Tensor, tl.Tensor] =>
+      tl.tidy(() => {
+        const Ax = tl.matmul(At, x);
+        return [x.mul(Ax.mul(0.5).sub(bt)).sum(), Ax.sub(bt)];
+      });
     // The float64 solution, by Gaussian elimination (A is SPD) on the float32-rounded A.
     const Af = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => Math.fround(A[i * n + j]!)));
     const want = Array.from(b, Number);
@@ -118,11 +124,12 @@ describe('lbfgs', () => {
     const L = tl.tensor(lam, { shape: [cols, rows] });
     const C = tl.tensor(c, { shape: [cols, rows] });
     // x is [rows, cols]; the gradient comes back as a transposed view, the loss as a slice at offset 1.
-    const fg = (x: tl.Tensor): [tl.Tensor, tl.Tensor] => tl.tidy(() => {
-      const r = x.T.sub(C);
-      const f = L.mul(r.square()).sum().mul(0.5);
-      return [tl.stack([f, f]).slice([[1, 2]]), L.mul(r).T];
-    });
+    const fg = (x: tl.Tensor): [tl.Tensor, tl.Tensor] =>
+      tl.tidy(() => {
+        const r = x.T.sub(C);
+        const f = L.mul(r.square()).sum().mul(0.5);
+        return [tl.stack([f, f]).slice([[1, 2]]), L.mul(r).T];
+      });
     // history 3, so the ring of pairs wraps around.
     const r = await nn.lbfgs(fg, tl.zeros([rows, cols]), { history: 3, tolGrad: 1e-4 });
     expect(r.reason).toBe('gradient');
@@ -145,7 +152,12 @@ describe('lbfgs', () => {
       const grad = randomFloats(g, n);
       // No pairs yet: steepest descent.
       const d0 = h.direction(tl.tensor(grad));
-      assertClose(await d0.data(), Array.from(grad, (v) => -v), { rtol: 0, atol: 0 }, 'k = 0');
+      assertClose(
+        await d0.data(),
+        Array.from(grad, (v) => -v),
+        { rtol: 0, atol: 0 },
+        'k = 0',
+      );
       for (let p = 0; p < 5; p++) {
         const d = randomFloats(g, n);
         const gOld = randomFloats(g, n);
@@ -177,7 +189,12 @@ describe('lbfgs', () => {
       }
       // Six float32 dot products of length n feed each element: a few 1e-6 relative to |d|_inf.
       const scale = Math.max(...r.map(Math.abs));
-      assertClose(got, r.map((v) => -v), { rtol: 0, atol: 2e-5 * scale }, `seed ${g.seed}: n ${n}`);
+      assertClose(
+        got,
+        r.map((v) => -v),
+        { rtol: 0, atol: 2e-5 * scale },
+        `seed ${g.seed}: n ${n}`,
+      );
       h.dispose();
     }
   });
@@ -189,8 +206,12 @@ describe('lbfgs', () => {
     expect(r.reason).toBe('maxIter');
     r.x.dispose();
     const x = tl.zeros([3]);
-    await expect(nn.lbfgs((v) => [v.sum(), v.sum()], x)).rejects.toThrow(/fg\(x\) must return a float32 gradient of x's shape \[3\], got float32 \[\]/);
-    await expect(nn.lbfgs((v) => [v, v] as [tl.Tensor, tl.Tensor], x)).rejects.toThrow(/fg\(x\) must return a one-element float32 loss, got float32 \[3\]/);
+    await expect(nn.lbfgs((v) => [v.sum(), v.sum()], x)).rejects.toThrow(
+      /fg\(x\) must return a float32 gradient of x's shape \[3\], got float32 \[\]/,
+    );
+    await expect(nn.lbfgs((v) => [v, v] as [tl.Tensor, tl.Tensor], x)).rejects.toThrow(
+      /fg\(x\) must return a one-element float32 loss, got float32 \[3\]/,
+    );
     await expect(nn.lbfgs(rosenbrock, tl.zeros([0]))).rejects.toThrow(/x0 is empty \(shape \[0\]\)/);
     await expect(nn.lbfgs((() => 3) as never, x)).rejects.toThrow(/fg must return \[loss, grad\], got number/);
     await expect(nn.lbfgs(rosenbrock, x, { history: 0 })).rejects.toThrow(/opts.history must be an integer >= 1, got 0/);

@@ -51,15 +51,17 @@ describe('losses vs float64 references', () => {
       const per = n / shape[0]!;
       const p = randomFloats(g, n);
       const t = randomFloats(g, n, 0.5, 2);
-      const want = mean(Array.from({ length: shape[0]! }, (_, b) => {
-        let num = 0;
-        let den = 0;
-        for (let k = b * per; k < (b + 1) * per; k++) {
-          num += (p[k]! - t[k]!) ** 2;
-          den += t[k]! ** 2;
-        }
-        return Math.sqrt(num / den);
-      }));
+      const want = mean(
+        Array.from({ length: shape[0]! }, (_, b) => {
+          let num = 0;
+          let den = 0;
+          for (let k = b * per; k < (b + 1) * per; k++) {
+            num += (p[k]! - t[k]!) ** 2;
+            den += t[k]! ** 2;
+          }
+          return Math.sqrt(num / den);
+        }),
+      );
       near(await value(nn.relativeL2(tl.tensor(p, { shape }), tl.tensor(t, { shape }))), want, RTOL, `seed ${g.seed}: relativeL2 ${shape}`);
     }
   });
@@ -74,10 +76,30 @@ describe('losses vs float64 references', () => {
     const misfit = (w: (i: number) => number): number => 0.5 * f64(d).reduce((s, x, i) => s + (w(i) * (x - o[i]!)) ** 2, 0);
     const D = tl.tensor(d, { shape: [nr, nt] });
     const O = tl.tensor(o, { shape: [nr, nt] });
-    near(await value(nn.weightedMisfit(D, O)), misfit(() => 1), RTOL, `seed ${g.seed}: unweighted`);
-    near(await value(nn.weightedMisfit(D, O, 0.5)), misfit(() => 0.5), RTOL, `seed ${g.seed}: scalar weight`);
-    near(await value(nn.weightedMisfit(D, O, tl.tensor(wTrace, { shape: [nr, 1] }))), misfit((i) => wTrace[Math.floor(i / nt)]!), RTOL, `seed ${g.seed}: per-trace`);
-    near(await value(nn.weightedMisfit(D, O, tl.tensor(wFull, { shape: [nr, nt] }))), misfit((i) => wFull[i]!), RTOL, `seed ${g.seed}: full`);
+    near(
+      await value(nn.weightedMisfit(D, O)),
+      misfit(() => 1),
+      RTOL,
+      `seed ${g.seed}: unweighted`,
+    );
+    near(
+      await value(nn.weightedMisfit(D, O, 0.5)),
+      misfit(() => 0.5),
+      RTOL,
+      `seed ${g.seed}: scalar weight`,
+    );
+    near(
+      await value(nn.weightedMisfit(D, O, tl.tensor(wTrace, { shape: [nr, 1] }))),
+      misfit((i) => wTrace[Math.floor(i / nt)]!),
+      RTOL,
+      `seed ${g.seed}: per-trace`,
+    );
+    near(
+      await value(nn.weightedMisfit(D, O, tl.tensor(wFull, { shape: [nr, nt] }))),
+      misfit((i) => wFull[i]!),
+      RTOL,
+      `seed ${g.seed}: full`,
+    );
   });
 
   it('are differentiable with tl.grad: gradients match float64 formulas', async () => {
@@ -102,7 +124,12 @@ describe('losses vs float64 references', () => {
     for (const [name, f, want] of cases) {
       const got = await (tl.grad(f)(P) as tl.Tensor).data();
       // Each gradient element is a handful of float32 operations on values of size ~1.
-      assertClose(got, Array.from({ length: n }, (_, i) => want(i)), { rtol: 1e-5, atol: 1e-7 }, `seed ${g.seed}: grad of ${name}`);
+      assertClose(
+        got,
+        Array.from({ length: n }, (_, i) => want(i)),
+        { rtol: 1e-5, atol: 1e-7 },
+        `seed ${g.seed}: grad of ${name}`,
+      );
     }
   });
 
@@ -122,7 +149,9 @@ describe('loss errors', () => {
 
   it('name the arguments and shapes', () => {
     const a = tl.zeros([2, 3]);
-    expect(() => nn.mse(a, tl.zeros([3, 2]))).toThrow(/mse\(pred, target\): pred has shape \[2, 3\] but target has shape \[3, 2\]; they must be equal/);
+    expect(() => nn.mse(a, tl.zeros([3, 2]))).toThrow(
+      /mse\(pred, target\): pred has shape \[2, 3\] but target has shape \[3, 2\]; they must be equal/,
+    );
     expect(() => nn.l1(a, tl.zeros([3]))).toThrow(/l1\(pred, target\): pred has shape \[2, 3\] but target has shape \[3\]/);
     expect(() => nn.huber(a, a, 0)).toThrow(/huber\(pred, target, delta\): expected delta > 0, got 0/);
     expect(() => nn.huber(a, [1] as never)).toThrow(/huber\(pred, target, delta\): target: expected a Tensor, got an array/);
@@ -130,6 +159,8 @@ describe('loss errors', () => {
     expect(() => nn.mse(a, tl.zeros([2, 3], 'int32'))).toThrow(/target must be float32, got int32/);
     expect(() => nn.weightedMisfit(a, a, tl.ones([3, 1]))).toThrow(/weights of shape \[3, 1\] do not broadcast to d's shape \[2, 3\]/);
     expect(() => nn.weightedMisfit(a, a, tl.ones([1, 2, 3]))).toThrow(/weights of shape \[1, 2, 3\] do not broadcast/);
-    expect(() => nn.weightedMisfit(a, tl.zeros([2]))).toThrow(/weightedMisfit\(d, dObs, weights\): d has shape \[2, 3\] but dObs has shape \[2\]/);
+    expect(() => nn.weightedMisfit(a, tl.zeros([2]))).toThrow(
+      /weightedMisfit\(d, dObs, weights\): d has shape \[2, 3\] but dObs has shape \[2\]/,
+    );
   });
 });

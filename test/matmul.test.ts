@@ -34,7 +34,10 @@ function offsetView(h: HostArray, g: Gen): tl.Tensor {
   const [m, k] = h.shape as [number, number];
   const big = HostArray.build([m + 1, k + 8], ([i, j]) => (i! >= 1 && j! >= 4 && j! < 4 + k ? h.at([i! - 1, j! - 4]) : 100 + g.next()));
   const dev = upload(big);
-  const v = tl.slice(dev, [[1, null], [4, 4 + k]]);
+  const v = tl.slice(dev, [
+    [1, null],
+    [4, 4 + k],
+  ]);
   dev.dispose();
   return v;
 }
@@ -46,7 +49,13 @@ describe('matmul', () => {
     const g = rng();
     // (M, K, N): 7x13x5 and 33x17x65 straddle the 32x32 output tile and 4x4 register block;
     // 64x64x64 and 33x16x20 are multiples of 4 along K and N (the vec4 kernel when contiguous).
-    for (const [M, K, N] of [[1, 1, 1], [7, 13, 5], [33, 17, 65], [64, 64, 64], [33, 16, 20]] as const) {
+    for (const [M, K, N] of [
+      [1, 1, 1],
+      [7, 13, 5],
+      [33, 17, 65],
+      [64, 64, 64],
+      [33, 16, 20],
+    ] as const) {
       const ha = randomHost(g, [M, K]);
       const hb = randomHost(g, [K, N]);
       for (const va of views(ha, g)) {
@@ -70,7 +79,10 @@ describe('matmul', () => {
 
   it('reads sliced operands with offsets in place (vec4-aligned and not)', async () => {
     const g = rng();
-    for (const [M, K, N] of [[9, 12, 8], [6, 7, 5]] as const) {
+    for (const [M, K, N] of [
+      [9, 12, 8],
+      [6, 7, 5],
+    ] as const) {
       const ha = randomHost(g, [M, K]);
       const hb = randomHost(g, [K, N]);
       const a = offsetView(ha, g);
@@ -121,15 +133,39 @@ describe('matmul', () => {
   it('broadcasts batch dims: [2,3,M,K] x [K,N], [2,1,M,K] x [1,4,K,N], [3,M,K] x [3,K,N] and more, on views', async () => {
     const g = rng();
     const cases: [number[], number[]][] = [
-      [[2, 3, 5, 6], [6, 7]],
-      [[2, 1, 5, 6], [1, 4, 6, 7]],
-      [[3, 5, 6], [3, 6, 7]],
-      [[1, 5, 6], [4, 6, 7]],
-      [[2, 3, 5, 6], [3, 6, 7]],
-      [[5, 6], [2, 2, 6, 7]],
+      [
+        [2, 3, 5, 6],
+        [6, 7],
+      ],
+      [
+        [2, 1, 5, 6],
+        [1, 4, 6, 7],
+      ],
+      [
+        [3, 5, 6],
+        [3, 6, 7],
+      ],
+      [
+        [1, 5, 6],
+        [4, 6, 7],
+      ],
+      [
+        [2, 3, 5, 6],
+        [3, 6, 7],
+      ],
+      [
+        [5, 6],
+        [2, 2, 6, 7],
+      ],
       // K and N multiples of 4 (the vec4 kernel when contiguous).
-      [[2, 3, 6, 8], [8, 12]],
-      [[2, 1, 6, 8], [1, 4, 8, 12]],
+      [
+        [2, 3, 6, 8],
+        [8, 12],
+      ],
+      [
+        [2, 1, 6, 8],
+        [1, 4, 8, 12],
+      ],
     ];
     for (const [sa, sb] of cases) {
       const ha = randomHost(g, sa);
@@ -137,7 +173,11 @@ describe('matmul', () => {
       const va = views(ha, g);
       const vb = views(hb, g);
       // contiguous x contiguous, transposed x strided, strided x transposed.
-      for (const [i, j] of [[0, 0], [1, 2], [2, 1]] as const) {
+      for (const [i, j] of [
+        [0, 0],
+        [1, 2],
+        [2, 1],
+      ] as const) {
         const a = va[i]!.make();
         const b = vb[j]!.make();
         const what = `seed ${g.seed}, [${sa}] @ [${sb}], a ${va[i]!.name}, b ${vb[j]!.name}`;
@@ -181,7 +221,9 @@ describe('matmul', () => {
     expect(() => tl.matmul(a, tl.zeros([3, 2], 'uint32'))).toThrow('matmul(a, b): b: expected a float32 tensor, got uint32');
     expect(() => tl.matmul(tl.tensor(2), tl.zeros([3]))).toThrow('matmul(a, b): expected tensors of rank >= 1, got shapes [] and [3]');
     expect(() => tl.matmul(a, tl.tensor(2))).toThrow('expected tensors of rank >= 1, got shapes [2, 3] and []');
-    expect(() => tl.matmul(tl.zeros([2, 2, 3]), tl.zeros([3, 3, 4]))).toThrow('matmul(a, b) batch dims: shapes [2] and [3] cannot be broadcast together');
+    expect(() => tl.matmul(tl.zeros([2, 2, 3]), tl.zeros([3, 3, 4]))).toThrow(
+      'matmul(a, b) batch dims: shapes [2] and [3] cannot be broadcast together',
+    );
     expect(() => tl.matmul(a, [[1], [2], [3]] as unknown as tl.Tensor)).toThrow('matmul(a, b): b: expected a Tensor, got an array');
     a.dispose();
   });

@@ -9,26 +9,41 @@ import { assertClose, randomFloats, rng, size, useDevice } from './helpers.js';
 const T = (v: Float32Array, shape: readonly number[]): tl.Tensor => tl.tensor(v, { shape: [...shape] });
 
 /** Float64 conv2d (PyTorch semantics) on flat NCHW arrays. */
-function refConv(x: ArrayLike<number>, xs: readonly number[], w: ArrayLike<number>, ws: readonly number[], b: ArrayLike<number> | null, s: [number, number], p: [number, number], d: [number, number]): { y: Float64Array; shape: number[] } {
+function refConv(
+  x: ArrayLike<number>,
+  xs: readonly number[],
+  w: ArrayLike<number>,
+  ws: readonly number[],
+  b: ArrayLike<number> | null,
+  s: [number, number],
+  p: [number, number],
+  d: [number, number],
+): { y: Float64Array; shape: number[] } {
   const [n, c, h, wd] = xs as [number, number, number, number];
   const [o, , kh, kw] = ws as [number, number, number, number];
   const ho = Math.floor((h + 2 * p[0] - d[0] * (kh - 1) - 1) / s[0]) + 1;
   const wo = Math.floor((wd + 2 * p[1] - d[1] * (kw - 1) - 1) / s[1]) + 1;
   const y = new Float64Array(n * o * ho * wo);
-  for (let in_ = 0; in_ < n; in_++) for (let io = 0; io < o; io++) for (let r = 0; r < ho; r++) for (let q = 0; q < wo; q++) {
-    let acc = b ? b[io]! : 0;
-    for (let ic = 0; ic < c; ic++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
-      const yy = r * s[0] - p[0] + i * d[0];
-      const xx = q * s[1] - p[1] + j * d[1];
-      if (yy < 0 || yy >= h || xx < 0 || xx >= wd) continue;
-      acc += x[((in_ * c + ic) * h + yy) * wd + xx]! * w[((io * c + ic) * kh + i) * kw + j]!;
-    }
-    y[((in_ * o + io) * ho + r) * wo + q] = acc;
-  }
+  for (let in_ = 0; in_ < n; in_++)
+    for (let io = 0; io < o; io++)
+      for (let r = 0; r < ho; r++)
+        for (let q = 0; q < wo; q++) {
+          let acc = b ? b[io]! : 0;
+          for (let ic = 0; ic < c; ic++)
+            for (let i = 0; i < kh; i++)
+              for (let j = 0; j < kw; j++) {
+                const yy = r * s[0] - p[0] + i * d[0];
+                const xx = q * s[1] - p[1] + j * d[1];
+                if (yy < 0 || yy >= h || xx < 0 || xx >= wd) continue;
+                acc += x[((in_ * c + ic) * h + yy) * wd + xx]! * w[((io * c + ic) * kh + i) * kw + j]!;
+              }
+          y[((in_ * o + io) * ho + r) * wo + q] = acc;
+        }
   return { y, shape: [n, o, ho, wo] };
 }
 
-const pr = (v: number | [number, number] | undefined, dflt: number): [number, number] => (v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : v);
+const pr = (v: number | [number, number] | undefined, dflt: number): [number, number] =>
+  v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : v;
 
 describe('Linear and Conv2d vs float64 references', () => {
   useDevice();
@@ -45,18 +60,26 @@ describe('Linear and Conv2d vs float64 references', () => {
         expect(y.shape).toEqual([...xs.slice(0, -1), 5]);
         const rows = size(xs) / 7;
         const want = new Float64Array(rows * 5);
-        for (let r = 0; r < rows; r++) for (let o = 0; o < 5; o++) {
-          let acc = B ? B[o]! : 0;
-          for (let i = 0; i < 7; i++) acc += xv[r * 7 + i]! * W[o * 7 + i]!;
-          want[r * 5 + o] = acc;
-        }
+        for (let r = 0; r < rows; r++)
+          for (let o = 0; o < 5; o++) {
+            let acc = B ? B[o]! : 0;
+            for (let i = 0; i < 7; i++) acc += xv[r * 7 + i]! * W[o * 7 + i]!;
+            want[r * 5 + o] = acc;
+          }
         assertClose(await y.data(), want, { rtol: 1e-5, atol: 1e-5 }, `Linear bias=${bias} x ${JSON.stringify(xs)} (seed ${g.seed})`);
       }
       lin.dispose();
     }
   });
 
-  type Case = { x: number[]; w: number[]; stride?: number | [number, number]; padding?: number | [number, number]; dilation?: number | [number, number]; bias?: boolean };
+  type Case = {
+    x: number[];
+    w: number[];
+    stride?: number | [number, number];
+    padding?: number | [number, number];
+    dilation?: number | [number, number];
+    bias?: boolean;
+  };
   const cases: Case[] = [
     { x: [2, 3, 8, 9], w: [4, 3, 3, 3], padding: 1 },
     { x: [1, 2, 9, 7], w: [3, 2, 3, 2], stride: 2, padding: [1, 0] },
@@ -115,7 +138,10 @@ describe('Conv2d gradients (Taylor tests)', () => {
       const loss = (y: tl.Tensor): tl.Tensor => y.square().mul(R).sum();
       const rx = await nn.taylorTest((xx) => loss(nn.conv2d(xx, w, b, s.opts)), x);
       const rw = await nn.taylorTest((ww) => loss(nn.conv2d(x, ww, b, s.opts)), w);
-      for (const [name, r] of [['input', rx], ['weight', rw]] as const) {
+      for (const [name, r] of [
+        ['input', rx],
+        ['weight', rw],
+      ] as const) {
         expect(r.passed, `${name} (seed ${g.seed}): ${r.message}`).toBe(true);
         expect(r.slope0, `${name} slope0 (seed ${g.seed})`).toBeGreaterThan(0.9);
         // Quadratic: the fit over all steps stays near 2 (slope1, on the smallest pair above the
@@ -142,15 +168,31 @@ describe('modules', () => {
 
   it('names, counts, call with substituted parameters, train/eval', async () => {
     const net = new Net();
-    expect(net.namedParameters().map(([k]) => k)).toEqual(['scale', 'body.0.weight', 'body.0.bias', 'body.2.weight', 'body.2.bias', 'layers.0.weight', 'layers.0.bias', 'layers.1.weight']);
+    expect(net.namedParameters().map(([k]) => k)).toEqual([
+      'scale',
+      'body.0.weight',
+      'body.0.bias',
+      'body.2.weight',
+      'body.2.bias',
+      'layers.0.weight',
+      'layers.0.bias',
+      'layers.1.weight',
+    ]);
     expect(net.numParameters()).toBe(1 + 54 + 3 + 3 + 1 + 16 + 4 + 8);
     const x = tl.randn([2, 2, 4, 4], { seed: 9 });
     const y0 = await net.forward(x).data();
     const y2 = await net.call({ scale: tl.full([1], 2) }, x).data();
-    assertClose(y2, Array.from(y0, (v) => 2 * v), { rtol: 1e-6, atol: 1e-6 }, 'call with scale 2');
+    assertClose(
+      y2,
+      Array.from(y0, (v) => 2 * v),
+      { rtol: 1e-6, atol: 1e-6 },
+      'call with scale 2',
+    );
     assertClose(await net.forward(x).data(), y0, { rtol: 0, atol: 0 }, 'restored after call');
     expect(() => net.call({ nope: tl.ones([1]) }, x)).toThrow(/unknown parameter 'nope'/);
-    expect(() => net.call({ 'layers.0.weight': tl.ones([4, 5]) }, x)).toThrow(/params\['layers.0.weight'\] has shape \[4, 5\], expected \[4, 4\]/);
+    expect(() => net.call({ 'layers.0.weight': tl.ones([4, 5]) }, x)).toThrow(
+      /params\['layers.0.weight'\] has shape \[4, 5\], expected \[4, 4\]/,
+    );
     expect(net.drop.training).toBe(true);
     net.eval();
     expect(net.namedModules().every(([, m]) => !m.training)).toBe(true);
@@ -189,7 +231,9 @@ describe('modules', () => {
     expect(() => lin.forward(tl.ones([4, 5]))).toThrow(/Linear\(3, 2\)\.forward\(x\): x has shape \[4, 5\], its last axis must be 3/);
     expect(() => nn.conv2d(tl.ones([1, 2, 5, 5]), tl.ones([3, 4, 3, 3]))).toThrow(/x has 2 channels .* weight expects 4/);
     expect(() => nn.conv2d(tl.ones([2, 5, 5]), tl.ones([3, 2, 3, 3]))).toThrow(/x must be \[N, C, H, W\]/);
-    expect(() => nn.conv2d(tl.ones([1, 1, 3, 3]), tl.ones([1, 1, 3, 3]), null, { dilation: 2 })).toThrow(/smaller than the dilated kernel 5x5/);
+    expect(() => nn.conv2d(tl.ones([1, 1, 3, 3]), tl.ones([1, 1, 3, 3]), null, { dilation: 2 })).toThrow(
+      /smaller than the dilated kernel 5x5/,
+    );
     expect(() => nn.conv2d(tl.ones([1, 1, 3, 3]), tl.ones([1, 1, 3, 3]), tl.ones([2]))).toThrow(/bias must have shape \[1\]/);
     expect(() => new nn.Conv2d(2, 3, 3, { stride: 0 })).toThrow(/stride/);
     expect(() => new nn.Dropout(1.5)).toThrow(/p must be in \[0, 1\]/);
@@ -201,15 +245,28 @@ describe('initialization statistics', () => {
   useDevice();
   const stats = async (t: tl.Tensor): Promise<{ mean: number; std: number; min: number; max: number }> => {
     const v = await t.data();
-    let s = 0, s2 = 0, mn = Infinity, mx = -Infinity;
-    for (const a of v) { s += a; s2 += a * a; mn = Math.min(mn, a); mx = Math.max(mx, a); }
+    let s = 0,
+      s2 = 0,
+      mn = Infinity,
+      mx = -Infinity;
+    for (const a of v) {
+      s += a;
+      s2 += a * a;
+      mn = Math.min(mn, a);
+      mx = Math.max(mx, a);
+    }
     const mean = s / v.length;
     return { mean, std: Math.sqrt(s2 / v.length - mean * mean), min: mn, max: mx };
   };
   const shape = [128, 64, 3, 3]; // fanIn 576, fanOut 1152, 73728 samples
   const cases: [string, () => tl.Tensor, number, number | null][] = [
     ['kaimingUniform', () => nn.kaimingUniform(shape, { seed: 1 }), Math.SQRT2 / Math.sqrt(576), Math.sqrt(6 / 576)],
-    ['kaimingNormal fanOut relu', () => nn.kaimingNormal(shape, { mode: 'fanOut', nonlinearity: 'relu', seed: 2 }), Math.SQRT2 / Math.sqrt(1152), null],
+    [
+      'kaimingNormal fanOut relu',
+      () => nn.kaimingNormal(shape, { mode: 'fanOut', nonlinearity: 'relu', seed: 2 }),
+      Math.SQRT2 / Math.sqrt(1152),
+      null,
+    ],
     ['kaimingUniform a=sqrt(5)', () => nn.kaimingUniform(shape, { a: Math.sqrt(5), seed: 3 }), 1 / Math.sqrt(3 * 576), 1 / Math.sqrt(576)],
     ['xavierUniform', () => nn.xavierUniform(shape, { seed: 4 }), Math.sqrt(2 / (576 + 1152)), Math.sqrt(6 / (576 + 1152))],
     ['xavierNormal gain 5/3', () => nn.xavierNormal(shape, { gain: 5 / 3, seed: 5 }), (5 / 3) * Math.sqrt(2 / (576 + 1152)), null],
@@ -269,14 +326,20 @@ describe('Dropout', () => {
     const xv = await x.data();
     const d2 = new nn.Dropout(0.4, { seed: 1 }); // same first mask
     const gx = await (tl.grad((xx: tl.Tensor) => d2.forward(xx).sum())(x) as tl.Tensor).data();
-    assertClose(gx, Array.from(y, (v, i) => (v === 0 ? 0 : v / xv[i]!)), { rtol: 1e-5, atol: 1e-5 }, 'dropout grad');
+    assertClose(
+      gx,
+      Array.from(y, (v, i) => (v === 0 ? 0 : v / xv[i]!)),
+      { rtol: 1e-5, atol: 1e-5 },
+      'dropout grad',
+    );
   });
 });
 
 describe('safetensors', () => {
   useDevice();
 
-  const make = (seed: number): nn.Sequential => new nn.Sequential(new nn.Conv2d(2, 3, 3, { seed }), new nn.ReLU(), new nn.Linear(5, 4, { seed: seed + 10 }));
+  const make = (seed: number): nn.Sequential =>
+    new nn.Sequential(new nn.Conv2d(2, 3, 3, { seed }), new nn.ReLU(), new nn.Linear(5, 4, { seed: seed + 10 }));
 
   it('header bytes follow the format; round trip into a fresh module', async () => {
     const m = make(1);
@@ -287,7 +350,11 @@ describe('safetensors', () => {
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
     expect(header.__metadata__).toEqual({ format: 'pt' });
     const names = ['0.bias', '0.weight', '2.bias', '2.weight'];
-    expect(Object.keys(header).filter((k) => k !== '__metadata__').sort()).toEqual(names);
+    expect(
+      Object.keys(header)
+        .filter((k) => k !== '__metadata__')
+        .sort(),
+    ).toEqual(names);
     expect(header['0.weight']).toEqual({ dtype: 'F32', shape: [3, 2, 3, 3], data_offsets: [12, 12 + 216] });
     expect(header['0.bias']).toEqual({ dtype: 'F32', shape: [3], data_offsets: [0, 12] });
     expect(bytes.length).toBe(8 + n + 4 * (3 + 54 + 4 + 20));

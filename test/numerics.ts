@@ -60,7 +60,14 @@ export function logSlope(xs: readonly number[], ys: readonly number[]): number {
  * Fails unless max|got − want| ≤ tol·scale (scale: max|want| unless given), reporting the worst
  * element; returns the measured ratio. `log` prints it next to the tolerance.
  */
-export function expectScaled(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string, scaleIn?: number, log = false): number {
+export function expectScaled(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  tol: number,
+  what: string,
+  scaleIn?: number,
+  log = false,
+): number {
   if (got.length !== want.length) throw new Error(`${what}: got ${got.length} values, expected ${want.length}`);
   const scale = scaleIn ?? maxAbs(want);
   let worst = 0;
@@ -74,6 +81,9 @@ export function expectScaled(got: ArrayLike<number>, want: ArrayLike<number>, to
   }
   const rel = worst === 0 ? 0 : worst / scale;
   if (log) console.log(`${what}: max error ${rel.toExponential(2)} of the scale (allowed ${tol})`);
-  if (!(rel <= tol)) throw new Error(`${what}: max |got − want| = ${worst.toExponential(3)} at element ${at} (got ${got[at]}, want ${want[at]}) is ${rel.toExponential(2)} of the scale ${scale.toExponential(3)}; allowed ${tol}`);
+  if (!(rel <= tol))
+    throw new Error(
+      `${what}: max |got − want| = ${worst.toExponential(3)} at element ${at} (got ${got[at]}, want ${want[at]}) is ${rel.toExponential(2)} of the scale ${scale.toExponential(3)}; allowed ${tol}`,
+    );
   return rel;
 }

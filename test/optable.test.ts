@@ -54,14 +54,17 @@ describe('op table and generated WGSL', () => {
     for (const dt of ['f32', 'i32', 'u32'] as const) {
       const body = fnBody(src, `binary_${dt}`);
       for (const d of binary.values()) {
-        const expr = 'compare' in d ? (d.compare === '!=' ? 'select(1u, 0u, a == b)' : `select(0u, 1u, a ${d.compare} b)`) : `bitcast<u32>(${d[dt]})`;
+        const expr =
+          'compare' in d ? (d.compare === '!=' ? 'select(1u, 0u, a == b)' : `select(0u, 1u, a ${d.compare} b)`) : `bitcast<u32>(${d[dt]})`;
         expect(body, `${d.name} (${dt})`).toContain(`case ${opConstant(d.name)}: { return ${expr}; }`);
       }
     }
   });
 
   it('an op registered after the shader was built is refused, naming it', () => {
-    expect(() => registerUnary('late', { f32: 'x' })).toThrow(/registerUnary\(name, kernel\): op 'late' registered after the elementwise shader was built/);
+    expect(() => registerUnary('late', { f32: 'x' })).toThrow(
+      /registerUnary\(name, kernel\): op 'late' registered after the elementwise shader was built/,
+    );
   });
 });
 
@@ -100,11 +103,14 @@ describe('every table entry is a public op, a method, and records its VJP', () =
       expect(typeof api[name], `tl.${name}`).toBe('function');
       expect(typeof proto[name], `Tensor.prototype.${name}`).toBe('function');
       let recorded: string | undefined;
-      const grads = tl.grad((p: tl.Tensor, q: tl.Tensor) => {
-        const out = api[name]!(p, q);
-        recorded = nodeName(out);
-        return tl.sum(tl.cast(out, 'float32'));
-      }, [0, 1])(a, b) as tl.Tensor[];
+      const grads = tl.grad(
+        (p: tl.Tensor, q: tl.Tensor) => {
+          const out = api[name]!(p, q);
+          recorded = nodeName(out);
+          return tl.sum(tl.cast(out, 'float32'));
+        },
+        [0, 1],
+      )(a, b) as tl.Tensor[];
       expect(recorded, `${name}'s tape node`).toBe('compare' in d ? undefined : name);
       for (const gr of grads) expect(Array.from(await gr.data()).every(Number.isFinite), `${name}: finite gradient`).toBe(true);
       // add's rule hands the same cotangent to both operands.

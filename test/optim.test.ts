@@ -11,11 +11,22 @@ const KEYS = ['b', 'big', 's', 'w']; // tree leaf order: sorted keys
 const sizeOf = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 
 type Host = Record<string, Float64Array>;
-const hostTree = (g: Gen, lo = -1, hi = 1): Host => Object.fromEntries(KEYS.map((k) => [k, Float64Array.from(randomFloats(g, sizeOf(SHAPES[k]!), lo, hi))]));
-const devTree = (h: Host): Record<string, tl.Tensor> => Object.fromEntries(KEYS.map((k) => [k, tl.tensor(Float32Array.from(h[k]!), { shape: SHAPES[k] })]));
+const hostTree = (g: Gen, lo = -1, hi = 1): Host =>
+  Object.fromEntries(KEYS.map((k) => [k, Float64Array.from(randomFloats(g, sizeOf(SHAPES[k]!), lo, hi))]));
+const devTree = (h: Host): Record<string, tl.Tensor> =>
+  Object.fromEntries(KEYS.map((k) => [k, tl.tensor(Float32Array.from(h[k]!), { shape: SHAPES[k] })]));
 const disposeTree = (t: Record<string, tl.Tensor>): void => Object.values(t).forEach((x) => x.dispose());
 
-interface Cfg { lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number; beta1?: number; beta2?: number; eps?: number }
+interface Cfg {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+}
 
 /** Float64 reference of one step on one element; `st` holds [buf] or [m, v] and `t` is the 1-based step. */
 function refStep(kind: string, c: Cfg, p: number, g: number, st: number[], t: number, lr: number): number {
@@ -35,7 +46,8 @@ function refStep(kind: string, c: Cfg, p: number, g: number, st: number[], t: nu
   return p0 - ((lr / (1 - b1 ** t)) * st[0]) / (Math.sqrt(st[1]) / Math.sqrt(1 - b2 ** t) + eps);
 }
 
-const make = (kind: string, c: Cfg): nn.SGD | nn.Adam => (kind === 'SGD' ? new nn.SGD(c) : kind === 'Adam' ? new nn.Adam(c) : new nn.AdamW(c));
+const make = (kind: string, c: Cfg): nn.SGD | nn.Adam =>
+  kind === 'SGD' ? new nn.SGD(c) : kind === 'Adam' ? new nn.Adam(c) : new nn.AdamW(c);
 
 describe('optimizers vs float64 references', () => {
   useDevice();
@@ -62,14 +74,22 @@ describe('optimizers vs float64 references', () => {
         const hg = hostTree(g);
         // A nested gradient tree with other key order; one gradient is a transposed view.
         const grads = devTree(hg);
-        const wT = tl.tensor(Float32Array.from(hg.w!), { shape: [3, 5, 7] }).permute([2, 1, 0]).contiguous().permute([2, 1, 0]);
-        opt.step({ w: params.w!, nest: [params.b!, { s: params.s!, big: params.big! }] }, { nest: [grads.b!, { big: grads.big!, s: grads.s! }], w: wT });
+        const wT = tl
+          .tensor(Float32Array.from(hg.w!), { shape: [3, 5, 7] })
+          .permute([2, 1, 0])
+          .contiguous()
+          .permute([2, 1, 0]);
+        opt.step(
+          { w: params.w!, nest: [params.b!, { s: params.s!, big: params.big! }] },
+          { nest: [grads.b!, { big: grads.big!, s: grads.s! }], w: wT },
+        );
         for (const k of KEYS) hp[k] = hp[k]!.map((p, i) => refStep(kind, cfg, p, hg[k]![i]!, st[k]![i]!, t, cfg.lr));
         disposeTree(grads);
         wT.dispose();
         expect(opt.stepCount).toBe(t);
         // float32 storage of p (~6e-8 per step at |p| <= 1) and of the state, over 5 steps.
-        for (const k of KEYS) assertClose(await params[k]!.data(), hp[k]!, { rtol: 1e-5, atol: 1e-6 }, `seed ${g.seed}: ${kind} ${k} step ${t}`);
+        for (const k of KEYS)
+          assertClose(await params[k]!.data(), hp[k]!, { rtol: 1e-5, atol: 1e-6 }, `seed ${g.seed}: ${kind} ${k} step ${t}`);
       }
       disposeTree(params);
       opt.dispose();
@@ -99,10 +119,19 @@ describe('optimizers vs float64 references', () => {
 
   it('skips empty parameters and materializes strided gradients', async () => {
     const e = tl.zeros([0, 3]);
-    const p = tl.tensor([[1, 2], [3, 4]]);
-    const g = tl.tensor([[1, 3], [2, 4]]).T; // logical [[1, 2], [3, 4]]
+    const p = tl.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    const g = tl.tensor([
+      [1, 3],
+      [2, 4],
+    ]).T; // logical [[1, 2], [3, 4]]
     new nn.SGD({ lr: 1 }).step([e, p], [tl.zeros([0, 3]), g]);
-    expect(await p.toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(await p.toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
   });
 });
 
@@ -141,7 +170,11 @@ describe('learning-rate schedules', () => {
 describe('state save and restore', () => {
   useDevice();
 
-  for (const [kind, cfg] of [['Adam', { lr: 0.01, weightDecay: 0.05 }], ['AdamW', { lr: nn.cosineDecay(0.05, 8) }], ['SGD', { lr: 0.1, momentum: 0.9, nesterov: true }]] as const) {
+  for (const [kind, cfg] of [
+    ['Adam', { lr: 0.01, weightDecay: 0.05 }],
+    ['AdamW', { lr: nn.cosineDecay(0.05, 8) }],
+    ['SGD', { lr: 0.1, momentum: 0.9, nesterov: true }],
+  ] as const) {
     it(`${kind}: restoring a stateDict reproduces the next steps exactly`, async () => {
       const g = rng();
       const params = devTree(hostTree(g));
@@ -215,27 +248,35 @@ describe('bad input', () => {
     expect(() => new nn.AdamW({ lr: 0.1, eps: NaN })).toThrow(/AdamW\(\{ eps \}\): expected a finite number >= 0, got NaN/);
     expect(() => nn.stepDecay(0.1, 0, 0.5)).toThrow(/stepDecay\(stepSize\): expected an integer >= 1, got 0/);
     const p = tl.zeros([2]);
-    expect(() => new nn.SGD({ lr: () => NaN }).step(p, p.add(1))).toThrow(/learning-rate schedule at step 0: expected a finite number >= 0, got NaN/);
+    expect(() => new nn.SGD({ lr: () => NaN }).step(p, p.add(1))).toThrow(
+      /learning-rate schedule at step 0: expected a finite number >= 0, got NaN/,
+    );
   });
 
   it('rejects mismatched trees, shapes, dtypes, views and shared buffers', () => {
     const opt = new nn.Adam({ lr: 0.1 });
     const a = tl.zeros([2, 3]);
     const b = tl.zeros([4]);
-    expect(() => opt.step({ a, b }, { a })).toThrow(/params and grads must have the same structure: params has 2 tensors, grads has 1, first difference at params.b/);
+    expect(() => opt.step({ a, b }, { a })).toThrow(
+      /params and grads must have the same structure: params has 2 tensors, grads has 1, first difference at params.b/,
+    );
     expect(() => opt.step({ a, b }, { a, c: b })).toThrow(/first difference at params.b/);
     expect(() => opt.step({ a }, { a: tl.zeros([3, 2]) })).toThrow(/grads.a has shape \[3, 2\], expected \[2, 3\] like params.a/);
     expect(() => opt.step([a], [tl.zeros([2, 3], 'int32')])).toThrow(/grads\[0\] must be float32, got int32/);
     expect(() => opt.step({ a: a.T }, { a: a.T })).toThrow(/params.a must be a contiguous tensor \(updated in place\)/);
     expect(() => opt.step([a, a], [a.add(1), a.add(1)])).toThrow(/params\[1\] shares its storage with an earlier parameter/);
     expect(() => opt.step(a, a)).toThrow(/grads is the same buffer as params/);
-    expect(() => opt.step({ a: 3 } as never, { a: 3 } as never)).toThrow(/expected a Tensor or nested plain objects\/arrays of Tensors, got number at params.a/);
+    expect(() => opt.step({ a: 3 } as never, { a: 3 } as never)).toThrow(
+      /expected a Tensor or nested plain objects\/arrays of Tensors, got number at params.a/,
+    );
     const dead = tl.zeros([2, 3]);
     dead.dispose();
     expect(() => opt.step({ a }, { a: dead })).toThrow(/grads.a: expected a live tensor, got a disposed tensor of shape \[2, 3\]/);
     opt.step({ a, b }, { a: a.add(1), b: b.add(1) });
     expect(() => opt.step([a], [a.add(1)])).toThrow(/holds state for 2 parameter tensors, params has 1/);
-    expect(() => opt.step({ a: b, b: a }, { a: b.add(1), b: a.add(1) })).toThrow(/state 'm' for params.a has shape \[2, 3\], expected \[4\]/);
+    expect(() => opt.step({ a: b, b: a }, { a: b.add(1), b: a.add(1) })).toThrow(
+      /state 'm' for params.a has shape \[2, 3\], expected \[4\]/,
+    );
     expect(() => opt.loadStateDict({ stepCount: 1.5 })).toThrow(/stepCount must be an integer >= 0, got 1.5/);
     expect(() => opt.loadStateDict({ stepCount: 1, m: [], v: [] })).toThrow(/stepCount is 1 but the state holds no tensors/);
     expect(() => opt.loadStateDict({ stepCount: 1, m: [a] })).toThrow(/expected 'v' to be an array of tensors, got undefined/);

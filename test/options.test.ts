@@ -30,14 +30,23 @@ describe('checkOptions', () => {
   });
 
   it('rejects options that are not a plain object', () => {
-    expect(() => checkOptions(null as never, allowed, 'f(opts)')).toThrow('tellus: f(opts): options: expected an object with keys among accuracy');
+    expect(() => checkOptions(null as never, allowed, 'f(opts)')).toThrow(
+      'tellus: f(opts): options: expected an object with keys among accuracy',
+    );
     expect(() => checkOptions(5 as never, allowed, 'f(opts)')).toThrow(/got 5$/);
     expect(() => checkOptions([1] as never, allowed, 'f(opts)')).toThrow(/got an array of length 1$/);
   });
 
   it('describes values the way messages quote them', () => {
     expect([null, undefined, 'x', 3, [1, 2], () => 0, new Map(), {}].map(describeValue)).toEqual([
-      'null', 'undefined', '"x"', '3', 'an array of length 2', 'a function', 'a Map', 'an object',
+      'null',
+      'undefined',
+      '"x"',
+      '3',
+      'an array of length 2',
+      'a function',
+      'a Map',
+      'an object',
     ]);
   });
 });

@@ -14,39 +14,107 @@ describe('physics/common', () => {
     expect(() => common.nonNegInt('myOp', 'nt', 1.5)).toThrow(/^tellus: myOp: nt: expected a non-negative integer, got 1.5$/);
     expect(() => common.boolean('myOp', 'freeSurface', 1)).toThrow(/^tellus: myOp: freeSurface: expected a boolean, got 1$/);
     expect(() => common.options('myOp', null as never, ['dx'])).toThrow(/^tellus: myOp: options: expected an object, got null$/);
-    expect(() => common.options('myOp', { dz: 1 }, ['dx', 'dt'])).toThrow("tellus: myOp: unknown option 'dz' (did you mean 'dx'?); valid options: dx, dt");
+    expect(() => common.options('myOp', { dz: 1 }, ['dx', 'dt'])).toThrow(
+      "tellus: myOp: unknown option 'dz' (did you mean 'dx'?); valid options: dx, dt",
+    );
     expect(() => common.floatTensor('myOp', 'v', [1, 2])).toThrow(/^tellus: myOp: v: expected a Tensor, got an array/);
-    expect(() => common.floatTensor('myOp', 'v', tl.tensor(new Int32Array(2)))).toThrow(/^tellus: myOp: v: expected a float32 tensor, got int32$/);
+    expect(() => common.floatTensor('myOp', 'v', tl.tensor(new Int32Array(2)))).toThrow(
+      /^tellus: myOp: v: expected a float32 tensor, got int32$/,
+    );
     expect(() => common.maxVelocity('myOp', 'v', [1, 2, Number.NaN, 4], 2)).toThrow(/^tellus: myOp: v: holds NaN at cell \(1, 0\)$/);
     expect(common.maxVelocity('myOp', 'v', [1, 5, 3], 3)).toBe(5);
-    expect(() => common.velocityBounds('myOp', 'v', null, 3, undefined)).toThrow(/^tellus: myOp: v was computed on the GPU.*pass \{ maxVel \}/);
-    expect(() => common.velocityBounds('myOp', 'v', [1, 5], 2, 4)).toThrow(/^tellus: myOp: maxVel: 4 is below the model's largest velocity 5$/);
+    expect(() => common.velocityBounds('myOp', 'v', null, 3, undefined)).toThrow(
+      /^tellus: myOp: v was computed on the GPU.*pass \{ maxVel \}/,
+    );
+    expect(() => common.velocityBounds('myOp', 'v', [1, 5], 2, 4)).toThrow(
+      /^tellus: myOp: maxVel: 4 is below the model's largest velocity 5$/,
+    );
     expect(common.velocityBounds('myOp', 'v', [1, 5], 2, 6)).toEqual({ vmax: 6, vstable: 5 });
     expect(common.velocityBounds('myOp', 'v', null, 2, 6)).toEqual({ vmax: 6, vstable: 6 });
-    expect(() => common.pmlWidths('myOp', [1, 2, 3])).toThrow(/^tellus: myOp: pmlWidth: expected a number or \[top, bottom, left, right\], got \[1,2,3\]$/);
+    expect(() => common.pmlWidths('myOp', [1, 2, 3])).toThrow(
+      /^tellus: myOp: pmlWidth: expected a number or \[top, bottom, left, right\], got \[1,2,3\]$/,
+    );
     expect(() => common.pmlWidths('myOp', [1, 2, -3, 4])).toThrow(/^tellus: myOp: pmlWidth\[2\]: expected a non-negative integer, got -3$/);
     expect(common.pmlWidths('myOp', 5, true)).toEqual([0, 5, 5, 5]);
     expect(() => common.pmlFreq('myOp', -1)).toThrow(/^tellus: myOp: pmlFreq: expected a non-negative number, got -1$/);
-    expect(() => common.checkpointInterval('myOp', { checkpointEvery: 0 }, 10, 4, 6)).toThrow(/^tellus: myOp: checkpointEvery: expected at least 1$/);
-    expect(() => common.checkpointInterval('myOp', { memoryBudget: -1 }, 10, 4, 6)).toThrow(/^tellus: myOp: memoryBudget: expected a positive finite number, got -1$/);
-    expect(() => common.checkCfl('myOp', 0.01, 0.005, 'accuracy 4', 'max velocity 2000')).toThrow(/^tellus: myOp: dt = 0.01 exceeds the CFL limit for accuracy 4: the largest stable dt is 0.00500000 \(max velocity 2000\)$/);
+    expect(() => common.checkpointInterval('myOp', { checkpointEvery: 0 }, 10, 4, 6)).toThrow(
+      /^tellus: myOp: checkpointEvery: expected at least 1$/,
+    );
+    expect(() => common.checkpointInterval('myOp', { memoryBudget: -1 }, 10, 4, 6)).toThrow(
+      /^tellus: myOp: memoryBudget: expected a positive finite number, got -1$/,
+    );
+    expect(() => common.checkCfl('myOp', 0.01, 0.005, 'accuracy 4', 'max velocity 2000')).toThrow(
+      /^tellus: myOp: dt = 0.01 exceeds the CFL limit for accuracy 4: the largest stable dt is 0.00500000 \(max velocity 2000\)$/,
+    );
   });
 
   it('locations: shapes, shot counts and grid bounds, with the op and argument in the message', () => {
-    expect(common.locations('myOp', 'receiverLocations', [[[0, 1], [2, 3]]], [4, 4])).toEqual({ n: 2, shots: 1, cells: [[0, 1], [2, 3]] });
-    expect(common.locations('myOp', 'r', tl.tensor(new Int32Array([1, 1, 2, 2]), { shape: [2, 1, 2] }), [3, 3])).toEqual({ n: 1, shots: 2, cells: [[1, 1], [2, 2]] });
-    expect(() => common.locations('myOp', 'r', [[[0, 1]], [[1, 1], [2, 2]]], [4, 4])).toThrow(/^tellus: myOp: r: expected \[shot\]\[n\]\[2\] with the same n for every shot, got 2 entries in shot 1 \(shot 0 has 1\)$/);
-    expect(() => common.locations('myOp', 'r', [[[0, 1, 2]]], [4, 4])).toThrow(/^tellus: myOp: r: each location is a pair \(z, x\), got \[0,1,2\] in shot 0$/);
-    expect(() => common.locations('myOp', 'r', [[[0, 4]]], [4, 4])).toThrow(/^tellus: myOp: r: location \(0, 4\) of shot 0 is outside the 4x4 grid/);
-    expect(() => common.locations('myOp', 'r', [[[0, 1]]], [4, 4], 2)).toThrow(/^tellus: myOp: r: has 1 shots, expected 2 \(as sourceAmplitudes\)$/);
-    expect(() => common.locations('myOp', 'r', tl.tensor([[[0, 1]]]), [4, 4])).toThrow(/^tellus: myOp: r: expected an int32 tensor, got float32$/);
+    expect(
+      common.locations(
+        'myOp',
+        'receiverLocations',
+        [
+          [
+            [0, 1],
+            [2, 3],
+          ],
+        ],
+        [4, 4],
+      ),
+    ).toEqual({
+      n: 2,
+      shots: 1,
+      cells: [
+        [0, 1],
+        [2, 3],
+      ],
+    });
+    expect(common.locations('myOp', 'r', tl.tensor(new Int32Array([1, 1, 2, 2]), { shape: [2, 1, 2] }), [3, 3])).toEqual({
+      n: 1,
+      shots: 2,
+      cells: [
+        [1, 1],
+        [2, 2],
+      ],
+    });
+    expect(() =>
+      common.locations(
+        'myOp',
+        'r',
+        [
+          [[0, 1]],
+          [
+            [1, 1],
+            [2, 2],
+          ],
+        ],
+        [4, 4],
+      ),
+    ).toThrow(/^tellus: myOp: r: expected \[shot\]\[n\]\[2\] with the same n for every shot, got 2 entries in shot 1 \(shot 0 has 1\)$/);
+    expect(() => common.locations('myOp', 'r', [[[0, 1, 2]]], [4, 4])).toThrow(
+      /^tellus: myOp: r: each location is a pair \(z, x\), got \[0,1,2\] in shot 0$/,
+    );
+    expect(() => common.locations('myOp', 'r', [[[0, 4]]], [4, 4])).toThrow(
+      /^tellus: myOp: r: location \(0, 4\) of shot 0 is outside the 4x4 grid/,
+    );
+    expect(() => common.locations('myOp', 'r', [[[0, 1]]], [4, 4], 2)).toThrow(
+      /^tellus: myOp: r: has 1 shots, expected 2 \(as sourceAmplitudes\)$/,
+    );
+    expect(() => common.locations('myOp', 'r', tl.tensor([[[0, 1]]]), [4, 4])).toThrow(
+      /^tellus: myOp: r: expected an int32 tensor, got float32$/,
+    );
     expect(common.distinctPerShot(Int32Array.from([1, 2, 1, 1]), 2)).toBe(false);
     expect(common.distinctPerShot(Int32Array.from([1, 2, 2, 1]), 2)).toBe(true);
   });
 
   it('cflLimit gives the Courant numbers of leapfrog with 2nd to 8th-order stencils', () => {
     // v dt / h at the limit on a square grid: sqrt(2/S) per unit of the 1D limit, S the weight sum.
-    const weights = [[-2, 1], [-5 / 2, 4 / 3, -1 / 12], [-49 / 18, 3 / 2, -3 / 20, 1 / 90], [-205 / 72, 8 / 5, -1 / 5, 8 / 315, -1 / 560]];
+    const weights = [
+      [-2, 1],
+      [-5 / 2, 4 / 3, -1 / 12],
+      [-49 / 18, 3 / 2, -3 / 20, 1 / 90],
+      [-205 / 72, 8 / 5, -1 / 5, 8 / 315, -1 / 560],
+    ];
     const courant = weights.map((w) => (common.cflLimit(w, [10, 10], 2000) * 2000) / 10);
     expect(courant[0]).toBeCloseTo(Math.SQRT1_2, 12); // exact: 1/sqrt(2) for the 3-point stencil
     courant.slice(1).forEach((c, i) => expect(c).toBeCloseTo([0.6124, 0.5752, 0.5546][i]!, 4));
@@ -71,7 +139,8 @@ describe('physics/common', () => {
     }
     // The integral of a Ricker is zero; its amplitude spectrum f²/f0² exp(-f²/f0²) peaks at f0.
     expect(Math.abs(w.reduce((a, b) => a + b, 0) * dt)).toBeLessThan(1e-12);
-    const amp = (nu: number) => Math.hypot(...[0, 1].map((k) => w.reduce((a, v, i) => a + v * (k ? Math.sin : Math.cos)(2 * Math.PI * nu * i * dt), 0)));
+    const amp = (nu: number) =>
+      Math.hypot(...[0, 1].map((k) => w.reduce((a, v, i) => a + v * (k ? Math.sin : Math.cos)(2 * Math.PI * nu * i * dt), 0)));
     expect(amp(f)).toBeGreaterThan(amp(f * 0.9));
     expect(amp(f)).toBeGreaterThan(amp(f * 1.1));
     expect(amp(2 * f) / amp(f)).toBeCloseTo(4 * Math.exp(-3), 3);
@@ -83,7 +152,7 @@ describe('physics/common', () => {
     const dt = 0.002;
     const fmax = common.highestFrequency(common.rickerValues(f0, 500, dt), dt)!;
     let x = 2;
-    while ((x * x) * Math.exp(1 - x * x) > 0.05) x += 1e-4;
+    while (x * x * Math.exp(1 - x * x) > 0.05) x += 1e-4;
     expect(Math.abs(fmax - x * f0)).toBeLessThan(1 / (255 * 2 * dt)); // one probe of 256 up to Nyquist
     expect(common.highestFrequency([0, 0, 0, 0], dt)).toBeNull();
   });
@@ -121,15 +190,29 @@ describe('physics ops name themselves in their errors', () => {
   it('born2d, rtm2d, gaussNewton2d, acoustic2dPlan and acoustic2dWavefield report their own names, not acoustic2d', () => {
     const v = tl.tensor(new Float32Array(100).fill(2000), { shape: [10, 10] });
     const opts = { dx: 5, dt: 0.0005, nt: 4, receiverLocations: [[[1, 1]]] };
-    expect(() => tl.born2d(v, tl.zeros([10, 10]), { ...opts, dx: 0 })).toThrow(/^tellus: born2d: dx: expected a positive finite number, got 0$/);
+    expect(() => tl.born2d(v, tl.zeros([10, 10]), { ...opts, dx: 0 })).toThrow(
+      /^tellus: born2d: dx: expected a positive finite number, got 0$/,
+    );
     expect(() => tl.born2d(v, tl.zeros([10, 9]), opts)).toThrow(/^tellus: born2d: dv: expected shape \[10, 10\] \(as v0\), got \[10, 9\]$/);
-    expect(() => tl.acoustic2dPlan(v, { ...opts, pmlWidth: -2 })).toThrow(/^tellus: acoustic2dPlan: pmlWidth\[0\]: expected a non-negative integer, got -2$/);
-    expect(() => tl.acoustic2dWavefield(v, { ...opts, receiverLocations: [[[0, 10]]] })).toThrow(/^tellus: acoustic2dWavefield: receiverLocations: location \(0, 10\) of shot 0 is outside/);
-    expect(() => tl.rtm2d(v, tl.zeros([1, 1, 4]), { ...opts, dt: 1 })).toThrow(/^tellus: rtm2d: dt = 1 exceeds the CFL limit for accuracy 4/);
-    expect(() => tl.rtm2d(v, tl.zeros([1, 2, 4]), opts)).toThrow(/^tellus: rtm2d: data: expected the receivers' shape \[1, 1, 4\] \(\[shot, receiver, time\]\), got \[1, 2, 4\]$/);
-    expect(() => tl.gaussNewton2d(v, tl.zeros([10, 10]), { ...opts, freeSurface: 'yes' as never })).toThrow(/^tellus: gaussNewton2d: freeSurface: expected a boolean, got yes$/);
+    expect(() => tl.acoustic2dPlan(v, { ...opts, pmlWidth: -2 })).toThrow(
+      /^tellus: acoustic2dPlan: pmlWidth\[0\]: expected a non-negative integer, got -2$/,
+    );
+    expect(() => tl.acoustic2dWavefield(v, { ...opts, receiverLocations: [[[0, 10]]] })).toThrow(
+      /^tellus: acoustic2dWavefield: receiverLocations: location \(0, 10\) of shot 0 is outside/,
+    );
+    expect(() => tl.rtm2d(v, tl.zeros([1, 1, 4]), { ...opts, dt: 1 })).toThrow(
+      /^tellus: rtm2d: dt = 1 exceeds the CFL limit for accuracy 4/,
+    );
+    expect(() => tl.rtm2d(v, tl.zeros([1, 2, 4]), opts)).toThrow(
+      /^tellus: rtm2d: data: expected the receivers' shape \[1, 1, 4\] \(\[shot, receiver, time\]\), got \[1, 2, 4\]$/,
+    );
+    expect(() => tl.gaussNewton2d(v, tl.zeros([10, 10]), { ...opts, freeSurface: 'yes' as never })).toThrow(
+      /^tellus: gaussNewton2d: freeSurface: expected a boolean, got yes$/,
+    );
     expect(() => tl.acoustic2d(v, { ...opts, checkpointEvery: 0 })).toThrow(/^tellus: acoustic2d: checkpointEvery: expected at least 1$/);
-    expect(() => tl.acoustic2d(tl.tensor(new Int32Array(4), { shape: [2, 2] }), opts)).toThrow(/^tellus: acoustic2d: v: expected a float32 tensor, got int32$/);
+    expect(() => tl.acoustic2d(tl.tensor(new Int32Array(4), { shape: [2, 2] }), opts)).toThrow(
+      /^tellus: acoustic2d: v: expected a float32 tensor, got int32$/,
+    );
     v.dispose();
   });
 });

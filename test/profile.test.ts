@@ -7,7 +7,11 @@ import { assertClose, randomFloats, rng, useDevice } from './helpers.js';
 
 type Env = {
   process?: { env: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
-  Deno?: { env: { get(k: string): string | undefined; set(k: string, v: string): void; delete(k: string): void }; makeTempDirSync(): string; removeSync(p: string, o: { recursive: boolean }): void };
+  Deno?: {
+    env: { get(k: string): string | undefined; set(k: string, v: string): void; delete(k: string): void };
+    makeTempDirSync(): string;
+    removeSync(p: string, o: { recursive: boolean }): void;
+  };
 };
 
 /** Points the calibration store at a fresh directory (Node, Deno); pages use their own localStorage. Returns the undo. */
@@ -48,14 +52,17 @@ describe('profile', () => {
     const a = tl.tensor(randomFloats(g, 32 * 48), { shape: [32, 48] });
     const b = tl.tensor(randomFloats(g, 48 * 16), { shape: [48, 16] });
     let out: tl.Tensor | null = null;
-    const report = await tl.profile(() => {
-      // Three elementwise ops fuse into one dispatch; then a matmul and a reduction.
-      const h = tl.tidy(() => a.mul(2).add(1).tanh());
-      const c = tl.matmul(h, b);
-      out = tl.sum(c, 0);
-      h.dispose();
-      c.dispose();
-    }, { every: 1, callSites: true });
+    const report = await tl.profile(
+      () => {
+        // Three elementwise ops fuse into one dispatch; then a matmul and a reduction.
+        const h = tl.tidy(() => a.mul(2).add(1).tanh());
+        const c = tl.matmul(h, b);
+        out = tl.sum(c, 0);
+        h.dispose();
+        c.dispose();
+      },
+      { every: 1, callSites: true },
+    );
     expect(report.every).toBe(1);
     const labels = report.events.map((e) => e.label);
     expect(labels).toEqual(['mul+add+tanh', 'matmul 32x48x16', 'sum']);
@@ -80,13 +87,17 @@ describe('profile', () => {
     const A = await a.data();
     const B = await b.data();
     const want = new Float64Array(16);
-    for (let i = 0; i < 32; i++) for (let j = 0; j < 16; j++) for (let k = 0; k < 48; k++) want[j]! += Math.tanh(2 * A[i * 48 + k]! + 1) * B[k * 16 + j]!;
+    for (let i = 0; i < 32; i++)
+      for (let j = 0; j < 16; j++) for (let k = 0; k < 48; k++) want[j]! += Math.tanh(2 * A[i * 48 + k]! + 1) * B[k * 16 + j]!;
     assertClose(await out!.data(), want, { rtol: 1e-5, atol: 1e-5 }, `profiled values seed ${g.seed}`);
 
     // Call sites name this file where the runtime's stacks can tell it from the engine's code (sources
     // or source maps: always in Node); each node points at the line that issued its op.
     const sites = report.events.map((e) => e.site);
-    if (sites.some((s) => s !== undefined) || typeof (globalThis as { process?: { env?: Record<string, string> } }).process?.env?.VITEST === 'string') {
+    if (
+      sites.some((s) => s !== undefined) ||
+      typeof (globalThis as { process?: { env?: Record<string, string> } }).process?.env?.VITEST === 'string'
+    ) {
       for (const s of sites) expect(s).toMatch(/profile\.test\.ts:\d+:\d+$/);
       const line = (s: string | undefined): number => Number(/:(\d+):\d+$/.exec(s!)![1]);
       // tidy(...) line, then matmul, then sum: three consecutive lines.
@@ -103,7 +114,9 @@ describe('profile', () => {
     expect(text).toContain('dispatches');
     if (report.timing === 'timestamp') expect(text).toContain('matmul 32x48x16');
 
-    const trace = JSON.parse(JSON.stringify(tl.chromeTrace(report))) as { traceEvents: { ph: string; name: string; ts: number; dur: number; pid: number; tid: number }[] };
+    const trace = JSON.parse(JSON.stringify(tl.chromeTrace(report))) as {
+      traceEvents: { ph: string; name: string; ts: number; dur: number; pid: number; tid: number }[];
+    };
     expect(Array.isArray(trace.traceEvents)).toBe(true);
     expect(trace.traceEvents.length).toBe(report.timing === 'timestamp' ? 3 : 0);
     for (const ev of trace.traceEvents) {
@@ -119,14 +132,17 @@ describe('profile', () => {
     const x = tl.rand([256], { seed: 3 });
     const kept: tl.Tensor[] = [];
     // Seven separate flushes of one dispatch each, then one flush of five: the sample rotates across flushes.
-    const report = await tl.profile(async () => {
-      let y = x;
-      for (let i = 0; i < 7; i++) {
-        kept.push((y = y.mul(1.5)));
-        tl.flush();
-      }
-      for (let i = 0; i < 5; i++) kept.push((y = y.add(1)));
-    }, { every: 3 });
+    const report = await tl.profile(
+      async () => {
+        let y = x;
+        for (let i = 0; i < 7; i++) {
+          kept.push((y = y.mul(1.5)));
+          tl.flush();
+        }
+        for (let i = 0; i < 5; i++) kept.push((y = y.add(1)));
+      },
+      { every: 3 },
+    );
     expect(report.dispatches).toBe(12);
     expect(report.rows.reduce((s, r) => s + r.calls, 0)).toBe(12);
     if (report.timing === 'timestamp') {
@@ -145,7 +161,9 @@ describe('profile', () => {
     const Y = await kept[11]!.data();
     for (let i = 0; i < 256; i++) expect(Y[i]!).toBeCloseTo(X[i]! * 1.5 ** 7 + 5, 3);
     for (const t of kept) t.dispose();
-    await expect(tl.profile(() => undefined, { every: 0 })).rejects.toThrow(/profile\(fn, \{ every \}\): expected a positive integer, got 0/);
+    await expect(tl.profile(() => undefined, { every: 0 })).rejects.toThrow(
+      /profile\(fn, \{ every \}\): expected a positive integer, got 0/,
+    );
   });
 
   it('calibrates the roofline and reports each kernel against it', async () => {
@@ -217,7 +235,9 @@ describe('profile', () => {
     await expect(tl.profile(42 as never)).rejects.toThrow(/profile\(fn\): expected a function, got number/);
     await expect(tl.calibrate({ bytes: -5 })).rejects.toThrow(/calibrate\(\{ bytes \}\): expected an integer >= 1024, got -5/);
     await expect(tl.calibrate({ save: 'yes' as never })).rejects.toThrow(/calibrate\(\{ save \}\): expected a boolean, got string/);
-    await expect(tl.profile(() => undefined, { callSites: 1 as never })).rejects.toThrow(/profile\(fn, \{ callSites \}\): expected a boolean, got number/);
+    await expect(tl.profile(() => undefined, { callSites: 1 as never })).rejects.toThrow(
+      /profile\(fn, \{ callSites \}\): expected a boolean, got number/,
+    );
     await expect(tl.profile(async () => tl.profile(() => undefined))).rejects.toThrow(/already recording/);
     // The scheduler is usable again afterwards.
     expect(Array.from(await tl.ones([2]).add(1).data())).toEqual([2, 2]);

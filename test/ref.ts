@@ -75,7 +75,12 @@ export function normAxes(rank: number, axes: number | readonly number[] | undefi
  * Reduces `h` over `axes`: `f` gets each output's values in row-major order over the reduced axes
  * (so an index into that list is NumPy's flattened index for argmax/argmin over several axes).
  */
-export function reduceRef(h: HostArray, axes: number | readonly number[] | undefined, keepDims: boolean, f: (vals: number[]) => number): HostArray {
+export function reduceRef(
+  h: HostArray,
+  axes: number | readonly number[] | undefined,
+  keepDims: boolean,
+  f: (vals: number[]) => number,
+): HostArray {
   const red = normAxes(h.shape.length, axes);
   const keptIdx = h.shape.map((_, i) => i).filter((i) => !red.includes(i));
   const keptShape = keptIdx.map((i) => h.shape[i]!);

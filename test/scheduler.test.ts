@@ -81,9 +81,24 @@ describe('scheduler', () => {
   it('creates views without recording work', () => {
     const x = tl.zeros([4, 6]);
     const pending = tl.memory().pendingNodes;
-    const views = [x.T, x.reshape([6, 4]), x.slice([[1, 3], [null, null, 2]]), x.unsqueeze(0).expand([3, 4, 6]), x.permute([1, 0])];
+    const views = [
+      x.T,
+      x.reshape([6, 4]),
+      x.slice([
+        [1, 3],
+        [null, null, 2],
+      ]),
+      x.unsqueeze(0).expand([3, 4, 6]),
+      x.permute([1, 0]),
+    ];
     expect(tl.memory().pendingNodes).toBe(pending);
-    expect(views.map((v) => v.shape)).toEqual([[6, 4], [6, 4], [2, 3], [3, 4, 6], [6, 4]]);
+    expect(views.map((v) => v.shape)).toEqual([
+      [6, 4],
+      [6, 4],
+      [2, 3],
+      [3, 4, 6],
+      [6, 4],
+    ]);
   });
 
   it('compiles one pipeline per kernel variant, whatever the shapes', async () => {
@@ -159,7 +174,14 @@ describe('elementwise fusion', () => {
     const before = tl.memory();
     const y = tl.tidy(() => x.mul(2).add(1).tanh().square().neg().add(x));
     // tanh is good to a few 1e-7 absolute; the subtraction at the end can cancel, so compare absolutely.
-    await y.data().then((d) => assertClose(d, Array.from(data, (v) => v - Math.tanh(2 * v + 1) ** 2), { rtol: 2e-6, atol: 1e-6 }, `chain seed ${g.seed}`));
+    await y.data().then((d) =>
+      assertClose(
+        d,
+        Array.from(data, (v) => v - Math.tanh(2 * v + 1) ** 2),
+        { rtol: 2e-6, atol: 1e-6 },
+        `chain seed ${g.seed}`,
+      ),
+    );
     const after = tl.memory();
     expect(after.dispatches - before.dispatches).toBe(1);
     expect(after.allocations - before.allocations).toBeLessThanOrEqual(1);
@@ -222,14 +244,25 @@ fn scale(@builtin(global_invocation_id) g: vec3<u32>) {
     const x = tl.tensor(data);
     const y = tl.empty([100]);
     tl.launch({ file: 'test/scale.wgsl', entry: 'scale', bind: { x, y }, uniforms: { n: 100, factor: 3 }, workgroups: [2] });
-    assertClose(await y.data(), Array.from(data, (v) => 3 * v), { rtol: 1e-7 }, 'scale');
-    const ints = tl.zeros([100], 'int32');
-    expect(() => tl.launch({ file: 'test/scale.wgsl', entry: 'scale', bind: { x: ints, y }, uniforms: { n: 100, factor: 3 }, workgroups: [2] })).toThrow(
-      /binding 'x' of test\/scale.wgsl:scale expects array<f32>, got a int32 buffer/,
+    assertClose(
+      await y.data(),
+      Array.from(data, (v) => 3 * v),
+      { rtol: 1e-7 },
+      'scale',
     );
-    expect(() => tl.launch({ file: 'test/scale.wgsl', entry: 'scale', bind: { x, y }, uniforms: { n: 100 }, workgroups: [2] })).toThrow(/missing uniform 'factor'/);
-    expect(() => tl.launch({ file: 'test/scale.wgsl', entry: 'scale', bind: { x }, uniforms: { n: 100, factor: 1 }, workgroups: [2] })).toThrow(/missing binding 'y'/);
-    expect(() => tl.launch({ file: 'test/scale.wgsl', entry: 'scale', bind: { x, y: x }, uniforms: { n: 100, factor: 1 }, workgroups: [2] })).toThrow(/read and write the same buffer/);
+    const ints = tl.zeros([100], 'int32');
+    expect(() =>
+      tl.launch({ file: 'test/scale.wgsl', entry: 'scale', bind: { x: ints, y }, uniforms: { n: 100, factor: 3 }, workgroups: [2] }),
+    ).toThrow(/binding 'x' of test\/scale.wgsl:scale expects array<f32>, got a int32 buffer/);
+    expect(() => tl.launch({ file: 'test/scale.wgsl', entry: 'scale', bind: { x, y }, uniforms: { n: 100 }, workgroups: [2] })).toThrow(
+      /missing uniform 'factor'/,
+    );
+    expect(() =>
+      tl.launch({ file: 'test/scale.wgsl', entry: 'scale', bind: { x }, uniforms: { n: 100, factor: 1 }, workgroups: [2] }),
+    ).toThrow(/missing binding 'y'/);
+    expect(() =>
+      tl.launch({ file: 'test/scale.wgsl', entry: 'scale', bind: { x, y: x }, uniforms: { n: 100, factor: 1 }, workgroups: [2] }),
+    ).toThrow(/read and write the same buffer/);
   });
 
   it('names the file and line of a WGSL compile error', async () => {

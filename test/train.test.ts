@@ -16,7 +16,10 @@ describe('training', () => {
     const N = 128;
     const pts = Array.from({ length: N }, () => [2 * g.next() - 1, 2 * g.next() - 1]);
     const x = tl.tensor(pts.flat(), { shape: [N, 2] });
-    const y = tl.tensor(pts.map(([a, b]) => Math.sin(2 * a!) * Math.cos(b!)), { shape: [N, 1] });
+    const y = tl.tensor(
+      pts.map(([a, b]) => Math.sin(2 * a!) * Math.cos(b!)),
+      { shape: [N, 1] },
+    );
     const H = 32;
     const params: Mlp = [
       { W: tl.randn([2, H], { seed: g.seed, std: 1 }), b: tl.zeros([H]) },

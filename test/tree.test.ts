@@ -36,7 +36,12 @@ describe('tree', () => {
     expect(back.a.h).toBe(typed);
     expect('f' in back.a).toBe(true);
     // Any values fill the leaves; the statics stay.
-    expect(unflatten(treedef, ['C', 'D', 'A', 'B'])).toEqual({ a: { c: 'C', f: undefined, g: fn, h: typed }, e: [], 'layers.0.weight': 'D', z: ['A', 3, null, { s: 'x', y: 'B' }] });
+    expect(unflatten(treedef, ['C', 'D', 'A', 'B'])).toEqual({
+      a: { c: 'C', f: undefined, g: fn, h: typed },
+      e: [],
+      'layers.0.weight': 'D',
+      z: ['A', 3, null, { s: 'x', y: 'B' }],
+    });
     // A bare tensor and a bare static are trees too.
     expect(flatten(a).paths).toEqual(['tree']);
     expect(unflatten(flatten(a).treedef, [b])).toBe(b);
@@ -52,7 +57,9 @@ describe('tree', () => {
     // Shared subtrees are not cycles: each occurrence is its own leaf.
     const shared = { x: a };
     expectSame(flatten([shared, shared]).leaves, [a, a]);
-    expect(() => flatten({ n: 1 }, { root: 'params', what: 'f(params)', tensorsOnly: true })).toThrow(/f\(params\): expected a Tensor or nested plain objects\/arrays of Tensors, got number at params\.n/);
+    expect(() => flatten({ n: 1 }, { root: 'params', what: 'f(params)', tensorsOnly: true })).toThrow(
+      /f\(params\): expected a Tensor or nested plain objects\/arrays of Tensors, got number at params\.n/,
+    );
     disposeAll(a, b, c, d);
   });
 
@@ -92,7 +99,7 @@ describe('tree', () => {
     disposeAll(tree, out);
   });
 
-  it("zip pairs leaves and names the first mismatching path for each kind of mismatch", () => {
+  it('zip pairs leaves and names the first mismatching path for each kind of mismatch', () => {
     const [x, y, z] = [tl.tensor([1]), tl.tensor([2]), tl.tensor([3])];
     const names = { names: ['params', 'grads'] as const };
     const ok = zip({ b: [y], a: x }, { a: z, b: [x] }, 'f', names);
@@ -108,20 +115,30 @@ describe('tree', () => {
       throw new Error('zip accepted trees that differ');
     };
     // Missing key, extra key: the first in sorted order wins.
-    expect(fails({ a: x, b: y, d: z }, { a: x, d: z })).toBe('tellus: opt.step(params, grads): params and grads must have the same structure: params has 3 tensors, grads has 2, first difference at params.b (missing from grads)');
-    expect(fails({ a: x, d: z }, { a: x, c: y, d: z })).toMatch(/params has 2 tensors, grads has 3, first difference at grads\.c \(missing from params\)$/);
+    expect(fails({ a: x, b: y, d: z }, { a: x, d: z })).toBe(
+      'tellus: opt.step(params, grads): params and grads must have the same structure: params has 3 tensors, grads has 2, first difference at params.b (missing from grads)',
+    );
+    expect(fails({ a: x, d: z }, { a: x, c: y, d: z })).toMatch(
+      /params has 2 tensors, grads has 3, first difference at grads\.c \(missing from params\)$/,
+    );
     // Structure: an array where the other has a tensor, deep inside.
     expect(fails({ a: { b: [x] } }, { a: { b: x } })).toMatch(/first difference at params\.a\.b: an array in params, a Tensor in grads$/);
     expect(fails({ a: { b: x } }, { a: [x] })).toMatch(/first difference at params\.a: an object in params, an array in grads$/);
     // Leaf count: arrays of different lengths.
-    expect(fails([x, y], [x])).toMatch(/params has 2 tensors, grads has 1, first difference at params\[1\] \(missing from grads: params has 2 items, grads has 1\)$/);
-    expect(fails({ l: [[x], [y]] }, { l: [[x], [y, z]] })).toMatch(/first difference at grads\.l\[1\]\[1\] \(missing from params: params\.l\[1\] has 1 items, grads\.l\[1\] has 2\)$/);
+    expect(fails([x, y], [x])).toMatch(
+      /params has 2 tensors, grads has 1, first difference at params\[1\] \(missing from grads: params has 2 items, grads has 1\)$/,
+    );
+    expect(fails({ l: [[x], [y]] }, { l: [[x], [y, z]] })).toMatch(
+      /first difference at grads\.l\[1\]\[1\] \(missing from params: params\.l\[1\] has 1 items, grads\.l\[1\] has 2\)$/,
+    );
     // The earliest difference in leaf order, not the first one found by count.
     expect(fails({ a: { b: [x] }, z: x }, { a: { b: [x, y] }, c: x })).toMatch(/first difference at grads\.a\.b\[1\]/);
     // Static leaves must sit at the same places (values are not compared); tensorsOnly rejects them.
     expect(fails({ a: 1 }, { a: x })).toMatch(/first difference at params\.a: a static value in params, a Tensor in grads$/);
     expectSame(zip({ a: x, tag: 'p' }, { a: y, tag: 'g' }).a, [x]);
-    expect(() => zip({ a: x, tag: 'p' }, { a: y, tag: 'p' }, 'f', { ...names, tensorsOnly: true })).toThrow(/f: expected a Tensor or nested plain objects\/arrays of Tensors, got string at params\.tag/);
+    expect(() => zip({ a: x, tag: 'p' }, { a: y, tag: 'p' }, 'f', { ...names, tensorsOnly: true })).toThrow(
+      /f: expected a Tensor or nested plain objects\/arrays of Tensors, got string at params\.tag/,
+    );
     // The same comparison on treedefs.
     expect(flatten({ b: [y], a: x }).treedef.difference(flatten({ a: z, b: [x] }).treedef)).toBeNull();
     expect(flatten({ a: x }).treedef.difference(flatten({ a: x, b: [] }).treedef, ['out', 'ct'])).toBe('ct.b (missing from out)');
@@ -143,19 +160,35 @@ describe('tree', () => {
     expect(Object.keys(gw)).toEqual(['b', 'w']);
     // argnums naming one argument twice differentiates it once and returns the tree twice.
     const twice = tl.grad(loss, [0, 0])(wb) as { w: tl.Tensor; b: tl.Tensor }[];
-    for (const t of twice) assertClose(await t.w.data(), Array.from(hw, (v) => 2 * v), { rtol: 1e-6, atol: 0 }, `seed ${g.seed}: argnums [0, 0]: d/dw`);
+    for (const t of twice)
+      assertClose(
+        await t.w.data(),
+        Array.from(hw, (v) => 2 * v),
+        { rtol: 1e-6, atol: 0 },
+        `seed ${g.seed}: argnums [0, 0]: d/dw`,
+      );
     // The parameters in one insertion order, the gradients from the other.
     const { a: ps, b: gs, paths } = zip(wb, gw, 'test', { names: ['params', 'grads'] });
     expect(paths).toEqual(['.b', '.w']);
     expectSame(ps, [b, w]);
     expectSame(gs, [gw.b, gw.w]);
-    assertClose(await gw.w.data(), Array.from(hw, (v) => 2 * v), { rtol: 1e-6, atol: 0 }, `seed ${g.seed}: d/dw`);
+    assertClose(
+      await gw.w.data(),
+      Array.from(hw, (v) => 2 * v),
+      { rtol: 1e-6, atol: 0 },
+      `seed ${g.seed}: d/dw`,
+    );
     assertClose(await gw.b.data(), [3, 3, 3], { rtol: 0, atol: 0 }, `seed ${g.seed}: d/db`);
     // An SGD step on { w, b } with the gradients of { b, w }: w -= 0.5 (2w) = 0, b -= 0.5 * 3.
     const opt = new SGD({ lr: 0.5 });
     opt.step(wb, gw);
     assertClose(await w.data(), [0, 0, 0], { rtol: 0, atol: 1e-7 }, `seed ${g.seed}: w after the step`);
-    assertClose(await b.data(), Array.from(hb, (v) => v - 1.5), { rtol: 1e-6, atol: 1e-7 }, `seed ${g.seed}: b after the step`);
+    assertClose(
+      await b.data(),
+      Array.from(hb, (v) => v - 1.5),
+      { rtol: 1e-6, atol: 1e-7 },
+      `seed ${g.seed}: b after the step`,
+    );
     // vjp: a cotangent built in the other insertion order than the output pairs by key.
     const x = tl.tensor([1, 2, 3]);
     const [out, pull] = tl.vjp((t: tl.Tensor) => ({ double: tl.mul(t, 2), square: [tl.square(t), 'static'] }), x);

@@ -30,28 +30,30 @@ tl.seed(0);
 
 /** Random fields as Fourier terms (shared by both resolutions). */
 let state = 12345;
-const rnd = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+const rnd = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 type Term = { k1: number; k2: number; a: number; b: number };
 const field = (): Term[] => {
   const terms: Term[] = [];
-  for (let k1 = -KMAX; k1 <= KMAX; k1++) for (let k2 = 0; k2 <= KMAX; k2++) {
-    if (k1 * k1 + k2 * k2 > KMAX * KMAX || (k2 === 0 && k1 <= 0)) continue; // no mean, one of ±k
-    const s = 1 / (1 + k1 * k1 + k2 * k2);
-    terms.push({ k1, k2, a: s * (2 * rnd() - 1), b: s * (2 * rnd() - 1) });
-  }
+  for (let k1 = -KMAX; k1 <= KMAX; k1++)
+    for (let k2 = 0; k2 <= KMAX; k2++) {
+      if (k1 * k1 + k2 * k2 > KMAX * KMAX || (k2 === 0 && k1 <= 0)) continue; // no mean, one of ±k
+      const s = 1 / (1 + k1 * k1 + k2 * k2);
+      terms.push({ k1, k2, a: s * (2 * rnd() - 1), b: s * (2 * rnd() - 1) });
+    }
   return terms;
 };
 const sample = (fields: Term[][], n: number): tl.Tensor => {
   const v = new Float32Array(fields.length * n * n);
   fields.forEach((terms, p) => {
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (const t of terms) {
-        const ph = 2 * Math.PI * (t.k1 * i + t.k2 * j) / n;
-        s += t.a * Math.cos(ph) + t.b * Math.sin(ph);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (const t of terms) {
+          const ph = (2 * Math.PI * (t.k1 * i + t.k2 * j)) / n;
+          s += t.a * Math.cos(ph) + t.b * Math.sin(ph);
+        }
+        v[(p * n + i) * n + j] = s;
       }
-      v[(p * n + i) * n + j] = s;
-    }
   });
   return tl.tensor(v, { shape: [fields.length, 1, n, n] });
 };
@@ -60,10 +62,11 @@ const solve = (f: tl.Tensor): tl.Tensor => {
   const n = f.shape[2]!;
   const wh = n / 2 + 1;
   const m = new Float32Array(n * wh);
-  for (let i = 0; i < n; i++) for (let j = 0; j < wh; j++) {
-    const k1 = i <= n / 2 ? i : i - n;
-    m[i * wh + j] = 1 / (KAPPA ** 2 + 4 * Math.PI ** 2 * (k1 * k1 + j * j));
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < wh; j++) {
+      const k1 = i <= n / 2 ? i : i - n;
+      m[i * wh + j] = 1 / (KAPPA ** 2 + 4 * Math.PI ** 2 * (k1 * k1 + j * j));
+    }
   return tl.irfft2(tl.mul(tl.rfft2(f), tl.tensor(m, { shape: [n, wh, 1] })), { s: [n, n] });
 };
 
@@ -102,9 +105,12 @@ const evaluate = async (x: tl.Tensor, y: tl.Tensor, m: tl.FNO2d = model): Promis
 };
 
 console.log(`-Δu + κ²u = f (κ = 6π), periodic; RMS of f ${fScale.toPrecision(3)}, of u ${uScale.toPrecision(3)} (the fixed scales)`);
-console.log(`FNO2d: ${model.numParameters()} parameters; ${NTRAIN} train / ${NVAL} validation samples at ${N}x${N}; ${EPOCHS} epochs of ${NTRAIN / BATCH} Adam steps`);
+console.log(
+  `FNO2d: ${model.numParameters()} parameters; ${NTRAIN} train / ${NVAL} validation samples at ${N}x${N}; ${EPOCHS} epochs of ${NTRAIN / BATCH} Adam steps`,
+);
 const t0 = performance.now();
-let trainErr = NaN, valErr = NaN;
+let trainErr = NaN,
+  valErr = NaN;
 for (let e = 0; e < EPOCHS; e++) {
   let sum = 0;
   const order = Array.from({ length: NTRAIN / BATCH }, (_, i) => i).sort(() => rnd() - 0.5);
@@ -119,17 +125,28 @@ for (let e = 0; e < EPOCHS; e++) {
   }
   trainErr = sum / (NTRAIN / BATCH);
   valErr = await evaluate(xVal, yVal);
-  console.log(`epoch ${String(e + 1).padStart(2)}  train rel L2 ${trainErr.toFixed(4)}  val rel L2 ${valErr.toFixed(4)}  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  console.log(
+    `epoch ${String(e + 1).padStart(2)}  train rel L2 ${trainErr.toFixed(4)}  val rel L2 ${valErr.toFixed(4)}  (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+  );
 }
 const trainSeconds = (performance.now() - t0) / 1000;
 const val2 = await evaluate(xVal2, yVal2);
-console.log(`final: train rel L2 ${trainErr.toFixed(4)}, validation ${valErr.toFixed(4)} at ${N}x${N}, ${val2.toFixed(4)} at ${2 * N}x${2 * N} (not trained on), ${steps} Adam steps, ${trainSeconds.toFixed(0)} s of training`);
+console.log(
+  `final: train rel L2 ${trainErr.toFixed(4)}, validation ${valErr.toFixed(4)} at ${N}x${N}, ${val2.toFixed(4)} at ${2 * N}x${2 * N} (not trained on), ${steps} Adam steps, ${trainSeconds.toFixed(0)} s of training`,
+);
 
 const { mkdirSync, writeFileSync } = await import('node:fs');
 mkdirSync(OUT, { recursive: true });
-const bytes = await tl.saveSafetensors(model, { task: '-lap(u) + (6 pi)^2 u = f, periodic; input f / fScale, output u / uScale', resolution: `${N}x${N}`, fScale: String(fScale), uScale: String(uScale) });
+const bytes = await tl.saveSafetensors(model, {
+  task: '-lap(u) + (6 pi)^2 u = f, periodic; input f / fScale, output u / uScale',
+  resolution: `${N}x${N}`,
+  fScale: String(fScale),
+  uScale: String(uScale),
+});
 writeFileSync(`${OUT}/fno.safetensors`, bytes);
 // Reload into a fresh model and check it reproduces the validation error.
 const reloaded = tl.loadSafetensorsInto(new tl.FNO2d({ ...arch, seed: 2 }), bytes);
-console.log(`saved ${OUT}/fno.safetensors (${bytes.length} bytes); reloaded: validation rel L2 ${(await evaluate(xVal, yVal, reloaded)).toFixed(4)} at ${N}x${N}`);
+console.log(
+  `saved ${OUT}/fno.safetensors (${bytes.length} bytes); reloaded: validation rel L2 ${(await evaluate(xVal, yVal, reloaded)).toFixed(4)} at ${N}x${N}`,
+);
 tl.destroy();

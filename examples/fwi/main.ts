@@ -12,7 +12,8 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.repla
 const ITERATIONS = Number(args.get('iterations') ?? 60);
 const RECEIVERS = args.get('receivers') ?? 'all';
 const OUT = args.get('out') ?? 'examples/fwi/output';
-if (!Number.isInteger(ITERATIONS) || ITERATIONS < 1) throw new Error(`--iterations: expected a positive integer, got ${args.get('iterations')}`);
+if (!Number.isInteger(ITERATIONS) || ITERATIONS < 1)
+  throw new Error(`--iterations: expected a positive integer, got ${args.get('iterations')}`);
 if (RECEIVERS !== 'all' && RECEIVERS !== 'surface') throw new Error(`--receivers: expected all or surface, got ${RECEIVERS}`);
 
 const N = 64;
@@ -80,7 +81,9 @@ for (let z = 0; z < (RECEIVERS === 'all' ? N : 1); z++) for (let x = 0; x < N; x
 
 await tl.init();
 const info = tl.deviceInfo();
-console.log(`FWI on ${info.runtime}, ${info.description}: ${N}x${N} cells of ${DX} m, ${sources.length} shots, ${recs.length} receivers each, ${NT} steps of ${DT * 1000} ms`);
+console.log(
+  `FWI on ${info.runtime}, ${info.description}: ${N}x${N} cells of ${DX} m, ${sources.length} shots, ${recs.length} receivers each, ${NT} steps of ${DT * 1000} ms`,
+);
 
 const vTrueHost = trueModel();
 const vTrue = tl.tensor(vTrueHost, { shape: [N, N] });
@@ -97,7 +100,9 @@ const opts: tl.Acoustic2dOptions = {
   receiverLocations: sources.map(() => recs),
 };
 const plan = tl.acoustic2dPlan(vTrue, opts);
-console.log(`padded grid ${plan.paddedShape.join('x')}, checkpoint every ${plan.checkpointEvery} steps, backward pass holds ${(plan.backwardBytes / 2 ** 20).toFixed(0)} MiB`);
+console.log(
+  `padded grid ${plan.paddedShape.join('x')}, checkpoint every ${plan.checkpointEvery} steps, backward pass holds ${(plan.backwardBytes / 2 ** 20).toFixed(0)} MiB`,
+);
 const observed = tl.acoustic2d(vTrue, opts);
 
 const v = tl.full([N, N], V0);
@@ -106,7 +111,8 @@ const opt = new tl.Adam({ lr: LR });
 const misfit = (m: tl.Tensor): tl.Tensor => tl.mul(tl.sum(tl.square(tl.sub(tl.acoustic2d(m, opts), observed))), 0.5);
 const step = tl.valueAndGrad(misfit);
 const trueNorm = Math.sqrt(vTrueHost.reduce((a, b) => a + b * b, 0));
-const modelError = async (m: tl.Tensor): Promise<number> => Math.sqrt(await tl.tidy(() => tl.sum(tl.square(tl.sub(m, vTrue)))).item()) / trueNorm;
+const modelError = async (m: tl.Tensor): Promise<number> =>
+  Math.sqrt(await tl.tidy(() => tl.sum(tl.square(tl.sub(m, vTrue)))).item()) / trueNorm;
 
 const initialError = await modelError(v);
 console.log(`initial relative L2 model error ${initialError.toFixed(4)}`);
@@ -124,12 +130,16 @@ for (let it = 1; it <= ITERATIONS; it++) {
     const err = await modelError(v);
     const ms = (performance.now() - t0) / (it - lastPrinted);
     lastPrinted = it;
-    console.log(`iter ${String(it).padStart(4)}  misfit ${value.toExponential(3)}  model error ${err.toFixed(4)}  ${(ms / 1000).toFixed(2)} s/iter`);
+    console.log(
+      `iter ${String(it).padStart(4)}  misfit ${value.toExponential(3)}  model error ${err.toFixed(4)}  ${(ms / 1000).toFixed(2)} s/iter`,
+    );
     t0 = performance.now();
   }
 }
 const finalError = await modelError(v);
-console.log(`final relative L2 model error ${finalError.toFixed(4)} after ${ITERATIONS} iterations (initial ${initialError.toFixed(4)}; Yang et al. report 0.0289 for adjoint FWI)`);
+console.log(
+  `final relative L2 model error ${finalError.toFixed(4)} after ${ITERATIONS} iterations (initial ${initialError.toFixed(4)}; Yang et al. report 0.0289 for adjoint FWI)`,
+);
 
 const { mkdirSync, writeFileSync } = await import('node:fs');
 mkdirSync(OUT, { recursive: true });

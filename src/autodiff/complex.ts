@@ -18,7 +18,9 @@ export function complex(re: T, im: T): T {
   checkTensor(re, 'complex(re, im): re');
   checkTensor(im, 'complex(re, im): im');
   if (re.dtype !== 'float32' || im.dtype !== 'float32' || re.rank !== im.rank || re.shape.some((d, i) => d !== im.shape[i])) {
-    throw new TypeError(`tellus: complex(re, im): expected two float32 tensors of one shape, got ${re.dtype} ${fmt(re.shape)} and ${im.dtype} ${fmt(im.shape)}`);
+    throw new TypeError(
+      `tellus: complex(re, im): expected two float32 tensors of one shape, got ${re.dtype} ${fmt(re.shape)} and ${im.dtype} ${fmt(im.shape)}`,
+    );
   }
   return stack([re, im], -1);
 }
@@ -31,11 +33,15 @@ export function complexTensor(data: ArrayLike<number> | { re: ArrayLike<number>;
   const n = shape.reduce((a, b) => a * b, 1);
   let pairs: Float32Array;
   if ('re' in data && 'im' in data) {
-    if (data.re.length !== n || data.im.length !== n) throw new Error(`tellus: complexTensor(data, shape): shape ${fmt(shape)} holds ${n} values, got ${data.re.length} re and ${data.im.length} im`);
+    if (data.re.length !== n || data.im.length !== n)
+      throw new Error(
+        `tellus: complexTensor(data, shape): shape ${fmt(shape)} holds ${n} values, got ${data.re.length} re and ${data.im.length} im`,
+      );
     pairs = new Float32Array(2 * n);
     for (let i = 0; i < n; i++) [pairs[2 * i], pairs[2 * i + 1]] = [data.re[i]!, data.im[i]!];
   } else {
-    if (data.length !== 2 * n) throw new Error(`tellus: complexTensor(data, shape): shape ${fmt(shape)} needs ${2 * n} interleaved values, got ${data.length}`);
+    if (data.length !== 2 * n)
+      throw new Error(`tellus: complexTensor(data, shape): shape ${fmt(shape)} needs ${2 * n} interleaved values, got ${data.length}`);
     pairs = Float32Array.from(data);
   }
   return tensor(pairs, { shape: [...shape, 2] });
@@ -145,7 +151,9 @@ export function cmix(x: T, w: T): T {
   const sx = checkComplex(x, 'cmix(x, w): x');
   const sw = checkComplex(w, 'cmix(x, w): w');
   if (sx.length < 2 || sw.length !== sx.length || sx[1] !== sw[0] || sx.slice(2).some((d, i) => d !== sw[i + 2])) {
-    throw new Error(`tellus: cmix(x, w): expected x [batch, in, ...] and w [in, out, ...] with equal trailing dims, got logical shapes ${fmt(sx)} and ${fmt(sw)}`);
+    throw new Error(
+      `tellus: cmix(x, w): expected x [batch, in, ...] and w [in, out, ...] with equal trailing dims, got logical shapes ${fmt(sx)} and ${fmt(sw)}`,
+    );
   }
   const r = sx.length;
   // Spatial dims lead as batch dims of a matmul: [..., B, I] x [..., I, O] -> [..., B, O].

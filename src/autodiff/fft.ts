@@ -41,8 +41,15 @@ export interface FftNOptions {
 function fit(t: T, axis: number, len: number): T {
   const cur = t.shape[axis]!;
   if (cur === len) return t;
-  if (cur > len) return slice(t, t.shape.map((_, i) => (i === axis ? ([0, len] as const) : null)));
-  return pad(t, t.shape.map((_, i) => (i === axis ? [0, len - cur] : [0, 0])));
+  if (cur > len)
+    return slice(
+      t,
+      t.shape.map((_, i) => (i === axis ? ([0, len] as const) : null)),
+    );
+  return pad(
+    t,
+    t.shape.map((_, i) => (i === axis ? [0, len - cur] : [0, 0])),
+  );
 }
 
 /** Weights w_k of a half spectrum of length n/2 + 1, shaped to broadcast along `axis`. */
@@ -96,13 +103,16 @@ function scaleOf(norm: unknown, n: number, inverse: boolean, what: string): numb
 }
 
 function checkLength(n: unknown, what: string): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new RangeError(`tellus: ${what}: expected a positive integer length, got ${String(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+    throw new RangeError(`tellus: ${what}: expected a positive integer length, got ${String(n)}`);
   return n;
 }
 
 function checkAxis(axis: unknown, rank: number, what: string): number {
   if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new RangeError(`tellus: ${what}: axis must be an integer in [${-rank}, ${rank - 1}] (logical axes${rank > 0 ? '' : ': the tensor has none'}), got ${String(axis)}`);
+    throw new RangeError(
+      `tellus: ${what}: axis must be an integer in [${-rank}, ${rank - 1}] (logical axes${rank > 0 ? '' : ': the tensor has none'}), got ${String(axis)}`,
+    );
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -125,7 +135,10 @@ function oneD(x: T, opts: FftOptions, kind: 'fft' | 'ifft' | 'rfft' | 'irfft'): 
   const axis = checkAxis(o.axis ?? -1, shape.length, what);
   const len = shape[axis]!;
   const defaultN = kind === 'irfft' ? 2 * (len - 1) : len;
-  const n = checkLength(o.n ?? defaultN, `${what}: n${o.n === undefined ? ` (default ${kind === 'irfft' ? '2 (m - 1) for a half spectrum of length m' : 'the axis length'})` : ''}`);
+  const n = checkLength(
+    o.n ?? defaultN,
+    `${what}: n${o.n === undefined ? ` (default ${kind === 'irfft' ? '2 (m - 1) for a half spectrum of length m' : 'the axis length'})` : ''}`,
+  );
   const scale = scaleOf(o.norm, n, kind === 'ifft' || kind === 'irfft', what);
   if (kind === 'rfft') return r2c(x, axis, n, scale);
   if (kind === 'irfft') return c2r(x, axis, n, scale);
@@ -142,11 +155,18 @@ export const rfft = (x: T, opts: FftOptions = {}): T => oneD(x, opts, 'rfft');
 export const irfft = (x: T, opts: FftOptions = {}): T => oneD(x, opts, 'irfft');
 
 /** Axes and lengths of an n-D transform, as numpy.fft does: axes default to the last len(s) (or all). */
-function nd(x: unknown, opts: FftNOptions, isComplexIn: boolean, what: string, defAxes?: number[]): { axes: number[]; s: (number | undefined)[]; shape: number[] } {
+function nd(
+  x: unknown,
+  opts: FftNOptions,
+  isComplexIn: boolean,
+  what: string,
+  defAxes?: number[],
+): { axes: number[]; s: (number | undefined)[]; shape: number[] } {
   const o = checkOptions(opts, FFTN_OPTIONS, what);
   const shape = inputShape(x, isComplexIn, what);
   const r = shape.length;
-  if (defAxes && r < defAxes.length) throw new RangeError(`tellus: ${what}: expected at least ${defAxes.length} logical axes, got shape ${fmt(shape)}`);
+  if (defAxes && r < defAxes.length)
+    throw new RangeError(`tellus: ${what}: expected at least ${defAxes.length} logical axes, got shape ${fmt(shape)}`);
   if (o.s !== undefined && !Array.isArray(o.s)) throw new TypeError(`tellus: ${what}: s must be an array of lengths, got ${String(o.s)}`);
   if (o.axes !== undefined && !Array.isArray(o.axes)) throw new TypeError(`tellus: ${what}: axes must be an array, got ${String(o.axes)}`);
   const s = o.s as number[] | undefined;
@@ -155,7 +175,8 @@ function nd(x: unknown, opts: FftNOptions, isComplexIn: boolean, what: string, d
   const norm = axes.map((a) => checkAxis(a, r, what));
   if (new Set(norm).size !== norm.length) throw new RangeError(`tellus: ${what}: axes must be distinct, got [${axes.join(', ')}]`);
   if (norm.length === 0) throw new RangeError(`tellus: ${what}: expected at least one axis`);
-  if (s && s.length !== norm.length) throw new RangeError(`tellus: ${what}: s and axes must have the same length, got ${s.length} and ${norm.length}`);
+  if (s && s.length !== norm.length)
+    throw new RangeError(`tellus: ${what}: s and axes must have the same length, got ${s.length} and ${norm.length}`);
   return { axes: norm, s: norm.map((_, i) => (s ? checkLength(s[i], `${what}: s[${i}]`) : undefined)), shape };
 }
 

@@ -149,7 +149,13 @@ export function pad(x: T, pads: readonly (readonly [number, number])[], opts: { 
     const full2 = [...new Array<[number, number]>(x.rank - pads.length).fill([0, 0]), ...pads];
     const mode = opts.mode ?? 'constant';
     return (g) => {
-      if (mode === 'constant') return [slice(g, full2.map(([b], d) => [b, b + shape[d]!] as const))];
+      if (mode === 'constant')
+        return [
+          slice(
+            g,
+            full2.map(([b], d) => [b, b + shape[d]!] as const),
+          ),
+        ];
       // Fold each padded axis back onto its sources.
       let acc = g;
       for (let d = x.rank - 1; d >= 0; d--) {
@@ -180,7 +186,10 @@ function foldBySources(g: T, axis: number, n: number, sources: number[]): T {
 
 /** An int32 index tensor holding `values` along `axis`, broadcast (stride 0) to `shape`. */
 function tensorIndex(values: number[], shape: readonly number[], axis: number): T {
-  const column = L.reshape(tensor(values, { dtype: 'int32' }), shape.map((_, k) => (k === axis ? values.length : 1)));
+  const column = L.reshape(
+    tensor(values, { dtype: 'int32' }),
+    shape.map((_, k) => (k === axis ? values.length : 1)),
+  );
   return L.expand(column, shape);
 }
 
@@ -202,7 +211,10 @@ export function concat(tensors: readonly T[], axis = 0): T {
 
 export function stack(tensors: readonly T[], axis = 0): T {
   const a = L.checkStack(tensors, axis);
-  return concat(tensors.map((t) => unsqueeze(t, a)), a);
+  return concat(
+    tensors.map((t) => unsqueeze(t, a)),
+    a,
+  );
 }
 
 // ---- indexing ----------------------------------------------------------------------------------
@@ -224,7 +236,11 @@ export function scatterAdd(target: T, axis: number, index: T, src: T): T {
     return (g) => {
       let gs = gather(g, axis, si);
       // src may extend past the index; those elements were never added.
-      if (gs.shape.some((d, i) => d !== srcShape[i])) gs = pad(gs, srcShape.map((d, i) => [0, d - gs.shape[i]!] as [number, number]));
+      if (gs.shape.some((d, i) => d !== srcShape[i]))
+        gs = pad(
+          gs,
+          srcShape.map((d, i) => [0, d - gs.shape[i]!] as [number, number]),
+        );
       return [g, null, gs];
     };
   });
@@ -233,11 +249,16 @@ export function scatterAdd(target: T, axis: number, index: T, src: T): T {
 export function take(x: T, index: T, axis = 0): T {
   if (!isRecording() || !isT(x) || !isT(index) || index.rank !== 1) return I.take(x, index, axis);
   const a = axis < 0 ? axis + x.rank : axis;
-  const column = L.reshape(index, x.shape.map((_, k) => (k === a ? index.shape[0]! : 1)));
-  const wide = L.expand(column, x.shape.map((d, k) => (k === a ? index.shape[0]! : d)));
+  const column = L.reshape(
+    index,
+    x.shape.map((_, k) => (k === a ? index.shape[0]! : 1)),
+  );
+  const wide = L.expand(
+    column,
+    x.shape.map((d, k) => (k === a ? index.shape[0]! : d)),
+  );
   const out = gather(x, a, wide);
   column.dispose();
   wide.dispose();
   return out;
 }
-

@@ -32,7 +32,8 @@ export type BinaryEntry =
   | (Extract<BinaryKernel, { compare: string }> & { vjp: 'constant' });
 
 // d/dx x·Φ(x) = Φ(x) + x·φ(x), with Φ from erf and φ the normal density.
-const geluGrad = (x: T): T => add(mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI))));
+const geluGrad = (x: T): T =>
+  add(mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI))));
 
 // Kahan's trick: u = e^x carries a rounding error that (u - 1) / log(u) cancels, with log(u) taken
 // as log1p_f32(u - 1) (u - 1 is exact near 1, where the builtin log is not accurate enough). Above
@@ -58,9 +59,19 @@ const UNARY = {
   cos: { f32: 'sincos_f32(x).y', saves: 'x', vjp: (g, x) => neg(mul(g, sin(x))) },
   // tanh through exp overflows for |x| > 44 on some drivers; tanh(±9) is ±1 in float32.
   tanh: { f32: 'tanh(clamp(x, -9.0, 9.0))', saves: 'out', vjp: (g, _x, o) => mul(g, sub(1, square(o))) },
-  sigmoid: { f32: 'sigmoid_f32(x)', helper: 'fn sigmoid_f32(x: f32) -> f32 {\n  let e = exp(-abs(x));\n  return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);\n}', saves: 'out', vjp: (g, _x, o) => mul(g, mul(o, sub(1, o))) },
+  sigmoid: {
+    f32: 'sigmoid_f32(x)',
+    helper: 'fn sigmoid_f32(x: f32) -> f32 {\n  let e = exp(-abs(x));\n  return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);\n}',
+    saves: 'out',
+    vjp: (g, _x, o) => mul(g, mul(o, sub(1, o))),
+  },
   relu: { f32: 'max(x, 0.0)', i32: 'max(x, 0)', u32: 'x', saves: 'x', vjp: (g, x) => where(gt(x, 0), g, 0) },
-  leakyRelu: { f32: 'select(alpha * x, x, x >= 0.0)', param: { name: 'alpha', default: 0.01 }, saves: 'x', vjp: (g, x, _o, alpha) => mul(g, where(ge(x, 0), 1, alpha)) },
+  leakyRelu: {
+    f32: 'select(alpha * x, x, x >= 0.0)',
+    param: { name: 'alpha', default: 0.01 },
+    saves: 'x',
+    vjp: (g, x, _o, alpha) => mul(g, where(ge(x, 0), 1, alpha)),
+  },
   gelu: { f32: '0.5 * x * (1.0 + erf_f32(x * 0.70710678118654752))', saves: 'x', vjp: (g, x) => mul(g, geluGrad(x)) },
   // log(1 + e^x) without overflow or underflow: max(x, 0) + log1p(e^-|x|).
   softplus: { f32: 'max(x, 0.0) + log1p_f32(exp(-abs(x)))', saves: 'x', vjp: (g, x) => mul(g, sigmoid(x)) },
@@ -76,19 +87,49 @@ const UNARY = {
 const BINARY = {
   add: { f32: 'a + b', i32: 'a + b', u32: 'a + b', commutative: true, saves: {}, vjp: (g) => [g, g] },
   sub: { f32: 'a - b', i32: 'a - b', u32: 'a - b', saves: {}, vjp: (g) => [g, neg(g)] },
-  mul: { f32: 'a * b', i32: 'a * b', u32: 'a * b', commutative: true, saves: { a: true, b: true }, vjp: (g, a, b) => [mul(g, b), mul(g, a)] },
+  mul: {
+    f32: 'a * b',
+    i32: 'a * b',
+    u32: 'a * b',
+    commutative: true,
+    saves: { a: true, b: true },
+    vjp: (g, a, b) => [mul(g, b), mul(g, a)],
+  },
   // Integer division by zero gives 0 (WGSL leaves it to the driver otherwise).
-  div: { f32: 'a / b', i32: 'select(0, a / b, b != 0)', u32: 'select(0u, a / b, b != 0u)', saves: { b: true, out: true }, vjp: (g, _a, b, o) => [div(g, b), neg(mul(div(g, b), o))] },
+  div: {
+    f32: 'a / b',
+    i32: 'select(0, a / b, b != 0)',
+    u32: 'select(0u, a / b, b != 0u)',
+    saves: { b: true, out: true },
+    vjp: (g, _a, b, o) => [div(g, b), neg(mul(div(g, b), o))],
+  },
   pow: {
-    f32: 'pow_f32(a, b)', i32: 'pow_int(a, b)', u32: 'bitcast<u32>(pow_int(bitcast<i32>(a), bitcast<i32>(b)))', saves: { a: true, b: true, out: true },
+    f32: 'pow_f32(a, b)',
+    i32: 'pow_int(a, b)',
+    u32: 'bitcast<u32>(pow_int(bitcast<i32>(a), bitcast<i32>(b)))',
+    saves: { a: true, b: true, out: true },
     // d/da a^b = b a^(b-1); d/db a^b = a^b log a, taken as 0 where a <= 0 (the real branch has no derivative there).
     vjp: (g, a, b, o): [T | null, T | null] => [
-      isT(a) ? mul(g, mul(b, pow(a, isT(b) ? sub(b, 1) : (b) - 1))) : null,
-      isT(b) ? mul(g, mul(o, isT(a) ? where(gt(a, 0), log(where(gt(a, 0), a, 1)), 0) : (a) > 0 ? Math.log(a) : 0)) : null,
+      isT(a) ? mul(g, mul(b, pow(a, isT(b) ? sub(b, 1) : b - 1))) : null,
+      isT(b) ? mul(g, mul(o, isT(a) ? where(gt(a, 0), log(where(gt(a, 0), a, 1)), 0) : a > 0 ? Math.log(a) : 0)) : null,
     ],
   },
-  minimum: { f32: 'min(a, b)', i32: 'min(a, b)', u32: 'min(a, b)', commutative: true, saves: { a: true, b: true }, vjp: (g, a, b) => [mul(g, tieMask(a, b, 'lt')), mul(g, tieMask(b, a, 'lt'))] },
-  maximum: { f32: 'max(a, b)', i32: 'max(a, b)', u32: 'max(a, b)', commutative: true, saves: { a: true, b: true }, vjp: (g, a, b) => [mul(g, tieMask(a, b, 'gt')), mul(g, tieMask(b, a, 'gt'))] },
+  minimum: {
+    f32: 'min(a, b)',
+    i32: 'min(a, b)',
+    u32: 'min(a, b)',
+    commutative: true,
+    saves: { a: true, b: true },
+    vjp: (g, a, b) => [mul(g, tieMask(a, b, 'lt')), mul(g, tieMask(b, a, 'lt'))],
+  },
+  maximum: {
+    f32: 'max(a, b)',
+    i32: 'max(a, b)',
+    u32: 'max(a, b)',
+    commutative: true,
+    saves: { a: true, b: true },
+    vjp: (g, a, b) => [mul(g, tieMask(a, b, 'gt')), mul(g, tieMask(b, a, 'gt'))],
+  },
   // NaN compares false with everything, except !=.
   eq: { compare: '==', vjp: 'constant' },
   ne: { compare: '!=', vjp: 'constant' },
@@ -99,7 +140,8 @@ const BINARY = {
 } satisfies Record<string, BinaryEntry>;
 
 // Ties split the gradient evenly, so the rule stays symmetric.
-const tieMask = (a: TensorLike, b: TensorLike, pick: 'gt' | 'lt'): T => add(cast(pick === 'gt' ? gt(a, b) : lt(a, b), 'float32'), mul(cast(eq(a, b), 'float32'), 0.5));
+const tieMask = (a: TensorLike, b: TensorLike, pick: 'gt' | 'lt'): T =>
+  add(cast(pick === 'gt' ? gt(a, b) : lt(a, b), 'float32'), mul(cast(eq(a, b), 'float32'), 0.5));
 
 // Types only: this module's values are all public ops (src/index.ts re-exports it), so code that
 // loops over the table takes the names from the registry (registeredOps() in src/ops/elementwise.ts).
@@ -143,15 +185,60 @@ function differentiableBinary(name: string, e: BinaryEntry): RawBinary {
   };
 }
 
-const unaryOps = Object.fromEntries(Object.entries(UNARY).map(([n, e]) => [n, differentiableUnary(n, e as UnaryEntry)])) as Record<string, (x: T, param?: number) => T>;
-const binaryOps = Object.fromEntries(Object.entries(BINARY).map(([n, e]) => [n, differentiableBinary(n, e as BinaryEntry)])) as Record<string, RawBinary>;
+const unaryOps = Object.fromEntries(Object.entries(UNARY).map(([n, e]) => [n, differentiableUnary(n, e as UnaryEntry)])) as Record<
+  string,
+  (x: T, param?: number) => T
+>;
+const binaryOps = Object.fromEntries(Object.entries(BINARY).map(([n, e]) => [n, differentiableBinary(n, e as BinaryEntry)])) as Record<
+  string,
+  RawBinary
+>;
 
 // Declared, not inferred: the rules above call these ops, so their types cannot come from the table.
 // A name missing here or not in the table is caught by test/optable.test.ts.
 type Unary = (x: T) => T;
 type Binary = (a: TensorLike, b: TensorLike) => T;
-type UnaryExport = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'softplus' | 'square' | 'reciprocal' | 'sign' | 'erf' | 'log1p' | 'expm1';
+type UnaryExport =
+  | 'neg'
+  | 'abs'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'sin'
+  | 'cos'
+  | 'tanh'
+  | 'sigmoid'
+  | 'relu'
+  | 'gelu'
+  | 'softplus'
+  | 'square'
+  | 'reciprocal'
+  | 'sign'
+  | 'erf'
+  | 'log1p'
+  | 'expm1';
 type BinaryExport = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'minimum' | 'maximum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-export const { neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu, softplus, square, reciprocal, sign, erf, log1p, expm1 } = unaryOps as Record<UnaryExport, Unary>;
+export const {
+  neg,
+  abs,
+  exp,
+  log,
+  sqrt,
+  rsqrt,
+  sin,
+  cos,
+  tanh,
+  sigmoid,
+  relu,
+  gelu,
+  softplus,
+  square,
+  reciprocal,
+  sign,
+  erf,
+  log1p,
+  expm1,
+} = unaryOps as Record<UnaryExport, Unary>;
 export const leakyRelu = unaryOps.leakyRelu as (x: T, alpha?: number) => T;
 export const { add, sub, mul, div, pow, minimum, maximum, eq, ne, lt, le, gt, ge } = binaryOps as Record<BinaryExport, Binary>;

@@ -48,7 +48,12 @@ export function save(t: Tensor): Tensor {
  * Records `out = name(inputs)` if any input is traced. `rule` runs only then: it save()s the
  * tensors its VJP needs and returns the VJP (output cotangent -> input cotangents).
  */
-export function record(name: string, out: Tensor, inputs: readonly (Tensor | null)[], rule: () => (g: Tensor) => (Tensor | null)[]): Tensor {
+export function record(
+  name: string,
+  out: Tensor,
+  inputs: readonly (Tensor | null)[],
+  rule: () => (g: Tensor) => (Tensor | null)[],
+): Tensor {
   if (!inputs.some((t) => t !== null && isTraced(t))) return out;
   const node: TapeNode = { name, inputs: inputs.map((t) => (t !== null && isTraced(t) ? nodeOf(t)! : null)), vjp: () => [] };
   // The node goes on first: a rule that saves the output must save it with its tape.

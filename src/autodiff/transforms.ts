@@ -12,7 +12,8 @@ type Fn = (...args: never[]) => unknown;
 
 const argnumList = (argnums: number | readonly number[], n: number, what: string): number[] => {
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
-  for (const a of list) if (!Number.isInteger(a) || a < 0 || a >= n) throw new RangeError(`tellus: ${what}: argnums must index the ${n} arguments, got ${a}`);
+  for (const a of list)
+    if (!Number.isInteger(a) || a < 0 || a >= n) throw new RangeError(`tellus: ${what}: argnums must index the ${n} arguments, got ${a}`);
   return list;
 };
 
@@ -44,9 +45,20 @@ function valueAndGradOf(f: Fn, argnums: number | readonly number[], args: unknow
       }
       const flats = nums.map((i) => byArg.get(i)!);
       const out = scalarOutput((f as (...a: unknown[]) => unknown)(...traced), what);
-      const flat = backward([nodeOf(out)], [ones(out.shape)], flats.flatMap((fl) => fl.leaves.map(nodeOf)), transformDepth() > 1, add);
+      const flat = backward(
+        [nodeOf(out)],
+        [ones(out.shape)],
+        flats.flatMap((fl) => fl.leaves.map(nodeOf)),
+        transformDepth() > 1,
+        add,
+      );
       let k = 0;
-      const trees = flats.map((fl) => unflatten(fl.treedef, fl.leaves.map((x) => orZeros(flat[k++] ?? null, x))));
+      const trees = flats.map((fl) =>
+        unflatten(
+          fl.treedef,
+          fl.leaves.map((x) => orZeros(flat[k++] ?? null, x)),
+        ),
+      );
       return [out, typeof argnums === 'number' ? trees[0] : trees] as [Tensor, unknown];
     });
   } finally {
@@ -104,7 +116,9 @@ export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
     const { leaves: cts, treedef } = flatten(cotangent);
     if (cts.length !== outNodes.length) {
       const at = outDef!.difference(treedef, ['out', 'cotangent']);
-      throw new Error(`tellus: vjp pullback: expected ${outNodes.length} cotangent tensors (f's output structure), got ${cts.length}${at ? `; first difference at ${at}` : ''}`);
+      throw new Error(
+        `tellus: vjp pullback: expected ${outNodes.length} cotangent tensors (f's output structure), got ${cts.length}${at ? `; first difference at ${at}` : ''}`,
+      );
     }
     const grads = backward(outNodes, cts, xs, transformDepth() > 0, add);
     return grads.map((g, i) => orZeros(g, primals[i]!));
@@ -121,11 +135,14 @@ export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
  * its own VJP applied to the tangents is J·tangents.
  */
 export function jvp(f: (...xs: Tensor[]) => Tensor, primals: Tensor[], tangents: Tensor[]): [Tensor, Tensor] {
-  if (primals.length !== tangents.length) throw new Error(`tellus: jvp(f, primals, tangents): ${primals.length} primals but ${tangents.length} tangents`);
+  if (primals.length !== tangents.length)
+    throw new Error(`tellus: jvp(f, primals, tangents): ${primals.length} primals but ${tangents.length} tangents`);
   tangents.forEach((t, i) => {
     const p = primals[i]!;
     if (!(t instanceof Tensor) || t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k])) {
-      throw new Error(`tellus: jvp(f, primals, tangents): tangents[${i}] must be a tensor of shape ${fmt(p.shape)}, got ${t instanceof Tensor ? fmt(t.shape) : typeof t}`);
+      throw new Error(
+        `tellus: jvp(f, primals, tangents): tangents[${i}] must be a tensor of shape ${fmt(p.shape)}, got ${t instanceof Tensor ? fmt(t.shape) : typeof t}`,
+      );
     }
   });
   enter();
@@ -138,7 +155,13 @@ export function jvp(f: (...xs: Tensor[]) => Tensor, primals: Tensor[], tangents:
       const u = leaf(zerosLike(out));
       const gs = backward([nodeOf(out)], [u], traced.map(nodeOf), true, add);
       const used = gs.flatMap((g, i) => (g ? [[g, tangents[i]!] as const] : []));
-      const [t] = backward(used.map(([g]) => nodeOf(g)), used.map(([, v]) => v), [nodeOf(u)], transformDepth() > 1, add);
+      const [t] = backward(
+        used.map(([g]) => nodeOf(g)),
+        used.map(([, v]) => v),
+        [nodeOf(u)],
+        transformDepth() > 1,
+        add,
+      );
       return [out, orZeros(t ?? null, out)] as [Tensor, Tensor];
     });
   } finally {
@@ -213,14 +236,17 @@ export function customVjp<S = any>(
   }
   return (...xs) => {
     xs.forEach((x, i) => {
-      if (!(x instanceof Tensor)) throw new TypeError(`tellus: ${name}: input ${i}: expected a Tensor, got ${x === null ? 'null' : typeof x}`);
+      if (!(x instanceof Tensor))
+        throw new TypeError(`tellus: ${name}: input ${i}: expected a Tensor, got ${x === null ? 'null' : typeof x}`);
     });
     const needsBackward = xs.some(isTraced);
     // tidy: the forward's own handles go when it returns; the tape keeps save()d ones.
     return tidy(() => {
       const res = noGrad(() => forward({ needsBackward }, ...xs));
       if (res === null || typeof res !== 'object' || !(res.out instanceof Tensor)) {
-        throw new TypeError(`tellus: ${name}: forward must return { out: Tensor, saved? }, got ${res === null ? 'null' : typeof res === 'object' ? `{ out: ${typeof res.out} }` : typeof res}`);
+        throw new TypeError(
+          `tellus: ${name}: forward must return { out: Tensor, saved? }, got ${res === null ? 'null' : typeof res === 'object' ? `{ out: ${typeof res.out} }` : typeof res}`,
+        );
       }
       const { out } = res;
       return record(name, out, xs, () => {
@@ -232,11 +258,19 @@ export function customVjp<S = any>(
           return grads.map((gi, i) => {
             if (!gi || isTraced(gi)) return gi;
             const rule = opts.jvp;
-            if (!rule) throw new Error(`tellus: ${name}: differentiating through its backward (jvp, hvp or a second derivative) needs a jvp rule in customVjp's options, because backward is not built from differentiable ops`);
+            if (!rule)
+              throw new Error(
+                `tellus: ${name}: differentiating through its backward (jvp, hvp or a second derivative) needs a jvp rule in customVjp's options, because backward is not built from differentiable ops`,
+              );
             return record(`${name}.backward`, gi, [g], () => (w) => {
-              const t = rule(xs.map((_, k) => (k === i ? w : null)), kept);
+              const t = rule(
+                xs.map((_, k) => (k === i ? w : null)),
+                kept,
+              );
               if (!(t instanceof Tensor) || fmt(t.shape) !== fmt(out.shape)) {
-                throw new Error(`tellus: ${name}: the jvp rule returned ${kindOf(t)}, expected a tensor of the output's shape ${fmt(out.shape)}`);
+                throw new Error(
+                  `tellus: ${name}: the jvp rule returned ${kindOf(t)}, expected a tensor of the output's shape ${fmt(out.shape)}`,
+                );
               }
               return [t];
             });
@@ -248,20 +282,24 @@ export function customVjp<S = any>(
 }
 
 const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
-const kindOf = (v: unknown): string => (v instanceof Tensor ? `${article(v.dtype)} tensor of shape ${fmt(v.shape)}` : v === null ? 'null' : article(typeof v));
+const kindOf = (v: unknown): string =>
+  v instanceof Tensor ? `${article(v.dtype)} tensor of shape ${fmt(v.shape)}` : v === null ? 'null' : article(typeof v);
 
 /** A backward's results, checked against the inputs: one per input, null or a live float32 tensor of its shape. */
 function checkCotangents(grads: unknown, xs: readonly Tensor[], name: string): (Tensor | null)[] {
-  if (!Array.isArray(grads)) throw new TypeError(`tellus: ${name}: backward must return an array of ${xs.length} cotangents (Tensor or null), got ${kindOf(grads)}`);
+  if (!Array.isArray(grads))
+    throw new TypeError(`tellus: ${name}: backward must return an array of ${xs.length} cotangents (Tensor or null), got ${kindOf(grads)}`);
   if (grads.length !== xs.length) throw new Error(`tellus: ${name}: backward returned ${grads.length} cotangents for ${xs.length} inputs`);
   grads.forEach((gi, k) => {
     if (gi === null) return;
     const x = xs[k]!;
     const at = `tellus: ${name}: backward returned`;
-    if (!(gi instanceof Tensor)) throw new TypeError(`${at} ${kindOf(gi)} for input ${k}, expected a Tensor of shape ${fmt(x.shape)} or null`);
+    if (!(gi instanceof Tensor))
+      throw new TypeError(`${at} ${kindOf(gi)} for input ${k}, expected a Tensor of shape ${fmt(x.shape)} or null`);
     if (gi.isDisposed) throw new Error(`${at} a disposed tensor for input ${k}`);
     if (gi.dtype !== 'float32') throw new TypeError(`${at} ${article(gi.dtype)} tensor for input ${k}, expected float32`);
-    if (fmt(gi.shape) !== fmt(x.shape)) throw new Error(`${at} a cotangent for input ${k}, expected shape ${fmt(x.shape)}, got ${fmt(gi.shape)}`);
+    if (fmt(gi.shape) !== fmt(x.shape))
+      throw new Error(`${at} a cotangent for input ${k}, expected shape ${fmt(x.shape)}, got ${fmt(gi.shape)}`);
   });
   return grads as (Tensor | null)[];
 }

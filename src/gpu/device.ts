@@ -27,7 +27,9 @@ export interface InitOptions {
 
 export class DeviceLostError extends Error {
   constructor(reason: string, message: string) {
-    super(`tellus: the GPU device was lost (${reason}): ${message}. Call init() again to get a new device; tensors from the lost device cannot be used.`);
+    super(
+      `tellus: the GPU device was lost (${reason}): ${message}. Call init() again to get a new device; tensors from the lost device cannot be used.`,
+    );
     this.name = 'DeviceLostError';
   }
 }
@@ -81,7 +83,8 @@ export async function acquire(opts: InitOptions = {}): Promise<Gpu> {
   const runtime = detectRuntime();
   let gpu: GPU | undefined = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (runtime === 'node' && !gpu) gpu = await nodeGpu(opts);
-  if (!gpu) throw new Error(`tellus: WebGPU is not available in this ${runtime} runtime (navigator.gpu is missing); ${HOW_TO_FIX[runtime]}.`);
+  if (!gpu)
+    throw new Error(`tellus: WebGPU is not available in this ${runtime} runtime (navigator.gpu is missing); ${HOW_TO_FIX[runtime]}.`);
 
   const adapter =
     (await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' })) ??
@@ -101,8 +104,7 @@ export async function acquire(opts: InitOptions = {}): Promise<Gpu> {
   const ai = adapter.info;
   const description = [ai.description, ai.device, ai.vendor, ai.architecture].filter((s) => s).join(' / ') || 'unknown adapter';
   const software =
-    (ai as { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
-    /swiftshader|llvmpipe|lavapipe|software|warp/i.test(description);
+    (ai as { isFallbackAdapter?: boolean }).isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software|warp/i.test(description);
   const limits: Record<string, number> = {};
   for (const key in device.limits) {
     const v = (device.limits as unknown as Record<string, unknown>)[key];

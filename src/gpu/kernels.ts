@@ -56,7 +56,8 @@ const shaderSources = new Map<string, string>();
 /** Registers a hand-written WGSL file (`file` as under shaders/) with its source text. */
 export function registerShader(file: string, code: string): void {
   const prev = shaderSources.get(file);
-  if (prev !== undefined && prev !== code) throw new Error(`tellus: registerShader(file, code): ${file} is already registered with different code`);
+  if (prev !== undefined && prev !== code)
+    throw new Error(`tellus: registerShader(file, code): ${file} is already registered with different code`);
   shaderSources.set(file, code);
 }
 
@@ -88,7 +89,8 @@ export class KernelRegistry {
 
   /** Registers a WGSL source file; its entry points become kernels named `${file}:${entry}`. */
   addSource(file: string, code: string, path = file): void {
-    if (this.sources.has(file) && this.sources.get(file) !== code) throw new Error(`tellus: shader file ${file} registered twice with different code`);
+    if (this.sources.has(file) && this.sources.get(file) !== code)
+      throw new Error(`tellus: shader file ${file} registered twice with different code`);
     this.sources.set(file, code);
     this.paths.set(file, path);
   }
@@ -130,7 +132,8 @@ export class KernelRegistry {
    */
   private compileLate(file: string): { module: GPUShaderModule; reflect: WgslReflect } {
     const template = shaderSources.get(file);
-    if (template === undefined) throw new Error(`tellus: shader file ${file} is not registered (registerShader) or not compiled (was init() awaited?)`);
+    if (template === undefined)
+      throw new Error(`tellus: shader file ${file} is not registered (registerShader) or not compiled (was init() awaited?)`);
     const code = built(file, template);
     this.addSource(file, code, `shaders/${file}`);
     const mod = { module: this.device.createShaderModule({ code, label: file }), reflect: new WgslReflect(code) };
@@ -246,7 +249,8 @@ export function checkUniforms(kernel: Kernel, values: UniformValues, label: stri
     if (v === undefined) throw new Error(`tellus: dispatch of ${where} is missing uniform '${m.name}'`);
     const arr = typeof v === 'number' ? [v] : v;
     if (arr.length > m.slots) throw new Error(`tellus: uniform '${m.name}' of ${where} holds ${m.slots} values, got ${arr.length}`);
-    if (!arr.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new TypeError(`tellus: uniform '${m.name}' of ${where} must be finite numbers, got ${String(v)}`);
+    if (!arr.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      throw new TypeError(`tellus: uniform '${m.name}' of ${where} must be finite numbers, got ${String(v)}`);
   }
   for (const name of Object.keys(values)) {
     if (!members.some((m) => m.name === name)) throw new Error(`tellus: ${where} has no uniform '${name}'`);

@@ -30,7 +30,16 @@ export function bucketSize(bytes: number): number {
 
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
-  private stats: PoolStats = { bytesLive: 0, bytesPooled: 0, peakBytes: 0, buffersLive: 0, buffersPooled: 0, allocations: 0, reuses: 0, destroyed: 0 };
+  private stats: PoolStats = {
+    bytesLive: 0,
+    bytesPooled: 0,
+    peakBytes: 0,
+    buffersLive: 0,
+    buffersPooled: 0,
+    allocations: 0,
+    reuses: 0,
+    destroyed: 0,
+  };
 
   constructor(
     private readonly device: GPUDevice,

@@ -114,7 +114,10 @@ function lower(g: Group, low: Lowering): Node {
   for (let k = 0; k < MAX_INPUTS; k++) bind[`in${k}`] = (g.inputs[k] ?? g.inputs[0]!).storage;
   // Merged dims mean fewer divisions per element; when they merge to one dim (contiguous inputs,
   // broadcast scalars with stride 0, evenly strided views) the index walk is a multiply-add.
-  const c = collapse(g.shape, g.inputs.map((i) => i.strides));
+  const c = collapse(
+    g.shape,
+    g.inputs.map((i) => i.strides),
+  );
   const flat = c.shape.length <= 1;
   const pad = (v: number[], len: number): number[] => [...v, ...new Array<number>(len - v.length).fill(0)];
   return {
@@ -122,9 +125,16 @@ function lower(g: Group, low: Lowering): Node {
     overrides: { FLAT: flat ? 1 : 0 },
     bind,
     uniforms: {
-      n, rank: c.shape.length, n_inputs: g.inputs.length,
-      shape: pad(c.shape, MAX_RANK), offsets: pad(g.inputs.map((i) => i.offset), MAX_RANK),
-      strides: c.strides.flatMap((st) => pad(st, MAX_RANK)), imms: g.instrs.map((i) => i.imm >>> 0),
+      n,
+      rank: c.shape.length,
+      n_inputs: g.inputs.length,
+      shape: pad(c.shape, MAX_RANK),
+      offsets: pad(
+        g.inputs.map((i) => i.offset),
+        MAX_RANK,
+      ),
+      strides: c.strides.flatMap((st) => pad(st, MAX_RANK)),
+      imms: g.instrs.map((i) => i.imm >>> 0),
     },
     body: body(g.instrs),
     grid: low.grid(n),
@@ -186,7 +196,8 @@ export function fuseElementwise(nodes: Node[], low: Lowering): Node[] {
     const distinct = new Set(merged.filter((p): p is Group => p !== null));
     const loads = ew.inputs.filter((_, k) => !merged[k]);
     const projected: EwInput[] = [];
-    for (const inp of [...[...distinct].flatMap((p) => p.inputs), ...loads]) if (!projected.some((x) => sameInput(x, inp))) projected.push(inp);
+    for (const inp of [...[...distinct].flatMap((p) => p.inputs), ...loads])
+      if (!projected.some((x) => sameInput(x, inp))) projected.push(inp);
     const projectedInputs = projected.length;
     const projectedInstrs = [...distinct].reduce((n, p) => n + p.instrs.length, ew.inputs.length + 1);
     if (projectedInputs > MAX_INPUTS || projectedInstrs > MAX_INSTRS) merged = merged.map(() => null);
@@ -210,7 +221,8 @@ export function fuseElementwise(nodes: Node[], low: Lowering): Node[] {
       if (p && !resultOf.has(p)) {
         open.delete(p.out);
         const base = g.instrs.length;
-        for (const ins of p.instrs) g.instrs.push({ ...ins, args: ins.kind === K.LOAD ? [inputIndex(p.inputs[ins.args[0]!]!)] : ins.args.map((v) => v + base) });
+        for (const ins of p.instrs)
+          g.instrs.push({ ...ins, args: ins.kind === K.LOAD ? [inputIndex(p.inputs[ins.args[0]!]!)] : ins.args.map((v) => v + base) });
         g.names.push(...p.names);
         resultOf.set(p, g.instrs.length - 1);
       }

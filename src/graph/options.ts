@@ -11,13 +11,15 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (typeof v === 'function') return 'a function';
   if (typeof v === 'symbol') return v.toString();
-  const name = (v).constructor?.name;
+  const name = v.constructor?.name;
   return name && name !== 'Object' ? `a ${name}` : 'an object';
 }
 
 /** Edit distance with transpositions (optimal string alignment), for "did you mean". */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -70,6 +72,7 @@ export function checkOptions<T extends object>(opts: T | undefined, allowed: rea
  */
 export function optionNames<T extends object>() {
   return <const K extends readonly (keyof T & string)[]>(
-    ...names: K & ([Exclude<keyof T & string, K[number]>] extends [never] ? unknown : { missingOptionNames: Exclude<keyof T & string, K[number]> })
+    ...names: K &
+      ([Exclude<keyof T & string, K[number]>] extends [never] ? unknown : { missingOptionNames: Exclude<keyof T & string, K[number]> })
   ): readonly string[] => names;
 }

@@ -3,7 +3,15 @@
 // has been encoded is reused by later nodes of the same pass: dispatches in a pass run in order),
 // packs every node's uniforms into one buffer, and submits once. Nodes whose results nobody can
 // observe are dropped before encoding.
-import { checkUniforms, type DType, type Kernel, type KernelRegistry, type UniformValues, elementAccepts, packUniforms } from '../gpu/kernels.js';
+import {
+  checkUniforms,
+  type DType,
+  type Kernel,
+  type KernelRegistry,
+  type UniformValues,
+  elementAccepts,
+  packUniforms,
+} from '../gpu/kernels.js';
 import { BufferPool, type PoolStats } from '../gpu/pool.js';
 import { DeviceLostError, type Gpu } from '../gpu/device.js';
 import { type Elementwise, fuseElementwise } from './fusion.js';
@@ -71,7 +79,8 @@ const statusMessages: string[] = [];
 export function registerStatusFlag(message: string): number {
   let k = statusMessages.indexOf(message);
   if (k < 0) {
-    if (statusMessages.length === 32) throw new Error(`tellus: registerStatusFlag(message): all 32 status bits are taken, cannot add "${message}"`);
+    if (statusMessages.length === 32)
+      throw new Error(`tellus: registerStatusFlag(message): all 32 status bits are taken, cannot add "${message}"`);
     k = statusMessages.push(message) - 1;
   }
   return (1 << k) >>> 0;
@@ -186,12 +195,16 @@ export class Scheduler {
         throw new Error(`tellus: dispatch of ${k.file}:${k.entry} (${node.label}) is missing binding '${b.name}'`);
       }
       if (!elementAccepts(b.element, s.dtype)) {
-        throw new Error(`tellus: binding '${b.name}' of ${k.file}:${k.entry} expects array<${b.element}>, got a ${s.dtype} buffer (${node.label})`);
+        throw new Error(
+          `tellus: binding '${b.name}' of ${k.file}:${k.entry} expects array<${b.element}>, got a ${s.dtype} buffer (${node.label})`,
+        );
       }
       if (b.kind === 'read_write') {
         for (const o of k.bindings) {
           if (o !== b && o.kind !== 'uniform' && node.bind[o.name] === s) {
-            throw new Error(`tellus: ${k.file}:${k.entry} would read and write the same buffer through '${o.name}' and '${b.name}' (${node.label})`);
+            throw new Error(
+              `tellus: ${k.file}:${k.entry} would read and write the same buffer through '${o.name}' and '${b.name}' (${node.label})`,
+            );
           }
         }
       }
@@ -299,10 +312,15 @@ export class Scheduler {
     if (uniformBuf) this.uniformPool.release(uniformBuf);
     for (const p of [this.pool, this.staging, this.uniformPool]) p.enforceCaps();
     this.flushes++;
-    const labels = nodes.slice(0, 8).map((n) => n.label).join(', ');
+    const labels = nodes
+      .slice(0, 8)
+      .map((n) => n.label)
+      .join(', ');
     const check = Promise.all([device.popErrorScope(), device.popErrorScope()]).then(([v, m]) => {
       const e = v ?? m;
-      return e ? `tellus: the GPU rejected a flush of ${nodes.length} nodes (${labels}${nodes.length > 8 ? ', …' : ''}): ${e.message}` : null;
+      return e
+        ? `tellus: the GPU rejected a flush of ${nodes.length} nodes (${labels}${nodes.length > 8 ? ', …' : ''}): ${e.message}`
+        : null;
     });
     this.errorChecks.push(check);
   }
@@ -322,7 +340,10 @@ export class Scheduler {
     const keep: boolean[] = new Array(all.length).fill(false);
     for (let i = all.length - 1; i >= 0; i--) {
       const n = all[i]!;
-      const outs = n.kernel.bindings.filter((b) => b.kind === 'read_write').map((b) => n.bind[b.name]!).filter((s) => s !== this.status);
+      const outs = n.kernel.bindings
+        .filter((b) => b.kind === 'read_write')
+        .map((b) => n.bind[b.name]!)
+        .filter((s) => s !== this.status);
       // A node that writes only the status word is a device-side check: always run it.
       if (outs.length === 0 || outs.some((s) => s.refs > 0 || needed.has(s))) {
         keep[i] = true;
@@ -404,7 +425,13 @@ export class Scheduler {
   }
 
   stats(): MemoryStats {
-    return { ...this.pool.snapshot(), pendingNodes: this.pending.length, flushes: this.flushes, dispatches: this.dispatches, pipelines: this.kernels.pipelineCount };
+    return {
+      ...this.pool.snapshot(),
+      pendingNodes: this.pending.length,
+      flushes: this.flushes,
+      dispatches: this.dispatches,
+      pipelines: this.kernels.pipelineCount,
+    };
   }
 
   destroy(): void {

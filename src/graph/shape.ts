@@ -44,7 +44,9 @@ export function broadcastShapes(shapes: Shape[], what: string): number[] {
       const e = s[s.length - rank + i] ?? 1;
       if (e !== 1) {
         if (d !== 1 && d !== e) {
-          throw new Error(`tellus: ${what}: shapes ${shapes.map(fmt).join(' and ')} cannot be broadcast together (axis ${i - rank}: ${d} vs ${e})`);
+          throw new Error(
+            `tellus: ${what}: shapes ${shapes.map(fmt).join(' and ')} cannot be broadcast together (axis ${i - rank}: ${d} vs ${e})`,
+          );
         }
         d = e;
       }

@@ -18,7 +18,8 @@ export function arrayType(dtype: DType): Float32ArrayConstructor | Int32ArrayCon
 }
 
 export function checkDType(dtype: unknown, what: string): DType {
-  if (!DTYPES.includes(dtype as DType)) throw new TypeError(`tellus: ${what}: dtype must be one of ${DTYPES.join(', ')}, got ${String(dtype)}`);
+  if (!DTYPES.includes(dtype as DType))
+    throw new TypeError(`tellus: ${what}: dtype must be one of ${DTYPES.join(', ')}, got ${String(dtype)}`);
   return dtype as DType;
 }
 
@@ -70,7 +71,8 @@ export class Tensor {
   storageFor(what: string): Storage {
     if (!this.storage_) throw new Error(`tellus: ${what}: expected a live tensor, got a disposed tensor of shape ${fmt(this.shape)}`);
     const ctx = context();
-    if (ctx.generation !== this.generation) throw new Error(`tellus: ${what}: this tensor belongs to an earlier device (before the last init()); recreate it`);
+    if (ctx.generation !== this.generation)
+      throw new Error(`tellus: ${what}: this tensor belongs to an earlier device (before the last init()); recreate it`);
     return this.storage_;
   }
 
@@ -129,12 +131,22 @@ export function recordElementwise(shape: readonly number[], inputs: Tensor[], op
   const ctx = context();
   const y = emptyTensor(shape, outDtype, ctx);
   const out = y.storageFor(op.name);
-  const ewInputs = inputs.map((t) => ({ storage: t.storageFor(`${op.name}()`), offset: t.offset, strides: broadcastStrides(t.shape, t.strides, shape) }));
+  const ewInputs = inputs.map((t) => ({
+    storage: t.storageFor(`${op.name}()`),
+    offset: t.offset,
+    strides: broadcastStrides(t.shape, t.strides, shape),
+  }));
   const bind: Record<string, Storage> = { y: out };
   ewInputs.forEach((inp, k) => (bind[`in${k}`] = inp.storage));
   ctx.scheduler.record({
     kernel: ctx.kernels.get('elementwise.wgsl', 'run'),
-    overrides: {}, bind, uniforms: {}, grid: [1, 1, 1], label: op.name, bytes: 0, flops: 0,
+    overrides: {},
+    bind,
+    uniforms: {},
+    grid: [1, 1, 1],
+    label: op.name,
+    bytes: 0,
+    flops: 0,
     ew: { shape: [...shape], inputs: ewInputs, op, out },
   });
   return y;
@@ -157,7 +169,8 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-    if (result instanceof Promise) throw new Error('tellus: tidy(fn): fn must be synchronous (tensors outlive an await); dispose explicitly in async code');
+    if (result instanceof Promise)
+      throw new Error('tellus: tidy(fn): fn must be synchronous (tensors outlive an await); dispose explicitly in async code');
   } catch (e) {
     for (const t of scopes.pop()!) t.dispose();
     throw e;

@@ -37,7 +37,10 @@ type DefNode =
 /** The structure of a tree without its tensors: flatten() makes one, unflatten() fills it. */
 export class TreeDef {
   /** @internal */
-  constructor(readonly node: DefNode, readonly numLeaves: number) {}
+  constructor(
+    readonly node: DefNode,
+    readonly numLeaves: number,
+  ) {}
 
   /** Where `other` first differs from this structure, in leaf order (e.g. `a.w (missing from b)`); null if they match. */
   difference(other: TreeDef, names: readonly [string, string] = ['a', 'b']): string | null {
@@ -63,7 +66,8 @@ export interface Flat {
 }
 
 /** Is `v` a leaf (a Tensor)? Everything else is a node or a static value. */
-export const isLeaf = (v: unknown): v is Tensor => typeof v === 'object' && v !== null && (v as { [TENSOR_BRAND]?: unknown })[TENSOR_BRAND] === true;
+export const isLeaf = (v: unknown): v is Tensor =>
+  typeof v === 'object' && v !== null && (v as { [TENSOR_BRAND]?: unknown })[TENSOR_BRAND] === true;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => {
   if (v === null || typeof v !== 'object') return false;
@@ -78,7 +82,7 @@ function describe(v: unknown): string {
   if (isLeaf(v)) return 'a Tensor';
   if (Array.isArray(v)) return 'an array';
   if (isPlainObject(v)) return 'an object';
-  if (typeof v === 'object') return `an instance of ${(v).constructor?.name ?? 'an unknown class'}`;
+  if (typeof v === 'object') return `an instance of ${v.constructor?.name ?? 'an unknown class'}`;
   return typeof v;
 }
 
@@ -96,7 +100,8 @@ function walk(tree: unknown, root: string, what: string, tensorsOnly: boolean, l
     }
     const array = Array.isArray(v);
     if (!array && !isPlainObject(v)) {
-      if (tensorsOnly) throw new TypeError(`tellus: ${what}: expected a Tensor or nested plain objects/arrays of Tensors, got ${describe(v)} at ${path}`);
+      if (tensorsOnly)
+        throw new TypeError(`tellus: ${what}: expected a Tensor or nested plain objects/arrays of Tensors, got ${describe(v)} at ${path}`);
       return { kind: 'static', value: v };
     }
     if (open.has(v)) throw new Error(`tellus: ${what}: the tree contains itself at ${path}`);
@@ -137,9 +142,11 @@ export function leaves(tree: unknown): Tensor[] {
 /** Rebuilds a tree of `treedef`'s structure with `values` at its leaves, in leaf order. */
 export function unflatten(treedef: TreeDef, values: readonly unknown[]): any {
   const what = 'tree.unflatten(treedef, leaves)';
-  if (!(treedef instanceof TreeDef)) throw new TypeError(`tellus: ${what}: treedef must come from tree.flatten(), got ${describe(treedef)}`);
+  if (!(treedef instanceof TreeDef))
+    throw new TypeError(`tellus: ${what}: treedef must come from tree.flatten(), got ${describe(treedef)}`);
   if (!Array.isArray(values)) throw new TypeError(`tellus: ${what}: leaves must be an array, got ${describe(values)}`);
-  if (values.length !== treedef.numLeaves) throw new Error(`tellus: ${what}: the treedef has ${treedef.numLeaves} leaves, got ${values.length} values`);
+  if (values.length !== treedef.numLeaves)
+    throw new Error(`tellus: ${what}: the treedef has ${treedef.numLeaves} leaves, got ${values.length} values`);
   let i = 0;
   const build = (n: DefNode): unknown => {
     switch (n.kind) {
@@ -165,7 +172,10 @@ export function map(tree: unknown, fn: (leaf: Tensor, path: string, index: numbe
 export function map(tree: unknown, fn: (leaf: Tensor, path: string, index: number) => unknown): unknown {
   if (typeof fn !== 'function') throw new TypeError(`tellus: tree.map(tree, fn): fn must be a function, got ${describe(fn)}`);
   const { leaves, paths, treedef } = flatten(tree, { what: 'tree.map(tree, fn)' });
-  return unflatten(treedef, leaves.map((t, i) => fn(t, paths[i]!, i)));
+  return unflatten(
+    treedef,
+    leaves.map((t, i) => fn(t, paths[i]!, i)),
+  );
 }
 
 export interface ZipOptions {
@@ -187,7 +197,9 @@ export function zip(a: unknown, b: unknown, what = 'tree.zip(a, b)', opts: ZipOp
   const fb = flatten(b, { root: nameB, what, tensorsOnly: opts.tensorsOnly });
   const diff = fa.treedef.difference(fb.treedef, [nameA, nameB]);
   if (diff !== null) {
-    throw new Error(`tellus: ${what}: ${nameA} and ${nameB} must have the same structure: ${nameA} has ${fa.leaves.length} tensors, ${nameB} has ${fb.leaves.length}, first difference at ${diff}`);
+    throw new Error(
+      `tellus: ${what}: ${nameA} and ${nameB} must have the same structure: ${nameA} has ${fa.leaves.length} tensors, ${nameB} has ${fb.leaves.length}, first difference at ${diff}`,
+    );
   }
   return { a: fa.leaves, b: fb.leaves, paths: fa.paths.map((p) => p.slice(nameA.length)) };
 }

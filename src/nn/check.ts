@@ -112,7 +112,8 @@ function smallestUsable(r: number[], floor: number[], window: number): number[] 
 }
 
 function sameShape(t: Tensor, shape: readonly number[], what: string): void {
-  if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new Error(`tellus: ${what} has shape ${fmt(t.shape)}, expected ${fmt(shape)}`);
+  if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i]))
+    throw new Error(`tellus: ${what} has shape ${fmt(t.shape)}, expected ${fmt(shape)}`);
   if (t.dtype !== 'float32') throw new TypeError(`tellus: ${what} must be float32, got ${t.dtype}`);
 }
 
@@ -160,7 +161,18 @@ const e = (v: number): string => v.toExponential(2);
  * pass `direction` or `h0`. Two read-backs (the norms, then everything else at once); r0, r1,
  * <g, v> and the floor are formed in float64.
  */
-const TAYLOR_OPTIONS = optionNames<TaylorOptions>()('gradient', 'direction', 'h0', 'steps', 'factor', 'seed', 'fScale', 'fNoise', 'window', 'minSlope');
+const TAYLOR_OPTIONS = optionNames<TaylorOptions>()(
+  'gradient',
+  'direction',
+  'h0',
+  'steps',
+  'factor',
+  'seed',
+  'fScale',
+  'fNoise',
+  'window',
+  'minSlope',
+);
 
 export async function taylorTest(f: (x: Tensor) => Tensor, x: Tensor, opts: TaylorOptions = {}): Promise<TaylorResult> {
   const what = 'taylorTest(f, x, opts)';
@@ -172,7 +184,8 @@ export async function taylorTest(f: (x: Tensor) => Tensor, x: Tensor, opts: Tayl
   const h0 = checkFinite(opts.h0 ?? 0.1, `${what}: opts.h0`);
   const steps = checkInt(opts.steps ?? 6, `${what}: opts.steps`, 2);
   const factor = checkFinite(opts.factor ?? 0.5, `${what}: opts.factor`);
-  if (h0 <= 0 || factor <= 0 || factor >= 1) throw new RangeError(`tellus: ${what}: expected h0 > 0 and 0 < factor < 1, got h0 ${h0}, factor ${factor}`);
+  if (h0 <= 0 || factor <= 0 || factor >= 1)
+    throw new RangeError(`tellus: ${what}: expected h0 > 0 and 0 < factor < 1, got h0 ${h0}, factor ${factor}`);
   const fScale = checkFinite(opts.fScale ?? 0, `${what}: opts.fScale`);
   if (fScale < 0) throw new RangeError(`tellus: ${what}: opts.fScale must be >= 0, got ${fScale}`);
   const fNoise = checkFinite(opts.fNoise ?? 0, `${what}: opts.fNoise`);
@@ -203,7 +216,8 @@ export async function taylorTest(f: (x: Tensor) => Tensor, x: Tensor, opts: Tayl
   const dir = v;
   const scalar = (t: unknown, at: string): Tensor => {
     const s = checkTensor(t, `${what}: f(x) at ${at}`);
-    if (s.size !== 1 || s.dtype !== 'float32') throw new Error(`tellus: ${what}: f must return a one-element float32 tensor, got ${s.dtype} ${fmt(s.shape)} at ${at}`);
+    if (s.size !== 1 || s.dtype !== 'float32')
+      throw new Error(`tellus: ${what}: f must return a one-element float32 tensor, got ${s.dtype} ${fmt(s.shape)} at ${at}`);
     return s.reshape([]);
   };
   // One read-back: [f(x), f(x + h v) for each h, g, v, x].
@@ -218,7 +232,11 @@ export async function taylorTest(f: (x: Tensor) => Tensor, x: Tensor, opts: Tayl
   const n = x.size;
   const f0 = all[0]!;
   const fh = Array.from(all.subarray(1, steps + 1));
-  const [gs, vs, xs] = [0, 1, 2].map((j) => all.subarray(steps + 1 + j * n, steps + 1 + (j + 1) * n)) as [Float32Array, Float32Array, Float32Array];
+  const [gs, vs, xs] = [0, 1, 2].map((j) => all.subarray(steps + 1 + j * n, steps + 1 + (j + 1) * n)) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
   const gv = dot64(gs, vs);
   const gvTerms = absDot64(gs, vs);
   const gxTerms = absDot64(gs, xs);
@@ -227,7 +245,13 @@ export async function taylorTest(f: (x: Tensor) => Tensor, x: Tensor, opts: Tayl
   const floor = hs.map((h) => fNoise + EPS32 * (FLOOR_EVAL * (Math.abs(f0) + fScale) + gxTerms + FLOOR_GRADIENT * h * gvTerms));
   const used = smallestUsable(r1, floor, window);
   const used0 = smallestUsable(r0, floor, window);
-  const at = (r: number[], idx: number[]): number => (idx.length ? slope(idx.map((k) => hs[k]!), idx.map((k) => r[k]!)) : NaN);
+  const at = (r: number[], idx: number[]): number =>
+    idx.length
+      ? slope(
+          idx.map((k) => hs[k]!),
+          idx.map((k) => r[k]!),
+        )
+      : NaN;
   const slope1 = at(r1, used);
   const numbers = `f(x) ${e(f0)}, <g, v> ${e(gv)} (Σ|g v| ${e(gvTerms)}), h ${hs.map(e).join(' ')}, r1 ${r1.map(e).join(' ')}, floor ${floor.map(e).join(' ')}`;
   const resolution = used.length ? Math.sqrt((r1[used[0]!]! / hs[used[0]!]! ** 2) * Math.min(...floor)) / Math.abs(gv) : NaN;
@@ -244,7 +268,24 @@ export async function taylorTest(f: (x: Tensor) => Tensor, x: Tensor, opts: Tayl
       ? `${what}: passed: slope1 ${slope1.toFixed(3)} >= ${minSlope} on ${span} (a relative error in <g, v> below ~${e(resolution)} would not show). ${numbers}`
       : `${what}: failed: slope1 ${slope1.toFixed(3)} < ${minSlope} on ${span}: the gradient's error is first order (a wrong gradient gives ~1). ${numbers}`;
   }
-  return { hs, r0, r1, slope0: at(r0, used0), slope1, fit0: slope(hs, r0), fit1: slope(hs, r1), f0, gv, gvTerms, gxTerms, floor, used, resolution, passed, message };
+  return {
+    hs,
+    r0,
+    r1,
+    slope0: at(r0, used0),
+    slope1,
+    fit0: slope(hs, r0),
+    fit1: slope(hs, r1),
+    f0,
+    gv,
+    gvTerms,
+    gxTerms,
+    floor,
+    used,
+    resolution,
+    passed,
+    message,
+  };
 }
 
 export interface DotTestOptions {
@@ -291,14 +332,21 @@ export interface DotTestResult {
  */
 const DOT_OPTIONS = optionNames<DotTestOptions>()('seed', 'y', 'tol');
 
-export async function dotTest(A: (x: Tensor) => Tensor, AT: (y: Tensor) => Tensor, xShape: readonly number[], yShape: readonly number[], opts: DotTestOptions = {}): Promise<DotTestResult> {
+export async function dotTest(
+  A: (x: Tensor) => Tensor,
+  AT: (y: Tensor) => Tensor,
+  xShape: readonly number[],
+  yShape: readonly number[],
+  opts: DotTestOptions = {},
+): Promise<DotTestResult> {
   const what = 'dotTest(A, AT, xShape, yShape)';
   if (typeof A !== 'function' || typeof AT !== 'function') throw new TypeError(`tellus: ${what}: A and AT must be functions of a tensor`);
   if (opts === null || typeof opts !== 'object') throw new TypeError(`tellus: ${what}: opts must be an object, got ${String(opts)}`);
   checkOptions(opts, DOT_OPTIONS, what);
   const seed = checkInt(opts.seed ?? 0, `${what}: opts.seed`, 0);
   const mode = opts.y ?? 'range';
-  if (mode !== 'range' && mode !== 'random') throw new TypeError(`tellus: ${what}: opts.y must be 'range' or 'random', got ${String(mode)}`);
+  if (mode !== 'range' && mode !== 'random')
+    throw new TypeError(`tellus: ${what}: opts.y must be 'range' or 'random', got ${String(mode)}`);
   const tol = checkFinite(opts.tol ?? 1e-4, `${what}: opts.tol`);
   if (tol <= 0) throw new RangeError(`tellus: ${what}: opts.tol must be > 0, got ${tol}`);
   const first = tidy(() => {

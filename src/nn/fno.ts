@@ -38,7 +38,17 @@ export interface FNO2dOptions {
   seed?: number;
 }
 
-const FNO2D_OPTIONS = optionNames<FNO2dOptions>()('inChannels', 'outChannels', 'modes1', 'modes2', 'width', 'layers', 'padFraction', 'projection', 'seed');
+const FNO2D_OPTIONS = optionNames<FNO2dOptions>()(
+  'inChannels',
+  'outChannels',
+  'modes1',
+  'modes2',
+  'width',
+  'layers',
+  'padFraction',
+  'projection',
+  'seed',
+);
 
 const posInt = (v: unknown, what: string): number => {
   if (!Number.isInteger(v) || (v as number) < 1) throw new TypeError(`tellus: ${what}: expected an integer >= 1, got ${String(v)}`);
@@ -50,10 +60,11 @@ function gridChannels(batch: number, h: number, w: number): Tensor {
   const v = new Float32Array(batch * 2 * h * w);
   for (let b = 0; b < batch; b++) {
     const o = b * 2 * h * w;
-    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) {
-      v[o + i * w + j] = j / w;
-      v[o + h * w + i * w + j] = i / h;
-    }
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) {
+        v[o + i * w + j] = j / w;
+        v[o + h * w + i * w + j] = i / h;
+      }
   }
   return tensor(v, { shape: [batch, 2, h, w] });
 }
@@ -87,7 +98,8 @@ export class FNO2d extends Module {
     const n = posInt(opts.layers ?? 4, 'FNO2d({ layers })');
     const hidden = posInt(opts.projection ?? 128, 'FNO2d({ projection })');
     const pf = opts.padFraction ?? 0;
-    if (typeof pf !== 'number' || !Number.isFinite(pf) || pf < 0) throw new TypeError(`tellus: FNO2d({ padFraction }): expected a finite number >= 0, got ${String(pf)}`);
+    if (typeof pf !== 'number' || !Number.isFinite(pf) || pf < 0)
+      throw new TypeError(`tellus: FNO2d({ padFraction }): expected a finite number >= 0, got ${String(pf)}`);
     this.padFraction = pf;
     const s = opts.seed;
     const seed = (k: number): { seed?: number } => (s === undefined ? {} : { seed: s + 10 * k });
@@ -108,11 +120,16 @@ export class FNO2d extends Module {
     checkTensor(x, what);
     if (x.rank !== 4) throw new Error(`tellus: ${what}: x must be [batch, ${this.inChannels}, H, W], got shape ${fmt(x.shape)}`);
     const [b, c, h, w] = x.shape as [number, number, number, number];
-    if (c !== this.inChannels) throw new Error(`tellus: ${what}: x has ${c} channels (shape ${fmt(x.shape)}), the model expects ${this.inChannels}`);
+    if (c !== this.inChannels)
+      throw new Error(`tellus: ${what}: x has ${c} channels (shape ${fmt(x.shape)}), the model expects ${this.inChannels}`);
     const [ph, pw] = this.padding(h, w);
     return tidy(() => {
       let y = this.lift.forward(concat([x, gridChannels(b, h, w)], 1));
-      if (ph > 0 || pw > 0) y = pad(y, [[0, ph], [0, pw]]);
+      if (ph > 0 || pw > 0)
+        y = pad(y, [
+          [0, ph],
+          [0, pw],
+        ]);
       const n = this.spectral.length;
       for (let k = 0; k < n; k++) {
         y = add(this.spectral[k]!.forward(y), this.pointwise[k]!.forward(y));

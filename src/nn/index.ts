@@ -1,13 +1,50 @@
 // Training utilities: optimizers and schedules, losses, L-BFGS, gradient checks, modules.
 // Chainable Tensor methods are used throughout, so they are installed even when only this module is imported.
 import '../autodiff/methods.js';
-export { SGD, Adam, AdamW, stepDecay, exponentialDecay, cosineDecay, type SGDOptions, type AdamOptions, type LearningRate, type Schedule, type StateDict } from './optim.js';
+export {
+  SGD,
+  Adam,
+  AdamW,
+  stepDecay,
+  exponentialDecay,
+  cosineDecay,
+  type SGDOptions,
+  type AdamOptions,
+  type LearningRate,
+  type Schedule,
+  type StateDict,
+} from './optim.js';
 export { mse, l1, huber, relativeL2, weightedMisfit } from './losses.js';
 export { lbfgs, type LbfgsOptions, type LbfgsResult, type LbfgsReason } from './lbfgs.js';
 export { taylorTest, dotTest, type TaylorOptions, type TaylorResult, type DotTestOptions, type DotTestResult } from './check.js';
 export { Module, Sequential, functional, type NamedTensors, type LoadOptions } from './module.js';
-export { Linear, Conv2d, Conv1x1, conv2d, ReLU, GELU, Tanh, Sigmoid, LeakyReLU, Dropout, type LinearOptions, type Conv2dOptions, type Conv2dModuleOptions, type DropoutOptions } from './layers.js';
-export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, calculateGain, fans, type KaimingOptions, type XavierOptions, type Nonlinearity } from './init.js';
+export {
+  Linear,
+  Conv2d,
+  Conv1x1,
+  conv2d,
+  ReLU,
+  GELU,
+  Tanh,
+  Sigmoid,
+  LeakyReLU,
+  Dropout,
+  type LinearOptions,
+  type Conv2dOptions,
+  type Conv2dModuleOptions,
+  type DropoutOptions,
+} from './layers.js';
+export {
+  kaimingUniform,
+  kaimingNormal,
+  xavierUniform,
+  xavierNormal,
+  calculateGain,
+  fans,
+  type KaimingOptions,
+  type XavierOptions,
+  type Nonlinearity,
+} from './init.js';
 export { saveSafetensors, loadSafetensors, readSafetensors, loadSafetensorsInto, type SafetensorsFile } from './safetensors.js';
 export { SpectralConv2d, type SpectralConv2dOptions } from './spectral.js';
 export { FNO2d, type FNO2dOptions } from './fno.js';

@@ -11,19 +11,29 @@ export type Nonlinearity = 'linear' | 'conv' | 'sigmoid' | 'tanh' | 'relu' | 'le
 /** The recommended gain for a nonlinearity (torch.nn.init.calculate_gain); `param` is leakyRelu's slope. */
 export function calculateGain(nonlinearity: Nonlinearity, param = 0.01): number {
   switch (nonlinearity) {
-    case 'linear': case 'conv': case 'sigmoid': return 1;
-    case 'tanh': return 5 / 3;
-    case 'relu': return Math.SQRT2;
-    case 'leakyRelu': return Math.sqrt(2 / (1 + param * param));
-    case 'selu': return 3 / 4;
-    default: throw new Error(`tellus: calculateGain: unknown nonlinearity '${String(nonlinearity)}'`);
+    case 'linear':
+    case 'conv':
+    case 'sigmoid':
+      return 1;
+    case 'tanh':
+      return 5 / 3;
+    case 'relu':
+      return Math.SQRT2;
+    case 'leakyRelu':
+      return Math.sqrt(2 / (1 + param * param));
+    case 'selu':
+      return 3 / 4;
+    default:
+      throw new Error(`tellus: calculateGain: unknown nonlinearity '${String(nonlinearity)}'`);
   }
 }
 
 /** [fanIn, fanOut] of a weight of shape [out, in, ...kernel]. */
 export function fans(shape: readonly number[], what = 'fans(shape)'): [number, number] {
   if (!Array.isArray(shape) || shape.length < 2 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new Error(`tellus: ${what}: fans need a shape of rank >= 2 with positive sizes ([out, in, ...kernel]), got ${Array.isArray(shape) ? fmt(shape) : String(shape)}`);
+    throw new Error(
+      `tellus: ${what}: fans need a shape of rank >= 2 with positive sizes ([out, in, ...kernel]), got ${Array.isArray(shape) ? fmt(shape) : String(shape)}`,
+    );
   }
   const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
   return [shape[1]! * receptive, shape[0]! * receptive];

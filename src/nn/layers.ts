@@ -6,7 +6,23 @@ import { type Tensor, tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { rand } from '../ops/creation.js';
 import { checkTensor } from '../ops/emit.js';
-import { add, cast, gelu, ge, leakyRelu, matmul, mul, pad, relu, reshape, sigmoid, slice, stack, tanh, transpose } from '../autodiff/ops.js';
+import {
+  add,
+  cast,
+  gelu,
+  ge,
+  leakyRelu,
+  matmul,
+  mul,
+  pad,
+  relu,
+  reshape,
+  sigmoid,
+  slice,
+  stack,
+  tanh,
+  transpose,
+} from '../autodiff/ops.js';
 import { kaimingUniform } from './init.js';
 import { Module } from './module.js';
 
@@ -14,7 +30,8 @@ type Pair = number | readonly [number, number];
 
 function pair(v: Pair | undefined, dflt: number, min: number, what: string): [number, number] {
   const p = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) && typeof v !== 'number' && v !== undefined) throw new TypeError(`tellus: ${what}: expected an integer or a pair of integers, got ${String(v)}`);
+  if (!Array.isArray(p) && typeof v !== 'number' && v !== undefined)
+    throw new TypeError(`tellus: ${what}: expected an integer or a pair of integers, got ${String(v)}`);
   if (p.length !== 2 || p.some((n) => !Number.isInteger(n) || n < min)) {
     throw new TypeError(`tellus: ${what}: expected an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
   }
@@ -41,7 +58,11 @@ const LINEAR_OPTIONS = optionNames<LinearOptions>()('bias', 'seed');
 export class Linear extends Module {
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: LinearOptions = {},
+  ) {
     super();
     checkOptions(opts, LINEAR_OPTIONS, 'Linear(inFeatures, outFeatures, opts)');
     posInt(inFeatures, 'Linear(inFeatures)');
@@ -54,7 +75,9 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     checkTensor(x, 'Linear.forward(x)');
     if (x.rank < 1 || x.shape[x.rank - 1] !== this.inFeatures) {
-      throw new Error(`tellus: Linear(${this.inFeatures}, ${this.outFeatures}).forward(x): x has shape ${fmt(x.shape)}, its last axis must be ${this.inFeatures}`);
+      throw new Error(
+        `tellus: Linear(${this.inFeatures}, ${this.outFeatures}).forward(x): x has shape ${fmt(x.shape)}, its last axis must be ${this.inFeatures}`,
+      );
     }
     const y = matmul(x, transpose(this.weight));
     return this.bias ? add(y, this.bias) : y;
@@ -82,7 +105,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   if (weight.rank !== 4) throw new Error(`tellus: ${what}: weight must be [out, in, kh, kw], got shape ${fmt(weight.shape)}`);
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const [o, ci, kh, kw] = weight.shape as [number, number, number, number];
-  if (ci !== c) throw new Error(`tellus: ${what}: x has ${c} channels (shape ${fmt(x.shape)}) but weight expects ${ci} (shape ${fmt(weight.shape)})`);
+  if (ci !== c)
+    throw new Error(`tellus: ${what}: x has ${c} channels (shape ${fmt(x.shape)}) but weight expects ${ci} (shape ${fmt(weight.shape)})`);
   if (bias !== null) {
     checkTensor(bias, `${what}: bias`);
     if (bias.rank !== 1 || bias.shape[0] !== o) throw new Error(`tellus: ${what}: bias must have shape [${o}], got ${fmt(bias.shape)}`);
@@ -93,10 +117,20 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const ho = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
   const wo = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
   if (ho < 1 || wo < 1) {
-    throw new Error(`tellus: ${what}: the input ${h}x${w} padded by ${ph}x${pw} is smaller than the dilated kernel ${dh * (kh - 1) + 1}x${dw * (kw - 1) + 1}`);
+    throw new Error(
+      `tellus: ${what}: the input ${h}x${w} padded by ${ph}x${pw} is smaller than the dilated kernel ${dh * (kh - 1) + 1}x${dw * (kw - 1) + 1}`,
+    );
   }
   return tidy(() => {
-    const xp = ph > 0 || pw > 0 ? pad(x, [[0, 0], [0, 0], [ph, ph], [pw, pw]]) : x;
+    const xp =
+      ph > 0 || pw > 0
+        ? pad(x, [
+            [0, 0],
+            [0, 0],
+            [ph, ph],
+            [pw, pw],
+          ])
+        : x;
     const taps: Tensor[] = [];
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
@@ -125,7 +159,12 @@ export class Conv2d extends Module {
   bias: Tensor | null;
   readonly kernelSize: [number, number];
   private readonly conv: Conv2dOptions;
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dModuleOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Pair,
+    opts: Conv2dModuleOptions = {},
+  ) {
     super();
     checkOptions(opts, CONV2D_MODULE_OPTIONS, 'Conv2d(inChannels, outChannels, kernelSize, opts)');
     posInt(inChannels, 'Conv2d(inChannels)');
@@ -162,11 +201,31 @@ class Activation extends Module {
     return this.fn(x);
   }
 }
-export class ReLU extends Activation { constructor() { super(relu); } }
-export class GELU extends Activation { constructor() { super(gelu); } }
-export class Tanh extends Activation { constructor() { super(tanh); } }
-export class Sigmoid extends Activation { constructor() { super(sigmoid); } }
-export class LeakyReLU extends Activation { constructor(alpha = 0.01) { super((x) => leakyRelu(x, alpha)); } }
+export class ReLU extends Activation {
+  constructor() {
+    super(relu);
+  }
+}
+export class GELU extends Activation {
+  constructor() {
+    super(gelu);
+  }
+}
+export class Tanh extends Activation {
+  constructor() {
+    super(tanh);
+  }
+}
+export class Sigmoid extends Activation {
+  constructor() {
+    super(sigmoid);
+  }
+}
+export class LeakyReLU extends Activation {
+  constructor(alpha = 0.01) {
+    super((x) => leakyRelu(x, alpha));
+  }
+}
 
 export interface DropoutOptions {
   /** Keep dropping in eval mode (Monte Carlo dropout for uncertainty estimates). Default false. */
@@ -184,11 +243,15 @@ const DROPOUT_OPTIONS = optionNames<DropoutOptions>()('mcDropout', 'seed');
 export class Dropout extends Module {
   readonly mcDropout: boolean;
   private calls = 0;
-  constructor(readonly p = 0.5, private readonly opts: DropoutOptions = {}) {
+  constructor(
+    readonly p = 0.5,
+    private readonly opts: DropoutOptions = {},
+  ) {
     super();
     checkOptions(opts, DROPOUT_OPTIONS, 'Dropout(p, opts)');
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`tellus: Dropout(p): p must be in [0, 1], got ${String(p)}`);
-    if (opts.seed !== undefined && (!Number.isInteger(opts.seed) || opts.seed < 0)) throw new TypeError(`tellus: Dropout({ seed }): expected an integer >= 0, got ${String(opts.seed)}`);
+    if (opts.seed !== undefined && (!Number.isInteger(opts.seed) || opts.seed < 0))
+      throw new TypeError(`tellus: Dropout({ seed }): expected an integer >= 0, got ${String(opts.seed)}`);
     this.mcDropout = opts.mcDropout ?? false;
   }
   /** Whether forward drops (training, or MC dropout). */

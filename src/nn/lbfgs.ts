@@ -53,7 +53,14 @@ export interface LbfgsResult {
 }
 
 /** A point on the line x + a d: scalars read back, and the tensors (absent for the start point, which the caller owns). */
-interface Point { a: number; f: number; gd: number; gmax: number; x?: Tensor; g?: Tensor }
+interface Point {
+  a: number;
+  f: number;
+  gd: number;
+  gmax: number;
+  x?: Tensor;
+  g?: Tensor;
+}
 
 const drop = (p: Point): void => {
   p.x?.dispose();
@@ -90,12 +97,14 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
   if (x0.size === 0) throw new Error(`tellus: ${what}: x0 is empty (shape ${fmt(x0.shape)})`);
   const int = (v: number | undefined, dflt: number, name: string, min: number): number => {
     const n = v ?? dflt;
-    if (!Number.isInteger(n) || n < min) throw new TypeError(`tellus: ${what}: opts.${name} must be an integer >= ${min}, got ${String(v)}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new TypeError(`tellus: ${what}: opts.${name} must be an integer >= ${min}, got ${String(v)}`);
     return n;
   };
   const real = (v: number | undefined, dflt: number, name: string, lo: number, hi = Infinity): number => {
     const n = v ?? dflt;
-    if (typeof n !== 'number' || !(n >= lo && n <= hi)) throw new TypeError(`tellus: ${what}: opts.${name} must be a number in [${lo}, ${hi}], got ${String(v)}`);
+    if (typeof n !== 'number' || !(n >= lo && n <= hi))
+      throw new TypeError(`tellus: ${what}: opts.${name} must be a number in [${lo}, ${hi}], got ${String(v)}`);
     return n;
   };
   const m = int(opts.history, 10, 'history', 1);
@@ -113,13 +122,19 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
   const evalAt = (x: Tensor): [Tensor, Tensor] => {
     evaluations++;
     const out = fg(x);
-    if (!Array.isArray(out) || out.length !== 2) throw new TypeError(`tellus: ${what}: fg must return [loss, grad], got ${Array.isArray(out) ? `an array of ${out.length}` : typeof out}`);
+    if (!Array.isArray(out) || out.length !== 2)
+      throw new TypeError(
+        `tellus: ${what}: fg must return [loss, grad], got ${Array.isArray(out) ? `an array of ${out.length}` : typeof out}`,
+      );
     const [loss, g0] = out;
     checkTensor(loss, `${what}: fg(x)[0] (the loss)`);
     checkTensor(g0, `${what}: fg(x)[1] (the gradient)`);
-    if (loss.size !== 1 || loss.dtype !== 'float32') throw new Error(`tellus: ${what}: fg(x) must return a one-element float32 loss, got ${loss.dtype} ${fmt(loss.shape)}`);
+    if (loss.size !== 1 || loss.dtype !== 'float32')
+      throw new Error(`tellus: ${what}: fg(x) must return a one-element float32 loss, got ${loss.dtype} ${fmt(loss.shape)}`);
     if (g0.dtype !== 'float32' || g0.rank !== x.rank || g0.shape.some((d, i) => d !== x.shape[i])) {
-      throw new Error(`tellus: ${what}: fg(x) must return a float32 gradient of x's shape ${fmt(x.shape)}, got ${g0.dtype} ${fmt(g0.shape)}`);
+      throw new Error(
+        `tellus: ${what}: fg(x) must return a float32 gradient of x's shape ${fmt(x.shape)}, got ${g0.dtype} ${fmt(g0.shape)}`,
+      );
     }
     // The kernels read the gradient as a flat array, and we dispose it later: it must be contiguous and not x itself.
     const g = g0 === x ? clone(g0) : contiguous(g0);
@@ -142,8 +157,14 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
 
   try {
     while (reason === null) {
-      if (iterations >= maxIter) { reason = 'maxIter'; break; }
-      if (evaluations >= maxEvals) { reason = 'maxEvals'; break; }
+      if (iterations >= maxIter) {
+        reason = 'maxIter';
+        break;
+      }
+      if (evaluations >= maxEvals) {
+        reason = 'maxEvals';
+        break;
+      }
       // Two-loop recursion (N&W Alg. 7.4) with H0 = gamma I, gamma = s.y / y.y of the newest pair.
       const steepest = hist.length === 0;
       const d = hist.direction(g);
@@ -168,7 +189,8 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
       // Sufficient decrease: Armijo, or Hager & Zhang's approximate-Wolfe test for when float32
       // round-off in f hides a real decrease: f within epsLoss |f| and a slope <= (1 - 2 c1) |g.d|,
       // which on a quadratic is Armijo computed from slopes, accurate where f differences are not.
-      const decrease = (p: Point): boolean => p.f <= f + c1 * p.a * dphi0 || (p.f <= f + epsLoss * Math.abs(f) && p.gd <= (2 * c1 - 1) * dphi0);
+      const decrease = (p: Point): boolean =>
+        p.f <= f + c1 * p.a * dphi0 || (p.f <= f + epsLoss * Math.abs(f) && p.gd <= (2 * c1 - 1) * dphi0);
       const wolfe = (p: Point): boolean => decrease(p) && Math.abs(p.gd) <= -c2 * dphi0;
       // Alg. 3.6: lo satisfies sufficient decrease with the lowest f so far; returns the accepted point.
       const zoom = async (lo: Point, hi: Point): Promise<Point> => {
@@ -204,10 +226,24 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
           drop(cur);
           break; // not a descent direction (float32 round-off in the history): restart below
         }
-        if (wolfe(cur)) { drop(prev); accepted = cur; break; }
-        if (!Number.isFinite(cur.f) || !decrease(cur) || (used > 1 && cur.f >= prev.f)) { accepted = await zoom(prev, cur); break; }
-        if (cur.gd >= 0) { accepted = await zoom(cur, prev); break; }
-        if (used >= budget) { drop(prev); accepted = cur; break; }
+        if (wolfe(cur)) {
+          drop(prev);
+          accepted = cur;
+          break;
+        }
+        if (!Number.isFinite(cur.f) || !decrease(cur) || (used > 1 && cur.f >= prev.f)) {
+          accepted = await zoom(prev, cur);
+          break;
+        }
+        if (cur.gd >= 0) {
+          accepted = await zoom(cur, prev);
+          break;
+        }
+        if (used >= budget) {
+          drop(prev);
+          accepted = cur;
+          break;
+        }
         const next = cubic(prev, cur, a + 0.01 * (a - prev.a), 10 * a);
         drop(prev);
         prev = cur;
@@ -216,7 +252,10 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
       if (!accepted || accepted.a === 0) {
         d.dispose();
         // No decrease along a quasi-Newton direction: forget the history and try steepest descent.
-        if (!steepest) { hist.reset(); continue; }
+        if (!steepest) {
+          hist.reset();
+          continue;
+        }
         reason = evaluations >= maxEvals ? 'maxEvals' : 'lineSearch';
         break;
       }
@@ -248,5 +287,14 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
     hist.dispose();
     g.dispose();
   }
-  return { x, loss: f, gradNorm: gmax, iterations, evaluations, converged: reason === 'gradient' || reason === 'loss' || reason === 'step', reason, history };
+  return {
+    x,
+    loss: f,
+    gradNorm: gmax,
+    iterations,
+    evaluations,
+    converged: reason === 'gradient' || reason === 'loss' || reason === 'step',
+    reason,
+    history,
+  };
 }

@@ -11,7 +11,10 @@ import { mean, minimum, reshape, sum } from '../autodiff/ops.js';
 function pair(pred: unknown, target: unknown, what: string, names = ['pred', 'target']): [Tensor, Tensor] {
   const a = checkTensor(pred, `${what}: ${names[0]}`);
   const b = checkTensor(target, `${what}: ${names[1]}`);
-  for (const [t, n] of [[a, names[0]], [b, names[1]]] as const) {
+  for (const [t, n] of [
+    [a, names[0]],
+    [b, names[1]],
+  ] as const) {
     if (t.dtype !== 'float32') throw new TypeError(`tellus: ${what}: ${n} must be float32, got ${t.dtype}`);
   }
   if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
@@ -38,7 +41,8 @@ export function l1(pred: Tensor, target: Tensor): Tensor {
  */
 export function huber(pred: Tensor, target: Tensor, delta = 1): Tensor {
   const [a, b] = pair(pred, target, 'huber(pred, target, delta)');
-  if (checkFinite(delta, 'huber(pred, target, delta)') <= 0) throw new RangeError(`tellus: huber(pred, target, delta): expected delta > 0, got ${delta}`);
+  if (checkFinite(delta, 'huber(pred, target, delta)') <= 0)
+    throw new RangeError(`tellus: huber(pred, target, delta): expected delta > 0, got ${delta}`);
   return tidy(() => {
     const r = a.sub(b).abs();
     const q = minimum(r, delta);

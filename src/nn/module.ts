@@ -83,7 +83,8 @@ export abstract class Module {
    */
   call(params: NamedTensors, ...inputs: Tensor[]): Tensor {
     const what = `${this.constructor.name}.call(params, ...inputs)`;
-    if (params === null || typeof params !== 'object') throw new TypeError(`tellus: ${what}: params must be an object of tensors keyed by parameter name, got ${String(params)}`);
+    if (params === null || typeof params !== 'object')
+      throw new TypeError(`tellus: ${what}: params must be an object of tensors keyed by parameter name, got ${String(params)}`);
     const slots = this.slots();
     const swaps: [Module, string, Tensor][] = [];
     for (const [name, t] of Object.entries(params)) {
@@ -123,7 +124,8 @@ export abstract class Module {
     const strict = opts.strict ?? true;
     const unknown = Object.keys(named).filter((k) => !slots.has(k));
     const missing = [...slots.keys()].filter((k) => !(k in named));
-    if (unknown.length > 0 && strict) throw new Error(`tellus: ${what}: unexpected parameter(s) ${listNames(unknown)}; the module has ${listNames([...slots.keys()])}`);
+    if (unknown.length > 0 && strict)
+      throw new Error(`tellus: ${what}: unexpected parameter(s) ${listNames(unknown)}; the module has ${listNames([...slots.keys()])}`);
     if (missing.length > 0 && strict) throw new Error(`tellus: ${what}: missing parameter(s) ${listNames(missing)}`);
     const todo: [Module, string, Tensor][] = [];
     for (const [name, [m, k]] of slots) {
@@ -132,7 +134,8 @@ export abstract class Module {
       if (!(t instanceof Tensor)) throw new TypeError(`tellus: ${what}: '${name}' must be a Tensor, got ${typeof t}`);
       const cur = (m as unknown as Record<string, Tensor>)[k]!;
       checkShape(t, cur.shape, `${what}: '${name}'`);
-      if (t.dtype !== cur.dtype) throw new TypeError(`tellus: ${what}: '${name}' has dtype ${t.dtype}, the module's parameter ${cur.dtype}`);
+      if (t.dtype !== cur.dtype)
+        throw new TypeError(`tellus: ${what}: '${name}' has dtype ${t.dtype}, the module's parameter ${cur.dtype}`);
       todo.push([m, k, t]);
     }
     for (const [m, k, t] of todo) {
@@ -151,12 +154,16 @@ export abstract class Module {
 
 function listNames(names: string[]): string {
   if (names.length === 0) return 'no parameters';
-  const shown = names.slice(0, 8).map((n) => `'${n}'`).join(', ');
+  const shown = names
+    .slice(0, 8)
+    .map((n) => `'${n}'`)
+    .join(', ');
   return names.length > 8 ? `${shown} and ${names.length - 8} more` : shown;
 }
 
 function checkShape(t: Tensor, shape: readonly number[], what: string): void {
-  if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new Error(`tellus: ${what} has shape ${fmt(t.shape)}, expected ${fmt(shape)}`);
+  if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i]))
+    throw new Error(`tellus: ${what} has shape ${fmt(t.shape)}, expected ${fmt(shape)}`);
 }
 
 /** A functional view of a module: (params, ...inputs) => module.call(params, ...inputs). */
@@ -178,7 +185,8 @@ export class Sequential extends Module {
   /** The layers in order. */
   get layers(): Module[] {
     const out: Module[] = [];
-    for (let i = 0; (this as unknown as Record<string, Module>)[String(i)] instanceof Module; i++) out.push((this as unknown as Record<string, Module>)[String(i)]!);
+    for (let i = 0; (this as unknown as Record<string, Module>)[String(i)] instanceof Module; i++)
+      out.push((this as unknown as Record<string, Module>)[String(i)]!);
     return out;
   }
   forward(x: Tensor): Tensor {

@@ -22,7 +22,8 @@ export type LearningRate = number | Schedule;
 /** lr0 * gamma^floor(step / stepSize). */
 export function stepDecay(lr0: number, stepSize: number, gamma: number): Schedule {
   num(lr0, 'stepDecay(lr0)', 0);
-  if (!Number.isInteger(stepSize) || stepSize < 1) throw new TypeError(`tellus: stepDecay(stepSize): expected an integer >= 1, got ${String(stepSize)}`);
+  if (!Number.isInteger(stepSize) || stepSize < 1)
+    throw new TypeError(`tellus: stepDecay(stepSize): expected an integer >= 1, got ${String(stepSize)}`);
   num(gamma, 'stepDecay(gamma)', 0);
   return (step) => lr0 * gamma ** Math.floor(step / stepSize);
 }
@@ -37,7 +38,8 @@ export function exponentialDecay(lr0: number, gamma: number): Schedule {
 /** Half a cosine from lr0 down to lrMin over totalSteps, then lrMin. */
 export function cosineDecay(lr0: number, totalSteps: number, lrMin = 0): Schedule {
   num(lr0, 'cosineDecay(lr0)', 0);
-  if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new TypeError(`tellus: cosineDecay(totalSteps): expected an integer >= 1, got ${String(totalSteps)}`);
+  if (!Number.isInteger(totalSteps) || totalSteps < 1)
+    throw new TypeError(`tellus: cosineDecay(totalSteps): expected an integer >= 1, got ${String(totalSteps)}`);
   num(lrMin, 'cosineDecay(lrMin)', 0);
   return (step) => lrMin + 0.5 * (lr0 - lrMin) * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
 }
@@ -61,7 +63,11 @@ abstract class Optimizer {
   protected state: Record<string, Tensor[]> = {};
   private readonly lrSpec: LearningRate;
 
-  constructor(protected readonly name: string, lr: unknown, protected readonly slots: readonly string[]) {
+  constructor(
+    protected readonly name: string,
+    lr: unknown,
+    protected readonly slots: readonly string[],
+  ) {
     if (typeof lr === 'function') this.lrSpec = lr as Schedule;
     else this.lrSpec = num(lr, `${name}({ lr })`, 0);
     for (const s of slots) this.state[s] = [];
@@ -79,7 +85,9 @@ abstract class Optimizer {
     const { a: ps, b: gs, paths } = zip(params, grads, what, { names: ['params', 'grads'], tensorsOnly: true });
     const held = this.slots.length > 0 ? this.state[this.slots[0]!]!.length : 0;
     if (held > 0 && held !== ps.length) {
-      throw new Error(`tellus: ${what}: the optimizer holds state for ${held} parameter tensors, params has ${ps.length}; use one optimizer per parameter set`);
+      throw new Error(
+        `tellus: ${what}: the optimizer holds state for ${held} parameter tensors, params has ${ps.length}; use one optimizer per parameter set`,
+      );
     }
     const seen = new Set<unknown>();
     ps.forEach((p, i) => {
@@ -89,18 +97,24 @@ abstract class Optimizer {
       const g = gs[i]!;
       if (p.dtype !== 'float32') throw new TypeError(`tellus: ${what}: params${at} must be float32, got ${p.dtype}`);
       if (g.dtype !== 'float32') throw new TypeError(`tellus: ${what}: grads${at} must be float32, got ${g.dtype}`);
-      if (!p.isContiguous) throw new Error(`tellus: ${what}: params${at} must be a contiguous tensor (updated in place), got a view of shape ${fmt(p.shape)}; use contiguous(x) to make a parameter`);
+      if (!p.isContiguous)
+        throw new Error(
+          `tellus: ${what}: params${at} must be a contiguous tensor (updated in place), got a view of shape ${fmt(p.shape)}; use contiguous(x) to make a parameter`,
+        );
       if (g.shape.length !== p.shape.length || g.shape.some((d, k) => d !== p.shape[k])) {
         throw new Error(`tellus: ${what}: grads${at} has shape ${fmt(g.shape)}, expected ${fmt(p.shape)} like params${at}`);
       }
       const s = p.storageFor(what);
-      if (seen.has(s)) throw new Error(`tellus: ${what}: params${at} shares its storage with an earlier parameter; each would be updated twice`);
+      if (seen.has(s))
+        throw new Error(`tellus: ${what}: params${at} shares its storage with an earlier parameter; each would be updated twice`);
       if (g.storageFor(what) === s) throw new Error(`tellus: ${what}: grads${at} is the same buffer as params${at}`);
       seen.add(s);
       for (const slot of this.slots) {
         const t = this.state[slot]![i];
         if (t && (t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k]))) {
-          throw new Error(`tellus: ${what}: state '${slot}' for params${at} has shape ${fmt(t.shape)}, expected ${fmt(p.shape)} (a state dict from other parameters?)`);
+          throw new Error(
+            `tellus: ${what}: state '${slot}' for params${at} has shape ${fmt(t.shape)}, expected ${fmt(p.shape)} (a state dict from other parameters?)`,
+          );
         }
       }
     });
@@ -120,12 +134,29 @@ abstract class Optimizer {
 
   protected abstract update(p: Tensor, g: Tensor, state: Tensor[], first: boolean, lr: number): void;
 
-  protected dispatch(entry: string, p: Tensor, g: Tensor, state: Tensor[], first: boolean, uniforms: Record<string, number>, flops: number): void {
+  protected dispatch(
+    entry: string,
+    p: Tensor,
+    g: Tensor,
+    state: Tensor[],
+    first: boolean,
+    uniforms: Record<string, number>,
+    flops: number,
+  ): void {
     const bind: Record<string, Storage> = { param: p.storageFor(entry), grad: g.storageFor(entry) };
     ['m', 'v'].forEach((name, k) => {
       if (state[k]) bind[name] = state[k].storageFor(entry);
     });
-    emit({ file: 'optim.wgsl', entry, label: `${this.name}.step`, bind, uniforms: { n: p.size, ...uniforms }, grid: grid1d(p.size), bytes: 4 * p.size * (3 + 2 * state.length), flops: flops * p.size });
+    emit({
+      file: 'optim.wgsl',
+      entry,
+      label: `${this.name}.step`,
+      bind,
+      uniforms: { n: p.size, ...uniforms },
+      grid: grid1d(p.size),
+      bytes: 4 * p.size * (3 + 2 * state.length),
+      flops: flops * p.size,
+    });
   }
 
   /** Copies of the state (the caller owns and disposes them), so later steps cannot change a saved snapshot. */
@@ -138,15 +169,18 @@ abstract class Optimizer {
   /** Restores a stateDict() snapshot; the tensors are copied, so `d` stays the caller's. */
   loadStateDict(d: StateDict): void {
     const what = `${this.name}.loadStateDict(d)`;
-    if (d === null || typeof d !== 'object') throw new TypeError(`tellus: ${what}: expected an object from stateDict(), got ${d === null ? 'null' : typeof d}`);
-    if (!Number.isInteger(d.stepCount) || (d.stepCount) < 0) throw new TypeError(`tellus: ${what}: stepCount must be an integer >= 0, got ${String(d.stepCount)}`);
+    if (d === null || typeof d !== 'object')
+      throw new TypeError(`tellus: ${what}: expected an object from stateDict(), got ${d === null ? 'null' : typeof d}`);
+    if (!Number.isInteger(d.stepCount) || d.stepCount < 0)
+      throw new TypeError(`tellus: ${what}: stepCount must be an integer >= 0, got ${String(d.stepCount)}`);
     const lists = this.slots.map((s) => {
       const list = d[s];
       if (!Array.isArray(list)) throw new TypeError(`tellus: ${what}: expected '${s}' to be an array of tensors, got ${typeof list}`);
       return flatten(list, { root: s, what, tensorsOnly: true }).leaves;
     });
     lists.forEach((l, k) => {
-      if (l.length !== lists[0]!.length) throw new Error(`tellus: ${what}: '${this.slots[k]}' holds ${l.length} tensors, '${this.slots[0]}' holds ${lists[0]!.length}`);
+      if (l.length !== lists[0]!.length)
+        throw new Error(`tellus: ${what}: '${this.slots[k]}' holds ${l.length} tensors, '${this.slots[0]}' holds ${lists[0]!.length}`);
       l.forEach((t, i) => {
         if (t.dtype !== 'float32') throw new TypeError(`tellus: ${what}: ${this.slots[k]}[${i}] must be float32, got ${t.dtype}`);
       });
@@ -196,15 +230,25 @@ export class SGD extends Optimizer {
     this.dampening = num(o.dampening ?? 0, 'SGD({ dampening })', 0);
     if (this.dampening > 1) throw new TypeError(`tellus: SGD({ dampening }): expected a number in [0, 1], got ${this.dampening}`);
     this.weightDecay = num(o.weightDecay ?? 0, 'SGD({ weightDecay })', 0);
-    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw new TypeError(`tellus: SGD({ nesterov }): expected a boolean, got ${typeof o.nesterov}`);
+    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean')
+      throw new TypeError(`tellus: SGD({ nesterov }): expected a boolean, got ${typeof o.nesterov}`);
     this.nesterov = o.nesterov ?? false;
     if (this.nesterov && (momentum === 0 || this.dampening !== 0)) {
-      throw new Error(`tellus: SGD({ nesterov: true }): Nesterov momentum needs momentum > 0 and dampening = 0, got momentum ${momentum}, dampening ${this.dampening}`);
+      throw new Error(
+        `tellus: SGD({ nesterov: true }): Nesterov momentum needs momentum > 0 and dampening = 0, got momentum ${momentum}, dampening ${this.dampening}`,
+      );
     }
   }
 
   protected update(p: Tensor, g: Tensor, state: Tensor[], first: boolean, lr: number): void {
-    const u = { first: first ? 1 : 0, nesterov: this.nesterov ? 1 : 0, lr, momentum: this.momentum, one_minus_dampening: 1 - this.dampening, weight_decay: this.weightDecay };
+    const u = {
+      first: first ? 1 : 0,
+      nesterov: this.nesterov ? 1 : 0,
+      lr,
+      momentum: this.momentum,
+      one_minus_dampening: 1 - this.dampening,
+      weight_decay: this.weightDecay,
+    };
     this.dispatch(this.momentum > 0 ? 'sgd_momentum' : 'sgd', p, g, state, first, u, this.momentum > 0 ? 6 : 3);
   }
 }
@@ -224,7 +268,12 @@ abstract class AdamBase extends Optimizer {
   readonly eps: number;
   readonly weightDecay: number;
 
-  constructor(opts: AdamOptions, name: string, defaultDecay: number, private readonly decoupled: boolean) {
+  constructor(
+    opts: AdamOptions,
+    name: string,
+    defaultDecay: number,
+    private readonly decoupled: boolean,
+  ) {
     const o = (opts ?? {}) as Partial<AdamOptions>;
     super(name, o.lr, ['m', 'v']);
     this.beta1 = num(o.beta1 ?? 0.9, `${name}({ beta1 })`, 0, 1);
@@ -238,11 +287,26 @@ abstract class AdamBase extends Optimizer {
     const t = this.stepCount + 1;
     const bc1 = 1 - this.beta1 ** t;
     const bc2 = 1 - this.beta2 ** t;
-    this.dispatch('adam', p, g, state, first, {
-      first: first ? 1 : 0, beta1: this.beta1, beta2: this.beta2, one_minus_beta1: 1 - this.beta1, one_minus_beta2: 1 - this.beta2, eps: this.eps,
-      l2: this.decoupled ? 0 : this.weightDecay, decay: this.decoupled ? lr * this.weightDecay : 0,
-      step_size: lr / bc1, inv_sqrt_bc2: 1 / Math.sqrt(bc2),
-    }, 12);
+    this.dispatch(
+      'adam',
+      p,
+      g,
+      state,
+      first,
+      {
+        first: first ? 1 : 0,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        one_minus_beta1: 1 - this.beta1,
+        one_minus_beta2: 1 - this.beta2,
+        eps: this.eps,
+        l2: this.decoupled ? 0 : this.weightDecay,
+        decay: this.decoupled ? lr * this.weightDecay : 0,
+        step_size: lr / bc1,
+        inv_sqrt_bc2: 1 / Math.sqrt(bc2),
+      },
+      12,
+    );
   }
 }
 

@@ -17,15 +17,18 @@ const DTYPES: Record<string, DType> = { F32: 'float32', I32: 'int32', U32: 'uint
 export async function saveSafetensors(source: Module | NamedTensors, metadata?: Record<string, string>): Promise<Uint8Array> {
   const what = 'saveSafetensors(source)';
   const named = source instanceof Module ? source.parameters() : source;
-  if (named === null || typeof named !== 'object') throw new TypeError(`tellus: ${what}: expected a Module or an object of tensors keyed by name, got ${String(source)}`);
+  if (named === null || typeof named !== 'object')
+    throw new TypeError(`tellus: ${what}: expected a Module or an object of tensors keyed by name, got ${String(source)}`);
   const names = Object.keys(named).sort();
   for (const k of names) {
     if (!(named[k] instanceof Tensor)) throw new TypeError(`tellus: ${what}: '${k}' must be a Tensor, got ${typeof named[k]}`);
-    if (!CODES[named[k].dtype]) throw new TypeError(`tellus: ${what}: '${k}' has dtype ${named[k].dtype}, which safetensors export does not support`);
+    if (!CODES[named[k].dtype])
+      throw new TypeError(`tellus: ${what}: '${k}' has dtype ${named[k].dtype}, which safetensors export does not support`);
     if (k === '__metadata__' || k.length === 0) throw new Error(`tellus: ${what}: '${k}' is not a valid tensor name`);
   }
   if (metadata !== undefined) {
-    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new TypeError(`tellus: ${what}: metadata['${k}'] must be a string, got ${typeof v}`);
+    for (const [k, v] of Object.entries(metadata))
+      if (typeof v !== 'string') throw new TypeError(`tellus: ${what}: metadata['${k}'] must be a string, got ${typeof v}`);
   }
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) header.__metadata__ = metadata;
@@ -77,7 +80,8 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFil
   } catch (e) {
     throw new Error(`tellus: ${what}: the header is not valid JSON (${(e as Error).message})`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error(`tellus: ${what}: the header must be a JSON object`);
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw new Error(`tellus: ${what}: the header must be a JSON object`);
   const dataStart = 8 + n;
   const dataLen = buf.length - dataStart;
   const tensors: NamedTensors = {};
@@ -87,12 +91,16 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFil
     const { dtype, shape, data_offsets: off } = (info ?? {}) as { dtype?: string; shape?: number[]; data_offsets?: number[] };
     const dt = DTYPES[dtype ?? ''];
     if (!dt) throw new Error(`tellus: ${what}: '${name}' has dtype ${String(dtype)}; supported: F32, I32, U32`);
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`tellus: ${what}: '${name}' has an invalid shape ${JSON.stringify(shape)}`);
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isInteger(o))) throw new Error(`tellus: ${what}: '${name}' has invalid data_offsets ${JSON.stringify(off)}`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0))
+      throw new Error(`tellus: ${what}: '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isInteger(o)))
+      throw new Error(`tellus: ${what}: '${name}' has invalid data_offsets ${JSON.stringify(off)}`);
     const size = shape.reduce((a, b) => a * b, 1);
     const [b, e] = off as [number, number];
     if (e - b !== 4 * size || b < 0 || e > dataLen) {
-      throw new Error(`tellus: ${what}: '${name}' (${dtype} ${fmt(shape)}, ${4 * size} bytes) has data_offsets [${b}, ${e}] inconsistent with its shape or the ${dataLen}-byte data section`);
+      throw new Error(
+        `tellus: ${what}: '${name}' (${dtype} ${fmt(shape)}, ${4 * size} bytes) has data_offsets [${b}, ${e}] inconsistent with its shape or the ${dataLen}-byte data section`,
+      );
     }
     const vals = dt === 'float32' ? new Float32Array(size) : dt === 'int32' ? new Int32Array(size) : new Uint32Array(size);
     for (let i = 0, at = dataStart + b; i < size; i++, at += 4) {

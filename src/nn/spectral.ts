@@ -81,14 +81,21 @@ export class SpectralConv2d extends Module {
   weights1: Tensor;
   weights2: Tensor;
   private readonly fused: boolean;
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly modes1: number, readonly modes2: number, opts: SpectralConv2dOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly modes1: number,
+    readonly modes2: number,
+    opts: SpectralConv2dOptions = {},
+  ) {
     super();
     checkOptions(opts, SPECTRAL_OPTIONS, 'SpectralConv2d(inChannels, outChannels, modes1, modes2, opts)');
     posInt(inChannels, 'SpectralConv2d(inChannels)');
     posInt(outChannels, 'SpectralConv2d(outChannels)');
     posInt(modes1, 'SpectralConv2d(modes1)');
     posInt(modes2, 'SpectralConv2d(modes2)');
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`tellus: SpectralConv2d(..., opts): opts must be an object, got ${String(opts)}`);
+    if (opts === null || typeof opts !== 'object')
+      throw new TypeError(`tellus: SpectralConv2d(..., opts): opts must be an object, got ${String(opts)}`);
     const scale = 1 / (inChannels * outChannels);
     const shape = [inChannels, outChannels, modes1, modes2, 2];
     const seed = (k: number): { seed?: number } => (opts.seed === undefined ? {} : { seed: opts.seed + k });
@@ -102,11 +109,13 @@ export class SpectralConv2d extends Module {
     checkTensor(x, what);
     if (x.rank !== 4) throw new Error(`tellus: ${what}: x must be real [batch, in, H, W], got shape ${fmt(x.shape)}`);
     const [, c, h, w] = x.shape as [number, number, number, number];
-    if (c !== this.inChannels) throw new Error(`tellus: ${what}: x has ${c} channels (shape ${fmt(x.shape)}), the layer expects ${this.inChannels}`);
+    if (c !== this.inChannels)
+      throw new Error(`tellus: ${what}: x has ${c} channels (shape ${fmt(x.shape)}), the layer expects ${this.inChannels}`);
     const m1 = this.modes1;
     const m2 = this.modes2;
     const wh = Math.floor(w / 2) + 1;
-    if (m1 > Math.floor(h / 2)) throw new Error(`tellus: ${what}: modes1 = ${m1} needs H >= ${2 * m1} (both row blocks of ${m1} modes), got H = ${h}`);
+    if (m1 > Math.floor(h / 2))
+      throw new Error(`tellus: ${what}: modes1 = ${m1} needs H >= ${2 * m1} (both row blocks of ${m1} modes), got H = ${h}`);
     if (m2 > wh) throw new Error(`tellus: ${what}: modes2 = ${m2} exceeds the ${wh} columns of the half spectrum of W = ${w}`);
     if (this.fused) return tidy(() => irfft2(mixF(rfft2(x), stack([this.weights1, this.weights2])), { s: [h, w] }));
     return tidy(() => {
@@ -114,8 +123,27 @@ export class SpectralConv2d extends Module {
       const top = cmix(slice(xf, [null, null, [0, m1], [0, m2]]), this.weights1); // [batch, out, m1, m2, 2]
       const bot = cmix(slice(xf, [null, null, [h - m1, h], [0, m2]]), this.weights2);
       // Zero spectrum with the two blocks in place: rows [top; 0; bot], columns [0, m2) of wh.
-      const rows = h > 2 * m1 ? concat([pad(top, [[0, h - 2 * m1], [0, 0], [0, 0]]), bot], 2) : concat([top, bot], 2);
-      const full = m2 < wh ? pad(rows, [[0, wh - m2], [0, 0]]) : rows;
+      const rows =
+        h > 2 * m1
+          ? concat(
+              [
+                pad(top, [
+                  [0, h - 2 * m1],
+                  [0, 0],
+                  [0, 0],
+                ]),
+                bot,
+              ],
+              2,
+            )
+          : concat([top, bot], 2);
+      const full =
+        m2 < wh
+          ? pad(rows, [
+              [0, wh - m2],
+              [0, 0],
+            ])
+          : rows;
       return irfft2(full, { s: [h, w] });
     });
   }

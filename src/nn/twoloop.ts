@@ -30,7 +30,10 @@ export class History {
   private rho: number[] = [];
   private readonly groups: number;
 
-  constructor(private readonly m: number, private readonly n: number) {
+  constructor(
+    private readonly m: number,
+    private readonly n: number,
+  ) {
     this.groups = Math.max(1, Math.min(64, Math.ceil(n / 64)));
     this.local = n <= LOCAL_MAX_N && m <= 64;
   }
@@ -69,10 +72,21 @@ export class History {
       yOut = this.vecY[slot] ??= empty([this.n]);
     }
     emit({
-      file: 'lbfgs.wgsl', entry: 'push', label: 'lbfgs.push',
-      bind: { g: this.st(gNew), g_old: this.st(gOld), d_in: this.st(d), s_out: this.st(sOut), y_out: this.st(yOut), work: this.st(this.workBuffer()) },
+      file: 'lbfgs.wgsl',
+      entry: 'push',
+      label: 'lbfgs.push',
+      bind: {
+        g: this.st(gNew),
+        g_old: this.st(gOld),
+        d_in: this.st(d),
+        s_out: this.st(sOut),
+        y_out: this.st(yOut),
+        work: this.st(this.workBuffer()),
+      },
       uniforms: { n: this.n, groups: this.groups, row: this.local ? slot : 0, alpha },
-      grid: [this.groups, 1, 1], bytes: 20 * this.n, flops: 4 * this.n,
+      grid: [this.groups, 1, 1],
+      bytes: 20 * this.n,
+      flops: 4 * this.n,
     });
   }
 
@@ -82,24 +96,45 @@ export class History {
     const k = this.rho.length;
     if (this.local) {
       emit({
-        file: 'lbfgs.wgsl', entry: 'twoloop_local', label: 'lbfgs.twoloop',
+        file: 'lbfgs.wgsl',
+        entry: 'twoloop_local',
+        label: 'lbfgs.twoloop',
         // Before the first pair there are no ring buffers yet: bind g in their place (k = 0 reads neither).
         bind: { g: this.st(g), q: this.st(d), S: this.st(this.ringS ?? g), Y: this.st(this.ringY ?? g) },
         uniforms: { n: this.n, k, start: this.start, m: this.m, rho: this.rho },
-        grid: [1, 1, 1], bytes: 4 * this.n * (3 + 4 * k), flops: 8 * k * this.n,
+        grid: [1, 1, 1],
+        bytes: 4 * this.n * (3 + 4 * k),
+        flops: 8 * k * this.n,
       });
       return d;
     }
-    const base = { n: this.n, groups: this.groups, in_slot: NONE, out_slot: 0, rho: 0, vsel: 0, aidx: 0, init: 0, gamma: 0, rho_new: 0, negate: 0, dot: 0 };
+    const base = {
+      n: this.n,
+      groups: this.groups,
+      in_slot: NONE,
+      out_slot: 0,
+      rho: 0,
+      vsel: 0,
+      aidx: 0,
+      init: 0,
+      gamma: 0,
+      rho_new: 0,
+      negate: 0,
+      dot: 0,
+    };
     let slot = 0;
     // V: the vector added to q, D: the vector dotted with the result (g stands in when unused).
     const step = (u: Partial<typeof base>, V: Tensor | undefined, D: Tensor | undefined): void => {
       const out = u.dot ? 1 - slot : slot;
       emit({
-        file: 'lbfgs.wgsl', entry: 'step', label: 'lbfgs.twoloop',
+        file: 'lbfgs.wgsl',
+        entry: 'step',
+        label: 'lbfgs.twoloop',
         bind: { g: this.st(g), q: this.st(d), V: this.st(V ?? g), D: this.st(D ?? g), work: this.st(this.workBuffer()) },
         uniforms: { ...base, ...u, out_slot: out },
-        grid: [this.groups, 1, 1], bytes: 12 * this.n, flops: 4 * this.n,
+        grid: [this.groups, 1, 1],
+        bytes: 12 * this.n,
+        flops: 4 * this.n,
       });
       slot = out;
     };
@@ -113,12 +148,20 @@ export class History {
     step({ init: 1, dot: 1 }, undefined, S(k - 1));
     for (let i = k - 1; i >= 0; i--) {
       const last = i === 0;
-      step({ in_slot: slot, rho: this.rho[i]!, vsel: 1, aidx: i, gamma: last ? 1 : 0, rho_new: this.rho[k - 1]!, dot: 1 }, Y(i), last ? Y(0) : S(i - 1));
+      step(
+        { in_slot: slot, rho: this.rho[i]!, vsel: 1, aidx: i, gamma: last ? 1 : 0, rho_new: this.rho[k - 1]!, dot: 1 },
+        Y(i),
+        last ? Y(0) : S(i - 1),
+      );
     }
     // Loop 2, oldest to newest: beta_i = rho_i y_i.r, r += (alpha_i - beta_i) s_i; d = -r.
     for (let i = 0; i < k; i++) {
       const last = i === k - 1;
-      step({ in_slot: slot, rho: this.rho[i]!, vsel: 2, aidx: i, negate: last ? 1 : 0, dot: last ? 0 : 1 }, S(i), last ? undefined : Y(i + 1));
+      step(
+        { in_slot: slot, rho: this.rho[i]!, vsel: 2, aidx: i, negate: last ? 1 : 0, dot: last ? 0 : 1 },
+        S(i),
+        last ? undefined : Y(i + 1),
+      );
     }
     return d;
   }
@@ -132,11 +175,23 @@ export class History {
     const work = (this.probeWork ??= empty([4 * 64]));
     const uniforms = { n: this.n, groups: this.groups, first: g0 ? 1 : 0, loss_offset: loss.offset };
     emit({
-      file: 'lbfgs.wgsl', entry: 'probe_partial', label: 'lbfgs.probe',
+      file: 'lbfgs.wgsl',
+      entry: 'probe_partial',
+      label: 'lbfgs.probe',
       bind: { g: this.st(g), d_in: this.st(d), g_old: this.st(g0 ?? d), work: this.st(work) },
-      uniforms, grid: [this.groups, 1, 1], bytes: 12 * this.n, flops: 4 * this.n,
+      uniforms,
+      grid: [this.groups, 1, 1],
+      bytes: 12 * this.n,
+      flops: 4 * this.n,
     });
-    emit({ file: 'lbfgs.wgsl', entry: 'probe_final', label: 'lbfgs.probe', bind: { loss_in: this.st(loss), probe_out: this.st(out), work: this.st(work) }, uniforms, grid: [1, 1, 1] });
+    emit({
+      file: 'lbfgs.wgsl',
+      entry: 'probe_final',
+      label: 'lbfgs.probe',
+      bind: { loss_in: this.st(loss), probe_out: this.st(out), work: this.st(work) },
+      uniforms,
+      grid: [1, 1, 1],
+    });
     return out;
   }
 

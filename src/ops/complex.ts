@@ -16,7 +16,9 @@ registerShader('complex.wgsl', complexWgsl);
 export function checkComplex(z: unknown, what: string): number[] {
   const t = checkTensor(z, what);
   if (t.dtype !== 'float32' || t.rank === 0 || t.shape[t.rank - 1] !== 2) {
-    throw new TypeError(`tellus: ${what}: expected a complex tensor (float32 with a trailing axis of 2 holding re, im), got a ${t.dtype} tensor of shape ${fmt(t.shape)}`);
+    throw new TypeError(
+      `tellus: ${what}: expected a complex tensor (float32 with a trailing axis of 2 holding re, im), got a ${t.dtype} tensor of shape ${fmt(t.shape)}`,
+    );
   }
   return t.shape.slice(0, -1);
 }
@@ -35,13 +37,26 @@ export function cmulRaw(a: Tensor, b: Tensor, conjA = false, conjB = false): Ten
   const c = collapse(shape, [broadcastStrides(sa, a.strides.slice(0, -1), shape), broadcastStrides(sb, b.strides.slice(0, -1), shape)]);
   if (c.shape.length > MAX_RANK) throw new RangeError(`tellus: cmul(a, b): at most ${MAX_RANK} dims, got ${fmt(shape)}`);
   emit({
-    file: 'complex.wgsl', entry: 'mul', label: 'cmul',
+    file: 'complex.wgsl',
+    entry: 'mul',
+    label: 'cmul',
     bind: { a: a.storageFor('cmul(a, b): a'), b: b.storageFor('cmul(a, b): b'), c: y.storageFor('cmul') },
     uniforms: {
-      n, rank: c.shape.length, off_a: a.offset, off_b: b.offset, pair_a: a.strides[a.rank - 1]!, pair_b: b.strides[b.rank - 1]!,
-      ca: conjA ? -1 : 1, cb: conjB ? -1 : 1, shape: pad8(c.shape, 1), strides_a: pad8(c.strides[0]!, 0), strides_b: pad8(c.strides[1]!, 0),
+      n,
+      rank: c.shape.length,
+      off_a: a.offset,
+      off_b: b.offset,
+      pair_a: a.strides[a.rank - 1]!,
+      pair_b: b.strides[b.rank - 1]!,
+      ca: conjA ? -1 : 1,
+      cb: conjB ? -1 : 1,
+      shape: pad8(c.shape, 1),
+      strides_a: pad8(c.strides[0]!, 0),
+      strides_b: pad8(c.strides[1]!, 0),
     },
-    grid: grid1d(n), bytes: 24 * n, flops: 6 * n,
+    grid: grid1d(n),
+    bytes: 24 * n,
+    flops: 6 * n,
   });
   return y;
 }
@@ -55,7 +70,8 @@ export function cmatmulRaw(aIn: Tensor, bIn: Tensor, conjA = false, conjB = fals
   let b = bIn;
   const sa = checkComplex(a, 'cmatmul(a, b): a');
   const sb = checkComplex(b, 'cmatmul(a, b): b');
-  if (sa.length < 2 || sb.length < 2) throw new Error(`tellus: cmatmul(a, b): expected complex matrices (logical rank >= 2), got logical shapes ${fmt(sa)} and ${fmt(sb)}`);
+  if (sa.length < 2 || sb.length < 2)
+    throw new Error(`tellus: cmatmul(a, b): expected complex matrices (logical rank >= 2), got logical shapes ${fmt(sa)} and ${fmt(sb)}`);
   const [M, K] = sa.slice(-2) as [number, number];
   const [K2, N] = sb.slice(-2) as [number, number];
   if (K !== K2) throw new Error(`tellus: cmatmul(a, b): inner dimensions differ: a is ${fmt(sa)}, b is ${fmt(sb)} (${K} vs ${K2})`);
@@ -64,8 +80,14 @@ export function cmatmulRaw(aIn: Tensor, bIn: Tensor, conjA = false, conjB = fals
     let acc: Tensor | null = null;
     for (let k0 = 0; k0 < K; k0 += K_CHUNK) {
       const k1 = Math.min(K, k0 + K_CHUNK);
-      const pa = slice(a, a.shape.map((_, i) => (i === a.rank - 2 ? ([k0, k1] as const) : null)));
-      const pb = slice(b, b.shape.map((_, i) => (i === b.rank - 3 ? ([k0, k1] as const) : null)));
+      const pa = slice(
+        a,
+        a.shape.map((_, i) => (i === a.rank - 2 ? ([k0, k1] as const) : null)),
+      );
+      const pb = slice(
+        b,
+        b.shape.map((_, i) => (i === b.rank - 3 ? ([k0, k1] as const) : null)),
+      );
       const part = cmatmulRaw(pa, pb, conjA, conjB);
       const next: Tensor = acc ? binary('add', acc, part) : part;
       for (const t of [pa, pb, ...(acc ? [acc, part] : [])]) t.dispose();
@@ -75,7 +97,11 @@ export function cmatmulRaw(aIn: Tensor, bIn: Tensor, conjA = false, conjB = fals
   }
   const batch = broadcastShapes([sa.slice(0, -2), sb.slice(0, -2)], 'cmatmul(a, b) batch dims');
   const copies: Tensor[] = [];
-  const merge = () => collapse(batch, [broadcastStrides(sa.slice(0, -2), a.strides.slice(0, -3), batch), broadcastStrides(sb.slice(0, -2), b.strides.slice(0, -3), batch)]);
+  const merge = () =>
+    collapse(batch, [
+      broadcastStrides(sa.slice(0, -2), a.strides.slice(0, -3), batch),
+      broadcastStrides(sb.slice(0, -2), b.strides.slice(0, -3), batch),
+    ]);
   let cb = merge();
   if (cb.shape.length > 4) {
     copies.push((a = contiguous(a)), (b = contiguous(b)));
@@ -87,15 +113,32 @@ export function cmatmulRaw(aIn: Tensor, bIn: Tensor, conjA = false, conjB = fals
   if (n > 0) {
     const r = a.rank;
     emit({
-      file: 'complex.wgsl', entry: 'matmul', label: `cmatmul ${M}x${K}x${N}`,
+      file: 'complex.wgsl',
+      entry: 'matmul',
+      label: `cmatmul ${M}x${K}x${N}`,
       bind: { a: a.storageFor('cmatmul(a, b): a'), b: b.storageFor('cmatmul(a, b): b'), c: y.storageFor('cmatmul') },
       uniforms: {
-        M, N, K, batch_rank: cb.shape.length, off_a: a.offset, off_b: b.offset, pair_a: a.strides[r - 1]!, pair_b: b.strides[b.rank - 1]!,
-        a_row: a.strides[r - 3]!, a_col: a.strides[r - 2]!, b_row: b.strides[b.rank - 3]!, b_col: b.strides[b.rank - 2]!,
-        ca: conjA ? -1 : 1, cb: conjB ? -1 : 1,
-        batch_shape: pad4(cb.shape, 1), batch_a: pad4(cb.strides[0]!, 0), batch_b: pad4(cb.strides[1]!, 0),
+        M,
+        N,
+        K,
+        batch_rank: cb.shape.length,
+        off_a: a.offset,
+        off_b: b.offset,
+        pair_a: a.strides[r - 1]!,
+        pair_b: b.strides[b.rank - 1]!,
+        a_row: a.strides[r - 3]!,
+        a_col: a.strides[r - 2]!,
+        b_row: b.strides[b.rank - 3]!,
+        b_col: b.strides[b.rank - 2]!,
+        ca: conjA ? -1 : 1,
+        cb: conjB ? -1 : 1,
+        batch_shape: pad4(cb.shape, 1),
+        batch_a: pad4(cb.strides[0]!, 0),
+        batch_b: pad4(cb.strides[1]!, 0),
       },
-      grid: grid1d(n), bytes: 8 * (n * K * 2 + n), flops: 8 * n * K,
+      grid: grid1d(n),
+      bytes: 8 * (n * K * 2 + n),
+      flops: 8 * n * K,
     });
   }
   for (const t of copies) t.dispose();
@@ -109,10 +152,21 @@ export function angleRaw(z: Tensor): Tensor {
   if (y.size === 0) return y;
   const c = collapse(shape, [z.strides.slice(0, -1)]);
   emit({
-    file: 'complex.wgsl', entry: 'angle', label: 'angle',
+    file: 'complex.wgsl',
+    entry: 'angle',
+    label: 'angle',
     bind: { z: z.storageFor('angle(z)'), out: y.storageFor('angle') },
-    uniforms: { n: y.size, rank: c.shape.length, off: z.offset, pair: z.strides[z.rank - 1]!, shape: pad8(c.shape, 1), strides: pad8(c.strides[0]!, 0) },
-    grid: grid1d(y.size), bytes: 12 * y.size, flops: 20 * y.size,
+    uniforms: {
+      n: y.size,
+      rank: c.shape.length,
+      off: z.offset,
+      pair: z.strides[z.rank - 1]!,
+      shape: pad8(c.shape, 1),
+      strides: pad8(c.strides[0]!, 0),
+    },
+    grid: grid1d(y.size),
+    bytes: 12 * y.size,
+    flops: 20 * y.size,
   });
   return y;
 }

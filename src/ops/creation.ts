@@ -24,11 +24,16 @@ function inferShape(data: NestedArray, what: string): number[] {
   }
   const check = (v: NestedArray, dim: number, path: string): void => {
     if (dim === shape.length) {
-      if (typeof v !== 'number' && typeof v !== 'boolean') throw new TypeError(`tellus: ${what}: expected a number at ${path || 'the top level'}, got ${Array.isArray(v) ? 'an array' : typeof v}`);
+      if (typeof v !== 'number' && typeof v !== 'boolean')
+        throw new TypeError(
+          `tellus: ${what}: expected a number at ${path || 'the top level'}, got ${Array.isArray(v) ? 'an array' : typeof v}`,
+        );
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[dim]) {
-      throw new TypeError(`tellus: ${what}: ragged nested array: expected length ${shape[dim]} at ${path || 'the top level'}, got ${Array.isArray(v) ? v.length : typeof v}`);
+      throw new TypeError(
+        `tellus: ${what}: ragged nested array: expected length ${shape[dim]} at ${path || 'the top level'}, got ${Array.isArray(v) ? v.length : typeof v}`,
+      );
     }
     v.forEach((x, i) => check(x, dim + 1, `${path}[${i}]`));
   };
@@ -66,16 +71,19 @@ export function tensor(data: TypedArray | Float64Array | NestedArray | ArrayLike
     shape = inferShape(data, 'tensor(data)');
     flat = (Array.isArray(data) ? (data as unknown[]).flat(Infinity) : [data]).map(Number);
   } else {
-    throw new TypeError(`tellus: tensor(data): expected a typed array, a nested array or a number, got ${data === null ? 'null' : typeof data}`);
+    throw new TypeError(
+      `tellus: tensor(data): expected a typed array, a nested array or a number, got ${data === null ? 'null' : typeof data}`,
+    );
   }
   dtype ??= 'float32';
   if (opts.shape !== undefined) {
     const s = checkShape([...opts.shape], 'tensor(data, { shape })');
-    if (sizeOf(s) !== flat.length) throw new Error(`tellus: tensor(data, { shape }): shape ${fmt(s)} holds ${sizeOf(s)} elements, data has ${flat.length}`);
+    if (sizeOf(s) !== flat.length)
+      throw new Error(`tellus: tensor(data, { shape }): shape ${fmt(s)} holds ${sizeOf(s)} elements, data has ${flat.length}`);
     shape = s;
   }
   checkShape(shape, 'tensor(data)');
-  const typed = flat instanceof arrayType(dtype) ? (flat) : arrayType(dtype).from(flat);
+  const typed = flat instanceof arrayType(dtype) ? flat : arrayType(dtype).from(flat);
   const storage = context().scheduler.upload(typed, dtype);
   const t = new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
   // Copied: the caller may reuse its array after tensor() returns.
@@ -93,16 +101,20 @@ export function full(shape: Shape, value: number | boolean, dtype: DType = 'floa
   const y = output(s, dtype);
   const n = y.size;
   emit({
-    file: 'creation.wgsl', entry: 'fill', label: 'full',
+    file: 'creation.wgsl',
+    entry: 'fill',
+    label: 'full',
     bind: { y: y.storageFor('full') },
     uniforms: { n, value_bits: bitsOf(v, dtype), start: 0, step: 0, start_i: 0, step_i: 0, seed_lo: 0, seed_hi: 0, counter_hi: 0 },
-    grid: grid1d(n), bytes: 4 * n,
+    grid: grid1d(n),
+    bytes: 4 * n,
   });
   return y;
 }
 
 /** A tensor with unspecified contents, for kernels (see launch) that write every element. */
-export const empty = (shape: Shape, dtype: DType = 'float32'): Tensor => output(checkShape([...shape], 'empty(shape)'), checkDType(dtype, 'empty(dtype)'));
+export const empty = (shape: Shape, dtype: DType = 'float32'): Tensor =>
+  output(checkShape([...shape], 'empty(shape)'), checkDType(dtype, 'empty(dtype)'));
 export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 0, dtype);
 export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 1, dtype);
 export const zerosLike = (x: Tensor): Tensor => full(x.shape, 0, x.dtype);
@@ -116,14 +128,33 @@ export function arange(a: number, b?: number, step = 1, dtype: DType = 'float32'
   checkFinite(step, 'arange(step)');
   if (step === 0) throw new RangeError('tellus: arange(step): expected a non-zero step, got 0');
   checkDType(dtype, 'arange(dtype)');
-  if (dtype !== 'float32') for (const [v, w] of [[start, 'start'], [step, 'step']] as const) checkInt(v, `arange(${w}) for ${dtype}`);
+  if (dtype !== 'float32')
+    for (const [v, w] of [
+      [start, 'start'],
+      [step, 'step'],
+    ] as const)
+      checkInt(v, `arange(${w}) for ${dtype}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const y = output([n], dtype);
   emit({
-    file: 'creation.wgsl', entry: 'arange', label: 'arange', overrides: { DT: DT_CODE[dtype] },
+    file: 'creation.wgsl',
+    entry: 'arange',
+    label: 'arange',
+    overrides: { DT: DT_CODE[dtype] },
     bind: { y: y.storageFor('arange') },
-    uniforms: { n, value_bits: 0, start, step, start_i: dtype === 'float32' ? 0 : start, step_i: dtype === 'float32' ? 0 : step, seed_lo: 0, seed_hi: 0, counter_hi: 0 },
-    grid: grid1d(n), bytes: 4 * n,
+    uniforms: {
+      n,
+      value_bits: 0,
+      start,
+      step,
+      start_i: dtype === 'float32' ? 0 : start,
+      step_i: dtype === 'float32' ? 0 : step,
+      seed_lo: 0,
+      seed_hi: 0,
+      counter_hi: 0,
+    },
+    grid: grid1d(n),
+    bytes: 4 * n,
   });
   return y;
 }
@@ -158,10 +189,25 @@ function random(shape: Shape, normal: boolean, a: number, b: number, opts: Rando
   const y = output(s, 'float32');
   const n = y.size;
   emit({
-    file: 'creation.wgsl', entry: 'random', label: what, overrides: { NORMAL: normal ? 1 : 0 },
+    file: 'creation.wgsl',
+    entry: 'random',
+    label: what,
+    overrides: { NORMAL: normal ? 1 : 0 },
     bind: { y: y.storageFor(what) },
-    uniforms: { n, value_bits: 0, start: a, step: b, start_i: 0, step_i: 0, seed_lo: seedValue >>> 0, seed_hi: Math.floor(seedValue / 2 ** 32) >>> 0, counter_hi: counter },
-    grid: grid1d(Math.ceil(n / 4)), bytes: 4 * n, flops: 40 * n,
+    uniforms: {
+      n,
+      value_bits: 0,
+      start: a,
+      step: b,
+      start_i: 0,
+      step_i: 0,
+      seed_lo: seedValue >>> 0,
+      seed_hi: Math.floor(seedValue / 2 ** 32) >>> 0,
+      counter_hi: counter,
+    },
+    grid: grid1d(Math.ceil(n / 4)),
+    bytes: 4 * n,
+    flops: 40 * n,
   });
   return y;
 }

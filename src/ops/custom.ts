@@ -29,9 +29,17 @@ export interface Launch {
 
 export function launch(l: Launch): void {
   const bind: Record<string, Storage> = {};
-  for (const [name, t] of Object.entries(l.bind)) bind[name] = checkTensor(t, `launch(${l.file}:${l.entry}): binding '${name}'`).storageFor(name);
+  for (const [name, t] of Object.entries(l.bind))
+    bind[name] = checkTensor(t, `launch(${l.file}:${l.entry}): binding '${name}'`).storageFor(name);
   emit({
-    file: l.file, entry: l.entry, overrides: l.overrides, bind, uniforms: l.uniforms ?? {},
-    grid: [l.workgroups[0], l.workgroups[1] ?? 1, l.workgroups[2] ?? 1], label: l.label ?? l.entry, bytes: l.bytes, flops: l.flops,
+    file: l.file,
+    entry: l.entry,
+    overrides: l.overrides,
+    bind,
+    uniforms: l.uniforms ?? {},
+    grid: [l.workgroups[0], l.workgroups[1] ?? 1, l.workgroups[2] ?? 1],
+    label: l.label ?? l.entry,
+    bytes: l.bytes,
+    flops: l.flops,
   });
 }

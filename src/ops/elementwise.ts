@@ -28,7 +28,8 @@ export interface UnaryKernel {
 }
 
 /** How a binary op computes: expressions in `a`, `b` of each dtype (all three are accepted), or a comparison. */
-export type BinaryKernel = { f32: string; i32: string; u32: string; commutative?: boolean } | { compare: '==' | '!=' | '<' | '<=' | '>' | '>=' };
+export type BinaryKernel =
+  { f32: string; i32: string; u32: string; commutative?: boolean } | { compare: '==' | '!=' | '<' | '<=' | '>' | '>=' };
 
 export type RawUnary = (x: Tensor, param?: number) => Tensor;
 export type RawBinary = (a: TensorLike, b: TensorLike) => Tensor;
@@ -41,7 +42,10 @@ const binaryDefs = new Map<string, BinaryDef>();
 let sealed = false;
 
 function claim(name: string, what: string): void {
-  if (sealed) throw new Error(`tellus: ${what}: op '${name}' registered after the elementwise shader was built (init() must come after every op is defined)`);
+  if (sealed)
+    throw new Error(
+      `tellus: ${what}: op '${name}' registered after the elementwise shader was built (init() must come after every op is defined)`,
+    );
   if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw new Error(`tellus: ${what}: expected a camelCase op name, got '${name}'`);
   if (unaryDefs.has(name) || binaryDefs.has(name)) throw new Error(`tellus: ${what}: op '${name}' is already registered`);
 }
@@ -61,12 +65,19 @@ export function registerBinary(name: string, kernel: BinaryKernel): RawBinary {
 }
 
 /** The registered ops and their codes, as the generated WGSL uses them (tests compare the two). */
-export const registeredOps = (): { unary: ReadonlyMap<string, Readonly<UnaryDef>>; binary: ReadonlyMap<string, Readonly<BinaryDef>> } => ({ unary: unaryDefs, binary: binaryDefs });
+export const registeredOps = (): { unary: ReadonlyMap<string, Readonly<UnaryDef>>; binary: ReadonlyMap<string, Readonly<BinaryDef>> } => ({
+  unary: unaryDefs,
+  binary: binaryDefs,
+});
 
 /** WGSL constant name of an op: leakyRelu -> OP_LEAKY_RELU. */
 export const opConstant = (name: string): string => `OP_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
-const switchOn = (defs: Iterable<UnaryDef | BinaryDef>, expr: (d: UnaryDef | BinaryDef) => string | undefined, fallback: string): string => {
+const switchOn = (
+  defs: Iterable<UnaryDef | BinaryDef>,
+  expr: (d: UnaryDef | BinaryDef) => string | undefined,
+  fallback: string,
+): string => {
   const cases = [...defs].flatMap((d) => {
     const e = expr(d);
     return e === undefined ? [] : [`    case ${opConstant(d.name)}: { return ${e}; }`];
@@ -79,12 +90,14 @@ function opTableWgsl(): string {
   sealed = true;
   const u = [...unaryDefs.values()];
   const b = [...binaryDefs.values()];
-  const bin = (dt: 'f32' | 'i32' | 'u32') => (d: UnaryDef | BinaryDef): string => {
-    const k = d as BinaryDef;
-    if (!('compare' in k)) return `bitcast<u32>(${k[dt]})`;
-    // a != b compiles to an ordered compare on some backends (false for NaN): negate == instead.
-    return k.compare === '!=' ? 'select(1u, 0u, a == b)' : `select(0u, 1u, a ${k.compare} b)`;
-  };
+  const bin =
+    (dt: 'f32' | 'i32' | 'u32') =>
+    (d: UnaryDef | BinaryDef): string => {
+      const k = d as BinaryDef;
+      if (!('compare' in k)) return `bitcast<u32>(${k[dt]})`;
+      // a != b compiles to an ordered compare on some backends (false for NaN): negate == instead.
+      return k.compare === '!=' ? 'select(1u, 0u, a == b)' : `select(0u, 1u, a ${k.compare} b)`;
+    };
   return [
     [...u, ...b].map((d) => `const ${opConstant(d.name)} = ${d.code}u;`).join('\n'),
     ...new Set(u.flatMap((d) => (d.helper ? [d.helper.trim()] : []))),
@@ -109,13 +122,21 @@ function opTableWgsl(): string {
 
 const OP_TABLE_MARK = '// <op-table>';
 generateShader('elementwise.wgsl', (template) => {
-  if (!template.includes(OP_TABLE_MARK)) throw new Error(`tellus: elementwise.wgsl has no ${OP_TABLE_MARK} line to generate the op table into`);
+  if (!template.includes(OP_TABLE_MARK))
+    throw new Error(`tellus: elementwise.wgsl has no ${OP_TABLE_MARK} line to generate the op table into`);
   return template.replace(OP_TABLE_MARK, `${OP_TABLE_MARK} (generated)\n${opTableWgsl()}\n// </op-table>`);
 });
 
 const record = recordElementwise;
 
-const ewOp = (kind: number, op: number, dtype: DType, name: string, imm = 0, dt2 = 0): EwOp => ({ kind, op, dt: DT_CODE[dtype], dt2, imm, name });
+const ewOp = (kind: number, op: number, dtype: DType, name: string, imm = 0, dt2 = 0): EwOp => ({
+  kind,
+  op,
+  dt: DT_CODE[dtype],
+  dt2,
+  imm,
+  name,
+});
 
 const dtypesOf = (d: UnaryDef): DType[] => ['float32', ...(d.i32 ? ['int32' as const] : []), ...(d.u32 ? ['uint32' as const] : [])];
 
@@ -169,7 +190,8 @@ export function binary(op: string, aIn: TensorLike, bIn: TensorLike): Tensor {
   const def = binaryDefs.get(op);
   if (!def) throw new Error(`tellus: binary op '${op}' is not registered`);
   const what = `${op}(a, b)`;
-  if (typeof aIn === 'number' && typeof bIn === 'number') throw new TypeError(`tellus: ${what}: expected at least one Tensor, got two numbers`);
+  if (typeof aIn === 'number' && typeof bIn === 'number')
+    throw new TypeError(`tellus: ${what}: expected at least one Tensor, got two numbers`);
   if (typeof aIn === 'number') {
     const b = checkTensor(bIn, `${op}(a, b): b`);
     if ('compare' in def ? def.compare === '==' || def.compare === '!=' : def.commutative) return binary(op, b, aIn);
@@ -205,7 +227,8 @@ export function where(condIn: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor 
   const dtypeOf = (v: TensorLike): DType =>
     typeof v === 'number' ? scalarDtype(ref?.dtype ?? 'int32', v) : checkTensor(v, 'where(cond, a, b)').dtype;
   const dtype = promote(dtypeOf(aIn), dtypeOf(bIn));
-  const lift = (v: TensorLike, name: string): Tensor => (typeof v === 'number' ? full([], checkFinite(v, `where(cond, a, b): ${name}`), dtype) : cast(v, dtype));
+  const lift = (v: TensorLike, name: string): Tensor =>
+    typeof v === 'number' ? full([], checkFinite(v, `where(cond, a, b): ${name}`), dtype) : cast(v, dtype);
   const a = lift(aIn, 'a');
   const b = lift(bIn, 'b');
   const shape = broadcastShapes([cond.shape, a.shape, b.shape], 'where(cond, a, b)');

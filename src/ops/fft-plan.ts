@@ -118,7 +118,8 @@ export function stockham64(re: Float64Array, im: Float64Array, rad: readonly num
 }
 
 /** Can a length of factors 2, 3, 5 run as one step, or (`fourStep`) as two of <= MAX_LINE? */
-const runnable = (m: number, fourStep: boolean): boolean => radices(m) !== null && m <= MAX_SMOOTH && (!fourStep || m <= MAX_LINE || split(m) !== null);
+const runnable = (m: number, fourStep: boolean): boolean =>
+  radices(m) !== null && m <= MAX_SMOOTH && (!fourStep || m <= MAX_LINE || split(m) !== null);
 
 /** Smallest runnable m >= min. */
 function smoothAtLeast(min: number, fourStep: boolean): number {
@@ -137,7 +138,10 @@ export function plan(n: number, fourStep: boolean): Plan {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`tellus: fft: length must be a positive integer, got ${n}`);
   const direct = runnable(n, fourStep) ? n : 0;
   const m = direct || (n <= MAX_LENGTH ? smoothAtLeast(2 * n - 1, fourStep) : 0);
-  if (!m) throw new RangeError(`tellus: fft: length ${n} is too long (at most ${MAX_LENGTH} for lengths with prime factors above 5, ${MAX_SMOOTH} otherwise)`);
+  if (!m)
+    throw new RangeError(
+      `tellus: fft: length ${n} is too long (at most ${MAX_LENGTH} for lengths with prime factors above 5, ${MAX_SMOOTH} otherwise)`,
+    );
   const lens = m <= MAX_LINE || !fourStep ? [m] : split(m)!;
   const entries: [number, number][] = [];
   const add = (count: number, f: (j: number) => [number, number]): number => {

@@ -32,8 +32,20 @@ export interface AxisTransform {
 }
 
 const F = {
-  CONJ_READ: 1, CONJ_LOAD: 2, CONJ_STORE: 4, CONJ_WRITE: 8, IN_REAL: 16, IN_HERM: 32, OUT_REAL: 64,
-  LOAD_ELEM: 128, STORE_ELEM: 256, BIG: 512, LMUL: 1024, SMUL: 2048, FIRST: 4096, LAST: 8192,
+  CONJ_READ: 1,
+  CONJ_LOAD: 2,
+  CONJ_STORE: 4,
+  CONJ_WRITE: 8,
+  IN_REAL: 16,
+  IN_HERM: 32,
+  OUT_REAL: 64,
+  LOAD_ELEM: 128,
+  STORE_ELEM: 256,
+  BIG: 512,
+  LMUL: 1024,
+  SMUL: 2048,
+  FIRST: 4096,
+  LAST: 8192,
 } as const;
 /** Conjugations travel as signs in a uniform, not as kernel modes. */
 const CONJ = F.CONJ_READ | F.CONJ_LOAD | F.CONJ_STORE | F.CONJ_WRITE;
@@ -113,19 +125,40 @@ function dispatch(x: Tensor, table: Tensor, y: Tensor, ps: Pass, label: string, 
   const grid = pass ? grid1d((ps.lines * step.n) / pass.r) : context().scheduler.grid1d(Math.ceil(ps.lines / lpw), 1);
   const radix = pass ? [pass.r] : step.radices;
   emit({
-    file: 'fft.wgsl', entry: pass ? 'fft_pass' : 'fft', label,
+    file: 'fft.wgsl',
+    entry: pass ? 'fft_pass' : 'fft',
+    label,
     overrides: pass ? { FLAGS: flags & ~CONJ, R: pass.r } : { UNIFORM_FLAGS: 1 },
     bind: { x: x.storageFor(label), tw: table.storageFor(label), y: y.storageFor(label) },
     uniforms: {
-      n: step.n, lines: ps.lines, lpw, npass: radix.length, radix: [...radix, ...new Array<number>(16 - radix.length).fill(0)],
-      ns: pass?.ns ?? 1, tw_line: step.tw, flags: pass ? 0 : flags & ~CONJ,
-      nlog: ps.nlog, in_len: ps.inLen, out_len: ps.outLen, lmul: ps.lmul, smul: ps.smul,
-      big_n: ps.big?.n ?? 1, big_fine: ps.big?.fine ?? 0, big_coarse: ps.big?.coarse ?? 0,
-      pos_dim: ps.posDim < 0 ? 4 : lead + ps.posDim, bshape,
-      in_bstride: pad4(ps.inp.bstride), out_bstride: pad4(ps.out.bstride),
-      load_pos: ps.loadPos, store_pos: ps.storePos,
-      in_off: ps.inp.off, in_estride: ps.inp.estride, in_pstride: ps.inp.pstride,
-      out_off: ps.out.off, out_estride: ps.out.estride, scale: ps.scale,
+      n: step.n,
+      lines: ps.lines,
+      lpw,
+      npass: radix.length,
+      radix: [...radix, ...new Array<number>(16 - radix.length).fill(0)],
+      ns: pass?.ns ?? 1,
+      tw_line: step.tw,
+      flags: pass ? 0 : flags & ~CONJ,
+      nlog: ps.nlog,
+      in_len: ps.inLen,
+      out_len: ps.outLen,
+      lmul: ps.lmul,
+      smul: ps.smul,
+      big_n: ps.big?.n ?? 1,
+      big_fine: ps.big?.fine ?? 0,
+      big_coarse: ps.big?.coarse ?? 0,
+      pos_dim: ps.posDim < 0 ? 4 : lead + ps.posDim,
+      bshape,
+      in_bstride: pad4(ps.inp.bstride),
+      out_bstride: pad4(ps.out.bstride),
+      load_pos: ps.loadPos,
+      store_pos: ps.storePos,
+      in_off: ps.inp.off,
+      in_estride: ps.inp.estride,
+      in_pstride: ps.inp.pstride,
+      out_off: ps.out.off,
+      out_estride: ps.out.estride,
+      scale: ps.scale,
       conj: [F.CONJ_READ, F.CONJ_LOAD, F.CONJ_STORE, F.CONJ_WRITE].map((f) => (flags & f ? -1 : 1)),
     },
     grid,
@@ -149,15 +182,26 @@ export function fftAxis(xIn: Tensor, spec: AxisTransform): Tensor {
   if (y.size === 0) return y;
   const ystr = y.strides;
   const others = logical.map((_, i) => i).filter((i) => i !== axis);
-  let batch = collapse(others.map((i) => logical[i]!), [others.map((i) => x.strides[i]!), others.map((i) => ystr[i]!)]);
+  let batch = collapse(
+    others.map((i) => logical[i]!),
+    [others.map((i) => x.strides[i]!), others.map((i) => ystr[i]!)],
+  );
   const copies: Tensor[] = [];
   if (batch.shape.length > 3) {
     // Views whose batch dims do not merge to three go through a copy (contiguous ones always merge).
     copies.push((x = rawContiguous(x)));
-    batch = collapse(others.map((i) => logical[i]!), [others.map((i) => x.strides[i]!), others.map((i) => ystr[i]!)]);
+    batch = collapse(
+      others.map((i) => logical[i]!),
+      [others.map((i) => x.strides[i]!), others.map((i) => ystr[i]!)],
+    );
   }
   const lines = batch.shape.reduce((a, b) => a * b, 1);
-  const inSide = (extra: number[]): Side => ({ off: x.offset, bstride: [...batch.strides[0]!, ...extra], estride: x.strides[axis]!, pstride: complexIn ? x.strides[rank]! : 0 });
+  const inSide = (extra: number[]): Side => ({
+    off: x.offset,
+    bstride: [...batch.strides[0]!, ...extra],
+    estride: x.strides[axis]!,
+    pstride: complexIn ? x.strides[rank]! : 0,
+  });
   const outSide = (extra: number[]): Side => ({ off: 0, bstride: [...batch.strides[1]!, ...extra], estride: ystr[axis]!, pstride: 1 });
   const inFlags = (spec.input === 'real' ? F.IN_REAL : 0) | (spec.input === 'hermitian' ? F.IN_HERM : 0);
   const outFlags = spec.outReal ? F.OUT_REAL : 0;
@@ -167,7 +211,12 @@ export function fftAxis(xIn: Tensor, spec: AxisTransform): Tensor {
   const m = p.m;
   // A scratch line layout [lines, m] for the stages between reading x and writing y.
   const scratch = (): Tensor => output([lines, m, 2], 'float32');
-  const scratchSide = (extra: number[]): Side => ({ off: 0, bstride: [...contiguousStrides(batch.shape).map((s) => s * 2 * m), ...extra], estride: 2, pstride: 1 });
+  const scratchSide = (extra: number[]): Side => ({
+    off: 0,
+    bstride: [...contiguousStrides(batch.shape).map((s) => s * 2 * m), ...extra],
+    estride: 2,
+    pstride: 1,
+  });
 
   // A full forward FFT of length m from `src` (read by `first`) into `dst` (written by `last`);
   // `first` / `last` carry the load and store side of the whole transform.
@@ -175,9 +224,22 @@ export function fftAxis(xIn: Tensor, spec: AxisTransform): Tensor {
     if (p.steps.length === 1) {
       const step = p.steps[0]!;
       const whole: Pass = {
-        step, lines, bshape: batch.shape, posDim: -1, loadPos: [0, 1], storePos: [0, 1], big: null,
-        inp: first.inp, out: last.out, flags: first.flags | last.flags, nlog: first.nlog, inLen: first.inLen,
-        lmul: first.lmul, smul: last.smul, outLen: last.outLen, scale: last.scale,
+        step,
+        lines,
+        bshape: batch.shape,
+        posDim: -1,
+        loadPos: [0, 1],
+        storePos: [0, 1],
+        big: null,
+        inp: first.inp,
+        out: last.out,
+        flags: first.flags | last.flags,
+        nlog: first.nlog,
+        inLen: first.inLen,
+        lmul: first.lmul,
+        smul: last.smul,
+        outLen: last.outLen,
+        scale: last.scale,
       };
       if (!passes) return dispatch(src, table, dst, whole, label);
       // One dispatch per pass; the passes in between hand over through scratch lines [lines, m].
@@ -198,27 +260,67 @@ export function fftAxis(xIn: Tensor, spec: AxisTransform): Tensor {
     const [s1, s2] = p.steps as [Step, Step];
     const mid = scratch();
     const bshape1 = [...batch.shape, s2.n];
-    dispatch(src, table, mid, {
-      step: s1, lines: lines * s2.n, bshape: bshape1, posDim: bshape1.length - 1, loadPos: [1, s2.n], storePos: [1, s2.n],
-      inp: inExtra(0), out: scratchSide([0]), flags: first.flags | F.BIG, nlog: first.nlog, inLen: first.inLen,
-      lmul: first.lmul, smul: 0, outLen: m, scale: 1, big: { n: m, ...p.big! },
-    }, `${label} (1/2)`);
+    dispatch(
+      src,
+      table,
+      mid,
+      {
+        step: s1,
+        lines: lines * s2.n,
+        bshape: bshape1,
+        posDim: bshape1.length - 1,
+        loadPos: [1, s2.n],
+        storePos: [1, s2.n],
+        inp: inExtra(0),
+        out: scratchSide([0]),
+        flags: first.flags | F.BIG,
+        nlog: first.nlog,
+        inLen: first.inLen,
+        lmul: first.lmul,
+        smul: 0,
+        outLen: m,
+        scale: 1,
+        big: { n: m, ...p.big! },
+      },
+      `${label} (1/2)`,
+    );
     const bshape2 = [...batch.shape, s1.n];
-    dispatch(mid, table, dst, {
-      step: s2, lines: lines * s1.n, bshape: bshape2, posDim: bshape2.length - 1, loadPos: [s2.n, 1], storePos: [1, s1.n],
-      inp: scratchSide([0]), out: outExtra(0), flags: last.flags, nlog: m, inLen: m,
-      lmul: 0, smul: last.smul, outLen: last.outLen, scale: last.scale, big: null,
-    }, `${label} (2/2)`);
+    dispatch(
+      mid,
+      table,
+      dst,
+      {
+        step: s2,
+        lines: lines * s1.n,
+        bshape: bshape2,
+        posDim: bshape2.length - 1,
+        loadPos: [s2.n, 1],
+        storePos: [1, s1.n],
+        inp: scratchSide([0]),
+        out: outExtra(0),
+        flags: last.flags,
+        nlog: m,
+        inLen: m,
+        lmul: 0,
+        smul: last.smul,
+        outLen: last.outLen,
+        scale: last.scale,
+        big: null,
+      },
+      `${label} (2/2)`,
+    );
     mid.dispose();
   };
 
   if (!p.bluestein) {
     const conj = spec.inverse ? F.CONJ_LOAD : 0;
     run(
-      x, y,
+      x,
+      y,
       { ...load, inp: inSide([]), flags: inFlags | conj },
       { ...store, out: outSide([]), flags: outFlags | (spec.inverse ? F.CONJ_STORE : 0), outLen: spec.outLen, scale: spec.scale },
-      (s) => inSide([s]), (s) => outSide([s]),
+      (s) => inSide([s]),
+      (s) => outSide([s]),
     );
   } else {
     // X_k = c_k sum_j (x_j c_j) conj(c_(k-j)), c_j = exp(-i pi j^2 / n): a circular convolution of
@@ -227,16 +329,27 @@ export function fftAxis(xIn: Tensor, spec: AxisTransform): Tensor {
     const { chirp, vhat } = p.bluestein;
     const a = scratch();
     run(
-      x, a,
+      x,
+      a,
       { ...load, inp: inSide([]), flags: inFlags | F.LMUL | (spec.inverse ? F.CONJ_READ : 0), lmul: chirp },
       { ...store, out: scratchSide([]), flags: 0, outLen: m },
-      (s) => inSide([s]), (s) => scratchSide([s]),
+      (s) => inSide([s]),
+      (s) => scratchSide([s]),
     );
     run(
-      a, y,
+      a,
+      y,
       { ...load, inp: scratchSide([]), flags: F.LMUL | F.CONJ_LOAD, nlog: m, inLen: m, lmul: vhat },
-      { ...store, out: outSide([]), flags: outFlags | F.CONJ_STORE | F.SMUL | (spec.inverse ? F.CONJ_WRITE : 0), smul: chirp, outLen: spec.outLen, scale: spec.scale },
-      (s) => scratchSide([s]), (s) => outSide([s]),
+      {
+        ...store,
+        out: outSide([]),
+        flags: outFlags | F.CONJ_STORE | F.SMUL | (spec.inverse ? F.CONJ_WRITE : 0),
+        smul: chirp,
+        outLen: spec.outLen,
+        scale: spec.scale,
+      },
+      (s) => scratchSide([s]),
+      (s) => outSide([s]),
     );
     a.dispose();
   }

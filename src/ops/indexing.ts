@@ -26,19 +26,41 @@ export function gather(xIn: Tensor, axis: number, indexIn: Tensor): Tensor {
   if (x.rank === 0) throw new Error('tellus: gather(x, axis, index): x must have rank >= 1, got a 0-d tensor');
   const a = normalizeAxis(axis, x.rank, 'gather(x, axis, index)');
   if (index.rank !== x.rank || index.shape.some((d, i) => i !== a && d > x.shape[i]!)) {
-    throw new Error(`tellus: gather(x, axis, index): index must have x's rank and fit inside x off the axis; got x ${fmt(x.shape)}, index ${fmt(index.shape)}, axis ${a}`);
+    throw new Error(
+      `tellus: gather(x, axis, index): index must have x's rank and fit inside x off the axis; got x ${fmt(x.shape)}, index ${fmt(index.shape)}, axis ${a}`,
+    );
   }
   const y = output(index.shape, x.dtype);
   // Dispatched even when empty (the kernel checks n), so y always has a buffer to read.
   const n = y.size;
   emit({
-    file: 'gather.wgsl', entry: 'gather', label: 'gather', overrides: { GATHER_STATUS_BIT },
-    bind: { x: x.storageFor('gather: x'), index: index.storageFor('gather: index'), y: y.storageFor('gather'), status: context().scheduler.status },
-    uniforms: {
-      n, rank: x.rank, axis: a, axis_len: x.shape[a]!, offset_x: x.offset, offset_i: index.offset, offset_s: 0, pad: 0,
-      shape: slots(index.shape), strides_x: slots(x.strides), strides_i: slots(index.strides), strides_s: slots([]), index_shape: slots([]),
+    file: 'gather.wgsl',
+    entry: 'gather',
+    label: 'gather',
+    overrides: { GATHER_STATUS_BIT },
+    bind: {
+      x: x.storageFor('gather: x'),
+      index: index.storageFor('gather: index'),
+      y: y.storageFor('gather'),
+      status: context().scheduler.status,
     },
-    grid: grid1d(n), bytes: 12 * n,
+    uniforms: {
+      n,
+      rank: x.rank,
+      axis: a,
+      axis_len: x.shape[a]!,
+      offset_x: x.offset,
+      offset_i: index.offset,
+      offset_s: 0,
+      pad: 0,
+      shape: slots(index.shape),
+      strides_x: slots(x.strides),
+      strides_i: slots(index.strides),
+      strides_s: slots([]),
+      index_shape: slots([]),
+    },
+    grid: grid1d(n),
+    bytes: 12 * n,
   });
   return y;
 }
@@ -53,20 +75,46 @@ export function scatterAdd(targetIn: Tensor, axis: number, indexIn: Tensor, srcI
   if (src.dtype !== target.dtype) throw new TypeError(`tellus: ${what}: src is ${src.dtype}, expected ${target.dtype} like target`);
   if (target.rank === 0) throw new Error(`tellus: ${what}: target must have rank >= 1, got a 0-d tensor`);
   const a = normalizeAxis(axis, target.rank, what);
-  const fits = index.rank === target.rank && src.rank === target.rank && index.shape.every((d, i) => d <= src.shape[i]! && (i === a || d <= target.shape[i]!));
+  const fits =
+    index.rank === target.rank &&
+    src.rank === target.rank &&
+    index.shape.every((d, i) => d <= src.shape[i]! && (i === a || d <= target.shape[i]!));
   if (!fits) {
-    throw new Error(`tellus: ${what}: index must have target's rank, fit inside src, and inside target off the axis; got target ${fmt(target.shape)}, index ${fmt(index.shape)}, src ${fmt(src.shape)}, axis ${a}`);
+    throw new Error(
+      `tellus: ${what}: index must have target's rank, fit inside src, and inside target off the axis; got target ${fmt(target.shape)}, index ${fmt(index.shape)}, src ${fmt(src.shape)}, axis ${a}`,
+    );
   }
   const y = output(target.shape, target.dtype);
   const n = y.size;
   emit({
-    file: 'gather.wgsl', entry: 'scatter_add', label: 'scatterAdd', overrides: { DT: DT_CODE[target.dtype], SCATTER_STATUS_BIT },
-    bind: { target_: target.storageFor(`${what}: target`), sindex: index.storageFor(`${what}: index`), source: src.storageFor(`${what}: src`), out: y.storageFor(what), sstatus: context().scheduler.status },
-    uniforms: {
-      n, rank: target.rank, axis: a, axis_len: index.shape[a]!, offset_x: target.offset, offset_i: index.offset, offset_s: src.offset, pad: 0,
-      shape: slots(target.shape), strides_x: slots(target.strides), strides_i: slots(index.strides), strides_s: slots(src.strides), index_shape: slots(index.shape),
+    file: 'gather.wgsl',
+    entry: 'scatter_add',
+    label: 'scatterAdd',
+    overrides: { DT: DT_CODE[target.dtype], SCATTER_STATUS_BIT },
+    bind: {
+      target_: target.storageFor(`${what}: target`),
+      sindex: index.storageFor(`${what}: index`),
+      source: src.storageFor(`${what}: src`),
+      out: y.storageFor(what),
+      sstatus: context().scheduler.status,
     },
-    grid: grid1d(n), bytes: 8 * n + 8 * n * index.shape[a]!,
+    uniforms: {
+      n,
+      rank: target.rank,
+      axis: a,
+      axis_len: index.shape[a]!,
+      offset_x: target.offset,
+      offset_i: index.offset,
+      offset_s: src.offset,
+      pad: 0,
+      shape: slots(target.shape),
+      strides_x: slots(target.strides),
+      strides_i: slots(index.strides),
+      strides_s: slots(src.strides),
+      index_shape: slots(index.shape),
+    },
+    grid: grid1d(n),
+    bytes: 8 * n + 8 * n * index.shape[a]!,
   });
   return y;
 }
@@ -80,7 +128,10 @@ export function take(xIn: Tensor, indexIn: Tensor, axis = 0): Tensor {
   if (x.rank === 0) throw new Error('tellus: take(x, index, axis): x must have rank >= 1, got a 0-d tensor');
   const a = normalizeAxis(axis, x.rank, 'take(x, index, axis)');
   const shape = x.shape.map((d, i) => (i === a ? index.shape[0]! : d));
-  const column = reshape(index, x.shape.map((_, i) => (i === a ? index.shape[0]! : 1)));
+  const column = reshape(
+    index,
+    x.shape.map((_, i) => (i === a ? index.shape[0]! : 1)),
+  );
   const wide = expand(column, shape);
   const y = gather(x, a, wide);
   column.dispose();

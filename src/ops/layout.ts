@@ -2,7 +2,17 @@
 // Copies: pad (zero/constant, edge, reflect) and concat/stack.
 import { checkOptions, optionNames } from '../graph/options.js';
 import type { Tensor } from '../graph/tensor.js';
-import { broadcastShapes, broadcastStrides, checkShape, collapse, contiguousStrides, fmt, normalizeAxis, type Shape, sizeOf } from '../graph/shape.js';
+import {
+  broadcastShapes,
+  broadcastStrides,
+  checkShape,
+  collapse,
+  contiguousStrides,
+  fmt,
+  normalizeAxis,
+  type Shape,
+  sizeOf,
+} from '../graph/shape.js';
 import { bitsOf, checkFinite, checkInt, checkTensor, emit, grid1d, output, slots } from './emit.js';
 import { contiguous } from './elementwise.js';
 import { full } from './creation.js';
@@ -22,7 +32,8 @@ export function reshape(xIn: Tensor, shapeIn: readonly number[]): Tensor {
   }
   const shape = shapeIn.map((d) => (d === -1 ? (known === 0 ? 0 : x.size / known) : d));
   checkShape(shape, 'reshape(x, shape)');
-  if (sizeOf(shape) !== x.size) throw new Error(`tellus: reshape(x, shape): cannot reshape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shapeIn)}`);
+  if (sizeOf(shape) !== x.size)
+    throw new Error(`tellus: reshape(x, shape): cannot reshape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shapeIn)}`);
   const src = x.isContiguous || collapse(x.shape, [x.strides]).shape.length <= 1 ? x : contiguous(x);
   const c = collapse(src.shape, [src.strides]);
   const unit = c.shape.length === 1 ? c.strides[0]![0]! : 1;
@@ -42,7 +53,11 @@ export function permute(xIn: Tensor, axes: readonly number[]): Tensor {
   if (norm.length !== x.rank || new Set(norm).size !== x.rank) {
     throw new Error(`tellus: permute(x, axes): expected a permutation of ${x.rank} axes, got ${fmt(axes)}`);
   }
-  return x.view(norm.map((a) => x.shape[a]!), norm.map((a) => x.strides[a]!), x.offset);
+  return x.view(
+    norm.map((a) => x.shape[a]!),
+    norm.map((a) => x.strides[a]!),
+    x.offset,
+  );
 }
 
 /** Swaps two axes (the last two by default, so a matrix transposes). */
@@ -67,14 +82,16 @@ export function slice(xIn: Tensor, spec: readonly SliceSpec[]): Tensor {
   x.shape.forEach((n, d) => {
     const s = spec[d] ?? null;
     if (typeof s === 'number') {
-      if (!Number.isInteger(s) || s < -n || s >= n) throw new RangeError(`tellus: slice(x, spec): index ${s} is out of range for axis ${d} of size ${n}`);
+      if (!Number.isInteger(s) || s < -n || s >= n)
+        throw new RangeError(`tellus: slice(x, spec): index ${s} is out of range for axis ${d} of size ${n}`);
       offset += (s < 0 ? s + n : s) * x.strides[d]!;
       return;
     }
     const [startIn, endIn, stepIn] = s ?? [];
     const step = stepIn ?? 1;
     // null means "default", like Python's None.
-    if (!Number.isInteger(step) || step === 0) throw new RangeError(`tellus: slice(x, spec): step for axis ${d} must be a non-zero integer, got ${step}`);
+    if (!Number.isInteger(step) || step === 0)
+      throw new RangeError(`tellus: slice(x, spec): step for axis ${d} must be a non-zero integer, got ${step}`);
     const clampIdx = (v: number | null | undefined, dflt: number, lo: number, hi: number): number => {
       if (v === undefined || v === null) return dflt;
       checkInt(v, `slice(x, spec): bound for axis ${d}`);
@@ -114,10 +131,16 @@ export function unsqueeze(xIn: Tensor, axis: number): Tensor {
 /** Drops the given size-1 axes (all of them by default). */
 export function squeeze(xIn: Tensor, axes?: readonly number[]): Tensor {
   const x = checkTensor(xIn, 'squeeze(x)');
-  const drop = new Set(axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : axes.map((a) => normalizeAxis(a, x.rank, 'squeeze(x, axes)')));
+  const drop = new Set(
+    axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : axes.map((a) => normalizeAxis(a, x.rank, 'squeeze(x, axes)')),
+  );
   for (const a of drop) if (x.shape[a] !== 1) throw new Error(`tellus: squeeze(x, axes): axis ${a} has size ${x.shape[a]}, expected 1`);
   const keepDims = x.shape.map((_, i) => i).filter((i) => !drop.has(i));
-  return x.view(keepDims.map((i) => x.shape[i]!), keepDims.map((i) => x.strides[i]!), x.offset);
+  return x.view(
+    keepDims.map((i) => x.shape[i]!),
+    keepDims.map((i) => x.strides[i]!),
+    x.offset,
+  );
 }
 
 export type PadMode = 'constant' | 'edge' | 'reflect';
@@ -134,27 +157,40 @@ export function pad(xIn: Tensor, pads: readonly (readonly [number, number])[], o
   checkOptions(opts, PAD_OPTIONS, 'pad(x, pads, opts)');
   const x = checkTensor(xIn, 'pad(x)');
   const mode = opts.mode ?? 'constant';
-  if (!(mode in PAD_MODES)) throw new TypeError(`tellus: pad(x, pads, { mode }): expected 'constant', 'edge' or 'reflect', got ${String(mode)}`);
+  if (!(mode in PAD_MODES))
+    throw new TypeError(`tellus: pad(x, pads, { mode }): expected 'constant', 'edge' or 'reflect', got ${String(mode)}`);
   const value = checkFinite(opts.value ?? 0, 'pad(x, pads, { value })');
-  if (x.dtype !== 'float32' && !Number.isInteger(value)) throw new TypeError(`tellus: pad(x, pads, { value }): expected an integer for ${x.dtype}, got ${value}`);
+  if (x.dtype !== 'float32' && !Number.isInteger(value))
+    throw new TypeError(`tellus: pad(x, pads, { value }): expected an integer for ${x.dtype}, got ${value}`);
   if (pads.length > x.rank) throw new Error(`tellus: pad(x, pads): ${pads.length} pairs for a tensor of rank ${x.rank}`);
   const full = [...new Array<[number, number]>(x.rank - pads.length).fill([0, 0]), ...pads];
   full.forEach(([b, a], d) => {
     checkInt(b, `pad(x, pads): before-pad of axis ${d}`, 0);
     checkInt(a, `pad(x, pads): after-pad of axis ${d}`, 0);
-    if (mode !== 'constant' && x.shape[d] === 0 && a + b > 0) throw new Error(`tellus: pad(x, pads): mode '${mode}' cannot pad axis ${d} of size 0`);
+    if (mode !== 'constant' && x.shape[d] === 0 && a + b > 0)
+      throw new Error(`tellus: pad(x, pads): mode '${mode}' cannot pad axis ${d} of size 0`);
   });
   const shape = x.shape.map((n, d) => n + full[d]![0] + full[d]![1]);
   const y = output(shape, x.dtype);
   const n = y.size;
   emit({
-    file: 'layout.wgsl', entry: 'pad', label: `pad(${mode})`,
+    file: 'layout.wgsl',
+    entry: 'pad',
+    label: `pad(${mode})`,
     bind: { x: x.storageFor('pad(x)'), y: y.storageFor('pad') },
     uniforms: {
-      n, rank: x.rank, offset: x.offset, mode: PAD_MODES[mode], fill_bits: bitsOf(value, x.dtype),
-      out_shape: slots(shape), in_shape: slots(x.shape), in_strides: slots(x.strides), before: slots(full.map((p) => p[0])),
+      n,
+      rank: x.rank,
+      offset: x.offset,
+      mode: PAD_MODES[mode],
+      fill_bits: bitsOf(value, x.dtype),
+      out_shape: slots(shape),
+      in_shape: slots(x.shape),
+      in_strides: slots(x.strides),
+      before: slots(full.map((p) => p[0])),
     },
-    grid: grid1d(n), bytes: 8 * n,
+    grid: grid1d(n),
+    bytes: 8 * n,
   });
   return y;
 }
@@ -165,10 +201,21 @@ function assignInto(src: Tensor, dst: Tensor, label: string): void {
   const n = src.size;
   if (n === 0) return;
   emit({
-    file: 'layout.wgsl', entry: 'assign', label,
+    file: 'layout.wgsl',
+    entry: 'assign',
+    label,
     bind: { src: src.storageFor(label), dst: dst.storageFor(label) },
-    uniforms: { n, rank: c.shape.length, offset_src: src.offset, offset_dst: dst.offset, shape: slots(c.shape), strides_src: slots(c.strides[0]!), strides_dst: slots(c.strides[1]!) },
-    grid: grid1d(n), bytes: 8 * n,
+    uniforms: {
+      n,
+      rank: c.shape.length,
+      offset_src: src.offset,
+      offset_dst: dst.offset,
+      shape: slots(c.shape),
+      strides_src: slots(c.strides[0]!),
+      strides_dst: slots(c.strides[1]!),
+    },
+    grid: grid1d(n),
+    bytes: 8 * n,
   });
 }
 
@@ -186,15 +233,19 @@ export function sliceScatter(gIn: Tensor, shape: readonly number[], spec: readon
 }
 
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new TypeError('tellus: concat(tensors): expected a non-empty array of tensors');
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    throw new TypeError('tellus: concat(tensors): expected a non-empty array of tensors');
   tensors.forEach((t, i) => checkTensor(t, `concat(tensors): tensors[${i}]`));
   const first = tensors[0]!;
   if (first.rank === 0) throw new Error('tellus: concat(tensors): tensors[0] is 0-d; concat needs rank >= 1 (stack joins 0-d tensors)');
   const a = normalizeAxis(axis, first.rank, 'concat(tensors, axis)');
   tensors.forEach((t, i) => {
-    if (t.dtype !== first.dtype) throw new TypeError(`tellus: concat(tensors): tensors[${i}] is ${t.dtype}, expected ${first.dtype} like tensors[0]`);
+    if (t.dtype !== first.dtype)
+      throw new TypeError(`tellus: concat(tensors): tensors[${i}] is ${t.dtype}, expected ${first.dtype} like tensors[0]`);
     if (t.rank !== first.rank || t.shape.some((d: number, k: number) => k !== a && d !== first.shape[k])) {
-      throw new Error(`tellus: concat(tensors, ${axis}): tensors[${i}] has shape ${fmt(t.shape)}, expected ${fmt(first.shape)} except along axis ${a}`);
+      throw new Error(
+        `tellus: concat(tensors, ${axis}): tensors[${i}] has shape ${fmt(t.shape)}, expected ${fmt(first.shape)} except along axis ${a}`,
+      );
     }
   });
   const shape = [...first.shape];
@@ -218,7 +269,9 @@ export function checkStack(tensors: readonly Tensor[], axis: number): number {
   tensors.forEach((t, i) => {
     checkTensor(t, `stack(tensors): tensors[${i}]`);
     if (t.shape.length !== tensors[0]!.shape.length || t.shape.some((d: number, k: number) => d !== tensors[0]!.shape[k])) {
-      throw new Error(`tellus: stack(tensors): tensors[${i}] has shape ${fmt(t.shape)}, expected ${fmt(tensors[0]!.shape)} like tensors[0]`);
+      throw new Error(
+        `tellus: stack(tensors): tensors[${i}] has shape ${fmt(t.shape)}, expected ${fmt(tensors[0]!.shape)} like tensors[0]`,
+      );
     }
   });
   return normalizeAxis(axis, tensors[0]!.rank + 1, 'stack(tensors, axis)');

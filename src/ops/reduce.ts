@@ -39,8 +39,14 @@ interface Plan {
 function plan(x: Tensor, axes: number[], keepDims: boolean): Plan {
   const isRed = (i: number): boolean => axes.includes(i);
   const keptIdx = x.shape.map((_, i) => i).filter((i) => !isRed(i));
-  const kept = collapse(keptIdx.map((i) => x.shape[i]!), [keptIdx.map((i) => x.strides[i]!)]);
-  const red = collapse(axes.map((i) => x.shape[i]!), [axes.map((i) => x.strides[i]!)]);
+  const kept = collapse(
+    keptIdx.map((i) => x.shape[i]!),
+    [keptIdx.map((i) => x.strides[i]!)],
+  );
+  const red = collapse(
+    axes.map((i) => x.shape[i]!),
+    [axes.map((i) => x.strides[i]!)],
+  );
   const outShape = keepDims ? x.shape.map((d, i) => (isRed(i) ? 1 : d)) : keptIdx.map((i) => x.shape[i]!);
   return {
     outShape,
@@ -60,16 +66,28 @@ function dispatchReduce(op: ReduceOp, x: Tensor, p: Plan, chunks: number, scale:
   const strategy = context().scheduler.reductions;
   const perThread = strategy === 'thread' || (strategy === 'auto' && (context().info.isSoftware || nOut >= 1024 || chunk <= 32));
   emit({
-    file: 'reduce.wgsl', entry: perThread ? 'reduce_thread' : 'reduce_group', label: op,
+    file: 'reduce.wgsl',
+    entry: perThread ? 'reduce_thread' : 'reduce_group',
+    label: op,
     overrides: { OP: OPS[op], DT: DT_CODE[x.dtype] },
     bind: { x: x.storageFor(op), y: y.storageFor(op) },
     uniforms: {
-      n_out: nOut, rank_out: p.kept.shape.length, rank_red: p.red.shape.length, red_size: p.R, offset: x.offset,
-      chunk, n_chunks: chunks, scale,
-      shape_out: slots(p.kept.shape), strides_out: slots(p.kept.strides), shape_red: slots(p.red.shape), strides_red: slots(p.red.strides),
+      n_out: nOut,
+      rank_out: p.kept.shape.length,
+      rank_red: p.red.shape.length,
+      red_size: p.R,
+      offset: x.offset,
+      chunk,
+      n_chunks: chunks,
+      scale,
+      shape_out: slots(p.kept.shape),
+      strides_out: slots(p.kept.strides),
+      shape_red: slots(p.red.shape),
+      strides_red: slots(p.red.strides),
     },
     grid: perThread ? grid1d(nOut) : grid1d(nOut, 1),
-    bytes: 4 * (p.nOut * p.R + nOut), flops: p.nOut * p.R,
+    bytes: 4 * (p.nOut * p.R + nOut),
+    flops: p.nOut * p.R,
   });
   return y;
 }
@@ -147,7 +165,10 @@ function argReduce(op: 'argmax' | 'argmin', xIn: Tensor, axis: number | undefine
   const y = reduce(op, flat, [0], false);
   flat.dispose();
   if (!keepDims) return y;
-  const r = reshape(y, x.shape.map(() => 1));
+  const r = reshape(
+    y,
+    x.shape.map(() => 1),
+  );
   y.dispose();
   return r;
 }

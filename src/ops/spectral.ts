@@ -13,13 +13,19 @@ registerShader('spectral.wgsl', spectralWgsl);
 
 function dims5(t: Tensor, what: string): [number, number, number, number] {
   checkTensor(t, what);
-  if (t.dtype !== 'float32' || t.rank !== 5 || t.shape[4] !== 2) throw new TypeError(`tellus: ${what}: expected a complex [batch, channels, H, Wh] spectrum (float32 [..., 2]), got ${t.dtype} ${fmt(t.shape)}`);
+  if (t.dtype !== 'float32' || t.rank !== 5 || t.shape[4] !== 2)
+    throw new TypeError(
+      `tellus: ${what}: expected a complex [batch, channels, H, Wh] spectrum (float32 [..., 2]), got ${t.dtype} ${fmt(t.shape)}`,
+    );
   return t.shape.slice(0, 4) as [number, number, number, number];
 }
 
 function weightDims(w: Tensor, what: string): [number, number, number, number] {
   checkTensor(w, what);
-  if (w.dtype !== 'float32' || w.rank !== 6 || w.shape[0] !== 2 || w.shape[5] !== 2) throw new TypeError(`tellus: ${what}: expected complex weights [2, in, out, m1, m2] (float32 [..., 2]), got ${w.dtype} ${fmt(w.shape)}`);
+  if (w.dtype !== 'float32' || w.rank !== 6 || w.shape[0] !== 2 || w.shape[5] !== 2)
+    throw new TypeError(
+      `tellus: ${what}: expected complex weights [2, in, out, m1, m2] (float32 [..., 2]), got ${w.dtype} ${fmt(w.shape)}`,
+    );
   return w.shape.slice(1, 5) as [number, number, number, number];
 }
 
@@ -42,12 +48,26 @@ export function spectralMixRaw(xIn: Tensor, wIn: Tensor, adjoint: boolean): Tens
     const wOut = 2 * m1 * m2; // float stride along the weights' out axis
     const wIn_ = no * wOut; // ... along their in axis
     emit({
-      file: 'spectral.wgsl', entry: 'mix', label: adjoint ? 'spectral mix adjoint' : 'spectral mix',
+      file: 'spectral.wgsl',
+      entry: 'mix',
+      label: adjoint ? 'spectral mix adjoint' : 'spectral mix',
       bind: { x: x.storageFor(`${what}: x`), w: w.storageFor(`${what}: w`), y: y.storageFor(what) },
       uniforms: {
-        n, c_out: cOut, c_red: cRed, h, wh, m1, m2, w_red: adjoint ? wOut : wIn_, w_out: adjoint ? wIn_ : wOut, w_blk: ni * no * wOut, cw: adjoint ? -1 : 1,
+        n,
+        c_out: cOut,
+        c_red: cRed,
+        h,
+        wh,
+        m1,
+        m2,
+        w_red: adjoint ? wOut : wIn_,
+        w_out: adjoint ? wIn_ : wOut,
+        w_blk: ni * no * wOut,
+        cw: adjoint ? -1 : 1,
       },
-      grid: grid1d(n), bytes: 8 * (n + 2 * b * cRed * m1 * m2 * (1 + cOut)), flops: 8 * b * cOut * 2 * m1 * m2 * cRed,
+      grid: grid1d(n),
+      bytes: 8 * (n + 2 * b * cRed * m1 * m2 * (1 + cOut)),
+      flops: 8 * b * cOut * 2 * m1 * m2 * cRed,
     });
   }
   if (x !== xIn) x.dispose();
@@ -60,7 +80,8 @@ export function spectralWeightGradRaw(uIn: Tensor, vIn: Tensor, m1: number, m2: 
   const what = 'spectralWeightGrad(u, v)';
   const [b, ni, h, wh] = dims5(uIn, `${what}: u`);
   const [b2, no, h2, wh2] = dims5(vIn, `${what}: v`);
-  if (b !== b2 || h !== h2 || wh !== wh2) throw new Error(`tellus: ${what}: u ${fmt(uIn.shape)} and v ${fmt(vIn.shape)} differ in batch or spectrum size`);
+  if (b !== b2 || h !== h2 || wh !== wh2)
+    throw new Error(`tellus: ${what}: u ${fmt(uIn.shape)} and v ${fmt(vIn.shape)} differ in batch or spectrum size`);
   if (m1 > Math.floor(h / 2) || m2 > wh) throw new Error(`tellus: ${what}: modes ${m1}x${m2} do not fit a spectrum of ${h}x${wh}`);
   const u = contiguous(uIn);
   const v = contiguous(vIn);
@@ -68,10 +89,14 @@ export function spectralWeightGradRaw(uIn: Tensor, vIn: Tensor, m1: number, m2: 
   const n = 2 * ni * no * m1 * m2;
   if (n > 0) {
     emit({
-      file: 'spectral.wgsl', entry: 'wgrad', label: 'spectral weight grad',
+      file: 'spectral.wgsl',
+      entry: 'wgrad',
+      label: 'spectral weight grad',
       bind: { u: u.storageFor(`${what}: u`), v: v.storageFor(`${what}: v`), gw: gw.storageFor(what) },
       uniforms: { n, batch: b, ci: ni, co: no, h, wh, m1, m2 },
-      grid: grid1d(n), bytes: 8 * (n + 2 * b * m1 * m2 * (ni + no)), flops: 8 * n * b,
+      grid: grid1d(n),
+      bytes: 8 * (n + 2 * b * m1 * m2 * (ni + no)),
+      flops: 8 * n * b,
     });
   }
   if (u !== uIn) u.dispose();

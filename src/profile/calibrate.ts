@@ -38,23 +38,43 @@ export async function calibrate(opts: CalibrateOptions = {}): Promise<Roofline> 
   const src = empty([n4 * 4]);
   const dst = empty([n4 * 4]);
   const groups = ctx.scheduler.grid1d(n4);
-  const copy = (): void => launch({ file: 'calibrate.wgsl', entry: 'copy', bind: { src, dst }, uniforms: { n4, iters: 0, seed: 0 }, workgroups: groups, label: 'calibrate.copy', bytes: 2 * n4 * 16 });
+  const copy = (): void =>
+    launch({
+      file: 'calibrate.wgsl',
+      entry: 'copy',
+      bind: { src, dst },
+      uniforms: { n4, iters: 0, seed: 0 },
+      workgroups: groups,
+      label: 'calibrate.copy',
+      bytes: 2 * n4 * 16,
+    });
   // Enough invocations to fill any device, each running a long register-only loop.
   const lanes = ctx.info.isSoftware ? 64 * 64 : 64 * 4096;
   const iters = ctx.info.isSoftware ? 256 : 4096;
   const flops = lanes * iters * 8 * 4 * 2;
   const fma = (): void =>
-    launch({ file: 'calibrate.wgsl', entry: 'peak_fma', bind: { dst }, uniforms: { n4: Math.min(n4, lanes), iters, seed: 1 }, workgroups: ctx.scheduler.grid1d(lanes), label: 'calibrate.fma', flops });
+    launch({
+      file: 'calibrate.wgsl',
+      entry: 'peak_fma',
+      bind: { dst },
+      uniforms: { n4: Math.min(n4, lanes), iters, seed: 1 },
+      workgroups: ctx.scheduler.grid1d(lanes),
+      label: 'calibrate.fma',
+      flops,
+    });
 
   copy();
   fma();
   await ctx.scheduler.sync(); // compile and warm up outside the measurement
-  const report = await profile(() => {
-    for (let r = 0; r < repeats; r++) {
-      copy();
-      fma();
-    }
-  }, { every: 1 }); // few dispatches: time them all
+  const report = await profile(
+    () => {
+      for (let r = 0; r < repeats; r++) {
+        copy();
+        fma();
+      }
+    },
+    { every: 1 },
+  ); // few dispatches: time them all
   const timed = report.timing === 'timestamp';
   const durations = (label: string): number[] => report.events.filter((e) => e.label === label).map((e) => e.durationMs ?? 0);
   let copyMs = timed ? best(durations('calibrate.copy')) : NaN;

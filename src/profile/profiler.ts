@@ -101,7 +101,15 @@ class Session implements FlushProfiler {
         timed.push(index);
       }
       if (n.site) this.stacks.set(index, n.site);
-      this.events.push({ label: n.label, kernel: `${n.kernel.file}:${n.kernel.entry}`, file: n.kernel.file, flush: this.submits, timed: isTimed, bytes: n.bytes, flops: n.flops });
+      this.events.push({
+        label: n.label,
+        kernel: `${n.kernel.file}:${n.kernel.entry}`,
+        file: n.kernel.file,
+        flush: this.submits,
+        timed: isTimed,
+        bytes: n.bytes,
+        flops: n.flops,
+      });
     }
     this.flushStart = performance.now();
     if (timed.length === 0) return undefined;
@@ -190,9 +198,11 @@ export async function profile(fn: () => unknown, options: ProfileOptions = {}): 
   if (typeof fn !== 'function') throw new TypeError(`tellus: profile(fn): expected a function, got ${typeof fn}`);
   checkOptions(options, PROFILE_OPTIONS, 'profile(fn, options)');
   const every = options.every ?? defaultSampling(context().info.description);
-  if (!Number.isInteger(every) || every < 1) throw new RangeError(`tellus: profile(fn, { every }): expected a positive integer, got ${String(every)}`);
+  if (!Number.isInteger(every) || every < 1)
+    throw new RangeError(`tellus: profile(fn, { every }): expected a positive integer, got ${String(every)}`);
   const callSites = options.callSites ?? false;
-  if (typeof callSites !== 'boolean') throw new TypeError(`tellus: profile(fn, { callSites }): expected a boolean, got ${typeof callSites}`);
+  if (typeof callSites !== 'boolean')
+    throw new TypeError(`tellus: profile(fn, { callSites }): expected a boolean, got ${typeof callSites}`);
   const ctx = context();
   const sched = ctx.scheduler;
   if (sched.profiler) throw new Error('tellus: profile(fn): a profile is already recording; nested profiles are not supported');
@@ -247,10 +257,33 @@ export async function profile(fn: () => unknown, options: ProfileOptions = {}): 
 }
 
 function aggregate(events: KernelEvent[], roof: Roofline | null): KernelRow[] {
-  const rows = new Map<string, KernelRow & { bytes: number; flops: number; timedBytes: number; timedFlops: number; siteCounts: Map<string, number> }>();
+  const rows = new Map<
+    string,
+    KernelRow & { bytes: number; flops: number; timedBytes: number; timedFlops: number; siteCounts: Map<string, number> }
+  >();
   for (const e of events) {
     const key = `${e.kernel}|${e.label}`;
-    const r = rows.get(key) ?? { label: e.label, kernel: e.kernel, file: e.file, calls: 0, timedCalls: 0, totalMs: 0, meanMs: 0, minMs: Infinity, maxMs: 0, share: 0, gbPerS: 0, gflopPerS: 0, efficiency: null, sites: [], bytes: 0, flops: 0, timedBytes: 0, timedFlops: 0, siteCounts: new Map() };
+    const r = rows.get(key) ?? {
+      label: e.label,
+      kernel: e.kernel,
+      file: e.file,
+      calls: 0,
+      timedCalls: 0,
+      totalMs: 0,
+      meanMs: 0,
+      minMs: Infinity,
+      maxMs: 0,
+      share: 0,
+      gbPerS: 0,
+      gflopPerS: 0,
+      efficiency: null,
+      sites: [],
+      bytes: 0,
+      flops: 0,
+      timedBytes: 0,
+      timedFlops: 0,
+      siteCounts: new Map(),
+    };
     r.calls++;
     if (e.site) r.siteCounts.set(e.site, (r.siteCounts.get(e.site) ?? 0) + 1);
     r.bytes += e.bytes;

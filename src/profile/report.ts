@@ -15,20 +15,51 @@ export function formatProfile(r: ProfileReport): string {
         ? 'GPU timestamps per dispatch'
         : `GPU timestamps on 1 dispatch in ${r.every} (rotating; totals extrapolated from the timed calls)`;
   lines.push(`profile on ${r.device}: ${how}`);
-  if (r.roofline) lines.push(`roofline: copy kernel ${r.roofline.copyKernelGBs.toFixed(2)} GB/s, copyBufferToBuffer ${r.roofline.copyBufferGBs.toFixed(2)} GB/s, peak ${r.roofline.peakGflops.toFixed(1)} GFLOP/s`);
+  if (r.roofline)
+    lines.push(
+      `roofline: copy kernel ${r.roofline.copyKernelGBs.toFixed(2)} GB/s, copyBufferToBuffer ${r.roofline.copyBufferGBs.toFixed(2)} GB/s, peak ${r.roofline.peakGflops.toFixed(1)} GFLOP/s`,
+    );
   else lines.push('roofline: not calibrated (run calibrate() first for efficiency figures)');
-  lines.push(`wall ${ms(r.wallMs)} ms, GPU busy ${ms(r.gpuMs)} ms, ${r.dispatches} dispatches in ${r.submits} submits, buffers allocated ${r.buffersAllocated}, reused ${r.buffersReused}`);
+  lines.push(
+    `wall ${ms(r.wallMs)} ms, GPU busy ${ms(r.gpuMs)} ms, ${r.dispatches} dispatches in ${r.submits} submits, buffers allocated ${r.buffersAllocated}, reused ${r.buffersReused}`,
+  );
   if (r.timing === 'timestamp') {
     const sampled = r.every > 1;
-    const head = ['kernel', 'file', sampled ? 'calls (timed)' : 'calls', 'total ms', 'mean ms', 'min ms', 'max ms', 'share', 'GB/s', 'GFLOP/s', 'of roofline', 'call site'];
+    const head = [
+      'kernel',
+      'file',
+      sampled ? 'calls (timed)' : 'calls',
+      'total ms',
+      'mean ms',
+      'min ms',
+      'max ms',
+      'share',
+      'GB/s',
+      'GFLOP/s',
+      'of roofline',
+      'call site',
+    ];
     const rows = r.rows.map((k) => [
-      k.label, k.file, sampled ? `${k.calls} (${k.timedCalls})` : String(k.calls), ms(k.totalMs), ms(k.meanMs), ms(k.minMs), ms(k.maxMs),
-      `${(100 * k.share).toFixed(1)}%`, k.gbPerS.toFixed(2), k.gflopPerS.toFixed(2), k.efficiency === null ? '-' : `${(100 * k.efficiency).toFixed(0)}%`,
+      k.label,
+      k.file,
+      sampled ? `${k.calls} (${k.timedCalls})` : String(k.calls),
+      ms(k.totalMs),
+      ms(k.meanMs),
+      ms(k.minMs),
+      ms(k.maxMs),
+      `${(100 * k.share).toFixed(1)}%`,
+      k.gbPerS.toFixed(2),
+      k.gflopPerS.toFixed(2),
+      k.efficiency === null ? '-' : `${(100 * k.efficiency).toFixed(0)}%`,
       k.sites.length === 0 ? '-' : shortSite(k.sites[0]!) + (k.sites.length > 1 ? ` (+${k.sites.length - 1})` : ''),
     ]);
     const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     const last = head.length - 1;
-    const fmt = (row: string[]): string => row.map((c, i) => (i < 2 || i === last ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ').trimEnd();
+    const fmt = (row: string[]): string =>
+      row
+        .map((c, i) => (i < 2 || i === last ? c.padEnd(width[i]!) : c.padStart(width[i]!)))
+        .join('  ')
+        .trimEnd();
     lines.push(fmt(head), ...rows.map(fmt));
   }
   return lines.join('\n');

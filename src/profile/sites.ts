@@ -17,7 +17,10 @@ function location(line: string): string | null {
  * file is the engine (and user code bundled into it cannot be told apart, so it has no sites).
  */
 const ownCode: ((file: string) => boolean) | null = (() => {
-  const here = (new Error().stack ?? '').split('\n').map(location).find((l) => l !== null);
+  const here = (new Error().stack ?? '')
+    .split('\n')
+    .map(location)
+    .find((l) => l !== null);
   if (!here) return null;
   const file = here.replace(/:\d+:\d+$/, '');
   const src = /^(.*[\\/]src[\\/])profile[\\/]sites\.[cm]?[jt]s$/.exec(file);

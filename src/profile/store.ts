@@ -13,7 +13,12 @@ interface Fs {
 }
 interface Host {
   process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
-  Deno?: { env: { get(k: string): string | undefined }; readTextFileSync(p: string): string; writeTextFileSync(p: string, d: string): void; mkdirSync(p: string, o: { recursive: true }): void };
+  Deno?: {
+    env: { get(k: string): string | undefined };
+    readTextFileSync(p: string): string;
+    writeTextFileSync(p: string, d: string): void;
+    mkdirSync(p: string, o: { recursive: true }): void;
+  };
   localStorage?: { getItem(k: string): string | null; setItem(k: string, v: string): void };
 }
 const host = globalThis as Host;
@@ -28,7 +33,11 @@ function fileStore(): { dir: string; fs: Fs } | null {
     }
   };
   const fs: Fs | null = deno
-    ? { readFileSync: (p) => deno.readTextFileSync(p), writeFileSync: (p, d) => deno.writeTextFileSync(p, d), mkdirSync: (p, o) => deno.mkdirSync(p, o) }
+    ? {
+        readFileSync: (p) => deno.readTextFileSync(p),
+        writeFileSync: (p, d) => deno.writeTextFileSync(p, d),
+        mkdirSync: (p, o) => deno.mkdirSync(p, o),
+      }
     : ((host.process?.getBuiltinModule?.('node:fs') as Fs | undefined) ?? null);
   const base = env('TELLUS_CACHE_DIR') ?? (env('XDG_CACHE_HOME') ?? (env('HOME') ? `${env('HOME')}/.cache` : undefined))?.concat('/tellus');
   return fs && base ? { dir: base, fs } : null;
@@ -52,7 +61,10 @@ function readAll(): Stored {
 /** The stored calibration of `device`, if any (checked field by field: the file is user-editable). */
 export function loadRoofline(device: string): Roofline | null {
   const r = readAll()[device];
-  const ok = r && r.device === device && [r.copyKernelGBs, r.copyBufferGBs, r.peakGflops].every((v) => typeof v === 'number' && v > 0 && Number.isFinite(v));
+  const ok =
+    r &&
+    r.device === device &&
+    [r.copyKernelGBs, r.copyBufferGBs, r.peakGflops].every((v) => typeof v === 'number' && v > 0 && Number.isFinite(v));
   return ok ? r : null;
 }
 

@@ -89,7 +89,21 @@ export interface VelocityInfo {
 }
 
 export const ACOUSTIC2D_OPTIONS = optionNames<Acoustic2dOptions>()(
-  'dx', 'dz', 'dt', 'sourceAmplitudes', 'sourceLocations', 'receiverLocations', 'nt', 'accuracy', 'pmlWidth', 'pmlFreq', 'freeSurface', 'maxVel', 'snapshotEvery', 'checkpointEvery', 'memoryBudget',
+  'dx',
+  'dz',
+  'dt',
+  'sourceAmplitudes',
+  'sourceLocations',
+  'receiverLocations',
+  'nt',
+  'accuracy',
+  'pmlWidth',
+  'pmlFreq',
+  'freeSurface',
+  'maxVel',
+  'snapshotEvery',
+  'checkpointEvery',
+  'memoryBudget',
 );
 
 /** Checkpoints hold 6 fields a shot: u, u_prev and the 4 PML memories. */
@@ -132,8 +146,32 @@ export function planGrid(op: string, v: VelocityInfo, o: Acoustic2dOptions, ampS
   const params = { nzp, nxp, nshot, free_surface: freeSurface ? 1 : 0, ...bounds };
   const checkpointEvery = common.checkpointInterval(op, o, nt, 4 * nshot * nzp * nxp, CHECKPOINT_FIELDS);
   return {
-    nz, nx, nzp, nxp, oz, ox, R, vstable, nshot, nsrc, nrec: rec?.n ?? 0, nt, dt, dz, dx, vmax, widths, freeSurface,
-    srcCells, recCells, recDistinct: common.distinctPerShot(recCells, nshot), prof, params, split, overrides: stencilOverrides(accuracy, dz, dx), checkpointEvery,
+    nz,
+    nx,
+    nzp,
+    nxp,
+    oz,
+    ox,
+    R,
+    vstable,
+    nshot,
+    nsrc,
+    nrec: rec?.n ?? 0,
+    nt,
+    dt,
+    dz,
+    dx,
+    vmax,
+    widths,
+    freeSurface,
+    srcCells,
+    recCells,
+    recDistinct: common.distinctPerShot(recCells, nshot),
+    prof,
+    params,
+    split,
+    overrides: stencilOverrides(accuracy, dz, dx),
+    checkpointEvery,
   };
 }
 
@@ -154,7 +192,10 @@ function sourcesAndReceivers(op: string, o: Acoustic2dOptions, ampShape: readonl
   }
   const src = ampShape ? common.locations(op, 'sourceLocations', o.sourceLocations!, grid, nshot) : null;
   if (src && src.n !== nsrc) common.fail(op, `sourceLocations: has ${src.n} sources per shot, sourceAmplitudes has ${nsrc}`);
-  const rec = o.receiverLocations === undefined ? null : common.locations(op, 'receiverLocations', o.receiverLocations, grid, ampShape ? nshot : null);
+  const rec =
+    o.receiverLocations === undefined
+      ? null
+      : common.locations(op, 'receiverLocations', o.receiverLocations, grid, ampShape ? nshot : null);
   if (!ampShape) nshot = rec ? rec.shots : 1;
   if (nshot < 1) common.fail(op, 'expected at least one shot');
   if (nt < 1) common.fail(op, `nt: expected at least 1 time step, got ${nt}`);
@@ -168,7 +209,13 @@ function sourcesAndReceivers(op: string, o: Acoustic2dOptions, ampShape: readonl
  * (acoustic.wgsl, REGION); the band around it runs the general path. An empty box leaves the whole
  * grid to the band.
  */
-function regionSplit(R: number, nzp: number, nxp: number, widths: Widths, freeSurface: boolean): { bounds: Record<string, number>; split: Split } {
+function regionSplit(
+  R: number,
+  nzp: number,
+  nxp: number,
+  widths: Widths,
+  freeSurface: boolean,
+): { bounds: Record<string, number>; split: Split } {
   const zp0 = R + widths[0];
   const zp1 = nzp - R - widths[1];
   const xp0 = R + widths[2];
@@ -182,14 +229,26 @@ function regionSplit(R: number, nzp: number, nxp: number, widths: Widths, freeSu
   if (bz0 >= bz1 || bx0 >= bx1) [bz0, bz1, bx0, bx1] = [nzp - R, nzp - R, R, R];
   const rows = bz0 - R + (nzp - R - bz1);
   const sides = bx0 - R + (nxp - R - bx1);
-  return { bounds: { zin0, zin1, xin0, xin1, zp0, zp1, xp0, xp1, bz0, bz1, bx0, bx1 }, split: { width: bx1 - bx0, height: bz1 - bz0, rows, sides } };
+  return {
+    bounds: { zin0, zin1, xin0, xin1, zp0, zp1, xp0, xp1, bz0, bz1, bx0, bx1 },
+    split: { width: bx1 - bx0, height: bz1 - bz0, rows, sides },
+  };
 }
 
 /** Memory the backward pass holds for this grid and checkpoint interval, in bytes. */
-export const backwardBytes = (g: Grid): number => common.backwardBytes(g.nt, g.checkpointEvery, 4 * g.nshot * g.nzp * g.nxp, CHECKPOINT_FIELDS);
+export const backwardBytes = (g: Grid): number =>
+  common.backwardBytes(g.nt, g.checkpointEvery, 4 * g.nshot * g.nzp * g.nxp, CHECKPOINT_FIELDS);
 
 /** The model extended over the PML and ghost cells by copying the nearest model cell (differentiable). */
-export const padModel = (v: Tensor, g: Grid): Tensor => pad(v, [[g.oz, g.nzp - g.nz - g.oz], [g.ox, g.nxp - g.nx - g.ox]], { mode: 'edge' });
+export const padModel = (v: Tensor, g: Grid): Tensor =>
+  pad(
+    v,
+    [
+      [g.oz, g.nzp - g.nz - g.oz],
+      [g.ox, g.nxp - g.nx - g.ox],
+    ],
+    { mode: 'edge' },
+  );
 
 /** w = v^2 dt^2 on the padded grid, the coefficient the stencil reads. */
 export const paddedW = (v: Tensor, g: Grid): Tensor => mul(square(padModel(v, g)), g.dt * g.dt);

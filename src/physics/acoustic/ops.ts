@@ -41,7 +41,16 @@ const velocityFlag = (op: string): number =>
 function guardVelocity(v: Tensor, vmax: number, op: string): void {
   noGrad(() => {
     const c = contiguous(v);
-    emit({ file: 'acoustic.wgsl', entry: 'check_velocity', overrides: { VELOCITY_STATUS_BIT: velocityFlag(op) }, bind: { vel: c.storageFor(`${op}: v`), vstatus: context().scheduler.status }, uniforms: { n: v.size, vmax }, grid: grid1d(v.size), label: `${op}.check_velocity`, bytes: 4 * v.size });
+    emit({
+      file: 'acoustic.wgsl',
+      entry: 'check_velocity',
+      overrides: { VELOCITY_STATUS_BIT: velocityFlag(op) },
+      bind: { vel: c.storageFor(`${op}: v`), vstatus: context().scheduler.status },
+      uniforms: { n: v.size, vmax },
+      grid: grid1d(v.size),
+      label: `${op}.check_velocity`,
+      bytes: 4 * v.size,
+    });
     if (c !== v) c.dispose();
   });
 }
@@ -131,9 +140,11 @@ export function acoustic2dWavefield(v: Tensor, opts: Acoustic2dOptions): Wavefie
     const a = amps ?? zeros([1]);
     const w = paddedW(v, g);
     const every = opts.snapshotEvery;
-    if (every !== undefined && (!Number.isInteger(every) || every < 1)) throw new TypeError(`tellus: acoustic2dWavefield: snapshotEvery: expected a positive integer, got ${String(every)}`);
+    if (every !== undefined && (!Number.isInteger(every) || every < 1))
+      throw new TypeError(`tellus: acoustic2dWavefield: snapshotEvery: expected a positive integer, got ${String(every)}`);
     const r = forward(g, c, w, a, { snapshotEvery: every });
-    const interior = (u: Tensor): Tensor => contiguous(slice(reshape(u, [g.nshot, g.nzp, g.nxp]), [null, [g.oz, g.oz + g.nz], [g.ox, g.ox + g.nx]]));
+    const interior = (u: Tensor): Tensor =>
+      contiguous(slice(reshape(u, [g.nshot, g.nzp, g.nxp]), [null, [g.oz, g.oz + g.nz], [g.ox, g.ox + g.nx]]));
     const wavefield = interior(r.state.u[0]);
     const snaps = r.snapshots.map(interior);
     const snapshots = snaps.length ? stack(snaps, 1) : undefined;
@@ -152,7 +163,8 @@ export function born2d(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions): Tensor 
 function bornModel(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions, op: string): Tensor {
   const { g, amps } = setup(v0, opts, op);
   common.floatTensor(op, 'dv', dv);
-  if (dv.shape.join() !== v0.shape.join()) common.fail(op, `dv: expected shape [${v0.shape.join(', ')}] (as v0), got [${dv.shape.join(', ')}]`);
+  if (dv.shape.join() !== v0.shape.join())
+    common.fail(op, `dv: expected shape [${v0.shape.join(', ')}] (as v0), got [${dv.shape.join(', ')}]`);
   const c = uploadConsts(g);
   try {
     const w = noGrad(() => paddedW(v0, g));
@@ -179,7 +191,8 @@ function migrate(v0: Tensor, data: Tensor, opts: Acoustic2dOptions, op: string):
   const [out, pull] = vjp((v: Tensor) => model(v, opts, op), v0);
   try {
     const shape = (out as Tensor).shape;
-    if (data.shape.join() !== shape.join()) common.fail(op, `data: expected the receivers' shape [${shape.join(', ')}] ([shot, receiver, time]), got [${data.shape.join(', ')}]`);
+    if (data.shape.join() !== shape.join())
+      common.fail(op, `data: expected the receivers' shape [${shape.join(', ')}] ([shot, receiver, time]), got [${data.shape.join(', ')}]`);
     return pull(data)[0]!;
   } finally {
     (out as Tensor).dispose();
@@ -208,5 +221,10 @@ export interface Acoustic2dPlan {
 /** What acoustic2d would do with these arguments: stability limit, checkpointing and memory. */
 export function acoustic2dPlan(v: Tensor, opts: Acoustic2dOptions): Acoustic2dPlan {
   const { g } = setup(v, opts, 'acoustic2dPlan');
-  return { cflLimit: cflLimit((2 * g.R) as Accuracy, g.dx, g.dz, g.vstable), checkpointEvery: g.checkpointEvery, backwardBytes: backwardBytes(g), paddedShape: [g.nzp, g.nxp] };
+  return {
+    cflLimit: cflLimit((2 * g.R) as Accuracy, g.dx, g.dz, g.vstable),
+    checkpointEvery: g.checkpointEvery,
+    backwardBytes: backwardBytes(g),
+    paddedShape: [g.nzp, g.nxp],
+  };
 }

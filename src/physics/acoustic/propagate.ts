@@ -21,7 +21,11 @@ export interface Consts {
 }
 
 export function uploadConsts(g: Grid): Consts {
-  return { prof: tensor(g.prof), srcLoc: tensor(g.srcCells.length ? g.srcCells : new Int32Array(1)), recLoc: tensor(g.recCells.length ? g.recCells : new Int32Array(1)) };
+  return {
+    prof: tensor(g.prof),
+    srcLoc: tensor(g.srcCells.length ? g.srcCells : new Int32Array(1)),
+    recLoc: tensor(g.recCells.length ? g.recCells : new Int32Array(1)),
+  };
 }
 
 export function disposeConsts(c: Consts): void {
@@ -66,7 +70,8 @@ function stencil(entry: string, bind: Record<string, Tensor>, g: Grid, label: st
   };
   const linear = (n: number, region: number, name: string): void => {
     const groups = Math.ceil(n / 64);
-    if (n > 0) emitOn(entry, bind, g.params, [Math.min(groups, 65535), Math.ceil(groups / 65535), g.nshot], g, `${label} ${name}`, cost(n), region);
+    if (n > 0)
+      emitOn(entry, bind, g.params, [Math.min(groups, 65535), Math.ceil(groups / 65535), g.nshot], g, `${label} ${name}`, cost(n), region);
   };
   plane(width, height, 1, 'interior');
   plane(width, rows, 3, 'pml z');
@@ -82,7 +87,16 @@ function step(g: Grid, c: Consts, w: Tensor, s: State, lapOut: Tensor | null, la
 }
 
 /** `region` selects the stencil's cells (acoustic.wgsl REGION: 1 box, 2 corners, 3 z strips, 4 x strips); other entries ignore it. */
-function emitOn(entry: string, bind: Record<string, Tensor>, uniforms: Record<string, number | number[]>, grid: [number, number, number], g: Grid, label: string, cost: { bytes: number; flops: number }, region = 2): void {
+function emitOn(
+  entry: string,
+  bind: Record<string, Tensor>,
+  uniforms: Record<string, number | number[]>,
+  grid: [number, number, number],
+  g: Grid,
+  label: string,
+  cost: { bytes: number; flops: number },
+  region = 2,
+): void {
   const storages: Record<string, ReturnType<Tensor['storageFor']>> = {};
   for (const [k, t] of Object.entries(bind)) storages[k] = t.storageFor(`acoustic2d: ${k}`);
   emit({ file: FILE, entry, overrides: { ...g.overrides, REGION: region }, bind: storages, uniforms, grid, label, ...cost });
@@ -103,7 +117,15 @@ const swap = <T>(p: [T, T]): void => void p.reverse();
 function transposed(x: Tensor, rows: number, cols: number, shape: number[], g: Grid): Tensor {
   const out = empty(shape);
   const blocks = Math.ceil(rows / 16);
-  emitOn('transpose', { t_in: x, t_out: out }, { rows, cols }, [Math.ceil(cols / 64), Math.min(blocks, 65535), Math.ceil(blocks / 65535)], g, 'acoustic2d.receivers_layout', { bytes: 8 * rows * cols, flops: 0 });
+  emitOn(
+    'transpose',
+    { t_in: x, t_out: out },
+    { rows, cols },
+    [Math.ceil(cols / 64), Math.min(blocks, 65535), Math.ceil(blocks / 65535)],
+    g,
+    'acoustic2d.receivers_layout',
+    { bytes: 8 * rows * cols, flops: 0 },
+  );
   return out;
 }
 
@@ -142,7 +164,13 @@ export function forward(g: Grid, c: Consts, w: Tensor, amps: Tensor, opts: { kee
     if (laps) {
       const lap = empty([cells(g)]); // written at every inner cell, the only ones read
       step(g, c, w, s, lap, 'acoustic2d.step');
-      small(g, 'inject_keep', { w, amps, u_cur: s.u[0], u_pn: s.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, rec, lap_out: lap }, t, 'acoustic2d.inject');
+      small(
+        g,
+        'inject_keep',
+        { w, amps, u_cur: s.u[0], u_pn: s.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, rec, lap_out: lap },
+        t,
+        'acoustic2d.inject',
+      );
       laps.push(lap);
     } else {
       step(g, c, w, s, null, 'acoustic2d.step');
@@ -184,7 +212,15 @@ function recompute(g: Grid, c: Consts, w: Tensor, amps: Tensor, ck: Checkpoint |
  * w (padded grid, summed over shots) and of the source amplitudes. Each checkpoint segment is
  * recomputed forward once, keeping du/dw of its steps, then walked backwards.
  */
-export function adjoint(g: Grid, c: Consts, w: Tensor, amps: Tensor, resid: Tensor, checkpoints: (Checkpoint | null)[], stored: Tensor[] | null = null): { gradW: Tensor; gradAmps: Tensor } {
+export function adjoint(
+  g: Grid,
+  c: Consts,
+  w: Tensor,
+  amps: Tensor,
+  resid: Tensor,
+  checkpoints: (Checkpoint | null)[],
+  stored: Tensor[] | null = null,
+): { gradW: Tensor; gradAmps: Tensor } {
   const lam = zeroState(g);
   const gradWShots = zeros([g.nshot, g.nzp, g.nxp]);
   const gradAmps = empty([g.nshot, g.nsrc, g.nt]); // every sample is written
@@ -199,8 +235,19 @@ export function adjoint(g: Grid, c: Consts, w: Tensor, amps: Tensor, resid: Tens
     const laps: Tensor[] = stored ? [...stored] : recompute(g, c, w, amps, checkpoints[seg] ?? null, t0, t1);
     for (let t = t1 - 1; t >= t0; t--) {
       const lap = laps[t - t0]!;
-      stencil('adjoint_step', { w, prof: c.prof, u_cur: lam.u[0], u_pn: lam.u[1], aux_old: lam.aux[0], aux_new: lam.aux[1], lap_in: lap, grad_w: gradWShots }, g, 'acoustic2d.adjoint');
-      small(g, injectAdjoint, { w, u_cur: lam.u[0], u_pn: lam.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, resid: r, grad_amps: gAmps }, t, 'acoustic2d.adjoint_inject');
+      stencil(
+        'adjoint_step',
+        { w, prof: c.prof, u_cur: lam.u[0], u_pn: lam.u[1], aux_old: lam.aux[0], aux_new: lam.aux[1], lap_in: lap, grad_w: gradWShots },
+        g,
+        'acoustic2d.adjoint',
+      );
+      small(
+        g,
+        injectAdjoint,
+        { w, u_cur: lam.u[0], u_pn: lam.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, resid: r, grad_amps: gAmps },
+        t,
+        'acoustic2d.adjoint_inject',
+      );
       swap(lam.u);
       swap(lam.aux);
       if (!stored) lap.dispose();
@@ -224,7 +271,12 @@ export function born(g: Grid, c: Consts, w: Tensor, amps: Tensor, dw: Tensor): T
     const lap = empty([n]); // written at every inner cell, the only ones read
     step(g, c, w, bg, lap, 'born2d.background');
     small(g, 'inject_lap', { w, amps, u_pn: bg.u[1], src_loc: c.srcLoc, lap_out: lap }, t, 'born2d.background_inject');
-    stencil('born_step', { w, prof: c.prof, u_cur: sc.u[0], u_pn: sc.u[1], aux_old: sc.aux[0], aux_new: sc.aux[1], lap_in: lap, dw }, g, 'born2d.step');
+    stencil(
+      'born_step',
+      { w, prof: c.prof, u_cur: sc.u[0], u_pn: sc.u[1], aux_old: sc.aux[0], aux_new: sc.aux[1], lap_in: lap, dw },
+      g,
+      'born2d.step',
+    );
     small(g, 'sample', { u_cur: sc.u[0], rec_loc: c.recLoc, rec }, t, 'born2d.sample');
     for (const p of [bg.u, bg.aux, sc.u, sc.aux]) swap(p);
     lap.dispose();

@@ -22,7 +22,11 @@ export function velocityBounds(op: string, name: string, host: ArrayLike<number>
     if (hi > bound) fail(op, `maxVel: ${bound} is below the model's largest velocity ${hi}`);
     return { vmax: bound, vstable: hi };
   }
-  if (maxVel === undefined) fail(op, `${name} was computed on the GPU, so its largest value is not known without a read-back: pass { maxVel } (an upper bound of ${name}, used by the CFL check and the PML profile)`);
+  if (maxVel === undefined)
+    fail(
+      op,
+      `${name} was computed on the GPU, so its largest value is not known without a read-back: pass { maxVel } (an upper bound of ${name}, used by the CFL check and the PML profile)`,
+    );
   const bound = positive(op, 'maxVel', maxVel);
   return { vmax: bound, vstable: bound };
 }
@@ -51,5 +55,8 @@ export function warnResolution(op: string, trace: ArrayLike<number>, dt: number,
   let vmin = Infinity;
   for (let i = 0; i < velocities.length; i++) vmin = Math.min(vmin, velocities[i]!);
   const cells = vmin / fmax / spacing;
-  if (cells < 6) warnOnce(`tellus: ${op}: only ${cells.toFixed(1)} cells per shortest wavelength (v = ${vmin}, f = ${fmax.toFixed(1)} Hz); below 6 the result is dispersed`);
+  if (cells < 6)
+    warnOnce(
+      `tellus: ${op}: only ${cells.toFixed(1)} cells per shortest wavelength (v = ${vmin}, f = ${fmax.toFixed(1)} Hz); below 6 the result is dispersed`,
+    );
 }

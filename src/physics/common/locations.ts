@@ -19,22 +19,38 @@ export interface CellList {
  * Checks `loc` (argument `name` of `op`) on an nz x nx grid; `nshot`, when given, is the number of
  * shots it must have (set by `shotsFrom`, the argument that fixed it).
  */
-export function locations(op: string, name: string, loc: Locations, grid: [number, number], nshot: number | null = null, shotsFrom = 'sourceAmplitudes'): CellList {
+export function locations(
+  op: string,
+  name: string,
+  loc: Locations,
+  grid: [number, number],
+  nshot: number | null = null,
+  shotsFrom = 'sourceAmplitudes',
+): CellList {
   const [nz, nx] = grid;
   let flat: ArrayLike<number>;
   let shape: number[];
   if (loc instanceof Tensor) {
     if (loc.dtype !== 'int32') fail(op, `${name}: expected an int32 tensor, got ${loc.dtype}`);
     const host = hostValues(loc);
-    if (!host) fail(op, `${name}: locations must be known on the host; pass nested arrays or a tensor made with tensor(data) (this one was computed on the GPU)`);
+    if (!host)
+      fail(
+        op,
+        `${name}: locations must be known on the host; pass nested arrays or a tensor made with tensor(data) (this one was computed on the GPU)`,
+      );
     flat = host;
     shape = [...loc.shape];
   } else if (Array.isArray(loc)) {
     const shots = loc as readonly (readonly (readonly number[])[])[];
     const n = shots[0]?.length ?? 0;
     for (const [s, row] of shots.entries()) {
-      if (!Array.isArray(row) || row.length !== n) fail(op, `${name}: expected [shot][n][2] with the same n for every shot, got ${Array.isArray(row) ? row.length : typeof row} entries in shot ${s} (shot 0 has ${n})`);
-      for (const p of row) if (!Array.isArray(p) || p.length !== 2) fail(op, `${name}: each location is a pair (z, x), got ${JSON.stringify(p)} in shot ${s}`);
+      if (!Array.isArray(row) || row.length !== n)
+        fail(
+          op,
+          `${name}: expected [shot][n][2] with the same n for every shot, got ${Array.isArray(row) ? row.length : typeof row} entries in shot ${s} (shot 0 has ${n})`,
+        );
+      for (const p of row)
+        if (!Array.isArray(p) || p.length !== 2) fail(op, `${name}: each location is a pair (z, x), got ${JSON.stringify(p)} in shot ${s}`);
     }
     flat = (shots as number[][][]).flat(2);
     shape = [shots.length, n, 2];

@@ -25,7 +25,17 @@ export function pmlSigma0(vmax: number, thicknesses: readonly number[]): number 
  * a, b and ∂b along one padded axis of n model cells with PML widths w0 (before) and w1 (after)
  * and R ghost cells beyond each; ∂b by the first-derivative weights `first` (distances 1..R) at spacing h.
  */
-export function pmlProfile(n: number, R: number, w0: number, w1: number, h: number, dt: number, sigma0: number, freq: number, first: readonly number[]): [Float64Array, Float64Array, Float64Array] {
+export function pmlProfile(
+  n: number,
+  R: number,
+  w0: number,
+  w1: number,
+  h: number,
+  dt: number,
+  sigma0: number,
+  freq: number,
+  first: readonly number[],
+): [Float64Array, Float64Array, Float64Array] {
   const npad = n + w0 + w1 + 2 * R;
   const start0 = R + w0;
   const start1 = npad - 1 - R - w1;

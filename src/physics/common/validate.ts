@@ -43,7 +43,6 @@ export function floatTensor(op: string, name: string, t: unknown): Tensor {
   return t as Tensor;
 }
 
-
 /**
  * A velocity model known on the host (`cols` values a row): every value positive and finite.
  * Returns the largest, for the CFL check and the PML.
@@ -53,7 +52,8 @@ export function maxVelocity(op: string, name: string, host: ArrayLike<number>, c
   for (let i = 0; i < host.length; i++) {
     const x = host[i]!;
     if (Number.isNaN(x)) fail(op, `${name}: holds NaN at cell (${Math.floor(i / cols)}, ${i % cols})`);
-    if (!(x > 0) || !Number.isFinite(x)) fail(op, `${name}: velocities must be positive and finite, got ${x} at cell (${Math.floor(i / cols)}, ${i % cols})`);
+    if (!(x > 0) || !Number.isFinite(x))
+      fail(op, `${name}: velocities must be positive and finite, got ${x} at cell (${Math.floor(i / cols)}, ${i % cols})`);
     hi = Math.max(hi, x);
   }
   return hi;

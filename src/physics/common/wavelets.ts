@@ -14,11 +14,16 @@ export function rickerValues(freq: number, nt: number, dt: number, delay = 1.5 /
 
 /** Ricker wavelet [nt] with peak frequency `freq` (Hz), delayed by `delay` seconds (default 1.5 / freq). */
 export function ricker(freq: number, nt: number, dt: number, delay?: number): Tensor {
-  for (const [name, x] of [['freq', freq], ['dt', dt]] as const) {
-    if (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) throw new TypeError(`tellus: ricker: ${name}: expected a positive number, got ${String(x)}`);
+  for (const [name, x] of [
+    ['freq', freq],
+    ['dt', dt],
+  ] as const) {
+    if (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x))
+      throw new TypeError(`tellus: ricker: ${name}: expected a positive number, got ${String(x)}`);
   }
   if (!Number.isInteger(nt) || nt < 1) throw new TypeError(`tellus: ricker: nt: expected a positive integer, got ${String(nt)}`);
-  if (delay !== undefined && (typeof delay !== 'number' || !Number.isFinite(delay))) throw new TypeError(`tellus: ricker: delay: expected a finite number, got ${String(delay)}`);
+  if (delay !== undefined && (typeof delay !== 'number' || !Number.isFinite(delay)))
+    throw new TypeError(`tellus: ricker: delay: expected a finite number, got ${String(delay)}`);
   return tensor(Float32Array.from(rickerValues(freq, nt, dt, delay)));
 }
 
