@@ -267,4 +267,20 @@ describe('jacobian, vjp and 0-d inputs', () => {
     pull.dispose();
     for (const t of [a, b, ga!, gb!, ...tl.tree.leaves([out, ct])]) t.dispose();
   });
+
+  it('vjp pullbacks reject cotangents of the wrong shape or dtype instead of reading them flat', () => {
+    const x = tl.tensor([1, 2, 3, 4, 5, 6, 7, 8]);
+    const [y, pull] = tl.vjp((t: tl.Tensor) => tl.square(t), x);
+    expect(() => pull(tl.ones([2, 8]))).toThrow(
+      "tellus: vjp pullback: cotangent: expected a float32 tensor of f's output shape [8], got float32 [2, 8]",
+    );
+    expect(() => pull(tl.ones([8], 'int32'))).toThrow(/expected a float32 tensor of f's output shape \[8\], got int32 \[8\]/);
+    const [out, pull2] = tl.vjp((t: tl.Tensor) => ({ a: tl.sum(t), b: tl.mul(t, 2) }), x);
+    expect(() => pull2({ a: tl.ones([]), b: tl.ones([3]) })).toThrow(
+      /cotangent for out\.b: expected a float32 tensor of f's output shape \[8\], got float32 \[3\]/,
+    );
+    pull.dispose();
+    pull2.dispose();
+    for (const t of [x, y as tl.Tensor, ...tl.tree.leaves(out)]) t.dispose();
+  });
 });

@@ -98,6 +98,7 @@ export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
   let xs: TapeNode[] = [];
   let outNodes: (TapeNode | undefined)[] = [];
   let outDef: TreeDef | undefined;
+  let outLeaves: { shape: readonly number[]; dtype: string; path: string }[] = [];
   try {
     out = tidy(() => {
       const traced = primals.map(leaf);
@@ -106,6 +107,7 @@ export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
       const flat = flatten(o);
       outNodes = flat.leaves.map(nodeOf);
       outDef = flat.treedef;
+      outLeaves = flat.leaves.map((t, k) => ({ shape: t.shape, dtype: t.dtype, path: flat.paths[k]! }));
       return o;
     });
   } finally {
@@ -120,6 +122,17 @@ export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
         `tellus: vjp pullback: expected ${outNodes.length} cotangent tensors (f's output structure), got ${cts.length}${at ? `; first difference at ${at}` : ''}`,
       );
     }
+    // A cotangent read with the wrong shape would give a plausible but wrong gradient: check each.
+    cts.forEach((ct, k) => {
+      const want = outLeaves[k]!;
+      const where = outLeaves.length > 1 || want.path !== 'tree' ? ` for ${want.path.replace(/^tree/, 'out')}` : '';
+      if (ct.isDisposed) throw new Error(`tellus: vjp pullback: cotangent${where}: expected a live tensor, got a disposed one`);
+      if (ct.dtype !== 'float32' || fmt(ct.shape) !== fmt(want.shape)) {
+        throw new Error(
+          `tellus: vjp pullback: cotangent${where}: expected a float32 tensor of f's output shape ${fmt(want.shape)}, got ${ct.dtype} ${fmt(ct.shape)}`,
+        );
+      }
+    });
     const grads = backward(outNodes, cts, xs, transformDepth() > 0, add);
     return grads.map((g, i) => orZeros(g, primals[i]!));
   }) as Pullback;
