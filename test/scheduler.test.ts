@@ -285,6 +285,32 @@ describe('device loss', () => {
     expect(() => x.add(1)).toThrow(/earlier device/);
     expect(Array.from(await tl.ones([3]).data())).toEqual([1, 1, 1]);
   });
+
+  it('settles read-backs that were waiting when the device was lost (no hang), and keeps reading after init()', async () => {
+    const reads = Array.from({ length: 4 }, (_, k) =>
+      tl
+        .ones([1 << 14])
+        .mul(k + 1)
+        .data(),
+    );
+    tl.getDevice().destroy();
+    // Each either finished before the loss or fails with the loss; none may hang (the test's timeout).
+    const outcomes = await Promise.all(
+      reads.map((r) =>
+        r.then(
+          () => 'read',
+          (e: Error) => e.message,
+        ),
+      ),
+    );
+    for (const o of outcomes) expect(o).toMatch(/^read$|device was lost/);
+    await tl.init();
+    tl.debug({ poisonOutputs: true });
+    // Many read-backs in a row on the new device: each registers and removes its loss handler.
+    let total = 0;
+    for (let i = 0; i < 200; i++) total += (await tl.full([2], i).data())[1]!;
+    expect(total).toBe((199 * 200) / 2);
+  });
 });
 
 describe('device-side status flags', () => {

@@ -143,7 +143,17 @@ export class Scheduler {
     this.status.refs = 1;
     this.status.buffer = this.pool.acquire(4, 'status');
     device.queue.writeBuffer(this.status.buffer, 0, new Uint32Array([0]));
+    // One listener for the device's life; each read-back registers its reject here while it waits.
+    // (A listener per read, or a race against one long-pending promise, keeps a closure per read.)
+    void device.lost.then((i) => {
+      const err = new DeviceLostError(i.reason, i.message || 'no message');
+      for (const reject of this.waitingReads) reject(err);
+      this.waitingReads.clear();
+    });
   }
+
+  /** Rejecters of the read-backs now waiting on the device: a device loss fails them at once. */
+  private readonly waitingReads = new Set<(e: Error) => void>();
 
   get device(): GPUDevice {
     return this.gpu.device;
@@ -379,10 +389,16 @@ export class Scheduler {
       s.uses--;
     }
     const submit = this.submitsIssued;
-    const lost = new Promise<never>((_, reject) => {
-      void this.gpu.device.lost.then((i) => reject(new DeviceLostError(i.reason, i.message || 'no message')));
-    });
-    await Promise.race([Promise.all([stage.mapAsync(GPUMapMode.READ), statusStage.mapAsync(GPUMapMode.READ)]), lost]);
+    let onLost: ((e: Error) => void) | undefined;
+    const lost = new Promise<never>((_, reject) => (onLost = reject));
+    this.waitingReads.add(onLost!);
+    const gone = this.gpu.lost; // lost before this read registered: its listener has already run
+    if (gone) onLost!(new DeviceLostError(gone.reason, gone.message || 'no message'));
+    try {
+      await Promise.race([Promise.all([stage.mapAsync(GPUMapMode.READ), statusStage.mapAsync(GPUMapMode.READ)]), lost]);
+    } finally {
+      this.waitingReads.delete(onLost!);
+    }
     // The queue runs in order: every submit up to this one has finished.
     this.submitsDone = Math.max(this.submitsDone, submit);
     const out = stage.getMappedRange(0, size).slice(0, bytes);
