@@ -1,0 +1,66 @@
+// Every public function that takes an options object rejects a misspelt option and names the
+// intended one: a silently ignored `pmlwidth` or `maxiter` gives a plausible but wrong result.
+import { describe, expect, it } from 'vitest';
+import * as tl from '../src/index.js';
+import * as nn from '../src/nn/index.js';
+import { useDevice } from './helpers.js';
+
+describe('unknown options are rejected with the closest valid name', () => {
+  useDevice();
+
+  const v = (): tl.Tensor => tl.full([12, 12], 2000);
+  const acoustic = { dx: 5, dt: 0.0005, nt: 4, receiverLocations: [[[1, 1]]] };
+  // [call as the user writes it, the misspelt key, the name it should suggest (or null)]
+  const cases: [string, (bad: Record<string, unknown>) => unknown, string, string | null][] = [
+    ['init', (o) => tl.init(o as never), 'adapterr', null],
+    ['debug', (o) => tl.debug(o as never), 'poisonOutput', 'poisonOutputs'],
+    ['tensor', (o) => tl.tensor([1, 2], o as never), 'dtpye', 'dtype'],
+    ['rand', (o) => tl.rand([2], o as never), 'sead', 'seed'],
+    ['randn', (o) => tl.randn([2], o as never), 'sdt', 'std'],
+    ['pad', (o) => tl.pad(tl.ones([2]), [[1, 1]], o as never), 'mdoe', 'mode'],
+    ['fft', (o) => tl.fft(tl.zeros([4, 2]), o as never), 'axsi', 'axis'],
+    ['fft2', (o) => tl.fft2(tl.zeros([4, 4, 2]), o as never), 'axis', 'axes'],
+    ['irfft2', (o) => tl.irfft2(tl.zeros([4, 3, 2]), o as never), 'size', null],
+    ['Linear', (o) => new nn.Linear(2, 3, o as never), 'bais', 'bias'],
+    ['Conv2d', (o) => new nn.Conv2d(1, 1, 3, o as never), 'pading', 'padding'],
+    ['conv2d', (o) => nn.conv2d(tl.ones([1, 1, 4, 4]), tl.ones([1, 1, 3, 3]), null, o as never), 'strides', 'stride'],
+    ['Dropout', (o) => new nn.Dropout(0.5, o as never), 'mcdropout', 'mcDropout'],
+    ['SpectralConv2d', (o) => new nn.SpectralConv2d(1, 1, 2, 2, o as never), 'fusd', 'fused'],
+    ['FNO2d', (o) => new nn.FNO2d({ inChannels: 1, outChannels: 1, modes1: 2, modes2: 2, ...o } as never), 'widht', 'width'],
+    ['kaimingNormal', (o) => nn.kaimingNormal([3, 3], o as never), 'nonlinearty', 'nonlinearity'],
+    ['xavierUniform', (o) => nn.xavierUniform([3, 3], o as never), 'gian', 'gain'],
+    ['taylorTest', (o) => nn.taylorTest((x: tl.Tensor) => x.sum(), tl.ones([2]), o as never), 'h_0', 'h0'],
+    [
+      'dotTest',
+      (o) =>
+        nn.dotTest(
+          (x) => x,
+          (y) => y,
+          [2],
+          [2],
+          o as never,
+        ),
+      'tolerance',
+      null,
+    ],
+    ['acoustic2d', (o) => tl.acoustic2d(v(), { ...acoustic, ...o } as never), 'pmlwidth', 'pmlWidth'],
+    ['acoustic2dWavefield', (o) => tl.acoustic2dWavefield(v(), { ...acoustic, ...o } as never), 'snapshotevery', 'snapshotEvery'],
+    ['born2d', (o) => tl.born2d(v(), v(), { ...acoustic, ...o } as never), 'freesurface', 'freeSurface'],
+    ['acoustic2dPlan', (o) => tl.acoustic2dPlan(v(), { ...acoustic, ...o } as never), 'acuracy', 'accuracy'],
+    ['profile', (o) => tl.profile(() => tl.ones([2]), o as never), 'callsites', 'callSites'],
+    ['calibrate', (o) => tl.calibrate(o as never), 'repeat', 'repeats'],
+  ];
+
+  it.each(cases)('%s', async (name, call, bad, good) => {
+    let message = '';
+    try {
+      await call({ [bad]: 1 });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message, `${name} with option '${bad}'`).toContain(`unknown option '${bad}'`);
+    expect(message).toMatch(/^tellus: /);
+    if (good) expect(message).toContain(`(did you mean '${good}'?)`);
+    else expect(message).not.toContain('did you mean');
+  });
+});
