@@ -29,6 +29,14 @@ describe('transforms given something that is not a function or not tensors', () 
         'tellus: jvp(f, primals, tangents): primals: expected an array of tensors, got a float32 tensor of shape [4]',
       ],
       [() => tl.jvp(f, [x], [1] as never), 'tellus: jvp(f, primals, tangents): tangents[0]: expected a Tensor, got 1'],
+      [
+        () => tl.jvp(f, [x], [tl.ones([2, 2])]),
+        'tellus: jvp(f, primals, tangents): tangents[0]: expected a float32 tensor of shape [4] (as primals[0]), got float32 [2, 2]',
+      ],
+      [
+        () => tl.grad((a: tl.Tensor) => a)(x),
+        "tellus: grad(f): f's result: expected a float32 tensor with one element, got a float32 tensor of shape [4]",
+      ],
       [() => tl.hvp({} as never, x, x), 'tellus: hvp(f, x, v): f: expected a function, got an object'],
       [() => tl.jacobian(f, 'x' as never), 'tellus: jacobian(f, x): x: expected a float32 tensor, got "x"'],
       [() => tl.customVjp(null as never, () => []), 'tellus: customVjp(forward, backward, opts): forward: expected a function, got null'],
@@ -63,7 +71,7 @@ describe('transforms given something that is not a function or not tensors', () 
       'tellus: hvp(f, x, v): v: expected a float32 tensor of shape [4], got a float32 tensor of shape [3]',
     );
     const xi = tl.tensor([1, 2], { dtype: 'int32' });
-    expect(() => tl.hvp(f, xi, xi)).toThrow('tellus: hvp(f, x, v): x: expected a float32 tensor, got a int32 tensor of shape [2]');
+    expect(() => tl.hvp(f, xi, xi)).toThrow('tellus: hvp(f, x, v): x: expected a float32 tensor, got an int32 tensor of shape [2]');
     expect(() => tl.jacobian(() => 3 as never, x)).toThrow("tellus: jacobian(f, x): f's result: expected a Tensor, got 3");
     // The right shape still works: H v of sum(x³) is 6 x v.
     const hv = tl.hvp(f, x, tl.ones([4]));

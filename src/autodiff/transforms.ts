@@ -16,7 +16,8 @@ function checkFn(f: unknown, what: string, arg = 'f'): void {
   if (typeof f !== 'function') throw new TypeError(`tellus: ${what}: ${arg}: expected a function, got ${describeValue(f)}`);
 }
 
-const kindOfValue = (v: unknown): string => (v instanceof Tensor ? `a ${v.dtype} tensor of shape ${fmt(v.shape)}` : describeValue(v));
+const kindOfValue = (v: unknown): string =>
+  v instanceof Tensor ? `${article(v.dtype)} tensor of shape ${fmt(v.shape)}` : describeValue(v);
 
 /** A Tensor argument of a transform, optionally of a given shape (so the message names the transform, not an inner op). */
 function checkTensorArg(v: unknown, what: string, arg: string, shape?: readonly number[]): Tensor {
@@ -46,10 +47,8 @@ const argnumList = (argnums: number | readonly number[], n: number, what: string
 };
 
 function scalarOutput(out: unknown, what: string): Tensor {
-  if (!(out instanceof Tensor) || out.size !== 1 || out.dtype !== 'float32') {
-    const got = out instanceof Tensor ? `a ${out.dtype} tensor of shape ${fmt(out.shape)}` : typeof out;
-    throw new TypeError(`tellus: ${what}: f must return a float32 tensor with one element, got ${got}`);
-  }
+  if (!(out instanceof Tensor) || out.size !== 1 || out.dtype !== 'float32')
+    throw new TypeError(`tellus: ${what}: f's result: expected a float32 tensor with one element, got ${kindOfValue(out)}`);
   return out;
 }
 
@@ -185,12 +184,12 @@ export function jvp(f: (...xs: Tensor[]) => Tensor, primals: Tensor[], tangents:
   checkTensorArray(primals, what, 'primals');
   checkTensorArray(tangents, what, 'tangents');
   if (primals.length !== tangents.length)
-    throw new Error(`tellus: jvp(f, primals, tangents): ${primals.length} primals but ${tangents.length} tangents`);
+    throw new Error(`tellus: ${what}: tangents: expected ${primals.length} tensors (one per primal), got ${tangents.length}`);
   tangents.forEach((t, i) => {
     const p = primals[i]!;
-    if (!(t instanceof Tensor) || t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k])) {
+    if (t.dtype !== 'float32' || fmt(t.shape) !== fmt(p.shape)) {
       throw new Error(
-        `tellus: jvp(f, primals, tangents): tangents[${i}] must be a tensor of shape ${fmt(p.shape)}, got ${t instanceof Tensor ? fmt(t.shape) : typeof t}`,
+        `tellus: ${what}: tangents[${i}]: expected a float32 tensor of shape ${fmt(p.shape)} (as primals[${i}]), got ${t.dtype} ${fmt(t.shape)}`,
       );
     }
   });
