@@ -72,6 +72,9 @@ describe('transforms given something that is not a function or not tensors', () 
     );
     const xi = tl.tensor([1, 2], { dtype: 'int32' });
     expect(() => tl.hvp(f, xi, xi)).toThrow('tellus: hvp(f, x, v): x: expected a float32 tensor, got an int32 tensor of shape [2]');
+    expect(() => tl.hvp((a: tl.Tensor) => tl.square(a), x, x)).toThrow(
+      "tellus: hvp(f, x, v): f's result: expected a float32 tensor with one element, got a float32 tensor of shape [4]",
+    );
     expect(() => tl.jacobian(() => 3 as never, x)).toThrow("tellus: jacobian(f, x): f's result: expected a Tensor, got 3");
     // The right shape still works: H v of sum(x³) is 6 x v.
     const hv = tl.hvp(f, x, tl.ones([4]));

@@ -94,7 +94,11 @@ function valueAndGradOf(f: Fn, argnums: number | readonly number[], args: unknow
   return result;
 }
 
-/** grad(f)(...args): the gradient of scalar f with respect to args[argnums] (pytrees allowed). */
+/**
+ * grad(f)(...args): the gradient of scalar f with respect to args[argnums] (pytrees allowed). An
+ * integer tensor among them gets zeros (it has no gradient), unlike JAX which refuses it: index
+ * tensors then sit in the same pytree as parameters (test/grad-transforms.test.ts pins this).
+ */
 export function grad<F extends Fn>(f: F, argnums: number | readonly number[] = 0): (...args: Parameters<F>) => any {
   checkFn(f, 'grad(f)');
   return (...args) => {
@@ -223,8 +227,13 @@ export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
   checkFn(f, 'hvp(f, x, v)');
   checkTensorArg(x, 'hvp(f, x, v)', 'x');
   checkTensorArg(v, 'hvp(f, x, v)', 'v', x.shape);
-  const g = grad(f);
-  return grad((y: Tensor) => sum(mul(g(y) as Tensor, v)))(x) as Tensor;
+  // The inner gradient is named after hvp, so a non-scalar f is reported against the call the user made.
+  const g = (y: Tensor): Tensor => {
+    const [value, gy] = valueAndGradOf(f, 0, [y], 'hvp(f, x, v)');
+    value.dispose();
+    return gy as Tensor;
+  };
+  return grad((y: Tensor) => sum(mul(g(y), v)))(x) as Tensor;
 }
 
 /** Dense Jacobian [...out.shape, ...x.shape] by one reverse pass per output element: for small outputs. */
