@@ -194,6 +194,17 @@ describe('safetensors header inconsistencies', () => {
     expect(() => nn.loadSafetensors(reversed)).toThrow(`${what}: data_offsets: expected disjoint byte ranges, got`);
     const meta = safetensorsBytes({ __metadata__: { format: 3 }, a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 4);
     expect(() => nn.loadSafetensors(meta)).toThrow(`${what}: __metadata__['format']: expected a string, got 3`);
+    const gap = safetensorsBytes(
+      { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } },
+      16,
+    );
+    expect(() => nn.loadSafetensors(gap)).toThrow(
+      `${what}: data_offsets: expected the tensors to cover the 16-byte data section without gaps, got bytes [4, 8] in no tensor`,
+    );
+    const tail = safetensorsBytes({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 12);
+    expect(() => nn.loadSafetensors(tail)).toThrow(
+      `${what}: data_offsets: expected the tensors to cover the 12-byte data section without gaps, got bytes [4, 12] in no tensor`,
+    );
     // A good tensor before the bad one is not created and leaked.
     const late = safetensorsBytes(
       { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [3], data_offsets: [4, 8] } },

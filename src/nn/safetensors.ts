@@ -119,6 +119,16 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFil
       );
     }
   }
+  // The format forbids unused bytes (the reference loader refuses them): a gap means a truncated or spliced header.
+  let pos = 0;
+  for (const t of [...byStart, { b: dataLen, e: dataLen }]) {
+    if (t.b > pos) {
+      throw new Error(
+        `tellus: ${what}: data_offsets: expected the tensors to cover the ${dataLen}-byte data section without gaps, got bytes [${pos}, ${t.b}] in no tensor`,
+      );
+    }
+    pos = Math.max(pos, t.e);
+  }
   const tensors: NamedTensors = {};
   for (const { name, dt, shape, size, b } of entries) {
     const vals = dt === 'float32' ? new Float32Array(size) : dt === 'int32' ? new Int32Array(size) : new Uint32Array(size);
