@@ -500,3 +500,16 @@ fn check_velocity(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_work
   let nan = (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
   if (nan || x <= 0.0 || x > cp.vmax) { atomicOr(&vstatus[0], VELOCITY_STATUS_BIT); }
 }
+
+// ---- Finite guard ---------------------------------------------------------------------------------
+// For an input only the GPU holds (source amplitudes, a Born perturbation): a NaN or Inf would spread
+// through the whole wavefield, so it sets a status flag that names the op and the tensor.
+override FINITE_STATUS_BIT: u32;
+
+@compute @workgroup_size(64)
+fn check_finite(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let i = linear_id(g, n);
+  if (i >= cp.n) { return; }
+  // Exponent all ones: Inf or NaN, read by its bits (compilers may assume no NaN in comparisons).
+  if ((bitcast<u32>(vel[i]) & 0x7f800000u) == 0x7f800000u) { atomicOr(&vstatus[0], FINITE_STATUS_BIT); }
+}

@@ -235,7 +235,7 @@ describe('transform plumbing', () => {
 
   it('rejects non-scalar outputs with the shape in the message', () => {
     expect(() => tl.grad((x: tl.Tensor) => tl.square(x))(tl.ones([3]))).toThrow(
-      /grad\(f\): f must return a float32 tensor with one element, got a float32 tensor of shape \[3\]/,
+      /grad\(f\): f's result: expected a float32 tensor with one element, got a float32 tensor of shape \[3\]/,
     );
   });
 

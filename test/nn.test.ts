@@ -228,7 +228,9 @@ describe('modules', () => {
 
   it('bad shapes give clear errors', () => {
     const lin = new nn.Linear(3, 2);
-    expect(() => lin.forward(tl.ones([4, 5]))).toThrow(/Linear\(3, 2\)\.forward\(x\): x has shape \[4, 5\], its last axis must be 3/);
+    expect(() => lin.forward(tl.ones([4, 5]))).toThrow(
+      'tellus: Linear(3, 2).forward(x): x: expected a float32 tensor of shape [..., 3], got float32 [4, 5]',
+    );
     expect(() => nn.conv2d(tl.ones([1, 2, 5, 5]), tl.ones([3, 4, 3, 3]))).toThrow(/x has 2 channels .* weight expects 4/);
     expect(() => nn.conv2d(tl.ones([2, 5, 5]), tl.ones([3, 2, 3, 3]))).toThrow(/x must be \[N, C, H, W\]/);
     expect(() => nn.conv2d(tl.ones([1, 1, 3, 3]), tl.ones([1, 1, 3, 3]), null, { dilation: 2 })).toThrow(

@@ -3,12 +3,41 @@
 // sorted object keys and array index, non-tensor leaves pass through).
 import { Tensor, tidy, keep } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
+import { checkOptions, describeValue, optionNames } from '../graph/options.js';
 import { ones, tensor, zerosLike } from '../ops/creation.js';
 import { backward, enter, exit, isTraced, leaf, noGrad, nodeOf, record, save, transformDepth, type TapeNode } from './tape.js';
 import { flatten, map as mapTree, unflatten, type TreeDef } from '../graph/tree.js';
 import { add, mul, reshape, stack, sum } from './ops.js';
 
 type Fn = (...args: never[]) => unknown;
+
+/** A transform given a non-function would fail later with a bare "f is not a function": say so now. */
+function checkFn(f: unknown, what: string, arg = 'f'): void {
+  if (typeof f !== 'function') throw new TypeError(`tellus: ${what}: ${arg}: expected a function, got ${describeValue(f)}`);
+}
+
+const kindOfValue = (v: unknown): string =>
+  v instanceof Tensor ? `${article(v.dtype)} tensor of shape ${fmt(v.shape)}` : describeValue(v);
+
+/** A Tensor argument of a transform, optionally of a given shape (so the message names the transform, not an inner op). */
+function checkTensorArg(v: unknown, what: string, arg: string, shape?: readonly number[]): Tensor {
+  const ok = v instanceof Tensor && !v.isDisposed && v.dtype === 'float32' && (!shape || fmt(v.shape) === fmt(shape));
+  if (!ok) {
+    const want = shape ? `a float32 tensor of shape ${fmt(shape)}` : 'a float32 tensor';
+    const got = v instanceof Tensor && v.isDisposed ? 'a disposed tensor' : kindOfValue(v);
+    throw new TypeError(`tellus: ${what}: ${arg}: expected ${want}, got ${got}`);
+  }
+  return v;
+}
+
+/** An array of tensors (jvp's primals and tangents). */
+function checkTensorArray(v: unknown, what: string, arg: string): Tensor[] {
+  if (!Array.isArray(v)) throw new TypeError(`tellus: ${what}: ${arg}: expected an array of tensors, got ${kindOfValue(v)}`);
+  v.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new TypeError(`tellus: ${what}: ${arg}[${i}]: expected a Tensor, got ${describeValue(t)}`);
+  });
+  return v as Tensor[];
+}
 
 const argnumList = (argnums: number | readonly number[], n: number, what: string): number[] => {
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
@@ -18,10 +47,8 @@ const argnumList = (argnums: number | readonly number[], n: number, what: string
 };
 
 function scalarOutput(out: unknown, what: string): Tensor {
-  if (!(out instanceof Tensor) || out.size !== 1 || out.dtype !== 'float32') {
-    const got = out instanceof Tensor ? `a ${out.dtype} tensor of shape ${fmt(out.shape)}` : typeof out;
-    throw new TypeError(`tellus: ${what}: f must return a float32 tensor with one element, got ${got}`);
-  }
+  if (!(out instanceof Tensor) || out.size !== 1 || out.dtype !== 'float32')
+    throw new TypeError(`tellus: ${what}: f's result: expected a float32 tensor with one element, got ${kindOfValue(out)}`);
   return out;
 }
 
@@ -67,8 +94,13 @@ function valueAndGradOf(f: Fn, argnums: number | readonly number[], args: unknow
   return result;
 }
 
-/** grad(f)(...args): the gradient of scalar f with respect to args[argnums] (pytrees allowed). */
+/**
+ * grad(f)(...args): the gradient of scalar f with respect to args[argnums] (pytrees allowed). An
+ * integer tensor among them gets zeros (it has no gradient), unlike JAX which refuses it: index
+ * tensors then sit in the same pytree as parameters (test/grad-transforms.test.ts pins this).
+ */
 export function grad<F extends Fn>(f: F, argnums: number | readonly number[] = 0): (...args: Parameters<F>) => any {
+  checkFn(f, 'grad(f)');
   return (...args) => {
     const [value, grads] = valueAndGradOf(f, argnums, args, 'grad(f)');
     value.dispose();
@@ -77,6 +109,7 @@ export function grad<F extends Fn>(f: F, argnums: number | readonly number[] = 0
 }
 
 export function valueAndGrad<F extends Fn>(f: F, argnums: number | readonly number[] = 0): (...args: Parameters<F>) => [Tensor, any] {
+  checkFn(f, 'valueAndGrad(f)');
   return (...args) => valueAndGradOf(f, argnums, args, 'valueAndGrad(f)');
 }
 
@@ -89,8 +122,10 @@ export interface Pullback {
 
 /** vjp(f, ...primals) -> [out, pullback]; call pullback.dispose() when done with it. */
 export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
+  checkFn(f, 'vjp(f, ...primals)');
   primals.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw new TypeError(`tellus: vjp(f, ...primals): primals[${i}] must be a Tensor, got ${typeof p}`);
+    if (!(p instanceof Tensor))
+      throw new TypeError(`tellus: vjp(f, ...primals): primals[${i}]: expected a Tensor, got ${describeValue(p)}`);
   });
   enter();
   let out: unknown;
@@ -148,13 +183,17 @@ export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
  * its own VJP applied to the tangents is J·tangents.
  */
 export function jvp(f: (...xs: Tensor[]) => Tensor, primals: Tensor[], tangents: Tensor[]): [Tensor, Tensor] {
+  const what = 'jvp(f, primals, tangents)';
+  checkFn(f, what);
+  checkTensorArray(primals, what, 'primals');
+  checkTensorArray(tangents, what, 'tangents');
   if (primals.length !== tangents.length)
-    throw new Error(`tellus: jvp(f, primals, tangents): ${primals.length} primals but ${tangents.length} tangents`);
+    throw new Error(`tellus: ${what}: tangents: expected ${primals.length} tensors (one per primal), got ${tangents.length}`);
   tangents.forEach((t, i) => {
     const p = primals[i]!;
-    if (!(t instanceof Tensor) || t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k])) {
+    if (t.dtype !== 'float32' || fmt(t.shape) !== fmt(p.shape)) {
       throw new Error(
-        `tellus: jvp(f, primals, tangents): tangents[${i}] must be a tensor of shape ${fmt(p.shape)}, got ${t instanceof Tensor ? fmt(t.shape) : typeof t}`,
+        `tellus: ${what}: tangents[${i}]: expected a float32 tensor of shape ${fmt(p.shape)} (as primals[${i}]), got ${t.dtype} ${fmt(t.shape)}`,
       );
     }
   });
@@ -185,15 +224,26 @@ export function jvp(f: (...xs: Tensor[]) => Tensor, primals: Tensor[], tangents:
 
 /** Hessian-vector product of scalar f at x along v (reverse over reverse). */
 export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
-  const g = grad(f);
-  return grad((y: Tensor) => sum(mul(g(y) as Tensor, v)))(x) as Tensor;
+  checkFn(f, 'hvp(f, x, v)');
+  checkTensorArg(x, 'hvp(f, x, v)', 'x');
+  checkTensorArg(v, 'hvp(f, x, v)', 'v', x.shape);
+  // The inner gradient is named after hvp, so a non-scalar f is reported against the call the user made.
+  const g = (y: Tensor): Tensor => {
+    const [value, gy] = valueAndGradOf(f, 0, [y], 'hvp(f, x, v)');
+    value.dispose();
+    return gy as Tensor;
+  };
+  return grad((y: Tensor) => sum(mul(g(y), v)))(x) as Tensor;
 }
 
 /** Dense Jacobian [...out.shape, ...x.shape] by one reverse pass per output element: for small outputs. */
 export function jacobian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
+  checkFn(f, 'jacobian(f, x)');
+  checkTensorArg(x, 'jacobian(f, x)', 'x');
   const [out, pull] = vjp(f, x);
   try {
-    const o = out as Tensor;
+    if (!(out instanceof Tensor)) throw new TypeError(`tellus: jacobian(f, x): f's result: expected a Tensor, got ${describeValue(out)}`);
+    const o = out;
     const rows = tidy(() => {
       const list: Tensor[] = [];
       for (let k = 0; k < o.size; k++) {
@@ -229,6 +279,8 @@ export interface CustomVjpOptions<S = any> {
   jvp?: (tangents: (Tensor | null)[], saved: S) => Tensor;
 }
 
+const CUSTOM_VJP_OPTIONS = optionNames<CustomVjpOptions>()('name', 'jvp');
+
 /**
  * A differentiable op with a hand-written backward. `forward(ctx, ...xs)` runs with recording off
  * and returns the output and `saved`: a pytree (plain objects and arrays) whose Tensor leaves are
@@ -243,10 +295,10 @@ export function customVjp<S = any>(
   backwardFn: (g: Tensor, saved: S) => (Tensor | null)[],
   opts: CustomVjpOptions<S> = {},
 ): (...xs: Tensor[]) => Tensor {
+  checkFn(forward, 'customVjp(forward, backward, opts)', 'forward');
+  checkFn(backwardFn, 'customVjp(forward, backward, opts)', 'backward');
+  checkOptions(opts, CUSTOM_VJP_OPTIONS, 'customVjp(forward, backward, opts)');
   const name = opts.name ?? 'customVjp';
-  if (typeof forward !== 'function' || typeof backwardFn !== 'function') {
-    throw new TypeError(`tellus: customVjp(forward, backward): expected two functions, got ${typeof forward} and ${typeof backwardFn}`);
-  }
   return (...xs) => {
     xs.forEach((x, i) => {
       if (!(x instanceof Tensor))
@@ -319,6 +371,7 @@ function checkCotangents(grads: unknown, xs: readonly Tensor[], name: string): (
 
 /** Runs `fn` without keeping its intermediates; the backward pass recomputes them. */
 export function checkpoint(fn: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tensor {
+  checkFn(fn, 'checkpoint(fn)', 'fn');
   return (...xs) => {
     const out = noGrad(() => tidy(() => fn(...xs)));
     return record('checkpoint', out, xs, () => {
@@ -335,4 +388,10 @@ export function checkpoint(fn: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) =
   };
 }
 
-export { noGrad };
+/** Runs `fn` with recording off: nothing it computes is differentiated. */
+function noGradChecked<T>(fn: () => T): T {
+  checkFn(fn, 'noGrad(fn)', 'fn');
+  return noGrad(fn);
+}
+
+export { noGradChecked as noGrad };

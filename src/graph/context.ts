@@ -33,29 +33,58 @@ export function finishDeferredDestroy(): void {
 }
 let generation = 0;
 let starting: Promise<DeviceInfo> | null = null;
+// Bumped by destroy(): an init() that was in flight then does not install the device it acquires.
+let epoch = 0;
 
-/** Acquires a device (hardware first, software otherwise), compiles every registered kernel, and reports what it got. */
+/**
+ * Acquires a device (hardware first, software otherwise), compiles every registered kernel, and reports what it got.
+ * `destroy(); init()` needs no await in between: destroy() is synchronous, so init() starts a fresh device. A destroy()
+ * while an init() is still starting wins: that init() releases what it acquired and rejects, and a later init() starts anew.
+ */
 export function init(opts: TellusInitOptions = {}): Promise<DeviceInfo> {
   try {
     checkOptions(opts, INIT_OPTIONS, 'init(opts)');
   } catch (e) {
     return Promise.reject(e);
   }
+  // Inside profile() a destroy() waits for the profile to end: handing back that device would give a dead context soon after.
+  if (deferredDestroy) {
+    return Promise.reject(
+      new Error(
+        'tellus: init(): destroy() was called inside profile() and happens when the profile ends; call init() after profile() resolves',
+      ),
+    );
+  }
   if (ctx && !ctx.scheduler.lostInfo()) return Promise.resolve(ctx.info);
-  starting ??= (async () => {
+  if (starting) return starting;
+  const mine = epoch;
+  const cancelled = (device: GPUDevice): Error => {
+    device.destroy();
+    return new Error(
+      'tellus: init(): destroy() was called before this init() finished; the device it acquired is released, call init() again',
+    );
+  };
+  let p: Promise<DeviceInfo> | null = null;
+  p = (async () => {
     try {
+      // Yield first, so `starting` holds this promise before anything below can finish it.
+      await Promise.resolve();
       const gpu = await acquire(opts);
+      if (epoch !== mine) throw cancelled(gpu.device);
       const kernels = new KernelRegistry(gpu.device);
       for (const [file, code] of registeredShaders()) kernels.addSource(file, code, `shaders/${file}`);
       await kernels.compileAll();
+      if (epoch !== mine) throw cancelled(gpu.device);
       const scheduler = new Scheduler(gpu, kernels, opts.poolBytes ?? 256 << 20);
       ctx = { device: gpu.device, info: gpu.info, kernels, scheduler, generation: ++generation };
       return gpu.info;
     } finally {
-      starting = null;
+      // Only this start's own slot: after a destroy() a newer init() may own it.
+      if (starting === p) starting = null;
     }
   })();
-  return starting;
+  starting = p;
+  return p;
 }
 
 export function context(): Context {
@@ -70,6 +99,10 @@ export function hasContext(): boolean {
 
 /** Releases every GPU resource; tensors created before become unusable. */
 export function destroy(): void {
+  if (starting && !ctx?.scheduler.profiler) {
+    epoch++;
+    starting = null;
+  }
   if (!ctx) return;
   // Inside profile() the report still needs the device: destroy when the profile ends.
   if (ctx.scheduler.profiler) {

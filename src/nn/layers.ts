@@ -73,10 +73,12 @@ export class Linear extends Module {
     this.bias = (opts.bias ?? true) ? rand([outFeatures], { low: -b, high: b, ...seedAt(opts.seed, 1) }) : null;
   }
   forward(x: Tensor): Tensor {
-    checkTensor(x, 'Linear.forward(x)');
-    if (x.rank < 1 || x.shape[x.rank - 1] !== this.inFeatures) {
-      throw new Error(
-        `tellus: Linear(${this.inFeatures}, ${this.outFeatures}).forward(x): x has shape ${fmt(x.shape)}, its last axis must be ${this.inFeatures}`,
+    // Checked here so the message names the call the user made, not the matmul inside it.
+    const what = `Linear(${this.inFeatures}, ${this.outFeatures}).forward(x)`;
+    checkTensor(x, `${what}: x`);
+    if (x.dtype !== 'float32' || x.rank < 1 || x.shape[x.rank - 1] !== this.inFeatures) {
+      throw new TypeError(
+        `tellus: ${what}: x: expected a float32 tensor of shape [..., ${this.inFeatures}], got ${x.dtype} ${fmt(x.shape)}`,
       );
     }
     const y = matmul(x, transpose(this.weight));
@@ -181,6 +183,12 @@ export class Conv2d extends Module {
     this.bias = (opts.bias ?? true) ? rand([outChannels], { low: -b, high: b, ...seedAt(opts.seed, 1) }) : null;
   }
   forward(x: Tensor): Tensor {
+    const [kh, kw] = this.kernelSize;
+    const what = `Conv2d(${this.inChannels}, ${this.outChannels}, [${kh}, ${kw}]).forward(x)`;
+    checkTensor(x, `${what}: x`);
+    if (x.dtype !== 'float32' || x.rank !== 4 || x.shape[1] !== this.inChannels) {
+      throw new TypeError(`tellus: ${what}: x: expected a float32 tensor [N, ${this.inChannels}, H, W], got ${x.dtype} ${fmt(x.shape)}`);
+    }
     return conv2d(x, this.weight, this.bias, this.conv);
   }
 }

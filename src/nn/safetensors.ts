@@ -3,7 +3,7 @@
 // ({ name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: { string: string } },
 // padded with spaces to a multiple of 8), then the raw little-endian data, offsets relative to
 // the start of the data. float32 is "F32", int32 "I32", uint32 "U32".
-import { checkOptions } from '../graph/options.js';
+import { checkOptions, describeValue } from '../graph/options.js';
 import { Tensor } from '../graph/tensor.js';
 import type { DType } from '../gpu/kernels.js';
 import { fmt } from '../graph/shape.js';
@@ -84,8 +84,13 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFil
     throw new Error(`tellus: ${what}: the header must be a JSON object`);
   const dataStart = 8 + n;
   const dataLen = buf.length - dataStart;
-  const tensors: NamedTensors = {};
-  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  const metadata = header.__metadata__ ?? {};
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
+    throw new Error(`tellus: ${what}: __metadata__: expected an object of strings, got ${describeValue(metadata)}`);
+  for (const [k, v] of Object.entries(metadata))
+    if (typeof v !== 'string') throw new Error(`tellus: ${what}: __metadata__['${k}']: expected a string, got ${describeValue(v)}`);
+  // Every entry is checked before any tensor is created, so a bad file leaves nothing on the device.
+  const entries: { name: string; dt: DType; shape: number[]; size: number; b: number; e: number }[] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const { dtype, shape, data_offsets: off } = (info ?? {}) as { dtype?: string; shape?: number[]; data_offsets?: number[] };
@@ -102,13 +107,37 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFil
         `tellus: ${what}: '${name}' (${dtype} ${fmt(shape)}, ${4 * size} bytes) has data_offsets [${b}, ${e}] inconsistent with its shape or the ${dataLen}-byte data section`,
       );
     }
+    entries.push({ name, dt, shape, size, b, e });
+  }
+  // Two tensors sharing bytes would load as aliases of one another's data: a corrupt or crafted file.
+  const byStart = entries.filter((t) => t.e > t.b).sort((x, y) => x.b - y.b);
+  for (let k = 1; k < byStart.length; k++) {
+    const [p, q] = [byStart[k - 1]!, byStart[k]!];
+    if (q.b < p.e) {
+      throw new Error(
+        `tellus: ${what}: data_offsets: expected disjoint byte ranges, got '${p.name}' [${p.b}, ${p.e}] overlapping '${q.name}' [${q.b}, ${q.e}]`,
+      );
+    }
+  }
+  // The format forbids unused bytes (the reference loader refuses them): a gap means a truncated or spliced header.
+  let pos = 0;
+  for (const t of [...byStart, { b: dataLen, e: dataLen }]) {
+    if (t.b > pos) {
+      throw new Error(
+        `tellus: ${what}: data_offsets: expected the tensors to cover the ${dataLen}-byte data section without gaps, got bytes [${pos}, ${t.b}] in no tensor`,
+      );
+    }
+    pos = Math.max(pos, t.e);
+  }
+  const tensors: NamedTensors = {};
+  for (const { name, dt, shape, size, b } of entries) {
     const vals = dt === 'float32' ? new Float32Array(size) : dt === 'int32' ? new Int32Array(size) : new Uint32Array(size);
     for (let i = 0, at = dataStart + b; i < size; i++, at += 4) {
       vals[i] = dt === 'float32' ? view.getFloat32(at, true) : dt === 'int32' ? view.getInt32(at, true) : view.getUint32(at, true);
     }
     tensors[name] = tensor(vals, { shape, dtype: dt });
   }
-  return { tensors, metadata };
+  return { tensors, metadata: metadata as Record<string, string> };
 }
 
 /** The named tensors of a safetensors file. */

@@ -28,6 +28,9 @@ function setup(v: Tensor, opts: Acoustic2dOptions, op: string): Setup {
   const g = planGrid(op, { shape: v.shape, host }, opts, amps?.shape ?? null);
   if (!host) guardVelocity(v, g.vmax, op);
   const a = amps ? hostValues(amps) : null;
+  // A NaN amplitude would fill the whole wavefield with NaN: refuse it here, or on the device when only the GPU has the values.
+  if (a) common.finiteValues(op, 'sourceAmplitudes', a, amps!.shape);
+  else if (amps && amps.size > 0) guardFinite(amps, op, 'sourceAmplitudes');
   // The first source trace's band against the slowest velocity (only checkable with host values).
   if (a && host && g.nsrc > 0) common.warnResolution(op, a.subarray(0, g.nt), g.dt, host, Math.max(g.dx, g.dz));
   return { g, amps: amps && g.nsrc > 0 ? contiguous(amps) : null };
@@ -52,6 +55,27 @@ function guardVelocity(v: Tensor, vmax: number, op: string): void {
       bytes: 4 * v.size,
     });
     if (c !== v) c.dispose();
+  });
+}
+
+/** The status bit of a finite-values guard: the message names the op and the tensor. */
+const finiteFlag = (op: string, name: string): number => registerStatusFlag(`${op}: ${name} holds a NaN or Inf`);
+
+/** Device-side check that a float32 tensor the host cannot see holds no NaN or Inf (see check_finite). */
+function guardFinite(t: Tensor, op: string, name: string): void {
+  noGrad(() => {
+    const c = contiguous(t);
+    emit({
+      file: 'acoustic.wgsl',
+      entry: 'check_finite',
+      overrides: { FINITE_STATUS_BIT: finiteFlag(op, name) },
+      bind: { vel: c.storageFor(`${op}: ${name}`), vstatus: context().scheduler.status },
+      uniforms: { n: t.size, vmax: 0 },
+      grid: grid1d(t.size),
+      label: `${op}.check_finite`,
+      bytes: 4 * t.size,
+    });
+    if (c !== t) c.dispose();
   });
 }
 
@@ -165,6 +189,9 @@ function bornModel(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions, op: string):
   common.floatTensor(op, 'dv', dv);
   if (dv.shape.join() !== v0.shape.join())
     common.fail(op, `dv: expected shape [${v0.shape.join(', ')}] (as v0), got [${dv.shape.join(', ')}]`);
+  const hdv = hostValues(dv);
+  if (hdv) common.finiteValues(op, 'dv', hdv, dv.shape);
+  else if (dv.size > 0) guardFinite(dv, op, 'dv');
   const c = uploadConsts(g);
   try {
     const w = noGrad(() => paddedW(v0, g));

@@ -1,6 +1,6 @@
 // Finite-difference weights of the acoustic stencil and the pipeline constants that carry them
 // into acoustic.wgsl.
-import { cflLimit as leapfrogLimit } from '../common/index.js';
+import { cflLimit as leapfrogLimit, positive } from '../common/index.js';
 
 export type Accuracy = 2 | 4 | 6 | 8;
 
@@ -26,6 +26,13 @@ export function accuracyOf(op: string, accuracy: unknown = 4): Accuracy {
 
 /** Largest stable dt for second-order time stepping with the given spatial accuracy. */
 export function cflLimit(accuracy: Accuracy, dx: number, dz: number, vmax: number): number {
+  // vmax 0 would give an infinite limit that every dt passes.
+  for (const [name, v] of [
+    ['dx', dx],
+    ['dz', dz],
+    ['vmax', vmax],
+  ] as const)
+    positive('cflLimit', name, v);
   return leapfrogLimit(SECOND[accuracyOf('cflLimit', accuracy)], [dz, dx], vmax);
 }
 

@@ -59,6 +59,20 @@ export function maxVelocity(op: string, name: string, host: ArrayLike<number>, c
   return hi;
 }
 
+/** Host values of `name` (shape `shape`, row-major): every one finite; the message gives the first bad index. */
+export function finiteValues(op: string, name: string, host: ArrayLike<number>, shape: readonly number[]): void {
+  for (let i = 0; i < host.length; i++) {
+    const x = host[i]!;
+    if (Number.isFinite(x)) continue;
+    const idx: number[] = [];
+    for (let k = shape.length - 1, r = i; k >= 0; k--) {
+      idx.unshift(r % shape[k]!);
+      r = Math.floor(r / shape[k]!);
+    }
+    fail(op, `${name}: expected finite values, got ${x} at [${idx.join(', ')}]`);
+  }
+}
+
 // An inversion calls an op every iteration with the same setup: say a warning once, not each time.
 const warned = new Set<string>();
 export function warnOnce(message: string): void {
