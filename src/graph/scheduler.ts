@@ -396,6 +396,13 @@ export class Scheduler {
     if (gone) onLost!(new DeviceLostError(gone.reason, gone.message || 'no message'));
     try {
       await Promise.race([Promise.all([stage.mapAsync(GPUMapMode.READ), statusStage.mapAsync(GPUMapMode.READ)]), lost]);
+    } catch (e) {
+      // Chromium aborts a pending map ("unmapped before mapping was resolved") before it reports the
+      // loss: give the loss a moment to arrive, so the caller sees why.
+      if (e instanceof DeviceLostError) throw e;
+      const info = await Promise.race([this.gpu.device.lost, new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
+      if (info) throw new DeviceLostError(info.reason, info.message || 'no message');
+      throw new Error(`tellus: data(): the read-back failed: ${(e as Error).message}`);
     } finally {
       this.waitingReads.delete(onLost!);
     }
