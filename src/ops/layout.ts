@@ -1,6 +1,6 @@
 // Views (no copy): reshape of contiguous data, transpose/permute, slice, expand, squeeze/unsqueeze.
 // Copies: pad (zero/constant, edge, reflect) and concat/stack.
-import { checkOptions, optionNames } from '../graph/options.js';
+import { checkOptions, describeValue, optionNames } from '../graph/options.js';
 import type { Tensor } from '../graph/tensor.js';
 import {
   broadcastShapes,
@@ -23,7 +23,11 @@ registerShader('layout.wgsl', layoutWgsl);
 
 export function reshape(xIn: Tensor, shapeIn: readonly number[]): Tensor {
   const x = checkTensor(xIn, 'reshape(x)');
-  if (!Array.isArray(shapeIn)) throw new TypeError(`tellus: reshape(x, shape): expected an array, got ${typeof shapeIn}`);
+  if (!Array.isArray(shapeIn)) {
+    throw new TypeError(
+      `tellus: reshape(x, shape): expected an array of non-negative integers (one may be -1), got ${describeValue(shapeIn)}`,
+    );
+  }
   const inferred = shapeIn.filter((d) => d === -1).length;
   if (inferred > 1) throw new Error(`tellus: reshape(x, shape): at most one -1 allowed, got ${fmt(shapeIn)}`);
   const known = sizeOf(shapeIn.filter((d) => d !== -1));
@@ -110,7 +114,7 @@ export function slice(xIn: Tensor, spec: readonly SliceSpec[]): Tensor {
 /** Broadcasts to `shape` without copying (stride 0 along expanded axes). */
 export function expand(xIn: Tensor, shape: readonly number[]): Tensor {
   const x = checkTensor(xIn, 'expand(x)');
-  checkShape([...shape], 'expand(x, shape)');
+  checkShape(shape, 'expand(x, shape)');
   const target = broadcastShapes([x.shape, shape], 'expand(x, shape)');
   if (target.length !== shape.length || target.some((d, i) => d !== shape[i])) {
     throw new Error(`tellus: expand(x, shape): cannot expand ${fmt(x.shape)} to ${fmt(shape)}`);
