@@ -108,6 +108,8 @@ describe('bad input: creation, sizes, memory', () => {
         'reshape(x, shape): expected an array of non-negative integers (one may be -1), got 6',
       ],
       [() => tl.expand(x, 4 as unknown as number[]), 'expand(x, shape): expected an array of non-negative integers, got 4'],
+      [() => tl.permute(x, 1 as unknown as number[]), 'permute(x, axes): expected an array of axes, got 1'],
+      [() => tl.squeeze(x, 0 as unknown as number[]), 'squeeze(x, axes): expected an array of axes, got 0'],
     ];
     for (const [f, msg] of cases) expect(messageOf(f)).toBe(`tellus: ${msg}`);
   });

@@ -51,8 +51,15 @@ export function flatten(x: Tensor): Tensor {
   return reshape(x, [-1]);
 }
 
+/** An axes argument must be an array (its entries are checked by normalizeAxis). */
+function checkAxesArray(axes: unknown, what: string): readonly number[] {
+  if (!Array.isArray(axes)) throw new TypeError(`tellus: ${what}: expected an array of axes, got ${describeValue(axes)}`);
+  return axes as readonly number[];
+}
+
 export function permute(xIn: Tensor, axes: readonly number[]): Tensor {
   const x = checkTensor(xIn, 'permute(x)');
+  checkAxesArray(axes, 'permute(x, axes)');
   const norm = axes.map((a) => normalizeAxis(a, x.rank, 'permute(x, axes)'));
   if (norm.length !== x.rank || new Set(norm).size !== x.rank) {
     throw new Error(`tellus: permute(x, axes): expected a permutation of ${x.rank} axes, got ${fmt(axes)}`);
@@ -135,6 +142,7 @@ export function unsqueeze(xIn: Tensor, axis: number): Tensor {
 /** Drops the given size-1 axes (all of them by default). */
 export function squeeze(xIn: Tensor, axes?: readonly number[]): Tensor {
   const x = checkTensor(xIn, 'squeeze(x)');
+  if (axes !== undefined) checkAxesArray(axes, 'squeeze(x, axes)');
   const drop = new Set(
     axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : axes.map((a) => normalizeAxis(a, x.rank, 'squeeze(x, axes)')),
   );
