@@ -121,7 +121,7 @@ describe('creation', () => {
     expect(() => tl.tensor([1, 2, 3], { shape: [2, 2] })).toThrow('tensor(data, { shape }): shape [2, 2] holds 4 elements, data has 3');
     expect(() => tl.tensor(new Float32Array(6), { shape: [4] })).toThrow('tensor(data, { shape }): shape [4] holds 4 elements, data has 6');
     expect(() => tl.tensor([1, 2], { shape: [-2, -1] })).toThrow(
-      'tensor(data, { shape }): shape must be an array of non-negative integers, got [-2,-1]',
+      'tensor(data, { shape }): expected an array of non-negative integers, got [-2, -1]',
     );
     expect(() => tl.tensor([1], { dtype: 'float64' as tl.DType })).toThrow(
       'tensor(data, { dtype }): dtype must be one of float32, int32, uint32, got float64',
@@ -168,12 +168,12 @@ describe('creation', () => {
     expect(tl.zeros([3]).dtype).toBe('float32');
     expect(tl.empty([3]).dtype).toBe('float32');
 
-    expect(() => tl.full([2], 1.5, 'int32')).toThrow('full(value): expected an integer for int32, got 1.5');
-    expect(() => tl.full([2], 0.5, 'uint32')).toThrow('full(value): expected an integer for uint32, got 0.5');
+    expect(() => tl.full([2], 1.5, 'int32')).toThrow('full(value): expected an integer in [-2147483648, 2147483647] for int32, got 1.5');
+    expect(() => tl.full([2], 0.5, 'uint32')).toThrow('full(value): expected an integer in [0, 4294967295] for uint32, got 0.5');
     expect(() => tl.full([2], 1, 'float16' as tl.DType)).toThrow('full(dtype): dtype must be one of float32, int32, uint32, got float16');
-    expect(() => tl.zeros([2, -1])).toThrow('full(shape): shape must be an array of non-negative integers, got [2,-1]');
-    expect(() => tl.ones([1.5])).toThrow('full(shape): shape must be an array of non-negative integers');
-    expect(() => tl.empty([-3])).toThrow('empty(shape): shape must be an array of non-negative integers, got [-3]');
+    expect(() => tl.zeros([2, -1])).toThrow('zeros(shape): expected an array of non-negative integers, got [2, -1]');
+    expect(() => tl.ones([1.5])).toThrow('ones(shape): expected an array of non-negative integers, got [1.5]');
+    expect(() => tl.empty([-3])).toThrow('empty(shape): expected an array of non-negative integers, got [-3]');
     expect(() => tl.empty([3], 'bool' as tl.DType)).toThrow('empty(dtype): dtype must be one of float32, int32, uint32, got bool');
   });
 
@@ -360,7 +360,7 @@ describe('creation', () => {
     expect(() => tl.rand([2], { high: Infinity })).toThrow('rand({ high }): expected a finite number, got Infinity');
     expect(() => tl.randn([2], { mean: NaN })).toThrow('randn({ mean }): expected a finite number, got NaN');
     expect(() => tl.randn([2], { std: -Infinity })).toThrow('randn({ std }): expected a finite number, got -Infinity');
-    expect(() => tl.rand([-1])).toThrow('rand(shape): shape must be an array of non-negative integers, got [-1]');
-    expect(() => tl.randn([2.5])).toThrow('randn(shape): shape must be an array of non-negative integers, got [2.5]');
+    expect(() => tl.rand([-1])).toThrow('rand(shape): expected an array of non-negative integers, got [-1]');
+    expect(() => tl.randn([2.5])).toThrow('randn(shape): expected an array of non-negative integers, got [2.5]');
   });
 });

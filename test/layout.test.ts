@@ -196,8 +196,10 @@ describe('layout', () => {
     expect(() => tl.reshape(x, [4, -1])).toThrow('reshape(x, shape): cannot reshape [2, 3] (6 elements) into [4, -1]');
     expect(() => tl.reshape(tl.zeros([10]), [3, -1])).toThrow('cannot reshape [10] (10 elements) into [3, -1]');
     expect(() => tl.reshape(x, [-1, -1])).toThrow('reshape(x, shape): at most one -1 allowed, got [-1, -1]');
-    expect(() => tl.reshape(x, [-2, -3])).toThrow('reshape(x, shape): shape must be an array of non-negative integers');
-    expect(() => tl.reshape(x, 6 as unknown as number[])).toThrow('reshape(x, shape): expected an array, got number');
+    expect(() => tl.reshape(x, [-2, -3])).toThrow('reshape(x, shape): expected an array of non-negative integers, got [-2, -3]');
+    expect(() => tl.reshape(x, 6 as unknown as number[])).toThrow(
+      'reshape(x, shape): expected an array of non-negative integers (one may be -1), got 6',
+    );
     expect(() => tl.reshape('x' as unknown as tl.Tensor, [6])).toThrow('reshape(x): expected a Tensor, got string');
     x.dispose();
   });

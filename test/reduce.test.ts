@@ -424,7 +424,7 @@ for (const strategy of ['auto', 'workgroup'] as const)
       expect(() => tl.mean(x, 1.5)).toThrow('mean(x, axes): axis must be an integer in [-4, 3], got 1.5');
       expect(() => tl.sum(x, [1, -3])).toThrow('sum(x, axes): repeated axis in [1, -3]');
       expect(() => tl.argmax(x, 7)).toThrow('argmax(x, axes): axis must be an integer in [-4, 3], got 7');
-      expect(() => tl.sum([1, 2] as unknown as tl.Tensor)).toThrow('sum(x, axes): expected a Tensor, got an array');
+      expect(() => tl.sum([1, 2] as unknown as tl.Tensor)).toThrow('sum(x): expected a Tensor, got an array');
       expect(() => tl.argmin(null as unknown as tl.Tensor)).toThrow('argmin(x): expected a Tensor, got null');
       const d = tl.zeros([3]);
       d.dispose();

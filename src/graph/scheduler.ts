@@ -12,7 +12,7 @@ import {
   elementAccepts,
   packUniforms,
 } from '../gpu/kernels.js';
-import { BufferPool, type PoolStats } from '../gpu/pool.js';
+import { BufferPool, formatBytes, type PoolStats } from '../gpu/pool.js';
 import { DeviceLostError, type Gpu } from '../gpu/device.js';
 import { type Elementwise, fuseElementwise } from './fusion.js';
 
@@ -136,9 +136,23 @@ export class Scheduler {
   ) {
     const U = GPUBufferUsage;
     const device = gpu.device;
-    this.pool = new BufferPool(device, U.STORAGE | U.COPY_SRC | U.COPY_DST, { maxPooledBytes: poolBytes, maxPerBucket: 32 });
-    this.staging = new BufferPool(device, U.MAP_READ | U.COPY_DST, { maxPooledBytes: 64 << 20, maxPerBucket: 4 });
-    this.uniformPool = new BufferPool(device, U.UNIFORM | U.COPY_DST, { maxPooledBytes: 16 << 20, maxPerBucket: 4 });
+    const maxBuffer = gpu.info.limits.maxBufferSize ?? 268435456;
+    const maxBufferBytes = this.largestTensor().bytes;
+    this.pool = new BufferPool(device, U.STORAGE | U.COPY_SRC | U.COPY_DST, {
+      maxPooledBytes: poolBytes,
+      maxPerBucket: 32,
+      maxBufferBytes,
+    });
+    this.staging = new BufferPool(device, U.MAP_READ | U.COPY_DST, {
+      maxPooledBytes: 64 << 20,
+      maxPerBucket: 4,
+      maxBufferBytes: maxBuffer,
+    });
+    this.uniformPool = new BufferPool(device, U.UNIFORM | U.COPY_DST, {
+      maxPooledBytes: 16 << 20,
+      maxPerBucket: 4,
+      maxBufferBytes: maxBuffer,
+    });
     this.status = new Storage(4, 'uint32');
     this.status.refs = 1;
     this.status.buffer = this.pool.acquire(4, 'status');
@@ -168,17 +182,35 @@ export class Scheduler {
     if (lost) throw new DeviceLostError(lost.reason, lost.message || 'no message');
   }
 
+  /** The most bytes one tensor may take: a storage buffer must be both bindable and creatable. */
+  largestTensor(): { bytes: number; limit: string } {
+    const lim = this.gpu.info.limits;
+    const binding = lim.maxStorageBufferBindingSize ?? 134217728;
+    const buffer = lim.maxBufferSize ?? 268435456;
+    return buffer < binding ? { bytes: buffer, limit: 'maxBufferSize' } : { bytes: binding, limit: 'maxStorageBufferBindingSize' };
+  }
+
+  /** Throws, naming `what` (the user's call), if a tensor of `bytes` cannot exist on this device. */
+  checkBytes(bytes: number, what: string): void {
+    const max = this.largestTensor();
+    if (bytes > max.bytes) {
+      throw new RangeError(
+        `tellus: ${what}: expected at most ${formatBytes(max.bytes, `this device's ${max.limit}`)}, got ${formatBytes(bytes)}`,
+      );
+    }
+  }
+
   /** A storage that a node will write; its buffer is planned at flush time. */
-  allocate(bytes: number, dtype: DType): Storage {
+  allocate(bytes: number, dtype: DType, what = 'a tensor'): Storage {
     this.checkAlive();
-    const max = this.gpu.info.limits.maxStorageBufferBindingSize ?? 134217728;
-    if (bytes > max) throw new RangeError(`tellus: a tensor of ${bytes} bytes exceeds this device's largest storage buffer (${max} bytes)`);
+    this.checkBytes(bytes, what);
     return new Storage(Math.max(4, bytes), dtype);
   }
 
   /** Creates a storage whose buffer exists now and holds `data` (uploads happen at once, in queue order). */
-  upload(data: ArrayBufferView, dtype: DType): Storage {
+  upload(data: ArrayBufferView, dtype: DType, what = 'tensor(data)'): Storage {
     this.checkAlive();
+    this.checkBytes(data.byteLength, what);
     const s = new Storage(Math.max(4, data.byteLength), dtype);
     s.buffer = this.pool.acquire(s.bytes);
     if (data.byteLength > 0) this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
@@ -327,7 +359,8 @@ export class Scheduler {
       .map((n) => n.label)
       .join(', ');
     const check = Promise.all([device.popErrorScope(), device.popErrorScope()]).then(([v, m]) => {
-      const e = v ?? m;
+      // Out of memory first: using a buffer that could not be allocated also raises validation errors.
+      const e = m ?? v;
       return e
         ? `tellus: the GPU rejected a flush of ${nodes.length} nodes (${labels}${nodes.length > 8 ? ', …' : ''}): ${e.message}`
         : null;
@@ -376,7 +409,7 @@ export class Scheduler {
   async read(s: Storage, bytes: number): Promise<ArrayBuffer> {
     this.checkAlive();
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
-    const stage = this.staging.acquire(size + 4, 'readback');
+    const stage = this.staging.acquire(size, 'readback');
     // The status word travels in the same copy batch, so checking device-side errors costs nothing extra.
     const statusStage = this.staging.acquire(4, 'status');
     s.uses++;
@@ -424,7 +457,8 @@ export class Scheduler {
   }
 
   async throwPendingErrors(): Promise<void> {
-    const checks = this.errorChecks;
+    // Allocation failures first: they explain the flush errors that follow from them.
+    const checks = [this.pool, this.staging, this.uniformPool].flatMap((p) => p.takeChecks()).concat(this.errorChecks);
     this.errorChecks = [];
     const msgs = (await Promise.all(checks)).filter((m): m is string => m !== null);
     if (msgs.length > 0) throw new Error(msgs.join('\n'));

@@ -1,6 +1,8 @@
 // Shape and stride arithmetic shared by every op. Strides are in elements and may be 0 (broadcast)
 // or negative (reversed slices).
 
+import { describeValue } from './options.js';
+
 export const MAX_RANK = 8;
 
 export type Shape = readonly number[];
@@ -91,10 +93,18 @@ export function normalizeAxis(axis: number, rank: number, what: string): number 
   return axis < 0 ? axis + rank : axis;
 }
 
+/** A shape as messages show it: `[2, -1]`, with non-numbers described (`["3"]`, `[2, undefined]`). */
+function describeShape(v: unknown): string {
+  if (!Array.isArray(v)) return describeValue(v);
+  const items = (v as unknown[]).slice(0, 9).map((d) => (typeof d === 'number' ? String(d) : describeValue(d)));
+  return `[${items.join(', ')}${v.length > 9 ? ', …' : ''}]`;
+}
+
+/** Checks a shape argument (a copy is returned, so callers may keep it); `what` names it, e.g. `zeros(shape)`. */
 export function checkShape(shape: unknown, what: string): number[] {
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new TypeError(`tellus: ${what}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape) || (shape as unknown[]).some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+    throw new TypeError(`tellus: ${what}: expected an array of non-negative integers, got ${describeShape(shape)}`);
   }
-  if (shape.length > MAX_RANK) throw new RangeError(`tellus: ${what}: at most ${MAX_RANK} dims are supported, got ${shape.length}`);
-  return shape as number[];
+  if (shape.length > MAX_RANK) throw new RangeError(`tellus: ${what}: expected at most ${MAX_RANK} dims, got ${shape.length}`);
+  return [...(shape as number[])];
 }

@@ -157,7 +157,8 @@ export const copyOp = (dtype: DType, name: string): EwOp => ({ kind: K.UNARY, op
 
 /** Allocates a contiguous tensor whose storage a node is about to write. */
 export function emptyTensor(shape: Shape, dtype: DType, ctx: Context = context()): Tensor {
-  return new Tensor(ctx.scheduler.allocate(sizeOf(shape) * 4, dtype), [...shape], contiguousStrides(shape), 0, dtype);
+  const storage = ctx.scheduler.allocate(sizeOf(shape) * 4, dtype, `a ${fmt(shape)} ${dtype} tensor`);
+  return new Tensor(storage, [...shape], contiguousStrides(shape), 0, dtype);
 }
 
 /**

@@ -1,9 +1,9 @@
 // Creating tensors: from JS data (uploaded at once), or on the device (fill, arange, Philox random).
 import { context } from '../graph/context.js';
 import { arrayType, checkDType, type DType, type NestedArray, Tensor, type TypedArray } from '../graph/tensor.js';
-import { checkOptions, optionNames } from '../graph/options.js';
+import { checkOptions, describeValue, optionNames } from '../graph/options.js';
 import { checkShape, contiguousStrides, fmt, type Shape, sizeOf } from '../graph/shape.js';
-import { bitsOf, checkFinite, checkInt, DT_CODE, emit, grid1d, output } from './emit.js';
+import { bitsOf, checkFinite, checkInt, checkTensor, DT_CODE, emit, grid1d, output } from './emit.js';
 import creationWgsl from '../../shaders/creation.wgsl';
 import { registerShader } from '../gpu/kernels.js';
 
@@ -52,6 +52,31 @@ export function hostValues(t: Tensor): TypedArray | null {
   return h && t.isContiguous && t.size === h.length ? h : null;
 }
 
+/** The integers each integer dtype holds. */
+const INT_RANGE = { int32: [-(2 ** 31), 2 ** 31 - 1], uint32: [0, 2 ** 32 - 1] } as const;
+
+/** `v` as a `dtype` value, or a message saying why it is not one (non-integer, NaN, out of range: never wrapped). */
+function intProblem(v: number, dtype: 'int32' | 'uint32'): string | null {
+  const [lo, hi] = INT_RANGE[dtype];
+  return Number.isInteger(v) && v >= lo && v <= hi ? null : `expected an integer in [${lo}, ${hi}] for ${dtype}, got ${v}`;
+}
+
+/** Rejects the first element of `flat` that `dtype` cannot hold, naming it by its index in the data as given. */
+function checkIntData(flat: ArrayLike<number>, dtype: 'int32' | 'uint32', shape: readonly number[], what: string): void {
+  for (let i = 0; i < flat.length; i++) {
+    const problem = intProblem(flat[i]!, dtype);
+    if (problem === null) continue;
+    let rest = i;
+    const idx = shape.map((_, k) => {
+      const inner = sizeOf(shape.slice(k + 1));
+      const q = Math.floor(rest / inner);
+      rest -= q * inner;
+      return `[${q}]`;
+    });
+    throw new RangeError(`tellus: ${what}: data${idx.join('')}: ${problem}`);
+  }
+}
+
 /** A tensor from a typed array, a nested array or a number; float32 unless the data or options say otherwise. */
 export function tensor(data: TypedArray | Float64Array | NestedArray | ArrayLike<number>, opts: CreateOptions = {}): Tensor {
   checkOptions(opts, CREATE_OPTIONS, 'tensor(data, opts)');
@@ -76,29 +101,40 @@ export function tensor(data: TypedArray | Float64Array | NestedArray | ArrayLike
     );
   }
   dtype ??= 'float32';
+  // Stored as given only when the array already is the dtype; any other source is checked, not wrapped.
+  if (dtype !== 'float32' && !(flat instanceof arrayType(dtype))) checkIntData(flat, dtype, shape, 'tensor(data)');
   if (opts.shape !== undefined) {
-    const s = checkShape([...opts.shape], 'tensor(data, { shape })');
+    const s = checkShape(opts.shape, 'tensor(data, { shape })');
     if (sizeOf(s) !== flat.length)
       throw new Error(`tellus: tensor(data, { shape }): shape ${fmt(s)} holds ${sizeOf(s)} elements, data has ${flat.length}`);
     shape = s;
   }
   checkShape(shape, 'tensor(data)');
   const typed = flat instanceof arrayType(dtype) ? flat : arrayType(dtype).from(flat);
-  const storage = context().scheduler.upload(typed, dtype);
+  const storage = context().scheduler.upload(typed, dtype, 'tensor(data)');
   const t = new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
   // Copied: the caller may reuse its array after tensor() returns.
   if (typed.length <= HOST_LIMIT) storage.host = typed === flat ? typed.slice() : typed;
   return t;
 }
 
-export function full(shape: Shape, value: number | boolean, dtype: DType = 'float32'): Tensor {
-  const s = checkShape([...shape], 'full(shape)');
-  checkDType(dtype, 'full(dtype)');
+/** An output of `shape`, checked against the device's largest buffer under the user's call's name. */
+function created(shape: number[], dtype: DType, what: string): Tensor {
+  context().scheduler.checkBytes(sizeOf(shape) * 4, what);
+  return output(shape, dtype);
+}
+
+export const full = (shape: Shape, value: number | boolean, dtype: DType = 'float32'): Tensor => fill(shape, value, dtype, 'full');
+
+function fill(shape: Shape, value: number | boolean, dtype: DType, fn: string): Tensor {
+  const s = checkShape(shape, `${fn}(shape)`);
+  checkDType(dtype, `${fn}(dtype)`);
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    throw new TypeError(`tellus: ${fn}(value): expected a number or a boolean, got ${describeValue(value)}`);
   const v = Number(value);
-  if (dtype !== 'float32' && !Number.isInteger(v)) throw new TypeError(`tellus: full(value): expected an integer for ${dtype}, got ${v}`);
-  const [lo, hi] = dtype === 'int32' ? [-(2 ** 31), 2 ** 31 - 1] : dtype === 'uint32' ? [0, 2 ** 32 - 1] : [-Infinity, Infinity];
-  if (v < lo || v > hi) throw new RangeError(`tellus: full(value): ${v} does not fit in ${dtype} [${lo}, ${hi}]`);
-  const y = output(s, dtype);
+  const problem = dtype === 'float32' ? null : intProblem(v, dtype);
+  if (problem !== null) throw new RangeError(`tellus: ${fn}(value): ${problem}`);
+  const y = created(s, dtype, `${fn}(shape)`);
   const n = y.size;
   emit({
     file: 'creation.wgsl',
@@ -114,11 +150,11 @@ export function full(shape: Shape, value: number | boolean, dtype: DType = 'floa
 
 /** A tensor with unspecified contents, for kernels (see launch) that write every element. */
 export const empty = (shape: Shape, dtype: DType = 'float32'): Tensor =>
-  output(checkShape([...shape], 'empty(shape)'), checkDType(dtype, 'empty(dtype)'));
-export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 0, dtype);
-export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 1, dtype);
-export const zerosLike = (x: Tensor): Tensor => full(x.shape, 0, x.dtype);
-export const onesLike = (x: Tensor): Tensor => full(x.shape, 1, x.dtype);
+  created(checkShape(shape, 'empty(shape)'), checkDType(dtype, 'empty(dtype)'), 'empty(shape)');
+export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => fill(shape, 0, dtype, 'zeros');
+export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => fill(shape, 1, dtype, 'ones');
+export const zerosLike = (x: Tensor): Tensor => fill(checkTensor(x, 'zerosLike(x)').shape, 0, x.dtype, 'zerosLike');
+export const onesLike = (x: Tensor): Tensor => fill(checkTensor(x, 'onesLike(x)').shape, 1, x.dtype, 'onesLike');
 
 /** Like numpy.arange: arange(stop), arange(start, stop), arange(start, stop, step). */
 export function arange(a: number, b?: number, step = 1, dtype: DType = 'float32'): Tensor {
@@ -135,7 +171,13 @@ export function arange(a: number, b?: number, step = 1, dtype: DType = 'float32'
     ] as const)
       checkInt(v, `arange(${w}) for ${dtype}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const y = output([n], dtype);
+  // The values run monotonically from start to last: both must fit, or the kernel would wrap them.
+  const last = start + (n - 1) * step;
+  if (dtype !== 'float32' && n > 0 && (intProblem(start, dtype) ?? intProblem(last, dtype)) !== null) {
+    const [lo, hi] = INT_RANGE[dtype];
+    throw new RangeError(`tellus: arange(start, stop, step): expected every value in [${lo}, ${hi}] for ${dtype}, got ${start} to ${last}`);
+  }
+  const y = created([n], dtype, 'arange(start, stop, step)');
   emit({
     file: 'creation.wgsl',
     entry: 'arange',
@@ -179,14 +221,14 @@ const RAND_OPTIONS = optionNames<RandOptions>()('seed', 'low', 'high');
 const RANDN_OPTIONS = optionNames<RandnOptions>()('seed', 'mean', 'std');
 
 function random(shape: Shape, normal: boolean, a: number, b: number, opts: RandomOptions, what: string): Tensor {
-  const s = checkShape([...shape], `${what}(shape)`);
+  const s = checkShape(shape, `${what}(shape)`);
   let seedValue = rng.seed;
   let counter = rng.counter;
   if (opts.seed !== undefined) {
     seedValue = checkInt(opts.seed, `${what}({ seed })`, 0);
     counter = 0;
   } else rng.counter++;
-  const y = output(s, 'float32');
+  const y = created(s, 'float32', `${what}(shape)`);
   const n = y.size;
   emit({
     file: 'creation.wgsl',
@@ -217,6 +259,7 @@ export function rand(shape: Shape, opts: RandOptions = {}): Tensor {
   checkOptions(opts, RAND_OPTIONS, 'rand(shape, opts)');
   const low = checkFinite(opts.low ?? 0, 'rand({ low })');
   const high = checkFinite(opts.high ?? 1, 'rand({ high })');
+  if (high < low) throw new RangeError(`tellus: rand({ high }): expected a number >= low (${low}), got ${high}`);
   return random(shape, false, low, high - low, opts, 'rand');
 }
 
@@ -225,5 +268,6 @@ export function randn(shape: Shape, opts: RandnOptions = {}): Tensor {
   checkOptions(opts, RANDN_OPTIONS, 'randn(shape, opts)');
   const mean = checkFinite(opts.mean ?? 0, 'randn({ mean })');
   const std = checkFinite(opts.std ?? 1, 'randn({ std })');
+  if (std < 0) throw new RangeError(`tellus: randn({ std }): expected a finite number >= 0, got ${std}`);
   return random(shape, true, mean, std, opts, 'randn');
 }

@@ -1,6 +1,6 @@
 // Views (no copy): reshape of contiguous data, transpose/permute, slice, expand, squeeze/unsqueeze.
 // Copies: pad (zero/constant, edge, reflect) and concat/stack.
-import { checkOptions, optionNames } from '../graph/options.js';
+import { checkOptions, describeValue, optionNames } from '../graph/options.js';
 import type { Tensor } from '../graph/tensor.js';
 import {
   broadcastShapes,
@@ -23,7 +23,11 @@ registerShader('layout.wgsl', layoutWgsl);
 
 export function reshape(xIn: Tensor, shapeIn: readonly number[]): Tensor {
   const x = checkTensor(xIn, 'reshape(x)');
-  if (!Array.isArray(shapeIn)) throw new TypeError(`tellus: reshape(x, shape): expected an array, got ${typeof shapeIn}`);
+  if (!Array.isArray(shapeIn)) {
+    throw new TypeError(
+      `tellus: reshape(x, shape): expected an array of non-negative integers (one may be -1), got ${describeValue(shapeIn)}`,
+    );
+  }
   const inferred = shapeIn.filter((d) => d === -1).length;
   if (inferred > 1) throw new Error(`tellus: reshape(x, shape): at most one -1 allowed, got ${fmt(shapeIn)}`);
   const known = sizeOf(shapeIn.filter((d) => d !== -1));
@@ -47,8 +51,15 @@ export function flatten(x: Tensor): Tensor {
   return reshape(x, [-1]);
 }
 
+/** An axes argument must be an array (its entries are checked by normalizeAxis). */
+function checkAxesArray(axes: unknown, what: string): readonly number[] {
+  if (!Array.isArray(axes)) throw new TypeError(`tellus: ${what}: expected an array of axes, got ${describeValue(axes)}`);
+  return axes as readonly number[];
+}
+
 export function permute(xIn: Tensor, axes: readonly number[]): Tensor {
   const x = checkTensor(xIn, 'permute(x)');
+  checkAxesArray(axes, 'permute(x, axes)');
   const norm = axes.map((a) => normalizeAxis(a, x.rank, 'permute(x, axes)'));
   if (norm.length !== x.rank || new Set(norm).size !== x.rank) {
     throw new Error(`tellus: permute(x, axes): expected a permutation of ${x.rank} axes, got ${fmt(axes)}`);
@@ -110,7 +121,7 @@ export function slice(xIn: Tensor, spec: readonly SliceSpec[]): Tensor {
 /** Broadcasts to `shape` without copying (stride 0 along expanded axes). */
 export function expand(xIn: Tensor, shape: readonly number[]): Tensor {
   const x = checkTensor(xIn, 'expand(x)');
-  checkShape([...shape], 'expand(x, shape)');
+  checkShape(shape, 'expand(x, shape)');
   const target = broadcastShapes([x.shape, shape], 'expand(x, shape)');
   if (target.length !== shape.length || target.some((d, i) => d !== shape[i])) {
     throw new Error(`tellus: expand(x, shape): cannot expand ${fmt(x.shape)} to ${fmt(shape)}`);
@@ -131,6 +142,7 @@ export function unsqueeze(xIn: Tensor, axis: number): Tensor {
 /** Drops the given size-1 axes (all of them by default). */
 export function squeeze(xIn: Tensor, axes?: readonly number[]): Tensor {
   const x = checkTensor(xIn, 'squeeze(x)');
+  if (axes !== undefined) checkAxesArray(axes, 'squeeze(x, axes)');
   const drop = new Set(
     axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : axes.map((a) => normalizeAxis(a, x.rank, 'squeeze(x, axes)')),
   );

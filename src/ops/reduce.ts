@@ -7,6 +7,7 @@ import type { Tensor } from '../graph/tensor.js';
 import { collapse, fmt, normalizeAxis } from '../graph/shape.js';
 import { checkTensor, DT_CODE, emit, grid1d, output, slots } from './emit.js';
 import { context } from '../graph/context.js';
+import { describeValue } from '../graph/options.js';
 import { cast } from './elementwise.js';
 import { full } from './creation.js';
 import { reshape } from './layout.js';
@@ -20,6 +21,11 @@ type ReduceOp = keyof typeof OPS;
 
 function normalizeAxes(x: Tensor, axes: number | readonly number[] | undefined, what: string): number[] {
   if (axes === undefined) return x.shape.map((_, i) => i);
+  if (typeof axes !== 'number' && !Array.isArray(axes)) {
+    // sum(x, { axis: 0 }): axes and keepDims are positional.
+    const hint = axes !== null && typeof axes === 'object' ? ` (axes are positional: ${what.split('(')[0]}(x, 0, true))` : '';
+    throw new TypeError(`tellus: ${what}: expected an axis or an array of axes, got ${describeValue(axes)}${hint}`);
+  }
   const list = typeof axes === 'number' ? [axes] : [...axes];
   const norm = list.map((a) => normalizeAxis(a, x.rank, what));
   if (new Set(norm).size !== norm.length) throw new Error(`tellus: ${what}: repeated axis in ${fmt(list)}`);
@@ -92,9 +98,17 @@ function dispatchReduce(op: ReduceOp, x: Tensor, p: Plan, chunks: number, scale:
   return y;
 }
 
+/** keepDims is positional and must be a boolean: 'yes' or 0 would otherwise pass by truthiness. */
+function checkKeepDims(keepDims: unknown, fn: string, axisName: string): boolean {
+  if (typeof keepDims !== 'boolean')
+    throw new TypeError(`tellus: ${fn}(x, ${axisName}, keepDims): expected a boolean, got ${describeValue(keepDims)}`);
+  return keepDims;
+}
+
 function reduce(op: ReduceOp, xIn: Tensor, axesIn: number | readonly number[] | undefined, keepDims: boolean, mean = false): Tensor {
   const what = `${mean ? 'mean' : op}(x, axes)`;
-  let x = checkTensor(xIn, what);
+  let x = checkTensor(xIn, `${mean ? 'mean' : op}(x)`);
+  checkKeepDims(keepDims, mean ? 'mean' : op, 'axes');
   const axes = normalizeAxes(x, axesIn, what);
   let p = plan(x, axes, keepDims);
   if (p.R === 0 && op !== 'sum' && op !== 'prod') {
@@ -160,7 +174,14 @@ export function argmin(x: Tensor, axis?: number, keepDims = false): Tensor {
 
 function argReduce(op: 'argmax' | 'argmin', xIn: Tensor, axis: number | undefined, keepDims: boolean): Tensor {
   const x = checkTensor(xIn, `${op}(x)`);
-  if (axis !== undefined) return reduce(op, x, [axis], keepDims);
+  checkKeepDims(keepDims, op, 'axis');
+  if (axis !== undefined) {
+    if (typeof axis !== 'number') {
+      const hint = axis !== null && typeof axis === 'object' && !Array.isArray(axis) ? ` (the axis is positional: ${op}(x, 0, true))` : '';
+      throw new TypeError(`tellus: ${op}(x, axis): expected an integer axis, got ${describeValue(axis)}${hint}`);
+    }
+    return reduce(op, x, [axis], keepDims);
+  }
   const flat = reshape(x, [-1]);
   const y = reduce(op, flat, [0], false);
   flat.dispose();
