@@ -4,6 +4,9 @@
 // Scalars derived from the step count (Adam's bias corrections) are computed in float64 on the CPU
 // and arrive in uniforms. `first` marks state that has never been written: it is not read then
 // (fresh state buffers hold garbage, or NaN when tests poison outputs).
+// A NaN or Inf gradient element leaves its parameter element unchanged, and its state too except on
+// the first step, where the state is zeroed (PyTorch's initial Adam state) so a later step reads no
+// garbage; it sets OPTIM_STATUS_BIT (one per optimizer, src/nn/optim.ts) for the next read-back.
 
 struct SgdParams {
   n: u32,
@@ -35,16 +38,28 @@ struct AdamParams {
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(5) var<storage, read_write> status: array<atomic<u32>>;
+override OPTIM_STATUS_BIT: u32;
 
 fn linear_id(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 64u;
+}
+
+// Reads grad[i]; false (and the status bit set) when it is NaN or Inf. Tested on the exponent
+// bits, which no compiler's fast-math assumptions can fold away as an isnan() comparison could be.
+fn finite_grad(i: u32) -> bool {
+  if ((bitcast<u32>(grad[i]) & 0x7f800000u) == 0x7f800000u) {
+    atomicOr(&status[0], OPTIM_STATUS_BIT);
+    return false;
+  }
+  return true;
 }
 
 // Plain SGD: p -= lr * (g + wd p).
 @compute @workgroup_size(64)
 fn sgd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_id(gid, groups);
-  if (i >= s.n) { return; }
+  if (i >= s.n || !finite_grad(i)) { return; }
   let p = param[i];
   param[i] = p - s.lr * (grad[i] + s.weight_decay * p);
 }
@@ -55,6 +70,10 @@ fn sgd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) g
 fn sgd_momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_id(gid, groups);
   if (i >= s.n) { return; }
+  if (!finite_grad(i)) {
+    if (s.first != 0u) { m[i] = 0.0; }
+    return;
+  }
   let p = param[i];
   let g = grad[i] + s.weight_decay * p;
   var b = g;
@@ -71,6 +90,13 @@ fn sgd_momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_id(gid, groups);
   if (i >= a.n) { return; }
+  if (!finite_grad(i)) {
+    if (a.first != 0u) {
+      m[i] = 0.0;
+      v[i] = 0.0;
+    }
+    return;
+  }
   let p = param[i];
   let g = grad[i] + a.l2 * p;
   var m1 = a.one_minus_beta1 * g;
