@@ -214,8 +214,12 @@ describe('lbfgs', () => {
     );
     await expect(nn.lbfgs(rosenbrock, tl.zeros([0]))).rejects.toThrow(/x0 is empty \(shape \[0\]\)/);
     await expect(nn.lbfgs((() => 3) as never, x)).rejects.toThrow(/fg must return \[loss, grad\], got number/);
-    await expect(nn.lbfgs(rosenbrock, x, { history: 0 })).rejects.toThrow(/opts.history must be an integer >= 1, got 0/);
-    await expect(nn.lbfgs(rosenbrock, x, { c2: 1e-5 })).rejects.toThrow(/opts.c2 must be a number in \[0.0001, 1\], got 0.00001/);
+    await expect(nn.lbfgs(rosenbrock, x, { history: 0 })).rejects.toThrow(
+      /lbfgs\(fg, x0, opts\): history: expected an integer >= 1, got 0/,
+    );
+    await expect(nn.lbfgs(rosenbrock, x, { c2: 1e-5 })).rejects.toThrow(
+      /lbfgs\(fg, x0, opts\): c2: expected a number in \[0.0001, 1\], got 0.00001/,
+    );
     await expect(nn.lbfgs(rosenbrock, tl.zeros([3], 'int32'))).rejects.toThrow(/x0 must be float32, got int32/);
   });
 });

@@ -240,12 +240,12 @@ describe('bad input', () => {
   useDevice();
 
   it('rejects bad hyperparameters with the argument and value', () => {
-    expect(() => new nn.SGD({ lr: -1 })).toThrow(/SGD\(\{ lr \}\): expected a finite number >= 0, got -1/);
-    expect(() => new nn.SGD({} as never)).toThrow(/SGD\(\{ lr \}\): expected a finite number >= 0, got undefined/);
+    expect(() => new nn.SGD({ lr: -1 })).toThrow(/SGD\(opts\): lr: expected a finite number > 0 or a schedule step => lr, got -1/);
+    expect(() => new nn.SGD({} as never)).toThrow(/SGD\(opts\): lr: expected a finite number > 0 or a schedule step => lr, got undefined/);
     expect(() => new nn.SGD({ lr: 0.1, nesterov: true })).toThrow(/Nesterov momentum needs momentum > 0 and dampening = 0/);
-    expect(() => new nn.SGD({ lr: 0.1, dampening: 2 })).toThrow(/dampening \}\): expected a number in \[0, 1\], got 2/);
-    expect(() => new nn.Adam({ lr: 0.1, beta1: 1 })).toThrow(/Adam\(\{ beta1 \}\): expected a finite number in \[0, 1\), got 1/);
-    expect(() => new nn.AdamW({ lr: 0.1, eps: NaN })).toThrow(/AdamW\(\{ eps \}\): expected a finite number >= 0, got NaN/);
+    expect(() => new nn.SGD({ lr: 0.1, dampening: 2 })).toThrow(/SGD\(opts\): dampening: expected a number in \[0, 1\], got 2/);
+    expect(() => new nn.Adam({ lr: 0.1, beta1: 1 })).toThrow(/Adam\(opts\): beta1: expected a finite number in \[0, 1\), got 1/);
+    expect(() => new nn.AdamW({ lr: 0.1, eps: NaN })).toThrow(/AdamW\(opts\): eps: expected a finite number > 0, got NaN/);
     expect(() => nn.stepDecay(0.1, 0, 0.5)).toThrow(/stepDecay\(stepSize\): expected an integer >= 1, got 0/);
     const p = tl.zeros([2]);
     expect(() => new nn.SGD({ lr: () => NaN }).step(p, p.add(1))).toThrow(

@@ -11,6 +11,7 @@ import { checkTensor } from '../ops/emit.js';
 import { tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { History } from './twoloop.js';
+import { checkOptions, describeValue, optionNames } from '../graph/options.js';
 
 export interface LbfgsOptions {
   /** Correction pairs kept (m). Default 10. */
@@ -34,6 +35,19 @@ export interface LbfgsOptions {
   /** Curvature constant (strong Wolfe). Default 0.9. */
   c2?: number;
 }
+
+const LBFGS_OPTIONS = optionNames<LbfgsOptions>()(
+  'history',
+  'maxIter',
+  'maxEvals',
+  'maxLineSearch',
+  'tolGrad',
+  'tolStep',
+  'tolLoss',
+  'epsLoss',
+  'c1',
+  'c2',
+);
 
 export type LbfgsReason = 'gradient' | 'loss' | 'step' | 'maxIter' | 'maxEvals' | 'lineSearch';
 
@@ -87,7 +101,13 @@ function cubic(p1: Point, p2: Point, lo: number, hi: number): number {
 
 /**
  * Minimizes f from x0. `fg(x)` returns [loss (one element), gradient (x's shape)] as new tensors,
- * recorded synchronously; lbfgs disposes them when done and never disposes x0.
+ * recorded synchronously; lbfgs disposes them when done and never disposes or changes x0.
+ *
+ * Non-finite values: a NaN or Inf loss at a line-search trial point counts as "too far" and the
+ * search backtracks (as SciPy's does), so an objective may be Inf outside its domain. But a
+ * non-finite loss or gradient at x0, a NaN/Inf gradient at a finite loss, or a line search whose
+ * every trial was non-finite is a bug in the objective, and lbfgs rejects with an error naming the
+ * iteration (rather than resolving with a reason, which would be easy to miss); x0 is unchanged.
  */
 export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opts: LbfgsOptions = {}): Promise<LbfgsResult> {
   const what = 'lbfgs(fg, x0, opts)';
@@ -95,20 +115,21 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
   checkTensor(x0, `${what}: x0`);
   if (x0.dtype !== 'float32') throw new TypeError(`tellus: ${what}: x0 must be float32, got ${x0.dtype}`);
   if (x0.size === 0) throw new Error(`tellus: ${what}: x0 is empty (shape ${fmt(x0.shape)})`);
+  opts = checkOptions(opts, LBFGS_OPTIONS, what);
   const int = (v: number | undefined, dflt: number, name: string, min: number): number => {
     const n = v ?? dflt;
     if (!Number.isInteger(n) || n < min)
-      throw new TypeError(`tellus: ${what}: opts.${name} must be an integer >= ${min}, got ${String(v)}`);
+      throw new TypeError(`tellus: ${what}: ${name}: expected an integer >= ${min}, got ${describeValue(v)}`);
     return n;
   };
   const real = (v: number | undefined, dflt: number, name: string, lo: number, hi = Infinity): number => {
     const n = v ?? dflt;
     if (typeof n !== 'number' || !(n >= lo && n <= hi))
-      throw new TypeError(`tellus: ${what}: opts.${name} must be a number in [${lo}, ${hi}], got ${String(v)}`);
+      throw new TypeError(`tellus: ${what}: ${name}: expected a number in [${lo}, ${hi}], got ${describeValue(v)}`);
     return n;
   };
   const m = int(opts.history, 10, 'history', 1);
-  const maxIter = int(opts.maxIter, 100, 'maxIter', 0);
+  const maxIter = int(opts.maxIter, 100, 'maxIter', 1);
   const maxEvals = int(opts.maxEvals, 2 * maxIter + 20, 'maxEvals', 1);
   const maxLs = int(opts.maxLineSearch, 25, 'maxLineSearch', 1);
   const tolGrad = real(opts.tolGrad, 1e-5, 'tolGrad', 0);
@@ -146,6 +167,15 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
   const first = evalAt(x);
   let g = first[1];
   const [f0, gmax0, gsum0] = await readScalars([first[0], maxAbs(g), tidy(() => sum(g.abs()))]);
+  // |g|_1 is a sum, so it carries any NaN or Inf in g (a max reduction may drop a NaN).
+  if (!Number.isFinite(f0) || !Number.isFinite(gsum0)) {
+    x.dispose();
+    g.dispose();
+    throw new RangeError(
+      `tellus: ${what}: fg(x0): expected a finite loss and gradient at the starting point (iteration 0), got loss ${f0}` +
+        `${Number.isFinite(gsum0) ? '' : ' and a gradient holding NaN or Inf'}; a non-finite loss is a bug in the objective`,
+    );
+  }
   let f = f0!;
   let gmax = gmax0!;
   const history = [f];
@@ -172,6 +202,9 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
       // Line search along d. The first trial's read-back also brings g.d and |d|_inf.
       const budget = Math.min(maxLs, maxEvals - evaluations);
       let used = 0;
+      let nonFinite = 0;
+      // Every trial point of this search, so an error can free them all (dispose is idempotent).
+      const trials: Point[] = [];
       let dphi0 = NaN;
       let dmax = NaN;
       const base: Point = { a: 0, f, gd: NaN, gmax };
@@ -184,7 +217,19 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
         const [fa, gd, gm, g0d, dm] = Array.from(await probe.data());
         probe.dispose();
         if (used === 1) [dphi0, dmax, base.gd] = [g0d!, dm!, g0d!];
-        return { a, f: fa!, gd: gd!, gmax: gm!, x: xa, g: ga };
+        const p: Point = { a, f: fa!, gd: gd!, gmax: gm!, x: xa, g: ga };
+        trials.push(p);
+        if (!Number.isFinite(p.f)) nonFinite++;
+        // g.d is a sum over all of g (NaN * 0 is NaN), so it carries any NaN or Inf in the gradient.
+        else if (!Number.isFinite(p.gd)) {
+          trials.forEach(drop);
+          d.dispose();
+          throw new RangeError(
+            `tellus: ${what}: fg(x): expected a finite gradient, got one holding NaN or Inf at a finite loss ${p.f} ` +
+              `(iteration ${iterations + 1}, evaluation ${evaluations}); a non-finite gradient is a bug in the objective`,
+          );
+        }
+        return p;
       };
       // Sufficient decrease: Armijo, or Hager & Zhang's approximate-Wolfe test for when float32
       // round-off in f hides a real decrease: f within epsLoss |f| and a slope <= (1 - 2 c1) |g.d|,
@@ -251,6 +296,12 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
       }
       if (!accepted || accepted.a === 0) {
         d.dispose();
+        if (used > 0 && nonFinite === used) {
+          throw new RangeError(
+            `tellus: ${what}: fg(x): expected a finite loss, got NaN or Inf at every one of the ${used} trial points of ` +
+              `iteration ${iterations + 1} (the loss was ${f} at the last finite iterate); a non-finite loss is a bug in the objective`,
+          );
+        }
         // No decrease along a quasi-Newton direction: forget the history and try steepest descent.
         if (!steepest) {
           hist.reset();

@@ -6,6 +6,9 @@
 import type { Tensor } from '../graph/tensor.js';
 import type { Storage } from '../graph/scheduler.js';
 import { fmt } from '../graph/shape.js';
+import { checkOptions, describeValue, optionNames } from '../graph/options.js';
+import { context } from '../graph/context.js';
+import { registerStatusFlag } from '../graph/scheduler.js';
 import { checkTensor, emit, grid1d } from '../ops/emit.js';
 import { clone, contiguous } from '../autodiff/ops.js';
 import { empty } from '../ops/creation.js';
@@ -14,6 +17,17 @@ import optimWgsl from '../../shaders/optim.wgsl';
 import { registerShader } from '../gpu/kernels.js';
 
 registerShader('optim.wgsl', optimWgsl);
+
+// A NaN or Inf gradient element is a bug upstream (a loss that overflowed, a bad input): the kernel
+// leaves that element of the parameter and its state unchanged and sets the optimizer's status bit,
+// which the next read-back reports. No read-back inside the training loop is needed for the check.
+const nonFiniteMessage = (name: string): string =>
+  `${name}.step: a gradient holds NaN or Inf; the parameter elements where it does were left unchanged (look for a loss that overflowed or a NaN input)`;
+const STATUS_BITS: Record<string, number> = {
+  SGD: registerStatusFlag(nonFiniteMessage('SGD')),
+  Adam: registerStatusFlag(nonFiniteMessage('Adam')),
+  AdamW: registerStatusFlag(nonFiniteMessage('AdamW')),
+};
 
 /** A learning rate as a function of the number of steps already taken (0 for the first step). */
 export type Schedule = (step: number) => number;
@@ -44,10 +58,11 @@ export function cosineDecay(lr0: number, totalSteps: number, lrMin = 0): Schedul
   return (step) => lrMin + 0.5 * (lr0 - lrMin) * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
 }
 
-function num(v: unknown, what: string, min: number, below?: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (below !== undefined && v >= below)) {
-    const range = below === undefined ? `>= ${min}` : `in [${min}, ${below})`;
-    throw new TypeError(`tellus: ${what}: expected a finite number ${range}, got ${String(v)}`);
+/** A finite number >= min (> min when `open`), and < below when given; `what` is `fn: argument`. */
+function num(v: unknown, what: string, min: number, below?: number, open = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || (open ? v <= min : v < min) || (below !== undefined && v >= below)) {
+    const range = below === undefined ? `${open ? '>' : '>='} ${min}` : `in [${min}, ${below})`;
+    throw new TypeError(`tellus: ${what}: expected a finite number ${range}, got ${describeValue(v)}`);
   }
   return v;
 }
@@ -69,7 +84,9 @@ abstract class Optimizer {
     protected readonly slots: readonly string[],
   ) {
     if (typeof lr === 'function') this.lrSpec = lr as Schedule;
-    else this.lrSpec = num(lr, `${name}({ lr })`, 0);
+    else if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0)
+      throw new TypeError(`tellus: ${name}(opts): lr: expected a finite number > 0 or a schedule step => lr, got ${describeValue(lr)}`);
+    else this.lrSpec = lr;
     for (const s of slots) this.state[s] = [];
   }
 
@@ -143,7 +160,11 @@ abstract class Optimizer {
     uniforms: Record<string, number>,
     flops: number,
   ): void {
-    const bind: Record<string, Storage> = { param: p.storageFor(entry), grad: g.storageFor(entry) };
+    const bind: Record<string, Storage> = {
+      param: p.storageFor(entry),
+      grad: g.storageFor(entry),
+      status: context().scheduler.status,
+    };
     ['m', 'v'].forEach((name, k) => {
       if (state[k]) bind[name] = state[k].storageFor(entry);
     });
@@ -151,6 +172,7 @@ abstract class Optimizer {
       file: 'optim.wgsl',
       entry,
       label: `${this.name}.step`,
+      overrides: { OPTIM_STATUS_BIT: STATUS_BITS[this.name]! },
       bind,
       uniforms: { n: p.size, ...uniforms },
       grid: grid1d(p.size),
@@ -215,6 +237,8 @@ export interface SGDOptions {
   weightDecay?: number;
 }
 
+const SGD_OPTIONS = optionNames<SGDOptions>()('lr', 'momentum', 'dampening', 'nesterov', 'weightDecay');
+
 /** PyTorch's SGD: momentum buffer b = mu b + (1 - dampening)(g + wd p) (b = g + wd p on the first step). */
 export class SGD extends Optimizer {
   readonly momentum: number;
@@ -223,15 +247,15 @@ export class SGD extends Optimizer {
   readonly weightDecay: number;
 
   constructor(opts: SGDOptions) {
-    const o = (opts ?? {}) as Partial<SGDOptions>;
-    const momentum = num(o.momentum ?? 0, 'SGD({ momentum })', 0);
+    const o = checkOptions(opts as Partial<SGDOptions>, SGD_OPTIONS, 'SGD(opts)');
+    const momentum = num(o.momentum ?? 0, 'SGD(opts): momentum', 0);
     super('SGD', o.lr, momentum > 0 ? ['momentumBuffer'] : []);
     this.momentum = momentum;
-    this.dampening = num(o.dampening ?? 0, 'SGD({ dampening })', 0);
-    if (this.dampening > 1) throw new TypeError(`tellus: SGD({ dampening }): expected a number in [0, 1], got ${this.dampening}`);
-    this.weightDecay = num(o.weightDecay ?? 0, 'SGD({ weightDecay })', 0);
+    this.dampening = num(o.dampening ?? 0, 'SGD(opts): dampening', 0);
+    if (this.dampening > 1) throw new TypeError(`tellus: SGD(opts): dampening: expected a number in [0, 1], got ${this.dampening}`);
+    this.weightDecay = num(o.weightDecay ?? 0, 'SGD(opts): weightDecay', 0);
     if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean')
-      throw new TypeError(`tellus: SGD({ nesterov }): expected a boolean, got ${typeof o.nesterov}`);
+      throw new TypeError(`tellus: SGD(opts): nesterov: expected a boolean, got ${describeValue(o.nesterov)}`);
     this.nesterov = o.nesterov ?? false;
     if (this.nesterov && (momentum === 0 || this.dampening !== 0)) {
       throw new Error(
@@ -261,6 +285,8 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
+const ADAM_OPTIONS = optionNames<AdamOptions>()('lr', 'beta1', 'beta2', 'eps', 'weightDecay');
+
 /** Adam and AdamW share the kernel; they differ in where weight decay enters. */
 abstract class AdamBase extends Optimizer {
   readonly beta1: number;
@@ -274,12 +300,12 @@ abstract class AdamBase extends Optimizer {
     defaultDecay: number,
     private readonly decoupled: boolean,
   ) {
-    const o = (opts ?? {}) as Partial<AdamOptions>;
+    const o = checkOptions(opts as Partial<AdamOptions>, ADAM_OPTIONS, `${name}(opts)`);
     super(name, o.lr, ['m', 'v']);
-    this.beta1 = num(o.beta1 ?? 0.9, `${name}({ beta1 })`, 0, 1);
-    this.beta2 = num(o.beta2 ?? 0.999, `${name}({ beta2 })`, 0, 1);
-    this.eps = num(o.eps ?? 1e-8, `${name}({ eps })`, 0);
-    this.weightDecay = num(o.weightDecay ?? defaultDecay, `${name}({ weightDecay })`, 0);
+    this.beta1 = num(o.beta1 ?? 0.9, `${name}(opts): beta1`, 0, 1);
+    this.beta2 = num(o.beta2 ?? 0.999, `${name}(opts): beta2`, 0, 1);
+    this.eps = num(o.eps ?? 1e-8, `${name}(opts): eps`, 0, undefined, true);
+    this.weightDecay = num(o.weightDecay ?? defaultDecay, `${name}(opts): weightDecay`, 0);
   }
 
   protected update(p: Tensor, g: Tensor, state: Tensor[], first: boolean, lr: number): void {
