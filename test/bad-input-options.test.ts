@@ -49,6 +49,10 @@ describe('unknown options are rejected with the closest valid name', () => {
     ['acoustic2dPlan', (o) => tl.acoustic2dPlan(v(), { ...acoustic, ...o }), 'acuracy', 'accuracy'],
     ['profile', (o) => tl.profile(() => tl.ones([2]), o), 'callsites', 'callSites'],
     ['calibrate', (o) => tl.calibrate(o), 'repeat', 'repeats'],
+    ['SGD', (o) => new nn.SGD({ lr: 0.1, ...o }), 'momentun', 'momentum'],
+    ['Adam', (o) => new nn.Adam({ lr: 0.1, ...o }), 'betas', 'beta1'],
+    ['AdamW', (o) => new nn.AdamW({ lr: 0.1, ...o }), 'weight_decay', 'weightDecay'],
+    ['lbfgs', (o) => nn.lbfgs((x: tl.Tensor) => [x.square().sum(), x.mul(2)], tl.ones([2]), o), 'maxiter', 'maxIter'],
   ];
 
   it.each(cases)('%s', async (name, call, bad, good) => {
