@@ -10,7 +10,7 @@ import * as L from '../ops/layout.js';
 import { record, save } from './tape.js';
 
 type T = Tensor;
-const isT = (v: unknown): v is Tensor => v instanceof Tensor;
+export const isT = (v: unknown): v is Tensor => v instanceof Tensor;
 const operandShape = (v: TensorLike): readonly number[] => (isT(v) ? v.shape : []);
 
 /** Sums `g` down to `shape`, undoing NumPy broadcasting. */

@@ -1,6 +1,6 @@
 // The differentiable public ops: each runs its raw op and records a VJP rule written with these
 // same differentiable ops, so backward passes can themselves be differentiated.
-import { Tensor } from '../graph/tensor.js';
+import { type Tensor } from '../graph/tensor.js';
 import * as Rd from '../ops/reduce.js';
 import * as L from '../ops/layout.js';
 import * as I from '../ops/indexing.js';
@@ -8,10 +8,9 @@ import { matmul as rawMatmul } from '../ops/matmul.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { isRecording, record, save } from './tape.js';
 import { add, div, eq, mul } from './optable.js';
-import { type Axes, axesList, cast, expand, keptShape, reshape, sum, unbroadcast } from './core.js';
+import { type Axes, axesList, isT, cast, expand, keptShape, reshape, sum, unbroadcast } from './core.js';
 
 type T = Tensor;
-const isT = (v: unknown): v is Tensor => v instanceof Tensor;
 
 // ---- elementwise -------------------------------------------------------------------------------
 

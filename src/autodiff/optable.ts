@@ -4,16 +4,15 @@
 // in the generated elementwise shader; the differentiable op, the public export and the chainable
 // Tensor method (src/methods.ts) all come from here. No entry needs a JVP: rules are built from
 // differentiable ops, so jvp (two reverse passes) and higher derivatives differentiate through them.
-import { Tensor } from '../graph/tensor.js';
+import { type Tensor } from '../graph/tensor.js';
 import type { TensorLike } from '../ops/emit.js';
 import { type BinaryKernel, type RawBinary, type RawUnary, type UnaryKernel, registerBinary, registerUnary } from '../ops/elementwise.js';
 import { record, save } from './tape.js';
-import { cast, unbroadcast, where } from './core.js';
+import { cast, isT, unbroadcast, where } from './core.js';
 
 // Tensor's methods are typed from this table, so a rule whose type TypeScript must infer from Tensor's
 // members (x.shape, g.dtype, a narrowed number | Tensor) is a cycle: such a rule declares its return type.
 type T = Tensor;
-const isT = (v: unknown): v is Tensor => v instanceof Tensor;
 
 export interface UnaryEntry extends UnaryKernel {
   /** Which tensors the rule reads: they are saved at record time (before any dispose). */

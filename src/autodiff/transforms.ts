@@ -16,8 +16,9 @@ function checkFn(f: unknown, what: string, arg = 'f'): void {
   if (typeof f !== 'function') throw new TypeError(`tellus: ${what}: ${arg}: expected a function, got ${describeValue(f)}`);
 }
 
-const kindOfValue = (v: unknown): string =>
-  v instanceof Tensor ? `${article(v.dtype)} tensor of shape ${fmt(v.shape)}` : describeValue(v);
+const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
+const tensorKind = (t: Tensor): string => `${article(t.dtype)} tensor of shape ${fmt(t.shape)}`;
+const kindOfValue = (v: unknown): string => (v instanceof Tensor ? tensorKind(v) : describeValue(v));
 
 /** A Tensor argument of a transform, optionally of a given shape (so the message names the transform, not an inner op). */
 function checkTensorArg(v: unknown, what: string, arg: string, shape?: readonly number[]): Tensor {
@@ -346,9 +347,8 @@ export function customVjp<S = any>(
   };
 }
 
-const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
-const kindOf = (v: unknown): string =>
-  v instanceof Tensor ? `${article(v.dtype)} tensor of shape ${fmt(v.shape)}` : v === null ? 'null' : article(typeof v);
+/** Like kindOfValue, but a non-tensor by its type only ("a number"), as backward-result messages say it. */
+const kindOf = (v: unknown): string => (v instanceof Tensor ? tensorKind(v) : v === null ? 'null' : article(typeof v));
 
 /** A backward's results, checked against the inputs: one per input, null or a live float32 tensor of its shape. */
 function checkCotangents(grads: unknown, xs: readonly Tensor[], name: string): (Tensor | null)[] {
