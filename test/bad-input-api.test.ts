@@ -159,6 +159,21 @@ describe('physics inputs that would give NaN or an unbounded limit', () => {
     expect((await tl.born2d(v0, ok, opts).data()).length).toBe(6);
     for (const t of [v0, amps, dv, nan, ok]) t.dispose();
   });
+
+  it('NaN in rtm2d data: refused on the host, flagged on the device', async () => {
+    const v0 = model();
+    const amps = tl.ones([1, 1, 6]);
+    const opts = { ...base, sourceAmplitudes: amps };
+    const d = new Float32Array(6);
+    d[4] = Number.NaN;
+    const data = tl.tensor(d, { shape: [1, 1, 6] });
+    expect(() => tl.rtm2d(v0, data, opts)).toThrow('tellus: rtm2d: data: expected finite values, got NaN at [0, 0, 4]');
+    const onGpu = tl.add(data, 0);
+    await expect(tl.rtm2d(v0, onGpu, opts).data()).rejects.toThrow('rtm2d: data holds a NaN or Inf');
+    const ok = tl.add(tl.ones([1, 1, 6]), 0);
+    expect((await tl.rtm2d(v0, ok, opts).data()).length).toBe(100);
+    for (const t of [v0, amps, data, onGpu, ok]) t.dispose();
+  });
 });
 
 /** A safetensors file from a header object and a data section of `dataBytes` bytes. */

@@ -67,7 +67,14 @@ function valueAndGradOf(f: Fn, argnums: number | readonly number[], args: unknow
       const byArg = new Map<number, { treedef: TreeDef; leaves: Tensor[] }>();
       for (const i of nums) {
         if (byArg.has(i)) continue;
-        const { treedef, leaves } = flatten(args[i], { root: `args[${i}]`, what });
+        const { treedef, leaves, paths } = flatten(args[i], { root: `args[${i}]`, what });
+        leaves.forEach((x, k) => {
+          if (x.dtype !== 'float32')
+            throw new TypeError(
+              `tellus: ${what}: ${paths[k]}: expected a float32 tensor to differentiate, got ${tensorKind(x)}; ` +
+                'pass integer tensors (indices, labels) in an argument that argnums does not select',
+            );
+        });
         byArg.set(i, { treedef, leaves: leaves.map((x) => leaf(x)) });
         traced[i] = unflatten(treedef, byArg.get(i)!.leaves);
       }
@@ -97,8 +104,8 @@ function valueAndGradOf(f: Fn, argnums: number | readonly number[], args: unknow
 
 /**
  * grad(f)(...args): the gradient of scalar f with respect to args[argnums] (pytrees allowed). An
- * integer tensor among them gets zeros (it has no gradient), unlike JAX which refuses it: index
- * tensors then sit in the same pytree as parameters (test/grad-transforms.test.ts pins this).
+ * integer tensor among them is an error, as in JAX: a gradient of zeros would read as "this
+ * parameter does not matter" (test/grad-transforms.test.ts pins this).
  */
 export function grad<F extends Fn>(f: F, argnums: number | readonly number[] = 0): (...args: Parameters<F>) => any {
   checkFn(f, 'grad(f)');

@@ -220,6 +220,10 @@ function migrate(v0: Tensor, data: Tensor, opts: Acoustic2dOptions, op: string):
     const shape = (out as Tensor).shape;
     if (data.shape.join() !== shape.join())
       common.fail(op, `data: expected the receivers' shape [${shape.join(', ')}] ([shot, receiver, time]), got [${data.shape.join(', ')}]`);
+    // A NaN residual would turn the whole image into NaN.
+    const host = hostValues(data);
+    if (host) common.finiteValues(op, 'data', host, data.shape);
+    else if (data.size > 0) guardFinite(data, op, 'data');
     return pull(data)[0]!;
   } finally {
     (out as Tensor).dispose();
