@@ -22,6 +22,7 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     exclude: 'Deno' in globalThis ? [...configDefaults.exclude, ...nodeOnly] : configDefaults.exclude,
     // Dawn is a native addon: keep it in child processes, not worker threads.
     pool: 'forks',

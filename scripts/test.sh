@@ -47,6 +47,12 @@ if ((${#failed[@]})); then
     # error '⎯⎯ Unhandled Rejection ⎯⎯'; the smoke test prints '✗ ...'.
     echo "---- $name: failing tests and errors, then the stage's last lines ----"
     sed 's/\x1b\[[0-9;]*m//g' "$logs/$name.log" | grep -E -A8 '^(✗|\s*× | FAIL |⎯+ Unhandled (Rejection|Error) )' | head -120 || true
+    # A crashed worker ('Worker exited unexpectedly') reports no file: name the files with no result.
+    if grep -q 'exited unexpectedly' "$logs/$name.log"; then
+      for f in test/*.test.ts; do
+        grep -q -- "$f" "$logs/$name.log" || echo "  no result from $f (its worker may have crashed)"
+      done
+    fi
     echo "  ..."
     tail -n 15 "$logs/$name.log"
   done
