@@ -12,7 +12,8 @@
 
 struct Params {
   nzp: u32,
-  nxp: u32,
+  nxp: u32,     // row length of the stored fields (a multiple of 4; columns past nxe are ghosts)
+  nxe: u32,     // padded width: inner columns are [R, nxe - R)
   nshot: u32,
   free_surface: u32,
   zin0: u32,    // rows in [zin0, zin1) see no z-PML term within R cells: the plain stencil suffices
@@ -121,7 +122,7 @@ fn cell_of(g: vec3<u32>, n: vec3<u32>) -> Cell {
   }
   let id = g.x + g.y * n.x * 64u;
   let left = p.bx0 - R;
-  let side = max(left + p.nxp - R - p.bx1, 1u);
+  let side = max(left + p.nxe - R - p.bx1, 1u);
   let r = id / side;
   let k = id % side;
   c.x = select(p.bx1 + k - left, R + k, k < left);
@@ -132,7 +133,7 @@ fn cell_of(g: vec3<u32>, n: vec3<u32>) -> Cell {
     c.z = select(p.bz1 + r - top, R + r, r < top);
     c.ok = r < rows;
   }
-  c.ok = c.ok && left + p.nxp - R - p.bx1 > 0u && g.z < p.nshot;
+  c.ok = c.ok && left + p.nxe - R - p.bx1 > 0u && g.z < p.nshot;
   return c;
 }
 

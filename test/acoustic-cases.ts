@@ -26,6 +26,7 @@ export interface DeviceOptions {
   freeSurface?: boolean;
   maxVel?: number;
   checkpointEvery?: number;
+  stencil?: 'auto' | 'vec4' | 'cells';
 }
 
 export interface Survey {

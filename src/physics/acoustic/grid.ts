@@ -33,6 +33,18 @@ export interface Acoustic2dOptions extends common.CheckpointOptions {
   maxVel?: number;
   /** Also return snapshots of u every `snapshotEvery` steps (acoustic2dWavefield only). */
   snapshotEvery?: number;
+  /**
+   * Interior kernel: 'vec4' marches columns of 4 cells (CPU adapters: SwiftShader, llvmpipe),
+   * 'cells' runs one cell per invocation (GPUs); 'auto' (default) picks by adapter. Same numbers
+   * to float32 round-off.
+   */
+  stencil?: 'auto' | 'vec4' | 'cells';
+}
+
+function stencilVariant(op: string, choice: unknown, isSoftware: boolean): 'vec4' | 'cells' {
+  if (choice === undefined || choice === 'auto') return isSoftware ? 'vec4' : 'cells';
+  if (choice === 'vec4' || choice === 'cells') return choice;
+  return common.fail(op, `stencil: expected 'auto', 'vec4' or 'cells', got ${JSON.stringify(choice)}`);
 }
 
 /**
@@ -50,7 +62,12 @@ export interface Grid {
   nz: number;
   nx: number;
   nzp: number;
+  /** Row length of the stored fields: the padded width nxe rounded up to a multiple of 4 (the vec4 box kernel's alignment; the extra columns are ghosts). */
   nxp: number;
+  /** Padded width: model, PML and R ghost columns per edge. */
+  nxe: number;
+  /** Whether the interior box runs the vec4 column-marching kernel (acoustic-box.wgsl) or one cell per invocation. */
+  boxVec4: boolean;
   /** Padded index of model cell (0, 0). */
   oz: number;
   ox: number;
@@ -102,6 +119,7 @@ export const ACOUSTIC2D_OPTIONS = optionNames<Acoustic2dOptions>()(
   'freeSurface',
   'maxVel',
   'snapshotEvery',
+  'stencil',
   'checkpointEvery',
   'memoryBudget',
 );
@@ -110,7 +128,7 @@ export const ACOUSTIC2D_OPTIONS = optionNames<Acoustic2dOptions>()(
 const CHECKPOINT_FIELDS = 6;
 
 /** Checks `op`'s arguments and lays out its run; `ampShape` is the source amplitudes' shape (null: no sources). */
-export function planGrid(op: string, v: VelocityInfo, o: Acoustic2dOptions, ampShape: readonly number[] | null): Grid {
+export function planGrid(op: string, v: VelocityInfo, o: Acoustic2dOptions, ampShape: readonly number[] | null, isSoftware: boolean): Grid {
   common.options(op, o, ACOUSTIC2D_OPTIONS);
   if (v.shape.length !== 2) common.fail(op, `v: expected a [nz, nx] velocity model, got shape [${v.shape.join(', ')}]`);
   const [nz, nx] = v.shape as [number, number];
@@ -129,7 +147,8 @@ export function planGrid(op: string, v: VelocityInfo, o: Acoustic2dOptions, ampS
   const widths = common.pmlWidths(op, o.pmlWidth, freeSurface);
   const pmlFreq = common.pmlFreq(op, o.pmlFreq);
   const nzp = nz + widths[0] + widths[1] + 2 * R;
-  const nxp = nx + widths[2] + widths[3] + 2 * R;
+  const nxe = nx + widths[2] + widths[3] + 2 * R;
+  const nxp = Math.ceil(nxe / 4) * 4;
   const oz = R + widths[0];
   const ox = R + widths[2];
   const sigma0 = common.pmlSigma0(vmax, [widths[0] * dz, widths[1] * dz, widths[2] * dx, widths[3] * dx]);
@@ -142,14 +161,16 @@ export function planGrid(op: string, v: VelocityInfo, o: Acoustic2dOptions, ampS
   const cell = ([z, x]: [number, number]) => (z + oz) * nxp + (x + ox);
   const srcCells = Int32Array.from(src?.cells ?? [], cell);
   const recCells = Int32Array.from(rec?.cells ?? [], cell);
-  const { bounds, split } = regionSplit(R, nzp, nxp, widths, freeSurface);
-  const params = { nzp, nxp, nshot, free_surface: freeSurface ? 1 : 0, ...bounds };
+  const { bounds, split } = regionSplit(R, nzp, nxe, widths, freeSurface);
+  const params = { nzp, nxp, nxe, nshot, free_surface: freeSurface ? 1 : 0, ...bounds };
   const checkpointEvery = common.checkpointInterval(op, o, nt, 4 * nshot * nzp * nxp, CHECKPOINT_FIELDS);
   return {
     nz,
     nx,
     nzp,
     nxp,
+    nxe,
+    boxVec4: stencilVariant(op, o.stencil, isSoftware) === 'vec4',
     oz,
     ox,
     R,
@@ -212,23 +233,24 @@ function sourcesAndReceivers(op: string, o: Acoustic2dOptions, ampShape: readonl
 function regionSplit(
   R: number,
   nzp: number,
-  nxp: number,
+  nxe: number,
   widths: Widths,
   freeSurface: boolean,
 ): { bounds: Record<string, number>; split: Split } {
   const zp0 = R + widths[0];
   const zp1 = nzp - R - widths[1];
   const xp0 = R + widths[2];
-  const xp1 = nxp - R - widths[3];
+  const xp1 = nxe - R - widths[3];
   const zin0 = widths[0] > 0 ? zp0 + R : 0;
   const zin1 = widths[1] > 0 ? zp1 - R : nzp;
   const xin0 = widths[2] > 0 ? xp0 + R : 0;
-  const xin1 = widths[3] > 0 ? xp1 - R : nxp;
+  const xin1 = widths[3] > 0 ? xp1 - R : nxe;
   let [bz0, bz1] = [Math.max(widths[0] > 0 ? zin0 + R : R, freeSurface ? 2 * R : R), Math.min(widths[1] > 0 ? zin1 - R : nzp - R, nzp - R)];
-  let [bx0, bx1] = [widths[2] > 0 ? xin0 + R : R, widths[3] > 0 ? xin1 - R : nxp - R];
+  // Box columns start and end on multiples of 4, for the vec4 kernel (the x strips take the rest).
+  let [bx0, bx1] = [Math.ceil((widths[2] > 0 ? xin0 + R : R) / 4) * 4, Math.floor((widths[3] > 0 ? xin1 - R : nxe - R) / 4) * 4];
   if (bz0 >= bz1 || bx0 >= bx1) [bz0, bz1, bx0, bx1] = [nzp - R, nzp - R, R, R];
   const rows = bz0 - R + (nzp - R - bz1);
-  const sides = bx0 - R + (nxp - R - bx1);
+  const sides = bx0 - R + (nxe - R - bx1);
   return {
     bounds: { zin0, zin1, xin0, xin1, zp0, zp1, xp0, xp1, bz0, bz1, bx0, bx1 },
     split: { width: bx1 - bx0, height: bz1 - bz0, rows, sides },

@@ -25,7 +25,7 @@ function setup(v: Tensor, opts: Acoustic2dOptions, op: string): Setup {
   common.options(op, opts, ACOUSTIC2D_OPTIONS);
   const amps = opts.sourceAmplitudes === undefined ? null : common.floatTensor(op, 'sourceAmplitudes', opts.sourceAmplitudes);
   const host = hostValues(v);
-  const g = planGrid(op, { shape: v.shape, host }, opts, amps?.shape ?? null);
+  const g = planGrid(op, { shape: v.shape, host }, opts, amps?.shape ?? null, context().info.isSoftware);
   if (!host) guardVelocity(v, g.vmax, op);
   const a = amps ? hostValues(amps) : null;
   // A NaN amplitude would fill the whole wavefield with NaN: refuse it here, or on the device when only the GPU has the values.
@@ -256,6 +256,6 @@ export function acoustic2dPlan(v: Tensor, opts: Acoustic2dOptions): Acoustic2dPl
     cflLimit: cflLimit((2 * g.R) as Accuracy, g.dx, g.dz, g.vstable),
     checkpointEvery: g.checkpointEvery,
     backwardBytes: backwardBytes(g),
-    paddedShape: [g.nzp, g.nxp],
+    paddedShape: [g.nzp, g.nxe],
   };
 }

@@ -9,9 +9,57 @@ import { emit, grid1d } from '../../ops/emit.js';
 import type { Grid } from './grid.js';
 import { registerShader } from '../../gpu/kernels.js';
 import acousticWgsl from '../../../shaders/acoustic.wgsl';
+import acousticBoxWgsl from '../../../shaders/acoustic-box.wgsl';
 
 const FILE = 'acoustic.wgsl';
+const BOX_FILE = 'acoustic-box.wgsl';
 registerShader(FILE, acousticWgsl);
+registerShader(BOX_FILE, acousticBoxWgsl);
+
+/** Rows each invocation of the vec4 box kernel marches (acoustic-box.wgsl ZSEG). */
+const BOX_ROWS = 16;
+
+/** The vec4 box kernel's entry, MODE and bindings for each stencil entry of acoustic.wgsl. */
+const BOX_ENTRIES: Record<string, { entry: string; bind: string[] }> = {
+  step: { entry: 'box_step', bind: ['w', 'u_cur', 'u_pn'] },
+  step_lap: { entry: 'box_step_lap', bind: ['w', 'u_cur', 'u_pn', 'lap_out'] },
+  born_step: { entry: 'box_born', bind: ['w', 'u_cur', 'u_pn', 'dw', 'lap_in'] },
+  adjoint_step: { entry: 'box_adjoint', bind: ['w', 'u_cur', 'u_pn', 'lap_in', 'grad_w'] },
+};
+
+/** The interior box as vec4 columns (CPU adapters): one invocation per 4 columns and BOX_ROWS rows of a shot. */
+function boxVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: string): void {
+  const spec = BOX_ENTRIES[entry]!;
+  const { width, height } = g.split;
+  const ncg = width / 4;
+  const nseg = Math.ceil(height / BOX_ROWS);
+  const storages: Record<string, ReturnType<Tensor['storageFor']>> = {};
+  for (const k of spec.bind) storages[k] = bind[k]!.storageFor(`acoustic2d: ${k}`);
+  const o = g.overrides;
+  const overrides: Record<string, number> = { R: g.R, ZSEG: BOX_ROWS };
+  for (let k = 0; k <= 4; k++) [overrides[`Z${k}`], overrides[`X${k}`]] = [o[`Z${k}`]!, o[`X${k}`]!];
+  const n = width * height * g.nshot;
+  emit({
+    file: BOX_FILE,
+    entry: spec.entry,
+    overrides,
+    bind: storages,
+    uniforms: {
+      nzp: g.nzp,
+      nxq: g.nxp / 4,
+      nshot: g.nshot,
+      bz0: Number(g.params.bz0),
+      bz1: Number(g.params.bz1),
+      bq0: Number(g.params.bx0) / 4,
+      ncg,
+      nseg,
+    },
+    grid: grid1d(ncg * nseg * g.nshot),
+    label: `${label} interior`,
+    bytes: 4 * 4 * n,
+    flops: n * (8 * g.R + 6),
+  });
+}
 
 /** Per-run constants on the GPU: PML profiles and cell indices (a dummy cell when there are none). A plain tree of tensors, so customVjp can save it. */
 export interface Consts {
@@ -73,7 +121,8 @@ function stencil(entry: string, bind: Record<string, Tensor>, g: Grid, label: st
     if (n > 0)
       emitOn(entry, bind, g.params, [Math.min(groups, 65535), Math.ceil(groups / 65535), g.nshot], g, `${label} ${name}`, cost(n), region);
   };
-  plane(width, height, 1, 'interior');
+  if (g.boxVec4 && width > 0 && height > 0) boxVec4(entry, bind, g, label);
+  else plane(width, height, 1, 'interior');
   plane(width, rows, 3, 'pml z');
   linear(height * sides, 4, 'pml x');
   linear(rows * sides, 2, 'pml corners');
