@@ -20,7 +20,7 @@ await esbuild.build({
   platform: 'node',
   target: 'es2022',
   loader: { '.wgsl': 'text' },
-  external: ['webgpu', '@jax-js/jax', '@tensorflow/*'],
+  external: ['webgpu', '@jax-js/jax', '@tensorflow/*', 'cli-progress'],
   sourcemap: 'inline',
   outfile,
   logLevel: 'warning',
