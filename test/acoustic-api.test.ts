@@ -100,11 +100,13 @@ describe('acoustic2d bookkeeping', () => {
     );
     const amps = tl.zeros([2, 1, 4]);
     expect(() => tl.acoustic2d(v, { ...base, sourceAmplitudes: amps, sourceLocations: [[[1, 1]]] })).toThrow(
-      /sourceLocations: has 1 shots, expected 2/,
+      /sourceLocations: expected 2 shots \(as sourceAmplitudes\), got 1/,
     );
     expect(() => tl.acoustic2d(v, { dx: 5, dt: 0.0005, sourceAmplitudes: amps })).toThrow(/sourceLocations: required/);
     const bad = tl.tensor(new Float32Array(100).fill(2000).fill(-1, 42, 43), { shape: [10, 10] });
-    expect(() => tl.acoustic2d(bad, { ...base, receiverLocations: [[[1, 1]]] })).toThrow(/positive and finite, got -1 at cell \(4, 2\)/);
+    expect(() => tl.acoustic2d(bad, { ...base, receiverLocations: [[[1, 1]]] })).toThrow(
+      /expected positive finite velocities, got -1 at cell \(4, 2\)/,
+    );
     expect(() => tl.ricker(0, 10, 0.001)).toThrow(/ricker: freq: expected a positive number, got 0/);
   });
 

@@ -31,7 +31,7 @@ describe('transforms given something that is not a function or not tensors', () 
       [() => tl.jvp(f, [x], [1] as never), 'tellus: jvp(f, primals, tangents): tangents[0]: expected a Tensor, got 1'],
       [
         () => tl.jvp(f, [x], [tl.ones([2, 2])]),
-        'tellus: jvp(f, primals, tangents): tangents[0]: expected a float32 tensor of shape [4] (as primals[0]), got float32 [2, 2]',
+        'tellus: jvp(f, primals, tangents): tangents[0]: expected a float32 tensor of shape [4] (as primals[0]), got a float32 tensor of shape [2, 2]',
       ],
       [
         () => tl.grad((a: tl.Tensor) => a)(x),
@@ -95,19 +95,21 @@ describe('layers check their input before the matmul does', () => {
     const h = randomHost(g, [2, 5]);
     const x = tl.tensor(h.data, { shape: h.shape });
     expect(() => lin.forward(x)).toThrow(
-      'tellus: Linear(3, 2).forward(x): x: expected a float32 tensor of shape [..., 3], got float32 [2, 5]',
+      'tellus: Linear(3, 2).forward(x): x: expected a float32 tensor of shape [..., 3], got a float32 tensor of shape [2, 5]',
     );
     const xi = tl.zeros([2, 3], 'int32');
     expect(() => lin.forward(xi)).toThrow(
-      'tellus: Linear(3, 2).forward(x): x: expected a float32 tensor of shape [..., 3], got int32 [2, 3]',
+      'tellus: Linear(3, 2).forward(x): x: expected a float32 tensor of shape [..., 3], got an int32 tensor of shape [2, 3]',
     );
     expect(() => conv.forward(tl.zeros([1, 3, 6, 6]))).toThrow(
-      'tellus: Conv2d(2, 4, [3, 3]).forward(x): x: expected a float32 tensor [N, 2, H, W], got float32 [1, 3, 6, 6]',
+      'tellus: Conv2d(2, 4, [3, 3]).forward(x): x: expected a float32 tensor [N, 2, H, W], got a float32 tensor of shape [1, 3, 6, 6]',
     );
     expect(() => conv.forward(tl.zeros([2, 6, 6]))).toThrow(
-      'tellus: Conv2d(2, 4, [3, 3]).forward(x): x: expected a float32 tensor [N, 2, H, W], got float32 [2, 6, 6]',
+      'tellus: Conv2d(2, 4, [3, 3]).forward(x): x: expected a float32 tensor [N, 2, H, W], got a float32 tensor of shape [2, 6, 6]',
     );
-    expect(() => lin.forward(null as never)).toThrow('tellus: Linear(3, 2).forward(x): x: expected a Tensor, got null');
+    expect(() => lin.forward(null as never)).toThrow(
+      'tellus: Linear(3, 2).forward(x): x: expected a Tensor, got null (wrap data with tensor(...))',
+    );
     expect(await values(x)).toEqual(Array.from(h.data));
     for (const t of [x, xi]) t.dispose();
   });

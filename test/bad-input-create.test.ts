@@ -35,7 +35,9 @@ describe('bad input: creation, sizes, memory', () => {
   useDevice();
 
   it('integer dtypes reject out-of-range, fractional and NaN values by index instead of wrapping', async () => {
-    expect(messageOf(() => tl.tensor([1, 3e10], { dtype: 'int32' }))).toBe(`tellus: tensor(data): data[1]: ${INT32}, got 30000000000`);
+    expect(messageOf(() => tl.tensor([1, 3e10], { dtype: 'int32' }))).toBe(
+      `tellus: tensor(data, opts): data[1]: ${INT32}, got 30000000000`,
+    );
     expect(
       messageOf(() =>
         tl.tensor(
@@ -46,28 +48,30 @@ describe('bad input: creation, sizes, memory', () => {
           { dtype: 'uint32' },
         ),
       ),
-    ).toBe(`tellus: tensor(data): data[1][1]: ${UINT32}, got -1`);
-    expect(messageOf(() => tl.tensor([0.5], { dtype: 'int32' }))).toBe(`tellus: tensor(data): data[0]: ${INT32}, got 0.5`);
+    ).toBe(`tellus: tensor(data, opts): data[1][1]: ${UINT32}, got -1`);
+    expect(messageOf(() => tl.tensor([0.5], { dtype: 'int32' }))).toBe(`tellus: tensor(data, opts): data[0]: ${INT32}, got 0.5`);
     expect(messageOf(() => tl.tensor(new Float32Array([1, NaN]), { dtype: 'int32' }))).toBe(
-      `tellus: tensor(data): data[1]: ${INT32}, got NaN`,
+      `tellus: tensor(data, opts): data[1]: ${INT32}, got NaN`,
     );
     expect(messageOf(() => tl.tensor(new Int32Array([3, -1]), { dtype: 'uint32' }))).toBe(
-      `tellus: tensor(data): data[1]: ${UINT32}, got -1`,
+      `tellus: tensor(data, opts): data[1]: ${UINT32}, got -1`,
     );
     expect(messageOf(() => tl.tensor(new Uint32Array([2 ** 31]), { dtype: 'int32' }))).toBe(
-      `tellus: tensor(data): data[0]: ${INT32}, got 2147483648`,
+      `tellus: tensor(data, opts): data[0]: ${INT32}, got 2147483648`,
     );
-    expect(messageOf(() => tl.tensor(7.5, { dtype: 'int32' }))).toBe(`tellus: tensor(data): data: ${INT32}, got 7.5`);
+    expect(messageOf(() => tl.tensor(7.5, { dtype: 'int32' }))).toBe(`tellus: tensor(data, opts): data: ${INT32}, got 7.5`);
     // The index is in the data as given, before a { shape } option reshapes it.
     expect(messageOf(() => tl.tensor([1, 2, 3, Infinity], { dtype: 'int32', shape: [2, 2] }))).toBe(
-      `tellus: tensor(data): data[3]: ${INT32}, got Infinity`,
+      `tellus: tensor(data, opts): data[3]: ${INT32}, got Infinity`,
     );
-    expect(messageOf(() => tl.full([2], NaN, 'int32'))).toBe(`tellus: full(value): ${INT32}, got NaN`);
-    expect(messageOf(() => tl.full([2], 3e10, 'int32'))).toBe(`tellus: full(value): ${INT32}, got 30000000000`);
-    expect(messageOf(() => tl.full([2], -1, 'uint32'))).toBe(`tellus: full(value): ${UINT32}, got -1`);
-    expect(messageOf(() => tl.full([2], '3' as unknown as number))).toBe('tellus: full(value): expected a number or a boolean, got "3"');
+    expect(messageOf(() => tl.full([2], NaN, 'int32'))).toBe(`tellus: full(shape, value, dtype): value: ${INT32}, got NaN`);
+    expect(messageOf(() => tl.full([2], 3e10, 'int32'))).toBe(`tellus: full(shape, value, dtype): value: ${INT32}, got 30000000000`);
+    expect(messageOf(() => tl.full([2], -1, 'uint32'))).toBe(`tellus: full(shape, value, dtype): value: ${UINT32}, got -1`);
+    expect(messageOf(() => tl.full([2], '3' as unknown as number))).toBe(
+      'tellus: full(shape, value, dtype): value: expected a number or a boolean, got "3"',
+    );
     expect(messageOf(() => tl.arange(2 ** 31 - 2, 2 ** 31 + 2, 1, 'int32'))).toBe(
-      'tellus: arange(start, stop, step): expected every value in [-2147483648, 2147483647] for int32, got 2147483646 to 2147483649',
+      'tellus: arange(start, stop, step, dtype): stop: expected a range within [-2147483648, 2147483647] for int32, got values from 2147483646 to 2147483649',
     );
     // The edges of each range are exact.
     const edges = [-(2 ** 31), -1, 0, 2 ** 31 - 1];
@@ -80,9 +84,9 @@ describe('bad input: creation, sizes, memory', () => {
   it('random parameters: std >= 0, low <= high', async () => {
     const seed = rng().next() * 2 ** 31;
     expect(messageOf(() => tl.randn([4], { std: -1, seed: Math.floor(seed) }))).toBe(
-      'tellus: randn({ std }): expected a finite number >= 0, got -1',
+      'tellus: randn(shape, opts): std: expected a finite number >= 0, got -1',
     );
-    expect(messageOf(() => tl.rand([4], { low: 2, high: 1 }))).toBe('tellus: rand({ high }): expected a number >= low (2), got 1');
+    expect(messageOf(() => tl.rand([4], { low: 2, high: 1 }))).toBe('tellus: rand(shape, opts): high: expected a number >= low (2), got 1');
     // The boundaries are legal: a point distribution.
     expect(await tl.rand([3], { low: 2, high: 2, seed: Math.floor(seed) }).toArray()).toEqual([2, 2, 2]);
     expect(await tl.randn([3], { mean: -1, std: 0, seed: Math.floor(seed) }).toArray()).toEqual([-1, -1, -1]);
@@ -91,25 +95,34 @@ describe('bad input: creation, sizes, memory', () => {
   it('shape arguments: a tellus message naming the call, never "not iterable"', () => {
     const x = tl.zeros([2, 3]);
     const cases: [() => unknown, string][] = [
-      [() => tl.zeros(5 as unknown as number[]), 'zeros(shape): expected an array of non-negative integers, got 5'],
-      [() => tl.ones('3' as unknown as number[]), 'ones(shape): expected an array of non-negative integers, got "3"'],
-      [() => tl.full(null as unknown as number[], 1), 'full(shape): expected an array of non-negative integers, got null'],
-      [() => tl.empty({} as unknown as number[]), 'empty(shape): expected an array of non-negative integers, got an object'],
-      [() => tl.rand(5 as unknown as number[]), 'rand(shape): expected an array of non-negative integers, got 5'],
-      [() => tl.randn(undefined as unknown as number[]), 'randn(shape): expected an array of non-negative integers, got undefined'],
-      [() => tl.zeros([2, '3'] as unknown as number[]), 'zeros(shape): expected an array of non-negative integers, got [2, "3"]'],
-      [() => tl.zeros([1, 1, 1, 1, 1, 1, 1, 1, 1]), 'zeros(shape): expected at most 8 dims, got 9'],
+      [() => tl.zeros(5 as unknown as number[]), 'zeros(shape, dtype): shape: expected an array of non-negative integers, got 5'],
+      [() => tl.ones('3' as unknown as number[]), 'ones(shape, dtype): shape: expected an array of non-negative integers, got "3"'],
+      [
+        () => tl.full(null as unknown as number[], 1),
+        'full(shape, value, dtype): shape: expected an array of non-negative integers, got null',
+      ],
+      [() => tl.empty({} as unknown as number[]), 'empty(shape, dtype): shape: expected an array of non-negative integers, got an object'],
+      [() => tl.rand(5 as unknown as number[]), 'rand(shape, opts): shape: expected an array of non-negative integers, got 5'],
+      [
+        () => tl.randn(undefined as unknown as number[]),
+        'randn(shape, opts): shape: expected an array of non-negative integers, got undefined',
+      ],
+      [
+        () => tl.zeros([2, '3'] as unknown as number[]),
+        'zeros(shape, dtype): shape: expected an array of non-negative integers, got [2, "3"]',
+      ],
+      [() => tl.zeros([1, 1, 1, 1, 1, 1, 1, 1, 1]), 'zeros(shape, dtype): shape: expected at most 8 dims, got 9'],
       [
         () => tl.tensor([1, 2], { shape: 2 as unknown as number[] }),
-        'tensor(data, { shape }): expected an array of non-negative integers, got 2',
+        'tensor(data, opts): shape: expected an array of non-negative integers, got 2',
       ],
       [
         () => tl.reshape(x, 6 as unknown as number[]),
-        'reshape(x, shape): expected an array of non-negative integers (one may be -1), got 6',
+        'reshape(x, shape): shape: expected an array of non-negative integers (one may be -1), got 6',
       ],
-      [() => tl.expand(x, 4 as unknown as number[]), 'expand(x, shape): expected an array of non-negative integers, got 4'],
-      [() => tl.permute(x, 1 as unknown as number[]), 'permute(x, axes): expected an array of axes, got 1'],
-      [() => tl.squeeze(x, 0 as unknown as number[]), 'squeeze(x, axes): expected an array of axes, got 0'],
+      [() => tl.expand(x, 4 as unknown as number[]), 'expand(x, shape): shape: expected an array of non-negative integers, got 4'],
+      [() => tl.permute(x, 1 as unknown as number[]), 'permute(x, axes): axes: expected an array of axes, got 1'],
+      [() => tl.squeeze(x, 0 as unknown as number[]), 'squeeze(x, axes): axes: expected an array of axes, got 0'],
     ];
     for (const [f, msg] of cases) expect(messageOf(f)).toBe(`tellus: ${msg}`);
   });
@@ -118,28 +131,28 @@ describe('bad input: creation, sizes, memory', () => {
     const x = tl.zeros([2, 3]);
     for (const op of ['sum', 'mean', 'prod', 'max', 'min'] as const) {
       expect(messageOf(() => tl[op](x, { axis: 0 } as unknown as number))).toBe(
-        `tellus: ${op}(x, axes): expected an axis or an array of axes, got an object (axes are positional: ${op}(x, 0, true))`,
+        `tellus: ${op}(x, axes, keepDims): axes: expected an axis or an array of axes, got an object (axes are positional: ${op}(x, 0, true))`,
       );
       expect(messageOf(() => tl[op](x, 0, 'yes' as unknown as boolean))).toBe(
-        `tellus: ${op}(x, axes, keepDims): expected a boolean, got "yes"`,
+        `tellus: ${op}(x, axes, keepDims): keepDims: expected a boolean, got "yes"`,
       );
       expect(messageOf(() => tl[op](x, '1' as unknown as number))).toBe(
-        `tellus: ${op}(x, axes): expected an axis or an array of axes, got "1"`,
+        `tellus: ${op}(x, axes, keepDims): axes: expected an axis or an array of axes, got "1"`,
       );
       // The chainable method reaches the same check.
       expect(messageOf(() => x[op](undefined, 1 as unknown as boolean))).toBe(
-        `tellus: ${op}(x, axes, keepDims): expected a boolean, got 1`,
+        `tellus: ${op}(x, axes, keepDims): keepDims: expected a boolean, got 1`,
       );
     }
     for (const op of ['argmax', 'argmin'] as const) {
       expect(messageOf(() => tl[op](x, { axis: 0 } as unknown as number))).toBe(
-        `tellus: ${op}(x, axis): expected an integer axis, got an object (the axis is positional: ${op}(x, 0, true))`,
+        `tellus: ${op}(x, axis, keepDims): axis: expected an integer, got an object (the axis is positional: ${op}(x, 0, true))`,
       );
       expect(messageOf(() => tl[op](x, [0] as unknown as number))).toBe(
-        `tellus: ${op}(x, axis): expected an integer axis, got an array of length 1`,
+        `tellus: ${op}(x, axis, keepDims): axis: expected an integer, got an array of length 1`,
       );
       expect(messageOf(() => tl[op](x, 0, 'yes' as unknown as boolean))).toBe(
-        `tellus: ${op}(x, axis, keepDims): expected a boolean, got "yes"`,
+        `tellus: ${op}(x, axis, keepDims): keepDims: expected a boolean, got "yes"`,
       );
     }
   });
@@ -150,12 +163,12 @@ describe('bad input: creation, sizes, memory', () => {
     const want = `expected at most ${formatBytes(max.bytes, `this device's ${max.limit}`)}, got ${formatBytes(elems * 4)}`;
     const before = tl.memory();
     for (const [f, name] of [
-      [() => tl.zeros([elems]), 'zeros(shape)'],
-      [() => tl.full([elems, 1], 2, 'int32'), 'full(shape)'],
-      [() => tl.empty([1, elems]), 'empty(shape)'],
-      [() => tl.rand([elems]), 'rand(shape)'],
-      [() => tl.randn([elems]), 'randn(shape)'],
-      [() => tl.arange(elems), 'arange(start, stop, step)'],
+      [() => tl.zeros([elems]), 'zeros(shape, dtype): shape'],
+      [() => tl.full([elems, 1], 2, 'int32'), 'full(shape, value, dtype): shape'],
+      [() => tl.empty([1, elems]), 'empty(shape, dtype): shape'],
+      [() => tl.rand([elems]), 'rand(shape, opts): shape'],
+      [() => tl.randn([elems]), 'randn(shape, opts): shape'],
+      [() => tl.arange(elems), 'arange(start, stop, step, dtype)'],
     ] as const) {
       expect(messageOf(f)).toBe(`tellus: ${name}: ${want}`);
     }
@@ -179,7 +192,7 @@ describe('bad input: creation, sizes, memory', () => {
     if (max.bytes > 2 ** 30) return;
     const data = new Float32Array(max.bytes / 4 + 1);
     expect(messageOf(() => tl.tensor(data))).toBe(
-      `tellus: tensor(data): expected at most ${formatBytes(max.bytes, `this device's ${max.limit}`)}, got ${formatBytes(data.byteLength)}`,
+      `tellus: tensor(data, opts): data: expected at most ${formatBytes(max.bytes, `this device's ${max.limit}`)}, got ${formatBytes(data.byteLength)}`,
     );
   });
 

@@ -108,32 +108,42 @@ describe('creation', () => {
   });
 
   it('tensor() rejects ragged arrays, wrong shapes and unsupported data, naming the argument', () => {
-    expect(() => tl.tensor([[1, 2], [3]])).toThrow('tensor(data): ragged nested array: expected length 2 at [1], got 1');
-    expect(() => tl.tensor([[1, 2], 3])).toThrow('tensor(data): ragged nested array: expected length 2 at [1], got number');
+    expect(() => tl.tensor([[1, 2], [3]])).toThrow(
+      'tellus: tensor(data, opts): data[1]: expected an array of length 2 (as data[0]), got an array of length 1',
+    );
+    expect(() => tl.tensor([[1, 2], 3])).toThrow('tellus: tensor(data, opts): data[1]: expected an array of length 2 (as data[0]), got 3');
     expect(() =>
       tl.tensor([
         [[1], [2]],
         [[3], [4, 5]],
       ]),
-    ).toThrow('ragged nested array: expected length 1 at [1][1], got 2');
-    expect(() => tl.tensor([[1], [[2]]])).toThrow('tensor(data): expected a number at [1][0], got an array');
-    expect(() => tl.tensor(['a', 'b'] as unknown as number[])).toThrow('tensor(data): expected a number at [0], got string');
-    expect(() => tl.tensor([1, 2, 3], { shape: [2, 2] })).toThrow('tensor(data, { shape }): shape [2, 2] holds 4 elements, data has 3');
-    expect(() => tl.tensor(new Float32Array(6), { shape: [4] })).toThrow('tensor(data, { shape }): shape [4] holds 4 elements, data has 6');
+    ).toThrow('tellus: tensor(data, opts): data[1][1]: expected an array of length 1 (as data[0][0]), got an array of length 2');
+    expect(() => tl.tensor([[1], [[2]]])).toThrow(
+      'tellus: tensor(data, opts): data[1][0]: expected a number or a boolean, got an array of length 1',
+    );
+    expect(() => tl.tensor(['a', 'b'] as unknown as number[])).toThrow(
+      'tellus: tensor(data, opts): data[0]: expected a number or a boolean, got "a"',
+    );
+    expect(() => tl.tensor([1, 2, 3], { shape: [2, 2] })).toThrow(
+      'tellus: tensor(data, opts): shape: expected a shape of 3 elements (as data), got [2, 2], which holds 4',
+    );
+    expect(() => tl.tensor(new Float32Array(6), { shape: [4] })).toThrow(
+      'tellus: tensor(data, opts): shape: expected a shape of 6 elements (as data), got [4], which holds 4',
+    );
     expect(() => tl.tensor([1, 2], { shape: [-2, -1] })).toThrow(
-      'tensor(data, { shape }): expected an array of non-negative integers, got [-2, -1]',
+      'tellus: tensor(data, opts): shape: expected an array of non-negative integers, got [-2, -1]',
     );
     expect(() => tl.tensor([1], { dtype: 'float64' as tl.DType })).toThrow(
-      'tensor(data, { dtype }): dtype must be one of float32, int32, uint32, got float64',
+      'tellus: tensor(data, opts): dtype: expected one of float32, int32, uint32, got "float64"',
     );
     expect(() => tl.tensor(new Uint8Array(3) as unknown as Float32Array)).toThrow(
-      'tensor(data): expected a Float32Array, Float64Array, Int32Array or Uint32Array, got Uint8Array',
+      'tellus: tensor(data, opts): data: expected a Float32Array, Float64Array, Int32Array or Uint32Array, got a Uint8Array',
     );
     expect(() => tl.tensor('123' as unknown as number)).toThrow(
-      'tensor(data): expected a typed array, a nested array or a number, got string',
+      'tellus: tensor(data, opts): data: expected a typed array, a nested array or a number, got "123"',
     );
     expect(() => tl.tensor(null as unknown as number)).toThrow(
-      'tensor(data): expected a typed array, a nested array or a number, got null',
+      'tellus: tensor(data, opts): data: expected a typed array, a nested array or a number, got null',
     );
   });
 
@@ -168,13 +178,21 @@ describe('creation', () => {
     expect(tl.zeros([3]).dtype).toBe('float32');
     expect(tl.empty([3]).dtype).toBe('float32');
 
-    expect(() => tl.full([2], 1.5, 'int32')).toThrow('full(value): expected an integer in [-2147483648, 2147483647] for int32, got 1.5');
-    expect(() => tl.full([2], 0.5, 'uint32')).toThrow('full(value): expected an integer in [0, 4294967295] for uint32, got 0.5');
-    expect(() => tl.full([2], 1, 'float16' as tl.DType)).toThrow('full(dtype): dtype must be one of float32, int32, uint32, got float16');
-    expect(() => tl.zeros([2, -1])).toThrow('zeros(shape): expected an array of non-negative integers, got [2, -1]');
-    expect(() => tl.ones([1.5])).toThrow('ones(shape): expected an array of non-negative integers, got [1.5]');
-    expect(() => tl.empty([-3])).toThrow('empty(shape): expected an array of non-negative integers, got [-3]');
-    expect(() => tl.empty([3], 'bool' as tl.DType)).toThrow('empty(dtype): dtype must be one of float32, int32, uint32, got bool');
+    expect(() => tl.full([2], 1.5, 'int32')).toThrow(
+      'tellus: full(shape, value, dtype): value: expected an integer in [-2147483648, 2147483647] for int32, got 1.5',
+    );
+    expect(() => tl.full([2], 0.5, 'uint32')).toThrow(
+      'tellus: full(shape, value, dtype): value: expected an integer in [0, 4294967295] for uint32, got 0.5',
+    );
+    expect(() => tl.full([2], 1, 'float16' as tl.DType)).toThrow(
+      'tellus: full(shape, value, dtype): dtype: expected one of float32, int32, uint32, got "float16"',
+    );
+    expect(() => tl.zeros([2, -1])).toThrow('tellus: zeros(shape, dtype): shape: expected an array of non-negative integers, got [2, -1]');
+    expect(() => tl.ones([1.5])).toThrow('tellus: ones(shape, dtype): shape: expected an array of non-negative integers, got [1.5]');
+    expect(() => tl.empty([-3])).toThrow('tellus: empty(shape, dtype): shape: expected an array of non-negative integers, got [-3]');
+    expect(() => tl.empty([3], 'bool' as tl.DType)).toThrow(
+      'tellus: empty(shape, dtype): dtype: expected one of float32, int32, uint32, got "bool"',
+    );
   });
 
   it('arange: float and int, one to three arguments, negative and fractional steps, empty ranges', async () => {
@@ -214,14 +232,22 @@ describe('creation', () => {
     for (let i = 0; i < long.length; i++) ok &&= long[i] === -50_000 + 7 * i;
     expect(ok).toBe(true);
 
-    expect(() => tl.arange(0, 5, 0)).toThrow('arange(step): expected a non-zero step, got 0');
-    expect(() => tl.arange(NaN)).toThrow('arange(stop): expected a finite number, got NaN');
-    expect(() => tl.arange(0, Infinity)).toThrow('arange(stop): expected a finite number, got Infinity');
-    expect(() => tl.arange(-Infinity, 0)).toThrow('arange(start): expected a finite number, got -Infinity');
-    expect(() => tl.arange(0, 1, NaN)).toThrow('arange(step): expected a finite number, got NaN');
-    expect(() => tl.arange(0, 5, 0.5, 'int32')).toThrow('arange(step) for int32: expected an integer, got 0.5');
-    expect(() => tl.arange(0.5, 5, 1, 'uint32')).toThrow('arange(start) for uint32: expected an integer, got 0.5');
-    expect(() => tl.arange(0, 5, 1, 'int8' as tl.DType)).toThrow('arange(dtype): dtype must be one of float32, int32, uint32, got int8');
+    expect(() => tl.arange(0, 5, 0)).toThrow('tellus: arange(start, stop, step, dtype): step: expected a non-zero number, got 0');
+    expect(() => tl.arange(NaN)).toThrow('tellus: arange(start, stop, step, dtype): stop: expected a finite number, got NaN');
+    expect(() => tl.arange(0, Infinity)).toThrow('tellus: arange(start, stop, step, dtype): stop: expected a finite number, got Infinity');
+    expect(() => tl.arange(-Infinity, 0)).toThrow(
+      'tellus: arange(start, stop, step, dtype): start: expected a finite number, got -Infinity',
+    );
+    expect(() => tl.arange(0, 1, NaN)).toThrow('tellus: arange(start, stop, step, dtype): step: expected a finite number, got NaN');
+    expect(() => tl.arange(0, 5, 0.5, 'int32')).toThrow(
+      'tellus: arange(start, stop, step, dtype): step: expected an integer for int32, got 0.5',
+    );
+    expect(() => tl.arange(0.5, 5, 1, 'uint32')).toThrow(
+      'tellus: arange(start, stop, step, dtype): start: expected an integer for uint32, got 0.5',
+    );
+    expect(() => tl.arange(0, 5, 1, 'int8' as tl.DType)).toThrow(
+      'tellus: arange(start, stop, step, dtype): dtype: expected one of float32, int32, uint32, got "int8"',
+    );
   });
 
   it('the CPU Philox-4x32-10 reference reproduces Random123 known-answer vectors', () => {
@@ -352,15 +378,15 @@ describe('creation', () => {
   });
 
   it('rand/randn/seed reject bad seeds, bounds and shapes, naming the argument', () => {
-    expect(() => tl.rand([2], { seed: -1 })).toThrow('rand({ seed }): expected an integer >= 0, got -1');
-    expect(() => tl.randn([2], { seed: 1.5 })).toThrow('randn({ seed }): expected an integer >= 0, got 1.5');
-    expect(() => tl.seed(-3)).toThrow('seed(value): expected an integer >= 0, got -3');
-    expect(() => tl.seed(NaN)).toThrow('seed(value): expected an integer >= 0, got NaN');
-    expect(() => tl.rand([2], { low: NaN })).toThrow('rand({ low }): expected a finite number, got NaN');
-    expect(() => tl.rand([2], { high: Infinity })).toThrow('rand({ high }): expected a finite number, got Infinity');
-    expect(() => tl.randn([2], { mean: NaN })).toThrow('randn({ mean }): expected a finite number, got NaN');
-    expect(() => tl.randn([2], { std: -Infinity })).toThrow('randn({ std }): expected a finite number, got -Infinity');
-    expect(() => tl.rand([-1])).toThrow('rand(shape): expected an array of non-negative integers, got [-1]');
-    expect(() => tl.randn([2.5])).toThrow('randn(shape): expected an array of non-negative integers, got [2.5]');
+    expect(() => tl.rand([2], { seed: -1 })).toThrow('tellus: rand(shape, opts): seed: expected an integer >= 0, got -1');
+    expect(() => tl.randn([2], { seed: 1.5 })).toThrow('tellus: randn(shape, opts): seed: expected an integer >= 0, got 1.5');
+    expect(() => tl.seed(-3)).toThrow('tellus: seed(value): value: expected an integer >= 0, got -3');
+    expect(() => tl.seed(NaN)).toThrow('tellus: seed(value): value: expected an integer >= 0, got NaN');
+    expect(() => tl.rand([2], { low: NaN })).toThrow('tellus: rand(shape, opts): low: expected a finite number, got NaN');
+    expect(() => tl.rand([2], { high: Infinity })).toThrow('tellus: rand(shape, opts): high: expected a finite number, got Infinity');
+    expect(() => tl.randn([2], { mean: NaN })).toThrow('tellus: randn(shape, opts): mean: expected a finite number, got NaN');
+    expect(() => tl.randn([2], { std: -Infinity })).toThrow('tellus: randn(shape, opts): std: expected a finite number, got -Infinity');
+    expect(() => tl.rand([-1])).toThrow('tellus: rand(shape, opts): shape: expected an array of non-negative integers, got [-1]');
+    expect(() => tl.randn([2.5])).toThrow('tellus: randn(shape, opts): shape: expected an array of non-negative integers, got [2.5]');
   });
 });

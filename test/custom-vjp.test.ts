@@ -97,7 +97,7 @@ describe('customVjp saved trees', () => {
       /^tellus: myOp: backward returned a number for input 0, expected a Tensor of shape \[3\] or null$/,
     );
     expect(gradOf(() => [tl.tensor([1, 2, 3], { dtype: 'int32' }), null])).toThrow(
-      /^tellus: myOp: backward returned an int32 tensor for input 0, expected float32$/,
+      /^tellus: myOp: backward returned an int32 tensor of shape \[3\] for input 0, expected float32$/,
     );
     expect(gradOf(() => [null, tl.zeros([1, 3])])).toThrow(
       /^tellus: myOp: backward returned a cotangent for input 1, expected shape \[3\], got \[1, 3\]$/,
@@ -118,7 +118,7 @@ describe('customVjp saved trees', () => {
         (g) => [g],
         { name: 'bad' },
       )(x, 1 as never),
-    ).toThrow(/^tellus: bad: input 1: expected a Tensor, got number$/);
+    ).toThrow(/^tellus: bad: input 1: expected a Tensor, got 1$/);
     // A correct backward still works after the failures: the tape recovered.
     const g = tl.grad((a: tl.Tensor) => tl.sum(withBackward((gg) => [tl.mul(gg, y), null])(a, y)))(x) as tl.Tensor;
     expect(Array.from(await g.data())).toEqual([4, 5, 6]);

@@ -69,7 +69,9 @@ describe('pytree arguments and argnums', () => {
 
   it('rejects argnums outside the arguments', () => {
     const x = tl.ones([2]);
-    expect(() => tl.grad((a: tl.Tensor) => tl.sum(a), [0, 1])(x)).toThrow(/argnums must index the 1 arguments, got 1/);
+    expect(() => tl.grad((a: tl.Tensor) => tl.sum(a), [0, 1])(x)).toThrow(
+      /tellus: grad\(f\): argnums: expected indices of the 1 arguments f was given \(integers in \[0, 0\]\), got 1$/,
+    );
     expect(() => tl.grad((a: tl.Tensor) => tl.sum(a), -1)(x)).toThrow(RangeError);
     x.dispose();
   });
@@ -251,7 +253,7 @@ describe('jacobian, vjp and 0-d inputs', () => {
     const ct = { prod: tl.tensor([1, 2, 3]), total: [tl.reshape(tl.tensor([0.5]), [])] };
     const [ga, gb] = pull(ct);
     expect(() => pull([ct.prod])).toThrow(
-      /expected 2 cotangent tensors \(f's output structure\), got 1; first difference at out: an object in out, an array in cotangent/,
+      /vjp pullback: cotangent: expected 2 tensors \(f's output structure\), got 1; first difference at out: an object in out, an array in cotangent/,
     );
     expect(() => pull({ prod: ct.prod, total: [] })).toThrow(
       /got 1; first difference at out\.total\[0\] \(missing from cotangent: out\.total has 1 items, cotangent\.total has 0\)/,
@@ -278,12 +280,14 @@ describe('jacobian, vjp and 0-d inputs', () => {
     const x = tl.tensor([1, 2, 3, 4, 5, 6, 7, 8]);
     const [y, pull] = tl.vjp((t: tl.Tensor) => tl.square(t), x);
     expect(() => pull(tl.ones([2, 8]))).toThrow(
-      "tellus: vjp pullback: cotangent: expected a float32 tensor of f's output shape [8], got float32 [2, 8]",
+      "tellus: vjp pullback: cotangent: expected a float32 tensor of f's output shape [8], got a float32 tensor of shape [2, 8]",
     );
-    expect(() => pull(tl.ones([8], 'int32'))).toThrow(/expected a float32 tensor of f's output shape \[8\], got int32 \[8\]/);
+    expect(() => pull(tl.ones([8], 'int32'))).toThrow(
+      /expected a float32 tensor of f's output shape \[8\], got an int32 tensor of shape \[8\]$/,
+    );
     const [out, pull2] = tl.vjp((t: tl.Tensor) => ({ a: tl.sum(t), b: tl.mul(t, 2) }), x);
     expect(() => pull2({ a: tl.ones([]), b: tl.ones([3]) })).toThrow(
-      /cotangent for out\.b: expected a float32 tensor of f's output shape \[8\], got float32 \[3\]/,
+      /cotangent for out\.b: expected a float32 tensor of f's output shape \[8\], got a float32 tensor of shape \[3\]$/,
     );
     pull.dispose();
     pull2.dispose();

@@ -241,36 +241,48 @@ describe('indexing', () => {
     const ui = tl.zeros([4, 5], 'uint32');
     const ii = tl.zeros([4, 5], 'int32');
     expect(() => tl.gather(x, 0, fi)).toThrow(TypeError);
-    expect(() => tl.gather(x, 0, fi)).toThrow('gather(x, axis, index): index: expected an int32 index tensor, got float32');
-    expect(() => tl.gather(x, 0, ui)).toThrow('gather(x, axis, index): index: expected an int32 index tensor, got uint32');
+    expect(() => tl.gather(x, 0, fi)).toThrow(
+      'tellus: gather(x, axis, index): index: expected an int32 tensor, got a float32 tensor of shape [4, 5]',
+    );
+    expect(() => tl.gather(x, 0, ui)).toThrow(
+      'tellus: gather(x, axis, index): index: expected an int32 tensor, got a uint32 tensor of shape [4, 5]',
+    );
     expect(() => tl.scatterAdd(x, 0, fi, x)).toThrow(TypeError);
     expect(() => tl.scatterAdd(x, 0, fi, x)).toThrow(
-      'scatterAdd(target, axis, index, src): index: expected an int32 index tensor, got float32',
+      'tellus: scatterAdd(target, axis, index, src): index: expected an int32 tensor, got a float32 tensor of shape [4, 5]',
     );
     expect(() => tl.take(x, tl.zeros([3]))).toThrow(TypeError);
-    expect(() => tl.take(x, tl.zeros([3]))).toThrow('take(x, index, axis): index: expected an int32 index tensor, got float32');
+    expect(() => tl.take(x, tl.zeros([3]))).toThrow(
+      'tellus: take(x, index, axis): index: expected an int32 tensor, got a float32 tensor of shape [3]',
+    );
     expect(() => tl.gather(x, 0, tl.zeros([4], 'int32'))).toThrow(
       "gather(x, axis, index): index must have x's rank and fit inside x off the axis; got x [4, 5], index [4], axis 0",
     );
     expect(() => tl.gather(x, 0, tl.zeros([2, 6], 'int32'))).toThrow('got x [4, 5], index [2, 6], axis 0');
-    expect(() => tl.gather(x, 2, ii)).toThrow('gather(x, axis, index): axis must be an integer in [-2, 1], got 2');
+    expect(() => tl.gather(x, 2, ii)).toThrow('tellus: gather(x, axis, index): axis: expected an integer in [-2, 1], got 2');
     expect(() => tl.scatterAdd(x, 0, ii, tl.zeros([4, 5], 'int32'))).toThrow(
-      'scatterAdd(target, axis, index, src): src is int32, expected float32 like target',
+      'tellus: scatterAdd(target, axis, index, src): src: expected a float32 tensor (as target), got an int32 tensor of shape [4, 5]',
     );
     expect(() => tl.scatterAdd(x, 1, tl.zeros([4, 6], 'int32'), tl.zeros([4, 5]))).toThrow(
       "scatterAdd(target, axis, index, src): index must have target's rank, fit inside src, and inside target off the axis; got target [4, 5], index [4, 6], src [4, 5], axis 1",
     );
-    expect(() => tl.take(x, tl.zeros([2, 2], 'int32'))).toThrow('take(x, index, axis): expected a 1-D index, got shape [2, 2]');
-    expect(() => tl.take(x, [1, 2] as unknown as tl.Tensor)).toThrow('take(x, index, axis): index: expected a Tensor, got an array');
+    expect(() => tl.take(x, tl.zeros([2, 2], 'int32'))).toThrow(
+      'tellus: take(x, index, axis): index: expected a 1-D tensor, got an int32 tensor of shape [2, 2]',
+    );
+    expect(() => tl.take(x, [1, 2] as unknown as tl.Tensor)).toThrow(
+      'tellus: take(x, index, axis): index: expected a Tensor, got an array of length 2',
+    );
     expect(() => tl.gather(null as unknown as tl.Tensor, 0, ii)).toThrow('gather(x, axis, index): x: expected a Tensor, got null');
     // 0-d tensors have no axis to index.
     const i0 = tl.tensor(0, { dtype: 'int32' });
-    expect(() => tl.gather(tl.tensor(3), 0, i0)).toThrow('gather(x, axis, index): x must have rank >= 1, got a 0-d tensor');
+    expect(() => tl.gather(tl.tensor(3), 0, i0)).toThrow(
+      'tellus: gather(x, axis, index): x: expected a tensor of rank >= 1, got a float32 tensor of shape []',
+    );
     expect(() => tl.scatterAdd(tl.tensor(3), 0, i0, tl.tensor(1))).toThrow(
-      'scatterAdd(target, axis, index, src): target must have rank >= 1, got a 0-d tensor',
+      'tellus: scatterAdd(target, axis, index, src): target: expected a tensor of rank >= 1, got a float32 tensor of shape []',
     );
     expect(() => tl.take(tl.tensor(3), tl.tensor([0], { dtype: 'int32' }))).toThrow(
-      'take(x, index, axis): x must have rank >= 1, got a 0-d tensor',
+      'tellus: take(x, index, axis): x: expected a tensor of rank >= 1, got a float32 tensor of shape []',
     );
   });
 });

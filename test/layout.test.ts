@@ -195,12 +195,14 @@ describe('layout', () => {
     expect(() => tl.reshape(x, [4, 2])).toThrow('reshape(x, shape): cannot reshape [2, 3] (6 elements) into [4, 2]');
     expect(() => tl.reshape(x, [4, -1])).toThrow('reshape(x, shape): cannot reshape [2, 3] (6 elements) into [4, -1]');
     expect(() => tl.reshape(tl.zeros([10]), [3, -1])).toThrow('cannot reshape [10] (10 elements) into [3, -1]');
-    expect(() => tl.reshape(x, [-1, -1])).toThrow('reshape(x, shape): at most one -1 allowed, got [-1, -1]');
-    expect(() => tl.reshape(x, [-2, -3])).toThrow('reshape(x, shape): expected an array of non-negative integers, got [-2, -3]');
-    expect(() => tl.reshape(x, 6 as unknown as number[])).toThrow(
-      'reshape(x, shape): expected an array of non-negative integers (one may be -1), got 6',
+    expect(() => tl.reshape(x, [-1, -1])).toThrow('tellus: reshape(x, shape): shape: expected at most one -1, got [-1, -1]');
+    expect(() => tl.reshape(x, [-2, -3])).toThrow(
+      'tellus: reshape(x, shape): shape: expected an array of non-negative integers, got [-2, -3]',
     );
-    expect(() => tl.reshape('x' as unknown as tl.Tensor, [6])).toThrow('reshape(x): expected a Tensor, got string');
+    expect(() => tl.reshape(x, 6 as unknown as number[])).toThrow(
+      'tellus: reshape(x, shape): shape: expected an array of non-negative integers (one may be -1), got 6',
+    );
+    expect(() => tl.reshape('x' as unknown as tl.Tensor, [6])).toThrow('tellus: reshape(x, shape): x: expected a Tensor, got "x"');
     x.dispose();
   });
 
@@ -233,10 +235,10 @@ describe('layout', () => {
     const v1 = tl.tensor([1, 2, 3]);
     expect(await tl.transpose(v1).toArray()).toEqual([1, 2, 3]);
     const x = tl.zeros([2, 3, 4]);
-    expect(() => tl.permute(x, [0, 0, 1])).toThrow('permute(x, axes): expected a permutation of 3 axes, got [0, 0, 1]');
-    expect(() => tl.permute(x, [0, 1])).toThrow('permute(x, axes): expected a permutation of 3 axes, got [0, 1]');
-    expect(() => tl.permute(x, [0, 1, 3])).toThrow('permute(x, axes): axis must be an integer in [-3, 2], got 3');
-    expect(() => tl.transpose(x, 0, 5)).toThrow('transpose(x, axis1): axis must be an integer in [-3, 2], got 5');
+    expect(() => tl.permute(x, [0, 0, 1])).toThrow('tellus: permute(x, axes): axes: expected a permutation of 3 axes, got [0, 0, 1]');
+    expect(() => tl.permute(x, [0, 1])).toThrow('tellus: permute(x, axes): axes: expected a permutation of 3 axes, got [0, 1]');
+    expect(() => tl.permute(x, [0, 1, 3])).toThrow('tellus: permute(x, axes): axes[2]: expected an integer in [-3, 2], got 3');
+    expect(() => tl.transpose(x, 0, 5)).toThrow('tellus: transpose(x, axis0, axis1): axis1: expected an integer in [-3, 2], got 5');
   });
 
   it('slice: indices, negative indices, steps (negative too), clamped bounds, nulls, on views', async () => {
@@ -288,12 +290,18 @@ describe('layout', () => {
 
   it('slice rejects out-of-range indices, zero steps and extra entries, naming the axis', () => {
     const x = tl.zeros([5, 7, 4]);
-    expect(() => tl.slice(x, [5])).toThrow('slice(x, spec): index 5 is out of range for axis 0 of size 5');
-    expect(() => tl.slice(x, [null, -8])).toThrow('slice(x, spec): index -8 is out of range for axis 1 of size 7');
-    expect(() => tl.slice(x, [null, null, 1.5])).toThrow('index 1.5 is out of range for axis 2 of size 4');
-    expect(() => tl.slice(x, [[0, 5, 0]])).toThrow('slice(x, spec): step for axis 0 must be a non-zero integer, got 0');
-    expect(() => tl.slice(x, [null, [0, 2.5]])).toThrow('slice(x, spec): bound for axis 1: expected an integer, got 2.5');
-    expect(() => tl.slice(x, [null, null, null, null])).toThrow('slice(x, spec): 4 entries for a tensor of rank 3');
+    expect(() => tl.slice(x, [5])).toThrow('tellus: slice(x, spec): spec[0]: expected an index in [-5, 4] (axis 0 has size 5), got 5');
+    expect(() => tl.slice(x, [null, -8])).toThrow(
+      'tellus: slice(x, spec): spec[1]: expected an index in [-7, 6] (axis 1 has size 7), got -8',
+    );
+    expect(() => tl.slice(x, [null, null, 1.5])).toThrow(
+      'tellus: slice(x, spec): spec[2]: expected an index in [-4, 3] (axis 2 has size 4), got 1.5',
+    );
+    expect(() => tl.slice(x, [[0, 5, 0]])).toThrow('tellus: slice(x, spec): spec[0][2]: expected a non-zero integer step, got 0');
+    expect(() => tl.slice(x, [null, [0, 2.5]])).toThrow('tellus: slice(x, spec): spec[1][1]: expected an integer, got 2.5');
+    expect(() => tl.slice(x, [null, null, null, null])).toThrow(
+      'tellus: slice(x, spec): spec: expected at most 3 entries (one per axis of x), got an array of length 4',
+    );
     x.dispose();
   });
 
@@ -338,9 +346,9 @@ describe('layout', () => {
     const m = tl.zeros([3, 2]);
     expect(() => tl.expand(m, [3, 4])).toThrow('expand(x, shape): shapes [3, 2] and [3, 4] cannot be broadcast together');
     expect(() => tl.expand(m, [2])).toThrow('expand(x, shape): cannot expand [3, 2] to [2]');
-    expect(() => tl.squeeze(m, [1])).toThrow('squeeze(x, axes): axis 1 has size 2, expected 1');
-    expect(() => tl.squeeze(m, [2])).toThrow('squeeze(x, axes): axis must be an integer in [-2, 1], got 2');
-    expect(() => tl.unsqueeze(m, 3)).toThrow('unsqueeze(x, axis): axis must be an integer in [-3, 2], got 3');
+    expect(() => tl.squeeze(m, [1])).toThrow('tellus: squeeze(x, axes): axes[0]: expected an axis of size 1, got axis 1, of size 2');
+    expect(() => tl.squeeze(m, [2])).toThrow('tellus: squeeze(x, axes): axes[0]: expected an integer in [-2, 1], got 2');
+    expect(() => tl.unsqueeze(m, 3)).toThrow('tellus: unsqueeze(x, axis): axis: expected an integer in [-3, 2], got 3');
   });
 
   it('pad in constant (with value), edge and reflect modes, pads larger than the axis, on every axis and on views', async () => {
@@ -485,26 +493,26 @@ describe('layout', () => {
         [-1, 0],
         [0, 0],
       ]),
-    ).toThrow('pad(x, pads): before-pad of axis 0: expected an integer >= 0, got -1');
+    ).toThrow('tellus: pad(x, pads, opts): pads[0][0]: expected an integer >= 0, got -1');
     expect(() =>
       tl.pad(x, [
         [0, 0],
         [0, 1.5],
       ]),
-    ).toThrow('pad(x, pads): after-pad of axis 1: expected an integer >= 0, got 1.5');
+    ).toThrow('tellus: pad(x, pads, opts): pads[1][1]: expected an integer >= 0, got 1.5');
     expect(() =>
       tl.pad(x, [
         [0, 0],
         [0, 0],
         [1, 1],
       ]),
-    ).toThrow('pad(x, pads): 3 pairs for a tensor of rank 2');
+    ).toThrow('tellus: pad(x, pads, opts): pads: expected at most 2 pairs (one per axis of x), got an array of length 3');
     expect(() => tl.pad(x, [[1, 1]], { mode: 'wrap' as tl.PadMode })).toThrow(
-      "pad(x, pads, { mode }): expected 'constant', 'edge' or 'reflect', got wrap",
+      `tellus: pad(x, pads, opts): mode: expected 'constant', 'edge' or 'reflect', got "wrap"`,
     );
-    expect(() => tl.pad(x, [[1, 1]], { value: NaN })).toThrow('pad(x, pads, { value }): expected a finite number, got NaN');
+    expect(() => tl.pad(x, [[1, 1]], { value: NaN })).toThrow('tellus: pad(x, pads, opts): value: expected a finite number, got NaN');
     expect(() => tl.pad(tl.zeros([2], 'int32'), [[1, 1]], { value: 2.5 })).toThrow(
-      'pad(x, pads, { value }): expected an integer for int32, got 2.5',
+      'tellus: pad(x, pads, opts): value: expected an integer for int32, got 2.5',
     );
     expect(() =>
       tl.pad(
@@ -597,22 +605,32 @@ describe('layout', () => {
     const a = tl.zeros([2, 4, 4]);
     const b = tl.zeros([2, 5, 3]);
     expect(() => tl.concat([a, b], 1)).toThrow(
-      'concat(tensors, 1): tensors[1] has shape [2, 5, 3], expected [2, 4, 4] except along axis 1',
+      'tellus: concat(tensors, axis): tensors[1]: expected a tensor of shape [2, 4, 4] (as tensors[0]) except along axis 1, got a float32 tensor of shape [2, 5, 3]',
     );
     expect(() => tl.concat([a, tl.zeros([2, 4])], 0)).toThrow(
-      'concat(tensors, 0): tensors[1] has shape [2, 4], expected [2, 4, 4] except along axis 0',
+      'tellus: concat(tensors, axis): tensors[1]: expected a tensor of shape [2, 4, 4] (as tensors[0]) except along axis 0, got a float32 tensor of shape [2, 4]',
     );
     expect(() => tl.concat([a, tl.zeros([2, 4, 4], 'int32')])).toThrow(
-      'concat(tensors): tensors[1] is int32, expected float32 like tensors[0]',
+      'tellus: concat(tensors, axis): tensors[1]: expected a float32 tensor (as tensors[0]), got an int32 tensor of shape [2, 4, 4]',
     );
-    expect(() => tl.concat([])).toThrow('concat(tensors): expected a non-empty array of tensors');
-    expect(() => tl.concat([a, 3 as unknown as tl.Tensor])).toThrow('concat(tensors): tensors[1]: expected a Tensor, got number');
-    expect(() => tl.concat([a, a], 3)).toThrow('concat(tensors, axis): axis must be an integer in [-3, 2], got 3');
-    expect(() => tl.stack([a, b])).toThrow('stack(tensors): tensors[1] has shape [2, 5, 3], expected [2, 4, 4] like tensors[0]');
-    expect(() => tl.stack([a, 'b' as unknown as tl.Tensor])).toThrow('stack(tensors): tensors[1]: expected a Tensor, got string');
-    expect(() => tl.stack([a, a], 4)).toThrow('stack(tensors, axis): axis must be an integer in [-4, 3], got 4');
-    expect(() => tl.stack([])).toThrow('stack(tensors): expected a non-empty array of tensors');
-    expect(() => tl.concat([tl.tensor(1), tl.tensor(2)])).toThrow('concat(tensors): tensors[0] is 0-d; concat needs rank >= 1');
+    expect(() => tl.concat([])).toThrow(
+      'tellus: concat(tensors, axis): tensors: expected a non-empty array of tensors, got an array of length 0',
+    );
+    expect(() => tl.concat([a, 3 as unknown as tl.Tensor])).toThrow('tellus: concat(tensors, axis): tensors[1]: expected a Tensor, got 3');
+    expect(() => tl.concat([a, a], 3)).toThrow('tellus: concat(tensors, axis): axis: expected an integer in [-3, 2], got 3');
+    expect(() => tl.stack([a, b])).toThrow(
+      'tellus: stack(tensors, axis): tensors[1]: expected a tensor of shape [2, 4, 4] (as tensors[0]), got a float32 tensor of shape [2, 5, 3]',
+    );
+    expect(() => tl.stack([a, 'b' as unknown as tl.Tensor])).toThrow(
+      'tellus: stack(tensors, axis): tensors[1]: expected a Tensor, got "b"',
+    );
+    expect(() => tl.stack([a, a], 4)).toThrow('tellus: stack(tensors, axis): axis: expected an integer in [-4, 3], got 4');
+    expect(() => tl.stack([])).toThrow(
+      'tellus: stack(tensors, axis): tensors: expected a non-empty array of tensors, got an array of length 0',
+    );
+    expect(() => tl.concat([tl.tensor(1), tl.tensor(2)])).toThrow(
+      'tellus: concat(tensors, axis): tensors[0]: expected a tensor of rank >= 1 (stack joins 0-d tensors), got a float32 tensor of shape []',
+    );
     expect(size(a.shape)).toBe(32);
   });
 });

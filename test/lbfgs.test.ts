@@ -207,19 +207,25 @@ describe('lbfgs', () => {
     r.x.dispose();
     const x = tl.zeros([3]);
     await expect(nn.lbfgs((v) => [v.sum(), v.sum()], x)).rejects.toThrow(
-      /fg\(x\) must return a float32 gradient of x's shape \[3\], got float32 \[\]/,
+      /fg\(x\)\[1\] \(the gradient\): expected a float32 tensor of x's shape \[3\], got a float32 tensor of shape \[\]/,
     );
     await expect(nn.lbfgs((v) => [v, v] as [tl.Tensor, tl.Tensor], x)).rejects.toThrow(
-      /fg\(x\) must return a one-element float32 loss, got float32 \[3\]/,
+      /fg\(x\)\[0\] \(the loss\): expected a float32 tensor with one element, got a float32 tensor of shape \[3\]/,
     );
-    await expect(nn.lbfgs(rosenbrock, tl.zeros([0]))).rejects.toThrow(/x0 is empty \(shape \[0\]\)/);
-    await expect(nn.lbfgs((() => 3) as never, x)).rejects.toThrow(/fg must return \[loss, grad\], got number/);
+    await expect(nn.lbfgs(rosenbrock, tl.zeros([0]))).rejects.toThrow(
+      /lbfgs\(fg, x0, opts\): x0: expected a non-empty tensor, got a float32 tensor of shape \[0\]/,
+    );
+    await expect(nn.lbfgs((() => 3) as never, x)).rejects.toThrow(
+      /lbfgs\(fg, x0, opts\): fg\(x\): expected an array \[loss, grad\], got 3/,
+    );
     await expect(nn.lbfgs(rosenbrock, x, { history: 0 })).rejects.toThrow(
       /lbfgs\(fg, x0, opts\): history: expected an integer >= 1, got 0/,
     );
     await expect(nn.lbfgs(rosenbrock, x, { c2: 1e-5 })).rejects.toThrow(
       /lbfgs\(fg, x0, opts\): c2: expected a number in \[0.0001, 1\], got 0.00001/,
     );
-    await expect(nn.lbfgs(rosenbrock, tl.zeros([3], 'int32'))).rejects.toThrow(/x0 must be float32, got int32/);
+    await expect(nn.lbfgs(rosenbrock, tl.zeros([3], 'int32'))).rejects.toThrow(
+      /x0: expected a float32 tensor, got an int32 tensor of shape \[3\]/,
+    );
   });
 });

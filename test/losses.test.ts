@@ -150,17 +150,25 @@ describe('loss errors', () => {
   it('name the arguments and shapes', () => {
     const a = tl.zeros([2, 3]);
     expect(() => nn.mse(a, tl.zeros([3, 2]))).toThrow(
-      /mse\(pred, target\): pred has shape \[2, 3\] but target has shape \[3, 2\]; they must be equal/,
+      /mse\(pred, target\): target: expected a tensor of shape \[2, 3\] \(as pred; losses do not broadcast\), got a float32 tensor of shape \[3, 2\]/,
     );
-    expect(() => nn.l1(a, tl.zeros([3]))).toThrow(/l1\(pred, target\): pred has shape \[2, 3\] but target has shape \[3\]/);
-    expect(() => nn.huber(a, a, 0)).toThrow(/huber\(pred, target, delta\): expected delta > 0, got 0/);
-    expect(() => nn.huber(a, [1] as never)).toThrow(/huber\(pred, target, delta\): target: expected a Tensor, got an array/);
-    expect(() => nn.relativeL2(tl.zeros([]), tl.zeros([]))).toThrow(/relativeL2\(pred, target\): expected tensors of rank >= 1/);
-    expect(() => nn.mse(a, tl.zeros([2, 3], 'int32'))).toThrow(/target must be float32, got int32/);
-    expect(() => nn.weightedMisfit(a, a, tl.ones([3, 1]))).toThrow(/weights of shape \[3, 1\] do not broadcast to d's shape \[2, 3\]/);
-    expect(() => nn.weightedMisfit(a, a, tl.ones([1, 2, 3]))).toThrow(/weights of shape \[1, 2, 3\] do not broadcast/);
+    expect(() => nn.l1(a, tl.zeros([3]))).toThrow(
+      /l1\(pred, target\): target: expected a tensor of shape \[2, 3\] \(as pred; losses do not broadcast\), got a float32 tensor of shape \[3\]/,
+    );
+    expect(() => nn.huber(a, a, 0)).toThrow(/huber\(pred, target, delta\): delta: expected a number > 0, got 0/);
+    expect(() => nn.huber(a, [1] as never)).toThrow(/huber\(pred, target, delta\): target: expected a Tensor, got an array of length 1/);
+    expect(() => nn.relativeL2(tl.zeros([]), tl.zeros([]))).toThrow(
+      /relativeL2\(pred, target\): pred: expected a tensor of rank >= 1 \(dim 0 is the batch\), got a float32 tensor of shape \[\]/,
+    );
+    expect(() => nn.mse(a, tl.zeros([2, 3], 'int32'))).toThrow(/target: expected a float32 tensor, got an int32 tensor of shape \[2, 3\]/);
+    expect(() => nn.weightedMisfit(a, a, tl.ones([3, 1]))).toThrow(
+      /weights: expected a tensor that broadcasts to d's shape \[2, 3\], got a float32 tensor of shape \[3, 1\]/,
+    );
+    expect(() => nn.weightedMisfit(a, a, tl.ones([1, 2, 3]))).toThrow(
+      /weights: expected a tensor that broadcasts to d's shape \[2, 3\], got a float32 tensor of shape \[1, 2, 3\]/,
+    );
     expect(() => nn.weightedMisfit(a, tl.zeros([2]))).toThrow(
-      /weightedMisfit\(d, dObs, weights\): d has shape \[2, 3\] but dObs has shape \[2\]/,
+      /weightedMisfit\(d, dObs, weights\): dObs: expected a tensor of shape \[2, 3\] \(as d; losses do not broadcast\), got a float32 tensor of shape \[2\]/,
     );
   });
 });

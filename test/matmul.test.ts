@@ -216,15 +216,27 @@ describe('matmul', () => {
     expect(() => tl.matmul(a, tl.zeros([4, 5]))).toThrow('matmul(a, b): inner dimensions differ: a is [2, 3], b is [4, 5] (3 vs 4)');
     expect(() => tl.matmul(tl.zeros([3]), tl.zeros([4]))).toThrow('inner dimensions differ: a is [3], b is [4] (3 vs 4)');
     expect(() => tl.matmul(a, tl.zeros([2]))).toThrow('inner dimensions differ: a is [2, 3], b is [2] (3 vs 2)');
-    expect(() => tl.matmul(tl.zeros([2, 3], 'int32'), tl.zeros([3, 2]))).toThrow('matmul(a, b): a: expected a float32 tensor, got int32');
-    expect(() => tl.matmul(a, tl.zeros([3, 2], 'int32'))).toThrow('matmul(a, b): b: expected a float32 tensor, got int32');
-    expect(() => tl.matmul(a, tl.zeros([3, 2], 'uint32'))).toThrow('matmul(a, b): b: expected a float32 tensor, got uint32');
-    expect(() => tl.matmul(tl.tensor(2), tl.zeros([3]))).toThrow('matmul(a, b): expected tensors of rank >= 1, got shapes [] and [3]');
-    expect(() => tl.matmul(a, tl.tensor(2))).toThrow('expected tensors of rank >= 1, got shapes [2, 3] and []');
+    expect(() => tl.matmul(tl.zeros([2, 3], 'int32'), tl.zeros([3, 2]))).toThrow(
+      'matmul(a, b): a: expected a float32 tensor, got an int32 tensor of shape [2, 3]',
+    );
+    expect(() => tl.matmul(a, tl.zeros([3, 2], 'int32'))).toThrow(
+      'matmul(a, b): b: expected a float32 tensor, got an int32 tensor of shape [3, 2]',
+    );
+    expect(() => tl.matmul(a, tl.zeros([3, 2], 'uint32'))).toThrow(
+      'matmul(a, b): b: expected a float32 tensor, got a uint32 tensor of shape [3, 2]',
+    );
+    expect(() => tl.matmul(tl.tensor(2), tl.zeros([3]))).toThrow(
+      'tellus: matmul(a, b): a: expected a tensor of rank >= 1, got a float32 tensor of shape []',
+    );
+    expect(() => tl.matmul(a, tl.tensor(2))).toThrow(
+      'tellus: matmul(a, b): b: expected a tensor of rank >= 1, got a float32 tensor of shape []',
+    );
     expect(() => tl.matmul(tl.zeros([2, 2, 3]), tl.zeros([3, 3, 4]))).toThrow(
       'matmul(a, b) batch dims: shapes [2] and [3] cannot be broadcast together',
     );
-    expect(() => tl.matmul(a, [[1], [2], [3]] as unknown as tl.Tensor)).toThrow('matmul(a, b): b: expected a Tensor, got an array');
+    expect(() => tl.matmul(a, [[1], [2], [3]] as unknown as tl.Tensor)).toThrow(
+      'matmul(a, b): b: expected a Tensor, got an array of length 3 (wrap data with tensor(...))',
+    );
     a.dispose();
   });
 });

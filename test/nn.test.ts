@@ -191,7 +191,7 @@ describe('modules', () => {
     assertClose(await net.forward(x).data(), y0, { rtol: 0, atol: 0 }, 'restored after call');
     expect(() => net.call({ nope: tl.ones([1]) }, x)).toThrow(/unknown parameter 'nope'/);
     expect(() => net.call({ 'layers.0.weight': tl.ones([4, 5]) }, x)).toThrow(
-      /params\['layers.0.weight'\] has shape \[4, 5\], expected \[4, 4\]/,
+      /params\['layers\.0\.weight'\]: expected a tensor of shape \[4, 4\] \(as the module's parameter\), got a float32 tensor of shape \[4, 5\]/,
     );
     expect(net.drop.training).toBe(true);
     net.eval();
@@ -229,16 +229,20 @@ describe('modules', () => {
   it('bad shapes give clear errors', () => {
     const lin = new nn.Linear(3, 2);
     expect(() => lin.forward(tl.ones([4, 5]))).toThrow(
-      'tellus: Linear(3, 2).forward(x): x: expected a float32 tensor of shape [..., 3], got float32 [4, 5]',
+      'tellus: Linear(3, 2).forward(x): x: expected a float32 tensor of shape [..., 3], got a float32 tensor of shape [4, 5]',
     );
     expect(() => nn.conv2d(tl.ones([1, 2, 5, 5]), tl.ones([3, 4, 3, 3]))).toThrow(/x has 2 channels .* weight expects 4/);
-    expect(() => nn.conv2d(tl.ones([2, 5, 5]), tl.ones([3, 2, 3, 3]))).toThrow(/x must be \[N, C, H, W\]/);
+    expect(() => nn.conv2d(tl.ones([2, 5, 5]), tl.ones([3, 2, 3, 3]))).toThrow(
+      /conv2d\(x, weight, bias, opts\): x: expected a tensor \[N, C, H, W\], got a float32 tensor of shape \[2, 5, 5\]/,
+    );
     expect(() => nn.conv2d(tl.ones([1, 1, 3, 3]), tl.ones([1, 1, 3, 3]), null, { dilation: 2 })).toThrow(
       /smaller than the dilated kernel 5x5/,
     );
-    expect(() => nn.conv2d(tl.ones([1, 1, 3, 3]), tl.ones([1, 1, 3, 3]), tl.ones([2]))).toThrow(/bias must have shape \[1\]/);
+    expect(() => nn.conv2d(tl.ones([1, 1, 3, 3]), tl.ones([1, 1, 3, 3]), tl.ones([2]))).toThrow(
+      /bias: expected a tensor of shape \[1\] \(one per output channel\), got a float32 tensor of shape \[2\]/,
+    );
     expect(() => new nn.Conv2d(2, 3, 3, { stride: 0 })).toThrow(/stride/);
-    expect(() => new nn.Dropout(1.5)).toThrow(/p must be in \[0, 1\]/);
+    expect(() => new nn.Dropout(1.5)).toThrow(/tellus: Dropout\(p, opts\): p: expected a number in \[0, 1\], got 1\.5$/);
     expect(() => nn.kaimingUniform([5])).toThrow(/rank >= 2/);
   });
 });
@@ -381,7 +385,9 @@ describe('safetensors', () => {
   it('clear errors for shape mismatches, missing and unexpected names, and corrupt files', async () => {
     const bytes = await nn.saveSafetensors(make(1));
     const other = new nn.Sequential(new nn.Conv2d(2, 4, 3), new nn.ReLU(), new nn.Linear(5, 4));
-    expect(() => nn.loadSafetensorsInto(other, bytes)).toThrow(/'0.weight' has shape \[3, 2, 3, 3\], expected \[4, 2, 3, 3\]/);
+    expect(() => nn.loadSafetensorsInto(other, bytes)).toThrow(
+      /named\['0\.weight'\]: expected a tensor of shape \[4, 2, 3, 3\] \(as the module's parameter\), got a float32 tensor of shape \[3, 2, 3, 3\]/,
+    );
     const w0 = other.parameters()['0.weight']!;
     expect(w0.isDisposed).toBe(false); // nothing changed
     const small = await nn.saveSafetensors({ '0.weight': tl.zeros([3, 2, 3, 3]) });

@@ -246,10 +246,12 @@ describe('bad input', () => {
     expect(() => new nn.SGD({ lr: 0.1, dampening: 2 })).toThrow(/SGD\(opts\): dampening: expected a number in \[0, 1\], got 2/);
     expect(() => new nn.Adam({ lr: 0.1, beta1: 1 })).toThrow(/Adam\(opts\): beta1: expected a finite number in \[0, 1\), got 1/);
     expect(() => new nn.AdamW({ lr: 0.1, eps: NaN })).toThrow(/AdamW\(opts\): eps: expected a finite number > 0, got NaN/);
-    expect(() => nn.stepDecay(0.1, 0, 0.5)).toThrow(/stepDecay\(stepSize\): expected an integer >= 1, got 0/);
+    expect(() => nn.stepDecay(0.1, 0, 0.5)).toThrow(
+      /tellus: stepDecay\(lr0, stepSize, gamma\): stepSize: expected an integer >= 1, got 0$/,
+    );
     const p = tl.zeros([2]);
     expect(() => new nn.SGD({ lr: () => NaN }).step(p, p.add(1))).toThrow(
-      /learning-rate schedule at step 0: expected a finite number >= 0, got NaN/,
+      /tellus: SGD\(opts\): lr\(0\) \(the schedule\): expected a finite number >= 0, got NaN$/,
     );
   });
 
@@ -261,13 +263,19 @@ describe('bad input', () => {
       /params and grads must have the same structure: params has 2 tensors, grads has 1, first difference at params.b/,
     );
     expect(() => opt.step({ a, b }, { a, c: b })).toThrow(/first difference at params.b/);
-    expect(() => opt.step({ a }, { a: tl.zeros([3, 2]) })).toThrow(/grads.a has shape \[3, 2\], expected \[2, 3\] like params.a/);
-    expect(() => opt.step([a], [tl.zeros([2, 3], 'int32')])).toThrow(/grads\[0\] must be float32, got int32/);
-    expect(() => opt.step({ a: a.T }, { a: a.T })).toThrow(/params.a must be a contiguous tensor \(updated in place\)/);
+    expect(() => opt.step({ a }, { a: tl.zeros([3, 2]) })).toThrow(
+      /grads\.a: expected a tensor of shape \[2, 3\] \(as params\.a\), got a float32 tensor of shape \[3, 2\]/,
+    );
+    expect(() => opt.step([a], [tl.zeros([2, 3], 'int32')])).toThrow(
+      /grads\[0\]: expected a float32 tensor, got an int32 tensor of shape \[2, 3\]/,
+    );
+    expect(() => opt.step({ a: a.T }, { a: a.T })).toThrow(
+      /params\.a: expected a contiguous tensor \(it is updated in place\), got a view of shape \[3, 2\]/,
+    );
     expect(() => opt.step([a, a], [a.add(1), a.add(1)])).toThrow(/params\[1\] shares its storage with an earlier parameter/);
     expect(() => opt.step(a, a)).toThrow(/grads is the same buffer as params/);
     expect(() => opt.step({ a: 3 } as never, { a: 3 } as never)).toThrow(
-      /expected a Tensor or nested plain objects\/arrays of Tensors, got number at params.a/,
+      /params\.a: expected a Tensor or nested plain objects\/arrays of Tensors, got 3$/,
     );
     const dead = tl.zeros([2, 3]);
     dead.dispose();
@@ -277,9 +285,9 @@ describe('bad input', () => {
     expect(() => opt.step({ a: b, b: a }, { a: b.add(1), b: a.add(1) })).toThrow(
       /state 'm' for params.a has shape \[2, 3\], expected \[4\]/,
     );
-    expect(() => opt.loadStateDict({ stepCount: 1.5 })).toThrow(/stepCount must be an integer >= 0, got 1.5/);
+    expect(() => opt.loadStateDict({ stepCount: 1.5 })).toThrow(/d\.stepCount: expected an integer >= 0, got 1\.5/);
     expect(() => opt.loadStateDict({ stepCount: 1, m: [], v: [] })).toThrow(/stepCount is 1 but the state holds no tensors/);
-    expect(() => opt.loadStateDict({ stepCount: 1, m: [a] })).toThrow(/expected 'v' to be an array of tensors, got undefined/);
+    expect(() => opt.loadStateDict({ stepCount: 1, m: [a] })).toThrow(/d\.v: expected an array of tensors, got undefined/);
     // The failed loads left the optimizer as it was.
     expect(opt.stepCount).toBe(1);
     opt.dispose();

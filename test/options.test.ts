@@ -1,6 +1,9 @@
-// The options checker every public function uses: unknown keys rejected with the closest valid name.
+// The options checker every public function uses: unknown keys rejected with the closest valid name;
+// and the one formatter of argument errors, with the value describer it uses.
 import { describe, expect, it } from 'vitest';
-import { checkOptions, closestName, describeValue, optionNames } from '../src/graph/options.js';
+import * as tl from '../src/index.js';
+import { argError, argErrorText, checkOptions, closestName, describeTensor, describeValue, optionNames } from '../src/graph/options.js';
+import { useDevice } from './helpers.js';
 
 describe('checkOptions', () => {
   const allowed = ['accuracy', 'pmlWidth', 'freeSurface', 'checkpointEvery', 'beta1', 'beta2', 'weightDecay'];
@@ -62,5 +65,49 @@ describe('optionNames', () => {
     optionNames<Opts>()('a');
     // @ts-expect-error 'c' is not an option
     optionNames<Opts>()('a', 'b', 'c');
+  });
+});
+
+describe('argError', () => {
+  it('formats `tellus: <fn>: <arg>: expected <expected>, got <value described>` as a TypeError by default', () => {
+    const e = argError('Dropout(p, opts)', 'p', 'a number in [0, 1]', 1.5);
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toBe('tellus: Dropout(p, opts): p: expected a number in [0, 1], got 1.5');
+    expect(argError('f(x)', 'x', 'a string', [1, 2]).message).toBe('tellus: f(x): x: expected a string, got an array of length 2');
+    expect(argError('f(x)', 'x', 'a number', 'a').message).toBe('tellus: f(x): x: expected a number, got "a"');
+    expect(argError('f(opts)', 'mode', "'a' or 'b'", undefined).message).toBe("tellus: f(opts): mode: expected 'a' or 'b', got undefined");
+  });
+
+  it('takes the error class, and a pre-worded `got` in the Text variant', () => {
+    const r = argError('seed(value)', 'value', 'an integer >= 0', -1, RangeError);
+    expect(r).toBeInstanceOf(RangeError);
+    expect(r.message).toBe('tellus: seed(value): value: expected an integer >= 0, got -1');
+    const t = argErrorText('slice(x, spec)', 'spec[0][2]', 'a non-zero integer step', 'two values', Error);
+    expect(t.constructor).toBe(Error);
+    expect(t.message).toBe('tellus: slice(x, spec): spec[0][2]: expected a non-zero integer step, got two values');
+    // Text is used as given: not quoted as a string value would be.
+    expect(argErrorText('f', 'a', 'x', 'y').message).toBe('tellus: f: a: expected x, got y');
+  });
+});
+
+describe('describeValue of tensors', () => {
+  useDevice();
+
+  it('says dtype and shape (with the right article), or that the tensor is disposed', () => {
+    const f = tl.zeros([3, 4]);
+    const i = tl.zeros([2], 'int32');
+    const u = tl.zeros([], 'uint32');
+    expect([f, i, u].map(describeValue)).toEqual([
+      'a float32 tensor of shape [3, 4]',
+      'an int32 tensor of shape [2]',
+      'a uint32 tensor of shape []',
+    ]);
+    expect(argError('matmul(a, b)', 'b', 'a float32 tensor', i).message).toBe(
+      'tellus: matmul(a, b): b: expected a float32 tensor, got an int32 tensor of shape [2]',
+    );
+    f.dispose();
+    expect(describeTensor(f)).toBe('a disposed tensor of shape [3, 4]');
+    i.dispose();
+    u.dispose();
   });
 });

@@ -162,7 +162,7 @@ describe('profile', () => {
     for (let i = 0; i < 256; i++) expect(Y[i]!).toBeCloseTo(X[i]! * 1.5 ** 7 + 5, 3);
     for (const t of kept) t.dispose();
     await expect(tl.profile(() => undefined, { every: 0 })).rejects.toThrow(
-      /profile\(fn, \{ every \}\): expected a positive integer, got 0/,
+      /profile\(fn, options\): every: expected a positive integer, got 0/,
     );
   });
 
@@ -232,11 +232,11 @@ describe('profile', () => {
   });
 
   it('rejects bad arguments and nested profiles', async () => {
-    await expect(tl.profile(42 as never)).rejects.toThrow(/profile\(fn\): expected a function, got number/);
-    await expect(tl.calibrate({ bytes: -5 })).rejects.toThrow(/calibrate\(\{ bytes \}\): expected an integer >= 1024, got -5/);
-    await expect(tl.calibrate({ save: 'yes' as never })).rejects.toThrow(/calibrate\(\{ save \}\): expected a boolean, got string/);
+    await expect(tl.profile(42 as never)).rejects.toThrow(/profile\(fn, options\): fn: expected a function, got 42/);
+    await expect(tl.calibrate({ bytes: -5 })).rejects.toThrow(/calibrate\(opts\): bytes: expected an integer >= 1024, got -5/);
+    await expect(tl.calibrate({ save: 'yes' as never })).rejects.toThrow(/calibrate\(opts\): save: expected a boolean, got "yes"/);
     await expect(tl.profile(() => undefined, { callSites: 1 as never })).rejects.toThrow(
-      /profile\(fn, \{ callSites \}\): expected a boolean, got number/,
+      /profile\(fn, options\): callSites: expected a boolean, got 1/,
     );
     await expect(tl.profile(async () => tl.profile(() => undefined))).rejects.toThrow(/already recording/);
     // The scheduler is usable again afterwards.

@@ -394,7 +394,7 @@ for (const strategy of ['auto', 'workgroup'] as const)
       expect(await values(tl.max(x, [0, 2]))).toEqual([]);
       expect(await tl.sum(x).item()).toBe(0);
       for (const op of ['max', 'min'] as const) {
-        expect(() => tl[op](x, 1)).toThrow(`${op}(x, axes): cannot reduce an empty axis (shape [2, 0, 3])`);
+        expect(() => tl[op](x, 1)).toThrow(`${op}(x, axes, keepDims): cannot reduce an empty axis (shape [2, 0, 3])`);
         expect(() => tl[op](x)).toThrow('cannot reduce an empty axis');
       }
       for (const op of ['argmax', 'argmin'] as const) {
@@ -419,13 +419,15 @@ for (const strategy of ['auto', 'workgroup'] as const)
 
     it('rejects bad axes and non-tensors with messages naming the argument', () => {
       const x = tl.zeros([2, 3, 4, 5]);
-      expect(() => tl.sum(x, 4)).toThrow('sum(x, axes): axis must be an integer in [-4, 3], got 4');
-      expect(() => tl.max(x, [-5])).toThrow('max(x, axes): axis must be an integer in [-4, 3], got -5');
-      expect(() => tl.mean(x, 1.5)).toThrow('mean(x, axes): axis must be an integer in [-4, 3], got 1.5');
-      expect(() => tl.sum(x, [1, -3])).toThrow('sum(x, axes): repeated axis in [1, -3]');
-      expect(() => tl.argmax(x, 7)).toThrow('argmax(x, axes): axis must be an integer in [-4, 3], got 7');
-      expect(() => tl.sum([1, 2] as unknown as tl.Tensor)).toThrow('sum(x): expected a Tensor, got an array');
-      expect(() => tl.argmin(null as unknown as tl.Tensor)).toThrow('argmin(x): expected a Tensor, got null');
+      expect(() => tl.sum(x, 4)).toThrow('tellus: sum(x, axes, keepDims): axes: expected an integer in [-4, 3], got 4');
+      expect(() => tl.max(x, [-5])).toThrow('tellus: max(x, axes, keepDims): axes[0]: expected an integer in [-4, 3], got -5');
+      expect(() => tl.mean(x, 1.5)).toThrow('tellus: mean(x, axes, keepDims): axes: expected an integer in [-4, 3], got 1.5');
+      expect(() => tl.sum(x, [1, -3])).toThrow('tellus: sum(x, axes, keepDims): axes: expected distinct axes, got [1, -3]');
+      expect(() => tl.argmax(x, 7)).toThrow('tellus: argmax(x, axis, keepDims): axis: expected an integer in [-4, 3], got 7');
+      expect(() => tl.sum([1, 2] as unknown as tl.Tensor)).toThrow(
+        'tellus: sum(x, axes, keepDims): x: expected a Tensor, got an array of length 2',
+      );
+      expect(() => tl.argmin(null as unknown as tl.Tensor)).toThrow('tellus: argmin(x, axis, keepDims): x: expected a Tensor, got null');
       const d = tl.zeros([3]);
       d.dispose();
       expect(() => tl.sum(d)).toThrow('expected a live tensor, got a disposed tensor of shape [3]');

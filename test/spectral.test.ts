@@ -314,13 +314,17 @@ describe('SpectralConv2d', () => {
 
   it('bad shapes give clear errors', () => {
     const layer = new nn.SpectralConv2d(2, 3, 4, 3);
-    expect(() => layer.forward(tl.ones([1, 3, 8, 8]))).toThrow(/x has 3 channels .* the layer expects 2/);
-    expect(() => layer.forward(tl.ones([2, 8, 8]))).toThrow(/x must be real \[batch, in, H, W\]/);
+    expect(() => layer.forward(tl.ones([1, 3, 8, 8]))).toThrow(
+      /forward\(x\): x: expected a real tensor \[batch, 2, H, W\], got a float32 tensor of shape \[1, 3, 8, 8\]/,
+    );
+    expect(() => layer.forward(tl.ones([2, 8, 8]))).toThrow(
+      /x: expected a real tensor \[batch, 2, H, W\], got a float32 tensor of shape \[2, 8, 8\]/,
+    );
     expect(() => layer.forward(tl.ones([1, 2, 7, 8]))).toThrow(/modes1 = 4 needs H >= 8/);
     expect(() => layer.forward(tl.ones([1, 2, 8, 3]))).toThrow(/modes2 = 3 exceeds the 2 columns of the half spectrum of W = 3/);
     expect(() => new nn.SpectralConv2d(2, 3, 0, 3)).toThrow(/modes1.*integer >= 1/);
     expect(() => layer.call({ weights1: tl.ones([2, 3, 4, 3]) }, tl.ones([1, 2, 8, 8]))).toThrow(
-      /weights1'\] has shape \[2, 3, 4, 3\], expected \[2, 3, 4, 3, 2\]/,
+      /params\['weights1'\]: expected a tensor of shape \[2, 3, 4, 3, 2\] \(as the module's parameter\), got a float32 tensor of shape \[2, 3, 4, 3\]/,
     );
     layer.dispose();
   });

@@ -6,7 +6,8 @@ import { keep, type Tensor } from '../graph/tensor.js';
 import { context } from '../graph/context.js';
 import { fmt } from '../graph/shape.js';
 import { tensor } from '../ops/creation.js';
-import { checkTensor } from '../ops/emit.js';
+import { checkFloat, checkTensor } from '../ops/emit.js';
+import { argError, argErrorText } from '../graph/options.js';
 import { angleRaw, checkComplex, cmatmulRaw, cmulRaw } from '../ops/complex.js';
 import { noGrad, record, save } from './tape.js';
 import { add, div, gt, mul, neg, permute, reshape, slice, sqrt, square, stack, unbroadcast, unsqueeze, where } from './ops.js';
@@ -15,13 +16,12 @@ type T = Tensor;
 
 /** A complex tensor from real and imaginary parts of the same shape (differentiable in both). */
 export function complex(re: T, im: T): T {
-  checkTensor(re, 'complex(re, im): re');
-  checkTensor(im, 'complex(re, im): im');
-  if (re.dtype !== 'float32' || im.dtype !== 'float32' || re.rank !== im.rank || re.shape.some((d, i) => d !== im.shape[i])) {
-    throw new TypeError(
-      `tellus: complex(re, im): expected two float32 tensors of one shape, got ${re.dtype} ${fmt(re.shape)} and ${im.dtype} ${fmt(im.shape)}`,
-    );
-  }
+  const fn = 'complex(re, im)';
+  checkTensor(re, fn, 're');
+  checkTensor(im, fn, 'im');
+  checkFloat(re, fn, 're');
+  if (im.dtype !== 'float32' || re.rank !== im.rank || re.shape.some((d, i) => d !== im.shape[i]))
+    throw argError(fn, 'im', `a float32 tensor of shape ${fmt(re.shape)} (as re)`, im);
   return stack([re, im], -1);
 }
 
@@ -30,18 +30,22 @@ export function complex(re: T, im: T): T {
  * and `im` arrays. `shape` is the logical shape (without the pair axis).
  */
 export function complexTensor(data: ArrayLike<number> | { re: ArrayLike<number>; im: ArrayLike<number> }, shape: readonly number[]): T {
+  const fn = 'complexTensor(data, shape)';
   const n = shape.reduce((a, b) => a * b, 1);
   let pairs: Float32Array;
   if ('re' in data && 'im' in data) {
     if (data.re.length !== n || data.im.length !== n)
-      throw new Error(
-        `tellus: complexTensor(data, shape): shape ${fmt(shape)} holds ${n} values, got ${data.re.length} re and ${data.im.length} im`,
+      throw argErrorText(
+        fn,
+        'data',
+        `${n} re and ${n} im values (shape ${fmt(shape)})`,
+        `${data.re.length} re and ${data.im.length} im`,
+        Error,
       );
     pairs = new Float32Array(2 * n);
     for (let i = 0; i < n; i++) [pairs[2 * i], pairs[2 * i + 1]] = [data.re[i]!, data.im[i]!];
   } else {
-    if (data.length !== 2 * n)
-      throw new Error(`tellus: complexTensor(data, shape): shape ${fmt(shape)} needs ${2 * n} interleaved values, got ${data.length}`);
+    if (data.length !== 2 * n) throw argErrorText(fn, 'data', `${2 * n} interleaved values (shape ${fmt(shape)})`, `${data.length}`, Error);
     pairs = Float32Array.from(data);
   }
   return tensor(pairs, { shape: [...shape, 2] });
@@ -49,7 +53,7 @@ export function complexTensor(data: ArrayLike<number> | { re: ArrayLike<number>;
 
 /** Reads a complex tensor back as separate real and imaginary arrays. */
 export async function complexData(z: T): Promise<{ re: Float32Array; im: Float32Array }> {
-  checkComplex(z, 'complexData(z)');
+  checkComplex(z, 'complexData(z)', 'z');
   const d = await z.data();
   const n = d.length / 2;
   const re = new Float32Array(n);
@@ -58,8 +62,8 @@ export async function complexData(z: T): Promise<{ re: Float32Array; im: Float32
   return { re, im };
 }
 
-const part = (z: T, k: 0 | 1, what: string): T => {
-  checkComplex(z, what);
+const part = (z: T, k: 0 | 1, fn: string): T => {
+  checkComplex(z, fn, 'z');
   return reshape(slice(z, [...z.shape.slice(0, -1).map(() => null), [k, k + 1]]), z.shape.slice(0, -1));
 };
 /** Real part (a view of the pairs: no copy). */
@@ -72,7 +76,7 @@ let sign: { t: T; generation: number } | null = null;
 
 /** Complex conjugate: one fusable elementwise multiply by [1, -1] broadcast over the pairs. */
 export function conj(z: T): T {
-  checkComplex(z, 'conj(z)');
+  checkComplex(z, 'conj(z)', 'z');
   const generation = context().generation;
   if (!sign || sign.generation !== generation) sign = { t: keep(tensor([1, -1])), generation };
   return mul(z, sign.t);
@@ -80,7 +84,7 @@ export function conj(z: T): T {
 
 /** |z|. Its gradient g z / |z| is taken as 0 at z = 0 (as in PyTorch), not NaN. */
 export function cabs(z: T): T {
-  checkComplex(z, 'cabs(z)');
+  checkComplex(z, 'cabs(z)', 'z');
   const out = noGrad(() => sqrt(add(square(real(z)), square(imag(z)))));
   return record('cabs', out, [z], () => {
     const [sz, so] = [save(z), save(out)];
@@ -148,8 +152,8 @@ export function cmatmul(a: T, b: T): T {
  * (einsum 'bi...,io...->bo...') on complex tensors; the trailing logical dims must match.
  */
 export function cmix(x: T, w: T): T {
-  const sx = checkComplex(x, 'cmix(x, w): x');
-  const sw = checkComplex(w, 'cmix(x, w): w');
+  const sx = checkComplex(x, 'cmix(x, w)', 'x');
+  const sw = checkComplex(w, 'cmix(x, w)', 'w');
   if (sx.length < 2 || sw.length !== sx.length || sx[1] !== sw[0] || sx.slice(2).some((d, i) => d !== sw[i + 2])) {
     throw new Error(
       `tellus: cmix(x, w): expected x [batch, in, ...] and w [in, out, ...] with equal trailing dims, got logical shapes ${fmt(sx)} and ${fmt(sw)}`,

@@ -8,13 +8,13 @@
 //    bins that stand for a conjugate pair and 1 for DC (and Nyquist for even n);
 //  * c2r (half spectrum -> real, the Hermitian extension): adjoint is w * r2c(g).
 // Cropping and padding along the axis (input length != n) are undone in the VJPs with slice/pad.
-import { checkOptions, optionNames } from '../graph/options.js';
+import { argError, argErrorText, checkOptions, optionNames } from '../graph/options.js';
 import type { Tensor } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { tensor } from '../ops/creation.js';
 import { checkTensor } from '../ops/emit.js';
 import { checkComplex } from '../ops/complex.js';
-import { fftAxis } from '../ops/fft.js';
+import { checkFftLength, fftAxis } from '../ops/fft.js';
 import { record } from './tape.js';
 import { mul, pad, slice } from './ops.js';
 
@@ -97,22 +97,15 @@ const NORMS: readonly FftNorm[] = ['backward', 'ortho', 'forward'];
 /** The scale of a transform of length n: forward transforms divide by n under 'forward', inverse under 'backward'. */
 function scaleOf(norm: unknown, n: number, inverse: boolean, what: string): number {
   const v = norm ?? 'backward';
-  if (!NORMS.includes(v as FftNorm)) throw new TypeError(`tellus: ${what}: norm must be one of ${NORMS.join(', ')}, got ${String(norm)}`);
+  if (!NORMS.includes(v as FftNorm)) throw argError(what, 'norm', `one of ${NORMS.map((s) => `'${s}'`).join(', ')}`, norm);
   if (v === 'ortho') return 1 / Math.sqrt(n);
   return (v === 'forward') !== inverse ? 1 / n : 1;
 }
 
-function checkLength(n: unknown, what: string): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
-    throw new RangeError(`tellus: ${what}: expected a positive integer length, got ${String(n)}`);
-  return n;
-}
-
-function checkAxis(axis: unknown, rank: number, what: string): number {
+function checkAxis(axis: unknown, rank: number, what: string, arg: string): number {
   if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new RangeError(
-      `tellus: ${what}: axis must be an integer in [${-rank}, ${rank - 1}] (logical axes${rank > 0 ? '' : ': the tensor has none'}), got ${String(axis)}`,
-    );
+    const range = `an integer in [${-rank}, ${rank - 1}] (logical axes${rank > 0 ? '' : ': the tensor has none'})`;
+    throw argError(what, arg, range, axis, RangeError);
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -122,9 +115,9 @@ const FFTN_OPTIONS = optionNames<FftNOptions>()('axes', 's', 'norm');
 
 /** Logical shape of the input: complex (trailing pair axis) or real. */
 function inputShape(x: unknown, isComplex: boolean, what: string): number[] {
-  if (isComplex) return checkComplex(x, `${what}: x`);
-  const t = checkTensor(x, `${what}: x`);
-  if (t.dtype !== 'float32') throw new TypeError(`tellus: ${what}: expected a real float32 tensor, got ${t.dtype}`);
+  if (isComplex) return checkComplex(x, what, 'x');
+  const t = checkTensor(x, what, 'x');
+  if (t.dtype !== 'float32') throw argError(what, 'x', 'a real float32 tensor', t);
   return [...t.shape];
 }
 
@@ -132,12 +125,13 @@ function oneD(x: T, opts: FftOptions, kind: 'fft' | 'ifft' | 'rfft' | 'irfft'): 
   const what = `${kind}(x, opts)`;
   const o = checkOptions(opts, FFT_OPTIONS, what);
   const shape = inputShape(x, kind !== 'rfft', what);
-  const axis = checkAxis(o.axis ?? -1, shape.length, what);
+  const axis = checkAxis(o.axis ?? -1, shape.length, what, 'axis');
   const len = shape[axis]!;
   const defaultN = kind === 'irfft' ? 2 * (len - 1) : len;
-  const n = checkLength(
+  const n = checkFftLength(
     o.n ?? defaultN,
-    `${what}: n${o.n === undefined ? ` (default ${kind === 'irfft' ? '2 (m - 1) for a half spectrum of length m' : 'the axis length'})` : ''}`,
+    what,
+    `n${o.n === undefined ? ` (default ${kind === 'irfft' ? '2 (m - 1) for a half spectrum of length m' : 'the axis length'})` : ''}`,
   );
   const scale = scaleOf(o.norm, n, kind === 'ifft' || kind === 'irfft', what);
   if (kind === 'rfft') return r2c(x, axis, n, scale);
@@ -166,18 +160,19 @@ function nd(
   const shape = inputShape(x, isComplexIn, what);
   const r = shape.length;
   if (defAxes && r < defAxes.length)
-    throw new RangeError(`tellus: ${what}: expected at least ${defAxes.length} logical axes, got shape ${fmt(shape)}`);
-  if (o.s !== undefined && !Array.isArray(o.s)) throw new TypeError(`tellus: ${what}: s must be an array of lengths, got ${String(o.s)}`);
-  if (o.axes !== undefined && !Array.isArray(o.axes)) throw new TypeError(`tellus: ${what}: axes must be an array, got ${String(o.axes)}`);
+    throw argErrorText(what, 'x', `a tensor with at least ${defAxes.length} logical axes`, `logical shape ${fmt(shape)}`, RangeError);
+  if (o.s !== undefined && !Array.isArray(o.s)) throw argError(what, 's', 'an array of lengths', o.s);
+  if (o.axes !== undefined && !Array.isArray(o.axes)) throw argError(what, 'axes', 'an array of axes', o.axes);
   const s = o.s as number[] | undefined;
   let axes = o.axes as number[] | undefined;
   axes ??= defAxes ?? (s ? Array.from({ length: s.length }, (_, i) => r - s.length + i) : Array.from({ length: r }, (_, i) => i));
-  const norm = axes.map((a) => checkAxis(a, r, what));
-  if (new Set(norm).size !== norm.length) throw new RangeError(`tellus: ${what}: axes must be distinct, got [${axes.join(', ')}]`);
-  if (norm.length === 0) throw new RangeError(`tellus: ${what}: expected at least one axis`);
-  if (s && s.length !== norm.length)
-    throw new RangeError(`tellus: ${what}: s and axes must have the same length, got ${s.length} and ${norm.length}`);
-  return { axes: norm, s: norm.map((_, i) => (s ? checkLength(s[i], `${what}: s[${i}]`) : undefined)), shape };
+  const norm = axes.map((a, i) => checkAxis(a, r, what, `axes[${i}]`));
+  if (new Set(norm).size !== norm.length) throw argErrorText(what, 'axes', 'distinct axes', fmt(axes), RangeError);
+  if (norm.length === 0) throw argErrorText(what, 'axes', 'at least one axis', '[]', RangeError);
+  if (s && s.length !== norm.length) throw argError(what, 's', `${norm.length} lengths (one per axis)`, s, RangeError);
+  // Lengths not given are the axes' own (irfftN's last one is 2 (m - 1), which it checks too).
+  if (!s) norm.forEach((a, i) => checkFftLength(shape[a], what, `s[${i}] (default the length of axis ${a})`));
+  return { axes: norm, s: norm.map((_, i) => (s ? checkFftLength(s[i], what, `s[${i}]`) : undefined)), shape };
 }
 
 /** Moves an n-D transform on: intermediates are released at once (the linear VJPs keep nothing). */
@@ -223,7 +218,7 @@ function irfftN(x: T, opts: FftNOptions, what: string, defAxes?: number[]): T {
     const n = s[i] ?? y.shape[axes[i]!]!;
     y = step(y, x, c2c(y, axes[i]!, n, true, scaleOf(opts.norm, n, true, what)));
   }
-  const nl = checkLength(s[last] ?? 2 * (shape[axes[last]!]! - 1), `${what}: s[last] (default 2 (m - 1) for a half spectrum of length m)`);
+  const nl = checkFftLength(s[last] ?? 2 * (shape[axes[last]!]! - 1), what, 's[last] (default 2 (m - 1) for a half spectrum of length m)');
   return step(y, x, c2r(y, axes[last]!, nl, scaleOf(opts.norm, nl, true, what)));
 }
 

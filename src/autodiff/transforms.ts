@@ -3,7 +3,7 @@
 // sorted object keys and array index, non-tensor leaves pass through).
 import { Tensor, tidy, keep } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
-import { checkOptions, describeValue, optionNames } from '../graph/options.js';
+import { argError, argErrorText, checkOptions, describeTensor, optionNames } from '../graph/options.js';
 import { ones, tensor, zerosLike } from '../ops/creation.js';
 import { backward, enter, exit, isTraced, leaf, noGrad, nodeOf, record, save, transformDepth, type TapeNode } from './tape.js';
 import { flatten, map as mapTree, unflatten, type TreeDef } from '../graph/tree.js';
@@ -13,29 +13,23 @@ type Fn = (...args: never[]) => unknown;
 
 /** A transform given a non-function would fail later with a bare "f is not a function": say so now. */
 function checkFn(f: unknown, what: string, arg = 'f'): void {
-  if (typeof f !== 'function') throw new TypeError(`tellus: ${what}: ${arg}: expected a function, got ${describeValue(f)}`);
+  if (typeof f !== 'function') throw argError(what, arg, 'a function', f);
 }
 
 const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
-const tensorKind = (t: Tensor): string => `${article(t.dtype)} tensor of shape ${fmt(t.shape)}`;
-const kindOfValue = (v: unknown): string => (v instanceof Tensor ? tensorKind(v) : describeValue(v));
 
 /** A Tensor argument of a transform, optionally of a given shape (so the message names the transform, not an inner op). */
 function checkTensorArg(v: unknown, what: string, arg: string, shape?: readonly number[]): Tensor {
   const ok = v instanceof Tensor && !v.isDisposed && v.dtype === 'float32' && (!shape || fmt(v.shape) === fmt(shape));
-  if (!ok) {
-    const want = shape ? `a float32 tensor of shape ${fmt(shape)}` : 'a float32 tensor';
-    const got = v instanceof Tensor && v.isDisposed ? 'a disposed tensor' : kindOfValue(v);
-    throw new TypeError(`tellus: ${what}: ${arg}: expected ${want}, got ${got}`);
-  }
+  if (!ok) throw argError(what, arg, shape ? `a float32 tensor of shape ${fmt(shape)}` : 'a float32 tensor', v);
   return v;
 }
 
 /** An array of tensors (jvp's primals and tangents). */
 function checkTensorArray(v: unknown, what: string, arg: string): Tensor[] {
-  if (!Array.isArray(v)) throw new TypeError(`tellus: ${what}: ${arg}: expected an array of tensors, got ${kindOfValue(v)}`);
+  if (!Array.isArray(v)) throw argError(what, arg, 'an array of tensors', v);
   v.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new TypeError(`tellus: ${what}: ${arg}[${i}]: expected a Tensor, got ${describeValue(t)}`);
+    if (!(t instanceof Tensor)) throw argError(what, `${arg}[${i}]`, 'a Tensor', t);
   });
   return v as Tensor[];
 }
@@ -43,13 +37,14 @@ function checkTensorArray(v: unknown, what: string, arg: string): Tensor[] {
 const argnumList = (argnums: number | readonly number[], n: number, what: string): number[] => {
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const a of list)
-    if (!Number.isInteger(a) || a < 0 || a >= n) throw new RangeError(`tellus: ${what}: argnums must index the ${n} arguments, got ${a}`);
+    if (!Number.isInteger(a) || a < 0 || a >= n)
+      throw argError(what, 'argnums', `indices of the ${n} arguments f was given (integers in [0, ${n - 1}])`, a, RangeError);
   return list;
 };
 
 function scalarOutput(out: unknown, what: string): Tensor {
   if (!(out instanceof Tensor) || out.size !== 1 || out.dtype !== 'float32')
-    throw new TypeError(`tellus: ${what}: f's result: expected a float32 tensor with one element, got ${kindOfValue(out)}`);
+    throw argError(what, "f's result", 'a float32 tensor with one element', out);
   return out;
 }
 
@@ -70,9 +65,11 @@ function valueAndGradOf(f: Fn, argnums: number | readonly number[], args: unknow
         const { treedef, leaves, paths } = flatten(args[i], { root: `args[${i}]`, what });
         leaves.forEach((x, k) => {
           if (x.dtype !== 'float32')
-            throw new TypeError(
-              `tellus: ${what}: ${paths[k]}: expected a float32 tensor to differentiate, got ${tensorKind(x)}; ` +
-                'pass integer tensors (indices, labels) in an argument that argnums does not select',
+            throw argErrorText(
+              what,
+              paths[k]!,
+              'a float32 tensor to differentiate',
+              `${describeTensor(x)}; pass integer tensors (indices, labels) in an argument that argnums does not select`,
             );
         });
         byArg.set(i, { treedef, leaves: leaves.map((x) => leaf(x)) });
@@ -132,8 +129,7 @@ export interface Pullback {
 export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
   checkFn(f, 'vjp(f, ...primals)');
   primals.forEach((p, i) => {
-    if (!(p instanceof Tensor))
-      throw new TypeError(`tellus: vjp(f, ...primals): primals[${i}]: expected a Tensor, got ${describeValue(p)}`);
+    if (!(p instanceof Tensor)) throw argError('vjp(f, ...primals)', `primals[${i}]`, 'a Tensor', p);
   });
   enter();
   let out: unknown;
@@ -161,20 +157,16 @@ export function vjp(f: Fn, ...primals: Tensor[]): [any, Pullback] {
     const { leaves: cts, treedef } = flatten(cotangent);
     if (cts.length !== outNodes.length) {
       const at = outDef!.difference(treedef, ['out', 'cotangent']);
-      throw new Error(
-        `tellus: vjp pullback: expected ${outNodes.length} cotangent tensors (f's output structure), got ${cts.length}${at ? `; first difference at ${at}` : ''}`,
-      );
+      const got = `${cts.length}${at ? `; first difference at ${at}` : ''}`;
+      throw argErrorText('vjp pullback', 'cotangent', `${outNodes.length} tensors (f's output structure)`, got, Error);
     }
     // A cotangent read with the wrong shape would give a plausible but wrong gradient: check each.
     cts.forEach((ct, k) => {
       const want = outLeaves[k]!;
       const where = outLeaves.length > 1 || want.path !== 'tree' ? ` for ${want.path.replace(/^tree/, 'out')}` : '';
-      if (ct.isDisposed) throw new Error(`tellus: vjp pullback: cotangent${where}: expected a live tensor, got a disposed one`);
-      if (ct.dtype !== 'float32' || fmt(ct.shape) !== fmt(want.shape)) {
-        throw new Error(
-          `tellus: vjp pullback: cotangent${where}: expected a float32 tensor of f's output shape ${fmt(want.shape)}, got ${ct.dtype} ${fmt(ct.shape)}`,
-        );
-      }
+      if (ct.isDisposed) throw argError('vjp pullback', `cotangent${where}`, 'a live tensor', ct, Error);
+      if (ct.dtype !== 'float32' || fmt(ct.shape) !== fmt(want.shape))
+        throw argError('vjp pullback', `cotangent${where}`, `a float32 tensor of f's output shape ${fmt(want.shape)}`, ct, Error);
     });
     const grads = backward(outNodes, cts, xs, transformDepth() > 0, add);
     return grads.map((g, i) => orZeros(g, primals[i]!));
@@ -195,15 +187,11 @@ export function jvp(f: (...xs: Tensor[]) => Tensor, primals: Tensor[], tangents:
   checkFn(f, what);
   checkTensorArray(primals, what, 'primals');
   checkTensorArray(tangents, what, 'tangents');
-  if (primals.length !== tangents.length)
-    throw new Error(`tellus: ${what}: tangents: expected ${primals.length} tensors (one per primal), got ${tangents.length}`);
+  if (primals.length !== tangents.length) throw argError(what, 'tangents', `${primals.length} tensors (one per primal)`, tangents, Error);
   tangents.forEach((t, i) => {
     const p = primals[i]!;
-    if (t.dtype !== 'float32' || fmt(t.shape) !== fmt(p.shape)) {
-      throw new Error(
-        `tellus: ${what}: tangents[${i}]: expected a float32 tensor of shape ${fmt(p.shape)} (as primals[${i}]), got ${t.dtype} ${fmt(t.shape)}`,
-      );
-    }
+    if (t.dtype !== 'float32' || fmt(t.shape) !== fmt(p.shape))
+      throw argError(what, `tangents[${i}]`, `a float32 tensor of shape ${fmt(p.shape)} (as primals[${i}])`, t, Error);
   });
   enter();
   let result: [Tensor, Tensor] | undefined;
@@ -211,7 +199,7 @@ export function jvp(f: (...xs: Tensor[]) => Tensor, primals: Tensor[], tangents:
     result = tidy(() => {
       const traced = primals.map(leaf);
       const out = f(...traced);
-      if (!(out instanceof Tensor)) throw new TypeError(`tellus: jvp(f): f must return a Tensor, got ${typeof out}`);
+      if (!(out instanceof Tensor)) throw argError(what, "f's result", 'a Tensor', out);
       const u = leaf(zerosLike(out));
       const gs = backward([nodeOf(out)], [u], traced.map(nodeOf), true, add);
       const used = gs.flatMap((g, i) => (g ? [[g, tangents[i]!] as const] : []));
@@ -250,7 +238,7 @@ export function jacobian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
   checkTensorArg(x, 'jacobian(f, x)', 'x');
   const [out, pull] = vjp(f, x);
   try {
-    if (!(out instanceof Tensor)) throw new TypeError(`tellus: jacobian(f, x): f's result: expected a Tensor, got ${describeValue(out)}`);
+    if (!(out instanceof Tensor)) throw argError('jacobian(f, x)', "f's result", 'a Tensor', out);
     const o = out;
     const rows = tidy(() => {
       const list: Tensor[] = [];
@@ -309,8 +297,7 @@ export function customVjp<S = any>(
   const name = opts.name ?? 'customVjp';
   return (...xs) => {
     xs.forEach((x, i) => {
-      if (!(x instanceof Tensor))
-        throw new TypeError(`tellus: ${name}: input ${i}: expected a Tensor, got ${x === null ? 'null' : typeof x}`);
+      if (!(x instanceof Tensor)) throw argError(name, `input ${i}`, 'a Tensor', x);
     });
     const needsBackward = xs.some(isTraced);
     // tidy: the forward's own handles go when it returns; the tape keeps save()d ones.
@@ -354,8 +341,8 @@ export function customVjp<S = any>(
   };
 }
 
-/** Like kindOfValue, but a non-tensor by its type only ("a number"), as backward-result messages say it. */
-const kindOf = (v: unknown): string => (v instanceof Tensor ? tensorKind(v) : v === null ? 'null' : article(typeof v));
+/** A tensor as describeValue says it, a non-tensor by its type only ("a number"), as backward-result messages say it. */
+const kindOf = (v: unknown): string => (v instanceof Tensor ? describeTensor(v) : v === null ? 'null' : article(typeof v));
 
 /** A backward's results, checked against the inputs: one per input, null or a live float32 tensor of its shape. */
 function checkCotangents(grads: unknown, xs: readonly Tensor[], name: string): (Tensor | null)[] {
@@ -369,7 +356,7 @@ function checkCotangents(grads: unknown, xs: readonly Tensor[], name: string): (
     if (!(gi instanceof Tensor))
       throw new TypeError(`${at} ${kindOf(gi)} for input ${k}, expected a Tensor of shape ${fmt(x.shape)} or null`);
     if (gi.isDisposed) throw new Error(`${at} a disposed tensor for input ${k}`);
-    if (gi.dtype !== 'float32') throw new TypeError(`${at} ${article(gi.dtype)} tensor for input ${k}, expected float32`);
+    if (gi.dtype !== 'float32') throw new TypeError(`${at} ${describeTensor(gi)} for input ${k}, expected float32`);
     if (fmt(gi.shape) !== fmt(x.shape))
       throw new Error(`${at} a cotangent for input ${k}, expected shape ${fmt(x.shape)}, got ${fmt(gi.shape)}`);
   });

@@ -1,11 +1,23 @@
 // Strict options: every public function that takes an options object passes it through
 // checkOptions, so a misspelt key is an error that suggests the intended one instead of a
-// silently ignored setting (a dropped `pmlWidth` gives a plausible but wrong model).
+// silently ignored setting (a dropped `pmlWidth` gives a plausible but wrong model). And the one
+// place argument errors are worded: argError / argErrorText, with values put into words by
+// describeValue (tensors by dtype and shape).
+import type { Tensor } from './tensor.js';
+import { isTensor } from './brand.js';
+
+/** A tensor as messages describe it: `a float32 tensor of shape [3, 4]`, `a disposed tensor of shape [4]`. */
+export function describeTensor(t: Tensor): string {
+  const shape = `[${t.shape.join(', ')}]`;
+  if (t.isDisposed) return `a disposed tensor of shape ${shape}`;
+  return `${/^[aeio]/.test(t.dtype) ? 'an' : 'a'} ${t.dtype} tensor of shape ${shape}`; // a uint32, an int32
+}
 
 /** How the argument is described in messages: `tellus: <fn>: <argument>: expected ..., got ...`. */
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
+  if (isTensor(v)) return describeTensor(v);
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
@@ -13,6 +25,26 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'symbol') return v.toString();
   const name = v.constructor?.name;
   return name && name !== 'Object' ? `a ${name}` : 'an object';
+}
+
+/**
+ * The one formatter of argument errors: `tellus: <fn>: <arg>: expected <expected>, got <got>`,
+ * with `got` described by describeValue. `fn` is the call as the user wrote it (`matmul(a, b)`,
+ * `born2d`), `arg` the argument or option in it (`b`, `opts.dx`, `tensors[2]`). Returns the error,
+ * so call sites read `throw argError(...)`:
+ *   throw argError('Dropout(p)', 'p', 'a number in [0, 1]', p, RangeError);
+ *   // tellus: Dropout(p): p: expected a number in [0, 1], got 1.5
+ */
+export function argError(fn: string, arg: string, expected: string, got: unknown, Kind: ErrorConstructor = TypeError): Error {
+  return argErrorText(fn, arg, expected, describeValue(got), Kind);
+}
+
+/**
+ * argError with `got` already in words, for what describeValue cannot say from one value: two
+ * shapes, a length, a value plus a hint (`"3" (wrap data with tensor(...))`).
+ */
+export function argErrorText(fn: string, arg: string, expected: string, got: string, Kind: ErrorConstructor = TypeError): Error {
+  return new Kind(`tellus: ${fn}: ${arg}: expected ${expected}, got ${got}`);
 }
 
 /** Edit distance with transpositions (optimal string alignment), for "did you mean". */
@@ -53,7 +85,7 @@ export function closestName(name: string, valid: readonly string[]): string | un
 export function checkOptions<T extends object>(opts: T | undefined, allowed: readonly string[], what: string): T {
   if (opts === undefined) return {} as T;
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
-    throw new TypeError(`tellus: ${what}: options: expected an object with keys among ${allowed.join(', ')}, got ${describeValue(opts)}`);
+    throw argError(what, 'options', `an object with keys among ${allowed.join(', ')}`, opts);
   }
   for (const key of Object.keys(opts)) {
     if (allowed.includes(key)) continue;

@@ -1,7 +1,7 @@
 // Shape and stride arithmetic shared by every op. Strides are in elements and may be 0 (broadcast)
 // or negative (reversed slices).
 
-import { describeValue } from './options.js';
+import { argError, argErrorText, describeValue } from './options.js';
 
 export const MAX_RANK = 8;
 
@@ -86,10 +86,10 @@ export function collapse(shape: Shape, strideSets: readonly (readonly number[])[
   return { shape: outShape, strides: outStrides };
 }
 
-export function normalizeAxis(axis: number, rank: number, what: string): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
-    throw new RangeError(`tellus: ${what}: axis must be an integer in [${-rank}, ${Math.max(rank, 1) - 1}], got ${axis}`);
-  }
+/** `axis` as an index in [0, rank); `fn` and `arg` name it in the error (`sum(x, axes)`, `axes[1]`). */
+export function normalizeAxis(axis: number, rank: number, fn: string, arg: string): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1))
+    throw argError(fn, arg, `an integer in [${-rank}, ${Math.max(rank, 1) - 1}]`, axis, RangeError);
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -100,11 +100,10 @@ function describeShape(v: unknown): string {
   return `[${items.join(', ')}${v.length > 9 ? ', …' : ''}]`;
 }
 
-/** Checks a shape argument (a copy is returned, so callers may keep it); `what` names it, e.g. `zeros(shape)`. */
-export function checkShape(shape: unknown, what: string): number[] {
-  if (!Array.isArray(shape) || (shape as unknown[]).some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
-    throw new TypeError(`tellus: ${what}: expected an array of non-negative integers, got ${describeShape(shape)}`);
-  }
-  if (shape.length > MAX_RANK) throw new RangeError(`tellus: ${what}: expected at most ${MAX_RANK} dims, got ${shape.length}`);
+/** Checks a shape argument (a copy is returned, so callers may keep it), e.g. `zeros(shape, dtype)`'s `shape`. */
+export function checkShape(shape: unknown, fn: string, arg: string): number[] {
+  if (!Array.isArray(shape) || (shape as unknown[]).some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0))
+    throw argErrorText(fn, arg, 'an array of non-negative integers', describeShape(shape));
+  if (shape.length > MAX_RANK) throw argErrorText(fn, arg, `at most ${MAX_RANK} dims`, String(shape.length), RangeError);
   return [...(shape as number[])];
 }

@@ -5,7 +5,9 @@ import { context, type Context } from './context.js';
 import type { Scheduler, Storage } from './scheduler.js';
 import { broadcastStrides, contiguousStrides, fmt, isContiguous, type Shape, sizeOf } from './shape.js';
 import { DT_CODE, type EwOp, K } from './fusion.js';
-import { leaves, TENSOR_BRAND } from './tree.js';
+import { leaves } from './tree.js';
+import { TENSOR_BRAND } from './brand.js';
+import { argError, describeTensor } from './options.js';
 
 export type { DType };
 export type TypedArray = Float32Array | Int32Array | Uint32Array;
@@ -17,9 +19,9 @@ export function arrayType(dtype: DType): Float32ArrayConstructor | Int32ArrayCon
   return dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint32Array;
 }
 
-export function checkDType(dtype: unknown, what: string): DType {
-  if (!DTYPES.includes(dtype as DType))
-    throw new TypeError(`tellus: ${what}: dtype must be one of ${DTYPES.join(', ')}, got ${String(dtype)}`);
+/** A dtype argument; `fn` is the call that takes it (`cast(x, dtype)`). */
+export function checkDType(dtype: unknown, fn: string): DType {
+  if (!DTYPES.includes(dtype as DType)) throw argError(fn, 'dtype', `one of ${DTYPES.join(', ')}`, dtype);
   return dtype as DType;
 }
 
@@ -69,7 +71,7 @@ export class Tensor {
 
   /** The storage, after checking that this tensor is still usable; `what` names the argument in errors. */
   storageFor(what: string): Storage {
-    if (!this.storage_) throw new Error(`tellus: ${what}: expected a live tensor, got a disposed tensor of shape ${fmt(this.shape)}`);
+    if (!this.storage_) throw new Error(`tellus: ${what}: expected a live tensor, got ${describeTensor(this)}`);
     const ctx = context();
     if (ctx.generation !== this.generation)
       throw new Error(`tellus: ${what}: this tensor belongs to an earlier device (before the last init()); recreate it`);
@@ -112,7 +114,7 @@ export class Tensor {
   }
 
   async item(): Promise<number> {
-    if (this.size !== 1) throw new Error(`tellus: item(): expected a tensor with one element, got shape ${fmt(this.shape)}`);
+    if (this.size !== 1) throw new Error(`tellus: item(): expected a tensor with one element, got ${describeTensor(this)}`);
     return (await this.data())[0]!;
   }
 

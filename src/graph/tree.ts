@@ -16,12 +16,8 @@
 // Paths name a node from the root: `params.layers[0].w`, with `['layers.0.weight']` for keys that
 // are not identifiers.
 import type { Tensor } from './tensor.js';
-
-/**
- * Set on Tensor.prototype by tensor.ts: tree.ts recognizes tensors by it, so it need not import the
- * Tensor class (tensor.ts imports this module for tidy/keep; no import cycle).
- */
-export const TENSOR_BRAND: unique symbol = Symbol.for('tellus.Tensor');
+import { isTensor } from './brand.js';
+import { argError } from './options.js';
 
 /** A pytree as the transforms accept it: tensors nested in arrays and plain objects, plus static values. */
 export type Tree = Tensor | readonly Tree[] | { readonly [k: string]: Tree } | number | boolean | string | null | undefined;
@@ -66,8 +62,7 @@ export interface Flat {
 }
 
 /** Is `v` a leaf (a Tensor)? Everything else is a node or a static value. */
-export const isLeaf = (v: unknown): v is Tensor =>
-  typeof v === 'object' && v !== null && (v as { [TENSOR_BRAND]?: unknown })[TENSOR_BRAND] === true;
+export const isLeaf = isTensor;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => {
   if (v === null || typeof v !== 'object') return false;
@@ -76,15 +71,6 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => {
 };
 
 const keyPath = (path: string, k: string): string => (/^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}['${k}']`);
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (isLeaf(v)) return 'a Tensor';
-  if (Array.isArray(v)) return 'an array';
-  if (isPlainObject(v)) return 'an object';
-  if (typeof v === 'object') return `an instance of ${v.constructor?.name ?? 'an unknown class'}`;
-  return typeof v;
-}
 
 /**
  * The walker. `paths` null skips building path strings (tidy() and the tape only need the
@@ -100,8 +86,7 @@ function walk(tree: unknown, root: string, what: string, tensorsOnly: boolean, l
     }
     const array = Array.isArray(v);
     if (!array && !isPlainObject(v)) {
-      if (tensorsOnly)
-        throw new TypeError(`tellus: ${what}: expected a Tensor or nested plain objects/arrays of Tensors, got ${describe(v)} at ${path}`);
+      if (tensorsOnly) throw argError(what, path, 'a Tensor or nested plain objects/arrays of Tensors', v);
       return { kind: 'static', value: v };
     }
     if (open.has(v)) throw new Error(`tellus: ${what}: the tree contains itself at ${path}`);
@@ -142,9 +127,8 @@ export function leaves(tree: unknown): Tensor[] {
 /** Rebuilds a tree of `treedef`'s structure with `values` at its leaves, in leaf order. */
 export function unflatten(treedef: TreeDef, values: readonly unknown[]): any {
   const what = 'tree.unflatten(treedef, leaves)';
-  if (!(treedef instanceof TreeDef))
-    throw new TypeError(`tellus: ${what}: treedef must come from tree.flatten(), got ${describe(treedef)}`);
-  if (!Array.isArray(values)) throw new TypeError(`tellus: ${what}: leaves must be an array, got ${describe(values)}`);
+  if (!(treedef instanceof TreeDef)) throw argError(what, 'treedef', 'a TreeDef from tree.flatten()', treedef);
+  if (!Array.isArray(values)) throw argError(what, 'leaves', 'an array', values);
   if (values.length !== treedef.numLeaves)
     throw new Error(`tellus: ${what}: the treedef has ${treedef.numLeaves} leaves, got ${values.length} values`);
   let i = 0;
@@ -170,7 +154,7 @@ export function unflatten(treedef: TreeDef, values: readonly unknown[]): any {
 export function map<T>(tree: T, fn: (leaf: Tensor, path: string, index: number) => Tensor): T;
 export function map(tree: unknown, fn: (leaf: Tensor, path: string, index: number) => unknown): unknown;
 export function map(tree: unknown, fn: (leaf: Tensor, path: string, index: number) => unknown): unknown {
-  if (typeof fn !== 'function') throw new TypeError(`tellus: tree.map(tree, fn): fn must be a function, got ${describe(fn)}`);
+  if (typeof fn !== 'function') throw argError('tree.map(tree, fn)', 'fn', 'a function', fn);
   const { leaves, paths, treedef } = flatten(tree, { what: 'tree.map(tree, fn)' });
   return unflatten(
     treedef,

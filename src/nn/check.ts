@@ -1,7 +1,7 @@
 // Gradient checks for people writing their own differentiable physics: the Taylor test (does the
 // gradient predict f to second order?) and the dot-product test (is AT the adjoint of A?). Both
 // return the numbers behind the verdict, so a failure can be read, not just detected.
-import { checkOptions, optionNames } from '../graph/options.js';
+import { argError, checkOptions, optionNames } from '../graph/options.js';
 import { type Tensor, tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { checkFinite, checkInt, checkTensor } from '../ops/emit.js';
@@ -111,10 +111,10 @@ function smallestUsable(r: number[], floor: number[], window: number): number[] 
   return last < 0 ? [] : Array.from({ length: window }, (_, j) => last - window + 1 + j);
 }
 
-function sameShape(t: Tensor, shape: readonly number[], what: string): void {
-  if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i]))
-    throw new Error(`tellus: ${what} has shape ${fmt(t.shape)}, expected ${fmt(shape)}`);
-  if (t.dtype !== 'float32') throw new TypeError(`tellus: ${what} must be float32, got ${t.dtype}`);
+function sameShape(t: Tensor, shape: readonly number[], fn: string, arg: string): void {
+  const want = `a float32 tensor of shape ${fmt(shape)}`;
+  if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw argError(fn, arg, want, t, Error);
+  if (t.dtype !== 'float32') throw argError(fn, arg, want, t);
 }
 
 const dot64 = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -176,27 +176,27 @@ const TAYLOR_OPTIONS = optionNames<TaylorOptions>()(
 
 export async function taylorTest(f: (x: Tensor) => Tensor, x: Tensor, opts: TaylorOptions = {}): Promise<TaylorResult> {
   const what = 'taylorTest(f, x, opts)';
-  if (typeof f !== 'function') throw new TypeError(`tellus: ${what}: f must be a function x => loss, got ${typeof f}`);
-  checkTensor(x, `${what}: x`);
-  sameShape(x, x.shape, `${what}: x`);
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`tellus: ${what}: opts must be an object, got ${String(opts)}`);
+  if (typeof f !== 'function') throw argError(what, 'f', 'a function x => loss', f);
+  checkTensor(x, what, 'x');
+  sameShape(x, x.shape, what, 'x');
+  if (opts === null || typeof opts !== 'object') throw argError(what, 'opts', 'an object', opts);
   checkOptions(opts, TAYLOR_OPTIONS, what);
-  const h0 = checkFinite(opts.h0 ?? 0.1, `${what}: opts.h0`);
-  const steps = checkInt(opts.steps ?? 6, `${what}: opts.steps`, 2);
-  const factor = checkFinite(opts.factor ?? 0.5, `${what}: opts.factor`);
-  if (h0 <= 0 || factor <= 0 || factor >= 1)
-    throw new RangeError(`tellus: ${what}: expected h0 > 0 and 0 < factor < 1, got h0 ${h0}, factor ${factor}`);
-  const fScale = checkFinite(opts.fScale ?? 0, `${what}: opts.fScale`);
-  if (fScale < 0) throw new RangeError(`tellus: ${what}: opts.fScale must be >= 0, got ${fScale}`);
-  const fNoise = checkFinite(opts.fNoise ?? 0, `${what}: opts.fNoise`);
-  if (fNoise < 0) throw new RangeError(`tellus: ${what}: opts.fNoise must be >= 0, got ${fNoise}`);
-  const window = checkInt(opts.window ?? 2, `${what}: opts.window`, 2);
-  if (window > steps) throw new RangeError(`tellus: ${what}: opts.window (${window}) exceeds opts.steps (${steps})`);
-  const minSlope = checkFinite(opts.minSlope ?? 1.3, `${what}: opts.minSlope`);
-  const seed = checkInt(opts.seed ?? 0, `${what}: opts.seed`, 0);
-  if (opts.direction !== undefined) sameShape(checkTensor(opts.direction, `${what}: opts.direction`), x.shape, `${what}: opts.direction`);
-  const g = opts.gradient === undefined ? (grad(f)(x) as Tensor) : checkTensor(opts.gradient, `${what}: opts.gradient`);
-  sameShape(g, x.shape, `${what}: opts.gradient`);
+  const h0 = checkFinite(opts.h0 ?? 0.1, what, 'opts.h0');
+  const steps = checkInt(opts.steps ?? 6, what, 'opts.steps', 2);
+  const factor = checkFinite(opts.factor ?? 0.5, what, 'opts.factor');
+  if (h0 <= 0) throw argError(what, 'opts.h0', 'a number > 0', h0, RangeError);
+  if (factor <= 0 || factor >= 1) throw argError(what, 'opts.factor', 'a number in (0, 1)', factor, RangeError);
+  const fScale = checkFinite(opts.fScale ?? 0, what, 'opts.fScale');
+  if (fScale < 0) throw argError(what, 'opts.fScale', 'a number >= 0', fScale, RangeError);
+  const fNoise = checkFinite(opts.fNoise ?? 0, what, 'opts.fNoise');
+  if (fNoise < 0) throw argError(what, 'opts.fNoise', 'a number >= 0', fNoise, RangeError);
+  const window = checkInt(opts.window ?? 2, what, 'opts.window', 2);
+  if (window > steps) throw argError(what, 'opts.window', `an integer <= opts.steps (${steps})`, window, RangeError);
+  const minSlope = checkFinite(opts.minSlope ?? 1.3, what, 'opts.minSlope');
+  const seed = checkInt(opts.seed ?? 0, what, 'opts.seed', 0);
+  if (opts.direction !== undefined) sameShape(checkTensor(opts.direction, what, 'opts.direction'), x.shape, what, 'opts.direction');
+  const g = opts.gradient === undefined ? (grad(f)(x) as Tensor) : checkTensor(opts.gradient, what, 'opts.gradient');
+  sameShape(g, x.shape, what, 'opts.gradient');
   const hs = Array.from({ length: steps }, (_, k) => h0 * factor ** k);
 
   let v = opts.direction;
@@ -215,9 +215,8 @@ export async function taylorTest(f: (x: Tensor) => Tensor, x: Tensor, opts: Tayl
   }
   const dir = v;
   const scalar = (t: unknown, at: string): Tensor => {
-    const s = checkTensor(t, `${what}: f(x) at ${at}`);
-    if (s.size !== 1 || s.dtype !== 'float32')
-      throw new Error(`tellus: ${what}: f must return a one-element float32 tensor, got ${s.dtype} ${fmt(s.shape)} at ${at}`);
+    const s = checkTensor(t, what, `f(${at})`);
+    if (s.size !== 1 || s.dtype !== 'float32') throw argError(what, `f(${at})`, 'a float32 tensor with one element', s, Error);
     return s.reshape([]);
   };
   // One read-back: [f(x), f(x + h v) for each h, g, v, x].
@@ -340,19 +339,19 @@ export async function dotTest(
   opts: DotTestOptions = {},
 ): Promise<DotTestResult> {
   const what = 'dotTest(A, AT, xShape, yShape)';
-  if (typeof A !== 'function' || typeof AT !== 'function') throw new TypeError(`tellus: ${what}: A and AT must be functions of a tensor`);
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`tellus: ${what}: opts must be an object, got ${String(opts)}`);
+  if (typeof A !== 'function') throw argError(what, 'A', 'a function of a tensor', A);
+  if (typeof AT !== 'function') throw argError(what, 'AT', 'a function of a tensor', AT);
+  if (opts === null || typeof opts !== 'object') throw argError(what, 'opts', 'an object', opts);
   checkOptions(opts, DOT_OPTIONS, what);
-  const seed = checkInt(opts.seed ?? 0, `${what}: opts.seed`, 0);
+  const seed = checkInt(opts.seed ?? 0, what, 'opts.seed', 0);
   const mode = opts.y ?? 'range';
-  if (mode !== 'range' && mode !== 'random')
-    throw new TypeError(`tellus: ${what}: opts.y must be 'range' or 'random', got ${String(mode)}`);
-  const tol = checkFinite(opts.tol ?? 1e-4, `${what}: opts.tol`);
-  if (tol <= 0) throw new RangeError(`tellus: ${what}: opts.tol must be > 0, got ${tol}`);
+  if (mode !== 'range' && mode !== 'random') throw argError(what, 'opts.y', "'range' or 'random'", mode);
+  const tol = checkFinite(opts.tol ?? 1e-4, what, 'opts.tol');
+  if (tol <= 0) throw argError(what, 'opts.tol', 'a number > 0', tol, RangeError);
   const first = tidy(() => {
     const x = randn(xShape, { seed });
-    const ax = checkTensor(A(x), `${what}: A(x)`);
-    sameShape(ax, yShape, `${what}: A(x)`);
+    const ax = checkTensor(A(x), what, 'A(x)');
+    sameShape(ax, yShape, what, 'A(x)');
     return concat([x, ax, randn(yShape, { seed: seed + 1 })].map((t) => t.reshape([-1])));
   });
   const xan = await first.data();
@@ -370,8 +369,8 @@ export async function dotTest(
   let second: Tensor;
   try {
     second = tidy(() => {
-      const aty = checkTensor(AT(yt), `${what}: AT(y)`);
-      sameShape(aty, xShape, `${what}: AT(y)`);
+      const aty = checkTensor(AT(yt), what, 'AT(y)');
+      sameShape(aty, xShape, what, 'AT(y)');
       return aty.reshape([-1]);
     });
   } finally {

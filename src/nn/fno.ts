@@ -10,11 +10,10 @@
 // the padding is a FRACTION of the domain, round(padFraction H) rows and round(padFraction W)
 // columns, so the padded domain the Fourier layers see as periodic is the same physical box at every
 // resolution. (A fixed number of padding cells would change that box, hence the operator, with the grid.)
-import { checkOptions, optionNames } from '../graph/options.js';
+import { argError, checkOptions, optionNames } from '../graph/options.js';
 import { type Tensor, tidy } from '../graph/tensor.js';
-import { fmt } from '../graph/shape.js';
 import { tensor } from '../ops/creation.js';
-import { checkTensor } from '../ops/emit.js';
+import { checkInt, checkTensor } from '../ops/emit.js';
 import { add, concat, gelu, pad, slice } from '../autodiff/ops.js';
 import { Conv1x1 } from './layers.js';
 import { Module } from './module.js';
@@ -50,11 +49,6 @@ const FNO2D_OPTIONS = optionNames<FNO2dOptions>()(
   'seed',
 );
 
-const posInt = (v: unknown, what: string): number => {
-  if (!Number.isInteger(v) || (v as number) < 1) throw new TypeError(`tellus: ${what}: expected an integer >= 1, got ${String(v)}`);
-  return v as number;
-};
-
 /** The [batch, 2, H, W] coordinate channels: x = j / W (along W), z = i / H (along H). */
 function gridChannels(batch: number, h: number, w: number): Tensor {
   const v = new Float32Array(batch * 2 * h * w);
@@ -88,18 +82,18 @@ export class FNO2d extends Module {
 
   constructor(opts: FNO2dOptions) {
     super();
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`tellus: FNO2d(opts): opts must be an object, got ${String(opts)}`);
-    checkOptions(opts, FNO2D_OPTIONS, 'FNO2d(opts)');
-    this.inChannels = posInt(opts.inChannels, 'FNO2d({ inChannels })');
-    this.outChannels = posInt(opts.outChannels, 'FNO2d({ outChannels })');
-    const m1 = posInt(opts.modes1, 'FNO2d({ modes1 })');
-    const m2 = posInt(opts.modes2, 'FNO2d({ modes2 })');
-    this.width = posInt(opts.width ?? 32, 'FNO2d({ width })');
-    const n = posInt(opts.layers ?? 4, 'FNO2d({ layers })');
-    const hidden = posInt(opts.projection ?? 128, 'FNO2d({ projection })');
+    const fn = 'FNO2d(opts)';
+    if (opts === null || typeof opts !== 'object') throw argError(fn, 'opts', 'an object', opts);
+    checkOptions(opts, FNO2D_OPTIONS, fn);
+    this.inChannels = checkInt(opts.inChannels, fn, 'inChannels', 1);
+    this.outChannels = checkInt(opts.outChannels, fn, 'outChannels', 1);
+    const m1 = checkInt(opts.modes1, fn, 'modes1', 1);
+    const m2 = checkInt(opts.modes2, fn, 'modes2', 1);
+    this.width = checkInt(opts.width ?? 32, fn, 'width', 1);
+    const n = checkInt(opts.layers ?? 4, fn, 'layers', 1);
+    const hidden = checkInt(opts.projection ?? 128, fn, 'projection', 1);
     const pf = opts.padFraction ?? 0;
-    if (typeof pf !== 'number' || !Number.isFinite(pf) || pf < 0)
-      throw new TypeError(`tellus: FNO2d({ padFraction }): expected a finite number >= 0, got ${String(pf)}`);
+    if (typeof pf !== 'number' || !Number.isFinite(pf) || pf < 0) throw argError(fn, 'padFraction', 'a finite number >= 0', pf);
     this.padFraction = pf;
     const s = opts.seed;
     const seed = (k: number): { seed?: number } => (s === undefined ? {} : { seed: s + 10 * k });
@@ -117,11 +111,9 @@ export class FNO2d extends Module {
 
   forward(x: Tensor): Tensor {
     const what = `FNO2d.forward(x)`;
-    checkTensor(x, what);
-    if (x.rank !== 4) throw new Error(`tellus: ${what}: x must be [batch, ${this.inChannels}, H, W], got shape ${fmt(x.shape)}`);
-    const [b, c, h, w] = x.shape as [number, number, number, number];
-    if (c !== this.inChannels)
-      throw new Error(`tellus: ${what}: x has ${c} channels (shape ${fmt(x.shape)}), the model expects ${this.inChannels}`);
+    checkTensor(x, what, 'x');
+    if (x.rank !== 4 || x.shape[1] !== this.inChannels) throw argError(what, 'x', `a tensor [batch, ${this.inChannels}, H, W]`, x, Error);
+    const [b, , h, w] = x.shape as [number, number, number, number];
     const [ph, pw] = this.padding(h, w);
     return tidy(() => {
       let y = this.lift.forward(concat([x, gridChannels(b, h, w)], 1));

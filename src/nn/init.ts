@@ -1,7 +1,7 @@
 // Weight initialization from the seeded generator (tl.seed / { seed }): Kaiming (He) and Xavier
 // (Glorot), uniform and normal, with PyTorch's fan and gain conventions: for a weight of shape
 // [out, in, ...kernel], fanIn = in * prod(kernel) and fanOut = out * prod(kernel).
-import { checkOptions, optionNames } from '../graph/options.js';
+import { argError, argErrorText, checkOptions, describeValue, optionNames } from '../graph/options.js';
 import type { Tensor } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { rand, randn } from '../ops/creation.js';
@@ -24,16 +24,21 @@ export function calculateGain(nonlinearity: Nonlinearity, param = 0.01): number 
     case 'selu':
       return 3 / 4;
     default:
-      throw new Error(`tellus: calculateGain: unknown nonlinearity '${String(nonlinearity)}'`);
+      throw argError(
+        'calculateGain(nonlinearity, param)',
+        'nonlinearity',
+        "one of 'linear', 'conv', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'selu'",
+        nonlinearity,
+        Error,
+      );
   }
 }
 
 /** [fanIn, fanOut] of a weight of shape [out, in, ...kernel]. */
-export function fans(shape: readonly number[], what = 'fans(shape)'): [number, number] {
+export function fans(shape: readonly number[], fn = 'fans(shape)'): [number, number] {
   if (!Array.isArray(shape) || shape.length < 2 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new Error(
-      `tellus: ${what}: fans need a shape of rank >= 2 with positive sizes ([out, in, ...kernel]), got ${Array.isArray(shape) ? fmt(shape) : String(shape)}`,
-    );
+    const got = Array.isArray(shape) ? fmt(shape) : describeValue(shape);
+    throw argErrorText(fn, 'shape', 'a shape of rank >= 2 with positive sizes ([out, in, ...kernel])', got, Error);
   }
   const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
   return [shape[1]! * receptive, shape[0]! * receptive];
@@ -53,7 +58,7 @@ export interface KaimingOptions {
 function kaimingStd(shape: readonly number[], o: KaimingOptions, what: string): number {
   const [fanIn, fanOut] = fans(shape, what);
   const mode = o.mode ?? 'fanIn';
-  if (mode !== 'fanIn' && mode !== 'fanOut') throw new Error(`tellus: ${what}: mode must be 'fanIn' or 'fanOut', got '${String(mode)}'`);
+  if (mode !== 'fanIn' && mode !== 'fanOut') throw argError(what, 'mode', "'fanIn' or 'fanOut'", mode, Error);
   const gain = calculateGain(o.nonlinearity ?? 'leakyRelu', o.a ?? 0);
   return gain / Math.sqrt(mode === 'fanIn' ? fanIn : fanOut);
 }
@@ -66,14 +71,14 @@ const seedOf = (o: { seed?: number }): { seed?: number } => (o.seed === undefine
 /** U(-b, b) with b = gain * sqrt(3 / fan). */
 export function kaimingUniform(shape: readonly number[], opts: KaimingOptions = {}): Tensor {
   checkOptions(opts, KAIMING_OPTIONS, 'kaimingUniform(shape, opts)');
-  const b = Math.sqrt(3) * kaimingStd(shape, opts, 'kaimingUniform(shape)');
+  const b = Math.sqrt(3) * kaimingStd(shape, opts, 'kaimingUniform(shape, opts)');
   return rand(shape, { low: -b, high: b, ...seedOf(opts) });
 }
 
 /** N(0, std^2) with std = gain / sqrt(fan). */
 export function kaimingNormal(shape: readonly number[], opts: KaimingOptions = {}): Tensor {
   checkOptions(opts, KAIMING_OPTIONS, 'kaimingNormal(shape, opts)');
-  return randn(shape, { std: kaimingStd(shape, opts, 'kaimingNormal(shape)'), ...seedOf(opts) });
+  return randn(shape, { std: kaimingStd(shape, opts, 'kaimingNormal(shape, opts)'), ...seedOf(opts) });
 }
 
 export interface XavierOptions {
@@ -85,7 +90,7 @@ export interface XavierOptions {
 /** U(-b, b) with b = gain * sqrt(6 / (fanIn + fanOut)). */
 export function xavierUniform(shape: readonly number[], opts: XavierOptions = {}): Tensor {
   checkOptions(opts, XAVIER_OPTIONS, 'xavierUniform(shape, opts)');
-  const [fanIn, fanOut] = fans(shape, 'xavierUniform(shape)');
+  const [fanIn, fanOut] = fans(shape, 'xavierUniform(shape, opts)');
   const b = (opts.gain ?? 1) * Math.sqrt(6 / (fanIn + fanOut));
   return rand(shape, { low: -b, high: b, ...seedOf(opts) });
 }
@@ -93,6 +98,6 @@ export function xavierUniform(shape: readonly number[], opts: XavierOptions = {}
 /** N(0, std^2) with std = gain * sqrt(2 / (fanIn + fanOut)). */
 export function xavierNormal(shape: readonly number[], opts: XavierOptions = {}): Tensor {
   checkOptions(opts, XAVIER_OPTIONS, 'xavierNormal(shape, opts)');
-  const [fanIn, fanOut] = fans(shape, 'xavierNormal(shape)');
+  const [fanIn, fanOut] = fans(shape, 'xavierNormal(shape, opts)');
   return randn(shape, { std: (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), ...seedOf(opts) });
 }

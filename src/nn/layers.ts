@@ -1,7 +1,7 @@
 // Layers: Linear, Conv2d (and the pointwise Conv1x1), activations and Dropout. Everything is built
 // from differentiable public ops, so gradients with respect to inputs and weights come from the
 // tape. Conv2d is im2col: pad, one strided slice per kernel tap, stack, one batched matmul.
-import { checkOptions, optionNames } from '../graph/options.js';
+import { argError, argErrorText, checkOptions, describeValue, optionNames } from '../graph/options.js';
 import { type Tensor, tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { rand } from '../ops/creation.js';
@@ -28,18 +28,16 @@ import { Module } from './module.js';
 
 type Pair = number | readonly [number, number];
 
-function pair(v: Pair | undefined, dflt: number, min: number, what: string): [number, number] {
+function pair(v: Pair | undefined, dflt: number, min: number, fn: string, arg: string): [number, number] {
   const p = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) && typeof v !== 'number' && v !== undefined)
-    throw new TypeError(`tellus: ${what}: expected an integer or a pair of integers, got ${String(v)}`);
-  if (p.length !== 2 || p.some((n) => !Number.isInteger(n) || n < min)) {
-    throw new TypeError(`tellus: ${what}: expected an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
-  }
+  if (!Array.isArray(p) && typeof v !== 'number' && v !== undefined) throw argError(fn, arg, 'an integer or a pair of integers', v);
+  if (p.length !== 2 || p.some((n) => !Number.isInteger(n) || n < min))
+    throw argErrorText(fn, arg, `an integer >= ${min} or a pair of them`, Array.isArray(v) ? JSON.stringify(v) : describeValue(v));
   return [p[0], p[1]];
 }
 
-const posInt = (v: unknown, what: string): number => {
-  if (!Number.isInteger(v) || (v as number) < 1) throw new TypeError(`tellus: ${what}: expected an integer >= 1, got ${String(v)}`);
+const posInt = (v: unknown, fn: string, arg: string): number => {
+  if (!Number.isInteger(v) || (v as number) < 1) throw argError(fn, arg, 'an integer >= 1', v);
   return v as number;
 };
 
@@ -64,9 +62,10 @@ export class Linear extends Module {
     opts: LinearOptions = {},
   ) {
     super();
-    checkOptions(opts, LINEAR_OPTIONS, 'Linear(inFeatures, outFeatures, opts)');
-    posInt(inFeatures, 'Linear(inFeatures)');
-    posInt(outFeatures, 'Linear(outFeatures)');
+    const fn = 'Linear(inFeatures, outFeatures, opts)';
+    checkOptions(opts, LINEAR_OPTIONS, fn);
+    posInt(inFeatures, fn, 'inFeatures');
+    posInt(outFeatures, fn, 'outFeatures');
     // kaiming_uniform with a = sqrt(5): bound 1/sqrt(fanIn), as torch.nn.Linear.
     this.weight = kaimingUniform([outFeatures, inFeatures], { a: Math.sqrt(5), ...seedAt(opts.seed, 0) });
     const b = 1 / Math.sqrt(inFeatures);
@@ -75,12 +74,9 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     // Checked here so the message names the call the user made, not the matmul inside it.
     const what = `Linear(${this.inFeatures}, ${this.outFeatures}).forward(x)`;
-    checkTensor(x, `${what}: x`);
-    if (x.dtype !== 'float32' || x.rank < 1 || x.shape[x.rank - 1] !== this.inFeatures) {
-      throw new TypeError(
-        `tellus: ${what}: x: expected a float32 tensor of shape [..., ${this.inFeatures}], got ${x.dtype} ${fmt(x.shape)}`,
-      );
-    }
+    checkTensor(x, what, 'x');
+    if (x.dtype !== 'float32' || x.rank < 1 || x.shape[x.rank - 1] !== this.inFeatures)
+      throw argError(what, 'x', `a float32 tensor of shape [..., ${this.inFeatures}]`, x);
     const y = matmul(x, transpose(this.weight));
     return this.bias ? add(y, this.bias) : y;
   }
@@ -99,23 +95,24 @@ export interface Conv2dOptions {
 const CONV2D_OPTIONS = optionNames<Conv2dOptions>()('stride', 'padding', 'dilation');
 
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  const what = 'conv2d(x, weight, bias)';
-  checkOptions(opts, CONV2D_OPTIONS, 'conv2d(x, weight, bias, opts)');
-  checkTensor(x, `${what}: x`);
-  checkTensor(weight, `${what}: weight`);
-  if (x.rank !== 4) throw new Error(`tellus: ${what}: x must be [N, C, H, W], got shape ${fmt(x.shape)}`);
-  if (weight.rank !== 4) throw new Error(`tellus: ${what}: weight must be [out, in, kh, kw], got shape ${fmt(weight.shape)}`);
+  const what = 'conv2d(x, weight, bias, opts)';
+  checkOptions(opts, CONV2D_OPTIONS, what);
+  checkTensor(x, what, 'x');
+  checkTensor(weight, what, 'weight');
+  if (x.rank !== 4) throw argError(what, 'x', 'a tensor [N, C, H, W]', x, Error);
+  if (weight.rank !== 4) throw argError(what, 'weight', 'a tensor [out, in, kh, kw]', weight, Error);
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const [o, ci, kh, kw] = weight.shape as [number, number, number, number];
   if (ci !== c)
     throw new Error(`tellus: ${what}: x has ${c} channels (shape ${fmt(x.shape)}) but weight expects ${ci} (shape ${fmt(weight.shape)})`);
   if (bias !== null) {
-    checkTensor(bias, `${what}: bias`);
-    if (bias.rank !== 1 || bias.shape[0] !== o) throw new Error(`tellus: ${what}: bias must have shape [${o}], got ${fmt(bias.shape)}`);
+    checkTensor(bias, what, 'bias');
+    if (bias.rank !== 1 || bias.shape[0] !== o)
+      throw argError(what, 'bias', `a tensor of shape [${o}] (one per output channel)`, bias, Error);
   }
-  const [sh, sw] = pair(opts.stride, 1, 1, `${what}: stride`);
-  const [ph, pw] = pair(opts.padding, 0, 0, `${what}: padding`);
-  const [dh, dw] = pair(opts.dilation, 1, 1, `${what}: dilation`);
+  const [sh, sw] = pair(opts.stride, 1, 1, what, 'stride');
+  const [ph, pw] = pair(opts.padding, 0, 0, what, 'padding');
+  const [dh, dw] = pair(opts.dilation, 1, 1, what, 'dilation');
   const ho = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
   const wo = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
   if (ho < 1 || wo < 1) {
@@ -168,14 +165,15 @@ export class Conv2d extends Module {
     opts: Conv2dModuleOptions = {},
   ) {
     super();
-    checkOptions(opts, CONV2D_MODULE_OPTIONS, 'Conv2d(inChannels, outChannels, kernelSize, opts)');
-    posInt(inChannels, 'Conv2d(inChannels)');
-    posInt(outChannels, 'Conv2d(outChannels)');
-    this.kernelSize = pair(kernelSize, 1, 1, 'Conv2d(kernelSize)');
+    const fn = 'Conv2d(inChannels, outChannels, kernelSize, opts)';
+    checkOptions(opts, CONV2D_MODULE_OPTIONS, fn);
+    posInt(inChannels, fn, 'inChannels');
+    posInt(outChannels, fn, 'outChannels');
+    this.kernelSize = pair(kernelSize, 1, 1, fn, 'kernelSize');
     this.conv = {
-      stride: pair(opts.stride, 1, 1, 'Conv2d({ stride })'),
-      padding: pair(opts.padding, 0, 0, 'Conv2d({ padding })'),
-      dilation: pair(opts.dilation, 1, 1, 'Conv2d({ dilation })'),
+      stride: pair(opts.stride, 1, 1, fn, 'stride'),
+      padding: pair(opts.padding, 0, 0, fn, 'padding'),
+      dilation: pair(opts.dilation, 1, 1, fn, 'dilation'),
     };
     const fanIn = inChannels * this.kernelSize[0] * this.kernelSize[1];
     this.weight = kaimingUniform([outChannels, inChannels, ...this.kernelSize], { a: Math.sqrt(5), ...seedAt(opts.seed, 0) });
@@ -185,10 +183,9 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     const [kh, kw] = this.kernelSize;
     const what = `Conv2d(${this.inChannels}, ${this.outChannels}, [${kh}, ${kw}]).forward(x)`;
-    checkTensor(x, `${what}: x`);
-    if (x.dtype !== 'float32' || x.rank !== 4 || x.shape[1] !== this.inChannels) {
-      throw new TypeError(`tellus: ${what}: x: expected a float32 tensor [N, ${this.inChannels}, H, W], got ${x.dtype} ${fmt(x.shape)}`);
-    }
+    checkTensor(x, what, 'x');
+    if (x.dtype !== 'float32' || x.rank !== 4 || x.shape[1] !== this.inChannels)
+      throw argError(what, 'x', `a float32 tensor [N, ${this.inChannels}, H, W]`, x);
     return conv2d(x, this.weight, this.bias, this.conv);
   }
 }
@@ -256,10 +253,11 @@ export class Dropout extends Module {
     private readonly opts: DropoutOptions = {},
   ) {
     super();
-    checkOptions(opts, DROPOUT_OPTIONS, 'Dropout(p, opts)');
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`tellus: Dropout(p): p must be in [0, 1], got ${String(p)}`);
+    const fn = 'Dropout(p, opts)';
+    checkOptions(opts, DROPOUT_OPTIONS, fn);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw argError(fn, 'p', 'a number in [0, 1]', p, RangeError);
     if (opts.seed !== undefined && (!Number.isInteger(opts.seed) || opts.seed < 0))
-      throw new TypeError(`tellus: Dropout({ seed }): expected an integer >= 0, got ${String(opts.seed)}`);
+      throw argError(fn, 'seed', 'an integer >= 0', opts.seed);
     this.mcDropout = opts.mcDropout ?? false;
   }
   /** Whether forward drops (training, or MC dropout). */
@@ -267,7 +265,7 @@ export class Dropout extends Module {
     return this.training || this.mcDropout;
   }
   forward(x: Tensor): Tensor {
-    checkTensor(x, 'Dropout.forward(x)');
+    checkTensor(x, 'Dropout.forward(x)', 'x');
     if (!this.active || this.p === 0) return x;
     if (this.p === 1) return mul(x, 0);
     const p = this.p;

@@ -7,11 +7,11 @@
 // s.y = alpha (g_new.d - g.d), so accepting a step needs no read-back either.
 import type { Tensor } from '../graph/tensor.js';
 import { clone, contiguous, max, stack, sum } from '../autodiff/ops.js';
-import { checkTensor } from '../ops/emit.js';
+import { checkFloat, checkTensor } from '../ops/emit.js';
 import { tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { History } from './twoloop.js';
-import { checkOptions, describeValue, optionNames } from '../graph/options.js';
+import { argError, argErrorText, checkOptions, optionNames } from '../graph/options.js';
 
 export interface LbfgsOptions {
   /** Correction pairs kept (m). Default 10. */
@@ -111,21 +111,19 @@ function cubic(p1: Point, p2: Point, lo: number, hi: number): number {
  */
 export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opts: LbfgsOptions = {}): Promise<LbfgsResult> {
   const what = 'lbfgs(fg, x0, opts)';
-  if (typeof fg !== 'function') throw new TypeError(`tellus: ${what}: fg must be a function x => [loss, grad], got ${typeof fg}`);
-  checkTensor(x0, `${what}: x0`);
-  if (x0.dtype !== 'float32') throw new TypeError(`tellus: ${what}: x0 must be float32, got ${x0.dtype}`);
-  if (x0.size === 0) throw new Error(`tellus: ${what}: x0 is empty (shape ${fmt(x0.shape)})`);
+  if (typeof fg !== 'function') throw argError(what, 'fg', 'a function x => [loss, grad]', fg);
+  checkTensor(x0, what, 'x0');
+  checkFloat(x0, what, 'x0');
+  if (x0.size === 0) throw argError(what, 'x0', 'a non-empty tensor', x0, Error);
   opts = checkOptions(opts, LBFGS_OPTIONS, what);
   const int = (v: number | undefined, dflt: number, name: string, min: number): number => {
     const n = v ?? dflt;
-    if (!Number.isInteger(n) || n < min)
-      throw new TypeError(`tellus: ${what}: ${name}: expected an integer >= ${min}, got ${describeValue(v)}`);
+    if (!Number.isInteger(n) || n < min) throw argError(what, name, `an integer >= ${min}`, n);
     return n;
   };
   const real = (v: number | undefined, dflt: number, name: string, lo: number, hi = Infinity): number => {
     const n = v ?? dflt;
-    if (typeof n !== 'number' || !(n >= lo && n <= hi))
-      throw new TypeError(`tellus: ${what}: ${name}: expected a number in [${lo}, ${hi}], got ${describeValue(v)}`);
+    if (typeof n !== 'number' || !(n >= lo && n <= hi)) throw argError(what, name, `a number in [${lo}, ${hi}]`, n);
     return n;
   };
   const m = int(opts.history, 10, 'history', 1);
@@ -143,20 +141,14 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
   const evalAt = (x: Tensor): [Tensor, Tensor] => {
     evaluations++;
     const out = fg(x);
-    if (!Array.isArray(out) || out.length !== 2)
-      throw new TypeError(
-        `tellus: ${what}: fg must return [loss, grad], got ${Array.isArray(out) ? `an array of ${out.length}` : typeof out}`,
-      );
+    if (!Array.isArray(out) || out.length !== 2) throw argError(what, 'fg(x)', 'an array [loss, grad]', out);
     const [loss, g0] = out;
-    checkTensor(loss, `${what}: fg(x)[0] (the loss)`);
-    checkTensor(g0, `${what}: fg(x)[1] (the gradient)`);
+    checkTensor(loss, what, 'fg(x)[0] (the loss)');
+    checkTensor(g0, what, 'fg(x)[1] (the gradient)');
     if (loss.size !== 1 || loss.dtype !== 'float32')
-      throw new Error(`tellus: ${what}: fg(x) must return a one-element float32 loss, got ${loss.dtype} ${fmt(loss.shape)}`);
-    if (g0.dtype !== 'float32' || g0.rank !== x.rank || g0.shape.some((d, i) => d !== x.shape[i])) {
-      throw new Error(
-        `tellus: ${what}: fg(x) must return a float32 gradient of x's shape ${fmt(x.shape)}, got ${g0.dtype} ${fmt(g0.shape)}`,
-      );
-    }
+      throw argError(what, 'fg(x)[0] (the loss)', 'a float32 tensor with one element', loss, Error);
+    if (g0.dtype !== 'float32' || g0.rank !== x.rank || g0.shape.some((d, i) => d !== x.shape[i]))
+      throw argError(what, 'fg(x)[1] (the gradient)', `a float32 tensor of x's shape ${fmt(x.shape)}`, g0, Error);
     // The kernels read the gradient as a flat array, and we dispose it later: it must be contiguous and not x itself.
     const g = g0 === x ? clone(g0) : contiguous(g0);
     if (g !== g0 && g0 !== x) g0.dispose();
@@ -171,9 +163,12 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
   if (!Number.isFinite(f0) || !Number.isFinite(gsum0)) {
     x.dispose();
     g.dispose();
-    throw new RangeError(
-      `tellus: ${what}: fg(x0): expected a finite loss and gradient at the starting point (iteration 0), got loss ${f0}` +
-        `${Number.isFinite(gsum0) ? '' : ' and a gradient holding NaN or Inf'}; a non-finite loss is a bug in the objective`,
+    throw argErrorText(
+      what,
+      'fg(x0)',
+      'a finite loss and gradient at the starting point (iteration 0)',
+      `loss ${f0}${Number.isFinite(gsum0) ? '' : ' and a gradient holding NaN or Inf'}; a non-finite loss is a bug in the objective`,
+      RangeError,
     );
   }
   let f = f0!;
@@ -224,9 +219,13 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
         else if (!Number.isFinite(p.gd)) {
           trials.forEach(drop);
           d.dispose();
-          throw new RangeError(
-            `tellus: ${what}: fg(x): expected a finite gradient, got one holding NaN or Inf at a finite loss ${p.f} ` +
-              `(iteration ${iterations + 1}, evaluation ${evaluations}); a non-finite gradient is a bug in the objective`,
+          throw argErrorText(
+            what,
+            'fg(x)',
+            'a finite gradient',
+            `one holding NaN or Inf at a finite loss ${p.f} (iteration ${iterations + 1}, evaluation ${evaluations}); ` +
+              'a non-finite gradient is a bug in the objective',
+            RangeError,
           );
         }
         return p;
@@ -297,9 +296,13 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
       if (!accepted || accepted.a === 0) {
         d.dispose();
         if (used > 0 && nonFinite === used) {
-          throw new RangeError(
-            `tellus: ${what}: fg(x): expected a finite loss, got NaN or Inf at every one of the ${used} trial points of ` +
-              `iteration ${iterations + 1} (the loss was ${f} at the last finite iterate); a non-finite loss is a bug in the objective`,
+          throw argErrorText(
+            what,
+            'fg(x)',
+            'a finite loss',
+            `NaN or Inf at every one of the ${used} trial points of iteration ${iterations + 1} ` +
+              `(the loss was ${f} at the last finite iterate); a non-finite loss is a bug in the objective`,
+            RangeError,
           );
         }
         // No decrease along a quasi-Newton direction: forget the history and try steepest descent.

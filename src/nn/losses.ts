@@ -4,22 +4,19 @@
 import type { Tensor } from '../graph/tensor.js';
 import { tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
-import { checkFinite, checkTensor } from '../ops/emit.js';
+import { argError } from '../graph/options.js';
+import { checkFinite, checkFloat, checkTensor } from '../ops/emit.js';
 // The differentiable public ops (the raw ones in ops/ are not recorded on the autodiff tape).
 import { mean, minimum, reshape, sum } from '../autodiff/ops.js';
 
 function pair(pred: unknown, target: unknown, what: string, names = ['pred', 'target']): [Tensor, Tensor] {
-  const a = checkTensor(pred, `${what}: ${names[0]}`);
-  const b = checkTensor(target, `${what}: ${names[1]}`);
-  for (const [t, n] of [
-    [a, names[0]],
-    [b, names[1]],
-  ] as const) {
-    if (t.dtype !== 'float32') throw new TypeError(`tellus: ${what}: ${n} must be float32, got ${t.dtype}`);
-  }
-  if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new Error(`tellus: ${what}: ${names[0]} has shape ${fmt(a.shape)} but ${names[1]} has shape ${fmt(b.shape)}; they must be equal`);
-  }
+  const [na, nb] = names as [string, string];
+  const a = checkTensor(pred, what, na);
+  const b = checkTensor(target, what, nb);
+  checkFloat(a, what, na);
+  checkFloat(b, what, nb);
+  if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i]))
+    throw argError(what, nb, `a tensor of shape ${fmt(a.shape)} (as ${na}; losses do not broadcast)`, b, Error);
   return [a, b];
 }
 
@@ -41,8 +38,8 @@ export function l1(pred: Tensor, target: Tensor): Tensor {
  */
 export function huber(pred: Tensor, target: Tensor, delta = 1): Tensor {
   const [a, b] = pair(pred, target, 'huber(pred, target, delta)');
-  if (checkFinite(delta, 'huber(pred, target, delta)') <= 0)
-    throw new RangeError(`tellus: huber(pred, target, delta): expected delta > 0, got ${delta}`);
+  if (checkFinite(delta, 'huber(pred, target, delta)', 'delta') <= 0)
+    throw argError('huber(pred, target, delta)', 'delta', 'a number > 0', delta, RangeError);
   return tidy(() => {
     const r = a.sub(b).abs();
     const q = minimum(r, delta);
@@ -57,7 +54,7 @@ export function huber(pred: Tensor, target: Tensor, delta = 1): Tensor {
  */
 export function relativeL2(pred: Tensor, target: Tensor): Tensor {
   const [a, b] = pair(pred, target, 'relativeL2(pred, target)');
-  if (a.rank < 1) throw new Error('tellus: relativeL2(pred, target): expected tensors of rank >= 1 (dim 0 is the batch), got 0-d tensors');
+  if (a.rank < 1) throw argError('relativeL2(pred, target)', 'pred', 'a tensor of rank >= 1 (dim 0 is the batch)', a, Error);
   const batch = a.shape[0]!;
   const per = batch === 0 ? 0 : a.size / batch;
   return tidy(() => {
@@ -74,14 +71,13 @@ export function relativeL2(pred: Tensor, target: Tensor): Tensor {
 export function weightedMisfit(d: Tensor, dObs: Tensor, weights?: Tensor | number): Tensor {
   const what = 'weightedMisfit(d, dObs, weights)';
   const [a, b] = pair(d, dObs, what, ['d', 'dObs']);
-  if (typeof weights === 'number') checkFinite(weights, `${what}: weights`);
+  if (typeof weights === 'number') checkFinite(weights, what, 'weights');
   else if (weights !== undefined) {
-    const w = checkTensor(weights, `${what}: weights`);
-    if (w.dtype !== 'float32') throw new TypeError(`tellus: ${what}: weights must be float32, got ${w.dtype}`);
+    const w = checkTensor(weights, what, 'weights');
+    checkFloat(w, what, 'weights');
     const lead = a.rank - w.rank;
-    if (lead < 0 || w.shape.some((n, i) => n !== 1 && n !== a.shape[lead + i])) {
-      throw new Error(`tellus: ${what}: weights of shape ${fmt(w.shape)} do not broadcast to d's shape ${fmt(a.shape)}`);
-    }
+    if (lead < 0 || w.shape.some((n, i) => n !== 1 && n !== a.shape[lead + i]))
+      throw argError(what, 'weights', `a tensor that broadcasts to d's shape ${fmt(a.shape)}`, w, Error);
   }
   return tidy(() => {
     const r = a.sub(b);

@@ -6,6 +6,7 @@
 // those tensors substituted, so grad((p) => loss(model.call(p, x)))(model.parameters()) works.
 import { Tensor } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
+import { argError } from '../graph/options.js';
 
 const isModuleArray = (v: unknown): v is Module[] => Array.isArray(v) && v.length > 0 && v.every((m) => m instanceof Module);
 
@@ -84,16 +85,16 @@ export abstract class Module {
   call(params: NamedTensors, ...inputs: Tensor[]): Tensor {
     const what = `${this.constructor.name}.call(params, ...inputs)`;
     if (params === null || typeof params !== 'object')
-      throw new TypeError(`tellus: ${what}: params must be an object of tensors keyed by parameter name, got ${String(params)}`);
+      throw argError(what, 'params', 'an object of tensors keyed by parameter name', params);
     const slots = this.slots();
     const swaps: [Module, string, Tensor][] = [];
     for (const [name, t] of Object.entries(params)) {
       const slot = slots.get(name);
       if (!slot) throw new Error(`tellus: ${what}: unknown parameter '${name}'; the module has ${listNames([...slots.keys()])}`);
-      if (!(t instanceof Tensor)) throw new TypeError(`tellus: ${what}: params['${name}'] must be a Tensor, got ${typeof t}`);
+      if (!(t instanceof Tensor)) throw argError(what, `params['${name}']`, 'a Tensor', t);
       const [m, k] = slot;
       const cur = (m as unknown as Record<string, Tensor>)[k]!;
-      checkShape(t, cur.shape, `${what}: params['${name}']`);
+      checkShape(t, cur.shape, what, `params['${name}']`);
       swaps.push([m, k, cur]);
       (m as unknown as Record<string, Tensor>)[k] = t;
     }
@@ -131,11 +132,10 @@ export abstract class Module {
     for (const [name, [m, k]] of slots) {
       const t = named[name];
       if (t === undefined) continue;
-      if (!(t instanceof Tensor)) throw new TypeError(`tellus: ${what}: '${name}' must be a Tensor, got ${typeof t}`);
+      if (!(t instanceof Tensor)) throw argError(what, `named['${name}']`, 'a Tensor', t);
       const cur = (m as unknown as Record<string, Tensor>)[k]!;
-      checkShape(t, cur.shape, `${what}: '${name}'`);
-      if (t.dtype !== cur.dtype)
-        throw new TypeError(`tellus: ${what}: '${name}' has dtype ${t.dtype}, the module's parameter ${cur.dtype}`);
+      checkShape(t, cur.shape, what, `named['${name}']`);
+      if (t.dtype !== cur.dtype) throw argError(what, `named['${name}']`, `a ${cur.dtype} tensor (as the module's parameter)`, t);
       todo.push([m, k, t]);
     }
     for (const [m, k, t] of todo) {
@@ -161,14 +161,14 @@ function listNames(names: string[]): string {
   return names.length > 8 ? `${shown} and ${names.length - 8} more` : shown;
 }
 
-function checkShape(t: Tensor, shape: readonly number[], what: string): void {
+function checkShape(t: Tensor, shape: readonly number[], fn: string, arg: string): void {
   if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i]))
-    throw new Error(`tellus: ${what} has shape ${fmt(t.shape)}, expected ${fmt(shape)}`);
+    throw argError(fn, arg, `a tensor of shape ${fmt(shape)} (as the module's parameter)`, t, Error);
 }
 
 /** A functional view of a module: (params, ...inputs) => module.call(params, ...inputs). */
 export function functional(module: Module): (params: NamedTensors, ...inputs: Tensor[]) => Tensor {
-  if (!(module instanceof Module)) throw new TypeError('tellus: functional(module): expected a Module');
+  if (!(module instanceof Module)) throw argError('functional(module)', 'module', 'a Module', module);
   return (params, ...inputs) => module.call(params, ...inputs);
 }
 
@@ -178,7 +178,7 @@ export class Sequential extends Module {
     super();
     // Children as own properties '0', '1', ... so names read `0.weight`, as in PyTorch.
     layers.forEach((m, i) => {
-      if (!(m instanceof Module)) throw new TypeError(`tellus: Sequential(...layers): layer ${i} is not a Module`);
+      if (!(m instanceof Module)) throw argError('Sequential(...layers)', `layers[${i}]`, 'a Module', m);
       (this as unknown as Record<string, Module>)[String(i)] = m;
     });
   }

@@ -6,10 +6,10 @@
 import type { Tensor } from '../graph/tensor.js';
 import type { Storage } from '../graph/scheduler.js';
 import { fmt } from '../graph/shape.js';
-import { checkOptions, describeValue, optionNames } from '../graph/options.js';
+import { argError, argErrorText, checkOptions, optionNames } from '../graph/options.js';
 import { context } from '../graph/context.js';
 import { registerStatusFlag } from '../graph/scheduler.js';
-import { checkTensor, emit, grid1d } from '../ops/emit.js';
+import { checkFloat, checkInt, checkTensor, emit, grid1d } from '../ops/emit.js';
 import { clone, contiguous } from '../autodiff/ops.js';
 import { empty } from '../ops/creation.js';
 import { flatten, zip, type TensorTree } from '../graph/tree.js';
@@ -35,34 +35,34 @@ export type LearningRate = number | Schedule;
 
 /** lr0 * gamma^floor(step / stepSize). */
 export function stepDecay(lr0: number, stepSize: number, gamma: number): Schedule {
-  num(lr0, 'stepDecay(lr0)', 0);
-  if (!Number.isInteger(stepSize) || stepSize < 1)
-    throw new TypeError(`tellus: stepDecay(stepSize): expected an integer >= 1, got ${String(stepSize)}`);
-  num(gamma, 'stepDecay(gamma)', 0);
+  const fn = 'stepDecay(lr0, stepSize, gamma)';
+  num(lr0, fn, 'lr0', 0);
+  checkInt(stepSize, fn, 'stepSize', 1);
+  num(gamma, fn, 'gamma', 0);
   return (step) => lr0 * gamma ** Math.floor(step / stepSize);
 }
 
 /** lr0 * gamma^step. */
 export function exponentialDecay(lr0: number, gamma: number): Schedule {
-  num(lr0, 'exponentialDecay(lr0)', 0);
-  num(gamma, 'exponentialDecay(gamma)', 0);
+  num(lr0, 'exponentialDecay(lr0, gamma)', 'lr0', 0);
+  num(gamma, 'exponentialDecay(lr0, gamma)', 'gamma', 0);
   return (step) => lr0 * gamma ** step;
 }
 
 /** Half a cosine from lr0 down to lrMin over totalSteps, then lrMin. */
 export function cosineDecay(lr0: number, totalSteps: number, lrMin = 0): Schedule {
-  num(lr0, 'cosineDecay(lr0)', 0);
-  if (!Number.isInteger(totalSteps) || totalSteps < 1)
-    throw new TypeError(`tellus: cosineDecay(totalSteps): expected an integer >= 1, got ${String(totalSteps)}`);
-  num(lrMin, 'cosineDecay(lrMin)', 0);
+  const fn = 'cosineDecay(lr0, totalSteps, lrMin)';
+  num(lr0, fn, 'lr0', 0);
+  checkInt(totalSteps, fn, 'totalSteps', 1);
+  num(lrMin, fn, 'lrMin', 0);
   return (step) => lrMin + 0.5 * (lr0 - lrMin) * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
 }
 
-/** A finite number >= min (> min when `open`), and < below when given; `what` is `fn: argument`. */
-function num(v: unknown, what: string, min: number, below?: number, open = false): number {
+/** A finite number >= min (> min when `open`), and < below when given. */
+function num(v: unknown, fn: string, arg: string, min: number, below?: number, open = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || (open ? v <= min : v < min) || (below !== undefined && v >= below)) {
     const range = below === undefined ? `${open ? '>' : '>='} ${min}` : `in [${min}, ${below})`;
-    throw new TypeError(`tellus: ${what}: expected a finite number ${range}, got ${describeValue(v)}`);
+    throw argError(fn, arg, `a finite number ${range}`, v);
   }
   return v;
 }
@@ -85,7 +85,7 @@ abstract class Optimizer {
   ) {
     if (typeof lr === 'function') this.lrSpec = lr as Schedule;
     else if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0)
-      throw new TypeError(`tellus: ${name}(opts): lr: expected a finite number > 0 or a schedule step => lr, got ${describeValue(lr)}`);
+      throw argError(`${name}(opts)`, 'lr', 'a finite number > 0 or a schedule step => lr', lr);
     else this.lrSpec = lr;
     for (const s of slots) this.state[s] = [];
   }
@@ -93,7 +93,7 @@ abstract class Optimizer {
   /** The learning rate the next step will use. */
   get lr(): number {
     const v = typeof this.lrSpec === 'number' ? this.lrSpec : this.lrSpec(this.stepCount);
-    return num(v, `${this.name}: the learning-rate schedule at step ${this.stepCount}`, 0);
+    return num(v, `${this.name}(opts)`, `lr(${this.stepCount}) (the schedule)`, 0);
   }
 
   /** Updates every tensor of `params` in place from the gradients `grads` (same tree structure). */
@@ -109,18 +109,21 @@ abstract class Optimizer {
     const seen = new Set<unknown>();
     ps.forEach((p, i) => {
       const at = paths[i]!;
-      checkTensor(p, `${what}: params${at}`);
-      checkTensor(gs[i], `${what}: grads${at}`);
+      checkTensor(p, what, `params${at}`);
+      checkTensor(gs[i], what, `grads${at}`);
       const g = gs[i]!;
-      if (p.dtype !== 'float32') throw new TypeError(`tellus: ${what}: params${at} must be float32, got ${p.dtype}`);
-      if (g.dtype !== 'float32') throw new TypeError(`tellus: ${what}: grads${at} must be float32, got ${g.dtype}`);
+      checkFloat(p, what, `params${at}`);
+      checkFloat(g, what, `grads${at}`);
       if (!p.isContiguous)
-        throw new Error(
-          `tellus: ${what}: params${at} must be a contiguous tensor (updated in place), got a view of shape ${fmt(p.shape)}; use contiguous(x) to make a parameter`,
+        throw argErrorText(
+          what,
+          `params${at}`,
+          'a contiguous tensor (it is updated in place)',
+          `a view of shape ${fmt(p.shape)}; use contiguous(x) to make a parameter`,
+          Error,
         );
-      if (g.shape.length !== p.shape.length || g.shape.some((d, k) => d !== p.shape[k])) {
-        throw new Error(`tellus: ${what}: grads${at} has shape ${fmt(g.shape)}, expected ${fmt(p.shape)} like params${at}`);
-      }
+      if (g.shape.length !== p.shape.length || g.shape.some((d, k) => d !== p.shape[k]))
+        throw argError(what, `grads${at}`, `a tensor of shape ${fmt(p.shape)} (as params${at})`, g, Error);
       const s = p.storageFor(what);
       if (seen.has(s))
         throw new Error(`tellus: ${what}: params${at} shares its storage with an earlier parameter; each would be updated twice`);
@@ -191,20 +194,18 @@ abstract class Optimizer {
   /** Restores a stateDict() snapshot; the tensors are copied, so `d` stays the caller's. */
   loadStateDict(d: StateDict): void {
     const what = `${this.name}.loadStateDict(d)`;
-    if (d === null || typeof d !== 'object')
-      throw new TypeError(`tellus: ${what}: expected an object from stateDict(), got ${d === null ? 'null' : typeof d}`);
-    if (!Number.isInteger(d.stepCount) || d.stepCount < 0)
-      throw new TypeError(`tellus: ${what}: stepCount must be an integer >= 0, got ${String(d.stepCount)}`);
+    if (d === null || typeof d !== 'object') throw argError(what, 'd', 'an object from stateDict()', d);
+    checkInt(d.stepCount, what, 'd.stepCount', 0);
     const lists = this.slots.map((s) => {
       const list = d[s];
-      if (!Array.isArray(list)) throw new TypeError(`tellus: ${what}: expected '${s}' to be an array of tensors, got ${typeof list}`);
+      if (!Array.isArray(list)) throw argError(what, `d.${s}`, 'an array of tensors', list);
       return flatten(list, { root: s, what, tensorsOnly: true }).leaves;
     });
     lists.forEach((l, k) => {
       if (l.length !== lists[0]!.length)
         throw new Error(`tellus: ${what}: '${this.slots[k]}' holds ${l.length} tensors, '${this.slots[0]}' holds ${lists[0]!.length}`);
       l.forEach((t, i) => {
-        if (t.dtype !== 'float32') throw new TypeError(`tellus: ${what}: ${this.slots[k]}[${i}] must be float32, got ${t.dtype}`);
+        checkFloat(t, what, `d.${this.slots[k]}[${i}]`);
       });
     });
     if (this.slots.length > 0 && d.stepCount > 0 && lists[0]!.length === 0) {
@@ -248,14 +249,13 @@ export class SGD extends Optimizer {
 
   constructor(opts: SGDOptions) {
     const o = checkOptions(opts as Partial<SGDOptions>, SGD_OPTIONS, 'SGD(opts)');
-    const momentum = num(o.momentum ?? 0, 'SGD(opts): momentum', 0);
+    const momentum = num(o.momentum ?? 0, 'SGD(opts)', 'momentum', 0);
     super('SGD', o.lr, momentum > 0 ? ['momentumBuffer'] : []);
     this.momentum = momentum;
-    this.dampening = num(o.dampening ?? 0, 'SGD(opts): dampening', 0);
-    if (this.dampening > 1) throw new TypeError(`tellus: SGD(opts): dampening: expected a number in [0, 1], got ${this.dampening}`);
-    this.weightDecay = num(o.weightDecay ?? 0, 'SGD(opts): weightDecay', 0);
-    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean')
-      throw new TypeError(`tellus: SGD(opts): nesterov: expected a boolean, got ${describeValue(o.nesterov)}`);
+    this.dampening = num(o.dampening ?? 0, 'SGD(opts)', 'dampening', 0);
+    if (this.dampening > 1) throw argError('SGD(opts)', 'dampening', 'a number in [0, 1]', this.dampening);
+    this.weightDecay = num(o.weightDecay ?? 0, 'SGD(opts)', 'weightDecay', 0);
+    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw argError('SGD(opts)', 'nesterov', 'a boolean', o.nesterov);
     this.nesterov = o.nesterov ?? false;
     if (this.nesterov && (momentum === 0 || this.dampening !== 0)) {
       throw new Error(
@@ -302,10 +302,10 @@ abstract class AdamBase extends Optimizer {
   ) {
     const o = checkOptions(opts as Partial<AdamOptions>, ADAM_OPTIONS, `${name}(opts)`);
     super(name, o.lr, ['m', 'v']);
-    this.beta1 = num(o.beta1 ?? 0.9, `${name}(opts): beta1`, 0, 1);
-    this.beta2 = num(o.beta2 ?? 0.999, `${name}(opts): beta2`, 0, 1);
-    this.eps = num(o.eps ?? 1e-8, `${name}(opts): eps`, 0, undefined, true);
-    this.weightDecay = num(o.weightDecay ?? defaultDecay, `${name}(opts): weightDecay`, 0);
+    this.beta1 = num(o.beta1 ?? 0.9, `${name}(opts)`, 'beta1', 0, 1);
+    this.beta2 = num(o.beta2 ?? 0.999, `${name}(opts)`, 'beta2', 0, 1);
+    this.eps = num(o.eps ?? 1e-8, `${name}(opts)`, 'eps', 0, undefined, true);
+    this.weightDecay = num(o.weightDecay ?? defaultDecay, `${name}(opts)`, 'weightDecay', 0);
   }
 
   protected update(p: Tensor, g: Tensor, state: Tensor[], first: boolean, lr: number): void {

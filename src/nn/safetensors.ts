@@ -3,7 +3,7 @@
 // ({ name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: { string: string } },
 // padded with spaces to a multiple of 8), then the raw little-endian data, offsets relative to
 // the start of the data. float32 is "F32", int32 "I32", uint32 "U32".
-import { checkOptions, describeValue } from '../graph/options.js';
+import { argError, argErrorText, checkOptions } from '../graph/options.js';
 import { Tensor } from '../graph/tensor.js';
 import type { DType } from '../gpu/kernels.js';
 import { fmt } from '../graph/shape.js';
@@ -15,20 +15,18 @@ const DTYPES: Record<string, DType> = { F32: 'float32', I32: 'int32', U32: 'uint
 
 /** The bytes of a safetensors file holding the module's parameters (or the named tensors). */
 export async function saveSafetensors(source: Module | NamedTensors, metadata?: Record<string, string>): Promise<Uint8Array> {
-  const what = 'saveSafetensors(source)';
+  const what = 'saveSafetensors(source, metadata)';
   const named = source instanceof Module ? source.parameters() : source;
-  if (named === null || typeof named !== 'object')
-    throw new TypeError(`tellus: ${what}: expected a Module or an object of tensors keyed by name, got ${String(source)}`);
+  if (named === null || typeof named !== 'object') throw argError(what, 'source', 'a Module or an object of tensors keyed by name', source);
   const names = Object.keys(named).sort();
   for (const k of names) {
-    if (!(named[k] instanceof Tensor)) throw new TypeError(`tellus: ${what}: '${k}' must be a Tensor, got ${typeof named[k]}`);
+    if (!(named[k] instanceof Tensor)) throw argError(what, `source['${k}']`, 'a Tensor', named[k]);
     if (!CODES[named[k].dtype])
       throw new TypeError(`tellus: ${what}: '${k}' has dtype ${named[k].dtype}, which safetensors export does not support`);
     if (k === '__metadata__' || k.length === 0) throw new Error(`tellus: ${what}: '${k}' is not a valid tensor name`);
   }
   if (metadata !== undefined) {
-    for (const [k, v] of Object.entries(metadata))
-      if (typeof v !== 'string') throw new TypeError(`tellus: ${what}: metadata['${k}'] must be a string, got ${typeof v}`);
+    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw argError(what, `metadata['${k}']`, 'a string', v);
   }
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) header.__metadata__ = metadata;
@@ -69,7 +67,7 @@ export interface SafetensorsFile {
 export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFile {
   const what = 'loadSafetensors(bytes)';
   const buf = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
-  if (!(buf instanceof Uint8Array)) throw new TypeError(`tellus: ${what}: expected a Uint8Array or ArrayBuffer`);
+  if (!(buf instanceof Uint8Array)) throw argError(what, 'bytes', 'a Uint8Array or ArrayBuffer', bytes);
   if (buf.length < 8) throw new Error(`tellus: ${what}: ${buf.length} bytes is too short for a safetensors file (8-byte header length)`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const n = Number(view.getBigUint64(0, true));
@@ -86,9 +84,9 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFil
   const dataLen = buf.length - dataStart;
   const metadata = header.__metadata__ ?? {};
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
-    throw new Error(`tellus: ${what}: __metadata__: expected an object of strings, got ${describeValue(metadata)}`);
+    throw argError(what, '__metadata__', 'an object of strings', metadata, Error);
   for (const [k, v] of Object.entries(metadata))
-    if (typeof v !== 'string') throw new Error(`tellus: ${what}: __metadata__['${k}']: expected a string, got ${describeValue(v)}`);
+    if (typeof v !== 'string') throw argError(what, `__metadata__['${k}']`, 'a string', v, Error);
   // Every entry is checked before any tensor is created, so a bad file leaves nothing on the device.
   const entries: { name: string; dt: DType; shape: number[]; size: number; b: number; e: number }[] = [];
   for (const [name, info] of Object.entries(header)) {
@@ -114,18 +112,16 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFil
   for (let k = 1; k < byStart.length; k++) {
     const [p, q] = [byStart[k - 1]!, byStart[k]!];
     if (q.b < p.e) {
-      throw new Error(
-        `tellus: ${what}: data_offsets: expected disjoint byte ranges, got '${p.name}' [${p.b}, ${p.e}] overlapping '${q.name}' [${q.b}, ${q.e}]`,
-      );
+      const got = `'${p.name}' [${p.b}, ${p.e}] overlapping '${q.name}' [${q.b}, ${q.e}]`;
+      throw argErrorText(what, 'data_offsets', 'disjoint byte ranges', got, Error);
     }
   }
   // The format forbids unused bytes (the reference loader refuses them): a gap means a truncated or spliced header.
   let pos = 0;
   for (const t of [...byStart, { b: dataLen, e: dataLen }]) {
     if (t.b > pos) {
-      throw new Error(
-        `tellus: ${what}: data_offsets: expected the tensors to cover the ${dataLen}-byte data section without gaps, got bytes [${pos}, ${t.b}] in no tensor`,
-      );
+      const expected = `the tensors to cover the ${dataLen}-byte data section without gaps`;
+      throw argErrorText(what, 'data_offsets', expected, `bytes [${pos}, ${t.b}] in no tensor`, Error);
     }
     pos = Math.max(pos, t.e);
   }

@@ -13,11 +13,10 @@
 // a band-limited function to the same function whatever the grid it is sampled on. irfft2 takes
 // the Hermitian part of the zero-frequency column (and of the Nyquist column for even W) as
 // numpy/torch do, i.e. the imaginary parts there are ignored.
-import { checkOptions, optionNames } from '../graph/options.js';
+import { argError, checkOptions, optionNames } from '../graph/options.js';
 import { tidy, type Tensor } from '../graph/tensor.js';
-import { fmt } from '../graph/shape.js';
 import { rand } from '../ops/creation.js';
-import { checkTensor } from '../ops/emit.js';
+import { checkInt, checkTensor } from '../ops/emit.js';
 import { concat, pad, slice, stack } from '../autodiff/ops.js';
 import { record, save } from '../autodiff/tape.js';
 import { spectralMixRaw, spectralWeightGradRaw } from '../ops/spectral.js';
@@ -65,11 +64,6 @@ function mixG(u: T, v: T, like: T): T {
   });
 }
 
-const posInt = (v: unknown, what: string): number => {
-  if (!Number.isInteger(v) || (v as number) < 1) throw new TypeError(`tellus: ${what}: expected an integer >= 1, got ${String(v)}`);
-  return v as number;
-};
-
 /**
  * SpectralConv2d(in, out, modes1, modes2): x [batch, in, H, W] real -> [batch, out, H, W].
  * Parameters weights1 and weights2, complex [in, out, modes1, modes2] (float32 [in, out, modes1,
@@ -89,13 +83,12 @@ export class SpectralConv2d extends Module {
     opts: SpectralConv2dOptions = {},
   ) {
     super();
-    checkOptions(opts, SPECTRAL_OPTIONS, 'SpectralConv2d(inChannels, outChannels, modes1, modes2, opts)');
-    posInt(inChannels, 'SpectralConv2d(inChannels)');
-    posInt(outChannels, 'SpectralConv2d(outChannels)');
-    posInt(modes1, 'SpectralConv2d(modes1)');
-    posInt(modes2, 'SpectralConv2d(modes2)');
-    if (opts === null || typeof opts !== 'object')
-      throw new TypeError(`tellus: SpectralConv2d(..., opts): opts must be an object, got ${String(opts)}`);
+    const fn = 'SpectralConv2d(inChannels, outChannels, modes1, modes2, opts)';
+    checkOptions(opts, SPECTRAL_OPTIONS, fn);
+    checkInt(inChannels, fn, 'inChannels', 1);
+    checkInt(outChannels, fn, 'outChannels', 1);
+    checkInt(modes1, fn, 'modes1', 1);
+    checkInt(modes2, fn, 'modes2', 1);
     const scale = 1 / (inChannels * outChannels);
     const shape = [inChannels, outChannels, modes1, modes2, 2];
     const seed = (k: number): { seed?: number } => (opts.seed === undefined ? {} : { seed: opts.seed + k });
@@ -106,11 +99,10 @@ export class SpectralConv2d extends Module {
 
   forward(x: Tensor): Tensor {
     const what = `SpectralConv2d(${this.inChannels}, ${this.outChannels}, ${this.modes1}, ${this.modes2}).forward(x)`;
-    checkTensor(x, what);
-    if (x.rank !== 4) throw new Error(`tellus: ${what}: x must be real [batch, in, H, W], got shape ${fmt(x.shape)}`);
-    const [, c, h, w] = x.shape as [number, number, number, number];
-    if (c !== this.inChannels)
-      throw new Error(`tellus: ${what}: x has ${c} channels (shape ${fmt(x.shape)}), the layer expects ${this.inChannels}`);
+    checkTensor(x, what, 'x');
+    if (x.rank !== 4 || x.shape[1] !== this.inChannels)
+      throw argError(what, 'x', `a real tensor [batch, ${this.inChannels}, H, W]`, x, Error);
+    const [, , h, w] = x.shape as [number, number, number, number];
     const m1 = this.modes1;
     const m2 = this.modes2;
     const wh = Math.floor(w / 2) + 1;

@@ -4,6 +4,7 @@
 // it, so only genuinely complex products need kernels.
 import type { Tensor } from '../graph/tensor.js';
 import { broadcastShapes, broadcastStrides, collapse, fmt, MAX_RANK } from '../graph/shape.js';
+import { argError, argErrorText } from '../graph/options.js';
 import { checkTensor, emit, grid1d, output } from './emit.js';
 import { binary, contiguous } from './elementwise.js';
 import { slice } from './layout.js';
@@ -13,13 +14,10 @@ import { registerShader } from '../gpu/kernels.js';
 registerShader('complex.wgsl', complexWgsl);
 
 /** Throws unless `z` is a float32 tensor with a trailing axis of 2; returns its logical shape. */
-export function checkComplex(z: unknown, what: string): number[] {
-  const t = checkTensor(z, what);
-  if (t.dtype !== 'float32' || t.rank === 0 || t.shape[t.rank - 1] !== 2) {
-    throw new TypeError(
-      `tellus: ${what}: expected a complex tensor (float32 with a trailing axis of 2 holding re, im), got a ${t.dtype} tensor of shape ${fmt(t.shape)}`,
-    );
-  }
+export function checkComplex(z: unknown, fn: string, arg: string): number[] {
+  const t = checkTensor(z, fn, arg);
+  if (t.dtype !== 'float32' || t.rank === 0 || t.shape[t.rank - 1] !== 2)
+    throw argError(fn, arg, 'a complex tensor (float32 with a trailing axis of 2 holding re, im)', t);
   return t.shape.slice(0, -1);
 }
 
@@ -28,8 +26,8 @@ const pad4 = (v: readonly number[], fill: number): number[] => [...new Array<num
 
 /** a * b (conj(a) / conj(b) with the flags), broadcasting over the logical dims. */
 export function cmulRaw(a: Tensor, b: Tensor, conjA = false, conjB = false): Tensor {
-  const sa = checkComplex(a, 'cmul(a, b): a');
-  const sb = checkComplex(b, 'cmul(a, b): b');
+  const sa = checkComplex(a, 'cmul(a, b)', 'a');
+  const sb = checkComplex(b, 'cmul(a, b)', 'b');
   const shape = broadcastShapes([sa, sb], 'cmul(a, b)');
   const y = output([...shape, 2], 'float32');
   const n = y.size / 2;
@@ -68,10 +66,11 @@ const K_CHUNK = 2048;
 export function cmatmulRaw(aIn: Tensor, bIn: Tensor, conjA = false, conjB = false): Tensor {
   let a = aIn;
   let b = bIn;
-  const sa = checkComplex(a, 'cmatmul(a, b): a');
-  const sb = checkComplex(b, 'cmatmul(a, b): b');
-  if (sa.length < 2 || sb.length < 2)
-    throw new Error(`tellus: cmatmul(a, b): expected complex matrices (logical rank >= 2), got logical shapes ${fmt(sa)} and ${fmt(sb)}`);
+  const sa = checkComplex(a, 'cmatmul(a, b)', 'a');
+  const sb = checkComplex(b, 'cmatmul(a, b)', 'b');
+  const matrix = 'a complex matrix (logical rank >= 2)';
+  if (sa.length < 2) throw argErrorText('cmatmul(a, b)', 'a', matrix, `logical shape ${fmt(sa)}`, Error);
+  if (sb.length < 2) throw argErrorText('cmatmul(a, b)', 'b', matrix, `logical shape ${fmt(sb)}`, Error);
   const [M, K] = sa.slice(-2) as [number, number];
   const [K2, N] = sb.slice(-2) as [number, number];
   if (K !== K2) throw new Error(`tellus: cmatmul(a, b): inner dimensions differ: a is ${fmt(sa)}, b is ${fmt(sb)} (${K} vs ${K2})`);
@@ -147,7 +146,7 @@ export function cmatmulRaw(aIn: Tensor, bIn: Tensor, conjA = false, conjB = fals
 
 /** atan2(im, re) per element: a real tensor of the logical shape. */
 export function angleRaw(z: Tensor): Tensor {
-  const shape = checkComplex(z, 'angle(z)');
+  const shape = checkComplex(z, 'angle(z)', 'z');
   const y = output(shape, 'float32');
   if (y.size === 0) return y;
   const c = collapse(shape, [z.strides.slice(0, -1)]);

@@ -1,7 +1,7 @@
 // Creating tensors: from JS data (uploaded at once), or on the device (fill, arange, Philox random).
 import { context } from '../graph/context.js';
 import { arrayType, checkDType, type DType, type NestedArray, Tensor, type TypedArray } from '../graph/tensor.js';
-import { checkOptions, describeValue, optionNames } from '../graph/options.js';
+import { argError, argErrorText, checkOptions, optionNames } from '../graph/options.js';
 import { checkShape, contiguousStrides, fmt, type Shape, sizeOf } from '../graph/shape.js';
 import { bitsOf, checkFinite, checkInt, checkTensor, DT_CODE, emit, grid1d, output } from './emit.js';
 import creationWgsl from '../../shaders/creation.wgsl';
@@ -14,7 +14,7 @@ export interface CreateOptions {
   shape?: readonly number[];
 }
 
-function inferShape(data: NestedArray, what: string): number[] {
+function inferShape(data: NestedArray, fn: string): number[] {
   const shape: number[] = [];
   let level: NestedArray = data;
   while (Array.isArray(level)) {
@@ -24,17 +24,12 @@ function inferShape(data: NestedArray, what: string): number[] {
   }
   const check = (v: NestedArray, dim: number, path: string): void => {
     if (dim === shape.length) {
-      if (typeof v !== 'number' && typeof v !== 'boolean')
-        throw new TypeError(
-          `tellus: ${what}: expected a number at ${path || 'the top level'}, got ${Array.isArray(v) ? 'an array' : typeof v}`,
-        );
+      if (typeof v !== 'number' && typeof v !== 'boolean') throw argError(fn, `data${path}`, 'a number or a boolean', v);
       return;
     }
-    if (!Array.isArray(v) || v.length !== shape[dim]) {
-      throw new TypeError(
-        `tellus: ${what}: ragged nested array: expected length ${shape[dim]} at ${path || 'the top level'}, got ${Array.isArray(v) ? v.length : typeof v}`,
-      );
-    }
+    // Nested arrays are rectangular: every array at a depth has the length of the first one there.
+    if (!Array.isArray(v) || v.length !== shape[dim])
+      throw argError(fn, `data${path}`, `an array of length ${shape[dim]} (as data${'[0]'.repeat(dim)})`, v);
     v.forEach((x, i) => check(x, dim + 1, `${path}[${i}]`));
   };
   check(data, 0, '');
@@ -55,14 +50,14 @@ export function hostValues(t: Tensor): TypedArray | null {
 /** The integers each integer dtype holds. */
 const INT_RANGE = { int32: [-(2 ** 31), 2 ** 31 - 1], uint32: [0, 2 ** 32 - 1] } as const;
 
-/** `v` as a `dtype` value, or a message saying why it is not one (non-integer, NaN, out of range: never wrapped). */
+/** Null if `dtype` holds `v`, else what it would take (non-integer, NaN, out of range: never wrapped). */
 function intProblem(v: number, dtype: 'int32' | 'uint32'): string | null {
   const [lo, hi] = INT_RANGE[dtype];
-  return Number.isInteger(v) && v >= lo && v <= hi ? null : `expected an integer in [${lo}, ${hi}] for ${dtype}, got ${v}`;
+  return Number.isInteger(v) && v >= lo && v <= hi ? null : `an integer in [${lo}, ${hi}] for ${dtype}`;
 }
 
 /** Rejects the first element of `flat` that `dtype` cannot hold, naming it by its index in the data as given. */
-function checkIntData(flat: ArrayLike<number>, dtype: 'int32' | 'uint32', shape: readonly number[], what: string): void {
+function checkIntData(flat: ArrayLike<number>, dtype: 'int32' | 'uint32', shape: readonly number[], fn: string): void {
   for (let i = 0; i < flat.length; i++) {
     const problem = intProblem(flat[i]!, dtype);
     if (problem === null) continue;
@@ -73,45 +68,43 @@ function checkIntData(flat: ArrayLike<number>, dtype: 'int32' | 'uint32', shape:
       rest -= q * inner;
       return `[${q}]`;
     });
-    throw new RangeError(`tellus: ${what}: data${idx.join('')}: ${problem}`);
+    throw argError(fn, `data${idx.join('')}`, problem, flat[i], RangeError);
   }
 }
 
 /** A tensor from a typed array, a nested array or a number; float32 unless the data or options say otherwise. */
 export function tensor(data: TypedArray | Float64Array | NestedArray | ArrayLike<number>, opts: CreateOptions = {}): Tensor {
-  checkOptions(opts, CREATE_OPTIONS, 'tensor(data, opts)');
+  const fn = 'tensor(data, opts)';
+  checkOptions(opts, CREATE_OPTIONS, fn);
   let flat: ArrayLike<number>;
   let shape: number[];
-  let dtype: DType | undefined = opts.dtype === undefined ? undefined : checkDType(opts.dtype, 'tensor(data, { dtype })');
+  let dtype: DType | undefined = opts.dtype === undefined ? undefined : checkDType(opts.dtype, fn);
   if (ArrayBuffer.isView(data)) {
     if (data instanceof Int32Array) dtype ??= 'int32';
     else if (data instanceof Uint32Array) dtype ??= 'uint32';
     else if (!(data instanceof Float32Array || data instanceof Float64Array)) {
-      const name = (data as { constructor: { name: string } }).constructor.name;
-      throw new TypeError(`tellus: tensor(data): expected a Float32Array, Float64Array, Int32Array or Uint32Array, got ${name}`);
+      throw argError(fn, 'data', 'a Float32Array, Float64Array, Int32Array or Uint32Array', data);
     }
     flat = data;
     shape = [flat.length];
   } else if (typeof data === 'number' || typeof data === 'boolean' || Array.isArray(data)) {
-    shape = inferShape(data, 'tensor(data)');
+    shape = inferShape(data, fn);
     flat = (Array.isArray(data) ? (data as unknown[]).flat(Infinity) : [data]).map(Number);
   } else {
-    throw new TypeError(
-      `tellus: tensor(data): expected a typed array, a nested array or a number, got ${data === null ? 'null' : typeof data}`,
-    );
+    throw argError(fn, 'data', 'a typed array, a nested array or a number', data);
   }
   dtype ??= 'float32';
   // Stored as given only when the array already is the dtype; any other source is checked, not wrapped.
-  if (dtype !== 'float32' && !(flat instanceof arrayType(dtype))) checkIntData(flat, dtype, shape, 'tensor(data)');
+  if (dtype !== 'float32' && !(flat instanceof arrayType(dtype))) checkIntData(flat, dtype, shape, fn);
   if (opts.shape !== undefined) {
-    const s = checkShape(opts.shape, 'tensor(data, { shape })');
+    const s = checkShape(opts.shape, fn, 'shape');
     if (sizeOf(s) !== flat.length)
-      throw new Error(`tellus: tensor(data, { shape }): shape ${fmt(s)} holds ${sizeOf(s)} elements, data has ${flat.length}`);
+      throw argErrorText(fn, 'shape', `a shape of ${flat.length} elements (as data)`, `${fmt(s)}, which holds ${sizeOf(s)}`, Error);
     shape = s;
   }
-  checkShape(shape, 'tensor(data)');
+  checkShape(shape, fn, 'data');
   const typed = flat instanceof arrayType(dtype) ? flat : arrayType(dtype).from(flat);
-  const storage = context().scheduler.upload(typed, dtype, 'tensor(data)');
+  const storage = context().scheduler.upload(typed, dtype, `${fn}: data`);
   const t = new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
   // Copied: the caller may reuse its array after tensor() returns.
   if (typed.length <= HOST_LIMIT) storage.host = typed === flat ? typed.slice() : typed;
@@ -124,17 +117,18 @@ function created(shape: number[], dtype: DType, what: string): Tensor {
   return output(shape, dtype);
 }
 
-export const full = (shape: Shape, value: number | boolean, dtype: DType = 'float32'): Tensor => fill(shape, value, dtype, 'full');
+export const full = (shape: Shape, value: number | boolean, dtype: DType = 'float32'): Tensor =>
+  fill(shape, value, dtype, 'full(shape, value, dtype)');
 
+/** `fn` is the call as the user wrote it: `full(shape, value, dtype)`, `zeros(shape, dtype)`, `zerosLike(x)`. */
 function fill(shape: Shape, value: number | boolean, dtype: DType, fn: string): Tensor {
-  const s = checkShape(shape, `${fn}(shape)`);
-  checkDType(dtype, `${fn}(dtype)`);
-  if (typeof value !== 'number' && typeof value !== 'boolean')
-    throw new TypeError(`tellus: ${fn}(value): expected a number or a boolean, got ${describeValue(value)}`);
+  const s = checkShape(shape, fn, 'shape');
+  checkDType(dtype, fn);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw argError(fn, 'value', 'a number or a boolean', value);
   const v = Number(value);
   const problem = dtype === 'float32' ? null : intProblem(v, dtype);
-  if (problem !== null) throw new RangeError(`tellus: ${fn}(value): ${problem}`);
-  const y = created(s, dtype, `${fn}(shape)`);
+  if (problem !== null) throw argError(fn, 'value', problem, v, RangeError);
+  const y = created(s, dtype, `${fn}: shape`);
   const n = y.size;
   emit({
     file: 'creation.wgsl',
@@ -150,34 +144,39 @@ function fill(shape: Shape, value: number | boolean, dtype: DType, fn: string): 
 
 /** A tensor with unspecified contents, for kernels (see launch) that write every element. */
 export const empty = (shape: Shape, dtype: DType = 'float32'): Tensor =>
-  created(checkShape(shape, 'empty(shape)'), checkDType(dtype, 'empty(dtype)'), 'empty(shape)');
-export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => fill(shape, 0, dtype, 'zeros');
-export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => fill(shape, 1, dtype, 'ones');
-export const zerosLike = (x: Tensor): Tensor => fill(checkTensor(x, 'zerosLike(x)').shape, 0, x.dtype, 'zerosLike');
-export const onesLike = (x: Tensor): Tensor => fill(checkTensor(x, 'onesLike(x)').shape, 1, x.dtype, 'onesLike');
+  created(checkShape(shape, 'empty(shape, dtype)', 'shape'), checkDType(dtype, 'empty(shape, dtype)'), 'empty(shape, dtype): shape');
+export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => fill(shape, 0, dtype, 'zeros(shape, dtype)');
+export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => fill(shape, 1, dtype, 'ones(shape, dtype)');
+export const zerosLike = (x: Tensor): Tensor => fill(checkTensor(x, 'zerosLike(x)', 'x').shape, 0, x.dtype, 'zerosLike(x)');
+export const onesLike = (x: Tensor): Tensor => fill(checkTensor(x, 'onesLike(x)', 'x').shape, 1, x.dtype, 'onesLike(x)');
 
 /** Like numpy.arange: arange(stop), arange(start, stop), arange(start, stop, step). */
 export function arange(a: number, b?: number, step = 1, dtype: DType = 'float32'): Tensor {
   const [start, stop] = b === undefined ? [0, a] : [a, b];
-  checkFinite(start, 'arange(start)');
-  checkFinite(stop, 'arange(stop)');
-  checkFinite(step, 'arange(step)');
-  if (step === 0) throw new RangeError('tellus: arange(step): expected a non-zero step, got 0');
-  checkDType(dtype, 'arange(dtype)');
+  const fn = 'arange(start, stop, step, dtype)';
+  checkFinite(start, fn, 'start');
+  checkFinite(stop, fn, 'stop');
+  checkFinite(step, fn, 'step');
+  if (step === 0) throw argError(fn, 'step', 'a non-zero number', step, RangeError);
+  checkDType(dtype, fn);
   if (dtype !== 'float32')
     for (const [v, w] of [
       [start, 'start'],
       [step, 'step'],
     ] as const)
-      checkInt(v, `arange(${w}) for ${dtype}`);
+      if (!Number.isInteger(v)) throw argError(fn, w, `an integer for ${dtype}`, v);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   // The values run monotonically from start to last: both must fit, or the kernel would wrap them.
   const last = start + (n - 1) * step;
-  if (dtype !== 'float32' && n > 0 && (intProblem(start, dtype) ?? intProblem(last, dtype)) !== null) {
-    const [lo, hi] = INT_RANGE[dtype];
-    throw new RangeError(`tellus: arange(start, stop, step): expected every value in [${lo}, ${hi}] for ${dtype}, got ${start} to ${last}`);
+  if (dtype !== 'float32' && n > 0) {
+    const problem = intProblem(start, dtype);
+    if (problem !== null) throw argError(fn, 'start', problem, start, RangeError);
+    if (intProblem(last, dtype) !== null) {
+      const [lo, hi] = INT_RANGE[dtype];
+      throw argErrorText(fn, 'stop', `a range within [${lo}, ${hi}] for ${dtype}`, `values from ${start} to ${last}`, RangeError);
+    }
   }
-  const y = created([n], dtype, 'arange(start, stop, step)');
+  const y = created([n], dtype, fn);
   emit({
     file: 'creation.wgsl',
     entry: 'arange',
@@ -205,7 +204,7 @@ const rng = { seed: 0, counter: 0 };
 
 /** Seeds the global generator; each later rand/randn call draws the next Philox stream. */
 export function seed(value: number): void {
-  checkInt(value, 'seed(value)', 0);
+  checkInt(value, 'seed(value)', 'value', 0);
   rng.seed = value;
   rng.counter = 0;
 }
@@ -221,14 +220,15 @@ const RAND_OPTIONS = optionNames<RandOptions>()('seed', 'low', 'high');
 const RANDN_OPTIONS = optionNames<RandnOptions>()('seed', 'mean', 'std');
 
 function random(shape: Shape, normal: boolean, a: number, b: number, opts: RandomOptions, what: string): Tensor {
-  const s = checkShape(shape, `${what}(shape)`);
+  const fn = `${what}(shape, opts)`;
+  const s = checkShape(shape, fn, 'shape');
   let seedValue = rng.seed;
   let counter = rng.counter;
   if (opts.seed !== undefined) {
-    seedValue = checkInt(opts.seed, `${what}({ seed })`, 0);
+    seedValue = checkInt(opts.seed, fn, 'seed', 0);
     counter = 0;
   } else rng.counter++;
-  const y = created(s, 'float32', `${what}(shape)`);
+  const y = created(s, 'float32', `${fn}: shape`);
   const n = y.size;
   emit({
     file: 'creation.wgsl',
@@ -256,18 +256,20 @@ function random(shape: Shape, normal: boolean, a: number, b: number, opts: Rando
 
 /** Uniform samples in [low, high). */
 export function rand(shape: Shape, opts: RandOptions = {}): Tensor {
-  checkOptions(opts, RAND_OPTIONS, 'rand(shape, opts)');
-  const low = checkFinite(opts.low ?? 0, 'rand({ low })');
-  const high = checkFinite(opts.high ?? 1, 'rand({ high })');
-  if (high < low) throw new RangeError(`tellus: rand({ high }): expected a number >= low (${low}), got ${high}`);
+  const fn = 'rand(shape, opts)';
+  checkOptions(opts, RAND_OPTIONS, fn);
+  const low = checkFinite(opts.low ?? 0, fn, 'low');
+  const high = checkFinite(opts.high ?? 1, fn, 'high');
+  if (high < low) throw argError(fn, 'high', `a number >= low (${low})`, high, RangeError);
   return random(shape, false, low, high - low, opts, 'rand');
 }
 
 /** Normal samples with the given mean and standard deviation (Box-Muller on Philox uniforms). */
 export function randn(shape: Shape, opts: RandnOptions = {}): Tensor {
-  checkOptions(opts, RANDN_OPTIONS, 'randn(shape, opts)');
-  const mean = checkFinite(opts.mean ?? 0, 'randn({ mean })');
-  const std = checkFinite(opts.std ?? 1, 'randn({ std })');
-  if (std < 0) throw new RangeError(`tellus: randn({ std }): expected a finite number >= 0, got ${std}`);
+  const fn = 'randn(shape, opts)';
+  checkOptions(opts, RANDN_OPTIONS, fn);
+  const mean = checkFinite(opts.mean ?? 0, fn, 'mean');
+  const std = checkFinite(opts.std ?? 1, fn, 'std');
+  if (std < 0) throw argError(fn, 'std', 'a finite number >= 0', std, RangeError);
   return random(shape, true, mean, std, opts, 'randn');
 }

@@ -4,11 +4,13 @@ import { context } from '../graph/context.js';
 import type { UniformValues } from '../gpu/kernels.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { Storage } from '../graph/scheduler.js';
+import { argError } from '../graph/options.js';
 import { checkTensor, emit } from './emit.js';
 
 /** Compiles a WGSL source; errors name `file` and the line. Entry points become launchable as (file, entry). */
 export async function registerShader(file: string, code: string): Promise<void> {
-  if (typeof file !== 'string' || typeof code !== 'string') throw new TypeError('tellus: registerShader(file, code): expected two strings');
+  if (typeof file !== 'string') throw argError('registerShader(file, code)', 'file', 'a string', file);
+  if (typeof code !== 'string') throw argError('registerShader(file, code)', 'code', 'a string', code);
   const k = context().kernels;
   k.addSource(file, code);
   await k.compile(file);
@@ -30,7 +32,7 @@ export interface Launch {
 export function launch(l: Launch): void {
   const bind: Record<string, Storage> = {};
   for (const [name, t] of Object.entries(l.bind))
-    bind[name] = checkTensor(t, `launch(${l.file}:${l.entry}): binding '${name}'`).storageFor(name);
+    bind[name] = checkTensor(t, `launch(${l.file}:${l.entry})`, `bind.${name}`).storageFor(name);
   emit({
     file: l.file,
     entry: l.entry,

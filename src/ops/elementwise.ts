@@ -7,8 +7,9 @@
 import type { DType } from '../gpu/kernels.js';
 import type { Tensor } from '../graph/tensor.js';
 import { checkDType, copyOp, recordElementwise } from '../graph/tensor.js';
-import { broadcastShapes, fmt } from '../graph/shape.js';
+import { broadcastShapes } from '../graph/shape.js';
 import { type EwOp, K } from '../graph/fusion.js';
+import { argError, argErrorText } from '../graph/options.js';
 import { bitsOf, checkFinite, checkTensor, DT_CODE, type TensorLike } from './emit.js';
 import { full } from './creation.js';
 import { generateShader } from '../gpu/kernels.js';
@@ -46,7 +47,7 @@ function claim(name: string, what: string): void {
     throw new Error(
       `tellus: ${what}: op '${name}' registered after the elementwise shader was built (init() must come after every op is defined)`,
     );
-  if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw new Error(`tellus: ${what}: expected a camelCase op name, got '${name}'`);
+  if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw argError(what, 'name', 'a camelCase op name', name, Error);
   if (unaryDefs.has(name) || binaryDefs.has(name)) throw new Error(`tellus: ${what}: op '${name}' is already registered`);
 }
 
@@ -144,29 +145,30 @@ const dtypesOf = (d: UnaryDef): DType[] => ['float32', ...(d.i32 ? ['int32' as c
 export function unary(name: string, x: Tensor, param?: number): Tensor {
   const def = unaryDefs.get(name);
   if (!def) throw new Error(`tellus: unary op '${name}' is not registered`);
-  checkTensor(x, `${name}(x)`);
+  const fn = def.param ? `${name}(x, ${def.param.name})` : `${name}(x)`;
+  checkTensor(x, fn, 'x');
   const dtypes = dtypesOf(def);
-  if (!dtypes.includes(x.dtype)) throw new TypeError(`tellus: ${name}(x): expected a ${dtypes.join(' or ')} tensor, got ${x.dtype}`);
-  const alpha = def.param ? checkFinite(param ?? def.param.default, `${name}(x, ${def.param.name})`) : 0;
+  if (!dtypes.includes(x.dtype)) throw argError(fn, 'x', `a ${dtypes.join(' or ')} tensor`, x);
+  const alpha = def.param ? checkFinite(param ?? def.param.default, fn, def.param.name) : 0;
   return record(x.shape, [x], ewOp(K.UNARY, def.code, x.dtype, name, bitsOf(alpha, 'float32')), x.dtype);
 }
 
 /** A copy of `x` in row-major contiguous layout (the tensor itself if it already is). */
 export function contiguous(x: Tensor): Tensor {
-  checkTensor(x, 'contiguous(x)');
+  checkTensor(x, 'contiguous(x)', 'x');
   if (x.isContiguous) return x;
   return record(x.shape, [x], copyOp(x.dtype, 'contiguous'), x.dtype);
 }
 
 /** A contiguous copy, even if `x` is already contiguous. */
 export function clone(x: Tensor): Tensor {
-  checkTensor(x, 'clone(x)');
+  checkTensor(x, 'clone(x)', 'x');
   return record(x.shape, [x], copyOp(x.dtype, 'clone'), x.dtype);
 }
 
 /** NumPy-style astype: float to int truncates toward zero; negative floats to uint32 give 0. */
 export function cast(x: Tensor, dtype: DType): Tensor {
-  checkTensor(x, 'cast(x)');
+  checkTensor(x, 'cast(x, dtype)', 'x');
   checkDType(dtype, 'cast(x, dtype)');
   if (x.dtype === dtype) return x;
   return record(x.shape, [x], ewOp(K.CAST, 0, x.dtype, `cast(${dtype})`, 0, DT_CODE[dtype]), dtype);
@@ -190,22 +192,21 @@ export function binary(op: string, aIn: TensorLike, bIn: TensorLike): Tensor {
   const def = binaryDefs.get(op);
   if (!def) throw new Error(`tellus: binary op '${op}' is not registered`);
   const what = `${op}(a, b)`;
-  if (typeof aIn === 'number' && typeof bIn === 'number')
-    throw new TypeError(`tellus: ${what}: expected at least one Tensor, got two numbers`);
+  if (typeof aIn === 'number' && typeof bIn === 'number') throw argErrorText(what, 'a, b', 'at least one Tensor', 'two numbers');
   if (typeof aIn === 'number') {
-    const b = checkTensor(bIn, `${op}(a, b): b`);
+    const b = checkTensor(bIn, what, 'b');
     if ('compare' in def ? def.compare === '==' || def.compare === '!=' : def.commutative) return binary(op, b, aIn);
-    checkFinite(aIn, `${op}(a, b): a`);
+    checkFinite(aIn, what, 'a');
     return binary(op, full([], aIn, scalarDtype(b.dtype, aIn)), b);
   }
-  let a = checkTensor(aIn, `${op}(a, b): a`);
+  let a = checkTensor(aIn, what, 'a');
   if (typeof bIn === 'number') {
-    checkFinite(bIn, `${op}(a, b): b`);
+    checkFinite(bIn, what, 'b');
     const dtype = scalarDtype(a.dtype, bIn);
     a = cast(a, dtype);
     return binaryKernel(def, a, null, bitsOf(bIn, dtype));
   }
-  let b = checkTensor(bIn, `${op}(a, b): b`);
+  let b = checkTensor(bIn, what, 'b');
   const dtype = promote(a.dtype, b.dtype);
   a = cast(a, dtype);
   b = cast(b, dtype);
@@ -222,21 +223,16 @@ function binaryKernel(def: BinaryDef, a: Tensor, b: Tensor | null, scalarBits: n
 
 /** Elementwise select: `cond` nonzero takes `a`, else `b`; all three broadcast together. */
 export function where(condIn: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
-  const cond = checkTensor(condIn, 'where(cond, a, b): cond');
+  const fn = 'where(cond, a, b)';
+  const cond = checkTensor(condIn, fn, 'cond');
   const ref = typeof aIn === 'number' ? (typeof bIn === 'number' ? null : bIn) : aIn;
-  const dtypeOf = (v: TensorLike): DType =>
-    typeof v === 'number' ? scalarDtype(ref?.dtype ?? 'int32', v) : checkTensor(v, 'where(cond, a, b)').dtype;
-  const dtype = promote(dtypeOf(aIn), dtypeOf(bIn));
+  const dtypeOf = (v: TensorLike, name: string): DType =>
+    typeof v === 'number' ? scalarDtype(ref?.dtype ?? 'int32', v) : checkTensor(v, fn, name).dtype;
+  const dtype = promote(dtypeOf(aIn, 'a'), dtypeOf(bIn, 'b'));
   const lift = (v: TensorLike, name: string): Tensor =>
-    typeof v === 'number' ? full([], checkFinite(v, `where(cond, a, b): ${name}`), dtype) : cast(v, dtype);
+    typeof v === 'number' ? full([], checkFinite(v, fn, name), dtype) : cast(v, dtype);
   const a = lift(aIn, 'a');
   const b = lift(bIn, 'b');
   const shape = broadcastShapes([cond.shape, a.shape, b.shape], 'where(cond, a, b)');
   return record(shape, [cond, a, b], ewOp(K.WHERE, 0, dtype, 'where', 0, cond.dtype === 'float32' ? 1 : 0), dtype);
-}
-
-export function checkSameShape(a: Tensor, b: Tensor, what: string): void {
-  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new Error(`tellus: ${what}: expected equal shapes, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
-  }
 }

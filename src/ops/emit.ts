@@ -4,6 +4,7 @@ import { context } from '../graph/context.js';
 import { emptyTensor, Tensor } from '../graph/tensor.js';
 import type { Storage } from '../graph/scheduler.js';
 import { MAX_RANK, type Shape } from '../graph/shape.js';
+import { argError, argErrorText, describeValue } from '../graph/options.js';
 
 export { DT_CODE } from '../graph/fusion.js';
 
@@ -50,28 +51,27 @@ export function output(shape: Shape, dtype: DType): Tensor {
 
 export type TensorLike = Tensor | number;
 
-export function checkTensor(x: unknown, what: string): Tensor {
-  if (!(x instanceof Tensor)) {
-    const got = x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
-    throw new TypeError(`tellus: ${what}: expected a Tensor, got ${got} (wrap data with tensor(...))`);
-  }
-  x.storageFor(what);
+// Argument checks: `fn` is the call as the user wrote it (`matmul(a, b)`), `arg` the argument
+// checked (`a`); the message is argError's `tellus: <fn>: <arg>: expected ..., got ...`.
+
+export function checkTensor(x: unknown, fn: string, arg: string): Tensor {
+  if (!(x instanceof Tensor)) throw argErrorText(fn, arg, 'a Tensor', `${describeValue(x)} (wrap data with tensor(...))`);
+  x.storageFor(`${fn}: ${arg}`);
   return x;
 }
 
-export function checkFloat(x: Tensor, what: string): void {
-  if (x.dtype !== 'float32') throw new TypeError(`tellus: ${what}: expected a float32 tensor, got ${x.dtype}`);
+export function checkFloat(x: Tensor, fn: string, arg: string): void {
+  if (x.dtype !== 'float32') throw argError(fn, arg, 'a float32 tensor', x);
 }
 
-export function checkFinite(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`tellus: ${what}: expected a finite number, got ${String(v)}`);
+export function checkFinite(v: unknown, fn: string, arg: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw argError(fn, arg, 'a finite number', v);
   return v;
 }
 
-export function checkInt(v: unknown, what: string, min = -Infinity): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new TypeError(`tellus: ${what}: expected an integer${min > -Infinity ? ` >= ${min}` : ''}, got ${String(v)}`);
-  }
+export function checkInt(v: unknown, fn: string, arg: string, min = -Infinity): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw argError(fn, arg, `an integer${min > -Infinity ? ` >= ${min}` : ''}`, v);
   return v;
 }
 

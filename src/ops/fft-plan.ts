@@ -130,18 +130,20 @@ function smoothAtLeast(min: number, fourStep: boolean): number {
 /** Largest logical length any path supports: Bluestein needs M >= 2n - 1 within MAX_SMOOTH. */
 export const MAX_LENGTH = MAX_SMOOTH / 2;
 
+/** The length of the FFT that logical length n runs as (n itself, or Bluestein's M); 0 if n is unsupported. */
+export function runLength(n: number, fourStep: boolean): number {
+  if (!Number.isInteger(n) || n < 1) return 0;
+  const direct = runnable(n, fourStep) ? n : 0;
+  return direct || (n <= MAX_LENGTH ? smoothAtLeast(2 * n - 1, fourStep) : 0);
+}
+
 /**
  * The passes for logical length n. With `fourStep` (the shared-memory kernel) lengths above
  * MAX_LINE become two steps; without (one pass per dispatch) every length is one step.
  */
 export function plan(n: number, fourStep: boolean): Plan {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`tellus: fft: length must be a positive integer, got ${n}`);
-  const direct = runnable(n, fourStep) ? n : 0;
-  const m = direct || (n <= MAX_LENGTH ? smoothAtLeast(2 * n - 1, fourStep) : 0);
-  if (!m)
-    throw new RangeError(
-      `tellus: fft: length ${n} is too long (at most ${MAX_LENGTH} for lengths with prime factors above 5, ${MAX_SMOOTH} otherwise)`,
-    );
+  const m = runLength(n, fourStep);
+  if (!m) throw new RangeError(`tellus: fft plan: no supported length for n = ${n} (checkFftLength should have refused it)`);
   const lens = m <= MAX_LINE || !fourStep ? [m] : split(m)!;
   const entries: [number, number][] = [];
   const add = (count: number, f: (j: number) => [number, number]): number => {

@@ -9,7 +9,8 @@ import { collapse, contiguousStrides } from '../graph/shape.js';
 import { tensor } from './creation.js';
 import { emit, grid1d, output } from './emit.js';
 import { contiguous as rawContiguous } from './elementwise.js';
-import { MAX_LINE, type Plan, plan, type Step } from './fft-plan.js';
+import { argError } from '../graph/options.js';
+import { MAX_LENGTH, MAX_LINE, MAX_SMOOTH, type Plan, plan, runLength, type Step } from './fft-plan.js';
 import fftWgsl from '../../shaders/fft.wgsl';
 import { registerShader } from '../gpu/kernels.js';
 
@@ -60,6 +61,14 @@ export function setFftPath(p: FftPath): void {
   path = p;
 }
 const usePasses = (): boolean => path === 'pass' || (path === 'auto' && context().info.isSoftware);
+
+/** A transform length `fn`'s `arg` asks for: a positive integer this device's kernel path supports. */
+export function checkFftLength(n: unknown, fn: string, arg: string): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw argError(fn, arg, 'a positive integer length', n, RangeError);
+  if (!runLength(n, !usePasses()))
+    throw argError(fn, arg, `a length of at most ${MAX_LENGTH} (${MAX_SMOOTH} if its prime factors are 2, 3 and 5)`, n, RangeError);
+  return n;
+}
 
 // Plans and their uploaded tables live as long as the device; keyed by length and kernel path.
 const plans = new Map<string, { plan: Plan; table: Tensor; generation: number }>();

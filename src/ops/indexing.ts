@@ -4,6 +4,7 @@
 import type { Tensor } from '../graph/tensor.js';
 import { context } from '../graph/context.js';
 import { fmt, normalizeAxis } from '../graph/shape.js';
+import { argError } from '../graph/options.js';
 import { checkTensor, DT_CODE, emit, grid1d, output, slots } from './emit.js';
 import { expand, reshape } from './layout.js';
 import gatherWgsl from '../../shaders/gather.wgsl';
@@ -14,17 +15,23 @@ registerShader('gather.wgsl', gatherWgsl);
 const GATHER_STATUS_BIT = registerStatusFlag('gather: an index is out of range for the gathered axis');
 const SCATTER_STATUS_BIT = registerStatusFlag('scatterAdd: an index is out of range for the target axis');
 
-function checkIndex(index: Tensor, what: string): void {
-  if (index.dtype !== 'int32') throw new TypeError(`tellus: ${what}: expected an int32 index tensor, got ${index.dtype}`);
+function checkIndex(index: Tensor, fn: string): void {
+  if (index.dtype !== 'int32') throw argError(fn, 'index', 'an int32 tensor', index);
+}
+
+/** x (or target) must have an axis to index. */
+function checkRank1(t: Tensor, fn: string, arg: string): void {
+  if (t.rank === 0) throw argError(fn, arg, 'a tensor of rank >= 1', t, Error);
 }
 
 /** out[..., i, ...] = x[..., index[..., i, ...], ...] along `axis`; out has index's shape. */
 export function gather(xIn: Tensor, axis: number, indexIn: Tensor): Tensor {
-  const x = checkTensor(xIn, 'gather(x, axis, index): x');
-  const index = checkTensor(indexIn, 'gather(x, axis, index): index');
-  checkIndex(index, 'gather(x, axis, index): index');
-  if (x.rank === 0) throw new Error('tellus: gather(x, axis, index): x must have rank >= 1, got a 0-d tensor');
-  const a = normalizeAxis(axis, x.rank, 'gather(x, axis, index)');
+  const fn = 'gather(x, axis, index)';
+  const x = checkTensor(xIn, fn, 'x');
+  const index = checkTensor(indexIn, fn, 'index');
+  checkIndex(index, fn);
+  checkRank1(x, fn, 'x');
+  const a = normalizeAxis(axis, x.rank, fn, 'axis');
   if (index.rank !== x.rank || index.shape.some((d, i) => i !== a && d > x.shape[i]!)) {
     throw new Error(
       `tellus: gather(x, axis, index): index must have x's rank and fit inside x off the axis; got x ${fmt(x.shape)}, index ${fmt(index.shape)}, axis ${a}`,
@@ -68,13 +75,13 @@ export function gather(xIn: Tensor, axis: number, indexIn: Tensor): Tensor {
 /** Returns target + the sum of src[..., i, ...] into position index[..., i, ...] along `axis`. */
 export function scatterAdd(targetIn: Tensor, axis: number, indexIn: Tensor, srcIn: Tensor): Tensor {
   const what = 'scatterAdd(target, axis, index, src)';
-  const target = checkTensor(targetIn, `${what}: target`);
-  const index = checkTensor(indexIn, `${what}: index`);
-  const src = checkTensor(srcIn, `${what}: src`);
-  checkIndex(index, `${what}: index`);
-  if (src.dtype !== target.dtype) throw new TypeError(`tellus: ${what}: src is ${src.dtype}, expected ${target.dtype} like target`);
-  if (target.rank === 0) throw new Error(`tellus: ${what}: target must have rank >= 1, got a 0-d tensor`);
-  const a = normalizeAxis(axis, target.rank, what);
+  const target = checkTensor(targetIn, what, 'target');
+  const index = checkTensor(indexIn, what, 'index');
+  const src = checkTensor(srcIn, what, 'src');
+  checkIndex(index, what);
+  if (src.dtype !== target.dtype) throw argError(what, 'src', `a ${target.dtype} tensor (as target)`, src);
+  checkRank1(target, what, 'target');
+  const a = normalizeAxis(axis, target.rank, what, 'axis');
   const fits =
     index.rank === target.rank &&
     src.rank === target.rank &&
@@ -121,12 +128,13 @@ export function scatterAdd(targetIn: Tensor, axis: number, indexIn: Tensor, srcI
 
 /** NumPy take along an axis with a 1-D int32 index: out has x's shape with that axis replaced by the index's length. */
 export function take(xIn: Tensor, indexIn: Tensor, axis = 0): Tensor {
-  const x = checkTensor(xIn, 'take(x, index, axis): x');
-  const index = checkTensor(indexIn, 'take(x, index, axis): index');
-  checkIndex(index, 'take(x, index, axis): index');
-  if (index.rank !== 1) throw new Error(`tellus: take(x, index, axis): expected a 1-D index, got shape ${fmt(index.shape)}`);
-  if (x.rank === 0) throw new Error('tellus: take(x, index, axis): x must have rank >= 1, got a 0-d tensor');
-  const a = normalizeAxis(axis, x.rank, 'take(x, index, axis)');
+  const fn = 'take(x, index, axis)';
+  const x = checkTensor(xIn, fn, 'x');
+  const index = checkTensor(indexIn, fn, 'index');
+  checkIndex(index, fn);
+  if (index.rank !== 1) throw argError(fn, 'index', 'a 1-D tensor', index, Error);
+  checkRank1(x, fn, 'x');
+  const a = normalizeAxis(axis, x.rank, fn, 'axis');
   const shape = x.shape.map((d, i) => (i === a ? index.shape[0]! : d));
   const column = reshape(
     index,

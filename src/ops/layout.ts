@@ -1,6 +1,6 @@
 // Views (no copy): reshape of contiguous data, transpose/permute, slice, expand, squeeze/unsqueeze.
 // Copies: pad (zero/constant, edge, reflect) and concat/stack.
-import { checkOptions, describeValue, optionNames } from '../graph/options.js';
+import { argError, argErrorText, checkOptions, optionNames } from '../graph/options.js';
 import type { Tensor } from '../graph/tensor.js';
 import {
   broadcastShapes,
@@ -22,20 +22,17 @@ import { registerShader } from '../gpu/kernels.js';
 registerShader('layout.wgsl', layoutWgsl);
 
 export function reshape(xIn: Tensor, shapeIn: readonly number[]): Tensor {
-  const x = checkTensor(xIn, 'reshape(x)');
-  if (!Array.isArray(shapeIn)) {
-    throw new TypeError(
-      `tellus: reshape(x, shape): expected an array of non-negative integers (one may be -1), got ${describeValue(shapeIn)}`,
-    );
-  }
+  const fn = 'reshape(x, shape)';
+  const x = checkTensor(xIn, fn, 'x');
+  if (!Array.isArray(shapeIn)) throw argError(fn, 'shape', 'an array of non-negative integers (one may be -1)', shapeIn);
   const inferred = shapeIn.filter((d) => d === -1).length;
-  if (inferred > 1) throw new Error(`tellus: reshape(x, shape): at most one -1 allowed, got ${fmt(shapeIn)}`);
+  if (inferred > 1) throw argErrorText(fn, 'shape', 'at most one -1', fmt(shapeIn), Error);
   const known = sizeOf(shapeIn.filter((d) => d !== -1));
   if (inferred === 1 && known > 0 && x.size % known !== 0) {
     throw new Error(`tellus: reshape(x, shape): cannot reshape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shapeIn)}`);
   }
   const shape = shapeIn.map((d) => (d === -1 ? (known === 0 ? 0 : x.size / known) : d));
-  checkShape(shape, 'reshape(x, shape)');
+  checkShape(shape, fn, 'shape');
   if (sizeOf(shape) !== x.size)
     throw new Error(`tellus: reshape(x, shape): cannot reshape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shapeIn)}`);
   const src = x.isContiguous || collapse(x.shape, [x.strides]).shape.length <= 1 ? x : contiguous(x);
@@ -52,18 +49,18 @@ export function flatten(x: Tensor): Tensor {
 }
 
 /** An axes argument must be an array (its entries are checked by normalizeAxis). */
-function checkAxesArray(axes: unknown, what: string): readonly number[] {
-  if (!Array.isArray(axes)) throw new TypeError(`tellus: ${what}: expected an array of axes, got ${describeValue(axes)}`);
+function checkAxesArray(axes: unknown, fn: string): readonly number[] {
+  if (!Array.isArray(axes)) throw argError(fn, 'axes', 'an array of axes', axes);
   return axes as readonly number[];
 }
 
 export function permute(xIn: Tensor, axes: readonly number[]): Tensor {
-  const x = checkTensor(xIn, 'permute(x)');
-  checkAxesArray(axes, 'permute(x, axes)');
-  const norm = axes.map((a) => normalizeAxis(a, x.rank, 'permute(x, axes)'));
-  if (norm.length !== x.rank || new Set(norm).size !== x.rank) {
-    throw new Error(`tellus: permute(x, axes): expected a permutation of ${x.rank} axes, got ${fmt(axes)}`);
-  }
+  const fn = 'permute(x, axes)';
+  const x = checkTensor(xIn, fn, 'x');
+  checkAxesArray(axes, fn);
+  const norm = axes.map((a, i) => normalizeAxis(a, x.rank, fn, `axes[${i}]`));
+  if (norm.length !== x.rank || new Set(norm).size !== x.rank)
+    throw argErrorText(fn, 'axes', `a permutation of ${x.rank} axes`, fmt(axes), Error);
   return x.view(
     norm.map((a) => x.shape[a]!),
     norm.map((a) => x.strides[a]!),
@@ -73,10 +70,11 @@ export function permute(xIn: Tensor, axes: readonly number[]): Tensor {
 
 /** Swaps two axes (the last two by default, so a matrix transposes). */
 export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
-  checkTensor(x, 'transpose(x)');
+  const fn = 'transpose(x, axis0, axis1)';
+  checkTensor(x, fn, 'x');
   if (x.rank < 2) return x.view(x.shape, x.strides, x.offset);
-  const a = normalizeAxis(axis0, x.rank, 'transpose(x, axis0)');
-  const b = normalizeAxis(axis1, x.rank, 'transpose(x, axis1)');
+  const a = normalizeAxis(axis0, x.rank, fn, 'axis0');
+  const b = normalizeAxis(axis1, x.rank, fn, 'axis1');
   const order = x.shape.map((_, i) => (i === a ? b : i === b ? a : i));
   return permute(x, order);
 }
@@ -85,8 +83,9 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 export type SliceSpec = number | null | readonly [(number | null)?, (number | null)?, (number | null)?];
 
 export function slice(xIn: Tensor, spec: readonly SliceSpec[]): Tensor {
-  const x = checkTensor(xIn, 'slice(x)');
-  if (spec.length > x.rank) throw new Error(`tellus: slice(x, spec): ${spec.length} entries for a tensor of rank ${x.rank}`);
+  const fn = 'slice(x, spec)';
+  const x = checkTensor(xIn, fn, 'x');
+  if (spec.length > x.rank) throw argError(fn, 'spec', `at most ${x.rank} entries (one per axis of x)`, spec, Error);
   const shape: number[] = [];
   const strides: number[] = [];
   let offset = x.offset;
@@ -94,22 +93,21 @@ export function slice(xIn: Tensor, spec: readonly SliceSpec[]): Tensor {
     const s = spec[d] ?? null;
     if (typeof s === 'number') {
       if (!Number.isInteger(s) || s < -n || s >= n)
-        throw new RangeError(`tellus: slice(x, spec): index ${s} is out of range for axis ${d} of size ${n}`);
+        throw argError(fn, `spec[${d}]`, `an index in [${-n}, ${n - 1}] (axis ${d} has size ${n})`, s, RangeError);
       offset += (s < 0 ? s + n : s) * x.strides[d]!;
       return;
     }
     const [startIn, endIn, stepIn] = s ?? [];
     const step = stepIn ?? 1;
     // null means "default", like Python's None.
-    if (!Number.isInteger(step) || step === 0)
-      throw new RangeError(`tellus: slice(x, spec): step for axis ${d} must be a non-zero integer, got ${step}`);
-    const clampIdx = (v: number | null | undefined, dflt: number, lo: number, hi: number): number => {
+    if (!Number.isInteger(step) || step === 0) throw argError(fn, `spec[${d}][2]`, 'a non-zero integer step', step, RangeError);
+    const clampIdx = (v: number | null | undefined, k: number, dflt: number, lo: number, hi: number): number => {
       if (v === undefined || v === null) return dflt;
-      checkInt(v, `slice(x, spec): bound for axis ${d}`);
+      checkInt(v, fn, `spec[${d}][${k}]`);
       return Math.min(Math.max(v < 0 ? v + n : v, lo), hi);
     };
-    const start = step > 0 ? clampIdx(startIn, 0, 0, n) : clampIdx(startIn, n - 1, -1, n - 1);
-    const end = step > 0 ? clampIdx(endIn, n, 0, n) : clampIdx(endIn, -1, -1, n - 1);
+    const start = step > 0 ? clampIdx(startIn, 0, 0, 0, n) : clampIdx(startIn, 0, n - 1, -1, n - 1);
+    const end = step > 0 ? clampIdx(endIn, 1, n, 0, n) : clampIdx(endIn, 1, -1, -1, n - 1);
     const len = Math.max(0, Math.ceil((end - start) / step));
     shape.push(len);
     strides.push(x.strides[d]! * step);
@@ -120,8 +118,8 @@ export function slice(xIn: Tensor, spec: readonly SliceSpec[]): Tensor {
 
 /** Broadcasts to `shape` without copying (stride 0 along expanded axes). */
 export function expand(xIn: Tensor, shape: readonly number[]): Tensor {
-  const x = checkTensor(xIn, 'expand(x)');
-  checkShape(shape, 'expand(x, shape)');
+  const x = checkTensor(xIn, 'expand(x, shape)', 'x');
+  checkShape(shape, 'expand(x, shape)', 'shape');
   const target = broadcastShapes([x.shape, shape], 'expand(x, shape)');
   if (target.length !== shape.length || target.some((d, i) => d !== shape[i])) {
     throw new Error(`tellus: expand(x, shape): cannot expand ${fmt(x.shape)} to ${fmt(shape)}`);
@@ -130,8 +128,8 @@ export function expand(xIn: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function unsqueeze(xIn: Tensor, axis: number): Tensor {
-  const x = checkTensor(xIn, 'unsqueeze(x)');
-  const a = normalizeAxis(axis, x.rank + 1, 'unsqueeze(x, axis)');
+  const x = checkTensor(xIn, 'unsqueeze(x, axis)', 'x');
+  const a = normalizeAxis(axis, x.rank + 1, 'unsqueeze(x, axis)', 'axis');
   const shape = [...x.shape];
   const strides = [...x.strides];
   shape.splice(a, 0, 1);
@@ -141,12 +139,15 @@ export function unsqueeze(xIn: Tensor, axis: number): Tensor {
 
 /** Drops the given size-1 axes (all of them by default). */
 export function squeeze(xIn: Tensor, axes?: readonly number[]): Tensor {
-  const x = checkTensor(xIn, 'squeeze(x)');
-  if (axes !== undefined) checkAxesArray(axes, 'squeeze(x, axes)');
-  const drop = new Set(
-    axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : axes.map((a) => normalizeAxis(a, x.rank, 'squeeze(x, axes)')),
-  );
-  for (const a of drop) if (x.shape[a] !== 1) throw new Error(`tellus: squeeze(x, axes): axis ${a} has size ${x.shape[a]}, expected 1`);
+  const fn = 'squeeze(x, axes)';
+  const x = checkTensor(xIn, fn, 'x');
+  if (axes !== undefined) checkAxesArray(axes, fn);
+  const sizeOne = (a: number, i: number): number => {
+    const k = normalizeAxis(a, x.rank, fn, `axes[${i}]`);
+    if (x.shape[k] !== 1) throw argErrorText(fn, `axes[${i}]`, 'an axis of size 1', `axis ${a}, of size ${x.shape[k]}`, Error);
+    return k;
+  };
+  const drop = new Set(axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : axes.map(sizeOne));
   const keepDims = x.shape.map((_, i) => i).filter((i) => !drop.has(i));
   return x.view(
     keepDims.map((i) => x.shape[i]!),
@@ -166,19 +167,19 @@ export interface PadOptions {
 const PAD_OPTIONS = optionNames<PadOptions>()('mode', 'value');
 
 export function pad(xIn: Tensor, pads: readonly (readonly [number, number])[], opts: PadOptions = {}): Tensor {
-  checkOptions(opts, PAD_OPTIONS, 'pad(x, pads, opts)');
-  const x = checkTensor(xIn, 'pad(x)');
+  const fn = 'pad(x, pads, opts)';
+  checkOptions(opts, PAD_OPTIONS, fn);
+  const x = checkTensor(xIn, fn, 'x');
   const mode = opts.mode ?? 'constant';
-  if (!(mode in PAD_MODES))
-    throw new TypeError(`tellus: pad(x, pads, { mode }): expected 'constant', 'edge' or 'reflect', got ${String(mode)}`);
-  const value = checkFinite(opts.value ?? 0, 'pad(x, pads, { value })');
-  if (x.dtype !== 'float32' && !Number.isInteger(value))
-    throw new TypeError(`tellus: pad(x, pads, { value }): expected an integer for ${x.dtype}, got ${value}`);
-  if (pads.length > x.rank) throw new Error(`tellus: pad(x, pads): ${pads.length} pairs for a tensor of rank ${x.rank}`);
-  const full = [...new Array<[number, number]>(x.rank - pads.length).fill([0, 0]), ...pads];
+  if (!(mode in PAD_MODES)) throw argError(fn, 'mode', "'constant', 'edge' or 'reflect'", mode);
+  const value = checkFinite(opts.value ?? 0, fn, 'value');
+  if (x.dtype !== 'float32' && !Number.isInteger(value)) throw argError(fn, 'value', `an integer for ${x.dtype}`, value);
+  if (pads.length > x.rank) throw argError(fn, 'pads', `at most ${x.rank} pairs (one per axis of x)`, pads, Error);
+  const skipped = x.rank - pads.length;
+  const full = [...new Array<[number, number]>(skipped).fill([0, 0]), ...pads];
   full.forEach(([b, a], d) => {
-    checkInt(b, `pad(x, pads): before-pad of axis ${d}`, 0);
-    checkInt(a, `pad(x, pads): after-pad of axis ${d}`, 0);
+    checkInt(b, fn, `pads[${d - skipped}][0]`, 0);
+    checkInt(a, fn, `pads[${d - skipped}][1]`, 0);
     if (mode !== 'constant' && x.shape[d] === 0 && a + b > 0)
       throw new Error(`tellus: pad(x, pads): mode '${mode}' cannot pad axis ${d} of size 0`);
   });
@@ -189,7 +190,7 @@ export function pad(xIn: Tensor, pads: readonly (readonly [number, number])[], o
     file: 'layout.wgsl',
     entry: 'pad',
     label: `pad(${mode})`,
-    bind: { x: x.storageFor('pad(x)'), y: y.storageFor('pad') },
+    bind: { x: x.storageFor(`${fn}: x`), y: y.storageFor('pad') },
     uniforms: {
       n,
       rank: x.rank,
@@ -233,7 +234,7 @@ function assignInto(src: Tensor, dst: Tensor, label: string): void {
 
 /** The adjoint of slice: a zero tensor of `shape` with `g` written where slice(·, spec) reads. */
 export function sliceScatter(gIn: Tensor, shape: readonly number[], spec: readonly SliceSpec[]): Tensor {
-  const g = checkTensor(gIn, 'sliceScatter(g)');
+  const g = checkTensor(gIn, 'sliceScatter(g, shape, spec)', 'g');
   const y = full(shape, 0, g.dtype);
   const window = slice(y, spec);
   if (window.shape.length !== g.rank || window.shape.some((d, i) => d !== g.shape[i])) {
@@ -245,20 +246,16 @@ export function sliceScatter(gIn: Tensor, shape: readonly number[], spec: readon
 }
 
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0)
-    throw new TypeError('tellus: concat(tensors): expected a non-empty array of tensors');
-  tensors.forEach((t, i) => checkTensor(t, `concat(tensors): tensors[${i}]`));
+  const fn = 'concat(tensors, axis)';
+  if (!Array.isArray(tensors) || tensors.length === 0) throw argError(fn, 'tensors', 'a non-empty array of tensors', tensors);
+  tensors.forEach((t, i) => checkTensor(t, fn, `tensors[${i}]`));
   const first = tensors[0]!;
-  if (first.rank === 0) throw new Error('tellus: concat(tensors): tensors[0] is 0-d; concat needs rank >= 1 (stack joins 0-d tensors)');
-  const a = normalizeAxis(axis, first.rank, 'concat(tensors, axis)');
+  if (first.rank === 0) throw argError(fn, 'tensors[0]', 'a tensor of rank >= 1 (stack joins 0-d tensors)', first, Error);
+  const a = normalizeAxis(axis, first.rank, fn, 'axis');
   tensors.forEach((t, i) => {
-    if (t.dtype !== first.dtype)
-      throw new TypeError(`tellus: concat(tensors): tensors[${i}] is ${t.dtype}, expected ${first.dtype} like tensors[0]`);
-    if (t.rank !== first.rank || t.shape.some((d: number, k: number) => k !== a && d !== first.shape[k])) {
-      throw new Error(
-        `tellus: concat(tensors, ${axis}): tensors[${i}] has shape ${fmt(t.shape)}, expected ${fmt(first.shape)} except along axis ${a}`,
-      );
-    }
+    if (t.dtype !== first.dtype) throw argError(fn, `tensors[${i}]`, `a ${first.dtype} tensor (as tensors[0])`, t);
+    if (t.rank !== first.rank || t.shape.some((d: number, k: number) => k !== a && d !== first.shape[k]))
+      throw argError(fn, `tensors[${i}]`, `a tensor of shape ${fmt(first.shape)} (as tensors[0]) except along axis ${a}`, t, Error);
   });
   const shape = [...first.shape];
   shape[a] = tensors.reduce((s, t) => s + t.shape[a]!, 0);
@@ -277,16 +274,14 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
 
 /** Validates stack's arguments; returns the normalized new axis. */
 export function checkStack(tensors: readonly Tensor[], axis: number): number {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new TypeError('tellus: stack(tensors): expected a non-empty array of tensors');
+  const fn = 'stack(tensors, axis)';
+  if (!Array.isArray(tensors) || tensors.length === 0) throw argError(fn, 'tensors', 'a non-empty array of tensors', tensors);
   tensors.forEach((t, i) => {
-    checkTensor(t, `stack(tensors): tensors[${i}]`);
-    if (t.shape.length !== tensors[0]!.shape.length || t.shape.some((d: number, k: number) => d !== tensors[0]!.shape[k])) {
-      throw new Error(
-        `tellus: stack(tensors): tensors[${i}] has shape ${fmt(t.shape)}, expected ${fmt(tensors[0]!.shape)} like tensors[0]`,
-      );
-    }
+    checkTensor(t, fn, `tensors[${i}]`);
+    if (t.shape.length !== tensors[0]!.shape.length || t.shape.some((d: number, k: number) => d !== tensors[0]!.shape[k]))
+      throw argError(fn, `tensors[${i}]`, `a tensor of shape ${fmt(tensors[0]!.shape)} (as tensors[0])`, t, Error);
   });
-  return normalizeAxis(axis, tensors[0]!.rank + 1, 'stack(tensors, axis)');
+  return normalizeAxis(axis, tensors[0]!.rank + 1, fn, 'axis');
 }
 
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {

@@ -2,6 +2,7 @@
 // dims broadcast). Operands are passed by strides, so transposed views cost nothing.
 import type { Tensor } from '../graph/tensor.js';
 import { broadcastShapes, broadcastStrides, collapse, fmt } from '../graph/shape.js';
+import { argError } from '../graph/options.js';
 import { checkFloat, checkTensor, emit, output } from './emit.js';
 import { reshape, unsqueeze } from './layout.js';
 import { full } from './creation.js';
@@ -12,12 +13,12 @@ import { registerShader } from '../gpu/kernels.js';
 registerShader('matmul.wgsl', matmulWgsl);
 
 export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
-  let a = checkTensor(aIn, 'matmul(a, b): a');
-  let b = checkTensor(bIn, 'matmul(a, b): b');
-  checkFloat(a, 'matmul(a, b): a');
-  checkFloat(b, 'matmul(a, b): b');
-  if (a.rank === 0 || b.rank === 0)
-    throw new Error(`tellus: matmul(a, b): expected tensors of rank >= 1, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  let a = checkTensor(aIn, 'matmul(a, b)', 'a');
+  let b = checkTensor(bIn, 'matmul(a, b)', 'b');
+  checkFloat(a, 'matmul(a, b)', 'a');
+  checkFloat(b, 'matmul(a, b)', 'b');
+  if (a.rank === 0) throw argError('matmul(a, b)', 'a', 'a tensor of rank >= 1', a, Error);
+  if (b.rank === 0) throw argError('matmul(a, b)', 'b', 'a tensor of rank >= 1', b, Error);
   const vecA = a.rank === 1;
   const vecB = b.rank === 1;
   if (vecA) a = unsqueeze(a, 0);

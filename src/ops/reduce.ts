@@ -7,7 +7,7 @@ import type { Tensor } from '../graph/tensor.js';
 import { collapse, fmt, normalizeAxis } from '../graph/shape.js';
 import { checkTensor, DT_CODE, emit, grid1d, output, slots } from './emit.js';
 import { context } from '../graph/context.js';
-import { describeValue } from '../graph/options.js';
+import { argError, argErrorText, describeValue } from '../graph/options.js';
 import { cast } from './elementwise.js';
 import { full } from './creation.js';
 import { reshape } from './layout.js';
@@ -24,11 +24,11 @@ function normalizeAxes(x: Tensor, axes: number | readonly number[] | undefined, 
   if (typeof axes !== 'number' && !Array.isArray(axes)) {
     // sum(x, { axis: 0 }): axes and keepDims are positional.
     const hint = axes !== null && typeof axes === 'object' ? ` (axes are positional: ${what.split('(')[0]}(x, 0, true))` : '';
-    throw new TypeError(`tellus: ${what}: expected an axis or an array of axes, got ${describeValue(axes)}${hint}`);
+    throw argErrorText(what, 'axes', 'an axis or an array of axes', `${describeValue(axes)}${hint}`);
   }
   const list = typeof axes === 'number' ? [axes] : [...axes];
-  const norm = list.map((a) => normalizeAxis(a, x.rank, what));
-  if (new Set(norm).size !== norm.length) throw new Error(`tellus: ${what}: repeated axis in ${fmt(list)}`);
+  const norm = list.map((a, i) => normalizeAxis(a, x.rank, what, typeof axes === 'number' ? 'axes' : `axes[${i}]`));
+  if (new Set(norm).size !== norm.length) throw argErrorText(what, 'axes', 'distinct axes', fmt(list), Error);
   // A 0-d tensor accepts axis 0 (as in PyTorch) but has no axis to reduce.
   if (x.rank === 0) return [];
   return norm.sort((a, b) => a - b);
@@ -99,16 +99,15 @@ function dispatchReduce(op: ReduceOp, x: Tensor, p: Plan, chunks: number, scale:
 }
 
 /** keepDims is positional and must be a boolean: 'yes' or 0 would otherwise pass by truthiness. */
-function checkKeepDims(keepDims: unknown, fn: string, axisName: string): boolean {
-  if (typeof keepDims !== 'boolean')
-    throw new TypeError(`tellus: ${fn}(x, ${axisName}, keepDims): expected a boolean, got ${describeValue(keepDims)}`);
+function checkKeepDims(keepDims: unknown, fn: string): boolean {
+  if (typeof keepDims !== 'boolean') throw argError(fn, 'keepDims', 'a boolean', keepDims);
   return keepDims;
 }
 
 function reduce(op: ReduceOp, xIn: Tensor, axesIn: number | readonly number[] | undefined, keepDims: boolean, mean = false): Tensor {
-  const what = `${mean ? 'mean' : op}(x, axes)`;
-  let x = checkTensor(xIn, `${mean ? 'mean' : op}(x)`);
-  checkKeepDims(keepDims, mean ? 'mean' : op, 'axes');
+  const what = `${mean ? 'mean' : op}(x, axes, keepDims)`;
+  let x = checkTensor(xIn, what, 'x');
+  checkKeepDims(keepDims, what);
   const axes = normalizeAxes(x, axesIn, what);
   let p = plan(x, axes, keepDims);
   if (p.R === 0 && op !== 'sum' && op !== 'prod') {
@@ -173,13 +172,15 @@ export function argmin(x: Tensor, axis?: number, keepDims = false): Tensor {
 }
 
 function argReduce(op: 'argmax' | 'argmin', xIn: Tensor, axis: number | undefined, keepDims: boolean): Tensor {
-  const x = checkTensor(xIn, `${op}(x)`);
-  checkKeepDims(keepDims, op, 'axis');
+  const fn = `${op}(x, axis, keepDims)`;
+  const x = checkTensor(xIn, fn, 'x');
+  checkKeepDims(keepDims, fn);
   if (axis !== undefined) {
     if (typeof axis !== 'number') {
       const hint = axis !== null && typeof axis === 'object' && !Array.isArray(axis) ? ` (the axis is positional: ${op}(x, 0, true))` : '';
-      throw new TypeError(`tellus: ${op}(x, axis): expected an integer axis, got ${describeValue(axis)}${hint}`);
+      throw argErrorText(fn, 'axis', 'an integer', `${describeValue(axis)}${hint}`);
     }
+    normalizeAxis(axis, x.rank, fn, 'axis');
     return reduce(op, x, [axis], keepDims);
   }
   const flat = reshape(x, [-1]);

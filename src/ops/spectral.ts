@@ -4,6 +4,7 @@
 // are copied first; outputs are contiguous and fully written.
 import type { Tensor } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
+import { argError } from '../graph/options.js';
 import { checkTensor, emit, grid1d, output } from './emit.js';
 import { contiguous } from './elementwise.js';
 import spectralWgsl from '../../shaders/spectral.wgsl';
@@ -11,21 +12,17 @@ import { registerShader } from '../gpu/kernels.js';
 
 registerShader('spectral.wgsl', spectralWgsl);
 
-function dims5(t: Tensor, what: string): [number, number, number, number] {
-  checkTensor(t, what);
+function dims5(t: Tensor, fn: string, arg: string): [number, number, number, number] {
+  checkTensor(t, fn, arg);
   if (t.dtype !== 'float32' || t.rank !== 5 || t.shape[4] !== 2)
-    throw new TypeError(
-      `tellus: ${what}: expected a complex [batch, channels, H, Wh] spectrum (float32 [..., 2]), got ${t.dtype} ${fmt(t.shape)}`,
-    );
+    throw argError(fn, arg, 'a complex [batch, channels, H, Wh] spectrum (float32 [..., 2])', t);
   return t.shape.slice(0, 4) as [number, number, number, number];
 }
 
-function weightDims(w: Tensor, what: string): [number, number, number, number] {
-  checkTensor(w, what);
+function weightDims(w: Tensor, fn: string, arg: string): [number, number, number, number] {
+  checkTensor(w, fn, arg);
   if (w.dtype !== 'float32' || w.rank !== 6 || w.shape[0] !== 2 || w.shape[5] !== 2)
-    throw new TypeError(
-      `tellus: ${what}: expected complex weights [2, in, out, m1, m2] (float32 [..., 2]), got ${w.dtype} ${fmt(w.shape)}`,
-    );
+    throw argError(fn, arg, 'complex weights [2, in, out, m1, m2] (float32 [..., 2])', w);
   return w.shape.slice(1, 5) as [number, number, number, number];
 }
 
@@ -35,8 +32,8 @@ function weightDims(w: Tensor, what: string): [number, number, number, number] {
  */
 export function spectralMixRaw(xIn: Tensor, wIn: Tensor, adjoint: boolean): Tensor {
   const what = adjoint ? 'spectralMixAdjoint(g, w)' : 'spectralMix(x, w)';
-  const [b, c, h, wh] = dims5(xIn, `${what}: x`);
-  const [ni, no, m1, m2] = weightDims(wIn, `${what}: w`);
+  const [b, c, h, wh] = dims5(xIn, what, 'x');
+  const [ni, no, m1, m2] = weightDims(wIn, what, 'w');
   const [cRed, cOut] = adjoint ? [no, ni] : [ni, no];
   if (c !== cRed) throw new Error(`tellus: ${what}: x has ${c} channels, the weights ${fmt(wIn.shape)} expect ${cRed}`);
   if (m1 > Math.floor(h / 2) || m2 > wh) throw new Error(`tellus: ${what}: modes ${m1}x${m2} do not fit a spectrum of ${h}x${wh}`);
@@ -78,8 +75,8 @@ export function spectralMixRaw(xIn: Tensor, wIn: Tensor, adjoint: boolean): Tens
 /** Weight gradient: gw[blk, i, o, r, k2] = sum_b conj(u[b, i, k1, k2]) v[b, o, k1, k2]; u [B, I, H, Wh], v [B, O, H, Wh]. */
 export function spectralWeightGradRaw(uIn: Tensor, vIn: Tensor, m1: number, m2: number): Tensor {
   const what = 'spectralWeightGrad(u, v)';
-  const [b, ni, h, wh] = dims5(uIn, `${what}: u`);
-  const [b2, no, h2, wh2] = dims5(vIn, `${what}: v`);
+  const [b, ni, h, wh] = dims5(uIn, what, 'u');
+  const [b2, no, h2, wh2] = dims5(vIn, what, 'v');
   if (b !== b2 || h !== h2 || wh !== wh2)
     throw new Error(`tellus: ${what}: u ${fmt(uIn.shape)} and v ${fmt(vIn.shape)} differ in batch or spectrum size`);
   if (m1 > Math.floor(h / 2) || m2 > wh) throw new Error(`tellus: ${what}: modes ${m1}x${m2} do not fit a spectrum of ${h}x${wh}`);

@@ -2,7 +2,7 @@
 // bandwidth through a compute kernel (vec4 copy) and through copyBufferToBuffer, and peak float32
 // arithmetic from register-only FMA chains. Profile reports divide achieved rates by these. The
 // result is stored per adapter (store.ts), so later sessions report efficiencies without re-running.
-import { checkOptions, optionNames } from '../graph/options.js';
+import { argError, checkOptions, optionNames } from '../graph/options.js';
 import { context } from '../graph/context.js';
 import { empty } from '../ops/creation.js';
 import { launch } from '../ops/custom.js';
@@ -28,12 +28,13 @@ export interface CalibrateOptions {
 const CALIBRATE_OPTIONS = optionNames<CalibrateOptions>()('bytes', 'repeats', 'save');
 
 export async function calibrate(opts: CalibrateOptions = {}): Promise<Roofline> {
-  checkOptions(opts, CALIBRATE_OPTIONS, 'calibrate(opts)');
+  const fn = 'calibrate(opts)';
+  checkOptions(opts, CALIBRATE_OPTIONS, fn);
   const ctx = context();
-  const bytes = checkInt(opts.bytes ?? (ctx.info.isSoftware ? 8 << 20 : 32 << 20), 'calibrate({ bytes })', 1024);
-  const repeats = checkInt(opts.repeats ?? 5, 'calibrate({ repeats })', 1);
+  const bytes = checkInt(opts.bytes ?? (ctx.info.isSoftware ? 8 << 20 : 32 << 20), fn, 'bytes', 1024);
+  const repeats = checkInt(opts.repeats ?? 5, fn, 'repeats', 1);
   const save = opts.save ?? true;
-  if (typeof save !== 'boolean') throw new TypeError(`tellus: calibrate({ save }): expected a boolean, got ${typeof save}`);
+  if (typeof save !== 'boolean') throw argError(fn, 'save', 'a boolean', save);
   const n4 = Math.floor(bytes / 16);
   const src = empty([n4 * 4]);
   const dst = empty([n4 * 4]);

@@ -5,7 +5,7 @@
 // bytes and flops the op declared, and optionally the line of user code that issued it (sites.ts).
 // Where a timestamped pass is expensive (CPU adapters, docs/design.md), one dispatch in `every` is
 // timed, rotating, and totals are extrapolated from the sample. Without 'timestamp-query' the report falls back to wall time per submit.
-import { checkOptions, optionNames } from '../graph/options.js';
+import { argError, checkOptions, optionNames } from '../graph/options.js';
 import { context, finishDeferredDestroy, memory } from '../graph/context.js';
 import type { FlushProfiler, Node } from '../graph/scheduler.js';
 import { roofline, type Roofline } from './store.js';
@@ -195,14 +195,13 @@ export function defaultSampling(device: string): number {
 const PROFILE_OPTIONS = optionNames<ProfileOptions>()('every', 'callSites');
 
 export async function profile(fn: () => unknown, options: ProfileOptions = {}): Promise<ProfileReport> {
-  if (typeof fn !== 'function') throw new TypeError(`tellus: profile(fn): expected a function, got ${typeof fn}`);
-  checkOptions(options, PROFILE_OPTIONS, 'profile(fn, options)');
+  const what = 'profile(fn, options)';
+  if (typeof fn !== 'function') throw argError(what, 'fn', 'a function', fn);
+  checkOptions(options, PROFILE_OPTIONS, what);
   const every = options.every ?? defaultSampling(context().info.description);
-  if (!Number.isInteger(every) || every < 1)
-    throw new RangeError(`tellus: profile(fn, { every }): expected a positive integer, got ${String(every)}`);
+  if (!Number.isInteger(every) || every < 1) throw argError(what, 'every', 'a positive integer', every, RangeError);
   const callSites = options.callSites ?? false;
-  if (typeof callSites !== 'boolean')
-    throw new TypeError(`tellus: profile(fn, { callSites }): expected a boolean, got ${typeof callSites}`);
+  if (typeof callSites !== 'boolean') throw argError(what, 'callSites', 'a boolean', callSites);
   const ctx = context();
   const sched = ctx.scheduler;
   if (sched.profiler) throw new Error('tellus: profile(fn): a profile is already recording; nested profiles are not supported');

@@ -1,7 +1,8 @@
 // Host-side set-up of a 2D acoustic run: the options, the padded grid with its C-PML profiles
 // (float64, then float32), source/receiver cell indices, the stencil's region split and the
 // checkpoint interval. Conventions follow Deepwave's scalar propagator; docs/acoustic.md states them.
-import { optionNames } from '../../graph/options.js';
+import { argError, argErrorText, optionNames } from '../../graph/options.js';
+import { fmt } from '../../graph/shape.js';
 import type { Tensor } from '../../graph/tensor.js';
 import { mul, pad, square } from '../../autodiff/ops.js';
 import * as common from '../common/index.js';
@@ -130,7 +131,7 @@ const CHECKPOINT_FIELDS = 6;
 /** Checks `op`'s arguments and lays out its run; `ampShape` is the source amplitudes' shape (null: no sources). */
 export function planGrid(op: string, v: VelocityInfo, o: Acoustic2dOptions, ampShape: readonly number[] | null, isSoftware: boolean): Grid {
   common.options(op, o, ACOUSTIC2D_OPTIONS);
-  if (v.shape.length !== 2) common.fail(op, `v: expected a [nz, nx] velocity model, got shape [${v.shape.join(', ')}]`);
+  if (v.shape.length !== 2) throw argErrorText(op, 'v', 'a [nz, nx] velocity model', `shape ${fmt(v.shape)}`, Error);
   const [nz, nx] = v.shape as [number, number];
   const dx = common.positive(op, 'dx', o.dx);
   const dz = o.dz === undefined ? dx : common.positive(op, 'dz', o.dz);
@@ -202,7 +203,7 @@ function sourcesAndReceivers(op: string, o: Acoustic2dOptions, ampShape: readonl
   let nt: number;
   let nsrc = 0;
   if (ampShape) {
-    if (ampShape.length !== 3) common.fail(op, `sourceAmplitudes: expected shape [shot, source, time], got [${ampShape.join(', ')}]`);
+    if (ampShape.length !== 3) throw argErrorText(op, 'sourceAmplitudes', 'shape [shot, source, time]', fmt(ampShape), Error);
     [nshot, nsrc, nt] = ampShape as [number, number, number];
     if (o.nt !== undefined && o.nt !== nt) common.fail(op, `nt: ${o.nt} disagrees with sourceAmplitudes' ${nt} time samples`);
     if (o.sourceLocations === undefined) common.fail(op, 'sourceLocations: required with sourceAmplitudes');
@@ -219,7 +220,7 @@ function sourcesAndReceivers(op: string, o: Acoustic2dOptions, ampShape: readonl
       : common.locations(op, 'receiverLocations', o.receiverLocations, grid, ampShape ? nshot : null);
   if (!ampShape) nshot = rec ? rec.shots : 1;
   if (nshot < 1) common.fail(op, 'expected at least one shot');
-  if (nt < 1) common.fail(op, `nt: expected at least 1 time step, got ${nt}`);
+  if (nt < 1) throw argError(op, 'nt', 'at least 1 time step', nt, Error);
   return { nshot, nsrc, nt, src, rec };
 }
 

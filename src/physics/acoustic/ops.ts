@@ -3,6 +3,8 @@
 // the source amplitudes: its VJP is the exact discrete adjoint of the time loop (propagate.ts), its
 // JVP is Born modelling. born2d is linear in the perturbation, and its VJP is the same adjoint.
 import type { Tensor } from '../../graph/tensor.js';
+import { argError } from '../../graph/options.js';
+import { fmt } from '../../graph/shape.js';
 import { contiguous, mul, reshape, slice, stack } from '../../autodiff/ops.js';
 import { customVjp, noGrad, vjp } from '../../autodiff/transforms.js';
 import { hostValues, zeros } from '../../ops/creation.js';
@@ -165,7 +167,7 @@ export function acoustic2dWavefield(v: Tensor, opts: Acoustic2dOptions): Wavefie
     const w = paddedW(v, g);
     const every = opts.snapshotEvery;
     if (every !== undefined && (!Number.isInteger(every) || every < 1))
-      throw new TypeError(`tellus: acoustic2dWavefield: snapshotEvery: expected a positive integer, got ${String(every)}`);
+      throw argError('acoustic2dWavefield', 'snapshotEvery', 'a positive integer', every);
     const r = forward(g, c, w, a, { snapshotEvery: every });
     const interior = (u: Tensor): Tensor =>
       contiguous(slice(reshape(u, [g.nshot, g.nzp, g.nxp]), [null, [g.oz, g.oz + g.nz], [g.ox, g.ox + g.nx]]));
@@ -187,8 +189,7 @@ export function born2d(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions): Tensor 
 function bornModel(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions, op: string): Tensor {
   const { g, amps } = setup(v0, opts, op);
   common.floatTensor(op, 'dv', dv);
-  if (dv.shape.join() !== v0.shape.join())
-    common.fail(op, `dv: expected shape [${v0.shape.join(', ')}] (as v0), got [${dv.shape.join(', ')}]`);
+  if (dv.shape.join() !== v0.shape.join()) throw argError(op, 'dv', `a tensor of shape ${fmt(v0.shape)} (as v0)`, dv, Error);
   const hdv = hostValues(dv);
   if (hdv) common.finiteValues(op, 'dv', hdv, dv.shape);
   else if (dv.size > 0) guardFinite(dv, op, 'dv');
@@ -219,7 +220,7 @@ function migrate(v0: Tensor, data: Tensor, opts: Acoustic2dOptions, op: string):
   try {
     const shape = (out as Tensor).shape;
     if (data.shape.join() !== shape.join())
-      common.fail(op, `data: expected the receivers' shape [${shape.join(', ')}] ([shot, receiver, time]), got [${data.shape.join(', ')}]`);
+      throw argError(op, 'data', `a tensor of the receivers' shape ${fmt(shape)} ([shot, receiver, time])`, data, Error);
     // A NaN residual would turn the whole image into NaN.
     const host = hostValues(data);
     if (host) common.finiteValues(op, 'data', host, data.shape);

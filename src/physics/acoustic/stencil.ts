@@ -1,6 +1,7 @@
 // Finite-difference weights of the acoustic stencil and the pipeline constants that carry them
 // into acoustic.wgsl.
 import { cflLimit as leapfrogLimit, positive } from '../common/index.js';
+import { argError } from '../../graph/options.js';
 
 export type Accuracy = 2 | 4 | 6 | 8;
 
@@ -20,7 +21,7 @@ export const FIRST: Record<Accuracy, number[]> = {
 
 /** The accuracy option of `op` (default 4). */
 export function accuracyOf(op: string, accuracy: unknown = 4): Accuracy {
-  if (!SECOND[accuracy as Accuracy]) throw new Error(`tellus: ${op}: accuracy: expected 2, 4, 6 or 8, got ${String(accuracy)}`);
+  if (!SECOND[accuracy as Accuracy]) throw argError(op, 'accuracy', '2, 4, 6 or 8', accuracy, Error);
   return accuracy as Accuracy;
 }
 

@@ -1,6 +1,7 @@
 // Sampling checks of explicit wave solvers: the velocity bounds they are checked against, the CFL
 // limit of leapfrog time stepping, and the spatial resolution of the source's band.
 import { fail, maxVelocity, positive, warnOnce } from './validate.js';
+import { argError } from '../../graph/options.js';
 import { highestFrequency } from './wavelets.js';
 
 export interface VelocityBounds {
@@ -19,7 +20,7 @@ export function velocityBounds(op: string, name: string, host: ArrayLike<number>
     const hi = maxVelocity(op, name, host, cols);
     if (maxVel === undefined) return { vmax: hi, vstable: hi };
     const bound = positive(op, 'maxVel', maxVel);
-    if (hi > bound) fail(op, `maxVel: ${bound} is below the model's largest velocity ${hi}`);
+    if (hi > bound) throw argError(op, 'maxVel', `a number >= the model's largest velocity (${hi})`, bound, Error);
     return { vmax: bound, vstable: hi };
   }
   if (maxVel === undefined)

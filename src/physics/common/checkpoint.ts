@@ -1,7 +1,8 @@
 // Checkpoint planning for adjoint-state gradients of time loops: the backward pass holds a
 // checkpoint (`checkpointFields` fields) every k steps plus one segment of k recomputed steps
 // (one field each), and walks each segment backwards.
-import { fail, nonNegInt, positive } from './validate.js';
+import { nonNegInt, positive } from './validate.js';
+import { argError } from '../../graph/options.js';
 
 export interface CheckpointOptions {
   /** Keep every k-th time step's state (default: from `memoryBudget`). */
@@ -19,7 +20,7 @@ export function checkpointInterval(op: string, o: CheckpointOptions, nt: number,
   let every: number;
   if (o.checkpointEvery !== undefined) {
     every = nonNegInt(op, 'checkpointEvery', o.checkpointEvery);
-    if (every < 1) fail(op, 'checkpointEvery: expected at least 1');
+    if (every < 1) throw argError(op, 'checkpointEvery', 'an integer >= 1', every, Error);
   } else {
     const budget = o.memoryBudget === undefined ? 256 * 2 ** 20 : positive(op, 'memoryBudget', o.memoryBudget);
     const c = checkpointFields;

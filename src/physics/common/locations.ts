@@ -2,6 +2,8 @@
 // tensor made from host data, checked against the grid and the number of shots.
 import { Tensor } from '../../graph/tensor.js';
 import { hostValues } from '../../ops/creation.js';
+import { argError, argErrorText } from '../../graph/options.js';
+import { fmt } from '../../graph/shape.js';
 import { fail } from './validate.js';
 
 /** Locations as nested arrays [shot][n][(z, x)] or an int32 tensor created from host data. */
@@ -31,7 +33,7 @@ export function locations(
   let flat: ArrayLike<number>;
   let shape: number[];
   if (loc instanceof Tensor) {
-    if (loc.dtype !== 'int32') fail(op, `${name}: expected an int32 tensor, got ${loc.dtype}`);
+    if (loc.dtype !== 'int32') throw argError(op, name, 'an int32 tensor', loc, Error);
     const host = hostValues(loc);
     if (!host)
       fail(
@@ -44,21 +46,19 @@ export function locations(
     const shots = loc as readonly (readonly (readonly number[])[])[];
     const n = shots[0]?.length ?? 0;
     for (const [s, row] of shots.entries()) {
+      // [shot][n][2] with the same n for every shot.
       if (!Array.isArray(row) || row.length !== n)
-        fail(
-          op,
-          `${name}: expected [shot][n][2] with the same n for every shot, got ${Array.isArray(row) ? row.length : typeof row} entries in shot ${s} (shot 0 has ${n})`,
-        );
-      for (const p of row)
-        if (!Array.isArray(p) || p.length !== 2) fail(op, `${name}: each location is a pair (z, x), got ${JSON.stringify(p)} in shot ${s}`);
+        throw argError(op, `${name}[${s}]`, `an array of ${n} locations (as ${name}[0])`, row, Error);
+      for (const [j, p] of row.entries())
+        if (!Array.isArray(p) || p.length !== 2) throw argErrorText(op, `${name}[${s}][${j}]`, 'a pair (z, x)', JSON.stringify(p), Error);
     }
     flat = (shots as number[][][]).flat(2);
     shape = [shots.length, n, 2];
   } else {
-    return fail(op, `${name}: expected nested arrays [shot][n][(z, x)] or an int32 tensor, got ${loc === null ? 'null' : typeof loc}`);
+    throw argError(op, name, 'nested arrays [shot][n][(z, x)] or an int32 tensor', loc, Error);
   }
-  if (shape.length !== 3 || shape[2] !== 2) fail(op, `${name}: expected shape [shot, n, 2], got [${shape.join(', ')}]`);
-  if (nshot !== null && shape[0] !== nshot) fail(op, `${name}: has ${shape[0]} shots, expected ${nshot} (as ${shotsFrom})`);
+  if (shape.length !== 3 || shape[2] !== 2) throw argErrorText(op, name, 'shape [shot, n, 2]', fmt(shape), Error);
+  if (nshot !== null && shape[0] !== nshot) throw argErrorText(op, name, `${nshot} shots (as ${shotsFrom})`, `${shape[0]}`, Error);
   const cells: [number, number][] = [];
   for (let i = 0; i < flat.length; i += 2) {
     const z = flat[i]!;

@@ -1,12 +1,20 @@
 // Convolutional PML (C-PML) widths and profiles, after Deepwave's (docs/acoustic.md states them).
-import { fail, nonNegInt, nonNegative } from './validate.js';
+import { argErrorText, describeValue } from '../../graph/options.js';
+import { nonNegInt, nonNegative } from './validate.js';
 
 export type Widths = [number, number, number, number];
 
 /** pmlWidth as [top, bottom, left, right] (default 20 a side); a free surface has no top PML. */
 export function pmlWidths(op: string, pw: unknown = 20, freeSurface = false): Widths {
   const widths = (typeof pw === 'number' ? [pw, pw, pw, pw] : Array.isArray(pw) ? [...pw] : []) as Widths;
-  if (widths.length !== 4) fail(op, `pmlWidth: expected a number or [top, bottom, left, right], got ${JSON.stringify(pw)}`);
+  if (widths.length !== 4)
+    throw argErrorText(
+      op,
+      'pmlWidth',
+      'a number or [top, bottom, left, right]',
+      Array.isArray(pw) ? JSON.stringify(pw) : describeValue(pw),
+      Error,
+    );
   widths.forEach((w, i) => nonNegInt(op, `pmlWidth[${i}]`, w));
   if (freeSurface) widths[0] = 0;
   return widths;

@@ -1,45 +1,45 @@
 // Argument checks shared by the physics ops. Each takes the calling op's name, so a message says
-// which op refused which argument: "tellus: born2d: dx: expected a positive finite number, got 0".
-import { checkOptions } from '../../graph/options.js';
+// which op refused which argument: "tellus: born2d: dx: expected a positive finite number, got 0"
+// (worded by argError, as every argument error is).
+import { argError, argErrorText, checkOptions } from '../../graph/options.js';
 import type { Tensor } from '../../graph/tensor.js';
 import { checkFloat, checkTensor } from '../../ops/emit.js';
 
-/** Throws `tellus: <op>: <msg>`. */
+/** Throws `tellus: <op>: <msg>`, for what is not one argument's error (those use argError). */
 export function fail(op: string, msg: string): never {
   throw new Error(`tellus: ${op}: ${msg}`);
 }
 
 export function positive(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(op, `${name}: expected a positive finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw argError(op, name, 'a positive finite number', v, Error);
   return v;
 }
 
 export function nonNegative(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(op, `${name}: expected a non-negative number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw argError(op, name, 'a non-negative number', v, Error);
   return v;
 }
 
 export function nonNegInt(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(op, `${name}: expected a non-negative integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw argError(op, name, 'a non-negative integer', v, Error);
   return v;
 }
 
 export function boolean(op: string, name: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') fail(op, `${name}: expected a boolean, got ${String(v)}`);
+  if (typeof v !== 'boolean') throw argError(op, name, 'a boolean', v, Error);
   return v;
 }
 
-/** The options argument: a plain object. */
-/** An options object whose keys are all among `allowed` (a misspelt key names the closest valid one). */
+/** The options argument: a plain object whose keys are all among `allowed` (a misspelt key names the closest valid one). */
 export function options<T extends object>(op: string, o: T, allowed: readonly string[]): T {
-  if (o === null || typeof o !== 'object') fail(op, `options: expected an object, got ${o === null ? 'null' : typeof o}`);
+  if (o === null || typeof o !== 'object') throw argError(op, 'options', 'an object', o, Error);
   return checkOptions(o, allowed, op);
 }
 
 /** A live float32 tensor. */
 export function floatTensor(op: string, name: string, t: unknown): Tensor {
-  checkTensor(t, `${op}: ${name}`);
-  checkFloat(t as Tensor, `${op}: ${name}`);
+  checkTensor(t, op, name);
+  checkFloat(t as Tensor, op, name);
   return t as Tensor;
 }
 
@@ -51,9 +51,8 @@ export function maxVelocity(op: string, name: string, host: ArrayLike<number>, c
   let hi = 0;
   for (let i = 0; i < host.length; i++) {
     const x = host[i]!;
-    if (Number.isNaN(x)) fail(op, `${name}: holds NaN at cell (${Math.floor(i / cols)}, ${i % cols})`);
     if (!(x > 0) || !Number.isFinite(x))
-      fail(op, `${name}: velocities must be positive and finite, got ${x} at cell (${Math.floor(i / cols)}, ${i % cols})`);
+      throw argErrorText(op, name, 'positive finite velocities', `${x} at cell (${Math.floor(i / cols)}, ${i % cols})`, Error);
     hi = Math.max(hi, x);
   }
   return hi;
@@ -69,7 +68,7 @@ export function finiteValues(op: string, name: string, host: ArrayLike<number>, 
       idx.unshift(r % shape[k]!);
       r = Math.floor(r / shape[k]!);
     }
-    fail(op, `${name}: expected finite values, got ${x} at [${idx.join(', ')}]`);
+    throw argErrorText(op, name, 'finite values', `${x} at [${idx.join(', ')}]`, Error);
   }
 }
 

@@ -1,6 +1,7 @@
 // Source wavelets and their band.
 import type { Tensor } from '../../graph/tensor.js';
 import { tensor } from '../../ops/creation.js';
+import { argError } from '../../graph/options.js';
 
 /** Ricker wavelet (1 - 2 pi^2 f^2 tau^2) exp(-pi^2 f^2 tau^2), tau = t dt - delay, as float64 values. */
 export function rickerValues(freq: number, nt: number, dt: number, delay = 1.5 / freq): Float64Array {
@@ -18,12 +19,11 @@ export function ricker(freq: number, nt: number, dt: number, delay?: number): Te
     ['freq', freq],
     ['dt', dt],
   ] as const) {
-    if (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x))
-      throw new TypeError(`tellus: ricker: ${name}: expected a positive number, got ${String(x)}`);
+    if (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) throw argError('ricker', name, 'a positive number', x);
   }
-  if (!Number.isInteger(nt) || nt < 1) throw new TypeError(`tellus: ricker: nt: expected a positive integer, got ${String(nt)}`);
+  if (!Number.isInteger(nt) || nt < 1) throw argError('ricker', 'nt', 'a positive integer', nt);
   if (delay !== undefined && (typeof delay !== 'number' || !Number.isFinite(delay)))
-    throw new TypeError(`tellus: ricker: delay: expected a finite number, got ${String(delay)}`);
+    throw argError('ricker', 'delay', 'a finite number', delay);
   return tensor(Float32Array.from(rickerValues(freq, nt, dt, delay)));
 }
 
