@@ -45,7 +45,7 @@ export interface Acoustic2dOptions extends common.CheckpointOptions {
 function stencilVariant(op: string, choice: unknown, isSoftware: boolean): 'vec4' | 'cells' {
   if (choice === undefined || choice === 'auto') return isSoftware ? 'vec4' : 'cells';
   if (choice === 'vec4' || choice === 'cells') return choice;
-  return common.fail(op, `stencil: expected 'auto', 'vec4' or 'cells', got ${JSON.stringify(choice)}`);
+  throw argError(op, 'stencil', "'auto', 'vec4' or 'cells'", choice, Error);
 }
 
 /**
