@@ -273,6 +273,16 @@ fn sample_receiver(id: u32) {
   }
 }
 
+// Receivers 4 * lid ... 4 * lid + 3: four per invocation, since a run can record thousands per
+// shot (every node) and on CPU adapters each invocation's fixed cost (ids, masks, the masked
+// sources loop beside it) outweighs one sample.
+fn sample_receivers(lid: u32) {
+  sample_receiver(4u * lid);
+  sample_receiver(4u * lid + 1u);
+  sample_receiver(4u * lid + 2u);
+  sample_receiver(4u * lid + 3u);
+}
+
 // One thread per shot adds its sources into u[t+1] in order, so sources sharing a cell add up
 // without atomics.
 fn add_sources(shot: u32) {
@@ -297,7 +307,7 @@ fn sources_into_lap(shot: u32) {
 @compute @workgroup_size(64)
 fn inject(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
   let id = linear_id(g, n);
-  sample_receiver(id);
+  sample_receivers(id);
   add_sources(id);
 }
 
@@ -306,7 +316,7 @@ fn inject(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) 
 @compute @workgroup_size(64)
 fn inject_keep(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
   let id = linear_id(g, n);
-  sample_receiver(id);
+  sample_receivers(id);
   add_sources(id);
   sources_into_lap(id);
 }
@@ -322,7 +332,7 @@ fn inject_lap(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgrou
 // Receivers only (the Born scattered field has no sources).
 @compute @workgroup_size(64)
 fn sample(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
-  sample_receiver(linear_id(g, n));
+  sample_receivers(linear_id(g, n));
 }
 
 // ---- Adjoint -------------------------------------------------------------------------------------
@@ -443,15 +453,24 @@ fn adjoint_inject(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_work
   }
 }
 
-// The same with one thread per receiver, for receivers on distinct cells within each shot (checked
-// on the host): no two threads add into one cell, and thousands of receivers are not one thread's loop.
+// Receiver id's adjoint source into lambda[t], for receivers on distinct cells within each shot.
+fn adjoint_receiver(id: u32) {
+  if (id < q.nshot * q.nrec) {
+    u_pn[(id / q.nrec) * q.cells + u32(rec_loc[id])] += resid[q.t * q.nshot * q.nrec + id];
+  }
+}
+
+// The same with four receivers per invocation (as sample_receivers), for receivers on distinct
+// cells within each shot (checked on the host): no two invocations add into one cell, and
+// thousands of receivers are not one thread's loop.
 @compute @workgroup_size(64)
 fn adjoint_inject_each(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
   let id = linear_id(g, n);
   source_cotangent(id);
-  if (id < q.nshot * q.nrec) {
-    u_pn[(id / q.nrec) * q.cells + u32(rec_loc[id])] += resid[q.t * q.nshot * q.nrec + id];
-  }
+  adjoint_receiver(4u * id);
+  adjoint_receiver(4u * id + 1u);
+  adjoint_receiver(4u * id + 2u);
+  adjoint_receiver(4u * id + 3u);
 }
 
 // ---- Receiver layout -------------------------------------------------------------------------------
