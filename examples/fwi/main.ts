@@ -3,14 +3,14 @@
 // from a homogeneous 3 km/s model, with Adam on the velocity through grad() of the waveform misfit.
 // The gradient is the exact adjoint-state gradient (acoustic2d's VJP). Setup after Yang et al. 2021
 // (receivers at every grid node; their adjoint FWI reaches a relative model error of 0.0289).
-//   npm run demo [-- --iterations 60 --lr 20 --receivers all|surface --out examples/fwi/output]
+//   npm run demo [-- --iterations 12 --lr 50 --receivers all|surface --out examples/fwi/output]
 import * as tl from '../../src/index.js';
 import { Presets, SingleBar } from 'cli-progress';
 import { curvePng, fieldPng } from './png.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
-const ITERATIONS = Number(args.get('iterations') ?? 60);
+const ITERATIONS = Number(args.get('iterations') ?? 12);
 const RECEIVERS = args.get('receivers') ?? 'all';
 const OUT = args.get('out') ?? 'examples/fwi/output';
 if (!Number.isInteger(ITERATIONS) || ITERATIONS < 1)
@@ -107,7 +107,7 @@ console.log(
 const observed = tl.acoustic2d(vTrue, opts);
 
 const v = tl.full([N, N], V0);
-const LR = Number(args.get('lr') ?? 20); // m/s per step
+const LR = Number(args.get('lr') ?? 50); // m/s per step
 const opt = new tl.Adam({ lr: LR });
 const misfit = (m: tl.Tensor): tl.Tensor => tl.mul(tl.sum(tl.square(tl.sub(tl.acoustic2d(m, opts), observed))), 0.5);
 const step = tl.valueAndGrad(misfit);

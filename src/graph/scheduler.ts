@@ -278,7 +278,7 @@ export class Scheduler {
   private deferred: GPUBuffer[] | null = null;
 
   /** Encodes and submits all pending work; `copies` are appended after the compute pass. */
-  flush(copies: { src: Storage; dst: GPUBuffer; bytes: number }[] = []): void {
+  flush(copies: { src: Storage; dst: GPUBuffer; bytes: number; dstOffset?: number }[] = []): void {
     this.checkAlive();
     const nodes = fuseElementwise(this.liveNodes(), { kernel: this.kernels.get('elementwise.wgsl', 'run'), grid: this.grid1d });
     // Nothing to encode: an empty submit would only give waiters on the queue something to wait for.
@@ -343,7 +343,8 @@ export class Scheduler {
     }
     this.profiler?.endFlush(encoder);
     // A storage nothing wrote (empty()) still reads back: give it a buffer.
-    for (const c of copies) encoder.copyBufferToBuffer((c.src.buffer ??= this.pool.acquire(c.src.bytes)), 0, c.dst, 0, c.bytes);
+    for (const c of copies)
+      encoder.copyBufferToBuffer((c.src.buffer ??= this.pool.acquire(c.src.bytes)), 0, c.dst, c.dstOffset ?? 0, c.bytes);
     device.queue.submit([encoder.finish()]);
     this.submitsIssued++;
     this.profiler?.submitted();
@@ -409,14 +410,14 @@ export class Scheduler {
   async read(s: Storage, bytes: number): Promise<ArrayBuffer> {
     this.checkAlive();
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
-    const stage = this.staging.acquire(size, 'readback');
-    // The status word travels in the same copy batch, so checking device-side errors costs nothing extra.
-    const statusStage = this.staging.acquire(4, 'status');
+    // The status word rides behind the data in the same staging buffer: one copy batch, one map.
+    const statusAt = Math.ceil(size / 8) * 8;
+    const stage = this.staging.acquire(statusAt + 8, 'readback');
     s.uses++;
     try {
       this.flush([
         { src: s, dst: stage, bytes: size },
-        { src: this.status, dst: statusStage, bytes: 4 },
+        { src: this.status, dst: stage, bytes: 4, dstOffset: statusAt },
       ]);
     } finally {
       s.uses--;
@@ -428,7 +429,7 @@ export class Scheduler {
     const gone = this.gpu.lost; // lost before this read registered: its listener has already run
     if (gone) onLost!(new DeviceLostError(gone.reason, gone.message || 'no message'));
     try {
-      await Promise.race([Promise.all([stage.mapAsync(GPUMapMode.READ), statusStage.mapAsync(GPUMapMode.READ)]), lost]);
+      await Promise.race([stage.mapAsync(GPUMapMode.READ, 0, statusAt + 8), lost]);
     } catch (e) {
       // Chromium aborts a pending map ("unmapped before mapping was resolved") before it reports the
       // loss: give the loss a moment to arrive, so the caller sees why.
@@ -441,12 +442,11 @@ export class Scheduler {
     }
     // The queue runs in order: every submit up to this one has finished.
     this.submitsDone = Math.max(this.submitsDone, submit);
-    const out = stage.getMappedRange(0, size).slice(0, bytes);
-    const flags = new Uint32Array(statusStage.getMappedRange(0, 4))[0]!;
+    const mapped = stage.getMappedRange(0, statusAt + 8);
+    const out = mapped.slice(0, bytes);
+    const flags = new Uint32Array(mapped, statusAt, 1)[0]!;
     stage.unmap();
-    statusStage.unmap();
     this.staging.release(stage);
-    this.staging.release(statusStage);
     await this.throwPendingErrors();
     if (flags !== 0) {
       this.device.queue.writeBuffer(this.status.buffer!, 0, new Uint32Array([0]));
