@@ -23,10 +23,16 @@ fn linear_id(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 64u;
 }
 
+// The same buffer as y, four words at a time: CPU adapters store a vec4 at about the cost of one
+// word, and a fill of n words needs a quarter of the invocations. The last vec4 may run past n into
+// the buffer's rounding (pool buckets are multiples of 16 bytes; a capped one clamps the write onto
+// this same tensor), which only ever receives the fill value.
+@group(0) @binding(2) var<storage, read_write> y4: array<vec4<u32>>;
+
 @compute @workgroup_size(64)
 fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_id(gid, groups);
-  if (i < p.n) { y[i] = p.value_bits; }
+  if (i < (p.n + 3u) / 4u) { y4[i] = vec4<u32>(p.value_bits); }
 }
 
 @compute @workgroup_size(64)

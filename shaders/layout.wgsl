@@ -19,19 +19,32 @@ fn linear_id(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 64u;
 }
 
+// Entry d of a per-dim list held as two vec4s (dims 0-3, 4-7). The uniform arrays are read into
+// vec4 locals once, with constant indices: SwiftShader copies a whole uniform array on every read
+// at a run-time index (docs/acoustic.md measured 2.6x on the stencil; here 4-5x on pad), while a
+// run-time lane of a local vec4 is a plain extract.
+fn dim_u(a: vec4<u32>, b: vec4<u32>, d: i32) -> u32 { return select(b[d & 3], a[d & 3], d < 4); }
+fn dim_i(a: vec4<i32>, b: vec4<i32>, d: i32) -> i32 { return select(b[d & 3], a[d & 3], d < 4); }
+
 @compute @workgroup_size(64)
 fn assign(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_id(gid, groups);
   if (i >= p.n) { return; }
+  let shape0 = p.shape[0];
+  let shape1 = p.shape[1];
+  let ss0 = p.strides_src[0];
+  let ss1 = p.strides_src[1];
+  let sd0 = p.strides_dst[0];
+  let sd1 = p.strides_dst[1];
   var is = p.offset_src;
   var id = p.offset_dst;
   var rem = i;
   for (var d = i32(p.rank) - 1; d >= 0; d--) {
-    let extent = p.shape[d / 4][d % 4];
+    let extent = dim_u(shape0, shape1, d);
     let c = i32(rem % extent);
     rem /= extent;
-    is += c * p.strides_src[d / 4][d % 4];
-    id += c * p.strides_dst[d / 4][d % 4];
+    is += c * dim_i(ss0, ss1, d);
+    id += c * dim_i(sd0, sd1, d);
   }
   dst[id] = src[is];
 }
@@ -65,20 +78,28 @@ fn reflect_index(c: i32, n: i32) -> i32 {
 fn pad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_id(gid, groups);
   if (i >= q.n) { return; }
+  let os0 = q.out_shape[0];
+  let os1 = q.out_shape[1];
+  let is0 = q.in_shape[0];
+  let is1 = q.in_shape[1];
+  let st0 = q.in_strides[0];
+  let st1 = q.in_strides[1];
+  let b0 = q.before[0];
+  let b1 = q.before[1];
   var idx = q.offset;
   var rem = i;
   var inside = true;
   for (var d = i32(q.rank) - 1; d >= 0; d--) {
-    let extent = q.out_shape[d / 4][d % 4];
-    let n = q.in_shape[d / 4][d % 4];
-    var c = i32(rem % extent) - q.before[d / 4][d % 4];
+    let extent = dim_u(os0, os1, d);
+    let n = dim_i(is0, is1, d);
+    var c = i32(rem % extent) - dim_i(b0, b1, d);
     rem /= extent;
     if (c < 0 || c >= n) {
       if (q.mode == 0u) { inside = false; }
       else if (q.mode == 1u) { c = clamp(c, 0, n - 1); }
       else { c = reflect_index(c, n); }
     }
-    idx += c * q.in_strides[d / 4][d % 4];
+    idx += c * dim_i(st0, st1, d);
   }
   y[i] = select(q.fill_bits, x[max(idx, 0)], inside);
 }

@@ -170,6 +170,14 @@ describe('creation', () => {
       expect(e.shape).toEqual([4, 2]);
       expect(e.dtype).toBe(dtype);
     }
+    // fill writes four words per invocation: every length mod 4, a multiple of the 64-wide
+    // workgroup and one past it, each element checked (outputs are poisoned first).
+    for (const n of [1, 2, 3, 4, 5, 7, 8, 255, 256, 257, 1023, 100_003]) {
+      const got = await tl.full([n], -3.5).data();
+      expect(got.length).toBe(n);
+      const bad = got.findIndex((x) => x !== -3.5);
+      expect(bad, `full([${n}]): element ${bad} is ${got[bad]}`).toBe(-1);
+    }
     expect(await tl.full([2], true, 'int32').toArray()).toEqual([1, 1]);
     expect(await tl.full([1], 0.1).item()).toBe(Math.fround(0.1));
     expect(await tl.full([1], NaN).item()).toBeNaN();

@@ -134,9 +134,9 @@ function fill(shape: Shape, value: number | boolean, dtype: DType, fn: string): 
     file: 'creation.wgsl',
     entry: 'fill',
     label: 'full',
-    bind: { y: y.storageFor('full') },
+    bind: { y4: y.storageFor('full') },
     uniforms: { n, value_bits: bitsOf(v, dtype), start: 0, step: 0, start_i: 0, step_i: 0, seed_lo: 0, seed_hi: 0, counter_hi: 0 },
-    grid: grid1d(n),
+    grid: grid1d(Math.ceil(n / 4)), // four words per invocation (creation.wgsl fill)
     bytes: 4 * n,
   });
   return y;
