@@ -1,5 +1,6 @@
 // Data movement between strided views: `assign` copies a view into a view (concat writes each part
-// into a slice of the output this way), `pad` builds a padded copy with zero, edge or reflect fill.
+// into a slice of the output this way), `pad` builds a padded copy with zero, edge or reflect fill,
+// `copy4` copies a contiguous tensor a vec4 at a time.
 
 struct AssignParams {
   n: u32,
@@ -17,6 +18,21 @@ struct AssignParams {
 
 fn linear_id(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 64u;
+}
+
+// A contiguous copy of n4 whole vec4s (clone): vec4 loads and stores, one per invocation.
+struct CopyParams {
+  n4: u32,
+}
+
+@group(0) @binding(0) var<uniform> c4: CopyParams;
+@group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> dst4: array<vec4<u32>>;
+
+@compute @workgroup_size(64)
+fn copy4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = linear_id(gid, groups);
+  if (i < c4.n4) { dst4[i] = src4[i]; }
 }
 
 // Entry d of a per-dim list held as two vec4s (dims 0-3, 4-7). The uniform arrays are read into

@@ -117,6 +117,33 @@ function concatRef(parts: HostArray[], axis: number): HostArray {
 describe('layout', () => {
   useDevice();
 
+  it('clone copies exactly: the vec4 path (contiguous, length a multiple of 4), the per-word path and views', async () => {
+    const g = rng();
+    for (const n of [4, 8, 64, 260, 4096, 100_004, 3, 5, 1023]) {
+      for (const dtype of ['float32', 'int32', 'uint32'] as const) {
+        const host = randomHost(g, [n], -1e6, 1e6);
+        const data =
+          dtype === 'float32'
+            ? Float32Array.from(host.data)
+            : dtype === 'int32'
+              ? Int32Array.from(host.data, Math.round)
+              : Uint32Array.from(host.data, (v) => Math.abs(Math.round(v)));
+        const x = tl.tensor(data);
+        const y = tl.clone(x);
+        expect(y.dtype).toBe(dtype);
+        const got = await y.data();
+        const bad = got.findIndex((v, i) => v !== data[i]);
+        expect(bad, `seed ${g.seed}: clone of ${n} ${dtype}: element ${bad}`).toBe(-1);
+        for (const t of [x, y]) t.dispose();
+      }
+    }
+    // A view (offset and stride) goes through the strided copy.
+    const base = tl.arange(40);
+    const view = base.slice([[3, 39, 3]]);
+    expect(Array.from(await tl.clone(view).data())).toEqual(Array.from({ length: 12 }, (_, k) => 3 + 3 * k));
+    base.dispose();
+  });
+
   it('reshape of contiguous data (with -1) and flatten are views: no kernel, row-major values', async () => {
     const g = rng();
     const h = randomHost(g, [2, 3, 4]);
