@@ -135,6 +135,32 @@ fn reduce_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   y[t] = finish(acc, acc_i);
 }
 
+// reduce_thread for float sums over a unit-stride axis of whole vec4s (reduce.ts checks: offset,
+// output stride, chunk and length all multiples of 4): one vec4 load for four terms, and four
+// Kahan-compensated partial sums, joined pairwise at the end.
+@group(0) @binding(3) var<storage, read> x4: array<vec4<f32>>;
+
+@compute @workgroup_size(64)
+fn reduce_thread_sum4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let t = gid.x + gid.y * groups.x * 64u;
+  if (t >= p.n_out) { return; }
+  let o = t / p.n_chunks;
+  let g = t % p.n_chunks;
+  let base = u32(out_base(o)) / 4u;
+  let q0 = g * p.chunk / 4u;
+  let q1 = min(p.red_size, g * p.chunk + p.chunk) / 4u;
+  var s = vec4<f32>(0.0);
+  var c = vec4<f32>(0.0);
+  for (var q = q0; q < q1; q++) {
+    let v = x4[base + q] - c;
+    let s1 = s + v;
+    c = (s1 - s) - v;
+    s = s1;
+  }
+  let r = s - c;
+  y[t] = finish(bitcast<u32>((r.x + r.y) + (r.z + r.w)), 0u);
+}
+
 const WG = 256u;
 var<workgroup> s_val: array<u32, WG>;
 var<workgroup> s_idx: array<u32, WG>;

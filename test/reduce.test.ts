@@ -434,3 +434,45 @@ for (const strategy of ['auto', 'workgroup'] as const)
       x.dispose();
     });
   });
+
+describe('float sums a vec4 at a time', () => {
+  useDevice();
+
+  it('unit-stride sums of whole vec4s (full, rows, offset rows, chunked) match float64', async () => {
+    const g = rng();
+    // [shape, axis, slice start]: rows of 4k, a long run split into chunks, an offset view, and
+    // lengths that are not multiples of 4 (the per-word path) beside them.
+    const cases: [number[], number | undefined, number][] = [
+      [[4096], undefined, 0],
+      [[3, 1024], 1, 0],
+      [[7, 12], 1, 0],
+      [[1, 20480], 1, 0],
+      [[5, 8], undefined, 0],
+      [[6, 10], 1, 0],
+      [[4099], undefined, 0],
+      [[3, 16], 1, 4],
+    ];
+    for (const [shape, axis, start] of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const host = new Float32Array(n + start).map(() => 2 * g.next() - 1);
+      const base = tl.tensor(host);
+      const x = tl.reshape(start ? base.slice([[start, n + start]]) : base, shape);
+      const got = await tl.sum(x, axis).data();
+      const rows = axis === undefined ? 1 : shape[0]!;
+      const len = n / rows;
+      for (let r = 0; r < rows; r++) {
+        let want = 0;
+        let mag = 0;
+        for (let k = 0; k < len; k++) {
+          want += host[start + r * len + k]!;
+          mag += Math.abs(host[start + r * len + k]!);
+        }
+        // Compensated partial sums: a few float32 roundings of the result, not n of them.
+        expect(Math.abs(got[r]! - want), `seed ${g.seed}: sum of ${JSON.stringify(shape)} axis ${axis} row ${r}`).toBeLessThanOrEqual(
+          4e-7 * mag + 1e-7,
+        );
+      }
+      base.dispose();
+    }
+  });
+});

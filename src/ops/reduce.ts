@@ -71,12 +71,22 @@ function dispatchReduce(op: ReduceOp, x: Tensor, p: Plan, chunks: number, scale:
   // group measured 70x slower than one thread per output), so there every output gets one thread.
   const strategy = context().scheduler.reductions;
   const perThread = strategy === 'thread' || (strategy === 'auto' && (context().info.isSoftware || nOut >= 1024 || chunk <= 32));
+  // Float sums over a unit-stride run of whole vec4s read a vec4 at a time (reduce_thread_sum4).
+  const outStride = p.kept.shape.length === 0 ? 0 : p.kept.strides[0]!;
+  const vec4 =
+    perThread &&
+    op === 'sum' &&
+    x.dtype === 'float32' &&
+    p.red.shape.length === 1 &&
+    p.red.strides[0] === 1 &&
+    p.kept.shape.length <= 1 &&
+    [x.offset, outStride, chunk, p.R].every((v) => v % 4 === 0);
   emit({
     file: 'reduce.wgsl',
-    entry: perThread ? 'reduce_thread' : 'reduce_group',
+    entry: vec4 ? 'reduce_thread_sum4' : perThread ? 'reduce_thread' : 'reduce_group',
     label: op,
     overrides: { OP: OPS[op], DT: DT_CODE[x.dtype] },
-    bind: { x: x.storageFor(op), y: y.storageFor(op) },
+    bind: { [vec4 ? 'x4' : 'x']: x.storageFor(op), y: y.storageFor(op) },
     uniforms: {
       n_out: nOut,
       rank_out: p.kept.shape.length,
