@@ -149,7 +149,12 @@ fn row_at(t: Task, v: Window, j: u32) -> Row {
   return r;
 }
 
-// Forward step over the box: u[t+1] = w lap + 2 u[t] - u[t-1].
+// u[t+1] = w lap + 2 u[t] - u[t-1] at the march's row (before any Born term).
+fn leapfrog(r: Row) -> vec4<f32> {
+  return w[r.m] * r.lap + 2.0 * r.v.c - u_pn[r.i];
+}
+
+// Forward step over the box.
 @compute @workgroup_size(64)
 fn box_step(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = task_of(g, nwg);
@@ -157,7 +162,7 @@ fn box_step(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups
   var v = start_u(t);
   for (var j = 0u; j < t.n; j++) {
     let r = row_at(t, v, j);
-    u_pn[r.i] = w[r.m] * r.lap + 2.0 * r.v.c - u_pn[r.i];
+    u_pn[r.i] = leapfrog(r);
     v = advance_window(r.v);
   }
 }
@@ -170,7 +175,7 @@ fn box_step_lap(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgr
   var v = start_u(t);
   for (var j = 0u; j < t.n; j++) {
     let r = row_at(t, v, j);
-    u_pn[r.i] = w[r.m] * r.lap + 2.0 * r.v.c - u_pn[r.i];
+    u_pn[r.i] = leapfrog(r);
     lap_out[r.i] = r.lap;
     v = advance_window(r.v);
   }
@@ -184,7 +189,7 @@ fn box_born(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups
   var v = start_u(t);
   for (var j = 0u; j < t.n; j++) {
     let r = row_at(t, v, j);
-    u_pn[r.i] = w[r.m] * r.lap + 2.0 * r.v.c - u_pn[r.i] + dw[r.m] * lap_in[r.i];
+    u_pn[r.i] = leapfrog(r) + dw[r.m] * lap_in[r.i];
     v = advance_window(r.v);
   }
 }
@@ -192,6 +197,11 @@ fn box_born(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups
 // Adjoint step over the box, where the transposed stencil is the same stencil applied to
 // gc = w lambda[t+1]: lambda[t] = D2(gc) + 2 lambda[t+1] - lambda[t+2], and the imaging condition
 // grad_w += lambda[t+1] du[t+1]/dw. The window holds gc; the centre row's lambda is kept beside it.
+// gc = w lambda[t+1] at w's vec4 index m and lambda's vec4 index i.
+fn gc(m: u32, i: u32) -> vec4<f32> {
+  return w[m] * u_cur[i];
+}
+
 @compute @workgroup_size(64)
 fn box_adjoint(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = task_of(g, nwg);
@@ -200,17 +210,17 @@ fn box_adjoint(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgro
   let i0 = t.base + t.z0 * b.nxq;
   let nq = b.nxq;
   var v: Window;
-  v.a1 = w[row0 - nq] * u_cur[i0 - nq];
-  v.c = w[row0] * u_cur[i0];
-  if (R >= 2u) { v.a2 = w[row0 - 2u * nq] * u_cur[i0 - 2u * nq]; v.b1 = w[row0 + nq] * u_cur[i0 + nq]; }
-  if (R >= 3u) { v.a3 = w[row0 - 3u * nq] * u_cur[i0 - 3u * nq]; v.b2 = w[row0 + 2u * nq] * u_cur[i0 + 2u * nq]; }
-  if (R >= 4u) { v.a4 = w[row0 - 4u * nq] * u_cur[i0 - 4u * nq]; v.b3 = w[row0 + 3u * nq] * u_cur[i0 + 3u * nq]; }
+  v.a1 = gc(row0 - nq, i0 - nq);
+  v.c = gc(row0, i0);
+  if (R >= 2u) { v.a2 = gc(row0 - 2u * nq, i0 - 2u * nq); v.b1 = gc(row0 + nq, i0 + nq); }
+  if (R >= 3u) { v.a3 = gc(row0 - 3u * nq, i0 - 3u * nq); v.b2 = gc(row0 + 2u * nq, i0 + 2u * nq); }
+  if (R >= 4u) { v.a4 = gc(row0 - 4u * nq, i0 - 4u * nq); v.b3 = gc(row0 + 3u * nq, i0 + 3u * nq); }
   for (var j = 0u; j < t.n; j++) {
     let m = row0 + j * nq;
     let i = i0 + j * nq;
-    v = with_last(v, w[m + R * nq] * u_cur[i + R * nq]);
+    v = with_last(v, gc(m + R * nq, i + R * nq));
     let lam = u_cur[i];
-    let acc = d2z(v) + d2x(w[m - 1u] * u_cur[i - 1u], v.c, w[m + 1u] * u_cur[i + 1u]);
+    let acc = d2z(v) + d2x(gc(m - 1u, i - 1u), v.c, gc(m + 1u, i + 1u));
     u_pn[i] = acc + 2.0 * lam - u_pn[i];
     grad_w[i] += lam * lap_in[i];
     v = advance_window(v);

@@ -121,16 +121,17 @@ const curve: number[] = [];
 const errors: number[] = [];
 // One read-back per iteration: the misfit and the squared model error travel together. A redrawn
 // bar in a terminal; a line per iteration elsewhere (CI, a log file).
-const tty = process.stdout.isTTY === true;
-const bar = new SingleBar(
-  {
-    format: 'iter {value}/{total} [{bar}] misfit {misfit}  model error {err}  {spi} s/iter  ETA {eta_formatted}',
-    barsize: 20,
-    etaBuffer: 5,
-  },
-  Presets.shades_classic,
-);
-if (tty) bar.start(ITERATIONS, 0, { misfit: '-', err: initialError.toFixed(4), spi: '-' });
+const bar = process.stdout.isTTY
+  ? new SingleBar(
+      {
+        format: 'iter {value}/{total} [{bar}] misfit {misfit}  model error {err}  {spi} s/iter  ETA {eta_formatted}',
+        barsize: 20,
+        etaBuffer: 5,
+      },
+      Presets.shades_classic,
+    )
+  : null;
+bar?.start(ITERATIONS, 0, { misfit: '-', err: initialError.toFixed(4), spi: '-' });
 const tStart = performance.now();
 for (let it = 1; it <= ITERATIONS; it++) {
   const [loss, grad] = step(v) as [tl.Tensor, tl.Tensor];
@@ -142,7 +143,7 @@ for (let it = 1; it <= ITERATIONS; it++) {
   errors.push(Math.sqrt(err2) / trueNorm);
   const spi = (performance.now() - tStart) / 1000 / it;
   const fields = { misfit: value.toExponential(3), err: errors[it - 1]!.toFixed(4), spi: spi.toFixed(2) };
-  if (tty) bar.update(it, fields);
+  if (bar) bar.update(it, fields);
   else {
     const eta = Math.round(spi * (ITERATIONS - it));
     console.log(
@@ -150,7 +151,7 @@ for (let it = 1; it <= ITERATIONS; it++) {
     );
   }
 }
-if (tty) bar.stop();
+bar?.stop();
 const totalS = (performance.now() - tStart) / 1000;
 const finalError = await modelError(v);
 console.log(

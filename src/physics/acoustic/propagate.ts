@@ -19,7 +19,7 @@ registerShader(BOX_FILE, acousticBoxWgsl);
 /** Rows each invocation of the vec4 box kernel marches (acoustic-box.wgsl ZSEG). */
 const BOX_ROWS = 16;
 
-/** The vec4 box kernel's entry, MODE and bindings for each stencil entry of acoustic.wgsl. */
+/** The vec4 box kernel's entry and bindings for each stencil entry of acoustic.wgsl. */
 const BOX_ENTRIES: Record<string, { entry: string; bind: string[] }> = {
   step: { entry: 'box_step', bind: ['w', 'u_cur', 'u_pn'] },
   step_lap: { entry: 'box_step_lap', bind: ['w', 'u_cur', 'u_pn', 'lap_out'] },
@@ -33,8 +33,6 @@ function boxVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: st
   const { width, height } = g.split;
   const ncg = width / 4;
   const nseg = Math.ceil(height / BOX_ROWS);
-  const storages: Record<string, ReturnType<Tensor['storageFor']>> = {};
-  for (const k of spec.bind) storages[k] = bind[k]!.storageFor(`acoustic2d: ${k}`);
   const o = g.overrides;
   const overrides: Record<string, number> = { R: g.R, ZSEG: BOX_ROWS };
   for (let k = 0; k <= 4; k++) [overrides[`Z${k}`], overrides[`X${k}`]] = [o[`Z${k}`]!, o[`X${k}`]!];
@@ -43,7 +41,7 @@ function boxVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: st
     file: BOX_FILE,
     entry: spec.entry,
     overrides,
-    bind: storages,
+    bind: storagesOf(Object.fromEntries(spec.bind.map((k) => [k, bind[k]!]))),
     uniforms: {
       nzp: g.nzp,
       nxq: g.nxp / 4,
@@ -146,9 +144,12 @@ function emitOn(
   cost: { bytes: number; flops: number },
   region = 2,
 ): void {
-  const storages: Record<string, ReturnType<Tensor['storageFor']>> = {};
-  for (const [k, t] of Object.entries(bind)) storages[k] = t.storageFor(`acoustic2d: ${k}`);
-  emit({ file: FILE, entry, overrides: { ...g.overrides, REGION: region }, bind: storages, uniforms, grid, label, ...cost });
+  emit({ file: FILE, entry, overrides: { ...g.overrides, REGION: region }, bind: storagesOf(bind), uniforms, grid, label, ...cost });
+}
+
+/** The storages a dispatch binds, each named in the error if its tensor was disposed. */
+function storagesOf(bind: Record<string, Tensor>): Record<string, ReturnType<Tensor['storageFor']>> {
+  return Object.fromEntries(Object.entries(bind).map(([k, t]) => [k, t.storageFor(`acoustic2d: ${k}`)]));
 }
 
 function injectUniforms(g: Grid, t: number) {
