@@ -2,7 +2,15 @@
 // created here and a compute shader's result round-trips to the CPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-async function requestDevice(): Promise<GPUDevice> {
+// Dawn in Node crashes when its instance or adapter is garbage-collected while a device lives,
+// so both are held for the whole file, like the library's own Gpu record does.
+interface Held {
+  gpu: GPU;
+  adapter: GPUAdapter;
+  device: GPUDevice;
+}
+
+async function requestDevice(): Promise<Held> {
   let gpu: GPU | undefined = globalThis.navigator?.gpu; // Deno, browsers
   if (!gpu) {
     // Node: Dawn, on SwiftShader when there is no GPU.
@@ -13,15 +21,40 @@ async function requestDevice(): Promise<GPUDevice> {
   }
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new Error('no WebGPU adapter');
-  return adapter.requestDevice();
+  return { gpu, adapter, device: await adapter.requestDevice() };
 }
 
 describe('WebGPU runtime', () => {
+  let held: Held | undefined;
   let device: GPUDevice;
   beforeAll(async () => {
-    device = await requestDevice();
+    held = await requestDevice();
+    device = held.device;
   });
-  afterAll(() => device?.destroy());
+  afterAll(async () => {
+    if (!held) return;
+    await held.device.queue.onSubmittedWorkDone();
+    held.device.destroy();
+    // Keep the instance and adapter reachable until the device is gone.
+    expect(held.gpu).toBeTruthy();
+    expect(held.adapter).toBeTruthy();
+  });
+
+  // Regression: this file once let its instance and adapter go out of scope, and a collection
+  // mid-file killed the Node worker (std::system_error from Dawn) about one CI run in five.
+  it('keeps the device through a garbage collection (Node)', async () => {
+    const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined && !('Deno' in globalThis);
+    if (!isNode) return;
+    const v8 = await import('node:v8');
+    const vm = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(device.label).toBeTypeOf('string');
+  });
 
   it('runs a compute shader and reads the result back', async () => {
     const n = 256;
