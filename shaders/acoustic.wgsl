@@ -7,8 +7,11 @@
 // `born_step` is the step linearised in w.
 // Fields are [shot][z][x] on the padded grid: PML cells plus R ghost cells per edge, ghosts held at
 // zero (or, with a free surface, oddly mirrored about the ghost row just above the first model row).
-// The PML memory (psi_z, psi_x, zeta_z, zeta_x) is a vec4 per cell, written only inside the PML;
-// elsewhere it stays zero, so the interior costs one stencil and no memory traffic for it.
+// The PML memory (psi_z, psi_x, zeta_z, zeta_x) is four planes of cells (plane k at k * cells), so
+// the vec4 band kernel (acoustic-band.wgsl) reads four neighbours' psi in one load. It is written only
+// inside the PML; elsewhere it stays zero, so the interior costs no memory traffic for it.
+// The profiles are ax, bx, dbx (nxp each, so each starts on a multiple of 4), then (az, bz, dbz, 0)
+// for each row, so the vec4 band kernel reads a row's three in one load.
 
 struct Params {
   nzp: u32,
@@ -79,11 +82,11 @@ override DX4: f32 = 0.0;
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(0) var<uniform> q: InjectParams;
 @group(0) @binding(1) var<storage, read> w: array<f32>;              // v^2 dt^2 on the padded grid
-@group(0) @binding(2) var<storage, read> prof: array<f32>;           // az, bz, dbz (nzp each), ax, bx, dbx (nxp each)
+@group(0) @binding(2) var<storage, read> prof: array<f32>;           // ax, bx, dbx (nxp each), then (az, bz, dbz, 0) per row
 @group(0) @binding(3) var<storage, read> u_cur: array<f32>;          // u[t] (adjoint: lambda[t+1])
 @group(0) @binding(4) var<storage, read_write> u_pn: array<f32>;     // u[t-1] in, u[t+1] out (adjoint: lambda[t+2] in, lambda[t] out)
-@group(0) @binding(5) var<storage, read> aux_old: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> aux_new: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> aux_old: array<f32>;         // planes psi_z, psi_x, zeta_z, zeta_x
+@group(0) @binding(6) var<storage, read_write> aux_new: array<f32>;
 @group(0) @binding(7) var<storage, read_write> lap_out: array<f32>;  // du[t+1]/dw: what the v-gradient and Born need
 @group(0) @binding(8) var<storage, read> lap_in: array<f32>;
 @group(0) @binding(9) var<storage, read_write> grad_w: array<f32>;   // [shot][z][x], summed over shots by the caller
@@ -98,6 +101,20 @@ override DX4: f32 = 0.0;
 // Weights by distance, for the few places that loop (the free-surface mirror, near the top only).
 fn wz(k: u32) -> f32 { return select(select(select(select(Z0, Z1, k == 1u), Z2, k == 2u), Z3, k == 3u), Z4, k == 4u); }
 fn wdz(k: u32) -> f32 { return select(select(select(DZ1, DZ2, k == 2u), DZ3, k == 3u), DZ4, k == 4u); }
+
+// PML profiles: x ones first, then a vec4 per row.
+fn pz_at(k: u32, z: u32) -> f32 { return prof[3u * p.nxp + 4u * z + k]; }
+fn px_at(k: u32, x: u32) -> f32 { return prof[k * p.nxp + x]; }
+
+// PML memory plane k (0 psi_z, 1 psi_x, 2 zeta_z, 3 zeta_x) at cell i.
+fn aux_at(k: u32, i: u32) -> f32 { return aux_old[k * p.nshot * p.nzp * p.nxp + i]; }
+fn put_aux(i: u32, v: vec4<f32>) {
+  let n = p.nshot * p.nzp * p.nxp;
+  aux_new[i] = v.x;
+  aux_new[n + i] = v.y;
+  aux_new[2u * n + i] = v.z;
+  aux_new[3u * n + i] = v.w;
+}
 
 struct Cell {
   s: u32,
@@ -156,7 +173,7 @@ fn fz(k: u32, base: u32, i: u32, z: u32, x: u32, c2: f32, c1: f32, pml: bool, ac
   let up = u_cur[i + k * p.nxp];
   let dn = u_row(base, z - k, x);
   var r = *acc + vec3<f32>(c2 * (up + dn), c1 * (up - dn), 0.0);
-  if (pml) { r.z += c1 * (prof[z + k] * aux_old[i + k * p.nxp].x - prof[z - k] * aux_old[i - k * p.nxp].x); }
+  if (pml) { r.z += c1 * (pz_at(0u, z + k) * aux_at(0u, i + k * p.nxp) - pz_at(0u, z - k) * aux_at(0u, i - k * p.nxp)); }
   *acc = r;
 }
 
@@ -165,8 +182,7 @@ fn fx(k: u32, i: u32, x: u32, c2: f32, c1: f32, pml: bool, acc: ptr<function, ve
   let l_ = u_cur[i - k];
   var r = *acc + vec3<f32>(c2 * (r_ + l_), c1 * (r_ - l_), 0.0);
   if (pml) {
-    let o = 3u * p.nzp;
-    r.z += c1 * (prof[o + x + k] * aux_old[i + k].y - prof[o + x - k] * aux_old[i - k].y);
+    r.z += c1 * (px_at(0u, x + k) * aux_at(1u, i + k) - px_at(0u, x - k) * aux_at(1u, i - k));
   }
   *acc = r;
 }
@@ -193,13 +209,13 @@ fn forward_terms(s: u32, z: u32, x: u32) -> Terms {
   if (!pz) {
     out.lap = dz.x;
   } else {
-    let a = prof[z];
-    let b = prof[p.nzp + z];
-    let db = prof[2u * p.nzp + z];
-    let zeta = aux_old[i].z;
+    let a = pz_at(0u, z);
+    let b = pz_at(1u, z);
+    let db = pz_at(2u, z);
+    let zeta = aux_at(2u, i);
     let tmp = (1.0 + b) * dz.x + db * dz.y + dz.z;
     out.lap = (1.0 + b) * tmp + a * zeta;
-    out.aux.x = b * dz.y + a * aux_old[i].x;
+    out.aux.x = b * dz.y + a * aux_at(0u, i);
     out.aux.z = b * tmp + a * zeta;
   }
 
@@ -212,14 +228,13 @@ fn forward_terms(s: u32, z: u32, x: u32) -> Terms {
   if (!px) {
     out.lap += dx.x;
   } else {
-    let o = 3u * p.nzp;
-    let a = prof[o + x];
-    let b = prof[o + p.nxp + x];
-    let db = prof[o + 2u * p.nxp + x];
-    let zeta = aux_old[i].w;
+    let a = px_at(0u, x);
+    let b = px_at(1u, x);
+    let db = px_at(2u, x);
+    let zeta = aux_at(3u, i);
     let tmp = (1.0 + b) * dx.x + db * dx.y + dx.z;
     out.lap += (1.0 + b) * tmp + a * zeta;
-    out.aux.y = b * dx.y + a * aux_old[i].y;
+    out.aux.y = b * dx.y + a * aux_at(1u, i);
     out.aux.w = b * tmp + a * zeta;
   }
   return out;
@@ -230,7 +245,7 @@ fn advance(s: u32, z: u32, x: u32) -> f32 {
   let i = (s * p.nzp + z) * p.nxp + x;
   let t = forward_terms(s, z, x);
   u_pn[i] = w[z * p.nxp + x] * t.lap + 2.0 * u_cur[i] - u_pn[i];
-  if (in_pml(z, x)) { aux_new[i] = t.aux; }
+  if (in_pml(z, x)) { put_aux(i, t.aux); }
   return t.lap;
 }
 
@@ -258,7 +273,7 @@ fn born_step(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroup
   let t = forward_terms(c.s, c.z, c.x);
   let m = c.z * p.nxp + c.x;
   u_pn[i] = w[m] * t.lap + 2.0 * u_cur[i] - u_pn[i] + dw[m] * lap_in[i];
-  if (in_pml(c.z, c.x)) { aux_new[i] = t.aux; }
+  if (in_pml(c.z, c.x)) { put_aux(i, t.aux); }
 }
 
 fn linear_id(g: vec3<u32>, n: vec3<u32>) -> u32 {
@@ -345,21 +360,18 @@ fn sample(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) 
 // (gD2, gD1, gP) of cell i (row z) on the z axis.
 fn gz(i: u32, z: u32, gc: f32) -> vec3<f32> {
   if (!ZPML || (z >= p.zin0 && z < p.zin1)) { return vec3<f32>(gc, 0.0, gc); }
-  let b = prof[p.nzp + z];
-  let db = prof[2u * p.nzp + z];
-  let ga = aux_old[i];
-  let gtmp = (1.0 + b) * gc + b * ga.z;
-  return vec3<f32>((1.0 + b) * gtmp, db * gtmp + b * ga.x, gtmp);
+  let b = pz_at(1u, z);
+  let db = pz_at(2u, z);
+  let gtmp = (1.0 + b) * gc + b * aux_at(2u, i);
+  return vec3<f32>((1.0 + b) * gtmp, db * gtmp + b * aux_at(0u, i), gtmp);
 }
 
 fn gx(i: u32, x: u32, gc: f32) -> vec3<f32> {
   if (!XPML || (x >= p.xin0 && x < p.xin1)) { return vec3<f32>(gc, 0.0, gc); }
-  let o = 3u * p.nzp;
-  let b = prof[o + p.nxp + x];
-  let db = prof[o + 2u * p.nxp + x];
-  let ga = aux_old[i];
-  let gtmp = (1.0 + b) * gc + b * ga.w;
-  return vec3<f32>((1.0 + b) * gtmp, db * gtmp + b * ga.y, gtmp);
+  let b = px_at(1u, x);
+  let db = px_at(2u, x);
+  let gtmp = (1.0 + b) * gc + b * aux_at(3u, i);
+  return vec3<f32>((1.0 + b) * gtmp, db * gtmp + b * aux_at(1u, i), gtmp);
 }
 
 fn gc_at(i: u32, z: u32, x: u32) -> f32 {
@@ -423,10 +435,10 @@ fn adjoint_step(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgr
 
   u_pn[i] = acc + 2.0 * lam - u_pn[i];
   if (in_pml(z, x)) {
-    let ga = aux_old[i];
-    let pz = prof[z];
-    let px = prof[3u * p.nzp + x];
-    aux_new[i] = vec4<f32>(pz * (ga.x + az.y), px * (ga.y + ax.y), pz * (gc + ga.z), px * (gc + ga.w));
+    let ga = vec4<f32>(aux_at(0u, i), aux_at(1u, i), aux_at(2u, i), aux_at(3u, i));
+    let pz = pz_at(0u, z);
+    let px = px_at(0u, x);
+    put_aux(i, vec4<f32>(pz * (ga.x + az.y), px * (ga.y + ax.y), pz * (gc + ga.z), px * (gc + ga.w)));
   }
   grad_w[i] += lam * lap_in[i];
 }

@@ -35,8 +35,8 @@ export interface Acoustic2dOptions extends common.CheckpointOptions {
   /** Also return snapshots of u every `snapshotEvery` steps (acoustic2dWavefield only). */
   snapshotEvery?: number;
   /**
-   * Interior kernel: 'vec4' marches columns of 4 cells (CPU adapters: SwiftShader, llvmpipe),
-   * 'cells' runs one cell per invocation (GPUs); 'auto' (default) picks by adapter. Same numbers
+   * Stencil kernels: 'vec4' works on 4 cells of a row per invocation, marching columns in the
+   * interior (CPU adapters: SwiftShader, llvmpipe), 'cells' runs one cell per invocation (GPUs); 'auto' (default) picks by adapter. Same numbers
    * to float32 round-off.
    */
   stencil?: 'auto' | 'vec4' | 'cells';
@@ -59,6 +59,31 @@ export interface Split {
   sides: number;
 }
 
+/** Where the PML and the interior box are (regionSplit): rows/columns [zin0, zin1) meet no PML term, PML cells lie outside [zp0, zp1) x [xp0, xp1), the box is [bz0, bz1) x [bx0, bx1). */
+export type Bounds = {
+  zin0: number;
+  zin1: number;
+  xin0: number;
+  xin1: number;
+  zp0: number;
+  zp1: number;
+  xp0: number;
+  xp1: number;
+  bz0: number;
+  bz1: number;
+  bx0: number;
+  bx1: number;
+};
+
+/** acoustic.wgsl's Params (type aliases, so they pass as a uniform record). */
+export type Params = Bounds & {
+  nzp: number;
+  nxp: number;
+  nxe: number;
+  nshot: number;
+  free_surface: number;
+};
+
 export interface Grid {
   nz: number;
   nx: number;
@@ -67,8 +92,8 @@ export interface Grid {
   nxp: number;
   /** Padded width: model, PML and R ghost columns per edge. */
   nxe: number;
-  /** Whether the interior box runs the vec4 column-marching kernel (acoustic-box.wgsl) or one cell per invocation. */
-  boxVec4: boolean;
+  /** Whether the stencil runs as vec4s of a row (acoustic-box.wgsl, acoustic-band.wgsl: CPU adapters) or one cell per invocation. */
+  vec4: boolean;
   /** Padded index of model cell (0, 0). */
   oz: number;
   ox: number;
@@ -91,9 +116,9 @@ export interface Grid {
   recCells: Int32Array;
   /** Whether each shot's receivers sit on distinct cells (the adjoint then injects them in parallel). */
   recDistinct: boolean;
-  /** az, bz, dbz (nzp each), ax, bx, dbx (nxp each). */
+  /** ax, bx, dbx (nxp each), then (az, bz, dbz, 0) per row. */
   prof: Float32Array;
-  params: Record<string, number | number[]>;
+  params: Params;
   split: Split;
   /** Pipeline constants: stencil radius R and the weights (see acoustic.wgsl). */
   overrides: Record<string, number>;
@@ -155,9 +180,10 @@ export function planGrid(op: string, v: VelocityInfo, o: Acoustic2dOptions, ampS
   const sigma0 = common.pmlSigma0(vmax, [widths[0] * dz, widths[1] * dz, widths[2] * dx, widths[3] * dx]);
   const [az, bz, dbz] = common.pmlProfile(nz, R, widths[0], widths[1], dz, dt, sigma0, pmlFreq, FIRST[accuracy]);
   const [ax, bx, dbx] = common.pmlProfile(nx, R, widths[2], widths[3], dx, dt, sigma0, pmlFreq, FIRST[accuracy]);
-  const prof = new Float32Array(3 * nzp + 3 * nxp);
-  [az, bz, dbz].forEach((p, k) => prof.set(p, k * nzp));
-  [ax, bx, dbx].forEach((p, k) => prof.set(p, 3 * nzp + k * nxp));
+  // x profiles first, each starting on a multiple of 4, then (az, bz, dbz, 0) per row: vec4 loads in acoustic-band.wgsl.
+  const prof = new Float32Array(3 * nxp + 4 * nzp);
+  [ax, bx, dbx].forEach((p, k) => prof.set(p, k * nxp));
+  [az, bz, dbz].forEach((p, k) => p.forEach((v, z) => (prof[3 * nxp + 4 * z + k] = v)));
 
   const cell = ([z, x]: [number, number]) => (z + oz) * nxp + (x + ox);
   const srcCells = Int32Array.from(src?.cells ?? [], cell);
@@ -171,7 +197,7 @@ export function planGrid(op: string, v: VelocityInfo, o: Acoustic2dOptions, ampS
     nzp,
     nxp,
     nxe,
-    boxVec4: stencilVariant(op, o.stencil, isSoftware) === 'vec4',
+    vec4: stencilVariant(op, o.stencil, isSoftware) === 'vec4',
     oz,
     ox,
     R,
@@ -231,13 +257,7 @@ function sourcesAndReceivers(op: string, o: Acoustic2dOptions, ampShape: readonl
  * (acoustic.wgsl, REGION); the band around it runs the general path. An empty box leaves the whole
  * grid to the band.
  */
-function regionSplit(
-  R: number,
-  nzp: number,
-  nxe: number,
-  widths: Widths,
-  freeSurface: boolean,
-): { bounds: Record<string, number>; split: Split } {
+function regionSplit(R: number, nzp: number, nxe: number, widths: Widths, freeSurface: boolean): { bounds: Bounds; split: Split } {
   const zp0 = R + widths[0];
   const zp1 = nzp - R - widths[1];
   const xp0 = R + widths[2];

@@ -10,11 +10,14 @@ import type { Grid } from './grid.js';
 import { registerShader } from '../../gpu/kernels.js';
 import acousticWgsl from '../../../shaders/acoustic.wgsl';
 import acousticBoxWgsl from '../../../shaders/acoustic-box.wgsl';
+import acousticBandWgsl from '../../../shaders/acoustic-band.wgsl';
 
 const FILE = 'acoustic.wgsl';
 const BOX_FILE = 'acoustic-box.wgsl';
+const BAND_FILE = 'acoustic-band.wgsl';
 registerShader(FILE, acousticWgsl);
 registerShader(BOX_FILE, acousticBoxWgsl);
+registerShader(BAND_FILE, acousticBandWgsl);
 
 /** Rows each invocation of the vec4 box kernel marches (acoustic-box.wgsl ZSEG). */
 const BOX_ROWS = 16;
@@ -46,9 +49,9 @@ function boxVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: st
       nzp: g.nzp,
       nxq: g.nxp / 4,
       nshot: g.nshot,
-      bz0: Number(g.params.bz0),
-      bz1: Number(g.params.bz1),
-      bq0: Number(g.params.bx0) / 4,
+      bz0: g.params.bz0,
+      bz1: g.params.bz1,
+      bq0: g.params.bx0 / 4,
       ncg,
       nseg,
     },
@@ -57,6 +60,55 @@ function boxVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: st
     bytes: 4 * 4 * n,
     flops: n * (8 * g.R + 6),
   });
+}
+
+/** The vec4 band kernel's entry and extra bindings for each stencil entry of acoustic.wgsl. */
+const BAND_ENTRIES: Record<string, { entry: string; bind: string[] }> = {
+  step: { entry: 'band_step', bind: [] },
+  step_lap: { entry: 'band_step_lap', bind: ['lap_out'] },
+  born_step: { entry: 'band_born', bind: ['dw', 'lap_in'] },
+  adjoint_step: { entry: 'band_adjoint', bind: ['lap_in', 'grad_w'] },
+};
+
+/**
+ * Everything around the box as vec4s of a row (CPU adapters, acoustic-band.wgsl), in three
+ * specializations: the rows above and below the box over the columns no x-PML term reaches (z terms
+ * only), the same rows over the other columns (the corners: both), and the box's rows beside it (x terms only).
+ */
+function bandVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: string): void {
+  const spec = BAND_ENTRIES[entry]!;
+  const p = g.params;
+  const R = g.R;
+  const [qa, qb] = [Math.floor(R / 4), Math.ceil((g.nxe - R) / 4)];
+  // Columns whose vec4 and both neighbouring vec4s lie in [xin0, xin1): no x-PML term (forward or adjoint).
+  const qm0 = Math.max(qa, Math.ceil((p.xin0 + 4) / 4));
+  const qm1 = Math.min(qb, Math.floor((p.xin1 - 8) / 4) + 1);
+  const [mid0, mid1] = qm0 < qm1 ? [qm0, qm1] : [qb, qb];
+  const rows = { za: R, nza: p.bz0 - R, zb: p.bz1, nzb: g.nzp - R - p.bz1 };
+  const height = p.bz1 - p.bz0;
+  const boxRows = { za: p.bz0, nza: height, zb: p.bz1, nzb: 0 };
+  const [bq0, bq1] = height > 0 ? [p.bx0 / 4, p.bx1 / 4] : [qb, qb];
+  const names = ['w', 'prof', 'u_cur', 'u_pn', 'aux_old', 'aux_new', ...spec.bind];
+  const part = (name: string, zr: typeof rows, qs: [number, number, number, number], zg: boolean, xg: boolean): void => {
+    const [qa0, nqa, qb0, nqb] = qs;
+    const tasks = (zr.nza + zr.nzb) * (nqa + nqb) * g.nshot;
+    if (tasks <= 0) return;
+    const n = 4 * tasks;
+    emit({
+      file: BAND_FILE,
+      entry: spec.entry,
+      overrides: { ...g.overrides, ZG: zg ? 1 : 0, XG: xg ? 1 : 0, FS: zg && g.freeSurface ? 1 : 0 },
+      bind: storagesOf(Object.fromEntries(names.map((k) => [k, bind[k]!]))),
+      uniforms: { nzp: g.nzp, nxq: g.nxp / 4, nshot: g.nshot, nxe: g.nxe, ...zr, qa: qa0, nqa, qb: qb0, nqb },
+      grid: grid1d(tasks),
+      label: `${label} ${name}`,
+      bytes: 4 * (zg && xg ? 12 : 8) * n,
+      flops: n * (16 * R + 20),
+    });
+  };
+  part('pml z', rows, [mid0, mid1 - mid0, qb, 0], true, false);
+  part('pml corners', rows, [qa, mid0 - qa, mid1, qb - mid1], true, true);
+  part('pml x', boxRows, [qa, bq0 - qa, bq1, qb - bq1], false, true);
 }
 
 /** Per-run constants on the GPU: PML profiles and cell indices (a dummy cell when there are none). A plain tree of tensors, so customVjp can save it. */
@@ -119,8 +171,12 @@ function stencil(entry: string, bind: Record<string, Tensor>, g: Grid, label: st
     if (n > 0)
       emitOn(entry, bind, g.params, [Math.min(groups, 65535), Math.ceil(groups / 65535), g.nshot], g, `${label} ${name}`, cost(n), region);
   };
-  if (g.boxVec4 && width > 0 && height > 0) boxVec4(entry, bind, g, label);
-  else plane(width, height, 1, 'interior');
+  if (g.vec4) {
+    if (width > 0 && height > 0) boxVec4(entry, bind, g, label);
+    bandVec4(entry, bind, g, label);
+    return;
+  }
+  plane(width, height, 1, 'interior');
   plane(width, rows, 3, 'pml z');
   linear(height * sides, 4, 'pml x');
   linear(rows * sides, 2, 'pml corners');
