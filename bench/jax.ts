@@ -90,6 +90,12 @@ export function jaxCases(jax: Jax): Record<string, Case> {
       state.x ??= jax.random.uniform(jax.random.key(8), [4 * 2 ** 20]);
       await state.x.ref.mul(1).data();
     },
+    'fused (a - b)^2 / 2, 4M floats': async (state) => {
+      state.a ??= jax.random.uniform(jax.random.key(10), [4 * 2 ** 20]);
+      state.b ??= jax.random.uniform(jax.random.key(11), [4 * 2 ** 20]);
+      const d = state.a.ref.sub(state.b.ref);
+      await d.ref.mul(d).mul(0.5).data();
+    },
     'dispatch + read-back of one tiny op': async (state) => {
       // A GPU-resident input: jax-js evaluates np.ones([4]).add(1) on the host, with no dispatch.
       state.x ??= jax.random.uniform(jax.random.key(9), [4]);

@@ -69,6 +69,14 @@ export function tellusCases(): Record<string, Case> {
       await c.data();
       c.dispose();
     },
+    'fused (a - b)^2 / 2, 4M floats': async (state) => {
+      state.a ??= tl.rand([4 * 2 ** 20], { seed: 10 });
+      state.b ??= tl.rand([4 * 2 ** 20], { seed: 11 });
+      // tidy releases the intermediates' handles, so the three ops fuse into one kernel.
+      const y = tl.tidy(() => tl.mul(tl.square(tl.sub(state.a, state.b)), 0.5));
+      await y.data();
+      y.dispose();
+    },
     'dispatch + read-back of one tiny op': async (state) => {
       // The input lives on the GPU already, so the run is one kernel, one submit and one map.
       state.x ??= tl.rand([4], { seed: 9 });

@@ -80,6 +80,11 @@ export function tfjsCases(tf: Tf): Record<string, Case> {
       state.x ??= tf.randomUniform([4 * 2 ** 20], 0, 1, 'float32', 8);
       await read(tf.mul(state.x, 1));
     },
+    'fused (a - b)^2 / 2, 4M floats': async (state) => {
+      state.a ??= tf.randomUniform([4 * 2 ** 20], 0, 1, 'float32', 10);
+      state.b ??= tf.randomUniform([4 * 2 ** 20], 0, 1, 'float32', 11);
+      await read(tf.tidy(() => tf.mul(tf.squaredDifference(state.a, state.b), 0.5)));
+    },
     'dispatch + read-back of one tiny op': async (state) => {
       state.x ??= tf.randomUniform([4], 0, 1, 'float32', 9);
       await read(tf.add(state.x, 1));

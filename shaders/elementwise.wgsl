@@ -28,6 +28,18 @@ struct Params {
 @group(0) @binding(6) var<storage, read> in5: array<u32>;
 @group(0) @binding(7) var<storage, read_write> y: array<u32>;
 
+// The same bindings viewed as vec4s, for the vec4 form of a flat program (src/graph/fusion.ts):
+// each invocation runs the body on four consecutive elements, reading each contiguous input as one
+// vec4 (a plain vector load on CPU adapters, where four one-word loads are four gathers) and storing
+// one vec4. Only generated bodies use them.
+@group(0) @binding(1) var<storage, read> in0v: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> in1v: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read> in2v: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> in3v: array<vec4<u32>>;
+@group(0) @binding(5) var<storage, read> in4v: array<vec4<u32>>;
+@group(0) @binding(6) var<storage, read> in5v: array<vec4<u32>>;
+@group(0) @binding(7) var<storage, read_write> y4: array<vec4<u32>>;
+
 // When the scheduler collapses every input's view to one dimension (contiguous, a broadcast scalar,
 // an evenly strided view), input k is read at offset + i * stride: no walk over dims.
 override FLAT: bool = false;
@@ -135,6 +147,26 @@ fn load(k: u32, idx: i32) -> u32 {
     case 4u: { return in4[idx]; }
     default: { return in5[idx]; }
   }
+}
+
+fn load4(k: u32, i: u32) -> vec4<u32> {
+  switch k {
+    case 0u: { return in0v[i]; }
+    case 1u: { return in1v[i]; }
+    case 2u: { return in2v[i]; }
+    case 3u: { return in3v[i]; }
+    case 4u: { return in4v[i]; }
+    default: { return in5v[i]; }
+  }
+}
+
+// Input k's four elements for vec4 i of the output (a unit-stride input whose offset is a multiple of 4).
+fn vec_of(k: u32, i: u32) -> vec4<u32> { return load4(k, u32(p.offsets[k / 4u][k % 4u]) / 4u + i); }
+
+// A broadcast input's one word.
+fn word_of(k: u32) -> u32 {
+  let o = u32(p.offsets[k / 4u][k % 4u]);
+  return load4(k, o / 4u)[o % 4u];
 }
 
 // where: a float condition is tested as a float, so -0.0 is false.
