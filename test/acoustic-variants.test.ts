@@ -3,15 +3,18 @@
 // invocation, chosen on GPUs). Both are compiled and run here whatever the adapter, on grids whose
 // interior box is not a multiple of 4 wide or of the march length tall, for every accuracy, with
 // PML on some edges only and a free surface, through the forward map, the adjoint (vjp) and Born.
-// The arithmetic order is the same, so the outputs agree to float32 round-off: 1e-6 of the largest
-// value (a few ulp; contraction into fused multiply-adds may differ between the two shaders).
+// The arithmetic order is the same, so on SwiftShader (Node, Chromium), which contracts both shaders
+// alike, every output is bitwise equal and the test demands it. Elsewhere (llvmpipe in Deno, GPUs)
+// contraction into fused multiply-adds may differ between the shaders: the forward outputs then
+// agree to 1e-6 of the largest value (a few ulp), and the gradient and Born data, which accumulate
+// products over all nt = 61 steps, to 1e-5 (measured 1.6e-6 on llvmpipe).
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { rng, useDevice } from './helpers.js';
 import { DEBUG, deviceOptions, expectScaled, modelTensor, randomSurvey, readAndDispose, type Widths } from './acoustic-cases.js';
 import type { Accuracy } from './acoustic-ref.js';
 
-const TOL = 1e-6;
+const TOL = [1e-6, 1e-6, 1e-5, 1e-5]; // receivers, wavefield, gradient, Born where not bitwise
 
 const CASES: { accuracy: Accuracy; pmlWidth: Widths; freeSurface: boolean; nz: number; nx: number }[] = [
   { accuracy: 2, pmlWidth: [3, 4, 5, 6], freeSurface: false, nz: 41, nx: 37 },
@@ -41,13 +44,14 @@ describe('acoustic2d interior kernels: vec4 columns and one cell per invocation 
           return [wave.receivers, wave.wavefield, gv!, born];
         });
       const [a, b] = [await readAndDispose(run('vec4')), await readAndDispose(run('cells'))];
+      const bitwise = /swiftshader/i.test(tl.deviceInfo().description);
       const names = ['receivers', 'final wavefield', 'gradient in v', 'Born data'];
       names.forEach((name, k) => {
         expect(
           a[k]!.some((x) => x !== 0),
           `${name} is not all zero`,
         ).toBe(true);
-        const worst = expectScaled(a[k]!, b[k]!, TOL, `seed ${g.seed}: ${name}, vec4 against cells`);
+        const worst = expectScaled(a[k]!, b[k]!, bitwise ? 0 : TOL[k]!, `seed ${g.seed}: ${name}, vec4 against cells`);
         if (DEBUG)
           console.log(`${name}: vec4 against cells ${worst === 0 ? 'bitwise equal' : `differ by ${worst.toExponential(2)} of the max`}`);
       });
