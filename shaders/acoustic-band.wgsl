@@ -96,18 +96,24 @@ struct Task {
   ok: bool,
 }
 
+// a / d and a % d through a float division, for a + d < 2^22: exact there, since (a + 0.5) / d
+// stays more than 0.5 / d from an integer. CPU adapters have no vector integer division: each lane
+// would divide on its own, which cost more than the stencil.
+fn divmod(a: u32, d: u32) -> vec2<u32> {
+  let qt = u32((f32(a) + 0.5) / f32(d));
+  return vec2<u32>(qt, a - qt * d);
+}
+
+// Task (row, column) of shot g.z; the host keeps (rows x columns) below 2^22.
 fn task_of(g: vec3<u32>, nwg: vec3<u32>) -> Task {
   var t: Task;
-  let id = g.x + g.y * nwg.x * 64u;
+  let r = g.x + g.y * nwg.x * 64u;
   let nq = b.nqa + b.nqb;
-  let per_shot = max((b.nza + b.nzb) * nq, 1u);
-  t.s = id / per_shot;
-  let r = id % per_shot;
-  let row = r / max(nq, 1u);
-  let k = r % max(nq, 1u);
-  t.z = select(b.zb + row - b.nza, b.za + row, row < b.nza);
-  t.q = select(b.qb + k - b.nqa, b.qa + k, k < b.nqa);
-  t.ok = t.s < b.nshot;
+  let rk = divmod(r, max(nq, 1u));
+  t.z = select(b.zb + rk.x - b.nza, b.za + rk.x, rk.x < b.nza);
+  t.q = select(b.qb + rk.y - b.nqa, b.qa + rk.y, rk.y < b.nqa);
+  t.s = g.z;
+  t.ok = rk.x < b.nza + b.nzb && t.s < b.nshot;
   t.c0 = t.s * b.nzp * b.nxq + t.q;
   t.i = t.c0 + t.z * b.nxq;
   t.m = t.z * b.nxq + t.q;

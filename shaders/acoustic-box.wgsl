@@ -95,16 +95,22 @@ struct Task {
   ok: bool,
 }
 
+// a / d and a % d through a float division, exact for a + d < 2^22 (acoustic-band.wgsl).
+fn divmod(a: u32, d: u32) -> vec2<u32> {
+  let qt = u32((f32(a) + 0.5) / f32(d));
+  return vec2<u32>(qt, a - qt * d);
+}
+
+// Column and row segment of shot g.z.
 fn task_of(g: vec3<u32>, nwg: vec3<u32>) -> Task {
   let id = g.x + g.y * nwg.x * 64u;
-  let rest = id / b.ncg;
+  let sc = divmod(id, b.ncg);
   var t: Task;
-  t.q = b.bq0 + id % b.ncg;
-  let s = rest / b.nseg;
-  t.z0 = b.bz0 + (rest % b.nseg) * ZSEG;
-  t.ok = s < b.nshot;
+  t.q = b.bq0 + sc.y;
+  t.z0 = b.bz0 + sc.x * ZSEG;
+  t.ok = sc.x < b.nseg && g.z < b.nshot;
   t.n = select(0u, min(ZSEG, b.bz1 - t.z0), t.ok);
-  t.base = s * b.nzp * b.nxq + t.q;
+  t.base = g.z * b.nzp * b.nxq + t.q;
   return t;
 }
 

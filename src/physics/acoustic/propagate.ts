@@ -36,6 +36,7 @@ function boxVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: st
   const { width, height } = g.split;
   const ncg = width / 4;
   const nseg = Math.ceil(height / BOX_ROWS);
+  if (ncg * nseg + ncg >= 2 ** 22) throw new Error(`tellus: acoustic2d: ${ncg * nseg} box tasks per shot exceed the vec4 kernel's 2^22`);
   const o = g.overrides;
   const overrides: Record<string, number> = { R: g.R, ZSEG: BOX_ROWS };
   for (let k = 0; k <= 4; k++) [overrides[`Z${k}`], overrides[`X${k}`]] = [o[`Z${k}`]!, o[`X${k}`]!];
@@ -55,7 +56,7 @@ function boxVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: st
       ncg,
       nseg,
     },
-    grid: grid1d(ncg * nseg * g.nshot),
+    grid: [grid1d(ncg * nseg)[0], grid1d(ncg * nseg)[1], g.nshot],
     label: `${label} interior`,
     bytes: 4 * 4 * n,
     flops: n * (8 * g.R + 6),
@@ -91,16 +92,19 @@ function bandVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: s
   const names = ['w', 'prof', 'u_cur', 'u_pn', 'aux_old', 'aux_new', ...spec.bind];
   const part = (name: string, zr: typeof rows, qs: [number, number, number, number], zg: boolean, xg: boolean): void => {
     const [qa0, nqa, qb0, nqb] = qs;
-    const tasks = (zr.nza + zr.nzb) * (nqa + nqb) * g.nshot;
-    if (tasks <= 0) return;
-    const n = 4 * tasks;
+    const perShot = (zr.nza + zr.nzb) * (nqa + nqb);
+    if (perShot <= 0) return;
+    // The shader divides by the column count in float32 (exact below 2^22); shots go on grid z.
+    if (perShot + nqa + nqb >= 2 ** 22) throw new Error(`tellus: acoustic2d: ${perShot} band tasks per shot exceed the vec4 kernel's 2^22`);
+    const [gx, gy] = grid1d(perShot);
+    const n = 4 * perShot * g.nshot;
     emit({
       file: BAND_FILE,
       entry: spec.entry,
       overrides: { ...g.overrides, ZG: zg ? 1 : 0, XG: xg ? 1 : 0, FS: zg && g.freeSurface ? 1 : 0 },
       bind: storagesOf(Object.fromEntries(names.map((k) => [k, bind[k]!]))),
       uniforms: { nzp: g.nzp, nxq: g.nxp / 4, nshot: g.nshot, nxe: g.nxe, ...zr, qa: qa0, nqa, qb: qb0, nqb },
-      grid: grid1d(tasks),
+      grid: [gx, gy, g.nshot],
       label: `${label} ${name}`,
       bytes: 4 * (zg && xg ? 12 : 8) * n,
       flops: n * (16 * R + 20),
