@@ -8,16 +8,18 @@ import prettier from 'eslint-config-prettier';
 
 // Each layer may import only from the layers before it: gpu <- graph <- ops <- autodiff <- nn,
 // physics, profile (siblings that do not import each other) <- the package root (index.ts,
-// runtime.ts) <- examples, bench, test.
+// runtime.ts) <- examples, bench, test. viz/ (figures) sits beside them on graph/ alone.
 const src = (dir) => `./src/${dir}`;
 const layers = [
-  { name: 'gpu', target: src('gpu'), forbid: ['graph', 'ops', 'autodiff', 'nn', 'physics', 'profile'] },
-  { name: 'graph', target: src('graph'), forbid: ['ops', 'autodiff', 'nn', 'physics', 'profile'] },
-  { name: 'ops', target: src('ops'), forbid: ['autodiff', 'nn', 'physics', 'profile'] },
-  { name: 'autodiff', target: src('autodiff'), forbid: ['nn', 'physics', 'profile'] },
-  { name: 'nn', target: src('nn'), forbid: ['physics', 'profile'] },
-  { name: 'physics', target: src('physics'), forbid: ['nn', 'profile'] },
-  { name: 'profile', target: src('profile'), forbid: ['nn', 'physics'] },
+  { name: 'gpu', target: src('gpu'), forbid: ['graph', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'viz'] },
+  { name: 'graph', target: src('graph'), forbid: ['ops', 'autodiff', 'nn', 'physics', 'profile', 'viz'] },
+  { name: 'ops', target: src('ops'), forbid: ['autodiff', 'nn', 'physics', 'profile', 'viz'] },
+  { name: 'autodiff', target: src('autodiff'), forbid: ['nn', 'physics', 'profile', 'viz'] },
+  { name: 'nn', target: src('nn'), forbid: ['physics', 'profile', 'viz'] },
+  { name: 'physics', target: src('physics'), forbid: ['nn', 'profile', 'viz'] },
+  { name: 'profile', target: src('profile'), forbid: ['nn', 'physics', 'viz'] },
+  // Figures draw host arrays: no GPU, no tensors (graph/ only for the argument checks).
+  { name: 'viz', target: src('viz'), forbid: ['gpu', 'ops', 'autodiff', 'nn', 'physics', 'profile'] },
 ];
 const rootFiles = ['./src/index.ts', './src/runtime.ts'];
 const zones = [

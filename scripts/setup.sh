@@ -11,6 +11,8 @@ if ! command -v chromium >/dev/null 2>&1 || ! dpkg -S vk_swiftshader_icd.json >/
   missing+=(chromium)
 fi
 dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || missing+=(mesa-vulkan-drivers)
+# fonts-dejavu-core: the fonts resvg draws the figures' axis labels and titles with (src/viz).
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
 
 if ((${#missing[@]})); then
   cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing[*]}"
