@@ -48,7 +48,7 @@ async function profileCmd(args) {
     // Source maps let the report name the script's own lines as call sites, not the bundle's.
     sourcemap: 'inline',
     loader: { '.wgsl': 'text' },
-    external: ['webgpu', '@jax-js/jax', 'cli-progress'],
+    external: ['webgpu', '@jax-js/jax', 'cli-progress', '@resvg/resvg-js', 'vega', 'vega-lite'],
     alias: { tellus: join(root, 'src/index.ts') },
   });
   process.setSourceMapsEnabled(true);

@@ -4,9 +4,11 @@
 // The gradient is the exact adjoint-state gradient (acoustic2d's VJP). Setup after Yang et al. 2021
 // (receivers at every grid node; their adjoint FWI reaches a relative model error of 0.0289).
 //   npm run demo [-- --iterations 12 --lr 50 --receivers all|surface --out examples/fwi/output]
+// Figures (Vega-Lite, src/viz): models.png (true, initial, recovered), gradient.png, misfit.png, each also as SVG.
 import * as tl from '../../src/index.js';
 import { Presets, SingleBar } from 'cli-progress';
-import { curvePng, fieldPng } from './png.js';
+import { fieldSpec, lineSpec, row } from '../../src/viz/index.js';
+import { saveFigure } from '../../src/viz/render-node.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -133,8 +135,11 @@ const bar = process.stdout.isTTY
   : null;
 bar?.start(ITERATIONS, 0, { misfit: '-', err: initialError.toFixed(4), spi: '-' });
 const tStart = performance.now();
+let firstGradient: Float32Array | null = null;
 for (let it = 1; it <= ITERATIONS; it++) {
   const [loss, grad] = step(v) as [tl.Tensor, tl.Tensor];
+  // The gradient of the starting model, for the figure: one extra read-back, once.
+  if (it === 1) firstGradient = (await grad.data()) as Float32Array;
   opt.step(v, grad);
   const both = tl.tidy(() => tl.stack([tl.reshape(loss, []), tl.sum(tl.square(tl.sub(v, vTrue)))]));
   const [value, err2] = Array.from(await both.data()) as [number, number];
@@ -161,10 +166,40 @@ console.log(
 const { mkdirSync, writeFileSync } = await import('node:fs');
 mkdirSync(OUT, { recursive: true });
 const [lo, hi] = [2600, 3500];
-writeFileSync(`${OUT}/true.png`, fieldPng(vTrueHost, N, N, lo, hi));
-writeFileSync(`${OUT}/initial.png`, fieldPng(new Float32Array(N * N).fill(V0), N, N, lo, hi));
-writeFileSync(`${OUT}/recovered.png`, fieldPng(await v.data(), N, N, lo, hi));
-writeFileSync(`${OUT}/misfit.png`, curvePng(curve));
+const model = (values: ArrayLike<number>, title: string) =>
+  fieldSpec(values, [N, N], { title, units: 'v (m/s)', dz: DX, dx: DX, vmin: lo, vmax: hi, width: 260 });
+await saveFigure(
+  row(
+    [
+      model(vTrueHost, 'True model'),
+      model(new Float32Array(N * N).fill(V0), 'Initial model'),
+      model(await v.data(), `Recovered, ${ITERATIONS} iterations`),
+    ],
+    `FWI: relative L2 model error ${initialError.toFixed(4)} -> ${finalError.toFixed(4)}`,
+  ),
+  `${OUT}/models`,
+);
+await saveFigure(
+  fieldSpec(firstGradient!, [N, N], { title: 'Misfit gradient at the initial model', units: 'dJ/dv (per m/s)', dz: DX, dx: DX, cmap: 'rdbu' }),
+  `${OUT}/gradient`,
+);
+const iters = curve.map((_, i) => i + 1);
+await saveFigure(
+  row([
+    lineSpec([{ name: 'misfit', x: iters, y: curve }], {
+      title: 'Waveform misfit',
+      xTitle: 'iteration',
+      yTitle: '0.5 ||d - d_obs||^2',
+      logY: true,
+    }),
+    lineSpec([{ name: 'model error', x: [0, ...iters], y: [initialError, ...errors] }], {
+      title: 'Relative L2 model error',
+      xTitle: 'iteration',
+      yTitle: '||v - v_true|| / ||v_true||',
+    }),
+  ]),
+  `${OUT}/misfit`,
+);
 const result = {
   device: info.description,
   runtime: info.runtime,
@@ -177,5 +212,5 @@ const result = {
   modelError: errors,
 };
 writeFileSync(`${OUT}/result.json`, JSON.stringify(result, null, 1));
-console.log(`wrote ${OUT}/true.png, initial.png, recovered.png, misfit.png, result.json (colour scale ${lo}-${hi} m/s)`);
+console.log(`wrote ${OUT}/models, gradient and misfit (.png and .svg) and result.json`);
 tl.destroy();

@@ -2,7 +2,7 @@
 // PNG) and the browser (vega-embed). Fields (models, wavefields, gradients) are colour-mapped images
 // in an `image` mark over axes in km, with a gradient legend from the same Vega scheme as a colour
 // bar; curves (misfit, loss) are line marks. Specs are plain JSON: save them, embed them, edit them.
-import { argError, checkOptions, optionNames } from '../graph/options.js';
+import { argError, argErrorText, checkOptions, optionNames } from '../graph/options.js';
 import { type Colormap, VEGA_SCHEME, fieldPngUrl, limits } from './colormap.js';
 
 /** A Vega-Lite specification (plain JSON). */
@@ -29,7 +29,19 @@ export interface FieldOptions {
   xTitle?: string;
   zTitle?: string;
 }
-const FIELD_OPTIONS = optionNames<FieldOptions>()('title', 'units', 'dz', 'dx', 'cmap', 'symmetric', 'vmin', 'vmax', 'width', 'xTitle', 'zTitle');
+const FIELD_OPTIONS = optionNames<FieldOptions>()(
+  'title',
+  'units',
+  'dz',
+  'dx',
+  'cmap',
+  'symmetric',
+  'vmin',
+  'vmax',
+  'width',
+  'xTitle',
+  'zTitle',
+);
 
 function positive(fn: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw argError(fn, name, 'a positive finite number', v, RangeError);
@@ -41,15 +53,17 @@ export function fieldSpec(values: ArrayLike<number>, shape: readonly [number, nu
   const fn = 'fieldSpec(values, shape, opts)';
   const o = checkOptions(opts, FIELD_OPTIONS, fn);
   const [rows, cols] = shape;
-  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) throw argError(fn, 'shape', '[rows, cols] of positive integers', shape, RangeError);
-  if (values.length !== rows * cols) throw argError(fn, 'values', `${rows * cols} values for shape [${rows}, ${cols}]`, `${values.length} values`, RangeError);
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1)
+    throw argError(fn, 'shape', '[rows, cols] of positive integers', shape, RangeError);
+  if (values.length !== rows * cols)
+    throw argErrorText(fn, 'values', `${rows * cols} values for shape [${rows}, ${cols}]`, `${values.length} values`, RangeError);
   for (const k of ['title', 'units'] as const) if (typeof o[k] !== 'string') throw argError(fn, `opts.${k}`, 'a string', o[k]);
   const [dz, dx] = [positive(fn, 'opts.dz', o.dz), positive(fn, 'opts.dx', o.dx)];
   const cmap = o.cmap ?? 'viridis';
   if (!VEGA_SCHEME[cmap]) throw argError(fn, 'opts.cmap', "'viridis', 'rdbu' or 'grey'", cmap);
   const [lo, hi] = limits(values, o.symmetric ?? cmap === 'rdbu');
   const [vmin, vmax] = [o.vmin ?? lo, o.vmax ?? hi];
-  if (!(vmax > vmin)) throw argError(fn, 'opts.vmin/vmax', 'vmin < vmax', `${vmin}, ${vmax}`, RangeError);
+  if (!(vmax > vmin)) throw argErrorText(fn, 'opts.vmin/vmax', 'vmin < vmax', `${vmin} and ${vmax}`, RangeError);
   const [xkm, zkm] = [(cols * dx) / 1000, (rows * dz) / 1000];
   const width = o.width === undefined ? 360 : positive(fn, 'opts.width', o.width);
   const height = Math.max(40, Math.round((width * zkm) / xkm));
@@ -65,9 +79,21 @@ export function fieldSpec(values: ArrayLike<number>, shape: readonly [number, nu
         mark: { type: 'image', aspect: false, smooth: false },
         encoding: {
           url: { field: 'url', type: 'nominal' },
-          x: { field: 'x', type: 'quantitative', title: o.xTitle ?? 'x (km)', scale: { domain: [0, xkm], nice: false, zero: false } },
+          x: {
+            field: 'x',
+            type: 'quantitative',
+            title: o.xTitle ?? 'x (km)',
+            scale: { domain: [0, xkm], nice: false, zero: false },
+            axis: { grid: false },
+          },
           x2: { field: 'x2' },
-          y: { field: 'z', type: 'quantitative', title: o.zTitle ?? 'depth (km)', scale: { domain: [zkm, 0], nice: false, zero: false } },
+          y: {
+            field: 'z',
+            type: 'quantitative',
+            title: o.zTitle ?? 'depth (km)',
+            scale: { domain: [zkm, 0], nice: false, zero: false },
+            axis: { grid: false },
+          },
           y2: { field: 'z2' },
         },
       },
@@ -76,7 +102,13 @@ export function fieldSpec(values: ArrayLike<number>, shape: readonly [number, nu
         data: { values: [{ v: vmin }, { v: vmax }] },
         mark: { type: 'point', opacity: 0 },
         encoding: {
-          color: { field: 'v', type: 'quantitative', title: o.units, scale: { scheme, reverse, domain: [vmin, vmax] }, legend: { gradientLength: height } },
+          color: {
+            field: 'v',
+            type: 'quantitative',
+            title: o.units,
+            scale: { scheme, reverse, domain: [vmin, vmax] },
+            legend: { gradientLength: height },
+          },
         },
       },
     ],
@@ -108,7 +140,8 @@ export function lineSpec(series: readonly Series[], opts: LineOptions): VegaLite
   for (const k of ['title', 'xTitle', 'yTitle'] as const) if (typeof o[k] !== 'string') throw argError(fn, `opts.${k}`, 'a string', o[k]);
   const values: { series: string; x: number; y: number }[] = [];
   for (const [i, s] of series.entries()) {
-    if (s.x.length !== s.y.length) throw argError(fn, `series[${i}]`, 'x and y of equal length', `${s.x.length} and ${s.y.length}`, RangeError);
+    if (s.x.length !== s.y.length)
+      throw argErrorText(fn, `series[${i}]`, 'x and y of equal length', `lengths ${s.x.length} and ${s.y.length}`, RangeError);
     for (let k = 0; k < s.x.length; k++) if (!o.logY || s.y[k]! > 0) values.push({ series: s.name, x: s.x[k]!, y: s.y[k]! });
   }
   return {
@@ -119,8 +152,16 @@ export function lineSpec(series: readonly Series[], opts: LineOptions): VegaLite
     data: { values },
     mark: { type: 'line', point: values.length <= 80 },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: o.xTitle },
-      y: { field: 'y', type: 'quantitative', title: o.yTitle, scale: o.logY ? { type: 'log' } : { zero: false } },
+      // Whole-number x (iterations, epochs) gets whole-number ticks; a log y gets exponent labels.
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        title: o.xTitle,
+        ...(values.every((v) => Number.isInteger(v.x)) ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
+      },
+      y: o.logY
+        ? { field: 'y', type: 'quantitative', title: o.yTitle, scale: { type: 'log' }, axis: { format: '.1e' } }
+        : { field: 'y', type: 'quantitative', title: o.yTitle, scale: { zero: false } },
       color: series.length > 1 ? { field: 'series', type: 'nominal', title: null } : { value: '#1f77b4' },
     },
   };
