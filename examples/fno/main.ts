@@ -10,7 +10,11 @@
 // relative L2 per epoch, evaluate the same validation functions sampled at 64x64 (zero-shot
 // super-resolution) and save the weights as safetensors, with the two scales in the metadata.
 //   node scripts/run.mjs examples/fno/main.ts [--epochs 12 --train 128 --val 32 --out examples/fno/output]
+// Figures (src/viz): training.png (relative L2 per epoch) and prediction.png (a validation f, the
+// exact u, the FNO's u and the error at 64x64, not trained on), each also as SVG.
 import * as tl from '../../src/index.js';
+import { fieldSpec, lineSpec, row } from '../../src/viz/index.js';
+import { saveFigure } from '../../src/viz/render-node.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -111,6 +115,8 @@ console.log(
 const t0 = performance.now();
 let trainErr = NaN,
   valErr = NaN;
+const trainCurve: number[] = [];
+const valCurve: number[] = [];
 for (let e = 0; e < EPOCHS; e++) {
   let sum = 0;
   const order = Array.from({ length: NTRAIN / BATCH }, (_, i) => i).sort(() => rnd() - 0.5);
@@ -125,6 +131,8 @@ for (let e = 0; e < EPOCHS; e++) {
   }
   trainErr = sum / (NTRAIN / BATCH);
   valErr = await evaluate(xVal, yVal);
+  trainCurve.push(trainErr);
+  valCurve.push(valErr);
   console.log(
     `epoch ${String(e + 1).padStart(2)}  train rel L2 ${trainErr.toFixed(4)}  val rel L2 ${valErr.toFixed(4)}  (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
   );
@@ -144,9 +152,57 @@ const bytes = await tl.saveSafetensors(model, {
   uScale: String(uScale),
 });
 writeFileSync(`${OUT}/fno.safetensors`, bytes);
+const epochs = trainCurve.map((_, i) => i + 1);
+await saveFigure(
+  lineSpec(
+    [
+      { name: `train (${N}x${N})`, x: epochs, y: trainCurve },
+      { name: `validation (${N}x${N})`, x: epochs, y: valCurve },
+    ],
+    { title: 'FNO2d training', xTitle: 'epoch', yTitle: 'relative L2 error', logY: true },
+  ),
+  `${OUT}/training`,
+);
+// One validation sample at 2N x 2N: input, exact solution, prediction and error, in the fixed scales.
+const M = 2 * N;
+const [f0, u0, p0] = await Promise.all(
+  tl
+    .noGrad(() => {
+      const xb = tl.slice(xVal2, [[0, 1]]);
+      return [xb, tl.slice(yVal2, [[0, 1]]), model.forward(xb)];
+    })
+    .map((t) => t.data()),
+);
+const err0 = p0!.map((v, i) => v - u0![i]!);
+const uLim = Math.max(...u0!.map(Math.abs));
+const panel = (values: ArrayLike<number>, title: string, units: string, lim?: number) =>
+  fieldSpec(values, [M, M], {
+    title,
+    units,
+    dz: 1000 / M,
+    dx: 1000 / M,
+    cmap: 'rdbu',
+    xTitle: 'x',
+    zTitle: 'y',
+    width: 200,
+    ...(lim ? { vmin: -lim, vmax: lim } : {}),
+  });
+await saveFigure(
+  row(
+    [
+      panel(f0!, 'input f', 'f / f_rms'),
+      panel(u0!, 'exact u', 'u / u_rms', uLim),
+      panel(p0!, 'FNO u', 'u / u_rms', uLim),
+      panel(err0, 'error', 'u / u_rms'),
+    ],
+    `FNO2d at ${M}x${M} (trained at ${N}x${N}): relative L2 ${val2.toFixed(3)} over the validation set`,
+  ),
+  `${OUT}/prediction`,
+);
 // Reload into a fresh model and check it reproduces the validation error.
 const reloaded = tl.loadSafetensorsInto(new tl.FNO2d({ ...arch, seed: 2 }), bytes);
 console.log(
   `saved ${OUT}/fno.safetensors (${bytes.length} bytes); reloaded: validation rel L2 ${(await evaluate(xVal, yVal, reloaded)).toFixed(4)} at ${N}x${N}`,
 );
+console.log(`wrote ${OUT}/training and prediction (.png and .svg)`);
 tl.destroy();
