@@ -1,8 +1,10 @@
-// First Tellus demo: build a random 2-D velocity model on the GPU (a depth gradient plus smooth
-// random perturbations and a high-velocity lens), smooth it with a few kernels, and print
-// statistics and timings.
-//   npm run demo
+// A first Tellus script: build a random 2-D velocity model on the GPU (a depth gradient plus smooth
+// random perturbations and a high-velocity lens), smooth it with a few kernels, print statistics and
+// timings, and draw the model and the vertical travel times (examples/output/velocity.png, .svg).
+//   node scripts/run.mjs examples/velocity.ts
 import * as tl from '../src/index.js';
+import { fieldSpec, lineSpec, row } from '../src/viz/index.js';
+import { saveFigure } from '../src/viz/render-node.js';
 
 const NZ = 256;
 const NX = 384;
@@ -78,6 +80,28 @@ async function main(): Promise<void> {
   const tt = await traveltime.data();
   console.log(`vertical travel time  min ${Math.min(...tt).toFixed(4)} s  max ${Math.max(...tt).toFixed(4)} s  (${NX} columns)`);
   console.log(`argmax of velocity at flat index ${await model.argmax().item()} (inside the lens: ${(await inside.sum().item()) > 0})`);
+
+  const DZ = 10; // m, as in the background's gradient
+  const [modelHost, smoothHost] = await Promise.all([model.data(), smoothed.data()]);
+  const panel = (values: ArrayLike<number>, title: string) =>
+    fieldSpec(values, [NZ, NX], { title, units: 'v (m/s)', dz: DZ, dx: DZ, width: 300 });
+  const xs = Array.from({ length: NX }, (_, i) => (i * DZ) / 1000);
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync('examples/output', { recursive: true });
+  const [, png] = await saveFigure(
+    row([
+      panel(modelHost, 'Velocity model'),
+      panel(smoothHost, 'Smoothed (20 passes)'),
+      lineSpec([{ name: 'travel time', x: xs, y: Array.from(tt) }], {
+        title: 'Vertical travel time',
+        xTitle: 'x (km)',
+        yTitle: 'time (s)',
+        width: 260,
+      }),
+    ]),
+    'examples/output/velocity',
+  );
+  console.log(`wrote ${png} and .svg`);
 
   const m = tl.memory();
   console.log(
