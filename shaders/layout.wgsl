@@ -69,7 +69,6 @@ struct PadParams {
   n: u32,
   rank: u32,
   offset: i32,
-  mode: u32,               // 0 zero (constant), 1 edge, 2 reflect
   fill_bits: u32,          // constant value's bits
   out_shape: array<vec4<u32>, 2>,
   in_shape: array<vec4<i32>, 2>,
@@ -90,32 +89,48 @@ fn reflect_index(c: i32, n: i32) -> i32 {
   return select(m, period - m, m >= n);
 }
 
+// The mode is a pipeline constant: CPU adapters run every branch under a mask, so one kernel for
+// all three would make each element pay for the reflect arithmetic. RANK2 takes the common 2-D
+// case with constant component indices instead of the loop's run-time ones.
+override PAD_MODE: u32 = 0u;   // 0 constant, 1 edge, 2 reflect
+override RANK2: bool = false;
+
+// Source coordinate c (output coordinate minus the padding before) along a dim of n input cells;
+// `inside` turns false where a constant pad reads no input.
+fn pad_coord(c: i32, n: i32, inside: ptr<function, bool>) -> i32 {
+  if (PAD_MODE == 0u) {
+    *inside = *inside && c >= 0 && c < n;
+    return c;
+  }
+  if (PAD_MODE == 1u) { return clamp(c, 0, n - 1); }
+  return select(c, reflect_index(c, n), c < 0 || c >= n);
+}
+
 @compute @workgroup_size(64)
 fn pad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_id(gid, groups);
   if (i >= q.n) { return; }
   let os0 = q.out_shape[0];
-  let os1 = q.out_shape[1];
   let is0 = q.in_shape[0];
-  let is1 = q.in_shape[1];
   let st0 = q.in_strides[0];
-  let st1 = q.in_strides[1];
   let b0 = q.before[0];
-  let b1 = q.before[1];
   var idx = q.offset;
-  var rem = i;
   var inside = true;
-  for (var d = i32(q.rank) - 1; d >= 0; d--) {
-    let extent = dim_u(os0, os1, d);
-    let n = dim_i(is0, is1, d);
-    var c = i32(rem % extent) - dim_i(b0, b1, d);
-    rem /= extent;
-    if (c < 0 || c >= n) {
-      if (q.mode == 0u) { inside = false; }
-      else if (q.mode == 1u) { c = clamp(c, 0, n - 1); }
-      else { c = reflect_index(c, n); }
+  if (RANK2) {
+    let r = i / os0.y;
+    idx += pad_coord(i32(r) - b0.x, is0.x, &inside) * st0.x + pad_coord(i32(i - r * os0.y) - b0.y, is0.y, &inside) * st0.y;
+  } else {
+    let os1 = q.out_shape[1];
+    let is1 = q.in_shape[1];
+    let st1 = q.in_strides[1];
+    let b1 = q.before[1];
+    var rem = i;
+    for (var d = i32(q.rank) - 1; d >= 0; d--) {
+      let extent = dim_u(os0, os1, d);
+      let c = pad_coord(i32(rem % extent) - dim_i(b0, b1, d), dim_i(is0, is1, d), &inside);
+      rem /= extent;
+      idx += c * dim_i(st0, st1, d);
     }
-    idx += c * dim_i(st0, st1, d);
   }
   y[i] = select(q.fill_bits, x[max(idx, 0)], inside);
 }

@@ -418,6 +418,21 @@ describe('layout', () => {
       }
       x.dispose();
     }
+    // Rank 2 has its own kernel path (layout.wgsl RANK2): every mode on every view.
+    const h2 = randomHost(g, [5, 4]);
+    for (const v of views(h2, g)) {
+      const x = v.make();
+      for (const mode of ['constant', 'edge', 'reflect'] as const) {
+        const pads: [number, number][] = [
+          [2, 6],
+          [7, 1],
+        ];
+        const y = tl.pad(x, pads, { mode, value: 1.5 * Number(mode === 'constant') });
+        await expectValues(y, padRef(h2, pads, mode, 1.5 * Number(mode === 'constant')), `seed ${g.seed}: pad rank 2 ${v.name} ${mode}`);
+        y.dispose();
+      }
+      x.dispose();
+    }
     // Size-1 axes: reflect repeats the single sample, like edge.
     const one = randomHost(g, [1, 3]);
     await expectValues(

@@ -191,11 +191,11 @@ export function pad(xIn: Tensor, pads: readonly (readonly [number, number])[], o
     entry: 'pad',
     label: `pad(${mode})`,
     bind: { x: x.storageFor(`${fn}: x`), y: y.storageFor('pad') },
+    overrides: { PAD_MODE: PAD_MODES[mode], RANK2: x.rank === 2 ? 1 : 0 },
     uniforms: {
       n,
       rank: x.rank,
       offset: x.offset,
-      mode: PAD_MODES[mode],
       fill_bits: bitsOf(value, x.dtype),
       out_shape: slots(shape),
       in_shape: slots(x.shape),
