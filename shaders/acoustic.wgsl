@@ -350,6 +350,50 @@ fn sample(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) 
   sample_receivers(linear_id(g, n));
 }
 
+// ---- Receivers as vec4s --------------------------------------------------------------------------
+// When shots x receivers is a multiple of 4, sampling and the adjoint sources run as their own
+// dispatch, four receivers per invocation with their absolute cell indices (shot * cells + cell:
+// no division) read as one vec4, and the four samples stored (or adjoint sources read) as one vec4
+// of the time-major row. The sources then run alone (`sources`, `inject_lap`, `source_cotangents`),
+// so the receivers' invocations no longer carry the masked sources loop.
+@group(0) @binding(21) var<storage, read> rec_abs4: array<vec4<u32>>;
+@group(0) @binding(22) var<storage, read_write> rec4: array<vec4<f32>>;
+@group(0) @binding(23) var<storage, read> resid4: array<vec4<f32>>;
+
+@compute @workgroup_size(64)
+fn sample4(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let id = linear_id(g, n);
+  let n4 = q.nshot * q.nrec / 4u;
+  if (id >= n4) { return; }
+  let c = rec_abs4[id];
+  rec4[q.t * n4 + id] = vec4<f32>(u_cur[c.x], u_cur[c.y], u_cur[c.z], u_cur[c.w]);
+}
+
+// Receivers on distinct cells only (checked on the host), like adjoint_inject_each.
+@compute @workgroup_size(64)
+fn adjoint_receivers4(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  let id = linear_id(g, n);
+  let n4 = q.nshot * q.nrec / 4u;
+  if (id >= n4) { return; }
+  let c = rec_abs4[id];
+  let r = resid4[q.t * n4 + id];
+  u_pn[c.x] += r.x;
+  u_pn[c.y] += r.y;
+  u_pn[c.z] += r.z;
+  u_pn[c.w] += r.w;
+}
+
+// Sources alone (one thread per shot), and the sources' cotangents alone.
+@compute @workgroup_size(64)
+fn sources(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  add_sources(linear_id(g, n));
+}
+
+@compute @workgroup_size(64)
+fn source_cotangents(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+  source_cotangent(linear_id(g, n));
+}
+
 // ---- Adjoint -------------------------------------------------------------------------------------
 // Forward, per axis at cell i: tmp = (1+b) D2u + db D1u + D1(a psi); contrib = (1+b) tmp + a zeta;
 // psi' = b D1u + a psi; zeta' = b tmp + a zeta; u' = w sum(contrib) + 2u - u_prev. Transposing:

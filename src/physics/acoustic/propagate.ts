@@ -120,6 +120,8 @@ export interface Consts {
   prof: Tensor;
   srcLoc: Tensor;
   recLoc: Tensor;
+  /** Receivers' absolute cell indices (shot * cells + cell), for the vec4 receiver kernels (a dummy when unused). */
+  recAbs: Tensor;
 }
 
 export function uploadConsts(g: Grid): Consts {
@@ -127,11 +129,14 @@ export function uploadConsts(g: Grid): Consts {
     prof: tensor(g.prof),
     srcLoc: tensor(g.srcCells.length ? g.srcCells : new Int32Array(1)),
     recLoc: tensor(g.recCells.length ? g.recCells : new Int32Array(1)),
+    recAbs: tensor(
+      recVec4(g) ? Uint32Array.from(g.recCells, (cell, k) => Math.floor(k / g.nrec) * g.nzp * g.nxp + cell) : new Uint32Array(4),
+    ),
   };
 }
 
 export function disposeConsts(c: Consts): void {
-  for (const t of [c.prof, c.srcLoc, c.recLoc]) t.dispose();
+  for (const t of [c.prof, c.srcLoc, c.recLoc, c.recAbs]) t.dispose();
 }
 
 /** Working buffers: u[t] and u[t-1] (u[t+1] overwrites the latter), PML memory old and new. */
@@ -219,9 +224,34 @@ function injectUniforms(g: Grid, t: number) {
 function small(g: Grid, entry: string, bind: Record<string, Tensor>, t: number, label: string): void {
   // One invocation per shot (sources, and receivers added in order), per source (their cotangents)
   // and per 4 receivers (acoustic.wgsl sample_receivers); 'adjoint_inject' loops over a shot's receivers.
-  const perShot = entry === 'adjoint_inject' ? 0 : Math.ceil((g.nshot * g.nrec) / 4);
+  const perShot = ['inject', 'inject_keep', 'sample', 'adjoint_inject_each'].includes(entry) ? Math.ceil((g.nshot * g.nrec) / 4) : 0;
   const n = Math.max(g.nshot, g.nshot * g.nsrc, perShot);
   emitOn(entry, bind, injectUniforms(g, t), grid1d(n), g, label, { bytes: 8 * g.nshot * (g.nsrc + g.nrec), flops: 0 });
+}
+
+/** Whether the receivers run as vec4s in their own dispatch (acoustic.wgsl sample4): shots x receivers a multiple of 4. */
+const recVec4 = (g: Grid): boolean => g.nrec > 0 && (g.nshot * g.nrec) % 4 === 0;
+
+function emitRec4(g: Grid, entry: string, bind: Record<string, Tensor>, t: number, label: string): void {
+  const n4 = (g.nshot * g.nrec) / 4;
+  emitOn(entry, bind, injectUniforms(g, t), grid1d(n4), g, label, { bytes: 12 * g.nshot * g.nrec, flops: 0 });
+}
+
+/**
+ * Receivers sample u[t] into row t of `rec`, sources add into u[t+1] (and their -f into du/dw when
+ * `lap` is kept): one dispatch, or two when the receivers run as vec4s.
+ */
+function injectStep(g: Grid, c: Consts, w: Tensor, amps: Tensor, s: State, rec: Tensor, lap: Tensor | null, t: number): void {
+  if (!recVec4(g)) {
+    const bind: Record<string, Tensor> = { w, amps, u_cur: s.u[0], u_pn: s.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, rec };
+    if (lap) bind.lap_out = lap;
+    small(g, lap ? 'inject_keep' : 'inject', bind, t, 'acoustic2d.inject');
+    return;
+  }
+  emitRec4(g, 'sample4', { u_cur: s.u[0], rec_abs4: c.recAbs, rec4: rec }, t, 'acoustic2d.sample');
+  if (!g.nsrc) return;
+  if (lap) small(g, 'inject_lap', { w, amps, u_pn: s.u[1], src_loc: c.srcLoc, lap_out: lap }, t, 'acoustic2d.sources');
+  else small(g, 'sources', { w, amps, u_pn: s.u[1], src_loc: c.srcLoc }, t, 'acoustic2d.sources');
 }
 
 const swap = <T>(p: [T, T]): void => void p.reverse();
@@ -277,17 +307,11 @@ export function forward(g: Grid, c: Consts, w: Tensor, amps: Tensor, opts: { kee
     if (laps) {
       const lap = empty([cells(g)]); // written at every inner cell, the only ones read
       step(g, c, w, s, lap, 'acoustic2d.step');
-      small(
-        g,
-        'inject_keep',
-        { w, amps, u_cur: s.u[0], u_pn: s.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, rec, lap_out: lap },
-        t,
-        'acoustic2d.inject',
-      );
+      injectStep(g, c, w, amps, s, rec, lap, t);
       laps.push(lap);
     } else {
       step(g, c, w, s, null, 'acoustic2d.step');
-      small(g, 'inject', { w, amps, u_cur: s.u[0], u_pn: s.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, rec }, t, 'acoustic2d.inject');
+      injectStep(g, c, w, amps, s, rec, null, t);
     }
     swap(s.u);
     swap(s.aux);
@@ -354,13 +378,19 @@ export function adjoint(
         g,
         'acoustic2d.adjoint',
       );
-      small(
-        g,
-        injectAdjoint,
-        { w, u_cur: lam.u[0], u_pn: lam.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, resid: r, grad_amps: gAmps },
-        t,
-        'acoustic2d.adjoint_inject',
-      );
+      if (recVec4(g) && g.recDistinct) {
+        if (g.nsrc)
+          small(g, 'source_cotangents', { w, u_cur: lam.u[0], src_loc: c.srcLoc, grad_amps: gAmps }, t, 'acoustic2d.source_cotangents');
+        emitRec4(g, 'adjoint_receivers4', { u_pn: lam.u[1], rec_abs4: c.recAbs, resid4: r }, t, 'acoustic2d.adjoint_receivers');
+      } else {
+        small(
+          g,
+          injectAdjoint,
+          { w, u_cur: lam.u[0], u_pn: lam.u[1], src_loc: c.srcLoc, rec_loc: c.recLoc, resid: r, grad_amps: gAmps },
+          t,
+          'acoustic2d.adjoint_inject',
+        );
+      }
       swap(lam.u);
       swap(lam.aux);
       if (!stored) lap.dispose();
@@ -390,7 +420,8 @@ export function born(g: Grid, c: Consts, w: Tensor, amps: Tensor, dw: Tensor): T
       g,
       'born2d.step',
     );
-    small(g, 'sample', { u_cur: sc.u[0], rec_loc: c.recLoc, rec }, t, 'born2d.sample');
+    if (recVec4(g)) emitRec4(g, 'sample4', { u_cur: sc.u[0], rec_abs4: c.recAbs, rec4: rec }, t, 'born2d.sample');
+    else small(g, 'sample', { u_cur: sc.u[0], rec_loc: c.recLoc, rec }, t, 'born2d.sample');
     for (const p of [bg.u, bg.aux, sc.u, sc.aux]) swap(p);
     lap.dispose();
   }
