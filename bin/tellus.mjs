@@ -8,6 +8,8 @@
 //   tellus bench [--all]
 //       Runs the benchmarks in Node (side by side with jax-js and tfjs) and writes bench/results/;
 //       with --all, in Node, Deno and headless Chromium one after another.
+//   tellus serve [--port N]
+//       Builds the browser app (app/) into dist/app/ and serves it on http://localhost:N (default 8080).
 import * as esbuild from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -89,12 +91,26 @@ async function calibrateCmd() {
   await import(pathToFileURL(outfile).href);
 }
 
+async function serveCmd(args) {
+  const i = args.indexOf('--port');
+  const port = i >= 0 ? args[i + 1] : '8080';
+  if (!/^\d+$/.test(port ?? '') || Number(port) > 65535) throw new Error(`tellus serve --port: expected a port number, got ${port}`);
+  const { buildApp, serveApp } = await import(pathToFileURL(join(root, 'app/build.mjs')).href);
+  const dir = await buildApp();
+  const { url } = await serveApp({ dir, port: Number(port) });
+  console.log(`serving ${dir} on ${url} (Ctrl-C stops it)`);
+  console.log('WebGPU: Chrome/Chromium on Linux needs --enable-unsafe-webgpu (and, without a GPU, --use-webgpu-adapter=swiftshader)');
+  // The server keeps the process alive.
+  await new Promise(() => {});
+}
+
 const usage =
-  'usage: tellus profile <script> [--trace out.json] [--json report.json] [--every N] [--no-sites] [--calibrate] | tellus calibrate | tellus bench [--all]';
+  'usage: tellus profile <script> [--trace out.json] [--json report.json] [--every N] [--no-sites] [--calibrate] | tellus calibrate | tellus bench [--all] | tellus serve [--port N]';
 
 try {
   if (cmd === 'profile') await profileCmd(rest);
   else if (cmd === 'calibrate') await calibrateCmd();
+  else if (cmd === 'serve') await serveCmd(rest);
   else if (cmd === 'bench') {
     // --all: Node, Deno and headless Chromium one after another; otherwise Node only.
     const args = rest.includes('--all') ? [join(root, 'bench/all.mjs')] : [join(root, 'dist/bench/node.js'), ...rest];

@@ -29,7 +29,7 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 
 # The shipped bundle, dist/tellus.js (the suite itself runs the TypeScript sources).
 stage build node scripts/build.mjs
-stage lint node_modules/.bin/eslint --max-warnings 0 src test bench examples
+stage lint node_modules/.bin/eslint --max-warnings 0 src test bench examples app
 stage format node_modules/.bin/prettier --check .
 stage typecheck node_modules/.bin/tsc --noEmit -p .
 stage node node_modules/.bin/vitest run

@@ -1,0 +1,147 @@
+// The problems the app's pages solve, as host data and option builders with no DOM: the pages build
+// them in the browser and test/app.test.ts builds the very same ones in Node to check the pages'
+// numbers against the library run there.
+import * as tl from '../src/index.js';
+
+/** mulberry32: a small seeded generator (the models are the same in every runtime). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---- wavefield page --------------------------------------------------------------------------
+
+export type WavefieldModel = 'layered' | 'marmousi';
+export const WAVEFIELD_MODELS: readonly WavefieldModel[] = ['layered', 'marmousi'];
+
+export interface WavefieldSurvey {
+  model: WavefieldModel;
+  nz: number;
+  nx: number;
+  /** Cell size in metres (both axes). */
+  dx: number;
+  dt: number;
+  nt: number;
+  freq: number;
+  snapshotEvery: number;
+  /** Row-major [nz, nx] velocity in m/s. */
+  v: Float32Array;
+  source: [number, number];
+  receivers: [number, number][];
+}
+
+/** Flat layers, 2000 to 3500 m/s, with a dipping interface. */
+function layered(nz: number, nx: number): Float32Array {
+  const v = new Float32Array(nz * nx);
+  for (let z = 0; z < nz; z++)
+    for (let x = 0; x < nx; x++) {
+      const dip = z - 0.15 * x;
+      v[z * nx + x] = z < 25 ? 2000 : dip < 40 ? 2500 : z < 75 ? 3000 : 3500;
+    }
+  return v;
+}
+
+/** A Marmousi-like synthetic: folded, faulted layers with velocity rising with depth, a fast wedge and a slow lens. */
+function marmousiLike(nz: number, nx: number): Float32Array {
+  const v = new Float32Array(nz * nx);
+  const rand = mulberry32(1988);
+  const jitter = Array.from({ length: 12 }, () => 150 * (rand() - 0.5));
+  for (let z = 0; z < nz; z++)
+    for (let x = 0; x < nx; x++) {
+      const fold = 8 * Math.sin((2 * Math.PI * x) / nx) + 0.2 * x;
+      const throwZ = x > 0.55 * nx + 0.3 * z ? 10 : 0; // a normal fault
+      const depth = z - fold + throwZ;
+      const layer = Math.max(0, Math.min(11, Math.floor((depth + 20) / 11)));
+      let s = 2000 + 130 * layer + jitter[layer]!;
+      if ((z - 70) ** 2 / 60 + (x - 30) ** 2 / 300 < 1) s = 2100; // slow lens
+      if (z > 80 && x > 60 && z - 80 > (100 - x) * 0.5) s = 3800; // fast wedge
+      v[z * nx + x] = Math.min(3800, Math.max(2000, s));
+    }
+  return v;
+}
+
+/** 100x100 cells of 10 m, a 10 Hz Ricker source near the surface, 20 receivers along a line at 2 cells depth. */
+export function wavefieldSurvey(model: WavefieldModel): WavefieldSurvey {
+  const [nz, nx] = [100, 100];
+  const v = model === 'layered' ? layered(nz, nx) : marmousiLike(nz, nx);
+  const receivers: [number, number][] = Array.from({ length: 20 }, (_, k) => [2, 2 + 5 * k]);
+  return { model, nz, nx, dx: 10, dt: 0.001, nt: 400, freq: 10, snapshotEvery: 10, v, source: [2, 50], receivers };
+}
+
+/** acoustic2d's options for the survey (one shot); call after tl.init(). */
+export function wavefieldOptions(s: WavefieldSurvey): tl.Acoustic2dOptions {
+  return {
+    dx: s.dx,
+    dt: s.dt,
+    accuracy: 4,
+    pmlWidth: 20,
+    sourceAmplitudes: tl.reshape(tl.ricker(s.freq, s.nt, s.dt), [1, 1, s.nt]),
+    sourceLocations: [[s.source]],
+    receiverLocations: [s.receivers],
+    snapshotEvery: s.snapshotEvery,
+  };
+}
+
+// ---- fwi page --------------------------------------------------------------------------------
+
+export interface FwiProblem {
+  n: number;
+  dx: number;
+  dt: number;
+  nt: number;
+  freq: number;
+  maxVel: number;
+  v0: number;
+  iterations: number;
+  lr: number;
+  vTrue: Float32Array;
+  sources: [number, number][];
+  receivers: [number, number][];
+}
+
+/** 32x32 cells of 20 m: a 2200 m/s background with a fast block and a slow disc, 4 shots, receivers at every node. */
+export function fwiProblem(): FwiProblem {
+  const n = 32;
+  const v0 = 2200;
+  const vTrue = new Float32Array(n * n).fill(v0);
+  for (let z = 0; z < n; z++)
+    for (let x = 0; x < n; x++) {
+      if (z >= 8 && z < 15 && x >= 18 && x < 26) vTrue[z * n + x] = 2500;
+      if ((z - 22) ** 2 + (x - 10) ** 2 < 16) vTrue[z * n + x] = 2000;
+    }
+  const sources: [number, number][] = [
+    [2, 8],
+    [2, 24],
+    [29, 8],
+    [29, 24],
+  ];
+  const receivers: [number, number][] = [];
+  for (let z = 0; z < n; z++) for (let x = 0; x < n; x++) receivers.push([z, x]);
+  return { n, dx: 20, dt: 0.003, nt: 100, freq: 6, maxVel: 3000, v0, iterations: 6, lr: 25, vTrue, sources, receivers };
+}
+
+/** acoustic2d's options for the FWI problem; call after tl.init(). */
+export function fwiOptions(p: FwiProblem): tl.Acoustic2dOptions {
+  const w = tl.reshape(tl.ricker(p.freq, p.nt, p.dt), [1, 1, p.nt]);
+  return {
+    dx: p.dx,
+    dt: p.dt,
+    accuracy: 4,
+    pmlWidth: 8,
+    pmlFreq: p.freq,
+    maxVel: p.maxVel,
+    sourceAmplitudes: tl.expand(w, [p.sources.length, 1, p.nt]),
+    sourceLocations: p.sources.map((s) => [s]),
+    receiverLocations: p.sources.map(() => p.receivers),
+  };
+}
+
+/** The waveform misfit sum (d(v) - dObs)^2 / 2. */
+export function fwiMisfit(v: tl.Tensor, opts: tl.Acoustic2dOptions, dObs: tl.Tensor): tl.Tensor {
+  return tl.mul(tl.sum(tl.square(tl.sub(tl.acoustic2d(v, opts), dObs))), 0.5);
+}

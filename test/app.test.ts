@@ -1,0 +1,198 @@
+// @node-only: builds the browser app (app/), serves it and drives the system's headless Chromium
+// (WebGPU on SwiftShader) through puppeteer-core; the pages' numbers are checked against the same
+// problems run here in Node. Screenshots go to test/screenshots/<page>.png.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tl from '../src/index.js';
+import { buildApp, serveApp } from '../app/build.mjs';
+import { fwiMisfit, fwiOptions, fwiProblem, wavefieldOptions, wavefieldSurvey, type WavefieldModel } from '../app/problems.js';
+import { launchChromium } from '../scripts/chromium.mjs';
+import { useDevice } from './helpers.js';
+import { expectScaled } from './numerics.js';
+
+const SHOTS = join(import.meta.dirname, 'screenshots');
+const PAGE_TIMEOUT = 90_000;
+
+interface Loaded {
+  page: Page;
+  state: Record<string, unknown>;
+}
+
+describe('browser app in headless Chromium', () => {
+  useDevice();
+  let browser: Browser;
+  let url = '';
+  let closeBrowser: () => Promise<void> = async () => {};
+  let closeServer: () => Promise<void> = async () => {};
+
+  beforeAll(async () => {
+    const dir = await buildApp({ outdir: mkdtempSync(join(tmpdir(), 'tellus-app-')) });
+    const served = await serveApp({ dir, port: 0 });
+    url = served.url;
+    closeServer = async () => {
+      await served.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    const launched = await launchChromium({ prefix: 'tellus-app-chromium-', timeoutMs: PAGE_TIMEOUT });
+    browser = launched.browser;
+    closeBrowser = launched.close;
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await closeBrowser();
+    await closeServer();
+  });
+
+  /**
+   * Loads a page, waits until it publishes ready (or an error), screenshots it, and fails on any
+   * console error, uncaught page error, failed request or HTTP error the page met.
+   */
+  async function load(file: string, shot: string, query = ''): Promise<Loaded> {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => errors.push(`page error: ${e instanceof Error ? e.message : String(e)}`));
+    page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`);
+    });
+    await page.goto(`${url}${file}${query}`);
+    await page.waitForFunction(() => window.tellusPage?.ready === true || window.tellusPage?.error !== undefined, {
+      timeout: PAGE_TIMEOUT,
+      polling: 200,
+    });
+    const state = (await page.evaluate(() => window.tellusPage)) as Record<string, unknown>;
+    await page.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: true });
+    expect(errors, `${file}${query}: errors in the page`).toEqual([]);
+    expect(state.error, `${file}${query}: the page's error`).toBeUndefined();
+    expect(state.ready).toBe(true);
+    return { page, state };
+  }
+
+  it('index: lists the pages and shows the adapter', async () => {
+    const { page, state } = await load('index.html', 'index');
+    expect(state.runtime).toBe('browser');
+    expect(typeof state.description === 'string' && state.description.length > 0, 'adapter description').toBe(true);
+    expect(typeof state.isSoftware).toBe('boolean');
+    const limits = state.limits as Record<string, number>;
+    expect(limits.maxBufferSize).toBeGreaterThan(0);
+    expect(limits.maxComputeInvocationsPerWorkgroup).toBeGreaterThanOrEqual(256); // WebGPU's guaranteed minimum
+    const links = await page.$$eval('#pages a', (as) => as.map((a) => a.getAttribute('href')));
+    expect(links).toEqual(['./wavefield.html', './fwi.html', './profiler.html']);
+    const table = await page.$eval('#adapter', (t) => t.textContent ?? '');
+    expect(table).toContain(state.description);
+    expect(await page.$eval('.adapter', (p) => p.textContent ?? '')).toContain(state.description);
+    await page.close();
+  });
+
+  // The page runs tl.acoustic2dWavefield with the same inputs as Node here: the same float32
+  // scheme, vec4 stencil on both (SwiftShader is a software adapter for Dawn and for Chromium), but
+  // another build of Tint and SwiftShader compiles the WGSL. Tolerance: relative to the largest
+  // value, 1e-5 for both the receivers (400 steps accumulate round-off) and the final wavefield —
+  // well below the 1e-4 / 3e-4 allowed against the float64 reference (test/acoustic.test.ts), and
+  // far above the differences measured between the runtimes (see docs/app.md).
+  const WAVE_TOL = 1e-5;
+  for (const model of ['layered', 'marmousi'] as WavefieldModel[]) {
+    it(`wavefield (${model}): receivers and final wavefield match acoustic2dWavefield in Node`, async () => {
+      const { page, state } = await load('wavefield.html', model === 'layered' ? 'wavefield' : `wavefield-${model}`, `?model=${model}`);
+      const s = wavefieldSurvey(model);
+      expect(state.model).toBe(model);
+      expect(state.shape).toEqual([s.nz, s.nx]);
+      expect(state.frames).toBe(s.nt / s.snapshotEvery);
+      const out = tl.tidy(() => tl.acoustic2dWavefield(tl.tensor(s.v, { shape: [s.nz, s.nx] }), wavefieldOptions(s)));
+      const [receivers, wavefield] = await Promise.all([out.receivers.data(), out.wavefield.data()]);
+      for (const t of [out.receivers, out.wavefield, out.snapshots!]) t.dispose();
+      const gotR = state.receivers as number[];
+      const gotW = state.wavefield as number[];
+      expect(gotR.length).toBe(s.receivers.length * s.nt);
+      expect(gotW.length).toBe(s.nz * s.nx);
+      // Not a comparison of zeros: the shot reached the receivers and fills the model.
+      expect(Math.max(...gotR.map(Math.abs))).toBeGreaterThan(1e-3);
+      const r = expectScaled(gotR, receivers, WAVE_TOL, `${model}: receivers, browser vs Node`);
+      const w = expectScaled(gotW, wavefield, WAVE_TOL, `${model}: final wavefield, browser vs Node`);
+      console.log(
+        `wavefield ${model}: browser vs Node max error ${r.toExponential(2)} (receivers), ${w.toExponential(2)} (wavefield) of the scale`,
+      );
+      // The animation runs: the frame caption advances.
+      const caption = await page.$eval('#frame', (e) => e.textContent);
+      await new Promise((ok) => setTimeout(ok, 300));
+      expect(await page.$eval('#frame', (e) => e.textContent)).not.toBe(caption);
+      expect(await page.$$eval('#final svg', (s) => s.length)).toBe(1);
+      await page.close();
+    });
+  }
+
+  it('fwi: the misfit decreases, and the first misfit matches Node', async () => {
+    const { page, state } = await load('fwi.html', 'fwi');
+    const p = fwiProblem();
+    const misfits = state.misfits as number[];
+    const errors = state.modelErrors as number[];
+    expect(misfits.length).toBe(p.iterations);
+    expect(misfits.every(Number.isFinite)).toBe(true);
+    // Adam need not lower the misfit every step; over the run it must, by a clear margin (Node measured 9.4e3 -> 2.9e3).
+    expect(misfits.at(-1)!).toBeLessThan(0.6 * misfits[0]!);
+    expect(Math.min(...misfits.slice(1))).toBeLessThan(misfits[0]!);
+    expect(errors.at(-1)!).toBeLessThan(errors[0]!);
+    // The first misfit is at the starting model, before any step: recompute it here. A sum of
+    // 409,600 float32 squares, reduced in a different order by a different compiler: 1e-4 relative.
+    const opts = fwiOptions(p);
+    const shape: [number, number] = [p.n, p.n];
+    const j0 = tl.tidy(() => fwiMisfit(tl.full(shape, p.v0), opts, tl.acoustic2d(tl.tensor(p.vTrue, { shape }), opts)));
+    const want = await j0.item();
+    j0.dispose();
+    expect(Math.abs(misfits[0]! - want) / want, `first misfit ${misfits[0]} vs Node ${want}`).toBeLessThan(1e-4);
+    // Two figure rows (models and gradient; misfit and model error) are drawn.
+    expect(await page.$$eval('#models svg, #curve svg', (s) => s.length)).toBe(2);
+    await page.close();
+  });
+
+  it('profiler: the table lists the kernels and the downloaded trace parses', async () => {
+    const { page, state } = await load('profiler.html', 'profiler');
+    const rows = state.rows as { label: string; kernel: string; calls: number; totalMs: number }[];
+    expect(rows.length).toBeGreaterThan(3);
+    const labels = rows.map((r) => r.label).join(' ');
+    expect(labels).toMatch(/acoustic2d/);
+    expect(labels).toMatch(/matmul/);
+    expect(rows.every((r) => r.calls > 0 && r.totalMs >= 0)).toBe(true);
+    const cells = await page.$$eval('#kernels tr', (trs) => trs.map((tr) => tr.firstElementChild?.textContent ?? ''));
+    expect(cells).toEqual(['kernel', ...rows.map((r) => r.label)]);
+    expect(await page.$eval('#text', (e) => e.textContent ?? '')).toContain(rows[0]!.label);
+
+    // Click the button and read the file Chromium saves.
+    const downloads = mkdtempSync(join(tmpdir(), 'tellus-app-download-'));
+    try {
+      const cdp = await browser.target().createCDPSession();
+      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+      await page.click('#download');
+      const file = join(downloads, 'tellus-trace.json');
+      for (let t = 0; t < 100 && !existsSync(file); t++) await new Promise((ok) => setTimeout(ok, 100));
+      expect(readdirSync(downloads)).toEqual(['tellus-trace.json']);
+      const trace = JSON.parse(readFileSync(file, 'utf8')) as {
+        traceEvents: { name: string; ph: string; ts: number; dur: number }[];
+        metadata: { timing: string };
+      };
+      expect(trace.metadata.timing).toBe(state.timing);
+      expect(trace.traceEvents.length).toBe(state.traceEvents);
+      expect(trace.traceEvents.length).toBe(state.timedEvents);
+      if (state.timing === 'timestamp') {
+        expect(trace.traceEvents.length).toBeGreaterThan(0);
+        expect(await page.$$eval('#timeline svg', (s) => s.length)).toBe(1);
+      }
+      const known = new Set(rows.map((r) => r.label));
+      for (const e of trace.traceEvents) {
+        expect(known.has(e.name), `trace event ${e.name} is a table row`).toBe(true);
+        expect(e.ph).toBe('X');
+        expect(e.dur).toBeGreaterThanOrEqual(0);
+      }
+    } finally {
+      rmSync(downloads, { recursive: true, force: true });
+    }
+    await page.close();
+  });
+});
