@@ -180,7 +180,13 @@ await saveFigure(
   `${OUT}/models`,
 );
 await saveFigure(
-  fieldSpec(firstGradient!, [N, N], { title: 'Misfit gradient at the initial model', units: 'dJ/dv (per m/s)', dz: DX, dx: DX, cmap: 'rdbu' }),
+  fieldSpec(firstGradient!, [N, N], {
+    title: 'Misfit gradient at the initial model',
+    units: 'dJ/dv (per m/s)',
+    dz: DX,
+    dx: DX,
+    cmap: 'rdbu',
+  }),
   `${OUT}/gradient`,
 );
 const iters = curve.map((_, i) => i + 1);
