@@ -145,3 +145,64 @@ export function fwiOptions(p: FwiProblem): tl.Acoustic2dOptions {
 export function fwiMisfit(v: tl.Tensor, opts: tl.Acoustic2dOptions, dObs: tl.Tensor): tl.Tensor {
   return tl.mul(tl.sum(tl.square(tl.sub(tl.acoustic2d(v, opts), dObs))), 0.5);
 }
+
+// ---- FNO page ------------------------------------------------------------------------------------
+
+/**
+ * Operator learning, small enough for a page: f -> u for the periodic screened Poisson problem
+ * -Δu + κ²u = f on the unit torus (κ = 4π), as in examples/fno. Each f is a zero-mean Fourier
+ * series with |k| <= 3 and amplitudes decaying like 1/(1 + |k|²); u is solved exactly with rfft2.
+ */
+export interface FnoProblem {
+  n: number;
+  train: number;
+  val: number;
+  batch: number;
+  epochs: number;
+  lr: number;
+  kappa: number;
+  /** The f samples, [train + val, 1, n, n] row-major. */
+  f: Float32Array;
+}
+
+export function fnoProblem(): FnoProblem {
+  const [n, train, val, kmax] = [16, 32, 8, 3];
+  const rand = mulberry32(7);
+  const f = new Float32Array((train + val) * n * n);
+  for (let s = 0; s < train + val; s++) {
+    const terms: [number, number, number, number][] = [];
+    for (let k1 = -kmax; k1 <= kmax; k1++)
+      for (let k2 = 0; k2 <= kmax; k2++) {
+        if (k1 * k1 + k2 * k2 > kmax * kmax || (k2 === 0 && k1 <= 0)) continue;
+        const a = 1 / (1 + k1 * k1 + k2 * k2);
+        terms.push([k1, k2, a * (2 * rand() - 1), a * (2 * rand() - 1)]);
+      }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let v = 0;
+        for (const [k1, k2, a, b] of terms) {
+          const ph = (2 * Math.PI * (k1 * i + k2 * j)) / n;
+          v += a * Math.cos(ph) + b * Math.sin(ph);
+        }
+        f[(s * n + i) * n + j] = v;
+      }
+  }
+  return { n, train, val, batch: 8, epochs: 8, lr: 1e-2, kappa: 4 * Math.PI, f };
+}
+
+/** The exact u for a batch of f [b, 1, n, n], spectrally: û(k) = f̂(k) / (κ² + 4π²|k|²). */
+export function fnoSolve(f: tl.Tensor, kappa: number): tl.Tensor {
+  const n = f.shape[2]!;
+  const wh = n / 2 + 1;
+  const m = new Float32Array(n * wh);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < wh; j++) {
+      const k1 = i <= n / 2 ? i : i - n;
+      m[i * wh + j] = 1 / (kappa ** 2 + 4 * Math.PI ** 2 * (k1 * k1 + j * j));
+    }
+  return tl.irfft2(tl.mul(tl.rfft2(f), tl.tensor(m, { shape: [n, wh, 1] })), { s: [n, n] });
+}
+
+/** The page's model: FNO2d with 6 modes, width 8, two layers (seeded). */
+export const fnoModel = (): tl.FNO2d =>
+  new tl.FNO2d({ inChannels: 1, outChannels: 1, modes1: 6, modes2: 6, width: 8, layers: 2, projection: 16, padFraction: 0, seed: 1 });

@@ -9,6 +9,7 @@ export const PAGES: { file: string; title: string; about: string }[] = [
   { file: 'index.html', title: 'Overview', about: 'the pages and the WebGPU adapter' },
   { file: 'wavefield.html', title: 'Wavefield', about: 'a live acoustic wavefield on a layered or Marmousi-like model' },
   { file: 'fwi.html', title: 'FWI', about: 'a tiny full-waveform inversion with Adam, figures updated every iteration' },
+  { file: 'fno.html', title: 'FNO', about: 'FNO2d training curves and predictions for a periodic Poisson-type operator' },
   { file: 'profiler.html', title: 'Profiler', about: "per-kernel GPU times, a timeline, and the run's Chrome/Perfetto trace" },
 ];
 

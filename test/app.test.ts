@@ -8,7 +8,16 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { buildApp, serveApp } from '../app/build.mjs';
-import { fwiMisfit, fwiOptions, fwiProblem, wavefieldOptions, wavefieldSurvey, type WavefieldModel } from '../app/problems.js';
+import {
+  fnoProblem,
+  fnoSolve,
+  fwiMisfit,
+  fwiOptions,
+  fwiProblem,
+  wavefieldOptions,
+  wavefieldSurvey,
+  type WavefieldModel,
+} from '../app/problems.js';
 import { launchChromium } from '../scripts/chromium.mjs';
 import { useDevice } from './helpers.js';
 import { expectScaled } from './numerics.js';
@@ -84,7 +93,7 @@ describe('browser app in headless Chromium', () => {
     expect(limits.maxBufferSize).toBeGreaterThan(0);
     expect(limits.maxComputeInvocationsPerWorkgroup).toBeGreaterThanOrEqual(256); // WebGPU's guaranteed minimum
     const links = await page.$$eval('#pages a', (as) => as.map((a) => a.getAttribute('href')));
-    expect(links).toEqual(['./wavefield.html', './fwi.html', './profiler.html']);
+    expect(links).toEqual(['./wavefield.html', './fwi.html', './fno.html', './profiler.html']);
     const table = await page.$eval('#adapter', (t) => t.textContent ?? '');
     expect(table).toContain(state.description);
     expect(await page.$eval('.adapter', (p) => p.textContent ?? '')).toContain(state.description);
@@ -149,6 +158,30 @@ describe('browser app in headless Chromium', () => {
     expect(Math.abs(misfits[0]! - want) / want, `first misfit ${misfits[0]} vs Node ${want}`).toBeLessThan(1e-4);
     // Two figure rows (models and gradient; misfit and model error) are drawn.
     expect(await page.$$eval('#models svg, #curve svg', (s) => s.length)).toBe(2);
+    await page.close();
+  });
+
+  it('fno: the validation error falls, on the same data as Node', async () => {
+    const { page, state } = await load('fno.html', 'fno');
+    const p = fnoProblem();
+    const train = state.trainCurve as number[];
+    const val = state.valCurve as number[];
+    expect(train.length).toBe(p.epochs);
+    expect(val.length).toBe(p.epochs + 1);
+    expect([...train, ...val].every(Number.isFinite)).toBe(true);
+    // Node measured 1.05 -> 0.11 over the 8 epochs; the page must at least halve it.
+    expect(val.at(-1)!).toBeLessThan(0.5 * val[0]!);
+    // The page's data equal Node's: the RMS scales of f and of the FFT-solved u, float32 sums of
+    // 8,192 squares in another order: 1e-5 relative.
+    const f = tl.tensor(p.f, { shape: [p.train + p.val, 1, p.n, p.n] });
+    const u = fnoSolve(f, p.kappa);
+    const rms = async (t: tl.Tensor): Promise<number> =>
+      Math.sqrt(await tl.tidy(() => tl.mean(tl.square(tl.slice(t, [[0, p.train]])))).item());
+    const [fScale, uScale] = [await rms(f), await rms(u)];
+    for (const t of [f, u]) t.dispose();
+    expect(Math.abs((state.fScale as number) - fScale) / fScale).toBeLessThan(1e-5);
+    expect(Math.abs((state.uScale as number) - uScale) / uScale).toBeLessThan(1e-5);
+    expect(await page.$$eval('#curve svg, #prediction svg', (s) => s.length)).toBe(2);
     await page.close();
   });
 
