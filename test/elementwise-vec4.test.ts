@@ -1,11 +1,12 @@
 // Fused elementwise programs run four elements per invocation when every input is unit-stride from
 // a multiple of 4 or a broadcast word, and the length is a multiple of 4 (src/graph/fusion.ts,
-// body4). These cases hit that path and each way out of it (a length of 4k+1, an offset of 1, a
+// body4) on tensors of at least VEC4_MIN elements. These cases hit that path and each way out of it (a length of 4k+1, an offset of 1, a
 // strided view) with a fused chain of float, comparison, where, cast and int32 ops, against float64
 // references. Tolerance: 2e-6 relative plus 1e-6 absolute: tanh and exp are a few float32 ulp off.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { context } from '../src/graph/context.js';
+import { VEC4_MIN } from '../src/graph/fusion.js';
 import { assertClose, randomFloats, randomInts, rng, useDevice } from './helpers.js';
 
 const TOL = { rtol: 2e-6, atol: 1e-6 };
@@ -25,7 +26,8 @@ const chainRef = (x: number, b: number, s: number): number => (x > 0.2 ? Math.ta
 describe('fused elementwise programs, four elements per invocation', () => {
   useDevice();
 
-  for (const n of [4096, 4099, 12]) {
+  // VEC4_MIN is 2^14: 16384 takes the vec4 form; 16387 (not a multiple of 4) and 4096 (too short) do not.
+  for (const n of [VEC4_MIN, VEC4_MIN + 3, 4096]) {
     it(`a fused float chain with a broadcast scalar, n = ${n}`, async () => {
       const g = rng();
       const xs = randomFloats(g, n, -2, 2);
@@ -41,14 +43,14 @@ describe('fused elementwise programs, four elements per invocation', () => {
         `seed ${g.seed}, n ${n}`,
       );
       // Poisoned output would show as a mismatch above; here the path itself: vec4 only for n % 4 == 0.
-      if (n % 4 === 0) expect(vec4Pipelines()).toBeGreaterThanOrEqual(Math.max(before, 1));
+      if (n === VEC4_MIN) expect(vec4Pipelines()).toBeGreaterThanOrEqual(Math.max(before, 1));
       else expect(vec4Pipelines()).toBe(before);
     });
   }
 
   it('views: an offset of 4 takes the vec4 path, an offset of 1 and a stride of 2 do not, all correct', async () => {
     const g = rng();
-    const n = 1024;
+    const n = VEC4_MIN;
     const xs = randomFloats(g, n + 8, -2, 2);
     const bs = randomFloats(g, 2 * n + 8, -1, 1);
     const cases: [string, number, number, number][] = [
@@ -72,7 +74,7 @@ describe('fused elementwise programs, four elements per invocation', () => {
 
   it('int32 arithmetic and casts are exact on the vec4 path', async () => {
     const g = rng();
-    const n = 2048;
+    const n = VEC4_MIN;
     const a = randomInts(g, n, -1000, 1000);
     const b = randomInts(g, n, -1000, 1000);
     const y = tl.tidy(() => {

@@ -102,9 +102,9 @@ describe('scheduler', () => {
   });
 
   it('compiles one pipeline per kernel variant, whatever the shapes', async () => {
-    // Both forms of the add program: one word per invocation (n = 3) and four (n = 4).
+    // Both forms of the add program: one word per invocation (n = 3) and four (n = 2^14).
     await tl.add(tl.ones([3]), tl.ones([3])).data();
-    await tl.add(tl.ones([4]), tl.ones([4])).data();
+    await tl.add(tl.ones([1 << 14]), tl.ones([1 << 14])).data();
     const count = tl.memory().pipelines;
     for (const n of [5, 17, 1000, 4099]) await tl.add(tl.ones([n]), tl.ones([n])).data();
     await tl.add(tl.ones([2, 9]), tl.ones([2, 9])).data();

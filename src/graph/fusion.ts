@@ -15,6 +15,8 @@ export const MAX_INPUTS = 6;
 /** Longer chains are split: each piece compiles quickly and identical pieces share a pipeline. */
 export const MAX_INSTRS = 64;
 const MAX_RANK = 8;
+/** Fewest elements for the vec4 form of a flat program (see lower). */
+export const VEC4_MIN = 1 << 14;
 
 export const K = { LOAD: 0, UNARY: 1, CAST: 2, BINARY: 3, BINARY_SCALAR: 4, WHERE: 5 } as const;
 
@@ -142,9 +144,11 @@ function lower(g: Group, low: Lowering): Node {
   );
   const flat = c.shape.length <= 1;
   // Four elements per invocation where every input is unit-stride from a multiple of 4, or one
-  // broadcast word: several times the one-word loads on CPU adapters, no worse on GPUs.
+  // broadcast word, on large tensors: 2-3x the one-word loads on CPU adapters for 4M floats, but
+  // ~25% slower for 1024 (a quarter of the workgroups, each four times longer: less to spread
+  // over the CPU's threads).
   const reads = g.inputs.map((inp, k) => (c.strides[k]![0] === 0 ? 'word' : c.strides[k]![0] === 1 && inp.offset % 4 === 0 ? 'vec' : null));
-  const vec = c.shape.length === 1 && n % 4 === 0 && reads.every((r) => r !== null);
+  const vec = c.shape.length === 1 && n % 4 === 0 && n >= VEC4_MIN && reads.every((r) => r !== null);
   const threads = vec ? n / 4 : n;
   const pad = (v: number[], len: number): number[] => [...v, ...new Array<number>(len - v.length).fill(0)];
   return {
