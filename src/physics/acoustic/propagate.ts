@@ -259,6 +259,20 @@ const swap = <T>(p: [T, T]): void => void p.reverse();
 /** A [rows, cols] buffer transposed into a new [cols, rows] one (receivers: time-major in the loop, trace-major outside). */
 function transposed(x: Tensor, rows: number, cols: number, shape: number[], g: Grid): Tensor {
   const out = empty(shape);
+  if (rows % 4 === 0 && cols % 4 === 0) {
+    // 4x4 blocks as vec4s (acoustic.wgsl transpose4).
+    const quads = rows / 4;
+    emitOn(
+      'transpose4',
+      { t_in4: x, t_out4: out },
+      { rows, cols },
+      [Math.ceil(cols / 4 / 64), Math.min(quads, 65535), Math.ceil(quads / 65535)],
+      g,
+      'acoustic2d.receivers_layout',
+      { bytes: 8 * rows * cols, flops: 0 },
+    );
+    return out;
+  }
   const blocks = Math.ceil(rows / 16);
   emitOn(
     'transpose',
