@@ -48,3 +48,13 @@ export {
 export { saveSafetensors, loadSafetensors, readSafetensors, loadSafetensorsInto, type SafetensorsFile } from './safetensors.js';
 export { SpectralConv2d, type SpectralConv2dOptions } from './spectral.js';
 export { FNO2d, type FNO2dOptions } from './fno.js';
+export {
+  avgPool2d,
+  maxPool2d,
+  upsampleBilinear2d,
+  bilinearMatrix,
+  AvgPool2d,
+  MaxPool2d,
+  UpsampleBilinear2d,
+  type UpsampleOptions,
+} from './pool.js';
