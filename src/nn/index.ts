@@ -58,3 +58,5 @@ export {
   UpsampleBilinear2d,
   type UpsampleOptions,
 } from './pool.js';
+export { GroupNorm, BatchNorm2d, type NormOptions, type BatchNormOptions } from './norm.js';
+export { UNet, ConvTranspose2d, convTranspose2d, type UNetOptions } from './unet.js';
