@@ -80,9 +80,9 @@ function sameInput(a: EwInput, b: EwInput): boolean {
   return a.storage === b.storage && a.offset === b.offset && a.strides.every((s, i) => s === b.strides[i]);
 }
 
-/** The generated body of `run`: SSA lets, one per instruction, then the store. */
-function body(instrs: Instr[]): string {
-  const lines = instrs.map((ins, j) => {
+/** One SSA let per instruction (v<j> the value of instruction j). */
+function instrLines(instrs: Instr[]): string[] {
+  return instrs.map((ins, j) => {
     const [a, b, c] = ins.args.map((v) => `v${v}`);
     switch (ins.kind) {
       case K.LOAD:
@@ -99,8 +99,11 @@ function body(instrs: Instr[]): string {
         return `let v${j} = select(${c}, ${b}, truthy(${a}, ${ins.dt2 === 1}));`;
     }
   });
-  lines.push(`y[i] = v${instrs.length - 1};`);
-  return lines.map((l) => `  ${l}`).join('\n');
+}
+
+/** The generated body of `run`: the lets, then the store. */
+function body(instrs: Instr[]): string {
+  return [...instrLines(instrs), `y[i] = v${instrs.length - 1};`].map((l) => `  ${l}`).join('\n');
 }
 
 /**
@@ -109,11 +112,8 @@ function body(instrs: Instr[]): string {
  */
 function body4(instrs: Instr[], reads: ('vec' | 'word')[]): string {
   const lines = reads.map((r, k) => (r === 'vec' ? `let w${k} = vec_of(${k}u, i);` : `let w${k} = vec4<u32>(word_of(${k}u));`));
+  const lane = instrLines(instrs);
   for (let c = 0; c < 4; c++) {
-    const lane = body(instrs)
-      .split('\n')
-      .slice(0, -1)
-      .map((l) => l.trim());
     lines.push(
       ...lane.map((l, j) =>
         instrs[j]!.kind === K.LOAD ? `let v${j}_${c} = w${instrs[j]!.args[0]}.${'xyzw'[c]};` : l.replace(/\bv(\d+)\b/g, `v$1_${c}`),
