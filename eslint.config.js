@@ -7,19 +7,21 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import prettier from 'eslint-config-prettier';
 
 // Each layer may import only from the layers before it: gpu <- graph <- ops <- autodiff <- nn,
-// physics, profile (siblings that do not import each other) <- the package root (index.ts,
+// physics, profile (siblings that do not import each other) <- inverse <- the package root (index.ts,
 // runtime.ts) <- examples, bench, test. viz/ (figures) sits beside them on graph/ alone.
 const src = (dir) => `./src/${dir}`;
 const layers = [
-  { name: 'gpu', target: src('gpu'), forbid: ['graph', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'viz'] },
-  { name: 'graph', target: src('graph'), forbid: ['ops', 'autodiff', 'nn', 'physics', 'profile', 'viz'] },
-  { name: 'ops', target: src('ops'), forbid: ['autodiff', 'nn', 'physics', 'profile', 'viz'] },
-  { name: 'autodiff', target: src('autodiff'), forbid: ['nn', 'physics', 'profile', 'viz'] },
-  { name: 'nn', target: src('nn'), forbid: ['physics', 'profile', 'viz'] },
-  { name: 'physics', target: src('physics'), forbid: ['nn', 'profile', 'viz'] },
-  { name: 'profile', target: src('profile'), forbid: ['nn', 'physics', 'viz'] },
+  { name: 'gpu', target: src('gpu'), forbid: ['inverse', 'graph', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'viz'] },
+  { name: 'graph', target: src('graph'), forbid: ['inverse', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'viz'] },
+  { name: 'ops', target: src('ops'), forbid: ['inverse', 'autodiff', 'nn', 'physics', 'profile', 'viz'] },
+  { name: 'autodiff', target: src('autodiff'), forbid: ['inverse', 'nn', 'physics', 'profile', 'viz'] },
+  { name: 'nn', target: src('nn'), forbid: ['physics', 'inverse', 'profile', 'viz'] },
+  { name: 'physics', target: src('physics'), forbid: ['nn', 'inverse', 'profile', 'viz'] },
+  { name: 'profile', target: src('profile'), forbid: ['nn', 'physics', 'inverse', 'viz'] },
+  // Inversion workflows (PINNs, unrolled schemes, classical solvers) combine networks and physics.
+  { name: 'inverse', target: src('inverse'), forbid: ['profile', 'viz'] },
   // Figures draw host arrays: no GPU, no tensors (graph/ only for the argument checks).
-  { name: 'viz', target: src('viz'), forbid: ['gpu', 'ops', 'autodiff', 'nn', 'physics', 'profile'] },
+  { name: 'viz', target: src('viz'), forbid: ['gpu', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'inverse'] },
 ];
 const rootFiles = ['./src/index.ts', './src/runtime.ts'];
 const zones = [
@@ -29,7 +31,7 @@ const zones = [
   ]),
   // Above autodiff/, ops that have a differentiable twin are used through it: a plain op there would
   // silently drop gradients. Creation ops, emit helpers and kernel launchers stay reachable.
-  ...['nn', 'physics', 'profile'].map((dir) => ({
+  ...['nn', 'physics', 'profile', 'inverse'].map((dir) => ({
     target: src(dir),
     from: ['elementwise', 'reduce', 'layout', 'indexing', 'matmul', 'complex', 'fft'].map((m) => `./src/ops/${m}.ts`),
     message: `layers: ${dir}/ uses the differentiable ops (src/autodiff), not the plain ones they wrap`,

@@ -62,3 +62,4 @@ export { formatProfile, chromeTrace } from './profile/report.js';
 export { calibrate, type CalibrateOptions } from './profile/calibrate.js';
 export { roofline, type Roofline } from './profile/store.js';
 export * from './physics/index.js';
+export * from './inverse/index.js';
