@@ -3,10 +3,9 @@
 import type { Tensor } from '../graph/tensor.js';
 import { broadcastShapes, broadcastStrides, collapse, fmt } from '../graph/shape.js';
 import { argError } from '../graph/options.js';
-import { checkFloat, checkTensor, emit, output } from './emit.js';
+import { checkFloat, checkTensor, emit, grid1d, output } from './emit.js';
 import { reshape, unsqueeze } from './layout.js';
 import { full } from './creation.js';
-import { contiguous } from './elementwise.js';
 import matmulWgsl from '../../shaders/matmul.wgsl';
 import { registerShader } from '../gpu/kernels.js';
 
@@ -32,13 +31,6 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
       `tellus: matmul(a, b): inner dimensions differ: a is ${fmt(aIn.shape)}, b is ${fmt(bIn.shape)} (${K} vs ${b.shape[b.rank - 2]})`,
     );
   }
-  // Transposed operands (every gradient has them) would miss the vec4 kernel. For large enough
-  // products a contiguous copy, O(MK) work against O(MKN), pays for itself several times over.
-  const copies: Tensor[] = [];
-  if (K % 4 === 0 && N % 4 === 0 && M * N * K >= 32 ** 3) {
-    if (a.strides[a.rank - 1] !== 1) copies.push((a = contiguous(a)));
-    if (b.strides[b.rank - 1] !== 1) copies.push((b = contiguous(b)));
-  }
   const batch = broadcastShapes([a.shape.slice(0, -2), b.shape.slice(0, -2)], 'matmul(a, b) batch dims');
   const ba = broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch);
   const bb = broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch);
@@ -51,18 +43,36 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
   if (y.size > 0) {
     const limit = 65535;
     if (nBatch > limit) throw new Error(`tellus: matmul(a, b): ${nBatch} batch entries exceed the ${limit} this kernel dispatches at once`);
-    const aligned = (...v: number[]): boolean => v.every((x) => x % 4 === 0);
-    const vec4 =
-      a.strides[a.rank - 1] === 1 &&
-      b.strides[b.rank - 1] === 1 &&
-      aligned(K, N, a.offset, b.offset, a.strides[a.rank - 2]!, b.strides[b.rank - 2]!, ...cb.strides[0]!, ...cb.strides[1]!);
+    const [aRow, aCol, bRow, bCol] = [a.strides[a.rank - 2]!, a.strides[a.rank - 1]!, b.strides[b.rank - 2]!, b.strides[b.rank - 1]!];
+    const k = pickKernel({
+      M,
+      K,
+      N,
+      aRow,
+      aCol,
+      bRow,
+      bCol,
+      aOff: a.offset,
+      bOff: b.offset,
+      batchA: cb.strides[0]!,
+      batchB: cb.strides[1]!,
+    });
+    const colBlocks = k.entry === 'matvec_k' || k.entry === 'matvec_m' ? 1 : Math.ceil(N / 4);
+    const rowBlocks = Math.ceil(M / 4);
+    const lanesX = Math.min(8, 2 ** Math.ceil(Math.log2(colBlocks)));
+    const groupsX = Math.ceil(colBlocks / lanesX);
+    const [gx, gy] = grid1d(groupsX * Math.ceil(rowBlocks / (64 / lanesX)) * 64);
+    const vec = k.entry !== 'matmul';
     emit({
       file: 'matmul.wgsl',
-      entry: vec4 ? 'matmul_vec4' : 'matmul',
+      entry: k.entry,
       label: `matmul ${M}x${K}x${N}${nBatch > 1 ? ` x${nBatch}` : ''}`,
-      bind: vec4
-        ? { a4: a.storageFor('matmul(a, b): a'), b4: b.storageFor('matmul(a, b): b'), c4: y.storageFor('matmul') }
-        : { a: a.storageFor('matmul(a, b): a'), b: b.storageFor('matmul(a, b): b'), c: y.storageFor('matmul') },
+      overrides: k.overrides,
+      bind: {
+        [vec ? 'a4' : 'a']: a.storageFor('matmul(a, b): a'),
+        [k.entry === 'matvec_m' || !vec ? 'b' : 'b4']: b.storageFor('matmul(a, b): b'),
+        [k.entry === 'matmul_vec4' ? 'c4' : 'c']: y.storageFor('matmul'),
+      },
       uniforms: {
         M,
         N,
@@ -70,20 +80,25 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
         batch_rank: cb.shape.length,
         offset_a: a.offset,
         offset_b: b.offset,
-        a_row: a.strides[a.rank - 2]!,
-        a_col: a.strides[a.rank - 1]!,
-        b_row: b.strides[b.rank - 2]!,
-        b_col: b.strides[b.rank - 1]!,
+        a_row: aRow,
+        a_col: aCol,
+        b_row: bRow,
+        b_col: bCol,
         batch_shape: pad4(cb.shape, 1),
         batch_a: pad4(cb.strides[0]!, 0),
         batch_b: pad4(cb.strides[1]!, 0),
+        col_blocks: colBlocks,
+        row_blocks: rowBlocks,
+        lanes_x: lanesX,
+        groups_x: groupsX,
+        dispatch_x: gx,
       },
-      grid: [Math.ceil(N / 32), Math.ceil(M / 32), nBatch],
+      grid: [gx, gy, nBatch],
       bytes: 4 * nBatch * (M * K + K * N + M * N),
       flops: 2 * nBatch * M * N * K,
     });
   }
-  for (const t of [...copies, ...promoted]) t?.dispose();
+  for (const t of promoted) t?.dispose();
   if (!vecA && !vecB) return y;
   const shape = [...batch, ...(vecA ? [] : [M]), ...(vecB ? [] : [N])];
   const r = reshape(y, shape);
@@ -93,4 +108,46 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
 
 function pad4(v: readonly number[], fill: number): number[] {
   return [...v, ...new Array<number>(4 - v.length).fill(fill)];
+}
+
+interface Layout {
+  M: number;
+  K: number;
+  N: number;
+  aRow: number;
+  aCol: number;
+  bRow: number;
+  bCol: number;
+  aOff: number;
+  bOff: number;
+  batchA: readonly number[];
+  batchB: readonly number[];
+}
+
+/**
+ * The kernel for a product's layout. Each operand is read as vec4s along the axis it is contiguous
+ * in, when every index the kernel divides by 4 is a multiple of 4: its size along that axis, its
+ * other stride, its offset and its batch strides (and N, for vec4 rows of C). N = 1 goes to a
+ * matrix-vector kernel; anything else to the scalar 4x4 kernel.
+ */
+export function pickKernel(l: Layout): { entry: 'matmul' | 'matmul_vec4' | 'matvec_k' | 'matvec_m'; overrides: Record<string, number> } {
+  const q = (...v: readonly number[]) => v.every((x) => x % 4 === 0);
+  const aBase = q(l.aOff, ...l.batchA);
+  const bBase = q(l.bOff, ...l.batchB);
+  // Strides of size-1 axes never move an index, so they need no alignment.
+  const aAlongK = (l.aCol === 1 || l.K === 1) && q(l.K) && (l.M === 1 || q(l.aRow)) && aBase;
+  const aAlongM = (l.aRow === 1 || l.M === 1) && q(l.M) && (l.K === 1 || q(l.aCol)) && aBase;
+  const bAlongN = (l.bCol === 1 || l.N === 1) && q(l.N) && (l.K === 1 || q(l.bRow)) && bBase;
+  const bAlongK = (l.bRow === 1 || l.K === 1) && q(l.K) && (l.N === 1 || q(l.bCol)) && bBase;
+  if (l.N === 1) {
+    if (aAlongK && (l.bRow === 1 || l.K === 1) && bBase) return { entry: 'matvec_k', overrides: {} };
+    if (aAlongM) return { entry: 'matvec_m', overrides: {} };
+  }
+  if ((aAlongK || aAlongM) && (bAlongN || bAlongK) && q(l.N)) {
+    // Prefer the transpose-free pairing when an operand fits both (a size-1 or square-strided axis).
+    const aCol = !aAlongK;
+    const bCol = !bAlongN;
+    return { entry: 'matmul_vec4', overrides: { A_COL: aCol ? 1 : 0, B_COL: bCol ? 1 : 0 } };
+  }
+  return { entry: 'matmul', overrides: {} };
 }
