@@ -51,6 +51,7 @@ export {
   type CustomVjpOptions,
   type CustomVjpContext,
 } from './autodiff/transforms.js';
+export { derivatives, type Derivatives, type DerivativesOptions } from './autodiff/pointwise.js';
 // Pytrees: tl.tree.flatten / unflatten / map / zip / leaves / isLeaf (leaf order: sorted keys, array index).
 export * as tree from './graph/tree.js';
 export type { Tree, TensorTree, TreeDef } from './graph/tree.js';

@@ -154,6 +154,93 @@ describe('second-order derivatives: a PINN residual', () => {
     assertClose(got, want, { rtol: 2e-3, atol: 2e-3 * scale }, `residual weight gradient seed ${g.seed}`);
   });
 
+  it('derivatives(): one forward and one first-derivative pass serve u, grad u, u_xx, u_tt and u_xt, exact to float32 and differentiable in the weights', async () => {
+    const g = rng();
+    const layers = makeLayers(g, [2, 8, 8, 1]);
+    const N = 6;
+    const pts = Array.from({ length: N }, () => [g.next() * 2 - 1, g.next()]);
+    const X = tl.tensor(pts.flat(), { shape: [N, 2] });
+    const params: Params = layers.map((L) => ({ W: tl.tensor(L.W, { shape: [L.nin, L.nout] }), b: tl.tensor(L.b) }));
+    for (const L of layers) {
+      L.W = Float64Array.from(new Float32Array(L.W));
+      L.b = Float64Array.from(new Float32Array(L.b));
+    }
+    const ptsF = pts.map((p) => p.map((v) => Math.fround(v)));
+    const d = tl.derivatives((Y) => u(params, Y), X, { second: [0, 1, [0, 1]] });
+    expect(d.u.shape).toEqual([N]);
+    expect(d.grad.shape).toEqual([N, 2]);
+    const dx = ptsF.map((p) => mlpDerivs(layers, p, [1, 0]));
+    const dt = ptsF.map((p) => mlpDerivs(layers, p, [0, 1]));
+    const dxt = ptsF.map((p) => mlpDerivs(layers, p, [1, 1]));
+    const tol = { rtol: 2e-4, atol: 2e-5 };
+    assertClose(
+      await d.u.data(),
+      dx.map((r) => r[0]),
+      tol,
+      `u seed ${g.seed}`,
+    );
+    const gr = await d.grad.data();
+    assertClose(
+      Array.from(gr),
+      dx.flatMap((r, i) => [r[1], dt[i]![1]]),
+      tol,
+      `grad u seed ${g.seed}`,
+    );
+    assertClose(
+      await d.second[0]!.data(),
+      dx.map((r) => r[2]),
+      tol,
+      `u_xx seed ${g.seed}`,
+    );
+    assertClose(
+      await d.second[1]!.data(),
+      dt.map((r) => r[2]),
+      tol,
+      `u_tt seed ${g.seed}`,
+    );
+    // Along (1, 1): u_xx + 2 u_xt + u_tt.
+    assertClose(
+      await d.second[2]!.data(),
+      dxt.map((r, i) => (r[2] - dx[i]![2] - dt[i]![2]) / 2),
+      tol,
+      `u_xt seed ${g.seed}`,
+    );
+
+    // The residual loss's weight gradient equals the one through nested grad (checked against
+    // float64 finite differences above), and needs fewer kernels.
+    const c = 1.3;
+    const viaDerivatives = (ps: Params): tl.Tensor => {
+      const r = tl.derivatives((Y) => u(ps, Y), X, { second: [0, 1] });
+      return tl.mean(tl.square(tl.sub(r.second[1]!, tl.mul(r.second[0]!, c * c))));
+    };
+    const viaNested = (ps: Params): tl.Tensor =>
+      tl.mean(tl.square(tl.sub(secondDerivative(ps, X, 1), tl.mul(secondDerivative(ps, X, 0), c * c))));
+    const run = async (f: (ps: Params) => tl.Tensor) => {
+      await tl.sync();
+      const before = tl.memory().dispatches;
+      const [value, grads] = tl.valueAndGrad(f)(params) as [tl.Tensor, Params];
+      const flat = tl.concat(tl.tree.leaves(grads).map((t) => tl.reshape(t, [-1])));
+      const out = { value: await value.item(), grads: await flat.data(), dispatches: tl.memory().dispatches - before };
+      for (const t of [value, flat, ...tl.tree.leaves(grads)]) t.dispose();
+      return out;
+    };
+    const shared = await run(viaDerivatives);
+    const nested = await run(viaNested);
+    expect(Math.abs(shared.value - nested.value)).toBeLessThan(1e-4 * nested.value + 1e-7);
+    const scale = Math.max(...Array.from(nested.grads, Math.abs));
+    assertClose(shared.grads, nested.grads, { rtol: 1e-3, atol: 1e-4 * scale }, `weight gradient seed ${g.seed}`);
+    expect(shared.dispatches).toBeLessThan(nested.dispatches);
+  });
+
+  it('derivatives() rejects what it cannot differentiate pointwise', () => {
+    const X = tl.zeros([4, 2]);
+    const W = tl.ones([2, 3]);
+    expect(() => tl.derivatives((Y) => tl.matmul(Y, W), X)).toThrow(/derivatives\(f, x, opts\).*f's result.*\[4\] or \[4, 1\].*\[4, 3\]/);
+    expect(() => tl.derivatives((Y) => tl.sum(Y, 1), X, { second: [2] })).toThrow(/second\[0\].*axis in \[0, 1\]/);
+    expect(() => tl.derivatives((Y) => tl.sum(Y, 1), X, { secnd: [0] } as tl.DerivativesOptions)).toThrow(/secnd.*second/);
+    expect(() => tl.derivatives((Y) => tl.sum(Y, 1), tl.zeros([4]))).toThrow(/derivatives\(f, x, opts\).*x.*\[points, dims\]/);
+  });
+
   it('hvp agrees with a finite difference of gradients', async () => {
     const g = rng();
     const W = tl.tensor(randomFloats(g, 5 * 7), { shape: [5, 7] });
