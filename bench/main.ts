@@ -7,6 +7,7 @@ import { type Case, countDispatches, markdown, type Row, time } from './harness.
 import { jaxCases, loadJax } from './jax.js';
 import { checkSpectralAgreement, jaxSpectralCases, tellusSpectralCases, tfjsSpectralCases } from './spectral.js';
 import { waveBenchmarks } from './wave.js';
+import { DENSE_CASES, DENSE_FLOPS, jaxDenseCases, tellusDenseCases } from './dense.js';
 import { tellusCases } from './tellus.js';
 import { loadTfjs, tfjsCases } from './tfjs.js';
 
@@ -15,7 +16,10 @@ const FLOPS: Record<string, number> = {
   'matmul 512x512': 2 * 512 ** 3,
   'matmul 256x256': 2 * 256 ** 3,
   'grad of sum(tanh(x @ W)), 512x512': 4 * 512 ** 3,
+  ...DENSE_FLOPS,
 };
+/** Cases of seconds per run: one warm-up and three timed runs. */
+const SLOW = new Set<string>(Object.values(DENSE_CASES));
 /** Bytes each bandwidth-bound case must move (read + write), for GB/s against the calibrated copy rate. */
 const BYTES: Record<string, number> = {
   'sum of 4M floats': 4 * 4 * 2 ** 20,
@@ -59,8 +63,8 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
   const jax = await loadJax().catch(() => null);
   const tf = await loadTfjs().catch(() => null);
   const libraries: Library[] = [
-    { name: 'tellus', cases: { ...tellusCases(), ...tellusSpectralCases() } },
-    await load('jax-js', async () => ((j) => ({ ...jaxCases(j), ...jaxSpectralCases(j) }))(jax ?? (await loadJax()))),
+    { name: 'tellus', cases: { ...tellusCases(), ...tellusSpectralCases(), ...tellusDenseCases() } },
+    await load('jax-js', async () => ((j) => ({ ...jaxCases(j), ...jaxSpectralCases(j), ...jaxDenseCases(j) }))(jax ?? (await loadJax()))),
     await load('tfjs', async () => ((t) => ({ ...tfjsCases(t), ...tfjsSpectralCases(t) }))(tf ?? (await loadTfjs()))),
   ];
   // The FFT cases compare like with like only if the libraries compute the same transform.
@@ -87,7 +91,7 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
       const c = lib.cases[name];
       if (!c) continue;
       try {
-        const timing = await time(c);
+        const timing = await time(c, SLOW.has(name) ? { warmup: 1, runs: 3 } : undefined);
         rows.push({ benchmark: name, library: lib.name, timing, flops: FLOPS[name], bytes: BYTES[name] });
         console.log(`${name.padEnd(46)} ${lib.name.padEnd(7)} ${timing.medianMs.toFixed(2)} ms`);
       } catch (e) {
