@@ -52,6 +52,16 @@ async function profileCmd(args) {
     loader: { '.wgsl': 'text' },
     external: ['webgpu', '@jax-js/jax', 'cli-progress', '@resvg/resvg-js', 'vega', 'vega-lite'],
     alias: { tellus: join(root, 'src/index.ts') },
+    // The built bundle imported by its path would be a second copy of the engine that the profile
+    // cannot see: point it at the same source as the package name.
+    plugins: [
+      {
+        name: 'one-engine',
+        setup(build) {
+          build.onResolve({ filter: /(^|\/)dist\/tellus(\.js)?$/ }, () => ({ path: join(root, 'src/index.ts') }));
+        },
+      },
+    ],
   });
   process.setSourceMapsEnabled(true);
   const mod = await import(pathToFileURL(outfile).href);

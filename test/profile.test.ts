@@ -231,6 +231,28 @@ describe('profile', () => {
     assertClose(await out.data(), want, { rtol: 1e-6, atol: 0 }, `peak_fma seed ${g.seed}`);
   });
 
+  it('says when the work ran through another copy of the engine, which it cannot see', async () => {
+    // A second copy registers itself where every copy looks (a bundle imported by path would).
+    const copies = (globalThis as Record<symbol, { id: number; dispatches(): number }[]>)[Symbol.for('tellus.engines')]!;
+    let foreign = 0;
+    const other = { id: copies.length, dispatches: () => foreign };
+    copies.push(other);
+    try {
+      const quiet = await tl.profile(async () => {
+        await tl.ones([4]).add(1).data();
+      });
+      expect(quiet.warning).toBeUndefined();
+      const r = await tl.profile(() => {
+        foreign += 7;
+      });
+      expect(r.dispatches).toBe(0);
+      expect(r.warning).toMatch(/fn ran 7 dispatches through another copy of Tellus/);
+      expect(tl.formatProfile(r)).toMatch(/warning: fn ran 7 dispatches/);
+    } finally {
+      copies.splice(copies.indexOf(other), 1);
+    }
+  });
+
   it('rejects bad arguments and nested profiles', async () => {
     await expect(tl.profile(42 as never)).rejects.toThrow(/profile\(fn, options\): fn: expected a function, got 42/);
     await expect(tl.calibrate({ bytes: -5 })).rejects.toThrow(/calibrate\(opts\): bytes: expected an integer >= 1024, got -5/);

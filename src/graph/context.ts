@@ -87,6 +87,24 @@ export function init(opts: TellusInitOptions = {}): Promise<DeviceInfo> {
   return p;
 }
 
+/**
+ * Every copy of the engine loaded in this process (a bundle imported by path beside the package, a
+ * second bundle), so that profile() can tell when the work it was asked to watch ran through another
+ * copy, which it cannot see. Keyed on a global symbol, the one thing all copies share.
+ */
+interface EngineCopy {
+  readonly id: number;
+  dispatches(): number;
+}
+const copies: EngineCopy[] = ((globalThis as Record<symbol, EngineCopy[]>)[Symbol.for('tellus.engines')] ??= []);
+const self: EngineCopy = { id: copies.length, dispatches: () => ctx?.scheduler.stats().dispatches ?? 0 };
+copies.push(self);
+
+/** Dispatches recorded so far by each other copy of the engine in this process. */
+export function otherEngineDispatches(): number[] {
+  return copies.filter((c) => c !== self).map((c) => c.dispatches());
+}
+
 export function context(): Context {
   if (!ctx) throw new Error('tellus: no device yet: call `await init()` before creating tensors');
   ctx.scheduler.checkAlive();

@@ -6,7 +6,7 @@
 // Where a timestamped pass is expensive (CPU adapters, docs/design.md), one dispatch in `every` is
 // timed, rotating, and totals are extrapolated from the sample. Without 'timestamp-query' the report falls back to wall time per submit.
 import { argError, checkOptions, optionNames } from '../graph/options.js';
-import { context, finishDeferredDestroy, memory } from '../graph/context.js';
+import { context, finishDeferredDestroy, memory, otherEngineDispatches } from '../graph/context.js';
 import type { FlushProfiler, Node } from '../graph/scheduler.js';
 import { roofline, type Roofline } from './store.js';
 import { callSite } from './sites.js';
@@ -65,6 +65,8 @@ export interface ProfileReport {
   events: KernelEvent[];
   /** The ceilings efficiencies refer to (from calibrate()), if measured on this device. */
   roofline: Roofline | null;
+  /** Why the report may not show the work fn did (another copy of Tellus ran it), when it may not. */
+  warning?: string;
 }
 
 // WebGPU caps a query set at 4096 queries: 2048 dispatches, two timestamps each.
@@ -209,6 +211,7 @@ export async function profile(fn: () => unknown, options: ProfileOptions = {}): 
   if (!sched.idle()) await sched.sync();
   const session = new Session(ctx.device, ctx.info.hasTimestampQuery, every, callSites);
   const before = memory();
+  const othersBefore = otherEngineDispatches();
   const t0 = performance.now();
   sched.profiler = session;
   try {
@@ -234,6 +237,7 @@ export async function profile(fn: () => unknown, options: ProfileOptions = {}): 
   const after = memory();
   const roof = roofline();
   const device = ctx.info.description;
+  const foreign = otherEngineDispatches().reduce((sum, n, i) => sum + n - (othersBefore[i] ?? 0), 0);
   finishDeferredDestroy();
   const timed = session.timestamps;
   const rows = aggregate(session.events, roof);
@@ -252,6 +256,14 @@ export async function profile(fn: () => unknown, options: ProfileOptions = {}): 
     rows,
     events: session.events,
     roofline: roof,
+    ...(foreign > 0
+      ? {
+          warning:
+            `fn ran ${foreign} dispatches through another copy of Tellus loaded in this process (a bundle imported by its ` +
+            `path beside the package, or a second bundle), which this profile cannot see: import Tellus the same way ` +
+            `as the code that calls profile()`,
+        }
+      : {}),
   };
 }
 

@@ -15,6 +15,7 @@ export function formatProfile(r: ProfileReport): string {
         ? 'GPU timestamps per dispatch'
         : `GPU timestamps on 1 dispatch in ${r.every} (rotating; totals extrapolated from the timed calls)`;
   lines.push(`profile on ${r.device}: ${how}`);
+  if (r.warning) lines.push(`warning: ${r.warning}`);
   if (r.roofline)
     lines.push(
       `roofline: copy kernel ${r.roofline.copyKernelGBs.toFixed(2)} GB/s, copyBufferToBuffer ${r.roofline.copyBufferGBs.toFixed(2)} GB/s, peak ${r.roofline.peakGflops.toFixed(1)} GFLOP/s`,
