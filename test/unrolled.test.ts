@@ -389,7 +389,7 @@ describe('unrolled proximal gradient', () => {
 
   it('checkpointing each iteration lowers the peak memory of a gradient', async () => {
     const g = rng();
-    const [n, h, w, K] = [4, 24, 24, 6];
+    const [n, h, w, K] = [2, 20, 20, 6];
     const models = blocky(g, n, h, w);
     const peakOf = async (checkpoint: boolean): Promise<[Float32Array, number]> => {
       // A fresh device each time: the peak counts pooled bytes too, so buffers left idle by an
