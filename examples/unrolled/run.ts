@@ -20,7 +20,7 @@ export interface UnrolledRunOptions {
   size?: number;
   /** Unrolled iterations K (also the budget of the baselines). Default 5. */
   iterations?: number;
-  /** Adam steps. Default 150 (blur), 20 (born). */
+  /** Adam steps. Default 150 (blur), 10 (born). */
   trainSteps?: number;
   /** Models per training batch. Default 4 (blur), 2 (born). */
   batch?: number;
@@ -134,7 +134,7 @@ export async function runUnrolled(opts: UnrolledRunOptions = {}): Promise<Unroll
   const isBlur = operator === 'blur';
   const s = opts.size ?? (isBlur ? 24 : 16);
   const K = opts.iterations ?? 5;
-  const steps = opts.trainSteps ?? (isBlur ? 150 : 20);
+  const steps = opts.trainSteps ?? (isBlur ? 150 : 10);
   const batch = opts.batch ?? (isBlur ? 4 : 2);
   const nTest = opts.test ?? (isBlur ? 8 : 4);
   const noise = opts.noise ?? 0.02;
