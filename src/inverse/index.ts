@@ -1,3 +1,27 @@
 // Inversion workflows built on networks (nn/) and physics (physics/): PINNs, unrolled schemes and
 // the classical solvers they are compared with.
-export {};
+
+// Unrolled proximal gradient, its linear operators, classical baselines and metrics (docs/unrolled.md).
+export {
+  type LinearOperator,
+  type Applications,
+  type CountedOperator,
+  type GaussianBlurOptions,
+  countApplications,
+  gaussianBlur,
+  gradient2d,
+  bornOperator,
+} from './operators.js';
+export {
+  conjugateGradient,
+  tikhonovCG,
+  gradientDescent,
+  operatorNormSquared,
+  type CGOptions,
+  type TikhonovOptions,
+  type GradientDescentOptions,
+  type OperatorNormOptions,
+  type SolverResult,
+} from './solvers.js';
+export { ssim, relativeModelError, type SSIMOptions } from './metrics.js';
+export { ProxCNN, UnrolledPG, type ProxCNNOptions, type UnrolledPGOptions } from './unrolled.js';
