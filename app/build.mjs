@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
 
 /** The pages: app/<name>.html and its script app/<name>.ts. */
-export const PAGES = ['index', 'wavefield', 'fwi', 'fno', 'profiler'];
+export const PAGES = ['index', 'wavefield', 'fwi', 'fno', 'workflows', 'profiler'];
 
 /** Builds the app into `outdir` (default dist/app) and returns that directory. */
 export async function buildApp({ outdir = join(root, 'dist/app') } = {}) {

@@ -10,6 +10,7 @@ export const PAGES: { file: string; title: string; about: string }[] = [
   { file: 'wavefield.html', title: 'Wavefield', about: 'a live acoustic wavefield on a layered or Marmousi-like model' },
   { file: 'fwi.html', title: 'FWI', about: 'a tiny full-waveform inversion with Adam, figures updated every iteration' },
   { file: 'fno.html', title: 'FNO', about: 'FNO2d training curves and predictions for a periodic Poisson-type operator' },
+  { file: 'workflows.html', title: 'Workflows', about: 'unrolled inversion, U-Net, PINNs and the FNO surrogate, run in the page' },
   { file: 'profiler.html', title: 'Profiler', about: "per-kernel GPU times, a timeline, and the run's Chrome/Perfetto trace" },
 ];
 

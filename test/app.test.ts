@@ -93,7 +93,7 @@ describe('browser app in headless Chromium', () => {
     expect(limits.maxBufferSize).toBeGreaterThan(0);
     expect(limits.maxComputeInvocationsPerWorkgroup).toBeGreaterThanOrEqual(256); // WebGPU's guaranteed minimum
     const links = await page.$$eval('#pages a', (as) => as.map((a) => a.getAttribute('href')));
-    expect(links).toEqual(['./wavefield.html', './fwi.html', './fno.html', './profiler.html']);
+    expect(links).toEqual(['./wavefield.html', './fwi.html', './fno.html', './workflows.html', './profiler.html']);
     const table = await page.$eval('#adapter', (t) => t.textContent ?? '');
     expect(table).toContain(state.description);
     expect(await page.$eval('.adapter', (p) => p.textContent ?? '')).toContain(state.description);
@@ -158,6 +158,21 @@ describe('browser app in headless Chromium', () => {
     expect(Math.abs(misfits[0]! - want) / want, `first misfit ${misfits[0]} vs Node ${want}`).toBeLessThan(1e-4);
     // Two figure rows (models and gradient; misfit and model error) are drawn.
     expect(await page.$$eval('#models svg, #curve svg', (s) => s.length)).toBe(2);
+    await page.close();
+  });
+
+  it('workflows: lists the examples, and runs the unrolled scheme with finite scores and its figures', async () => {
+    const list = await load('workflows.html', 'workflows');
+    expect(list.state.workflows).toEqual(['unrolled']);
+    await list.page.close();
+    const { page, state } = await load('workflows.html', 'workflows-unrolled', '?example=unrolled');
+    const n = state.numbers as Record<string, number>;
+    for (const k of ['gradient descent', 'Tikhonov-CG', 'unrolled']) {
+      expect(n[`relative error, ${k}`]! > 0 && n[`relative error, ${k}`]! < 1.5, `${k}: ${n[`relative error, ${k}`]}`).toBe(true);
+      expect(Math.abs(n[`SSIM, ${k}`]!)).toBeLessThanOrEqual(1);
+    }
+    expect(n['operator applications']).toBe(5);
+    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(2);
     await page.close();
   });
 

@@ -6,9 +6,9 @@
 // results.json into the output folder.
 import { Presets, SingleBar } from 'cli-progress';
 import * as tl from '../../src/index.js';
-import { fieldSpec, lineSpec, row } from '../../src/viz/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
 import { runUnrolled, type UnrolledRunOptions } from './run.js';
+import { unrolledFigures } from './figures.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -77,31 +77,9 @@ for (const [name, s] of [
 
 const { mkdirSync, writeFileSync } = await import('node:fs');
 mkdirSync(OUT, { recursive: true });
-const { figure: f } = r;
-const panel = (values: Float32Array, title: string) =>
-  fieldSpec(values, f.shape, { title, units: 'model', dz: f.dx, dx: f.dx, cmap: 'rdbu', vmin: -1, vmax: 1, width: 200 });
-const s = r.scores;
-await saveFigure(
-  row(
-    [
-      panel(f.truth, 'true model'),
-      panel(f.gd, `GD (err ${s.gradientDescent.relativeErrors[0]!.toFixed(3)}, SSIM ${s.gradientDescent.ssims[0]!.toFixed(3)})`),
-      panel(f.tikhonov, `Tikhonov (err ${s.tikhonov.relativeErrors[0]!.toFixed(3)}, SSIM ${s.tikhonov.ssims[0]!.toFixed(3)})`),
-      panel(f.unrolled, `unrolled (err ${s.unrolled.relativeErrors[0]!.toFixed(3)}, SSIM ${s.unrolled.ssims[0]!.toFixed(3)})`),
-    ],
-    `${r.operator}: a held-out model, ${total} applications of A / AT each`,
-  ),
-  `${OUT}/models`,
-);
-await saveFigure(
-  lineSpec([{ name: 'training loss (MSE, mean over 10 steps)', x: r.curve.step, y: r.curve.loss }], {
-    title: `UnrolledPG training (${r.operator}, K = ${r.iterations})`,
-    xTitle: 'Adam step',
-    yTitle: 'MSE',
-    logY: true,
-  }),
-  `${OUT}/training`,
-);
+const figs = unrolledFigures(r);
+await saveFigure(figs.models, `${OUT}/models`);
+await saveFigure(figs.training, `${OUT}/training`);
 const { figure: _, ...numbers } = r;
 writeFileSync(`${OUT}/results.json`, JSON.stringify(numbers, null, 2));
 console.log(`wrote ${OUT}/models, ${OUT}/training (.png and .svg) and ${OUT}/results.json`);

@@ -1,0 +1,82 @@
+// The inversion workflows of examples/ in the page: ?example=<name> runs that example's run.ts at a
+// browser-sized setting and embeds its figures.ts specs; without it, the list. The numbers go to
+// the page's table and to window.tellusPage (test/app.test.ts checks them).
+import type { VegaLiteSpec } from '../src/viz/index.js';
+import { runUnrolled } from '../examples/unrolled/run.js';
+import { unrolledFigures } from '../examples/unrolled/figures.js';
+import { byId, el, publish, run, show, startPage, status } from './ui.js';
+
+interface Workflow {
+  title: string;
+  about: string;
+  run(progress: (text: string) => void): Promise<{ numbers: Record<string, number | string>; figures: Record<string, VegaLiteSpec> }>;
+}
+
+const WORKFLOWS: Record<string, Workflow> = {
+  unrolled: {
+    title: 'Unrolled proximal gradient',
+    about:
+      'A learned iterative scheme (K = 3 steps of z = x − α_k Aᵀ(Ax − b), x = prox_k(z), a small CNN per step) trained on random ' +
+      'blocky models against a Gaussian blur, compared on held-out models with gradient descent and Tikhonov-CG at the same number ' +
+      'of operator applications.',
+    async run(progress) {
+      const r = await runUnrolled({
+        size: 16,
+        iterations: 3,
+        trainSteps: 30,
+        batch: 2,
+        test: 3,
+        channels: 4,
+        onProgress: (k, total) => progress(`training: Adam step ${k} of ${total}`),
+      });
+      const s = r.scores;
+      return {
+        numbers: {
+          'relative error, gradient descent': s.gradientDescent.relativeError,
+          'relative error, Tikhonov-CG': s.tikhonov.relativeError,
+          'relative error, unrolled': s.unrolled.relativeError,
+          'SSIM, gradient descent': s.gradientDescent.ssim,
+          'SSIM, Tikhonov-CG': s.tikhonov.ssim,
+          'SSIM, unrolled': s.unrolled.ssim,
+          'operator applications': r.applications.total,
+          'training seconds': r.trainSeconds,
+        },
+        figures: unrolledFigures(r, 160),
+      };
+    },
+  },
+};
+
+run(async () => {
+  const name = new URLSearchParams(location.search).get('example');
+  await startPage('workflows.html');
+  if (name === null) {
+    for (const [key, w] of Object.entries(WORKFLOWS)) {
+      const li = el('li');
+      li.append(el('a', { href: `./workflows.html?example=${key}` }, w.title), ` — ${w.about}`);
+      byId('list').append(li);
+    }
+    status('pick a workflow');
+    publish({ ready: true, workflows: Object.keys(WORKFLOWS) });
+    return;
+  }
+  const w = WORKFLOWS[name];
+  if (!w) throw new Error(`unknown example "${name}"; the workflows are ${Object.keys(WORKFLOWS).join(', ')}`);
+  byId('title').textContent = w.title;
+  byId('about').textContent = w.about;
+  const t0 = performance.now();
+  const { numbers, figures } = await w.run(status);
+  const table = byId('numbers');
+  for (const [k, v] of Object.entries(numbers)) {
+    const tr = el('tr');
+    tr.append(el('th', {}, k), el('td', {}, typeof v === 'number' ? v.toPrecision(4) : v));
+    table.append(tr);
+  }
+  for (const [id, spec] of Object.entries(figures)) {
+    byId('figures').append(el('div', { id: `fig-${id}` }));
+    await show(`fig-${id}`, spec);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  status(`done in ${seconds.toFixed(1)} s`);
+  publish({ ready: true, example: name, numbers, figures: Object.keys(figures), seconds });
+});
