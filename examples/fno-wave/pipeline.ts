@@ -65,7 +65,7 @@ function batchTensors(d: tl.WaveDataset, idx: readonly number[], uScale: number)
   };
 }
 
-/** Relative L2 of the surrogate per sample over `idx` (one read-back per batch), with the predictions of `keep`. */
+/** Relative L2 of the surrogate per sample over `idx` (one read-back per batch). */
 export async function validate(s: Surrogate, d: tl.WaveDataset, idx: readonly number[], batch: number): Promise<number[]> {
   const out: number[] = [];
   for (let b = 0; b < idx.length; b += batch) {
@@ -333,9 +333,8 @@ export function ringSources(n: number, perSide: number): [number, number][] {
   return out;
 }
 
-/** The FWI demo's true model (km/s), box-averaged from 64 x 64 to n x n (n dividing 64), or a von Karman draw. */
-export function trueModel(n: number, kind: 'demo' | 'vonkarman', p: tl.WaveDataParams): Float32Array {
-  if (kind === 'vonkarman') throw new Error('use sampleModel for von Karman models');
+/** The FWI demo's true model (km/s), box-averaged from 64 x 64 to n x n (n dividing 64). */
+export function trueModel(n: number, p: tl.WaveDataParams): Float32Array {
   const full = fwiTrueModel(64, p.mean * 1000);
   if (64 % n !== 0) throw new Error(`invert: the demo model needs a grid dividing 64, got ${n}`);
   const f = 64 / n;
@@ -364,7 +363,7 @@ export async function invertStage(out: tl.ShardStore, cfg: FnoWaveConfig, sink: 
   const p = s.params;
   const n = p.nz;
   const shape: [number, number] = [n, n];
-  const vTrueHost = trueModel(n, 'demo', p);
+  const vTrueHost = trueModel(n, p);
   const vTrue = tl.tensor(vTrueHost, { shape });
   const srcs = ringSources(n, cfg.fwi.sources / 4);
   const errorOf = (v: tl.Tensor): tl.Tensor => tl.relativeError(v, vTrue);
