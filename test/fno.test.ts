@@ -32,6 +32,18 @@ function bandLimited(g: { next: () => number }, batch: number, ch: number, fmax:
   };
 }
 
+/** FNO2d's coordinate channels, x = j / W then z = i / H. */
+function fnoGrid(batch: number, h: number, w: number): tl.Tensor {
+  const v = new Float32Array(batch * 2 * h * w);
+  for (let b = 0; b < batch; b++)
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) {
+        v[b * 2 * h * w + i * w + j] = j / w;
+        v[b * 2 * h * w + h * w + i * w + j] = i / h;
+      }
+  return T(v, [batch, 2, h, w]);
+}
+
 describe('FNO2d', () => {
   useDevice();
 
@@ -197,6 +209,57 @@ describe('FNO2d', () => {
     // 5e-3 leaves room for other seeds. A different box is a different operator: ~4x larger here.
     expect(same, `seed ${g.seed}`).toBeLessThan(5e-3);
     expect(cells, `seed ${g.seed}`).toBeGreaterThan(2 * same);
+  });
+
+  it('activation option: relu and tanh in the projection against a float64 reference, wiring of the Fourier layers, Taylor test with relu', async () => {
+    const g = rng();
+    const x = tl.randn([2, 1, 8, 8], { seed: g.seed });
+    const arch = { inChannels: 1, outChannels: 2, modes1: 3, modes2: 3, width: 4, projection: 6, seed: g.seed % 1000 };
+    // One Fourier layer: the only activation is the projection's, out = proj2(act(proj1(h))); h and
+    // proj1's output come from the engine, act and proj2 run here in float64.
+    for (const [act, f] of [
+      ['relu', (v: number) => Math.max(v, 0)],
+      ['tanh', Math.tanh],
+    ] as const) {
+      const m = new nn.FNO2d({ ...arch, layers: 1, activation: act });
+      expect(m.activation).toBe(act);
+      const inner = tl.noGrad(() => {
+        const lifted = m.lift.forward(tl.concat([x, fnoGrid(2, 8, 8)], 1));
+        return m.proj1.forward(tl.add(m.spectral[0]!.forward(lifted), m.pointwise[0]!.forward(lifted)));
+      });
+      const [z, w2, b2, y] = await Promise.all([inner.data(), m.proj2.weight.data(), m.proj2.bias!.data(), m.forward(x).data()]);
+      const ref = new Float64Array(2 * 2 * 64);
+      for (let b = 0; b < 2; b++)
+        for (let o = 0; o < 2; o++)
+          for (let p = 0; p < 64; p++) {
+            let s = b2[o]!;
+            for (let c = 0; c < 6; c++) s += w2[o * 6 + c]! * f(z[(b * 6 + c) * 64 + p]!);
+            ref[(b * 2 + o) * 64 + p] = s;
+          }
+      const err = relL2(y, ref);
+      console.log(`FNO activation ${act}: rel error vs float64 ${err.toExponential(2)}`);
+      expect(err, act).toBeLessThan(1e-5);
+      m.dispose();
+    }
+    // Two layers: the activation also follows the first Fourier layer.
+    const m = new nn.FNO2d({ ...arch, layers: 2, activation: 'relu' });
+    const manual = tl.noGrad(() => {
+      let h = m.lift.forward(tl.concat([x, fnoGrid(2, 8, 8)], 1));
+      h = tl.relu(tl.add(m.spectral[0]!.forward(h), m.pointwise[0]!.forward(h)));
+      h = tl.add(m.spectral[1]!.forward(h), m.pointwise[1]!.forward(h));
+      return m.proj2.forward(tl.relu(m.proj1.forward(h)));
+    });
+    expect(maxAbs(await tl.sub(m.forward(x), manual).data())).toBeLessThan(1e-6);
+    const gelu = new nn.FNO2d({ ...arch, layers: 2 });
+    expect(maxAbs(await tl.sub(gelu.forward(x), manual).data())).toBeGreaterThan(1e-3);
+    const target = tl.randn([2, 2, 8, 8], { seed: g.seed + 1 });
+    const r = await nn.taylorTest((xx) => tl.mul(tl.sum(tl.square(tl.sub(m.forward(xx), target))), 0.5), x, { h0: 1.6, steps: 6 });
+    console.log(`FNO relu Taylor input: slope1 ${r.slope1.toFixed(3)}`);
+    expect(r.passed, `seed ${g.seed}: ${r.message}`).toBe(true);
+    expect(() => new nn.FNO2d({ ...arch, activation: 'swish' as never })).toThrow(/activation.*gelu, relu, tanh/);
+    expect(() => new nn.FNO2d({ ...arch, activaton: 'relu' } as never)).toThrow(/activation/);
+    m.dispose();
+    gelu.dispose();
   });
 
   it('a few Adam steps reduce the relative L2 loss on a tiny problem', async () => {

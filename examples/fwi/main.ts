@@ -9,6 +9,7 @@ import * as tl from '../../src/index.js';
 import { Presets, SingleBar } from 'cli-progress';
 import { fieldSpec, lineSpec, row } from '../../src/viz/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
+import { fwiTrueModel } from './model.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -27,52 +28,6 @@ const FREQ = 1.0; // Hz: >= 6 cells per shortest wavelength at 2.6 km/s
 const V0 = 3000;
 const MAX_VEL = 4500; // bound for the CFL check and the PML while the model evolves on the GPU
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Smooth random background (Gaussian-filtered noise, ~1.6 km correlation, std 150 m/s) plus anomalies. */
-function trueModel(): Float32Array {
-  const rand = mulberry32(2021);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  let f = Float64Array.from({ length: N * N }, gauss);
-  const sigma = 5;
-  const kernel = Array.from({ length: 4 * sigma + 1 }, (_, i) => Math.exp(-0.5 * ((i - 2 * sigma) / sigma) ** 2));
-  for (const axis of [0, 1]) {
-    const g = new Float64Array(N * N);
-    for (let z = 0; z < N; z++) {
-      for (let x = 0; x < N; x++) {
-        let s = 0;
-        kernel.forEach((k, j) => {
-          const o = j - 2 * sigma;
-          const zz = axis === 0 ? (z + o + N) % N : z;
-          const xx = axis === 1 ? (x + o + N) % N : x;
-          s += k * f[zz * N + xx]!;
-        });
-        g[z * N + x] = s;
-      }
-    }
-    f = g;
-  }
-  const mean = f.reduce((a, b) => a + b, 0) / f.length;
-  const std = Math.sqrt(f.reduce((a, b) => a + (b - mean) ** 2, 0) / f.length);
-  const v = Float32Array.from(f, (x) => V0 + (150 * (x - mean)) / std);
-  for (let z = 0; z < N; z++) {
-    for (let x = 0; x < N; x++) {
-      if (z >= 18 && z < 28 && x >= 36 && x < 46) v[z * N + x] = 3300; // fast block
-      if ((z - 42) ** 2 + (x - 20) ** 2 < 36) v[z * N + x] = 2700; // slow disc
-      if (z >= 48 && z < 51 && x >= 34 && x < 56) v[z * N + x] = 3400; // thin fast layer
-    }
-  }
-  return v;
-}
-
 // 20 sources on a ring two cells inside the edges; receivers at every node (or the top row).
 const sources: [number, number][] = [];
 for (let k = 0; k < 5; k++) {
@@ -88,7 +43,7 @@ console.log(
   `FWI on ${info.runtime}, ${info.description}: ${N}x${N} cells of ${DX} m, ${sources.length} shots, ${recs.length} receivers each, ${NT} steps of ${DT * 1000} ms`,
 );
 
-const vTrueHost = trueModel();
+const vTrueHost = fwiTrueModel(N, V0);
 const vTrue = tl.tensor(vTrueHost, { shape: [N, N] });
 const wavelet = tl.ricker(FREQ, NT, DT);
 const opts: tl.Acoustic2dOptions = {

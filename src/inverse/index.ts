@@ -25,3 +25,6 @@ export {
 } from './solvers.js';
 export { ssim, relativeModelError, type SSIMOptions } from './metrics.js';
 export { ProxCNN, UnrolledPG, type ProxCNNOptions, type UnrolledPGOptions } from './unrolled.js';
+
+// FNO wave surrogate and FNO-FWI (issue 16).
+export * from './fnowave/index.js';

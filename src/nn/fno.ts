@@ -1,8 +1,9 @@
 // FNO2d: the two-dimensional Fourier neural operator (Li et al. 2021). The input [batch, in, H, W]
 // gets two extra channels, the normalized grid coordinates, is lifted to `width` channels by a 1x1
 // convolution, padded on the right and bottom, passed through `layers` Fourier layers
-// (SpectralConv2d + 1x1 convolution, summed, GELU after all but the last), cropped back to H x W
-// and projected pointwise width -> 128 -> GELU -> out.
+// (SpectralConv2d + 1x1 convolution, summed, the activation after all but the last), cropped back to
+// H x W and projected pointwise width -> 128 -> activation -> out. The activation is GELU by default
+// (Li et al.'s later code); Yang et al. 2021 use ReLU.
 //
 // Resolution independence: the model is meant to be one operator on functions over the unit square,
 // so everything that depends on the grid scales with it. The coordinates are x = j / W and z = i / H
@@ -14,7 +15,7 @@ import { argError, checkOptions, optionNames } from '../graph/options.js';
 import { type Tensor, tidy } from '../graph/tensor.js';
 import { tensor } from '../ops/creation.js';
 import { checkInt, checkTensor } from '../ops/emit.js';
-import { add, concat, gelu, pad, slice } from '../autodiff/ops.js';
+import { add, concat, gelu, pad, relu, slice, tanh } from '../autodiff/ops.js';
 import { Conv1x1 } from './layers.js';
 import { Module } from './module.js';
 import { SpectralConv2d } from './spectral.js';
@@ -35,7 +36,12 @@ export interface FNO2dOptions {
   projection?: number;
   /** Seed of the initialization (each submodule gets its own offset); default the global generator. */
   seed?: number;
+  /** Nonlinearity after the Fourier layers (all but the last) and inside the projection. Default 'gelu'. */
+  activation?: FNOActivation;
 }
+
+export type FNOActivation = 'gelu' | 'relu' | 'tanh';
+const ACTIVATIONS: Record<FNOActivation, (x: Tensor) => Tensor> = { gelu, relu, tanh };
 
 const FNO2D_OPTIONS = optionNames<FNO2dOptions>()(
   'inChannels',
@@ -47,6 +53,7 @@ const FNO2D_OPTIONS = optionNames<FNO2dOptions>()(
   'padFraction',
   'projection',
   'seed',
+  'activation',
 );
 
 /** The [batch, 2, H, W] coordinate channels: x = j / W (along W), z = i / H (along H). */
@@ -64,7 +71,7 @@ function gridChannels(batch: number, h: number, w: number): Tensor {
 }
 
 /**
- * FNO2d({ inChannels, outChannels, modes1, modes2, width, layers, padFraction, seed }):
+ * FNO2d({ inChannels, outChannels, modes1, modes2, width, layers, padFraction, projection, seed, activation }):
  * [batch, inChannels, H, W] -> [batch, outChannels, H, W]. Parameters: lift, spectral.k, pointwise.k,
  * proj1, proj2 (as parameters() names them). The padded grid must keep modes1 <= floor(H'/2) and
  * modes2 <= floor(W'/2) + 1.
@@ -79,6 +86,7 @@ export class FNO2d extends Module {
   readonly outChannels: number;
   readonly width: number;
   readonly padFraction: number;
+  readonly activation: FNOActivation;
 
   constructor(opts: FNO2dOptions) {
     super();
@@ -95,6 +103,10 @@ export class FNO2d extends Module {
     const pf = opts.padFraction ?? 0;
     if (typeof pf !== 'number' || !Number.isFinite(pf) || pf < 0) throw argError(fn, 'padFraction', 'a finite number >= 0', pf);
     this.padFraction = pf;
+    const act = opts.activation ?? 'gelu';
+    if (typeof act !== 'string' || !Object.prototype.hasOwnProperty.call(ACTIVATIONS, act))
+      throw argError(fn, 'activation', `one of ${Object.keys(ACTIVATIONS).join(', ')}`, act);
+    this.activation = act;
     const s = opts.seed;
     const seed = (k: number): { seed?: number } => (s === undefined ? {} : { seed: s + 10 * k });
     this.lift = new Conv1x1(this.inChannels + 2, this.width, seed(0));
@@ -115,6 +127,7 @@ export class FNO2d extends Module {
     if (x.rank !== 4 || x.shape[1] !== this.inChannels) throw argError(what, 'x', `a tensor [batch, ${this.inChannels}, H, W]`, x, Error);
     const [b, , h, w] = x.shape as [number, number, number, number];
     const [ph, pw] = this.padding(h, w);
+    const act = ACTIVATIONS[this.activation];
     return tidy(() => {
       let y = this.lift.forward(concat([x, gridChannels(b, h, w)], 1));
       if (ph > 0 || pw > 0)
@@ -125,10 +138,10 @@ export class FNO2d extends Module {
       const n = this.spectral.length;
       for (let k = 0; k < n; k++) {
         y = add(this.spectral[k]!.forward(y), this.pointwise[k]!.forward(y));
-        if (k < n - 1) y = gelu(y);
+        if (k < n - 1) y = act(y);
       }
       if (ph > 0 || pw > 0) y = slice(y, [null, null, [0, h], [0, w]]);
-      return this.proj2.forward(gelu(this.proj1.forward(y)));
+      return this.proj2.forward(act(this.proj1.forward(y)));
     });
   }
 }

@@ -47,7 +47,7 @@ export {
 } from './init.js';
 export { saveSafetensors, loadSafetensors, readSafetensors, loadSafetensorsInto, type SafetensorsFile } from './safetensors.js';
 export { SpectralConv2d, type SpectralConv2dOptions } from './spectral.js';
-export { FNO2d, type FNO2dOptions } from './fno.js';
+export { FNO2d, type FNO2dOptions, type FNOActivation } from './fno.js';
 export {
   avgPool2d,
   maxPool2d,
