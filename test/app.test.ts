@@ -163,7 +163,7 @@ describe('browser app in headless Chromium', () => {
 
   it('workflows: lists the examples, and runs the unrolled scheme with finite scores and its figures', async () => {
     const list = await load('workflows.html', 'workflows');
-    expect(list.state.workflows).toEqual(['unrolled']);
+    expect(list.state.workflows).toEqual(['unrolled', 'fno-wave']);
     await list.page.close();
     const { page, state } = await load('workflows.html', 'workflows-unrolled', '?example=unrolled');
     const n = state.numbers as Record<string, number>;
@@ -173,6 +173,16 @@ describe('browser app in headless Chromium', () => {
     }
     expect(n['operator applications']).toBe(5);
     expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(2);
+    await page.close();
+  });
+
+  it('workflows: the FNO-wave pipeline runs in the page (shards in IndexedDB) with finite numbers and its figures', async () => {
+    const { page, state } = await load('workflows.html', 'workflows-fno-wave', '?example=fno-wave');
+    const n = state.numbers as Record<string, number>;
+    for (const [k, v] of Object.entries(n)) expect(Number.isFinite(v) && v > 0, `${k}: ${v}`).toBe(true);
+    expect(n['validation relative L2']).toBeLessThan(2);
+    expect((state.figures as string[]).length).toBeGreaterThanOrEqual(4);
+    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe((state.figures as string[]).length);
     await page.close();
   });
 
