@@ -7,6 +7,7 @@ import { type Case, countDispatches, markdown, type Row, time } from './harness.
 import { jaxCases, loadJax } from './jax.js';
 import { checkSpectralAgreement, jaxSpectralCases, tellusSpectralCases, tfjsSpectralCases } from './spectral.js';
 import { waveBenchmarks } from './wave.js';
+import { checkConvAgreement, jaxConvCases, tellusConvCases, tfjsConvCases } from './conv.js';
 import { tellusCases } from './tellus.js';
 import { loadTfjs, tfjsCases } from './tfjs.js';
 
@@ -46,9 +47,9 @@ async function load(name: string, f: () => Promise<Record<string, Case>>): Promi
   }
 }
 
-/** `filter` (env BENCH_FILTER in the runners) keeps the cases whose names contain it; the runners then write no files. */
+/** `filter` (env BENCH_FILTER in the runners, alternatives separated by |) keeps the cases whose names contain one; the runners then write no files. */
 export async function runBenchmarks(runtime: string, filter?: string): Promise<BenchOutput> {
-  const selected = (name: string): boolean => !filter || name.includes(filter);
+  const selected = (name: string): boolean => !filter || filter.split('|').some((f) => name.includes(f));
   const info = await tl.init();
   const roof = await tl.calibrate();
   const counted = countDispatches();
@@ -59,9 +60,9 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
   const jax = await loadJax().catch(() => null);
   const tf = await loadTfjs().catch(() => null);
   const libraries: Library[] = [
-    { name: 'tellus', cases: { ...tellusCases(), ...tellusSpectralCases() } },
-    await load('jax-js', async () => ((j) => ({ ...jaxCases(j), ...jaxSpectralCases(j) }))(jax ?? (await loadJax()))),
-    await load('tfjs', async () => ((t) => ({ ...tfjsCases(t), ...tfjsSpectralCases(t) }))(tf ?? (await loadTfjs()))),
+    { name: 'tellus', cases: { ...tellusCases(), ...tellusSpectralCases(), ...tellusConvCases() } },
+    await load('jax-js', async () => ((j) => ({ ...jaxCases(j), ...jaxSpectralCases(j), ...jaxConvCases(j) }))(jax ?? (await loadJax()))),
+    await load('tfjs', async () => ((t) => ({ ...tfjsCases(t), ...tfjsSpectralCases(t), ...tfjsConvCases(t) }))(tf ?? (await loadTfjs()))),
   ];
   // The FFT cases compare like with like only if the libraries compute the same transform.
   const agreement = await checkSpectralAgreement(jax, tf).then(
@@ -69,6 +70,11 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
     (e) => `DISAGREE: ${reason(e)}`,
   );
   console.log(`spectral cases ${agreement}`);
+  const convAgreement = await checkConvAgreement(jax, tf).then(
+    (n) => `agree (relative differences: ${n})`,
+    (e) => `DISAGREE: ${reason(e)}`,
+  );
+  console.log(`conv cases ${convAgreement}`);
   const ours = Object.keys(libraries[0]!.cases!);
   // Every case name, a peer-only variant (e.g. jax-js's jit) right after the case it varies.
   const union = [...new Set(libraries.flatMap((l) => Object.keys(l.cases ?? {})))];
@@ -144,7 +150,7 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
   if (selected('acoustic2d')) rows.push(...(await waveBenchmarks(jax)));
 
   const title = `${runtime}, ${info.description}${info.isSoftware ? ' (software adapter)' : ''}, ${new Date().toISOString().slice(0, 10)}`;
-  const md = `${markdown(rows, title, roof)}\nFFT cases, checked before timing: the libraries ${agreement}.\n`;
+  const md = `${markdown(rows, title, roof)}\nFFT cases, checked before timing: the libraries ${agreement}.\nConv and U-Net cases, checked before timing: the libraries ${convAgreement}.\n`;
   const loaded = Object.fromEntries(libraries.map((l) => [l.name, l.cases ? 'ok' : `failed: ${l.error}`]));
   const json = JSON.stringify(
     {
@@ -156,6 +162,7 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
       libraries: loaded,
       profilerOverhead: overhead,
       spectralAgreement: agreement,
+      convAgreement,
       rows,
     },
     null,
