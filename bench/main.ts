@@ -48,7 +48,12 @@ async function load(name: string, f: () => Promise<Record<string, Case>>): Promi
 }
 
 /** `filter` (env BENCH_FILTER in the runners, alternatives separated by |) keeps the cases whose names contain one; the runners then write no files. */
-export async function runBenchmarks(runtime: string, filter?: string): Promise<BenchOutput> {
+/** `repeat` (env BENCH_RUNS / BENCH_WARMUP in the Node runner) overrides the harness's 2 warm-up and 7 timed runs per case. */
+export async function runBenchmarks(
+  runtime: string,
+  filter?: string,
+  repeat: { warmup?: number; runs?: number } = {},
+): Promise<BenchOutput> {
   const selected = (name: string): boolean => !filter || filter.split('|').some((f) => name.includes(f));
   const info = await tl.init();
   const roof = await tl.calibrate();
@@ -93,7 +98,7 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
       const c = lib.cases[name];
       if (!c) continue;
       try {
-        const timing = await time(c);
+        const timing = await time(c, repeat);
         rows.push({ benchmark: name, library: lib.name, timing, flops: FLOPS[name], bytes: BYTES[name] });
         console.log(`${name.padEnd(46)} ${lib.name.padEnd(7)} ${timing.medianMs.toFixed(2)} ms`);
       } catch (e) {
