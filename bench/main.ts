@@ -8,6 +8,7 @@ import { jaxCases, loadJax } from './jax.js';
 import { checkSpectralAgreement, jaxSpectralCases, tellusSpectralCases, tfjsSpectralCases } from './spectral.js';
 import { waveBenchmarks } from './wave.js';
 import { DENSE_CASES, DENSE_FLOPS, jaxDenseCases, tellusDenseCases } from './dense.js';
+import { checkConvAgreement, jaxConvCases, tellusConvCases, tfjsConvCases } from './conv.js';
 import { tellusCases } from './tellus.js';
 import { loadTfjs, tfjsCases } from './tfjs.js';
 
@@ -50,9 +51,14 @@ async function load(name: string, f: () => Promise<Record<string, Case>>): Promi
   }
 }
 
-/** `filter` (env BENCH_FILTER in the runners) keeps the cases whose names contain it; the runners then write no files. */
-export async function runBenchmarks(runtime: string, filter?: string): Promise<BenchOutput> {
-  const selected = (name: string): boolean => !filter || name.includes(filter);
+/** `filter` (env BENCH_FILTER in the runners, alternatives separated by |) keeps the cases whose names contain one; the runners then write no files. */
+/** `repeat` (env BENCH_RUNS / BENCH_WARMUP in the Node runner) overrides the harness's 2 warm-up and 7 timed runs per case. */
+export async function runBenchmarks(
+  runtime: string,
+  filter?: string,
+  repeat: { warmup?: number; runs?: number } = {},
+): Promise<BenchOutput> {
+  const selected = (name: string): boolean => !filter || filter.split('|').some((f) => name.includes(f));
   const info = await tl.init();
   const roof = await tl.calibrate();
   const counted = countDispatches();
@@ -63,9 +69,11 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
   const jax = await loadJax().catch(() => null);
   const tf = await loadTfjs().catch(() => null);
   const libraries: Library[] = [
-    { name: 'tellus', cases: { ...tellusCases(), ...tellusSpectralCases(), ...tellusDenseCases() } },
-    await load('jax-js', async () => ((j) => ({ ...jaxCases(j), ...jaxSpectralCases(j), ...jaxDenseCases(j) }))(jax ?? (await loadJax()))),
-    await load('tfjs', async () => ((t) => ({ ...tfjsCases(t), ...tfjsSpectralCases(t) }))(tf ?? (await loadTfjs()))),
+    { name: 'tellus', cases: { ...tellusCases(), ...tellusSpectralCases(), ...tellusConvCases(), ...tellusDenseCases() } },
+    await load('jax-js', async () =>
+      ((j) => ({ ...jaxCases(j), ...jaxSpectralCases(j), ...jaxConvCases(j), ...jaxDenseCases(j) }))(jax ?? (await loadJax())),
+    ),
+    await load('tfjs', async () => ((t) => ({ ...tfjsCases(t), ...tfjsSpectralCases(t), ...tfjsConvCases(t) }))(tf ?? (await loadTfjs()))),
   ];
   // The FFT cases compare like with like only if the libraries compute the same transform.
   const agreement = await checkSpectralAgreement(jax, tf).then(
@@ -73,6 +81,11 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
     (e) => `DISAGREE: ${reason(e)}`,
   );
   console.log(`spectral cases ${agreement}`);
+  const convAgreement = await checkConvAgreement(jax, tf).then(
+    (n) => `agree (relative differences: ${n})`,
+    (e) => `DISAGREE: ${reason(e)}`,
+  );
+  console.log(`conv cases ${convAgreement}`);
   const ours = Object.keys(libraries[0]!.cases!);
   // Every case name, a peer-only variant (e.g. jax-js's jit) right after the case it varies.
   const union = [...new Set(libraries.flatMap((l) => Object.keys(l.cases ?? {})))];
@@ -91,7 +104,7 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
       const c = lib.cases[name];
       if (!c) continue;
       try {
-        const timing = await time(c, SLOW.has(name) ? { warmup: 1, runs: 3 } : undefined);
+        const timing = await time(c, SLOW.has(name) ? { warmup: 1, runs: 3, ...repeat } : repeat);
         rows.push({ benchmark: name, library: lib.name, timing, flops: FLOPS[name], bytes: BYTES[name] });
         console.log(`${name.padEnd(46)} ${lib.name.padEnd(7)} ${timing.medianMs.toFixed(2)} ms`);
       } catch (e) {
@@ -148,7 +161,7 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
   if (selected('acoustic2d')) rows.push(...(await waveBenchmarks(jax)));
 
   const title = `${runtime}, ${info.description}${info.isSoftware ? ' (software adapter)' : ''}, ${new Date().toISOString().slice(0, 10)}`;
-  const md = `${markdown(rows, title, roof)}\nFFT cases, checked before timing: the libraries ${agreement}.\n`;
+  const md = `${markdown(rows, title, roof)}\nFFT cases, checked before timing: the libraries ${agreement}.\nConv and U-Net cases, checked before timing: the libraries ${convAgreement}.\n`;
   const loaded = Object.fromEntries(libraries.map((l) => [l.name, l.cases ? 'ok' : `failed: ${l.error}`]));
   const json = JSON.stringify(
     {
@@ -160,6 +173,7 @@ export async function runBenchmarks(runtime: string, filter?: string): Promise<B
       libraries: loaded,
       profilerOverhead: overhead,
       spectralAgreement: agreement,
+      convAgreement,
       rows,
     },
     null,

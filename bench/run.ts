@@ -16,7 +16,9 @@ if (!(globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu) {
   });
 }
 const filter = process.env.BENCH_FILTER;
-const { md, json } = await runBenchmarks(`Node ${process.versions.node}`, filter);
+const count = (k: string): number | undefined => (process.env[k] ? Number(process.env[k]) : undefined);
+const repeat = { warmup: count('BENCH_WARMUP'), runs: count('BENCH_RUNS') };
+const { md, json } = await runBenchmarks(`Node ${process.versions.node}`, filter, repeat);
 // BENCH_OUT / BENCH_NAME: where the GPU run kit (scripts/gpu-pack.sh) wants the results.
 const outDir = process.env.BENCH_OUT ?? 'bench/results';
 const name = process.env.BENCH_NAME ?? 'node';

@@ -1,6 +1,7 @@
 // Layers: Linear, Conv2d (and the pointwise Conv1x1), activations and Dropout. Everything is built
 // from differentiable public ops, so gradients with respect to inputs and weights come from the
-// tape. Conv2d is im2col: pad, one strided slice per kernel tap, stack, one batched matmul.
+// tape. conv2d runs a direct kernel per direction (src/autodiff/conv.ts), or im2col on request (pad,
+// one strided slice per kernel tap, stack, one batched matmul); a pointwise conv is one matmul.
 import { argError, argErrorText, checkOptions, describeValue, optionNames } from '../graph/options.js';
 import { type Tensor, tidy } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
@@ -23,6 +24,7 @@ import {
   tanh,
   transpose,
 } from '../autodiff/ops.js';
+import { conv2dDirect } from '../autodiff/conv.js';
 import { kaimingUniform } from './init.js';
 import { Module } from './module.js';
 
@@ -86,13 +88,19 @@ export interface Conv2dOptions {
   stride?: Pair;
   padding?: Pair;
   dilation?: Pair;
+  /**
+   * 'direct' (default): one kernel for the forward map and one for each gradient (shaders/conv.wgsl);
+   * 'im2col': one strided slice per kernel tap, stack and a batched matmul, in differentiable ops.
+   * Pointwise convolutions (1x1, stride 1, no padding) are one matmul either way.
+   */
+  method?: 'direct' | 'im2col';
 }
 
 /**
  * 2-D cross-correlation (PyTorch's conv2d) of x [N, C, H, W] with weight [O, C, kh, kw] and an
  * optional bias [O]; zero padding. Output [N, O, Ho, Wo], Ho = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1.
  */
-const CONV2D_OPTIONS = optionNames<Conv2dOptions>()('stride', 'padding', 'dilation');
+const CONV2D_OPTIONS = optionNames<Conv2dOptions>()('stride', 'padding', 'dilation', 'method');
 
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
   const what = 'conv2d(x, weight, bias, opts)';
@@ -119,6 +127,16 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     throw new Error(
       `tellus: ${what}: the input ${h}x${w} padded by ${ph}x${pw} is smaller than the dilated kernel ${dh * (kh - 1) + 1}x${dw * (kw - 1) + 1}`,
     );
+  }
+  const method = opts.method ?? 'direct';
+  if (method !== 'direct' && method !== 'im2col') throw argError(what, 'opts.method', "'direct' or 'im2col'", method);
+  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0;
+  if (method === 'direct' && !pointwise) {
+    const y = conv2dDirect(x, weight, { stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw] });
+    if (!bias) return y;
+    const out = tidy(() => add(y, reshape(bias, [o, 1, 1])));
+    y.dispose();
+    return out;
   }
   return tidy(() => {
     const xp =
@@ -151,7 +169,7 @@ export interface Conv2dModuleOptions extends Conv2dOptions {
 }
 
 /** Conv2d(in, out, kernel, { stride, padding, dilation, bias }) on NCHW input; PyTorch's initialization. */
-const CONV2D_MODULE_OPTIONS = optionNames<Conv2dModuleOptions>()('stride', 'padding', 'dilation', 'bias', 'seed');
+const CONV2D_MODULE_OPTIONS = optionNames<Conv2dModuleOptions>()('stride', 'padding', 'dilation', 'method', 'bias', 'seed');
 
 export class Conv2d extends Module {
   weight: Tensor;
@@ -174,6 +192,7 @@ export class Conv2d extends Module {
       stride: pair(opts.stride, 1, 1, fn, 'stride'),
       padding: pair(opts.padding, 0, 0, fn, 'padding'),
       dilation: pair(opts.dilation, 1, 1, fn, 'dilation'),
+      ...(opts.method === undefined ? {} : { method: opts.method }),
     };
     const fanIn = inChannels * this.kernelSize[0] * this.kernelSize[1];
     this.weight = kaimingUniform([outChannels, inChannels, ...this.kernelSize], { a: Math.sqrt(5), ...seedAt(opts.seed, 0) });
