@@ -4,6 +4,8 @@
 import type { VegaLiteSpec } from '../src/viz/index.js';
 import { runUnrolled } from '../examples/unrolled/run.js';
 import { unrolledFigures } from '../examples/unrolled/figures.js';
+import { runUNetExample } from '../examples/unet/run.js';
+import { unetFigures } from '../examples/unet/figures.js';
 import * as tl from '../src/index.js';
 import { PRESETS, evaluateStage, generateStage, invertStage, trainStage, type Sink } from '../examples/fno-wave/pipeline.js';
 import { byId, el, publish, run, show, startPage, status } from './ui.js';
@@ -44,6 +46,36 @@ const WORKFLOWS: Record<string, Workflow> = {
           'training seconds': r.trainSeconds,
         },
         figures: unrolledFigures(r, 160),
+      };
+    },
+  },
+  unet: {
+    title: 'U-Net: RTM image to reflectivity',
+    about:
+      'A U-Net learns to map RTM images (JᵀJ dv from gaussNewton2d, three surface shots) of random layered models with dips and ' +
+      'faults to the high-passed velocity perturbation, with Adam; compared on validation samples with the RTM image at its ' +
+      'best single scale. Browser-sized: 16 training models of 16×16 cells, 3 epochs.',
+    async run(progress) {
+      const r = await runUNetExample({
+        n: 16,
+        train: 16,
+        val: 4,
+        epochs: 3,
+        batch: 4,
+        width: 4,
+        seed: 3,
+        onProgress: (p) => progress(p.phase === 'data' ? `simulating: ${p.done} of ${p.total}` : `training: epoch ${p.done} of ${p.total}`),
+      });
+      return {
+        numbers: {
+          'validation relative L2, U-Net': r.final.valRelL2,
+          'validation relative L2, scaled RTM': r.final.baselineRelL2,
+          'SSIM, U-Net': r.final.valSsim,
+          'SSIM, scaled RTM': r.final.baselineSsim,
+          'Adam steps': r.steps,
+          parameters: r.parameters,
+        },
+        figures: unetFigures(r, 160),
       };
     },
   },

@@ -163,7 +163,7 @@ describe('browser app in headless Chromium', () => {
 
   it('workflows: lists the examples, and runs the unrolled scheme with finite scores and its figures', async () => {
     const list = await load('workflows.html', 'workflows');
-    expect(list.state.workflows).toEqual(['unrolled', 'fno-wave']);
+    expect(list.state.workflows).toEqual(['unrolled', 'unet', 'fno-wave']);
     await list.page.close();
     const { page, state } = await load('workflows.html', 'workflows-unrolled', '?example=unrolled');
     const n = state.numbers as Record<string, number>;
@@ -172,6 +172,16 @@ describe('browser app in headless Chromium', () => {
       expect(Math.abs(n[`SSIM, ${k}`]!)).toBeLessThanOrEqual(1);
     }
     expect(n['operator applications']).toBe(5);
+    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(2);
+    await page.close();
+  });
+
+  it('workflows: the U-Net trains in the page with finite errors and its figures', async () => {
+    const { page, state } = await load('workflows.html', 'workflows-unet', '?example=unet');
+    const n = state.numbers as Record<string, number>;
+    expect(n['Adam steps']).toBe(12);
+    for (const k of ['validation relative L2, U-Net', 'validation relative L2, scaled RTM'])
+      expect(n[k]! > 0 && n[k]! < 3, `${k}: ${n[k]}`).toBe(true);
     expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(2);
     await page.close();
   });

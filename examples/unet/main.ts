@@ -6,8 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import * as tl from '../../src/index.js';
-import { fieldSpec, lineSpec, row } from '../../src/viz/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
+import { unetFigures } from './figures.js';
 import { runUNetExample, type UNetProgress } from './run.js';
 
 const args = new Map<string, string>();
@@ -55,49 +55,10 @@ console.log(
 );
 
 mkdirSync(OUT, { recursive: true });
-const { example, ...numbers } = r;
+const { example: _, ...numbers } = r;
 writeFileSync(`${OUT}/results.json`, JSON.stringify({ runtime: info.runtime, adapter: info.description, ...numbers }, null, 2));
-const epochs = r.trainLoss.map((_, i) => i + 1);
-await saveFigure(
-  row([
-    lineSpec([{ name: 'train MSE (normalized)', x: epochs, y: r.trainLoss }], {
-      title: 'Training loss',
-      xTitle: 'epoch',
-      yTitle: 'MSE',
-      logY: true,
-    }),
-    lineSpec(
-      [
-        { name: 'U-Net', x: epochs, y: r.valRelL2 },
-        { name: 'scaled RTM', x: epochs, y: epochs.map(() => f.baselineRelL2) },
-      ],
-      { title: 'Validation', xTitle: 'epoch', yTitle: 'relative L2 error of dv', logY: true },
-    ),
-  ]),
-  `${OUT}/training`,
-);
-const lim = Math.max(...example.target.values.map(Math.abs));
-const panel = (fd: { values: Float32Array; shape: [number, number] }, title: string, units: string, scaled = true) =>
-  fieldSpec(fd.values, fd.shape, {
-    title,
-    units,
-    dz: r.dx,
-    dx: r.dx,
-    cmap: 'rdbu',
-    width: 200,
-    ...(scaled ? { vmin: -lim, vmax: lim } : {}),
-  });
-await saveFigure(
-  row(
-    [
-      panel(example.input, 'RTM image (input)', 'J^T J dv / rms', false),
-      panel(example.target, 'true dv', 'm/s'),
-      panel(example.prediction, 'U-Net dv', 'm/s'),
-      panel(example.baseline, 'scaled RTM', 'm/s'),
-    ],
-    `Validation sample: U-Net relative L2 ${f.valRelL2.toFixed(3)} (SSIM ${f.valSsim.toFixed(2)}) over the set; scaled RTM ${f.baselineRelL2.toFixed(3)} (SSIM ${f.baselineSsim.toFixed(2)})`,
-  ),
-  `${OUT}/prediction`,
-);
+const figs = unetFigures(r);
+await saveFigure(figs.training, `${OUT}/training`);
+await saveFigure(figs.prediction, `${OUT}/prediction`);
 console.log(`wrote ${OUT}/results.json, training and prediction (.png and .svg)`);
 tl.destroy();
