@@ -1,3 +1,3 @@
 // Inversion workflows built on networks (nn/) and physics (physics/): PINNs, unrolled schemes and
 // the classical solvers they are compared with.
-export {};
+export * from './pinn/index.js';
