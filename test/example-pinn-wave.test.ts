@@ -1,7 +1,7 @@
 // Smoke test of examples/pinn-wave at tiny sizes: every part runs end to end (training, the engine
 // reference of part b, the evaluation) and returns finite numbers of the right shapes.
 import { describe, expect, it } from 'vitest';
-import { acoustic2d, helmholtz, inversion, wave1d } from '../examples/pinn-wave/run.js';
+import { acoustic2d, helmholtz, inversion, inversionSmooth, wave1d } from '../examples/pinn-wave/run.js';
 import { useDevice } from './helpers.js';
 
 const tiny = { adam: 4, lbfgs: 3, points: 24, hidden: [8], logEvery: 2 };
@@ -23,6 +23,12 @@ describe('examples/pinn-wave (tiny)', () => {
     expect(r.slices.every((s) => Number.isFinite(s.relL2) && s.t > 0)).toBe(true);
     // The engine's pulse is non-trivial in the window.
     expect(Math.max(...Array.from(r.engine[0]!, Math.abs))).toBeGreaterThan(0.1);
+  });
+
+  it('d2. inversion for a smooth v(x) with a second network', async () => {
+    const r = await inversionSmooth(tiny, quiet, [4]);
+    expect(r.vFound.length).toBe(r.x.length);
+    expect(Number.isFinite(r.maxRelError)).toBe(true);
   });
 
   it('c. Helmholtz and d. inversion', async () => {

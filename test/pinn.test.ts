@@ -361,6 +361,43 @@ describe('PINN training machinery', () => {
     pinn2.dispose();
   });
 
+  it('an unknown network of some axes only: v(x) in a space-time domain', async () => {
+    const base = smallProblem(5);
+    const vnet = new tl.FieldNet({ inputs: 1, hidden: [4], seed: 1 });
+    const pinn = new tl.Pinn({
+      domain: base.domain,
+      net: base.net,
+      unknowns: { v: { net: vnet, axes: ['x'] } },
+      terms: [
+        {
+          kind: 'residual',
+          name: 'r',
+          points: base.domain.interior(6),
+          residual: (c) => tl.sub(c.dd('t'), tl.mul(c.dd('x'), tl.square(c.field('v')))),
+        },
+      ],
+    });
+    expect(Object.keys(pinn.parameters())).toContain('v.layers.0.weight');
+    const v = await pinn.predictField(
+      'v',
+      tl.PointSet.fromRows([
+        [0.3, 0],
+        [0.3, 0.9],
+        [0.7, 0.5],
+      ]),
+    );
+    expect(v[0]).toBe(v[1]); // independent of t
+    expect(v[0]).not.toBe(v[2]);
+    const want = await tl.noGrad(() => vnet.forward(tl.tensor([[0.3]]))).data();
+    expect(v[0]).toBeCloseTo(want[0]!, 6);
+    const res = await pinn.train({ adam: { steps: 2 }, lbfgs: { maxIter: 2 } });
+    expect(res.lbfgs!.iterations).toBeGreaterThan(0);
+    expect(
+      () => new tl.Pinn({ domain: base.domain, net: base.net, unknowns: { v: { net: vnet, axes: ['x', 't'] } }, terms: base.terms }),
+    ).toThrow(/2 inputs/);
+    pinn.dispose();
+  });
+
   it('rejects bad options with messages that name them', () => {
     const pinn = smallProblem(4);
     const bad = async (o: unknown): Promise<unknown> => pinn.train(o as tl.TrainOptions);

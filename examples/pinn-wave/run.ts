@@ -477,3 +477,120 @@ export async function inversion(b: Budget, log: Progress, cTrue = 1.3): Promise<
   log(`d. recovered c = ${Math.abs(cFound).toFixed(4)} (true ${cTrue}): relative error ${(100 * relError).toFixed(2)}% (target 2%)`);
   return { cTrue, cStart, cFound: Math.abs(cFound), relError, receivers, samples: nt, history, train: summary(res) };
 }
+
+// ---- d2. inversion for a smooth v(x) --------------------------------------------------------------
+
+export interface SmoothInversionResult {
+  /** Evaluation grid in x, true and recovered v. */
+  x: number[];
+  vTrue: number[];
+  vFound: number[];
+  /** Illuminated region and the largest relative error of v there. */
+  region: [number, number];
+  maxRelError: number;
+  meanRelError: number;
+  receivers: number[];
+  samples: number;
+  train: ReturnType<typeof summary>;
+}
+
+/** u_tt = v(x)^2 u_xx on [0, 1] x [0, T] with the initial and boundary data of (a); reference by float64 leapfrog. */
+export function wave1dVariable(
+  v: (x: number) => number,
+  T: number,
+  receivers: readonly number[],
+  times: readonly number[],
+  nx = 801,
+): number[][] {
+  const h = 1 / (nx - 1);
+  const vmax = Math.max(...Array.from({ length: nx }, (_, i) => v(i * h)));
+  const dts = T / (times.length - 1);
+  const sub = Math.ceil(dts / ((0.5 * h) / vmax));
+  const dt = dts / sub;
+  const w = Float64Array.from({ length: nx }, (_, i) => (v(i * h) * dt) / h).map((c) => c * c);
+  let u = Float64Array.from({ length: nx }, (_, i) => Math.sin(Math.PI * i * h));
+  // u(-dt) = u(0) + dt^2/2 v^2 u_xx(0) (u_t(0) = 0).
+  let prev = u.map((val, i) => (i === 0 || i === nx - 1 ? 0 : val + 0.5 * w[i]! * (u[i - 1]! - 2 * val + u[i + 1]!)));
+  const out = receivers.map(() => [] as number[]);
+  const sample = (): void => {
+    receivers.forEach((xr, r) => {
+      const q = xr / h;
+      const i = Math.min(Math.floor(q), nx - 2);
+      out[r]!.push(u[i]! + (q - i) * (u[i + 1]! - u[i]!));
+    });
+  };
+  sample();
+  for (let s = 1; s <= (times.length - 1) * sub; s++) {
+    const next = new Float64Array(nx);
+    for (let i = 1; i < nx - 1; i++) next[i] = 2 * u[i]! - prev[i]! + w[i]! * (u[i - 1]! - 2 * u[i]! + u[i + 1]!);
+    prev = u;
+    u = next;
+    if (s % sub === 0) sample();
+  }
+  return out;
+}
+
+export async function inversionSmooth(b: Budget, log: Progress, vNet: number[] = [16, 16]): Promise<SmoothInversionResult> {
+  const T = 1;
+  const vTrueAt = (x: number): number => 1 + 0.3 * Math.exp(-((x - 0.55) ** 2) / (2 * 0.12 ** 2));
+  const receivers = Array.from({ length: 9 }, (_, i) => 0.1 + 0.1 * i);
+  const ns = 41;
+  const times = Array.from({ length: ns }, (_, i) => (T * i) / (ns - 1));
+  const traces = wave1dVariable(vTrueAt, T, receivers, times);
+  const rows: number[][] = [];
+  const vals: number[] = [];
+  receivers.forEach((xr, r) =>
+    times.forEach((t, i) => {
+      rows.push([xr, t]);
+      vals.push(traces[r]![i]!);
+    }),
+  );
+  const dom = tl.spaceTime(new tl.Interval(0, 1), new tl.TimeDomain(0, T));
+  const net = new tl.FieldNet({ inputs: 2, hidden: b.hidden, lo: dom.lo, hi: dom.hi, seed: 5 });
+  const vnet = new tl.FieldNet({ inputs: 1, hidden: vNet, lo: [0], hi: [1], seed: 6 });
+  const A = Math.PI ** 2 / 2; // scale from the starting v = 1
+  const pinn = new tl.Pinn({
+    domain: dom,
+    net,
+    unknowns: { v: { net: vnet, axes: ['x'] } },
+    transform: (x, n) =>
+      x('x')
+        .mul(Math.PI)
+        .sin()
+        .add(x('x').mul(x('x').mul(-1).add(1)).mul(x('t').square()).mul(n).mul(A)),
+    terms: [
+      {
+        kind: 'residual',
+        name: 'pde',
+        points: new tl.Collocation(dom, b.points),
+        // v = 1 + 0.1 N_v(x): starts near 1 (the smooth background guess).
+        residual: (u) => tl.mul(tl.sub(u.dd('t'), tl.mul(u.dd('x'), tl.square(tl.add(tl.mul(u.field('v'), 0.1), 1)))), 1 / Math.PI ** 2),
+      },
+      { kind: 'data', name: 'receivers', points: tl.PointSet.fromRows(rows, vals), weight: 10 },
+    ],
+  });
+  log(
+    `d2. inversion for a smooth v(x) (1 + 0.3 Gaussian): ${receivers.length} receivers x ${ns} samples, Adam ${b.adam} + L-BFGS ${b.lbfgs}`,
+  );
+  const res = await pinn.train({
+    adam: { steps: b.adam, lr: tl.cosineDecay(5e-3, Math.max(b.adam, 1), 5e-4) },
+    ...(b.lbfgs > 0 ? { lbfgs: { maxIter: b.lbfgs, tolGrad: 0, tolLoss: 0, tolStep: 0, history: 20 } } : {}),
+    logEvery: b.logEvery ?? 100,
+    onProgress: (p) => log(fmtProgress('d2.', p)),
+  });
+  const x = Array.from({ length: 101 }, (_, i) => i / 100);
+  const nv = await pinn.predictField('v', tl.PointSet.fromRows(x.map((xi) => [xi, 0])));
+  pinn.dispose();
+  const vFound = Array.from(nv, (n) => 1 + 0.1 * n);
+  const vTrue = x.map(vTrueAt);
+  const region: [number, number] = [0.15, 0.85];
+  const errs = x
+    .map((xi, i) => ({ xi, e: Math.abs(vFound[i]! - vTrue[i]!) / vTrue[i]! }))
+    .filter(({ xi }) => xi >= region[0] - 1e-9 && xi <= region[1] + 1e-9);
+  const maxRelError = Math.max(...errs.map((e) => e.e));
+  const meanRelError = errs.reduce((s, e) => s + e.e, 0) / errs.length;
+  log(
+    `d2. v(x) in [${region.join(', ')}]: max relative error ${(100 * maxRelError).toFixed(2)}%, mean ${(100 * meanRelError).toFixed(2)}% (target 2%)`,
+  );
+  return { x, vTrue, vFound, region, maxRelError, meanRelError, receivers, samples: ns, train: summary(res) };
+}

@@ -128,8 +128,11 @@ export interface PinnOptions {
   net: FieldNet;
   terms: readonly Term[];
   transform?: OutputTransform;
-  /** Trainable unknowns: a number becomes a Scalar, a FieldNet a second network. */
-  unknowns?: Record<string, number | FieldNet>;
+  /**
+   * Trainable unknowns: a number becomes a Scalar, a FieldNet a second network of all the domain's
+   * axes, { net, axes } one of some axes only (e.g. v(x) in a space-time domain: axes ['x']).
+   */
+  unknowns?: Record<string, number | FieldNet | { net: FieldNet; axes: readonly string[] }>;
 }
 const PINN_OPTIONS = optionNames<PinnOptions>()('domain', 'net', 'terms', 'transform', 'unknowns');
 
@@ -204,6 +207,8 @@ export class Pinn {
   readonly terms: readonly Term[];
   readonly transform?: OutputTransform;
   readonly modules: Record<string, Module>;
+  /** For each unknown network, the domain axes it reads. */
+  private readonly fieldAxes: Record<string, number[]> = {};
   weights: Record<string, number>;
 
   constructor(opts: PinnOptions) {
@@ -248,11 +253,15 @@ export class Pinn {
     for (const [k, v] of Object.entries(opts.unknowns ?? {})) {
       if (k === 'u' || k.includes('.')) throw argError(what, `unknowns['${k}']`, "a name other than 'u', without dots", k, Error);
       if (typeof v === 'number') this.modules[k] = new Scalar(v);
-      else if (v instanceof FieldNet) {
-        if (v.inputs !== this.domain.dim)
-          throw argError(what, `unknowns['${k}']`, `a FieldNet with ${this.domain.dim} inputs`, v.inputs, RangeError);
-        this.modules[k] = v;
-      } else throw argError(what, `unknowns['${k}']`, 'a number or a FieldNet', v);
+      else if (v instanceof FieldNet || (v !== null && typeof v === 'object' && (v as { net?: unknown }).net instanceof FieldNet)) {
+        const net = v instanceof FieldNet ? v : v.net;
+        if (!(v instanceof FieldNet)) checkOptions(v, ['net', 'axes'], `${what} unknowns['${k}']`);
+        const axes = v instanceof FieldNet ? this.domain.names.map((_, i) => i) : v.axes.map((a) => this.domain.axis(a));
+        if (net.inputs !== axes.length)
+          throw argError(what, `unknowns['${k}']`, `a FieldNet with ${axes.length} inputs (its axes)`, net.inputs, RangeError);
+        this.modules[k] = net;
+        this.fieldAxes[k] = axes;
+      } else throw argError(what, `unknowns['${k}']`, 'a number, a FieldNet or { net, axes }', v);
     }
     this.weights = Object.fromEntries(this.terms.map((t) => [t.name, t.weight ?? 1]));
   }
@@ -288,12 +297,22 @@ export class Pinn {
     return readFloats(u);
   }
 
-  /** An unknown network's values at points (noGrad), float64. */
+  /** The columns of X an unknown network reads. */
+  private fieldInput(name: string, X: Tensor): Tensor {
+    const axes = this.fieldAxes[name]!;
+    if (axes.length === this.domain.dim && axes.every((a, i) => a === i)) return X;
+    return concat(
+      axes.map((a) => slice(X, [null, [a, a + 1]])),
+      1,
+    );
+  }
+
+  /** An unknown network's values at points of the domain (noGrad), float64. */
   async predictField(name: string, points: PointSet, output = 0): Promise<Float64Array> {
     const m = this.modules[name];
     if (!(m instanceof FieldNet)) throw argError('Pinn.predictField(name, points)', 'name', 'the name of an unknown FieldNet', name, Error);
     const X = pointsTensor(points);
-    const v = noGrad(() => tidy(() => reshape(slice(m.jet(X, []).v, [null, [output, output + 1]]), [-1])));
+    const v = noGrad(() => tidy(() => reshape(slice(m.jet(this.fieldInput(name, X), []).v, [null, [output, output + 1]]), [-1])));
     X.dispose();
     return readFloats(v);
   }
@@ -336,7 +355,7 @@ export class Pinn {
         const m = this.modules[name];
         if (!(m instanceof FieldNet)) throw new Error(`tellus: ResidualContext.field('${name}'): no unknown network of that name`);
         const key = `${name}:${out}`;
-        if (!fields.has(key)) fields.set(key, col(m.jet(X, [], this.sub(params, name)).v, out));
+        if (!fields.has(key)) fields.set(key, col(m.jet(this.fieldInput(name, X), [], this.sub(params, name)).v, out));
         return fields.get(key)!;
       },
     };
