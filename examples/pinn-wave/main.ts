@@ -166,30 +166,18 @@ if (ONLY.includes('b')) {
   curves.push(curve('b. 2D acoustic', r.train));
   const lim = Math.max(...r.engine.flatMap((e) => Array.from(e, Math.abs)));
   const h = (1000 * (r.window[1] - r.window[0])) / (r.n - 1);
-  const panels = r.slices.flatMap((sl, i) => [
-    fieldSpec(r.engine[i]!, [r.n, r.n], {
-      title: `engine t = ${(sl.t * 1000).toFixed(0)} ms`,
-      units: 'u',
-      dz: h,
-      dx: h,
-      cmap: 'rdbu',
-      vmin: -lim,
-      vmax: lim,
-      width: 160,
-    }),
-    fieldSpec(r.pinn[i]!, [r.n, r.n], {
-      title: `PINN (rel L2 ${sl.relL2.toFixed(3)})`,
-      units: 'u',
-      dz: h,
-      dx: h,
-      cmap: 'rdbu',
-      vmin: -lim,
-      vmax: lim,
-      width: 160,
-    }),
-  ]);
+  const panel = (v: Float64Array, title: string) =>
+    fieldSpec(v, [r.n, r.n], { title, units: 'u', dz: h, dx: h, cmap: 'rdbu', vmin: -lim, vmax: lim, width: 160 });
+  // Two rows (engine, PINN), one column per time slice.
+  const engineRow = row(r.slices.map((sl, i) => panel(r.engine[i]!, `engine t = ${(sl.t * 1000).toFixed(0)} ms`)));
+  const pinnRow = row(r.slices.map((sl, i) => panel(r.pinn[i]!, `PINN (rel L2 ${sl.relL2.toFixed(3)})`)));
+  const strip = ({ $schema: _, ...rest }: Record<string, unknown>) => rest;
   await saveFigure(
-    row(panels, '2D acoustic, Gaussian pulse at rest (window [0.25, 0.75]² km, axes from the window corner)'),
+    {
+      $schema: engineRow.$schema,
+      title: '2D acoustic, Gaussian pulse at rest (window [0.25, 0.75]² km; axes from the window corner)',
+      vconcat: [strip(engineRow), strip(pinnRow)],
+    },
     `${OUT}/acoustic2d`,
   );
   save();
