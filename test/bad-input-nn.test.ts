@@ -61,7 +61,7 @@ describe('optimizer options', () => {
     let calls = 0;
     const fg = (v: tl.Tensor): [tl.Tensor, tl.Tensor] => (calls++, quadratic(v));
     const what = 'tellus: lbfgs(fg, x0, opts)';
-    const valid = 'history, maxIter, maxEvals, maxLineSearch, tolGrad, tolStep, tolLoss, epsLoss, c1, c2';
+    const valid = 'history, maxIter, maxEvals, maxLineSearch, tolGrad, tolStep, tolLoss, epsLoss, c1, c2, onIteration';
     await expect(nn.lbfgs(fg, x, { maxiter: 1 } as never)).rejects.toThrow(
       exact(`${what}: unknown option 'maxiter' (did you mean 'maxIter'?); valid options: ${valid}`),
     );

@@ -28,3 +28,6 @@ export { ProxCNN, UnrolledPG, type ProxCNNOptions, type UnrolledPGOptions } from
 
 // FNO wave surrogate and FNO-FWI (issue 16).
 export * from './fnowave/index.js';
+
+// PINN toolkit (issue 15, docs/pinn.md).
+export * from './pinn/index.js';

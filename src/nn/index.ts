@@ -15,7 +15,7 @@ export {
   type StateDict,
 } from './optim.js';
 export { mse, l1, huber, relativeL2, weightedMisfit } from './losses.js';
-export { lbfgs, type LbfgsOptions, type LbfgsResult, type LbfgsReason } from './lbfgs.js';
+export { lbfgs, type LbfgsOptions, type LbfgsResult, type LbfgsReason, type LbfgsIteration } from './lbfgs.js';
 export { taylorTest, dotTest, type TaylorOptions, type TaylorResult, type DotTestOptions, type DotTestResult } from './check.js';
 export { Module, Sequential, functional, type NamedTensors, type LoadOptions } from './module.js';
 export {

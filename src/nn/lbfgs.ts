@@ -34,6 +34,16 @@ export interface LbfgsOptions {
   c1?: number;
   /** Curvature constant (strong Wolfe). Default 0.9. */
   c2?: number;
+  /** Called after each accepted iteration with its number, loss, |grad|_inf, evaluations so far and the iterate (read-only, valid during the call); may return a promise, which is awaited. */
+  onIteration?: (info: LbfgsIteration) => void | Promise<void>;
+}
+
+export interface LbfgsIteration {
+  iteration: number;
+  loss: number;
+  gradNorm: number;
+  evaluations: number;
+  x: Tensor;
 }
 
 const LBFGS_OPTIONS = optionNames<LbfgsOptions>()(
@@ -47,6 +57,7 @@ const LBFGS_OPTIONS = optionNames<LbfgsOptions>()(
   'epsLoss',
   'c1',
   'c2',
+  'onIteration',
 );
 
 export type LbfgsReason = 'gradient' | 'loss' | 'step' | 'maxIter' | 'maxEvals' | 'lineSearch';
@@ -136,6 +147,8 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
   const epsLoss = real(opts.epsLoss, 1e-5, 'epsLoss', 0);
   const c1 = real(opts.c1, 1e-4, 'c1', 0, 1);
   const c2 = real(opts.c2, 0.9, 'c2', c1, 1);
+  const onIteration = opts.onIteration;
+  if (onIteration !== undefined && typeof onIteration !== 'function') throw argError(what, 'onIteration', 'a function', onIteration);
 
   let evaluations = 0;
   const evalAt = (x: Tensor): [Tensor, Tensor] => {
@@ -330,6 +343,7 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
       [f, gmax] = [accepted.f, accepted.gmax];
       iterations++;
       history.push(f);
+      if (onIteration) await onIteration({ iteration: iterations, loss: f, gradNorm: gmax, evaluations, x });
       if (gmax <= tolGrad) reason = 'gradient';
       else if (Math.abs(f - fOld) < tolLoss * Math.max(Math.abs(f), Math.abs(fOld))) reason = 'loss';
       else if (accepted.a * dmax <= tolStep) reason = 'step';

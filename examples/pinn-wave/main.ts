@@ -1,0 +1,192 @@
+// Wave-equation PINNs validated against closed forms and the engine (docs/pinn.md):
+//   npm run example:pinn-wave            (or: node scripts/run.mjs examples/pinn-wave/main.ts [options])
+// Options: --only a,b,c,d,d2  --scale 1 (multiplies every step budget)  --out examples/pinn-wave/output
+// Prints progress, writes figures (PNG + SVG) and results.json to the output folder.
+import * as tl from '../../src/index.js';
+import { fieldSpec, lineSpec, row } from '../../src/viz/index.js';
+import { saveFigure } from '../../src/viz/render-node.js';
+import { acoustic2d, type Budget, helmholtz, inversion, inversionSmooth, wave1d } from './run.js';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const known = ['only', 'scale', 'out'];
+for (const k of args.keys())
+  if (!known.includes(k)) throw new Error(`pinn-wave: unknown option --${k} (known: ${known.map((x) => `--${x}`).join(', ')})`);
+const ONLY = (args.get('only') ?? 'a,b,c,d,d2').split(',');
+const SCALE = Number(args.get('scale') ?? 1);
+const OUT = args.get('out') ?? 'examples/pinn-wave/output';
+const s = (n: number): number => Math.max(1, Math.round(n * SCALE));
+
+await tl.init();
+const { mkdirSync, writeFileSync } = await import('node:fs');
+mkdirSync(OUT, { recursive: true });
+const log = (line: string): void => console.log(line);
+log(`device: ${tl.deviceInfo().description}`);
+const results: Record<string, unknown> = { device: tl.deviceInfo().description, scale: SCALE };
+const save = (): void =>
+  writeFileSync(
+    `${OUT}/results.json`,
+    JSON.stringify(results, (_, v) => (v instanceof Float64Array ? undefined : v), 2),
+  );
+const curve = (name: string, r: { lossCurve: { phase: string; step: number; loss: number }[]; adamSteps: number }) => ({
+  name,
+  x: r.lossCurve.map((p) => (p.phase === 'adam' ? p.step : r.adamSteps + p.step)),
+  y: r.lossCurve.map((p) => p.loss),
+});
+const curves: ReturnType<typeof curve>[] = [];
+
+if (ONLY.includes('a')) {
+  const b: Budget = { adam: s(500), lbfgs: s(500), points: 300, hidden: [20, 20, 20] };
+  const r = await wave1d(b, log);
+  results.wave1d = { relL2: r.relL2, target: 1e-2, met: r.relL2 <= 1e-2, budget: b, train: r.train };
+  curves.push(curve('a. 1D wave', r.train));
+  const [nt, nx] = r.grid;
+  const err = r.u.map((v, i) => v - r.exact[i]!);
+  const panel = (v: Float64Array, title: string) =>
+    fieldSpec(v, [nt, nx], {
+      title,
+      units: 'u',
+      dz: 1000 / (nt - 1),
+      dx: 1000 / (nx - 1),
+      cmap: 'rdbu',
+      zTitle: 't (s)',
+      xTitle: 'x (km)',
+      width: 220,
+    });
+  await saveFigure(
+    row(
+      [panel(r.u, 'PINN u(x, t)'), panel(r.exact, "d'Alembert"), panel(err, 'error')],
+      `1D wave: relative L2 ${r.relL2.toExponential(2)}`,
+    ),
+    `${OUT}/wave1d`,
+  );
+  save();
+}
+if (ONLY.includes('c')) {
+  const b: Budget = { adam: s(400), lbfgs: s(400), points: 300, hidden: [20, 20, 20] };
+  const r = await helmholtz(b, log);
+  results.helmholtz = { k: r.k, relL2: r.relL2, check: 'closed form (manufactured solution)', budget: b, train: r.train };
+  curves.push(curve('c. Helmholtz', r.train));
+  const panel = (v: Float64Array, title: string) =>
+    fieldSpec(v, [r.n, r.n], { title, units: 'u', dz: 1000 / (r.n - 1), dx: 1000 / (r.n - 1), cmap: 'rdbu', zTitle: 'z (km)', width: 220 });
+  await saveFigure(
+    row(
+      [
+        panel(r.u, 'PINN'),
+        panel(r.exact, 'closed form'),
+        panel(
+          r.u.map((v, i) => v - r.exact[i]!),
+          'error',
+        ),
+      ],
+      `Helmholtz k = 2π: relative L2 ${r.relL2.toExponential(2)}`,
+    ),
+    `${OUT}/helmholtz`,
+  );
+  save();
+}
+if (ONLY.includes('d')) {
+  const b: Budget = { adam: s(600), lbfgs: s(200), points: 200, hidden: [20, 20, 20] };
+  const r = await inversion(b, log);
+  results.inversion = {
+    cTrue: r.cTrue,
+    cStart: r.cStart,
+    cFound: r.cFound,
+    relError: r.relError,
+    target: 0.02,
+    met: r.relError <= 0.02,
+    receivers: r.receivers,
+    budget: b,
+    history: r.history,
+    train: r.train,
+  };
+  curves.push(curve('d. inversion', r.train));
+  await saveFigure(
+    lineSpec(
+      [
+        { name: 'recovered c', x: r.history.map((h) => h.step), y: r.history.map((h) => h.c) },
+        { name: 'true c', x: [0, r.history.at(-1)?.step ?? 1], y: [r.cTrue, r.cTrue] },
+      ],
+      {
+        title: `PINN inversion for the wave speed: ${r.cFound.toFixed(4)} (true ${r.cTrue})`,
+        xTitle: 'step (Adam, then L-BFGS iterations)',
+        yTitle: 'c (km/s)',
+      },
+    ),
+    `${OUT}/inversion`,
+  );
+  save();
+}
+if (ONLY.includes('d2')) {
+  const b: Budget = { adam: s(800), lbfgs: s(300), points: 300, hidden: [20, 20, 20] };
+  const r = await inversionSmooth(b, log);
+  results.inversionSmooth = {
+    region: r.region,
+    maxRelError: r.maxRelError,
+    meanRelError: r.meanRelError,
+    target: 0.02,
+    met: r.maxRelError <= 0.02,
+    receivers: r.receivers,
+    x: r.x,
+    vTrue: r.vTrue,
+    vFound: r.vFound,
+    budget: b,
+    train: r.train,
+  };
+  curves.push(curve('d2. smooth v(x)', r.train));
+  await saveFigure(
+    lineSpec(
+      [
+        { name: 'true v', x: r.x, y: r.vTrue },
+        { name: 'PINN v', x: r.x, y: r.vFound },
+      ],
+      {
+        title: `PINN inversion for v(x): max error ${(100 * r.maxRelError).toFixed(2)}% in [${r.region.join(', ')}] km`,
+        xTitle: 'x (km)',
+        yTitle: 'v (km/s)',
+      },
+    ),
+    `${OUT}/inversion-smooth`,
+  );
+  save();
+}
+if (ONLY.includes('b')) {
+  const b: Budget = { adam: s(300), lbfgs: s(200), points: 600, hidden: [32, 32, 32] };
+  const r = await acoustic2d(b, log);
+  results.acoustic2d = {
+    relL2: r.relL2,
+    target: 5e-2,
+    met: r.slices.every((x) => x.relL2 <= 5e-2),
+    slices: r.slices,
+    window: r.window,
+    grid: r.grid,
+    budget: b,
+    train: r.train,
+  };
+  curves.push(curve('b. 2D acoustic', r.train));
+  const lim = Math.max(...r.engine.flatMap((e) => Array.from(e, Math.abs)));
+  const h = (1000 * (r.window[1] - r.window[0])) / (r.n - 1);
+  const panel = (v: Float64Array, title: string) =>
+    fieldSpec(v, [r.n, r.n], { title, units: 'u', dz: h, dx: h, cmap: 'rdbu', vmin: -lim, vmax: lim, width: 160 });
+  // Two rows (engine, PINN), one column per time slice.
+  const engineRow = row(r.slices.map((sl, i) => panel(r.engine[i]!, `engine t = ${(sl.t * 1000).toFixed(0)} ms`)));
+  const pinnRow = row(r.slices.map((sl, i) => panel(r.pinn[i]!, `PINN (rel L2 ${sl.relL2.toFixed(3)})`)));
+  const strip = ({ $schema: _, ...rest }: Record<string, unknown>) => rest;
+  await saveFigure(
+    {
+      $schema: engineRow.$schema,
+      title: '2D acoustic, Gaussian pulse at rest (window [0.25, 0.75]² km; axes from the window corner)',
+      vconcat: [strip(engineRow), strip(pinnRow)],
+    },
+    `${OUT}/acoustic2d`,
+  );
+  save();
+}
+if (curves.length)
+  await saveFigure(
+    lineSpec(curves, { title: 'PINN training loss (weighted total)', xTitle: 'step', yTitle: 'loss', logY: true }),
+    `${OUT}/training`,
+  );
+save();
+log(`wrote ${OUT}/results.json and figures`);
+tl.destroy();
