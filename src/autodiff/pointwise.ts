@@ -3,7 +3,7 @@
 // grad(grad(u)) cost four forward passes and three first-derivative passes. Here one forward pass
 // and one first-derivative pass, kept on a tape, serve every first derivative and each second
 // derivative costs one more reverse pass over them (JAX users write the same with vjp of vjp).
-import type { Tensor } from '../graph/tensor.js';
+import { keep, type Tensor } from '../graph/tensor.js';
 import { fmt } from '../graph/shape.js';
 import { argError, argErrorText, checkOptions, optionNames } from '../graph/options.js';
 import { onesLike, tensor } from '../ops/creation.js';
@@ -49,40 +49,41 @@ export function derivatives(f: (x: Tensor) => Tensor, x: Tensor, opts: Derivativ
     return [i, j];
   });
   let outShape: readonly number[] = [];
-  const [first, pull2] = vjp((y: Tensor) => {
-    const [u, pull] = vjp(f, y);
-    if (!(u && typeof u === 'object' && 'shape' in u)) throw argError(FN, "f's result", 'a Tensor', u);
-    outShape = (u as Tensor).shape;
+  // u leaves through a kept handle, not as a second output: a second output would need a (zero)
+  // cotangent in every second-derivative pass, and zeros still flow back through the whole network.
+  let u: Tensor | undefined;
+  const [g, pull2] = vjp((y: Tensor) => {
+    const [out, pull] = vjp(f, y);
+    if (!(out && typeof out === 'object' && 'shape' in out)) throw argError(FN, "f's result", 'a Tensor', out);
+    outShape = (out as Tensor).shape;
     if (!(outShape.length === 1 && outShape[0] === P) && !(outShape.length === 2 && outShape[0] === P && outShape[1] === 1)) {
       pull.dispose();
       throw argErrorText(FN, "f's result", `shape [${P}] or [${P}, 1] (one value per row of x)`, fmt(outShape), Error);
     }
-    const [g] = pull(onesLike(u as Tensor));
+    const [gy] = pull(onesLike(out as Tensor));
     pull.dispose();
-    return { u: u as Tensor, g: g! };
+    u = keep(out as Tensor);
+    return gy!;
   }, x);
-  const { u, g } = first as { u: Tensor; g: Tensor };
   const second: Tensor[] = new Array<Tensor>(pairs.length);
   try {
-    const zeroU = tensor(new Float32Array(P), { shape: outShape });
     for (const j of new Set(pairs.map(([, j]) => j))) {
       const e = tensor(
         Float32Array.from({ length: P * d }, (_, k) => (k % d === j ? 1 : 0)),
         { shape: [P, d] },
       );
       // Row i of the result is ∂/∂x (∂u_i/∂x_j) at point i: column i' gives ∂²u/∂x_i'∂x_j.
-      const [h] = pull2({ u: zeroU, g: e });
+      const [h] = pull2(e);
       e.dispose();
       pairs.forEach(([i, jj], k) => {
         if (jj === j) second[k] = reshape(slice(h!, [null, i]), [P]);
       });
       h!.dispose();
     }
-    zeroU.dispose();
   } finally {
     pull2.dispose();
   }
-  const uFlat = reshape(u, [P]);
-  u.dispose();
-  return { u: uFlat, grad: g, second };
+  const uFlat = reshape(u!, [P]);
+  u!.dispose();
+  return { u: uFlat, grad: g as Tensor, second };
 }
