@@ -5,6 +5,8 @@ import type { VegaLiteSpec } from '../src/viz/index.js';
 import { runUnrolled } from '../examples/unrolled/run.js';
 import { unrolledFigures } from '../examples/unrolled/figures.js';
 import { runUNetExample } from '../examples/unet/run.js';
+import { wave1d } from '../examples/pinn-wave/run.js';
+import { wave1dFigure } from '../examples/pinn-wave/figures.js';
 import { unetFigures } from '../examples/unet/figures.js';
 import * as tl from '../src/index.js';
 import { PRESETS, evaluateStage, generateStage, invertStage, trainStage, type Sink } from '../examples/fno-wave/pipeline.js';
@@ -46,6 +48,25 @@ const WORKFLOWS: Record<string, Workflow> = {
           'training seconds': r.trainSeconds,
         },
         figures: unrolledFigures(r, 160),
+      };
+    },
+  },
+  'pinn-wave': {
+    title: "PINN: the 1D wave equation against d'Alembert",
+    about:
+      'A tanh network u(x, t) trained on the residual of u_tt = u_xx on [0, 1] x [0, 1] with u = 0 at the ends and ' +
+      "u(x, 0) = sin(πx) at rest, by Adam then L-BFGS (examples/pinn-wave, part a), compared with d'Alembert's solution " +
+      'sin(πx) cos(πt). Browser-sized: 150 Adam and 150 L-BFGS steps (the CLI runs 500 + 500 and reaches 1.7e-4).',
+    async run(progress) {
+      const r = await wave1d({ adam: 150, lbfgs: 150, points: 200, hidden: [16, 16], logEvery: 25 }, progress);
+      return {
+        numbers: {
+          "relative L2 against d'Alembert": r.relL2,
+          'Adam steps': r.train.adamSteps,
+          'L-BFGS iterations': r.train.lbfgs?.iterations ?? 0,
+          'training seconds': r.train.seconds,
+        },
+        figures: { wave1d: wave1dFigure(r, 180) },
       };
     },
   },

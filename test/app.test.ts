@@ -163,7 +163,7 @@ describe('browser app in headless Chromium', () => {
 
   it('workflows: lists the examples, and runs the unrolled scheme with finite scores and its figures', async () => {
     const list = await load('workflows.html', 'workflows');
-    expect(list.state.workflows).toEqual(['unrolled', 'unet', 'fno-wave']);
+    expect(list.state.workflows).toEqual(['unrolled', 'pinn-wave', 'unet', 'fno-wave']);
     await list.page.close();
     const { page, state } = await load('workflows.html', 'workflows-unrolled', '?example=unrolled');
     const n = state.numbers as Record<string, number>;
@@ -173,6 +173,17 @@ describe('browser app in headless Chromium', () => {
     }
     expect(n['operator applications']).toBe(5);
     expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(2);
+    await page.close();
+  });
+
+  it("workflows: the 1D wave PINN trains in the page and approaches d'Alembert", async () => {
+    const { page, state } = await load('workflows.html', 'workflows-pinn-wave', '?example=pinn-wave');
+    const n = state.numbers as Record<string, number>;
+    expect(n['Adam steps']).toBe(150);
+    expect(n['L-BFGS iterations']).toBeGreaterThan(0);
+    // An untrained network is at ~1; 150 + 150 steps reach ~1e-2 in Node.
+    expect(n["relative L2 against d'Alembert"]).toBeLessThan(0.2);
+    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(1);
     await page.close();
   });
 

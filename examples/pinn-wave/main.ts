@@ -6,6 +6,7 @@ import * as tl from '../../src/index.js';
 import { fieldSpec, lineSpec, row } from '../../src/viz/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
 import { acoustic2d, type Budget, helmholtz, inversion, inversionSmooth, wave1d } from './run.js';
+import { wave1dFigure } from './figures.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -40,26 +41,7 @@ if (ONLY.includes('a')) {
   const r = await wave1d(b, log);
   results.wave1d = { relL2: r.relL2, target: 1e-2, met: r.relL2 <= 1e-2, budget: b, train: r.train };
   curves.push(curve('a. 1D wave', r.train));
-  const [nt, nx] = r.grid;
-  const err = r.u.map((v, i) => v - r.exact[i]!);
-  const panel = (v: Float64Array, title: string) =>
-    fieldSpec(v, [nt, nx], {
-      title,
-      units: 'u',
-      dz: 1000 / (nt - 1),
-      dx: 1000 / (nx - 1),
-      cmap: 'rdbu',
-      zTitle: 't (s)',
-      xTitle: 'x (km)',
-      width: 220,
-    });
-  await saveFigure(
-    row(
-      [panel(r.u, 'PINN u(x, t)'), panel(r.exact, "d'Alembert"), panel(err, 'error')],
-      `1D wave: relative L2 ${r.relL2.toExponential(2)}`,
-    ),
-    `${OUT}/wave1d`,
-  );
+  await saveFigure(wave1dFigure(r), `${OUT}/wave1d`);
   save();
 }
 if (ONLY.includes('c')) {
