@@ -2,17 +2,7 @@
 // them in the browser and test/app.test.ts builds the very same ones in Node to check the pages'
 // numbers against the library run there.
 import * as tl from '../src/index.js';
-
-/** mulberry32: a small seeded generator (the models are the same in every runtime). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../examples/common/random.js';
 
 // ---- wavefield page --------------------------------------------------------------------------
 

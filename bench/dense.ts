@@ -6,6 +6,7 @@
 // forward + weight gradient of an MSE + Adam.
 import * as tl from '../src/index.js';
 import type { Case } from './harness.js';
+import { jaxAdamUpdate } from './jax.js';
 
 type Jax = any;
 
@@ -158,15 +159,7 @@ export function jaxDenseCases(jax: Jax): Record<string, Case> {
       state.vg = jax.valueAndGrad(loss);
     }
     const [value, grads] = state.vg(jax.tree.ref(state.p));
-    state.t += 1;
-    const [b1, b2, lr, eps] = [0.9, 0.999, 1e-3, 1e-8];
-    for (const key of Object.keys(state.p)) {
-      const g = grads[key];
-      state.m[key] = state.m[key].mul(b1).add(g.ref.mul(1 - b1));
-      state.v[key] = state.v[key].mul(b2).add(g.ref.mul(g).mul(1 - b2));
-      const upd = state.m[key].ref.mul(lr / (1 - b1 ** state.t)).div(np.sqrt(state.v[key].ref.div(1 - b2 ** state.t)).add(eps));
-      state.p[key] = state.p[key].sub(upd);
-    }
+    jaxAdamUpdate(jax, state, grads);
     await jax.blockUntilReady(state.p);
     await value.data();
   };

@@ -63,17 +63,7 @@ export function jaxCases(jax: Jax): Record<string, Case> {
         });
       }
       const [loss, grads] = state.vg(jax.tree.ref(state.p));
-      state.t += 1;
-      const [b1, b2, lr, eps] = [0.9, 0.999, 1e-3, 1e-8];
-      const bc1 = 1 - b1 ** state.t;
-      const bc2 = 1 - b2 ** state.t;
-      for (const key of Object.keys(state.p)) {
-        const g = grads[key];
-        state.m[key] = state.m[key].mul(b1).add(g.ref.mul(1 - b1));
-        state.v[key] = state.v[key].mul(b2).add(g.ref.mul(g).mul(1 - b2));
-        const upd = state.m[key].ref.mul(lr / bc1).div(np.sqrt(state.v[key].ref.div(bc2)).add(eps));
-        state.p[key] = state.p[key].sub(upd);
-      }
+      jaxAdamUpdate(jax, state, grads);
       await jax.blockUntilReady(state.p);
       await loss.data();
     },
@@ -113,4 +103,23 @@ export function jaxCases(jax: Jax): Record<string, Case> {
       await c.data();
     },
   };
+}
+
+/**
+ * One Adam step (PyTorch's defaults, lr 1e-3) written in jax-js ops on state.p with moments
+ * state.m, state.v and step count state.t: jax-js has no optimizer package on npm.
+ */
+export function jaxAdamUpdate(jax: Jax, state: Record<string, any>, grads: Record<string, Jax>): void {
+  const np = jax.numpy;
+  state.t += 1;
+  const [b1, b2, lr, eps] = [0.9, 0.999, 1e-3, 1e-8];
+  const bc1 = 1 - b1 ** state.t;
+  const bc2 = 1 - b2 ** state.t;
+  for (const key of Object.keys(state.p)) {
+    const g = grads[key];
+    state.m[key] = state.m[key].mul(b1).add(g.ref.mul(1 - b1));
+    state.v[key] = state.v[key].mul(b2).add(g.ref.mul(g).mul(1 - b2));
+    const upd = state.m[key].ref.mul(lr / bc1).div(np.sqrt(state.v[key].ref.div(bc2)).add(eps));
+    state.p[key] = state.p[key].sub(upd);
+  }
 }

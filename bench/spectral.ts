@@ -7,6 +7,7 @@
 import type * as tfCore from '@tensorflow/tfjs-core';
 import * as tl from '../src/index.js';
 import type { Case } from './harness.js';
+import { jaxAdamUpdate } from './jax.js';
 
 type Jax = any;
 type Tf = typeof tfCore;
@@ -187,15 +188,7 @@ export function jaxSpectralCases(jax: Jax): Record<string, Case> {
         });
       }
       const [loss, grads] = state.vg(jax.tree.ref(state.p));
-      state.t += 1;
-      const [b1, b2, lr, eps] = [0.9, 0.999, 1e-3, 1e-8];
-      for (const key of Object.keys(state.p)) {
-        const g = grads[key];
-        state.m[key] = state.m[key].mul(b1).add(g.ref.mul(1 - b1));
-        state.v[key] = state.v[key].mul(b2).add(g.ref.mul(g).mul(1 - b2));
-        const upd = state.m[key].ref.mul(lr / (1 - b1 ** state.t)).div(np.sqrt(state.v[key].ref.div(1 - b2 ** state.t)).add(eps));
-        state.p[key] = state.p[key].sub(upd);
-      }
+      jaxAdamUpdate(jax, state, grads);
       await jax.blockUntilReady(state.p);
       await loss.data();
     },

@@ -6,6 +6,7 @@
 //   evaluate: validation relative L2 per sample, 2x finer grid without retraining, a 5% square anomaly
 //   invert:   FNO-FWI (the FNO as forward map, gradients from the tape) beside adjoint FWI (acoustic2d)
 import * as tl from '../../src/index.js';
+import { mulberry32 } from '../common/random.js';
 import { fieldSpec, lineSpec, row, type VegaLiteSpec } from '../../src/viz/index.js';
 import { fwiTrueModel } from '../fwi/model.js';
 import { modelWithStations, waveformSpec } from './figures.js';
@@ -80,17 +81,6 @@ export async function validate(s: Surrogate, d: tl.WaveDataset, idx: readonly nu
   return out;
 }
 
-/** mulberry32, for the epochs' shuffles. */
-function shuffler(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const mean = (a: readonly number[]): number => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
 
 function saveSurrogate(s: Surrogate, cfg: FnoWaveConfig, extra: Record<string, string>): Promise<Uint8Array> {
@@ -146,7 +136,7 @@ export async function trainStage(data: tl.ShardStore, out: tl.ShardStore, cfg: F
   sink.log(
     `FNO2d: ${s.model.numParameters()} parameters (${cfg.model.layers ?? 4} Fourier layers, width ${cfg.model.width ?? 32}, modes ${cfg.model.modes ?? 12}, ${cfg.model.activation ?? 'relu'}); ${nTrain} train / ${cfg.val} validation samples; ${cfg.epochs} epochs x ${perEpoch} steps of batch ${cfg.batch}; loss ${cfg.loss}`,
   );
-  const rand = shuffler(p.seed + 1);
+  const rand = mulberry32(p.seed + 1); // the epochs' shuffles
   const curve: number[] = [];
   const valCurve: number[] = [];
   const t0 = now();

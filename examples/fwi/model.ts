@@ -1,15 +1,7 @@
 // The FWI demo's true model (shared with examples/fno-wave): a smooth random background around V0
 // (Gaussian-filtered noise, ~1.6 km correlation at 0.16 km cells, std 150 m/s) with a fast block, a
 // slow disc and a thin fast layer, in m/s on an N x N grid (the anomalies' cells are for N = 64).
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../common/random.js';
 
 /** Smooth random background (Gaussian-filtered noise, ~1.6 km correlation, std 150 m/s) plus anomalies. */
 export function fwiTrueModel(N = 64, V0 = 3000): Float32Array {

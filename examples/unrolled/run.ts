@@ -12,6 +12,7 @@
 // Reported on held-out models: relative model error and SSIM (data range 2, the models' range).
 // Imports only the package root, so the browser app can run it too.
 import * as tl from '../../src/index.js';
+import { mulberry32 } from '../common/random.js';
 
 export interface UnrolledRunOptions {
   /** 'blur' (default) or 'born'. */
@@ -61,18 +62,6 @@ export interface UnrolledRunResult {
   curve: { step: number[]; loss: number[] };
   /** The first test model and each method's estimate, [size, size] row-major; cell size in metres. */
   figure: { shape: [number, number]; dx: number; truth: Float32Array; gd: Float32Array; tikhonov: Float32Array; unrolled: Float32Array };
-}
-
-/** mulberry32. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** n models [n, 1, s, s]: 2-4 dipping interfaces between layers of random value, plus 0-2 boxes; clipped to [-1, 1]. */
@@ -140,7 +129,7 @@ export async function runUnrolled(opts: UnrolledRunOptions = {}): Promise<Unroll
   const noise = opts.noise ?? 0.02;
   const lr = opts.lr ?? 2e-3;
   const seed = opts.seed ?? 1;
-  const rnd = generator(seed);
+  const rnd = mulberry32(seed);
   tl.seed(seed);
 
   const setup = isBlur ? { op: tl.gaussianBlur({ sigma: 2 }), dx: 10, dispose: () => {} } : bornSetup(s);
