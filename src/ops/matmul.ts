@@ -62,7 +62,7 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
     const lanesX = Math.min(8, 2 ** Math.ceil(Math.log2(colBlocks)));
     const groupsX = Math.ceil(colBlocks / lanesX);
     const [gx, gy] = grid1d(groupsX * Math.ceil(rowBlocks / (64 / lanesX)) * 64);
-    const vec = k.entry !== 'matmul';
+    const vec = k.entry !== 'matmul' && k.entry !== 'matmul_c4';
     emit({
       file: 'matmul.wgsl',
       entry: k.entry,
@@ -71,7 +71,7 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
       bind: {
         [vec ? 'a4' : 'a']: a.storageFor('matmul(a, b): a'),
         [k.entry === 'matvec_m' || !vec ? 'b' : 'b4']: b.storageFor('matmul(a, b): b'),
-        [k.entry === 'matmul_vec4' ? 'c4' : 'c']: y.storageFor('matmul'),
+        [k.entry === 'matmul_vec4' || k.entry === 'matmul_c4' ? 'c4' : 'c']: y.storageFor('matmul'),
       },
       uniforms: {
         M,
@@ -128,9 +128,12 @@ interface Layout {
  * The kernel for a product's layout. Each operand is read as vec4s along the axis it is contiguous
  * in, when every index the kernel divides by 4 is a multiple of 4: its size along that axis, its
  * other stride, its offset and its batch strides (and N, for vec4 rows of C). N = 1 goes to a
- * matrix-vector kernel; anything else to the scalar 4x4 kernel.
+ * matrix-vector kernel; anything else to the scalar 4x4 kernel (vec4 stores of C when N % 4 = 0).
  */
-export function pickKernel(l: Layout): { entry: 'matmul' | 'matmul_vec4' | 'matvec_k' | 'matvec_m'; overrides: Record<string, number> } {
+export function pickKernel(l: Layout): {
+  entry: 'matmul' | 'matmul_c4' | 'matmul_vec4' | 'matvec_k' | 'matvec_m';
+  overrides: Record<string, number>;
+} {
   const q = (...v: readonly number[]) => v.every((x) => x % 4 === 0);
   const aBase = q(l.aOff, ...l.batchA);
   const bBase = q(l.bOff, ...l.batchB);
@@ -149,5 +152,5 @@ export function pickKernel(l: Layout): { entry: 'matmul' | 'matmul_vec4' | 'matv
     const bCol = !bAlongN;
     return { entry: 'matmul_vec4', overrides: { A_COL: aCol ? 1 : 0, B_COL: bCol ? 1 : 0 } };
   }
-  return { entry: 'matmul', overrides: {} };
+  return { entry: q(l.N) ? 'matmul_c4' : 'matmul', overrides: {} };
 }
