@@ -86,23 +86,29 @@ function secondDerivative(params: Params, X: tl.Tensor, col: number): tl.Tensor 
   return tl.slice(d2, [null, col]);
 }
 
+/** A seeded 2-8-8-1 tanh MLP on the GPU, its float64 copy rounded to the same float32 weights, and 6 points. */
+function residualFixture() {
+  const g = rng();
+  const layers = makeLayers(g, [2, 8, 8, 1]);
+  const N = 6;
+  const pts = Array.from({ length: N }, () => [g.next() * 2 - 1, g.next()]);
+  const X = tl.tensor(pts.flat(), { shape: [N, 2] });
+  const params: Params = layers.map((L) => ({ W: tl.tensor(L.W, { shape: [L.nin, L.nout] }), b: tl.tensor(L.b) }));
+  // Round the CPU copy to the float32 weights the GPU sees.
+  for (const L of layers) {
+    L.W = Float64Array.from(new Float32Array(L.W));
+    L.b = Float64Array.from(new Float32Array(L.b));
+  }
+  const ptsF = pts.map((p) => p.map((v) => Math.fround(v)));
+  return { g, layers, N, X, params, ptsF };
+}
+
 describe('second-order derivatives: a PINN residual', () => {
   useDevice();
 
   it('computes u_xx, u_tt and the weight gradient of a wave-equation residual loss', async () => {
-    const g = rng();
-    const layers = makeLayers(g, [2, 8, 8, 1]);
-    const N = 6;
-    const pts = Array.from({ length: N }, () => [g.next() * 2 - 1, g.next()]);
+    const { g, layers, X, params, ptsF } = residualFixture();
     const c = 1.3;
-    const X = tl.tensor(pts.flat(), { shape: [N, 2] });
-    const params: Params = layers.map((L) => ({ W: tl.tensor(L.W, { shape: [L.nin, L.nout] }), b: tl.tensor(L.b) }));
-    // Round the CPU copy to the float32 weights the GPU sees.
-    for (const L of layers) {
-      L.W = Float64Array.from(new Float32Array(L.W));
-      L.b = Float64Array.from(new Float32Array(L.b));
-    }
-    const ptsF = pts.map((p) => p.map((v) => Math.fround(v)));
 
     const uxx = await secondDerivative(params, X, 0).data();
     const utt = await secondDerivative(params, X, 1).data();
@@ -155,17 +161,7 @@ describe('second-order derivatives: a PINN residual', () => {
   });
 
   it('derivatives(): one forward and one first-derivative pass serve u, grad u, u_xx, u_tt and u_xt, exact to float32 and differentiable in the weights', async () => {
-    const g = rng();
-    const layers = makeLayers(g, [2, 8, 8, 1]);
-    const N = 6;
-    const pts = Array.from({ length: N }, () => [g.next() * 2 - 1, g.next()]);
-    const X = tl.tensor(pts.flat(), { shape: [N, 2] });
-    const params: Params = layers.map((L) => ({ W: tl.tensor(L.W, { shape: [L.nin, L.nout] }), b: tl.tensor(L.b) }));
-    for (const L of layers) {
-      L.W = Float64Array.from(new Float32Array(L.W));
-      L.b = Float64Array.from(new Float32Array(L.b));
-    }
-    const ptsF = pts.map((p) => p.map((v) => Math.fround(v)));
+    const { g, layers, N, X, params, ptsF } = residualFixture();
     const d = tl.derivatives((Y) => u(params, Y), X, { second: [0, 1, [0, 1]] });
     expect(d.u.shape).toEqual([N]);
     expect(d.grad.shape).toEqual([N, 2]);
