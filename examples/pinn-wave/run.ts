@@ -62,6 +62,18 @@ export interface Wave1dResult {
   train: ReturnType<typeof summary>;
 }
 
+/**
+ * The hard constraints of parts a, d and d2: u = sin(πx) + A x (1 - x) t² N(x, t), so
+ * u(x, 0) = sin(πx), u_t(x, 0) = 0 and u(0, t) = u(1, t) = 0 exactly; A scales N to O(1).
+ */
+function sineAtRest(A: number): NonNullable<tl.PinnOptions['transform']> {
+  return (x, n) =>
+    x('x')
+      .mul(Math.PI)
+      .sin()
+      .add(x('x').mul(x('x').mul(-1).add(1)).mul(x('t').square()).mul(n).mul(A));
+}
+
 export async function wave1d(b: Budget, log: Progress, c = 1, T = 1): Promise<Wave1dResult> {
   const dom = tl.spaceTime(new tl.Interval(0, 1), new tl.TimeDomain(0, T));
   const net = new tl.FieldNet({ inputs: 2, hidden: b.hidden, lo: dom.lo, hi: dom.hi, seed: 1 });
@@ -69,12 +81,7 @@ export async function wave1d(b: Budget, log: Progress, c = 1, T = 1): Promise<Wa
   const pinn = new tl.Pinn({
     domain: dom,
     net,
-    // u = sin(pi x) + A x (1 - x) t^2 N(x, t): u(x, 0) = u0, u_t(x, 0) = 0 and u(0, t) = u(1, t) = 0 exactly.
-    transform: (x, n) =>
-      x('x')
-        .mul(Math.PI)
-        .sin()
-        .add(x('x').mul(x('x').mul(-1).add(1)).mul(x('t').square()).mul(n).mul(A)),
+    transform: sineAtRest(A),
     terms: [
       {
         kind: 'residual',
@@ -440,11 +447,7 @@ export async function inversion(b: Budget, log: Progress, cTrue = 1.3): Promise<
     domain: dom,
     net,
     unknowns: { c: cStart },
-    transform: (x, n) =>
-      x('x')
-        .mul(Math.PI)
-        .sin()
-        .add(x('x').mul(x('x').mul(-1).add(1)).mul(x('t').square()).mul(n).mul(A)),
+    transform: sineAtRest(A),
     terms: [
       {
         kind: 'residual',
@@ -553,11 +556,7 @@ export async function inversionSmooth(b: Budget, log: Progress, vNet: number[] =
     domain: dom,
     net,
     unknowns: { v: { net: vnet, axes: ['x'] } },
-    transform: (x, n) =>
-      x('x')
-        .mul(Math.PI)
-        .sin()
-        .add(x('x').mul(x('x').mul(-1).add(1)).mul(x('t').square()).mul(n).mul(A)),
+    transform: sineAtRest(A),
     terms: [
       {
         kind: 'residual',
