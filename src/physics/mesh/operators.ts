@@ -3,6 +3,8 @@
 // Face numbering follows TensorMesh2d: x-faces (normal along x) first, index iz * (nx + 1) + ix;
 // then z-faces, nFacesX + iz * nx + ix. z is depth (positive down), so a z-face's "+" side is the
 // cell below it. In 2D a face's "area" is its length and a cell's "volume" its area.
+import { type CsrMatrix, sparseMatrix } from '../../autodiff/sparse.js';
+import { argError } from '../../graph/options.js';
 
 /** What the operators read of a mesh (TensorMesh2d has all of it). */
 export interface MeshGeometry {
@@ -12,13 +14,16 @@ export interface MeshGeometry {
   readonly hz: Float64Array;
 }
 
-/** A sparse matrix as triplets (duplicates summed when assembled), the input of tl.sparseMatrix. */
-export interface Triplets {
-  rows: number;
-  cols: number;
-  i: Int32Array;
-  j: Int32Array;
-  v: Float64Array;
+/**
+ * A sparse matrix as float64 triplets (duplicates summed when assembled): `rows`, `cols`, `values`
+ * are what tl.sparseMatrix(nRows, nCols, t) takes.
+ */
+export interface FvMatrix {
+  nRows: number;
+  nCols: number;
+  rows: Int32Array;
+  cols: Int32Array;
+  values: Float64Array;
 }
 
 export interface FaceInfo {
@@ -70,13 +75,13 @@ export function interiorFaces(mesh: MeshGeometry): Int32Array {
   return Int32Array.from(out);
 }
 
-function build(rows: number, cols: number, entries: [number, number, number][]): Triplets {
+function build(nRows: number, nCols: number, entries: [number, number, number][]): FvMatrix {
   return {
-    rows,
-    cols,
-    i: Int32Array.from(entries, (e) => e[0]),
-    j: Int32Array.from(entries, (e) => e[1]),
-    v: Float64Array.from(entries, (e) => e[2]),
+    nRows,
+    nCols,
+    rows: Int32Array.from(entries, (e) => e[0]),
+    cols: Int32Array.from(entries, (e) => e[1]),
+    values: Float64Array.from(entries, (e) => e[2]),
   };
 }
 
@@ -87,7 +92,7 @@ const cellAreas = (mesh: MeshGeometry): Float64Array =>
  * Divergence [nCells, nFaces]: (D F)_c = (1 / area_c) sum over c's faces of (outward sign) L_f F_f,
  * F_f the flux density along the face's positive axis (+x, or +z = down). Exact for linear fields.
  */
-export function divergenceTriplets(mesh: MeshGeometry): Triplets {
+export function divergenceTriplets(mesh: MeshGeometry): FvMatrix {
   const f = faceInfo(mesh);
   const area = cellAreas(mesh);
   const e: [number, number, number][] = [];
@@ -103,7 +108,7 @@ export function divergenceTriplets(mesh: MeshGeometry): Triplets {
  * Face difference [nFaces, nCells]: (phi_plus - phi_minus) on interior faces, empty rows on the
  * boundary. The DC operator's G; `cellGradient` divides it by the centre distance.
  */
-export function faceDifferenceTriplets(mesh: MeshGeometry): Triplets {
+export function faceDifferenceTriplets(mesh: MeshGeometry): FvMatrix {
   const f = faceInfo(mesh);
   const e: [number, number, number][] = [];
   for (let k = 0; k < f.nFaces; k++)
@@ -119,7 +124,7 @@ export function faceDifferenceTriplets(mesh: MeshGeometry): Triplets {
  * boundary rows are zero (zero normal derivative). Exact for linear phi; on a non-uniform mesh it
  * is the derivative at the midpoint between the centres, not at the face.
  */
-export function cellGradientTriplets(mesh: MeshGeometry): Triplets {
+export function cellGradientTriplets(mesh: MeshGeometry): FvMatrix {
   const f = faceInfo(mesh);
   const e: [number, number, number][] = [];
   for (let k = 0; k < f.nFaces; k++)
@@ -135,7 +140,7 @@ export function cellGradientTriplets(mesh: MeshGeometry): Triplets {
  * Cell-to-face average [nFaces, nCells]: linear interpolation between the two centres to the face
  * (exact for linear fields); a boundary face takes its one cell's value.
  */
-export function cellToFaceAverageTriplets(mesh: MeshGeometry): Triplets {
+export function cellToFaceAverageTriplets(mesh: MeshGeometry): FvMatrix {
   const f = faceInfo(mesh);
   const e: [number, number, number][] = [];
   for (let k = 0; k < f.nFaces; k++) {
@@ -154,7 +159,7 @@ export function cellToFaceAverageTriplets(mesh: MeshGeometry): Triplets {
  * component and likewise z, the two components then averaged (SimPEG's aveF2CC), so a constant
  * field on all faces maps to itself. `component` 'x' or 'z' keeps that component alone (weights 1/2).
  */
-export function faceToCellAverageTriplets(mesh: MeshGeometry, component: 'both' | 'x' | 'z' = 'both'): Triplets {
+export function faceToCellAverageTriplets(mesh: MeshGeometry, component: 'both' | 'x' | 'z' = 'both'): FvMatrix {
   const f = faceInfo(mesh);
   const w = component === 'both' ? 0.25 : 0.5;
   const e: [number, number, number][] = [];
@@ -168,17 +173,65 @@ export function faceToCellAverageTriplets(mesh: MeshGeometry, component: 'both' 
 }
 
 /** Keeps the rows `rows` of a triplet matrix, renumbered 0..rows.length-1 in that order. */
-export function selectRows(t: Triplets, rows: Int32Array): Triplets {
-  const map = new Int32Array(t.rows).fill(-1);
+export function selectRows(t: FvMatrix, rows: Int32Array): FvMatrix {
+  const map = new Int32Array(t.nRows).fill(-1);
   rows.forEach((r, k) => (map[r] = k));
   const e: [number, number, number][] = [];
-  for (let k = 0; k < t.v.length; k++) if (map[t.i[k]!]! >= 0) e.push([map[t.i[k]!]!, t.j[k]!, t.v[k]!]);
-  return build(rows.length, t.cols, e);
+  for (let k = 0; k < t.values.length; k++) if (map[t.rows[k]!]! >= 0) e.push([map[t.rows[k]!]!, t.cols[k]!, t.values[k]!]);
+  return build(rows.length, t.nCols, e);
 }
 
 /** y = T x in float64 (x of length T.cols): the host reference the tests and the DC set-up use. */
-export function tripletsApply(t: Triplets, x: ArrayLike<number>): Float64Array {
-  const y = new Float64Array(t.rows);
-  for (let k = 0; k < t.v.length; k++) y[t.i[k]!] = y[t.i[k]!]! + t.v[k]! * x[t.j[k]!]!;
+export function fvApply(t: FvMatrix, x: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(t.nRows);
+  for (let k = 0; k < t.values.length; k++) y[t.rows[k]!] = y[t.rows[k]!]! + t.values[k]! * x[t.cols[k]!]!;
   return y;
+}
+
+/** Uploads a triplet matrix as a CSR matrix for tl.spmv. */
+export function toCsr(t: FvMatrix): CsrMatrix {
+  return sparseMatrix(t.nRows, t.nCols, t);
+}
+
+/** The finite-volume operators of a mesh as GPU CSR matrices (dispose() releases all four). */
+export interface FvOperators {
+  /** [nCells, nFaces] */
+  divergence: CsrMatrix;
+  /** [nFaces, nCells], zero rows on the boundary */
+  cellGradient: CsrMatrix;
+  /** [nFaces, nCells] */
+  cellToFace: CsrMatrix;
+  /** [nCells, nFaces] */
+  faceToCell: CsrMatrix;
+  dispose(): void;
+}
+
+/** Divergence, cell gradient and the two averages of `mesh`, uploaded for tl.spmv. */
+export function fvOperators(mesh: MeshGeometry): FvOperators {
+  checkMesh('fvOperators', mesh);
+  const ops = {
+    divergence: toCsr(divergenceTriplets(mesh)),
+    cellGradient: toCsr(cellGradientTriplets(mesh)),
+    cellToFace: toCsr(cellToFaceAverageTriplets(mesh)),
+    faceToCell: toCsr(faceToCellAverageTriplets(mesh)),
+  };
+  return { ...ops, dispose: () => Object.values(ops).forEach((m) => m.dispose()) };
+}
+
+/** A mesh-like object: positive integer nx, nz and widths arrays of those lengths. */
+export function checkMesh(op: string, mesh: unknown): MeshGeometry {
+  const m = mesh as MeshGeometry;
+  const ok =
+    m !== null &&
+    typeof m === 'object' &&
+    Number.isInteger(m.nx) &&
+    Number.isInteger(m.nz) &&
+    m.nx > 0 &&
+    m.nz > 0 &&
+    m.hx instanceof Float64Array &&
+    m.hz instanceof Float64Array &&
+    m.hx.length === m.nx &&
+    m.hz.length === m.nz;
+  if (!ok) throw argError(op, 'mesh', 'a TensorMesh2d', mesh);
+  return m;
 }
