@@ -5,3 +5,4 @@ export { ricker } from './common/wavelets.js';
 export { type Locations } from './common/locations.js';
 export { vonKarman, vonKarmanFilter, vonKarmanCorrelation, type VonKarmanOptions } from './models/vonkarman.js';
 export * from './mesh/index.js';
+export * from './linalg/index.js';
