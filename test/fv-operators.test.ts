@@ -10,7 +10,7 @@ import { rng, useDevice } from './helpers.js';
 /** Dense row-major float64 [r, c] from triplets. */
 function dense(t: tl.FvMatrix): Float64Array {
   const out = new Float64Array(t.nRows * t.nCols);
-  t.values.forEach((v, k) => (out[t.rows[k]! * t.nCols + t.cols[k]!] += v));
+  t.values.forEach((v, k) => (out[t.rows[k]! * t.nCols + t.cols[k]!]! += v));
   return out;
 }
 
@@ -20,7 +20,8 @@ function kron(A: number[][], B: number[][]): number[][] {
 }
 const eye = (n: number): number[][] => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
 /** 1D divergence [n, n+1]: (f[i+1] - f[i]) / h[i]. */
-const div1 = (h: Float64Array): number[][] => Array.from(h, (hi, i) => Array.from({ length: h.length + 1 }, (_, j) => (j === i + 1 ? 1 / hi : j === i ? -1 / hi : 0)));
+const div1 = (h: Float64Array): number[][] =>
+  Array.from(h, (hi, i) => Array.from({ length: h.length + 1 }, (_, j) => (j === i + 1 ? 1 / hi : j === i ? -1 / hi : 0)));
 /** 1D gradient [n+1, n] on interior nodes: (u[i] - u[i-1]) / (centre distance); boundary rows 0. */
 const grad1 = (h: Float64Array): number[][] =>
   Array.from({ length: h.length + 1 }, (_, i) =>
@@ -31,7 +32,8 @@ const grad1 = (h: Float64Array): number[][] =>
     }),
   );
 const hcat = (A: number[][], B: number[][]): number[][] => A.map((r, i) => [...r, ...B[i]!]);
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
+  Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 function nonUniformMesh(): tl.TensorMesh2d {
   const g = rng();
@@ -80,7 +82,10 @@ describe('finite-volume operators', () => {
     const avg = tl.fvApply(tl.cellToFaceAverageTriplets(mesh), phi);
     avg.forEach((v, k) => {
       if (f.minus[k]! < 0 || f.plus[k]! < 0) return;
-      const [x, z] = k < f.nFacesX ? [xn[k % (mesh.nx + 1)]!, zc[Math.floor(k / (mesh.nx + 1))]!] : [xc[(k - f.nFacesX) % mesh.nx]!, zn[Math.floor((k - f.nFacesX) / mesh.nx)]!];
+      const [x, z] =
+        k < f.nFacesX
+          ? [xn[k % (mesh.nx + 1)]!, zc[Math.floor(k / (mesh.nx + 1))]!]
+          : [xc[(k - f.nFacesX) % mesh.nx]!, zn[Math.floor((k - f.nFacesX) / mesh.nx)]!];
       expect(Math.abs(v - (p * x + q * z))).toBeLessThan(1e-12);
     });
     // Face-to-cell average maps a constant to itself.
@@ -104,7 +109,10 @@ describe('finite-volume operators', () => {
     // 1 + (1/r + r) / 2 = 2 + (r - 1)^2 / (2 r), so x^2 + 3 z^2 errs by 4 (r - 1)^2 / (2 r) =
     // 2 (r - 1)^2 / r in every interior cell.
     for (const r of [1.1, 1.2, 1.5]) {
-      const mesh = new tl.TensorMesh2d(Array.from({ length: 12 }, (_, i) => r ** i), Array.from({ length: 8 }, (_, i) => r ** i));
+      const mesh = new tl.TensorMesh2d(
+        Array.from({ length: 12 }, (_, i) => r ** i),
+        Array.from({ length: 8 }, (_, i) => r ** i),
+      );
       const want = (2 * (r - 1) ** 2) / r;
       for (const e of lap(mesh)) expect(Math.abs(e - want)).toBeLessThan(1e-8 * (1 + want));
     }
@@ -145,7 +153,12 @@ describe('finite-volume operators', () => {
         const rowScale = tl.fvApply({ ...T, values: T.values.map(Math.abs) }, new Float64Array(T.nCols).fill(1));
         want.forEach((v, i) => expect(Math.abs(got[b * T.nRows + i]! - v)).toBeLessThanOrEqual(2e-6 * rowScale[i]! + 1e-30));
       }
-      const r = await tl.dotTest((u) => tl.spmv(A, u), (v) => tl.spmv(A.transpose(), v), [T.nCols], [T.nRows]);
+      const r = await tl.dotTest(
+        (u) => tl.spmv(A, u),
+        (v) => tl.spmv(A.transpose(), v),
+        [T.nCols],
+        [T.nRows],
+      );
       expect(r.passed, r.message).toBe(true);
     }
     ops.dispose();

@@ -6,3 +6,4 @@ export { type Locations } from './common/locations.js';
 export { vonKarman, vonKarmanFilter, vonKarmanCorrelation, type VonKarmanOptions } from './models/vonkarman.js';
 export * from './mesh/index.js';
 export * from './linalg/index.js';
+export * from './dc/index.js';

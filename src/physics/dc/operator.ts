@@ -61,35 +61,52 @@ export function faceResistanceTriplets(mesh: TensorMesh2d, faces: Int32Array): F
 }
 
 /**
- * Bilinear weights of the cell centres around an electrode: the potential there is
+ * Interpolation weights of the cell centres at an electrode: the potential there is
  * sum_k weights[k] phi[cells[k]], and a unit current there is split the same way (the adjoint),
- * which keeps the discrete problem reciprocal. Outside the range of centres (a surface electrode
- * lies half a cell above the first row) the nearest row or column is used: with zero flux at the
- * surface phi varies only to second order over that half cell.
+ * which keeps the discrete problem reciprocal. Along x: linear between the two nearest centres
+ * (the outermost beyond them). Along z: linear between centres, and above the first centre (a
+ * surface electrode lies half a cell above it) phi = a + c z^2 through the first two centres, the
+ * even extrapolation that zero flux at z = 0 implies. For a surface electrode that gives weights
+ * 9/8 and -1/8 on a uniform mesh, whose second moment in z vanishes: the source acts as if it were
+ * at the surface, not half a cell down (clamping to the first row erred by ~10% at two-cell
+ * offsets, the even extrapolation by ~1%). An electrode between centres along x has no such fix
+ * (its split has a second moment); put electrodes on cell centres (docs/dc-resistivity.md).
  */
 export function electrodeWeights(op: string, name: string, mesh: TensorMesh2d, p: Electrode): { cells: number[]; weights: number[] } {
   const xn = mesh.nodesX();
   const zn = mesh.nodesZ();
   if (!(p[0] >= xn[0]! && p[0] <= xn[mesh.nx]! && p[1] >= zn[0]! && p[1] <= zn[mesh.nz]!))
-    throw argErrorText(op, name, `an electrode inside the mesh ([${xn[0]}, ${xn[mesh.nx]}] x [${zn[0]}, ${zn[mesh.nz]}])`, `[${p[0]}, ${p[1]}]`, RangeError);
-  const axis = (c: Float64Array, v: number): [number, number, number] => {
-    // [i0, i1, t]: v = (1 - t) c[i0] + t c[i1], clamped at the ends.
-    if (v <= c[0]!) return [0, 0, 0];
-    if (v >= c[c.length - 1]!) return [c.length - 1, c.length - 1, 0];
+    throw argErrorText(
+      op,
+      name,
+      `an electrode inside the mesh ([${xn[0]}, ${xn[mesh.nx]}] x [${zn[0]}, ${zn[mesh.nz]}])`,
+      `[${p[0]}, ${p[1]}]`,
+      RangeError,
+    );
+  const linear = (c: Float64Array, v: number): [number, number][] => {
+    if (v <= c[0]!) return [[0, 1]];
+    if (v >= c[c.length - 1]!) return [[c.length - 1, 1]];
     let i = 0;
     while (c[i + 1]! < v) i++;
-    return [i, i + 1, (v - c[i]!) / (c[i + 1]! - c[i]!)];
+    const t = (v - c[i]!) / (c[i + 1]! - c[i]!);
+    return [
+      [i, 1 - t],
+      [i + 1, t],
+    ];
   };
-  const [i0, i1, tx] = axis(mesh.cellCentersX(), p[0]);
-  const [k0, k1, tz] = axis(mesh.cellCentersZ(), p[1]);
+  const cz = mesh.cellCentersZ();
+  const wx = linear(mesh.cellCentersX(), p[0]);
+  let wz = linear(cz, p[1]);
+  if (p[1] < cz[0]! && mesh.nz > 1) {
+    const t = (p[1] ** 2 - cz[0]! ** 2) / (cz[1]! ** 2 - cz[0]! ** 2);
+    wz = [
+      [0, 1 - t],
+      [1, t],
+    ];
+  }
   const acc = new Map<number, number>();
-  const put = (ix: number, iz: number, w: number): void => {
-    if (w !== 0) acc.set(iz * mesh.nx + ix, (acc.get(iz * mesh.nx + ix) ?? 0) + w);
-  };
-  put(i0, k0, (1 - tx) * (1 - tz));
-  put(i1, k0, tx * (1 - tz));
-  put(i0, k1, (1 - tx) * tz);
-  put(i1, k1, tx * tz);
+  for (const [ix, a] of wx)
+    for (const [iz, b] of wz) if (a * b !== 0) acc.set(iz * mesh.nx + ix, (acc.get(iz * mesh.nx + ix) ?? 0) + a * b);
   return { cells: [...acc.keys()], weights: [...acc.values()] };
 }
 
@@ -135,31 +152,36 @@ export function dcOperator(mesh: TensorMesh2d, ky: ArrayLike<number>): DcOperato
   };
 }
 
-/** The model-dependent coefficients of A: face conductances w [nInterior] and sigma (ky^2 V + robin) [nKy, 1, nCells]. */
+/**
+ * The model-dependent coefficients of A for a batch of nKy * nSrc rows: face conductances w
+ * [nInterior] and the local term sigma (ky^2 V + robin_ky) expanded to every row, [batch, nCells]
+ * (a plain same-shape product in the matvec: broadcasting along the middle axis of
+ * [nKy, nSrc, nCells] ran ~100x slower on SwiftShader).
+ */
 export interface DcCoefficients {
   w: Tensor;
   d: Tensor;
 }
 
-/** w = 1 / (H exp(-m)) and d = diagonal * exp(m); differentiable in m. */
-export function dcCoefficients(op: DcOperator, m: Tensor): DcCoefficients {
-  return { w: ops.reciprocal(spmv(op.H, ops.exp(ops.neg(m)))), d: ops.mul(op.diagonal, ops.exp(m)) };
+/** w = 1 / (H exp(-m)) and d = diagonal * exp(m) per row; differentiable in m. */
+export function dcCoefficients(op: DcOperator, m: Tensor, batch: number): DcCoefficients {
+  const n = op.nCells;
+  const d = ops.mul(op.diagonal, ops.exp(m)); // [nKy, 1, n]
+  return {
+    w: ops.reciprocal(spmv(op.H, ops.exp(ops.neg(m)))),
+    d: ops.contiguous(ops.reshape(ops.expand(d, [op.nKy, batch / op.nKy, n]), [batch, n])),
+  };
 }
 
 /** A x with given coefficients, x [nKy * nSrc, nCells] (ky slowest): every source's system at every wavenumber. */
 export function applyWith(op: DcOperator, c: DcCoefficients, x: Tensor): Tensor {
-  const [b, n] = x.shape as [number, number];
-  const flux = spmv(op.G.transpose(), ops.mul(spmv(op.G, x), c.w));
-  const local = ops.reshape(ops.mul(ops.reshape(x, [op.nKy, b / op.nKy, n]), c.d), [b, n]);
-  return ops.add(flux, local);
+  return ops.add(spmv(op.G.transpose(), ops.mul(spmv(op.G, x), c.w)), ops.mul(x, c.d));
 }
 
 /** A(m) x, differentiable in m and x (the tape gives d(A x)/dm for J v and J^T w). */
-export const applyDc = (op: DcOperator, m: Tensor, x: Tensor): Tensor => applyWith(op, dcCoefficients(op, m), x);
+export const applyDc = (op: DcOperator, m: Tensor, x: Tensor): Tensor => applyWith(op, dcCoefficients(op, m, x.shape[0]!), x);
 
-/** The Jacobi preconditioner diag(A) expanded to a batch of nKy * nSrc rows, [batch, nCells]. */
-export function jacobiDc(op: DcOperator, c: DcCoefficients, batch: number): Tensor {
-  const n = op.nCells;
-  const d = ops.add(c.d, spmv(op.absGt, c.w)); // [nKy, 1, n]
-  return ops.reshape(ops.expand(d, [op.nKy, batch / op.nKy, n]), [batch, n]);
+/** The Jacobi preconditioner diag(A), [batch, nCells]. */
+export function jacobiDc(op: DcOperator, c: DcCoefficients): Tensor {
+  return ops.add(c.d, spmv(op.absGt, c.w));
 }

@@ -14,7 +14,7 @@ import { jvp, vjp } from '../../autodiff/transforms.js';
 import { argError, argErrorText, checkOptions, optionNames } from '../../graph/options.js';
 import { type Tensor, tidy } from '../../graph/tensor.js';
 import { tensor } from '../../ops/creation.js';
-import { pcg } from '../../autodiff/pcg.js';
+import { pcg } from '../linalg/pcg.js';
 import { floatTensor } from '../common/validate.js';
 import { TensorMesh2d } from '../mesh/tensor.js';
 import { applyDc, applyWith, dcCoefficients, dcOperator, electrodeWeights, jacobiDc, type DcOperator } from './operator.js';
@@ -74,7 +74,7 @@ export class DcSimulation2d {
   private readonly Q: Tensor; // [nSrc, n] source terms
   private readonly Qe: Tensor; // [nE, n] unit pole source at each distinct electrode
   private readonly P: CsrMatrix; // [nData, nSrc * n]
-  private readonly g: Tensor; // [nKy, 1, 1] quadrature weights
+  private readonly g: Tensor; // [1, nKy] quadrature weights (a row, so sums over ky are matmuls)
   private readonly gd: Tensor; // [nKy, 1, n] weights * (ky^2 V + robin)
   private readonly scale: Tensor | null; // [nData] 1 / G for apparent resistivity
   private readonly srcPairs: [number, number | null][]; // per datum, electrode indices of A, B
@@ -97,9 +97,11 @@ export class DcSimulation2d {
     const tol = opts.tol ?? 1e-6;
     if (!(tol > 0 && tol < 1)) throw argError(OP, 'opts.tol', 'a number in (0, 1)', tol, RangeError);
     const maxIterations = opts.maxIterations ?? 5000;
-    if (!Number.isInteger(maxIterations) || maxIterations < 1) throw argError(OP, 'opts.maxIterations', 'a positive integer', maxIterations, RangeError);
+    if (!Number.isInteger(maxIterations) || maxIterations < 1)
+      throw argError(OP, 'opts.maxIterations', 'a positive integer', maxIterations, RangeError);
     if (opts.storeJ !== undefined && typeof opts.storeJ !== 'boolean') throw argError(OP, 'opts.storeJ', 'a boolean', opts.storeJ);
-    Object.assign(this, { mesh, survey: opts.survey, dataType, tol, maxIterations, storeJ: opts.storeJ ?? false });
+    [this.mesh, this.survey, this.dataType, this.tol, this.maxIterations] = [mesh, opts.survey, dataType, tol, maxIterations];
+    this.storeJ = opts.storeJ ?? false;
     this.nModel = mesh.nCells;
     this.nSources = opts.survey.sources.length;
     this.geometricFactors = geometricFactors(opts.survey);
@@ -122,7 +124,7 @@ export class DcSimulation2d {
       return k;
     };
     const q = new Float32Array(this.nSources * n);
-    const [pr, pc, pv]: number[][] = [[], [], []];
+    const [pr, pc, pv]: [number[], number[], number[]] = [[], [], []];
     this.srcPairs = [];
     this.rxPairs = [];
     let d = 0;
@@ -131,12 +133,18 @@ export class DcSimulation2d {
       const a = electrode(src.a, `${at}.a`);
       const b = src.b ? electrode(src.b, `${at}.b`) : null;
       this.sourceElectrodes.push([a, b]);
-      for (const [e, sign] of [[a, 1], [b, -1]] as const)
+      for (const [e, sign] of [
+        [a, 1],
+        [b, -1],
+      ] as const)
         if (e !== null) weightsOf[e]!.cells.forEach((c, k) => (q[s * n + c] = q[s * n + c]! + sign * weightsOf[e]!.weights[k]!));
       src.receivers.forEach((rx, r) => {
         const m = electrode(rx.m, `${at}.receivers[${r}].m`);
         const nn = rx.n ? electrode(rx.n, `${at}.receivers[${r}].n`) : null;
-        for (const [e, sign] of [[m, 1], [nn, -1]] as const)
+        for (const [e, sign] of [
+          [m, 1],
+          [nn, -1],
+        ] as const)
           if (e !== null)
             weightsOf[e]!.cells.forEach((c, k) => {
               pr.push(d);
@@ -155,7 +163,7 @@ export class DcSimulation2d {
     this.Q = tensor(q, { shape: [this.nSources, n] });
     this.Qe = tensor(qe, { shape: [this.nE, n] });
     this.P = sparseMatrix(this.nData, this.nSources * n, { rows: pr, cols: pc, values: pv });
-    this.g = tensor(Float32Array.from(this.quadrature.weights), { shape: [nKy, 1, 1] });
+    this.g = tensor(Float32Array.from(this.quadrature.weights), { shape: [1, nKy] });
     const gd = new Float32Array(nKy * n);
     this.op.diagonalHost.forEach((row, k) => row.forEach((v, c) => (gd[k * n + c] = this.quadrature.weights[k]! * v)));
     this.gd = tensor(gd, { shape: [nKy, 1, n] });
@@ -171,10 +179,14 @@ export class DcSimulation2d {
   /** One batched PCG solve of A(m) x = b, b [nKy * k, nCells]; throws if it does not converge. */
   private async solve(m: Tensor, b: Tensor): Promise<Tensor> {
     const t0 = performance.now();
-    const c = dcCoefficients(this.op, m);
-    const precond = jacobiDc(this.op, c, b.shape[0]!);
+    const c = dcCoefficients(this.op, m, b.shape[0]!);
+    const precond = jacobiDc(this.op, c);
     try {
-      const r = await pcg((x: Tensor) => applyWith(this.op, c, x), b, { tol: this.tol, maxIterations: this.maxIterations, preconditioner: precond });
+      const r = await pcg((x: Tensor) => applyWith(this.op, c, x), b, {
+        tol: this.tol,
+        maxIterations: this.maxIterations,
+        preconditioner: precond,
+      });
       this.solves.push({
         rhs: b.shape[0]!,
         iterations: r.iterations,
@@ -202,7 +214,9 @@ export class DcSimulation2d {
     this.clearCache();
     const rows = this.storeJ ? this.Qe : this.Q;
     const [k, n] = [this.quadrature.points.length, this.nModel];
-    const b = tidy(() => ops.reshape(ops.expand(ops.reshape(rows, [1, rows.shape[0]!, n]), [k, rows.shape[0]!, n]), [k * rows.shape[0]!, n]));
+    const b = tidy(() =>
+      ops.reshape(ops.expand(ops.reshape(rows, [1, rows.shape[0]!, n]), [k, rows.shape[0]!, n]), [k * rows.shape[0]!, n]),
+    );
     const fields = await this.solve(m, b);
     b.dispose();
     this.cache = { m, host, fields, J: null };
@@ -210,9 +224,16 @@ export class DcSimulation2d {
   }
 
   /** Sum over ky with the quadrature weights of per-source fields [nKy * nSrc, n] -> potentials [nSrc, n]. */
-  private potentials(f: Tensor, pole = false): Tensor {
+  /** sum_k g_k x_k for x [nKy * R, ...] (ky slowest) -> [R, ...rest]. */
+  private kySum(x: Tensor): Tensor {
     const k = this.quadrature.points.length;
-    const u = ops.sum(ops.mul(ops.reshape(f, [k, -1, this.nModel]), this.g), [0]);
+    const rest = x.shape.slice(1);
+    const rows = x.shape[0]! / k;
+    return ops.reshape(ops.matmul(this.g, ops.reshape(x, [k, -1])), [rows, ...rest]);
+  }
+
+  private potentials(f: Tensor, pole = false): Tensor {
+    const u = this.kySum(f);
     // Pole fields: each source is its A field minus its B field.
     return pole ? ops.matmul(combination(this.sourceElectrodes, this.nE), u) : u;
   }
@@ -265,8 +286,8 @@ export class DcSimulation2d {
     const k = this.quadrature.points.length;
     const rhs = tidy(() => {
       const ws = this.scale ? ops.mul(w, this.scale) : w;
-      const lam = ops.reshape(spmv(this.P.transpose(), ws), [1, this.nSources, this.nModel]);
-      return ops.reshape(ops.mul(lam, this.g), [k * this.nSources, this.nModel]);
+      const lam = ops.reshape(spmv(this.P.transpose(), ws), [1, -1]);
+      return ops.reshape(ops.matmul(ops.reshape(this.g, [k, 1]), lam), [k * this.nSources, this.nModel]);
     });
     const adj = await this.solve(m, rhs);
     rhs.dispose();
@@ -308,7 +329,7 @@ export class DcSimulation2d {
     const [k, n, nE] = [this.quadrature.points.length, this.nModel, this.nE];
     const chunk = 32;
     return tidy(() => {
-      const co = dcCoefficients(this.op, m);
+      const co = dcCoefficients(this.op, m, k);
       const lam = ops.reshape(pole, [k, nE, n]);
       const w2 = ops.square(co.w);
       const parts: Tensor[] = [];
@@ -319,9 +340,10 @@ export class DcSimulation2d {
         const L = ops.matmul(combination(this.rxPairs.slice(i0, i1), nE), lam);
         const gU = spmv(this.op.G, ops.reshape(U, [k * C, n]));
         const gL = spmv(this.op.G, ops.reshape(L, [k * C, n]));
-        const faceSum = ops.sum(ops.mul(ops.reshape(ops.mul(gU, gL), [k, C, -1]), this.g), [0]); // [C, nInterior]
+        const faceSum = this.kySum(ops.mul(gU, gL)); // [C, nInterior]
         const face = ops.mul(spmv(this.op.H.transpose(), ops.mul(faceSum, w2)), ops.exp(ops.neg(m)));
-        const cell = ops.mul(ops.sum(ops.mul(ops.mul(U, L), this.gd), [0]), ops.exp(m));
+        const gd = ops.contiguous(ops.expand(this.gd, [k, C, n]));
+        const cell = ops.mul(ops.sum(ops.mul(ops.mul(U, L), gd), [0]), ops.exp(m));
         let rowsC = ops.neg(ops.add(face, cell));
         if (this.scale) rowsC = ops.mul(rowsC, ops.reshape(ops.slice(this.scale, [[i0, i1]]), [C, 1]));
         parts.push(rowsC);

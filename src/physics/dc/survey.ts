@@ -53,7 +53,8 @@ export function dcSurvey(array: DcArray, x: ArrayLike<number>, opts: DcSurveyOpt
   const xs = Array.from(x);
   for (let i = 0; i < xs.length; i++) {
     if (!Number.isFinite(xs[i]!)) throw argErrorText(fn, 'x', 'finite positions', `${xs[i]} at [${i}]`, RangeError);
-    if (i > 0 && !(xs[i]! > xs[i - 1]!)) throw argErrorText(fn, 'x', 'strictly ascending positions', `${xs[i]} after ${xs[i - 1]} at [${i}]`, RangeError);
+    if (i > 0 && !(xs[i]! > xs[i - 1]!))
+      throw argErrorText(fn, 'x', 'strictly ascending positions', `${xs[i]} after ${xs[i - 1]} at [${i}]`, RangeError);
   }
   const minE = array === 'pole-pole' ? 2 : array === 'pole-dipole' ? 3 : 4;
   if (xs.length < minE) throw argErrorText(fn, 'x', `at least ${minE} electrodes for ${array}`, `${xs.length}`, RangeError);
@@ -70,16 +71,35 @@ export function dcSurvey(array: DcArray, x: ArrayLike<number>, opts: DcSurveyOpt
   const ne = xs.length;
   const sources: DcSource[] = [];
   const push = (a: number, b: number | null, rx: [number, number | null][]): void => {
-    if (rx.length > 0) sources.push({ a: e(a), b: b === null ? null : e(b), receivers: rx.map(([m, n]) => ({ m: e(m), n: n === null ? null : e(n) })) });
+    if (rx.length > 0)
+      sources.push({ a: e(a), b: b === null ? null : e(b), receivers: rx.map(([m, n]) => ({ m: e(m), n: n === null ? null : e(n) })) });
   };
-  const upTo = (from: number, to: number): number[] => Array.from({ length: Math.max(0, Math.min(to, from + maxRx - 1) - from + 1) }, (_, k) => from + k);
+  const upTo = (from: number, to: number): number[] =>
+    Array.from({ length: Math.max(0, Math.min(to, from + maxRx - 1) - from + 1) }, (_, k) => from + k);
   for (let i = 0; i < ne; i++) {
-    if (array === 'dipole-dipole' && i + 3 < ne) push(i, i + 1, upTo(i + 2, ne - 2).map((j) => [j, j + 1]));
-    if (array === 'pole-dipole' && i + 2 < ne) push(i, null, upTo(i + 1, ne - 2).map((j) => [j, j + 1]));
-    if (array === 'pole-pole' && i + 1 < ne) push(i, null, upTo(i + 1, ne - 1).map((j) => [j, null]));
+    if (array === 'dipole-dipole' && i + 3 < ne)
+      push(
+        i,
+        i + 1,
+        upTo(i + 2, ne - 2).map((j) => [j, j + 1]),
+      );
+    if (array === 'pole-dipole' && i + 2 < ne)
+      push(
+        i,
+        null,
+        upTo(i + 1, ne - 2).map((j) => [j, j + 1]),
+      );
+    if (array === 'pole-pole' && i + 1 < ne)
+      push(
+        i,
+        null,
+        upTo(i + 1, ne - 1).map((j) => [j, null]),
+      );
   }
-  if (array === 'wenner') for (let a = 1; a <= maxSp && 3 * a < ne; a++) for (let i = 0; i + 3 * a < ne; i++) push(i, i + 3 * a, [[i + a, i + 2 * a]]);
-  if (array === 'schlumberger') for (let n = 1; n <= maxSp && 2 * n + 1 < ne; n++) for (let j = n; j + 1 + n < ne; j++) push(j - n, j + 1 + n, [[j, j + 1]]);
+  if (array === 'wenner')
+    for (let a = 1; a <= maxSp && 3 * a < ne; a++) for (let i = 0; i + 3 * a < ne; i++) push(i, i + 3 * a, [[i + a, i + 2 * a]]);
+  if (array === 'schlumberger')
+    for (let n = 1; n <= maxSp && 2 * n + 1 < ne; n++) for (let j = n; j + 1 + n < ne; j++) push(j - n, j + 1 + n, [[j, j + 1]]);
   return { sources };
 }
 
@@ -91,7 +111,8 @@ export function surveyDataCount(survey: DcSurvey): number {
 /** Checks a survey's structure and values; returns the number of data. `op` names the caller. */
 export function checkSurvey(op: string, survey: unknown): number {
   const s = survey as DcSurvey;
-  if (s === null || typeof s !== 'object' || !Array.isArray(s.sources)) throw argError(op, 'survey', 'an object { sources: [...] }', survey);
+  if (s === null || typeof s !== 'object' || !Array.isArray(s.sources))
+    throw argError(op, 'survey', 'an object { sources: [...] }', survey);
   if (s.sources.length === 0) throw argErrorText(op, 'survey.sources', 'at least one source', 'an empty array', RangeError);
   const point = (name: string, p: unknown, nullable: boolean): void => {
     if (p === null && nullable) return;
@@ -106,7 +127,8 @@ export function checkSurvey(op: string, survey: unknown): number {
     if (src === null || typeof src !== 'object') throw argError(op, at, 'an object { a, b, receivers }', src);
     point(`${at}.a`, src.a, false);
     point(`${at}.b`, src.b, true);
-    if (!Array.isArray(src.receivers) || src.receivers.length === 0) throw argError(op, `${at}.receivers`, 'a non-empty array', src.receivers);
+    if (!Array.isArray(src.receivers) || src.receivers.length === 0)
+      throw argError(op, `${at}.receivers`, 'a non-empty array', src.receivers);
     src.receivers.forEach((r, k) => {
       point(`${at}.receivers[${k}].m`, r?.m, false);
       point(`${at}.receivers[${k}].n`, r?.n, true);
@@ -146,7 +168,13 @@ export function geometricFactors(survey: DcSurvey): Float64Array {
       };
       const g = at(rx.m) - (rx.n ? at(rx.n) : 0);
       if (!Number.isFinite(g) || g === 0)
-        throw argErrorText(fn, `survey.sources[${i}].receivers[${k}]`, 'electrodes apart with a non-zero geometric factor', `G = ${g}`, RangeError);
+        throw argErrorText(
+          fn,
+          `survey.sources[${i}].receivers[${k}]`,
+          'electrodes apart with a non-zero geometric factor',
+          `G = ${g}`,
+          RangeError,
+        );
       out[d++] = g;
     }),
   );
