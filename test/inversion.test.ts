@@ -495,6 +495,107 @@ describe('invert', () => {
     lin.dispose();
   });
 
+  it('IRLS with p = 0 (smallness) and p = 1 (x, z) recovers a sparse blocky model better than p = 2', async () => {
+    const g = rng();
+    const mTrue = blockModel(10, 8, 1, [2, 4, 2, 4]).map((v, k) => v + blockModel(10, 8, -0.7, [5, 7, 6, 8])[k]!);
+    const std = 0.02;
+    const { lin, dObs } = problem(g, mTrue, std);
+    const run = async (norms?: tl.SparseNorms): Promise<[number, tl.InvertResult]> => {
+      const reg = tl.regularization(mesh, { alphaS: 0.1, norms });
+      const res = await tl.invert(lin.sim, dObs, {
+        regularization: reg,
+        uncertainty: std,
+        maxIterations: 12,
+        coolingRate: 1,
+        cgIterations: 10,
+      });
+      const e = await error(res.model, mTrue);
+      res.model.dispose();
+      reg.dispose();
+      return [e, res];
+    };
+    const [e2, l2] = await run();
+    const [ep, lp] = await run({ s: 0, x: 1, z: 1 });
+    expect(l2.stopReason).toBe('targetMisfit');
+    // The IRLS phase ran after the l2 phase reached the target, and kept phi_d near it (beta adjusted).
+    const irls = lp.history.filter((h) => h.irls);
+    expect(irls.length).toBeGreaterThan(3);
+    expect(irls[irls.length - 1]!.chi).toBeGreaterThan(0.5);
+    expect(irls[irls.length - 1]!.chi).toBeLessThan(2);
+    // Measured 0.73 (l2) against 0.50 (sparse) with the default seed; ask for a clear 15% gain.
+    expect(ep).toBeLessThan(0.85 * e2);
+    dObs.dispose();
+    lin.dispose();
+  });
+
+  it('smoothed TV recovers a step better than l2 smoothness', async () => {
+    const g = rng();
+    const mTrue = blockModel(10, 8, 1, [0, 8, 5, 10]);
+    const std = 0.02;
+    const { lin, dObs } = problem(g, mTrue, std);
+    const run = async (tv?: tl.TVOptions): Promise<[number, tl.InvertResult]> => {
+      const reg = tl.regularization(mesh, { alphaS: 0.01, tv });
+      const res = await tl.invert(lin.sim, dObs, { regularization: reg, uncertainty: std, cgIterations: 10 });
+      const e = await error(res.model, mTrue);
+      res.model.dispose();
+      reg.dispose();
+      return [e, res];
+    };
+    const [e2, l2] = await run();
+    const [etv, tv] = await run({ epsilon: 0.05 });
+    for (const r of [l2, tv]) expect(r.stopReason).toBe('targetMisfit');
+    // Measured 0.20 (l2) against 0.089 (TV) with the default seed.
+    expect(etv).toBeLessThan(0.7 * e2);
+    dObs.dispose();
+    lin.dispose();
+  });
+
+  it('L-BFGS reaches the objective value GN reaches at a fixed beta', async () => {
+    const g = rng();
+    const std = 0.1;
+    const { lin, dObs } = problem(g, blockModel(10, 8, 1, [2, 6, 3, 7]), std);
+    const reg = tl.regularization(mesh, { alphaS: 0.1 });
+    // A fixed beta, no cooling, an unreachable target: both minimize one quadratic.
+    const common = { regularization: reg, uncertainty: std, beta0: 1, coolingFactor: 1, chiFactor: 1e-6, maxIterations: 3 };
+    const phi = (r: tl.InvertResult): number => r.history[r.history.length - 1]!.phi;
+    const gn = await tl.invert(lin.sim, dObs, { ...common, cgIterations: 60, cgTolerance: 0 });
+    const lb = await tl.invert(lin.sim, dObs, { ...common, method: 'lbfgs', lbfgs: { iterations: 20, history: 10 } });
+    // 60 L-BFGS steps on this quadratic: phi agrees to 6e-7 and the models to 6e-4 (default seed); 1e-4 and 1e-2 leave margin.
+    expect(Math.abs(phi(lb) / phi(gn) - 1)).toBeLessThan(1e-4);
+    expect(relL2(await values(lb.model), await values(gn.model))).toBeLessThan(1e-2);
+    for (const t of [dObs, gn.model, lb.model]) t.dispose();
+    reg.dispose();
+    lin.dispose();
+  });
+
+  it('bounds hold by projection, and cgCheckEvery stops CG early at its tolerance', async () => {
+    const g = rng();
+    const std = 0.05;
+    const { lin, dObs } = problem(g, blockModel(10, 8, 1, [2, 6, 3, 7]), std);
+    const reg = tl.regularization(mesh, { alphaS: 0.01 });
+    let jvecs = 0;
+    const counted: tl.Simulation = { ...lin.sim, Jvec: (m, v) => (jvecs++, lin.sim.Jvec(m, v)) };
+    const common = { regularization: reg, uncertainty: std, beta0: 0.1, maxIterations: 1, cgIterations: 40 };
+    const free = await tl.invert(counted, dObs, common);
+    const freeJvecs = jvecs;
+    jvecs = 0;
+    const bounded = await tl.invert(counted, dObs, { ...common, lower: 0, upper: 0.75, cgCheckEvery: 4 });
+    const [mf, mb] = [await values(free.model), await values(bounded.model)];
+    // Unbounded, the smooth model undershoots 0 and overshoots 0.75 somewhere (0.75 is exact in float32); bounded, it does not.
+    expect(Math.min(...mf)).toBeLessThan(0);
+    expect(Math.max(...mf)).toBeGreaterThan(0.75);
+    expect(Math.min(...mb)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...mb)).toBeLessThanOrEqual(0.75);
+    // 40 fixed steps against an early exit once |r| <= 0.1 |b| (checked every 4).
+    expect(freeJvecs).toBe(40);
+    expect(jvecs % 4).toBe(0);
+    expect(jvecs).toBeLessThan(40);
+    expect(bounded.history[1]!.cgResidual).toBeLessThanOrEqual(0.1);
+    for (const t of [dObs, free.model, bounded.model]) t.dispose();
+    reg.dispose();
+    lin.dispose();
+  });
+
   it('sensitivity weights are sqrt(diag(J^T W^T W J)) / area, floored and normalized by the maximum', async () => {
     const g = rng();
     const nData = 20;

@@ -22,8 +22,8 @@ export const DEFAULTS = {
   chiFactor: 1,
   /** InversionDirective-free default of SimPEG's inversions (Minimize.maxIter = 20; pyGIMLi's maxIter is 20 too). */
   maxIterations: 20,
-  /** Inexact GN: SimPEG's InexactGaussNewton stops CG at tolCG = 0.1 relative residual (maxIterCG 5); we allow more iterations. */
-  cgIterations: 20,
+  /** Inexact GN: SimPEG's InexactGaussNewton stops CG at tolCG = 0.1 relative residual (maxIterCG 5); we allow 10 (fixed count, no read-back). */
+  cgIterations: 10,
   cgTolerance: 0.1,
   /** Minimize: maxIterLS = 10 halvings, LSreduction (Armijo c1) = 1e-4. */
   lineSearchIterations: 10,

@@ -8,6 +8,7 @@ import { add, mul, reshape } from '../../autodiff/ops.js';
 import { type Regularization, regularization as makeRegularization, checkModel } from './regularization.js';
 import { type Simulation, DataMisfit, checkSimulation, simCall } from './simulation.js';
 import { DEFAULTS, estimateBeta, sensitivityWeights } from './directives.js';
+import { History } from '../../nn/twoloop.js';
 import { type Point, type Problem, disposePoint, evaluate, gaussNewtonStep, lbfgsSteps, project } from './steps.js';
 
 export interface IrlsOptions {
@@ -25,7 +26,7 @@ export interface IrlsOptions {
 const IRLS_OPTIONS = optionNames<IrlsOptions>()('maxIterations', 'epsilonCooling', 'minPhiMChange', 'misfitTolerance', 'percentile');
 
 export interface LbfgsInvertOptions {
-  /** L-BFGS steps per outer iteration (at fixed beta, fresh memory). Default 10. */
+  /** L-BFGS steps per outer iteration (the memory is kept while beta and phi_m stay the same). Default 10. */
   iterations?: number;
   /** Correction pairs kept. Default 10. */
   history?: number;
@@ -96,10 +97,16 @@ export interface InvertOptions {
   sensitivityWeighting?: boolean;
   /** IRLS for sparse norms: options, or false to keep p = 2. Default on when the regularization has sparse norms. */
   irls?: IrlsOptions | boolean;
-  /** GN: CG iterations per step (fixed count). Default 20. */
+  /** GN: CG iterations per step (fixed count). Default 10. */
   cgIterations?: number;
   /** GN: relative residual at which CG stops updating. Default 0.1. */
   cgTolerance?: number;
+  /**
+   * GN: read CG's residual back every this many steps and stop once it is below the tolerance.
+   * Default 0 (never: a fixed count, no read-back). For simulations whose J v costs far more than a
+   * read-back (~11 ms), e.g. PDE solves, 2-5 saves the products that masked steps would spend.
+   */
+  cgCheckEvery?: number;
   /** Halvings of the backtracking line search. Default 10. */
   lineSearchIterations?: number;
   /** Bounds (projection): numbers or tensors [nModel]. */
@@ -127,6 +134,7 @@ const INVERT_OPTIONS = optionNames<InvertOptions>()(
   'irls',
   'cgIterations',
   'cgTolerance',
+  'cgCheckEvery',
   'lineSearchIterations',
   'lower',
   'upper',
@@ -170,6 +178,7 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
   const chiFactor = num(opts.chiFactor, DEFAULTS.chiFactor, 'opts.chiFactor', 0, { open: true });
   const cgIterations = num(opts.cgIterations, DEFAULTS.cgIterations, 'opts.cgIterations', 1, { int: true });
   const cgTolerance = num(opts.cgTolerance, DEFAULTS.cgTolerance, 'opts.cgTolerance', 0);
+  const cgCheckEvery = num(opts.cgCheckEvery, 0, 'opts.cgCheckEvery', 0, { int: true });
   const lineSearchIterations = num(opts.lineSearchIterations, DEFAULTS.lineSearchIterations, 'opts.lineSearchIterations', 1, { int: true });
   const beta0 = opts.beta0 === undefined ? null : num(opts.beta0, 0, 'opts.beta0', 0);
   if (opts.sensitivityWeighting !== undefined && typeof opts.sensitivityWeighting !== 'boolean')
@@ -217,6 +226,7 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
   const target = chiFactor * nData;
   const history: IterationInfo[] = [];
   let x: Point | null = null;
+  const disposers: (() => void)[] = [];
 
   // The data part of the Jacobi preconditioner and the sensitivity weights, both from diag(J^T W^T W J).
   const refreshDiagonal = async (m: Tensor): Promise<void> => {
@@ -265,6 +275,9 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
     let stopReason: StopReason = 'maxIterations';
     const sparse = irls !== null && reg.sparse;
     if (x.phiD <= target && !sparse) stopReason = 'targetMisfit';
+    const hist = method === 'lbfgs' ? new History(lbfgs.history, nModel) : null;
+    let histBeta = NaN;
+    disposers.push(() => hist?.dispose());
     let failures = 0;
     let it = 0;
     // No decrease at this beta: phi is at its minimum for this beta (to float32 round-off). In the
@@ -283,7 +296,7 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
       const betaUsed = P.beta;
       let info: Omit<IterationInfo, 'phi' | 'chi' | 'irls' | 'epsilon'>;
       if (method === 'gauss-newton') {
-        const res = await gaussNewtonStep(P, x, { iterations: cgIterations, tolerance: cgTolerance });
+        const res = await gaussNewtonStep(P, x, { iterations: cgIterations, tolerance: cgTolerance, checkEvery: cgCheckEvery });
         if (!res) {
           if (await noStep()) break;
           continue;
@@ -293,7 +306,10 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
         x = res.point;
         info = { iteration: it, beta: betaUsed, phiD: x.phiD, phiM: x.phiM, step: res.step, cgResidual: res.cgResidual };
       } else {
-        const res = await lbfgsSteps(P, x, lbfgs);
+        // The pairs hold gradient differences of phi at one beta and one phi_m: start afresh when either changed.
+        if (histBeta !== P.beta) hist!.reset();
+        histBeta = P.beta;
+        const res = await lbfgsSteps(P, x, hist!, lbfgs.iterations);
         if (!res) {
           if (await noStep()) break;
           continue;
@@ -336,6 +352,7 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
         objectiveChanged = true;
       }
       if (objectiveChanged) {
+        histBeta = NaN;
         // The weights changed phi_m at the current model: re-read it for the next line search.
         const v = tidy(() => reg.value(x!.m));
         x.phiM = await v.item();
@@ -345,6 +362,7 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
     const model = tidy(() => add(x!.m, 0));
     return { model, history, stopReason, message: explain(stopReason, history, target), beta: P.beta };
   } finally {
+    for (const f of disposers) f();
     if (x) disposePoint(x);
     P.dataDiagonal?.dispose();
     misfit.dispose();

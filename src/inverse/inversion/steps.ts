@@ -3,8 +3,8 @@
 // or a run of L-BFGS steps (the GPU two-loop recursion of nn/twoloop.ts, same line search).
 // Reads back: a few scalars per line-search trial; none inside CG.
 import { type Tensor, tidy } from '../../graph/tensor.js';
-import { add, div, gt, max, maximum, minimum, mul, neg, abs, sqrt, stack, sub, sum, where } from '../../autodiff/ops.js';
-import { History } from '../../nn/twoloop.js';
+import { add, div, gt, max, maximum, minimum, mul, neg, sqrt, stack, sub, sum, where } from '../../autodiff/ops.js';
+import type { History } from '../../nn/twoloop.js';
 import type { Regularization } from './regularization.js';
 import { type DataMisfit, simCall } from './simulation.js';
 import { dataHessianVector } from './directives.js';
@@ -77,8 +77,8 @@ export async function gradient(P: Problem, x: Point): Promise<Tensor> {
 
 /**
  * Preconditioned CG on H x = b for `iterations` steps from x = 0. Once |r| <= tol |b| the step
- * length is masked to 0 on the device, so the count is fixed and nothing is read back. Returns x
- * and |r| / |b| (tensors).
+ * length is masked to 0 on the device, so the count is fixed and nothing is read back (unless
+ * checkEvery > 0). Returns x and |r| / |b| (tensors).
  */
 export async function conjugateGradients(
   H: (v: Tensor) => Promise<Tensor>,
@@ -86,6 +86,7 @@ export async function conjugateGradients(
   iterations: number,
   tol: number,
   invDiag: Tensor | null,
+  checkEvery = 0,
 ): Promise<{ x: Tensor; relResidual: Tensor }> {
   const dot = (a: Tensor, c: Tensor): Tensor => sum(mul(a, c));
   const precond = (r: Tensor): Tensor => (invDiag ? mul(r, invDiag) : r);
@@ -107,6 +108,14 @@ export async function conjugateGradients(
     });
     for (const t of [x, r, p, rz, hp]) t.dispose();
     [x, r, p, rz] = next as [Tensor, Tensor, Tensor, Tensor];
+    // Optional early exit for costly simulations: one read-back every checkEvery steps saves the J v
+    // and J^T w that masked steps would still spend.
+    if (checkEvery > 0 && (k + 1) % checkEvery === 0 && k + 1 < iterations) {
+      const open = tidy(() => gt(dot(r, r), mul(bb, tol * tol)));
+      const go = (await open.data())[0] !== 0;
+      open.dispose();
+      if (!go) break;
+    }
   }
   const relResidual = tidy(() => sqrt(div(dot(r, r), maximum(bb, TINY))));
   for (const t of [r, p, rz, bb]) t.dispose();
@@ -163,7 +172,7 @@ function gnHessian(P: Problem, m: Tensor): (v: Tensor) => Promise<Tensor> {
 export async function gaussNewtonStep(
   P: Problem,
   x: Point,
-  cg: { iterations: number; tolerance: number },
+  cg: { iterations: number; tolerance: number; checkEvery: number },
 ): Promise<{ point: Point; step: number; cgResidual: number } | null> {
   const g = await gradient(P, x);
   const invDiag = tidy(() => {
@@ -173,7 +182,7 @@ export async function gaussNewtonStep(
     return where(gt(diag, mul(max(diag), 1e-12)), div(1, maximum(diag, TINY)), div(1, maximum(max(diag), TINY)));
   });
   const rhs = neg(g);
-  const { x: dm, relResidual } = await conjugateGradients(gnHessian(P, x.m), rhs, cg.iterations, cg.tolerance, invDiag);
+  const { x: dm, relResidual } = await conjugateGradients(gnHessian(P, x.m), rhs, cg.iterations, cg.tolerance, invDiag, cg.checkEvery);
   rhs.dispose();
   invDiag.dispose();
   const res = await lineSearch(P, x, dm, g, 1, [relResidual]);
@@ -184,31 +193,32 @@ export async function gaussNewtonStep(
 }
 
 /**
- * `iterations` L-BFGS steps with a fresh memory of `history` pairs (beta is fixed within them).
+ * `iterations` L-BFGS steps with the memory `hist` (the caller resets it when beta or phi_m changes).
  * Pairs use s = m1 - m (exact under projection) and are skipped when s.y <= 0. On a failed line
  * search the memory is dropped and steepest descent tried once more before giving up.
  */
 export async function lbfgsSteps(
   P: Problem,
   start: Point,
-  opts: { iterations: number; history: number },
+  hist: History,
+  iterations: number,
 ): Promise<{ point: Point; steps: number; step: number } | null> {
-  const n = P.misfit.sim.nModel;
-  const hist = new History(opts.history, n);
   let x = start;
   let g = await gradient(P, x);
   let steps = 0;
   let lastStep = 0;
   try {
-    while (steps < opts.iterations) {
+    while (steps < iterations) {
       const fresh = hist.length === 0;
       const dir = fresh ? neg(g) : hist.direction(g);
-      // A first step without curvature information: at most 1, and at most 1 / |g|_inf in any coordinate.
+      // Without curvature pairs: the Cauchy step g.g / g.H g along -g (H the GN Hessian, one J v and J^T w),
+      // which a fixed first step cannot match when the Hessian's scale is unknown (1e4 in the tests).
       let a0 = 1;
       if (fresh) {
-        const gmax = tidy(() => max(abs(g)));
-        a0 = Math.min(1, 1 / Math.max(await gmax.item(), TINY));
-        gmax.dispose();
+        const hg = await gnHessian(P, x.m)(g);
+        const [gg, ghg] = await readScalars([tidy(() => sum(mul(g, g))), tidy(() => sum(mul(g, hg)))]);
+        hg.dispose();
+        a0 = ghg! > 0 ? gg! / ghg! : 1;
       }
       const res = await lineSearch(P, x, dir, g, a0);
       dir.dispose();
@@ -234,7 +244,6 @@ export async function lbfgsSteps(
     }
   } finally {
     g.dispose();
-    hist.dispose();
   }
   return steps > 0 ? { point: x, steps, step: lastStep } : null;
 }
