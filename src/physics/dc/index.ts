@@ -11,5 +11,5 @@ export {
   type DcSurveyOptions,
   type Electrode,
 } from './survey.js';
-export { robinDiagonal, electrodeWeights, dcOperator, applyDc, type DcOperator } from './operator.js';
+export { robinDiagonal, electrodeWeights, dcOperator, dcMatrix, applyDc, type DcOperator } from './operator.js';
 export { DcSimulation2d, dcSimulation2d, type DcSimulationOptions, type DcSolveStats } from './simulation.js';

@@ -9,7 +9,7 @@
 // surface) enters through the face value phi_b = phi_c / (1 + alpha h / 2) extrapolated half a
 // cell, a diagonal term sigma_c L alpha / (1 + alpha h / 2); the top surface has zero flux.
 // Everything is built from tl ops, so the tape differentiates A(m) x in m (J v and J^T w).
-import { type CsrMatrix, spmv } from '../../autodiff/sparse.js';
+import { type CsrMatrix, sparseMatrix, spmv } from '../../autodiff/sparse.js';
 import * as ops from '../../autodiff/ops.js';
 import type { Tensor } from '../../graph/tensor.js';
 import { tensor } from '../../ops/creation.js';
@@ -184,4 +184,35 @@ export const applyDc = (op: DcOperator, m: Tensor, x: Tensor): Tensor => applyWi
 /** The Jacobi preconditioner diag(A), [batch, nCells]. */
 export function jacobiDc(op: DcOperator, c: DcCoefficients): Tensor {
   return ops.add(c.d, spmv(op.absGt, c.w));
+}
+
+/**
+ * The matrix A(m) of one wavenumber (index `k` of the operator's ky list) assembled on the host in
+ * float64: G^T diag(w) G + diag(sigma (ky^2 V + robin)); for an assembled preconditioner
+ * (multigrid) or a direct solve.
+ */
+export function dcMatrix(op: DcOperator, m: ArrayLike<number>, k: number): CsrMatrix {
+  const n = op.nCells;
+  const g = op.G.host;
+  const h = op.H.host;
+  const rho = Float64Array.from(m, (v) => Math.exp(-v));
+  const [rows, cols, values]: [number[], number[], number[]] = [[], [], []];
+  for (let f = 0; f < op.G.rows; f++) {
+    let R = 0;
+    for (let q = h.rowPtr[f]!; q < h.rowPtr[f + 1]!; q++) R += h.values[q]! * rho[h.colIdx[q]!]!;
+    const w = 1 / R;
+    for (let a = g.rowPtr[f]!; a < g.rowPtr[f + 1]!; a++)
+      for (let b = g.rowPtr[f]!; b < g.rowPtr[f + 1]!; b++) {
+        rows.push(g.colIdx[a]!);
+        cols.push(g.colIdx[b]!);
+        values.push(g.values[a]! * w * g.values[b]!);
+      }
+  }
+  const d = op.diagonalHost[k]!;
+  for (let c = 0; c < n; c++) {
+    rows.push(c);
+    cols.push(c);
+    values.push(d[c]! / rho[c]!);
+  }
+  return sparseMatrix(n, n, { rows, cols, values });
 }

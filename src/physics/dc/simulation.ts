@@ -15,9 +15,10 @@ import { argError, argErrorText, checkOptions, optionNames } from '../../graph/o
 import { type Tensor, tidy } from '../../graph/tensor.js';
 import { tensor } from '../../ops/creation.js';
 import { pcg } from '../linalg/pcg.js';
+import { multigridPreconditioner } from '../linalg/multigrid.js';
 import { floatTensor } from '../common/validate.js';
 import { TensorMesh2d } from '../mesh/tensor.js';
-import { applyDc, applyWith, dcCoefficients, dcOperator, electrodeWeights, jacobiDc, type DcOperator } from './operator.js';
+import { applyDc, applyWith, dcCoefficients, dcMatrix, dcOperator, electrodeWeights, jacobiDc, type DcOperator } from './operator.js';
 import { kyQuadrature, type KyQuadrature } from './quadrature.js';
 import { checkSurvey, geometricFactors, type DcSurvey, type Electrode } from './survey.js';
 
@@ -33,8 +34,14 @@ export interface DcSimulationOptions {
   maxIterations?: number;
   /** Keep J [nData, nCells] (formed from pole fields) and use it for J v and J^T w. Default false. */
   storeJ?: boolean;
+  /**
+   * 'jacobi' (default): one PCG over every wavenumber and source, matrix-free. 'multigrid': per
+   * wavenumber, A assembled on the host and a smoothed-aggregation V-cycle (tl.multigridPreconditioner)
+   * as the preconditioner: ~10x fewer iterations (bench/dc.ts), a host set-up per model and ky.
+   */
+  preconditioner?: 'jacobi' | 'multigrid';
 }
-const SIM_OPTIONS = optionNames<DcSimulationOptions>()('survey', 'data', 'nKy', 'tol', 'maxIterations', 'storeJ');
+const SIM_OPTIONS = optionNames<DcSimulationOptions>()('survey', 'data', 'nKy', 'tol', 'maxIterations', 'storeJ', 'preconditioner');
 const OP = 'dcSimulation2d';
 
 export interface DcSolveStats {
@@ -68,6 +75,7 @@ export class DcSimulation2d {
   readonly storeJ: boolean;
   readonly tol: number;
   readonly maxIterations: number;
+  readonly preconditioner: 'jacobi' | 'multigrid';
   /** Statistics of every PCG solve so far (most recent last). */
   readonly solves: DcSolveStats[] = [];
   private readonly op: DcOperator;
@@ -100,6 +108,9 @@ export class DcSimulation2d {
     if (!Number.isInteger(maxIterations) || maxIterations < 1)
       throw argError(OP, 'opts.maxIterations', 'a positive integer', maxIterations, RangeError);
     if (opts.storeJ !== undefined && typeof opts.storeJ !== 'boolean') throw argError(OP, 'opts.storeJ', 'a boolean', opts.storeJ);
+    const pre = opts.preconditioner ?? 'jacobi';
+    if (pre !== 'jacobi' && pre !== 'multigrid') throw argError(OP, 'opts.preconditioner', "'jacobi' or 'multigrid'", pre, RangeError);
+    this.preconditioner = pre;
     [this.mesh, this.survey, this.dataType, this.tol, this.maxIterations] = [mesh, opts.survey, dataType, tol, maxIterations];
     this.storeJ = opts.storeJ ?? false;
     this.nModel = mesh.nCells;
@@ -176,10 +187,43 @@ export class DcSimulation2d {
     return t;
   }
 
-  /** One batched PCG solve of A(m) x = b, b [nKy * k, nCells]; throws if it does not converge. */
-  private async solve(m: Tensor, b: Tensor): Promise<Tensor> {
+  /** One batched PCG solve of A(m) x = b, b [nKy * k, nCells] (ky slowest); throws if it does not converge. */
+  private async solve(m: Tensor, b: Tensor, mHost: Float32Array): Promise<Tensor> {
     const t0 = performance.now();
-    const c = dcCoefficients(this.op, m, b.shape[0]!);
+    const rows = b.shape[0]!;
+    if (this.preconditioner === 'multigrid') {
+      // One solve per wavenumber with its assembled matrix and V-cycle.
+      const k = this.quadrature.points.length;
+      const per = rows / k;
+      const parts: Tensor[] = [];
+      let [iterations, residual] = [0, 0];
+      try {
+        for (let q = 0; q < k; q++) {
+          const A = dcMatrix(this.op, mHost, q);
+          const mg = multigridPreconditioner(A, { shape: [this.mesh.nz, this.mesh.nx] });
+          const bq = ops.slice(b, [[q * per, (q + 1) * per]]);
+          try {
+            const r = await pcg((x: Tensor) => spmv(A, x), bq, {
+              tol: this.tol,
+              maxIterations: this.maxIterations,
+              preconditioner: mg.apply,
+              checkEvery: 5,
+            });
+            parts.push(r.x);
+            iterations = Math.max(iterations, r.iterations);
+            residual = Math.max(residual, ...r.relativeResidual);
+          } finally {
+            [bq, A, mg].forEach((t) => t.dispose());
+          }
+        }
+        const x = tidy(() => ops.concat(parts, 0));
+        this.solves.push({ rhs: rows, iterations, relativeResidual: residual, seconds: (performance.now() - t0) / 1000 });
+        return x;
+      } finally {
+        parts.forEach((t) => t.dispose());
+      }
+    }
+    const c = dcCoefficients(this.op, m, rows);
     const precond = jacobiDc(this.op, c);
     try {
       const r = await pcg((x: Tensor) => applyWith(this.op, c, x), b, {
@@ -188,7 +232,7 @@ export class DcSimulation2d {
         preconditioner: precond,
       });
       this.solves.push({
-        rhs: b.shape[0]!,
+        rhs: rows,
         iterations: r.iterations,
         relativeResidual: Math.max(...r.relativeResidual),
         seconds: (performance.now() - t0) / 1000,
@@ -199,14 +243,20 @@ export class DcSimulation2d {
     }
   }
 
-  /** The ky-domain fields of the last m: per source ([nKy * nSrc, n]) or, with storeJ, per electrode ([nKy * nE, n]). */
-  private async fields(m: Tensor): Promise<{ fields: Tensor; J: Tensor | null }> {
-    this.checkModel('m', m);
-    const c = this.cache;
-    if (c && c.m === m && !m.isDisposed) return c;
+  /** m on the host, checked finite. */
+  private async readModel(m: Tensor): Promise<Float32Array> {
     const host = Float32Array.from((await m.data()) as Float32Array);
     for (let i = 0; i < host.length; i++)
       if (!Number.isFinite(host[i]!)) throw argErrorText(OP, 'm', 'finite log-conductivities', `${host[i]} at cell ${i}`, RangeError);
+    return host;
+  }
+
+  /** The ky-domain fields of the last m: per source ([nKy * nSrc, n]) or, with storeJ, per electrode ([nKy * nE, n]). */
+  private async fields(m: Tensor): Promise<{ fields: Tensor; J: Tensor | null; host: Float32Array }> {
+    this.checkModel('m', m);
+    const c = this.cache;
+    if (c && c.m === m && !m.isDisposed) return c;
+    const host = await this.readModel(m);
     if (c && c.host.length === host.length && c.host.every((v, i) => v === host[i])) {
       c.m = m;
       return c;
@@ -217,7 +267,7 @@ export class DcSimulation2d {
     const b = tidy(() =>
       ops.reshape(ops.expand(ops.reshape(rows, [1, rows.shape[0]!, n]), [k, rows.shape[0]!, n]), [k * rows.shape[0]!, n]),
     );
-    const fields = await this.solve(m, b);
+    const fields = await this.solve(m, b, host);
     b.dispose();
     this.cache = { m, host, fields, J: null };
     return this.cache;
@@ -268,7 +318,7 @@ export class DcSimulation2d {
       out.dispose();
       return t;
     });
-    const du = await this.solve(m, r);
+    const du = await this.solve(m, r, this.cache!.host);
     r.dispose();
     const out = tidy(() => ops.neg(this.toData(this.potentials(du))));
     du.dispose();
@@ -289,7 +339,7 @@ export class DcSimulation2d {
       const lam = ops.reshape(spmv(this.P.transpose(), ws), [1, -1]);
       return ops.reshape(ops.matmul(ops.reshape(this.g, [k, 1]), lam), [k * this.nSources, this.nModel]);
     });
-    const adj = await this.solve(m, rhs);
+    const adj = await this.solve(m, rhs, this.cache!.host);
     rhs.dispose();
     const [out, pull] = vjp((mm: Tensor) => applyDc(this.op, mm, fields), m);
     try {
@@ -312,7 +362,8 @@ export class DcSimulation2d {
       const n = this.nModel;
       const b = tidy(() => ops.reshape(ops.expand(ops.reshape(this.Qe, [1, this.nE, n]), [k, this.nE, n]), [k * this.nE, n]));
       this.checkModel('m', m);
-      const pole = await this.solve(m, b);
+      const host = this.cache?.m === m ? this.cache.host : await this.readModel(m);
+      const pole = await this.solve(m, b, host);
       b.dispose();
       try {
         return this.rows(m, pole);
