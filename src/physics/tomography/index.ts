@@ -1,0 +1,2 @@
+// Straight-ray cross-hole travel-time tomography (docs/tomography.md).
+export { crossholeSurvey, rayLengths, type CrossholeOptions, type RayMesh, type RaySurvey, type RayTriplets } from './rays.js';
