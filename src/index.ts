@@ -36,6 +36,7 @@ export {
 export * from './autodiff/ops.js';
 export * from './autodiff/complex.js';
 export * from './autodiff/fft.js';
+export * from './autodiff/sparse.js';
 export type { SliceSpec, PadMode } from './ops/layout.js';
 export {
   grad,

@@ -4,4 +4,5 @@ export * from './acoustic/index.js';
 export { ricker } from './common/wavelets.js';
 export { type Locations } from './common/locations.js';
 export { vonKarman, vonKarmanFilter, vonKarmanCorrelation, type VonKarmanOptions } from './models/vonkarman.js';
+export * from './mesh/index.js';
 export * from './tomography/index.js';

@@ -1,0 +1,1 @@
+export { TensorMesh2d, type PaddedMeshOptions } from './tensor.js';
