@@ -1,9 +1,10 @@
 // Straight-ray tomography: host ray lengths (Siddon, float64) against a box-clipping reference
-// (test/tomography-ref.ts) and closed forms; bad input.
+// (test/tomography-ref.ts) and closed forms; the GPU operator (t = G s, G^T w) against float64
+// products, the dot-product test, bad input.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { clipLength, denseRayLengths } from './tomography-ref.js';
-import { type Gen, rng } from './helpers.js';
+import { type Gen, randomFloats, rng, useDevice } from './helpers.js';
 
 const uniformMesh = (nx: number, nz: number, h = 1, x0 = 0, z0 = 0) => ({
   nx,
@@ -131,5 +132,137 @@ describe('tomography: host ray lengths', () => {
     );
     expect(() => tl.crossholeSurvey({ ...ok, zTo: -1 })).toThrow(/opts.zTo: expected a depth >= zFrom \(0\), got -1/);
     expect(() => tl.crossholeSurvey({ ...ok, spacingg: 1 } as never)).toThrow(/unknown option 'spacingg' \(did you mean 'spacing'\?\)/);
+  });
+});
+
+describe('tomography: the GPU operator', () => {
+  useDevice();
+
+  /** A small non-uniform mesh with a cross-hole survey plus a few rays along lines. */
+  function problem(g: Gen) {
+    const mesh = new tl.TensorMesh2d(
+      Array.from({ length: 5 }, () => 0.5 + g.next()),
+      Array.from({ length: 7 }, () => 0.5 + g.next()),
+      [1, 2],
+    );
+    const [X, Z] = [mesh.nodesX(), mesh.nodesZ()];
+    const survey = tl.crossholeSurvey({ sourceX: X[0]!, receiverX: X[5]!, zFrom: Z[0]!, zTo: Z[7]!, spacing: (Z[7]! - Z[0]!) / 6 });
+    // Add a source on an interior grid line and one on a node, so that edge rays reach the GPU too.
+    survey.sources = Float64Array.from([...survey.sources, X[2]!, Z[3]!, X[5]!, Z[1]!]);
+    return { mesh, survey, sim: tl.straightRayTomography(mesh, survey) };
+  }
+
+  it("pyGIMLi's 2x2 case and a constant model: t = G s to float32 rounding", async () => {
+    const sim = tl.straightRayTomography(tl.TensorMesh2d.uniform(2, 2, 1), {
+      sources: new Float64Array([0, 0]),
+      receivers: new Float64Array([1, 2]),
+    });
+    const t = await (await sim.dpred(tl.tensor([1, 2, 1, 4]))).data();
+    // Two products of float32-rounded lengths sqrt(5)/2: a few ulps of sqrt(5).
+    expect(Math.abs(t[0]! - Math.sqrt(5))).toBeLessThan(4 * 2 ** -23 * Math.sqrt(5));
+    sim.dispose();
+
+    const { sim: big } = problem(rng());
+    const v = 1500; // m/s
+    const s = tl.full([big.nModel], 1 / v);
+    const times = await big.forward(s).data();
+    let worst = 0;
+    for (let i = 0; i < big.nData; i++) worst = Math.max(worst, Math.abs(times[i]! - big.distance[i]! / v) / (big.distance[i]! / v));
+    // Each time sums at most nx + nz + 1 = 13 float32 products (2 ulps each plus the rounded lengths): 1e-6 relative.
+    expect(worst).toBeLessThan(1e-6);
+    big.dispose();
+  });
+
+  it('G s and G^T w match float64 products of the host lengths; jtjDiagonal and coverage too', async () => {
+    const g = rng();
+    const { sim } = problem(g);
+    const G = sim.G.toDense(); // float64 host values
+    const sHost = randomFloats(g, sim.nModel, 0.5, 2);
+    const wHost = randomFloats(g, sim.nData, -1, 1);
+    const m = tl.tensor(sHost);
+    const weights = randomFloats(g, sim.nData, 0.5, 2);
+    const outs = await Promise.all([
+      sim.Jvec(m, m),
+      sim.Jtvec(m, tl.tensor(wHost)),
+      sim.jtjDiagonal(m),
+      sim.jtjDiagonal(m, tl.tensor(weights)),
+    ]);
+    const [t, a, d, dw] = (await Promise.all(outs.map((o) => o.data()))) as Float32Array[] as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
+    const cov = sim.coverage();
+    const [nd, nm] = [sim.nData, sim.nModel];
+    for (let i = 0; i < nd; i++) {
+      let [ref, mag] = [0, 0];
+      for (let j = 0; j < nm; j++) [ref, mag] = [ref + G[i * nm + j]! * sHost[j]!, mag + Math.abs(G[i * nm + j]! * sHost[j]!)];
+      // float32 lengths and accumulation over <= 13 terms: 1e-6 of the sum of magnitudes.
+      expect(Math.abs(t[i]! - ref), `ray ${i}`).toBeLessThanOrEqual(1e-6 * mag);
+    }
+    for (let j = 0; j < nm; j++) {
+      let [ref, mag, jtj, jtjw, c] = [0, 0, 0, 0, 0];
+      for (let i = 0; i < nd; i++) {
+        const gij = G[i * nm + j]!;
+        [ref, mag, c] = [ref + gij * wHost[i]!, mag + Math.abs(gij * wHost[i]!), c + gij];
+        [jtj, jtjw] = [jtj + gij * gij, jtjw + (gij * weights[i]!) ** 2];
+      }
+      // A cell's column holds up to nData entries: 1e-6 of the magnitudes still covers ~50 float32 additions.
+      expect(Math.abs(a[j]! - ref), `cell ${j}`).toBeLessThanOrEqual(1e-6 * mag);
+      // Positive terms: float32 sums of them err by ~n ulps of the total.
+      expect(Math.abs(d[j]! - jtj)).toBeLessThanOrEqual(1e-6 * jtj);
+      expect(Math.abs(dw[j]! - jtjw)).toBeLessThanOrEqual(1e-6 * jtjw);
+      expect(Math.abs(cov[j]! - c)).toBeLessThanOrEqual(1e-12);
+    }
+    sim.dispose();
+  });
+
+  it('passes the dot-product test, and the gradient of <forward(s), w> is Jtvec(w)', async () => {
+    const g = rng();
+    const { sim } = problem(g);
+    const m = tl.ones([sim.nModel]);
+    // dotTest wants synchronous maps: the operator's own products (Jvec and Jtvec resolve to these).
+    const GT = sim.G.transpose();
+    const r = await tl.dotTest(
+      (v) => tl.spmv(sim.G, v),
+      (w) => tl.spmv(GT, w),
+      [sim.nModel],
+      [sim.nData],
+      { tol: 1e-5, seed: Math.floor(g.next() * 1000) },
+    );
+    expect(r.passed, r.message).toBe(true);
+    const w = tl.tensor(randomFloats(g, sim.nData));
+    const grad = tl.grad((s: tl.Tensor) => sim.forward(s).mul(w).sum());
+    const [gd, at] = await Promise.all([grad(m).data(), (await sim.Jtvec(m, w)).data()]);
+    expect([...gd]).toEqual([...at]); // the same transposed product
+    sim.dispose();
+  });
+
+  it('rejects tensors of the wrong shape or dtype', async () => {
+    const sim = tl.straightRayTomography(tl.TensorMesh2d.uniform(2, 2, 1), {
+      sources: new Float64Array([0, 0]),
+      receivers: new Float64Array([2, 1]),
+    });
+    const m = tl.ones([4]);
+    expect(() => sim.forward(tl.ones([5]))).toThrow(
+      /straightRayTomography: s: expected a float32 tensor \[4\] or \[B, 4\], got shape \[5\]/,
+    );
+    await expect(sim.Jvec(m, tl.ones([2, 4]))).rejects.toThrow(
+      /straightRayTomography: v: expected a float32 tensor \[4\], got shape \[2, 4\]/,
+    );
+    await expect(sim.Jtvec(m, tl.ones([4]))).rejects.toThrow(/straightRayTomography: w: expected a float32 tensor \[1\], got shape \[4\]/);
+    await expect(sim.jtjDiagonal(m, tl.ones([4]))).rejects.toThrow(/straightRayTomography: dataWeights: expected a float32 tensor \[1\]/);
+    await expect(sim.jtjDiagonal(tl.ones([4], 'int32'))).rejects.toThrow(/straightRayTomography: m: expected a float32 tensor/);
+    expect(() => tl.straightRayTomography(tl.TensorMesh2d.uniform(2, 2, 1), null as never)).toThrow(
+      /straightRayTomography: survey: expected an object/,
+    );
+    expect(() =>
+      tl.straightRayTomography(tl.TensorMesh2d.uniform(2, 2, 1), {
+        sources: new Float64Array([0, 0]),
+        receivers: new Float64Array([3, 0]),
+      }),
+    ).toThrow(/rayLengths: receivers\[0\]: expected a point \(x, z\) inside the mesh/);
+    sim.dispose();
   });
 });
