@@ -100,7 +100,7 @@ export async function runBenchmarks(
     .map(([n]) => n);
   const rows: Row[] = [];
   // The tomography cases' bytes need their ray matrix's nnz: traced only when one is selected.
-  const bytes = { ...BYTES, ...(names.some((n) => n.startsWith('tomography G') && selected(n)) ? tomographyBytes() : {}) };
+  const bytes = { ...BYTES, ...(names.some((n) => n.startsWith('tomography') && selected(n)) ? tomographyBytes() : {}) };
   for (const name of names.filter(selected)) {
     for (const lib of libraries) {
       if (!lib.cases) {

@@ -1,8 +1,9 @@
 // Straight-ray tomography (issue 17): host ray tracing (Siddon, float64) of the paper's cross-hole
 // case (64 x 128 cells of 1 m, boreholes 64 m apart, 128 sources x 128 receivers every 1 m), and
-// the GPU products with its ray matrix, t = G s and G^T w. A product run does REPS products with
-// one read-back at the end (every result kept, so none is dropped), so the ~11 ms read-back is
-// amortized; bytes count the CSR arrays, x and y once per product (the x gathers hit the cache).
+// the same tracing on the GPU (rayLengthsGpu, float32, fixed-stride rows), and the GPU products with
+// its ray matrix, t = G s and G^T w. A product run does REPS products and waits for the device
+// (tl.sync, every result kept so none is dropped); bytes count the CSR arrays, x and y once per
+// product (the x gathers hit the cache).
 import * as tl from '../src/index.js';
 import type { Case } from './harness.js';
 
@@ -13,6 +14,7 @@ const RAYS = 128 * 128;
 
 export const TOMO_CASES = {
   trace: `tomography ray tracing (host), ${RAYS} rays, 64x128`,
+  traceGpu: `tomography ray tracing (GPU), ${RAYS} rays, 64x128`,
   forward: `tomography G s x${REPS}, ${RAYS} rays, 64x128`,
   adjoint: `tomography G^T w x${REPS}, ${RAYS} rays, 64x128`,
 } as const;
@@ -29,12 +31,17 @@ export function tomographyNnz(): number {
   return nnzCache;
 }
 
-/** Bytes per run: values and column indices (8 B per entry), row pointers, x and y, REPS times. */
+/** Bytes per run: values and column indices (8 B per entry), row pointers, x and y, REPS times; GPU tracing writes its slots. */
 export function tomographyBytes(): Record<string, number> {
   const nnz = tomographyNnz();
   const cells = MESH.nx * MESH.nz;
   const product = (rows: number, cols: number): number => REPS * (8 * nnz + 4 * (rows + 1) + 4 * cols + 4 * rows);
-  return { [TOMO_CASES.forward]: product(RAYS, cells), [TOMO_CASES.adjoint]: product(cells, RAYS) };
+  const stride = Math.max(MESH.nx + MESH.nz, 2 * MESH.nx, 2 * MESH.nz);
+  return {
+    [TOMO_CASES.forward]: product(RAYS, cells),
+    [TOMO_CASES.adjoint]: product(cells, RAYS),
+    [TOMO_CASES.traceGpu]: 8 * RAYS * stride,
+  };
 }
 
 export function tellusTomographyCases(): Record<string, Case> {
@@ -45,13 +52,19 @@ export function tellusTomographyCases(): Record<string, Case> {
     const A = adjoint ? sim.G.transpose() : sim.G; // what Jtvec and Jvec multiply by
     const out: tl.Tensor[] = [];
     for (let k = 0; k < REPS; k++) out.push(tl.spmv(A, state.x));
-    await out[REPS - 1]!.data();
+    await tl.sync();
     for (const y of out) y.dispose();
   };
   return {
     [TOMO_CASES.trace]: async () => {
       const s = tl.crossholeSurvey(SURVEY);
       tl.rayLengths(mesh(), s.sources, s.receivers);
+    },
+    [TOMO_CASES.traceGpu]: async (state) => {
+      state.survey ??= tl.crossholeSurvey(SURVEY);
+      const r = tl.rayLengthsGpu(mesh(), state.survey.sources, state.survey.receivers);
+      await tl.sync();
+      r.dispose();
     },
     [TOMO_CASES.forward]: (state) => products(state, false),
     [TOMO_CASES.adjoint]: (state) => products(state, true),

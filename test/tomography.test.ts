@@ -266,3 +266,46 @@ describe('tomography: the GPU operator', () => {
     sim.dispose();
   });
 });
+
+describe('tomography: GPU ray tracing', () => {
+  useDevice();
+
+  it('rayLengthsGpu matches the host tracer on random non-uniform meshes, edge and node rays included', async () => {
+    const g = rng();
+    for (let trial = 0; trial < 3; trial++) {
+      const [nx, nz] = [3 + 2 * trial, 6 - trial];
+      const hx = Float64Array.from({ length: nx }, () => 0.5 + 1.5 * g.next());
+      const hz = Float64Array.from({ length: nz }, () => 0.5 + 1.5 * g.next());
+      const [x0, z0] = [10 * g.next() - 5, 3 * g.next()];
+      const [X, Z] = [nodes(x0, hx), nodes(z0, hz)];
+      const [src, rec] = [new Float64Array(sensors(g, X, Z, 12)), new Float64Array(sensors(g, X, Z, 12))];
+      const mesh = { nx, nz, hx, hz, x0, z0 };
+      const host = dense(tl.rayLengths(mesh, src, rec));
+      const gpu = tl.rayLengthsGpu(mesh, src, rec);
+      const [c, v] = await Promise.all([gpu.cols.data(), gpu.lengths.data()]);
+      // Every slot written (outputs are poisoned): a cell or -1, a finite length, 0 in unused slots.
+      for (let k = 0; k < c.length; k++) {
+        expect(c[k]! >= -1 && c[k]! < nx * nz && Number.isFinite(v[k]!), `slot ${k}: (${c[k]}, ${v[k]})`).toBe(true);
+        if (c[k] === -1) expect(v[k]).toBe(0);
+      }
+      const G = dense(await gpu.triplets());
+      // float32 coordinates and crossing parameters: measured <= 1e-7 of (largest |coordinate| + L), about eps; allow 10x.
+      const scale = Math.max(...X.map(Math.abs), ...Z.map(Math.abs)) + Math.hypot(X[nx]! - X[0]!, Z[nz]! - Z[0]!);
+      let worst = 0;
+      for (let i = 0; i < G.length; i++) worst = Math.max(worst, Math.abs(G[i]! - host[i]!));
+      console.log(`trial ${trial}: worst ${worst.toExponential(2)} m, ${(worst / scale).toExponential(2)} of scale`);
+      expect(worst / scale, `trial ${trial}`).toBeLessThan(1e-6);
+      gpu.dispose();
+    }
+  });
+
+  it('rayLengthsGpu rejects bad input as rayLengths does, under its own name', () => {
+    const m = uniformMesh(2, 2);
+    expect(() => tl.rayLengthsGpu(m, new Float64Array([0, 2.5]), new Float64Array([0, 0]))).toThrow(
+      /tellus: rayLengthsGpu: sources\[0\]: expected a point \(x, z\) inside the mesh/,
+    );
+    expect(() => tl.rayLengthsGpu({ ...m, hz: [1, 0] }, new Float64Array([0, 0]), new Float64Array([0, 0]))).toThrow(
+      /rayLengthsGpu: mesh.hz: expected positive finite widths, got 0 at \[1\]/,
+    );
+  });
+});

@@ -113,7 +113,7 @@ export function meshNodes(op: string, mesh: RayMesh): { X: Float64Array; Z: Floa
 }
 
 /** Flat (x, z) pairs inside the mesh box (within tol, then clamped onto it). */
-function points(op: string, name: string, p: unknown, X: Float64Array, Z: Float64Array, tol: number): Float64Array {
+export function points(op: string, name: string, p: unknown, X: Float64Array, Z: Float64Array, tol: number): Float64Array {
   if (!(p instanceof Float64Array || p instanceof Float32Array || Array.isArray(p)))
     throw argError(op, name, 'a Float64Array (or array) of (x, z) pairs', p, Error);
   const v = p as ArrayLike<number>;
