@@ -2,7 +2,7 @@
 // ray-length matrices), and their product with batches of dense vectors. The transpose is a second
 // CSR built on the host once and cached, so A^T y is a gather like A x (no float atomics, fixed
 // summation order, reproducible).
-import type { Tensor } from '../graph/tensor.js';
+import { type Tensor, keep } from '../graph/tensor.js';
 import { argError, argErrorText } from '../graph/options.js';
 import { fmt, isContiguous } from '../graph/shape.js';
 import { registerShader } from '../gpu/kernels.js';
@@ -33,10 +33,11 @@ export class CsrMatrix {
     readonly host: { readonly rowPtr: Int32Array; readonly colIdx: Int32Array; readonly values: Float64Array },
   ) {
     this.nnz = host.colIdx.length;
-    this.rowPtr = tensor(host.rowPtr, { dtype: 'int32' });
+    // A matrix lives until dispose(), even when first built (or transposed) inside a tidy.
+    this.rowPtr = keep(tensor(host.rowPtr, { dtype: 'int32' }));
     // Zero-length storage is not bindable: an empty matrix keeps one unused entry.
-    this.colIdx = tensor(this.nnz ? host.colIdx : new Int32Array(1), { dtype: 'int32' });
-    this.values = tensor(this.nnz ? Float32Array.from(host.values) : new Float32Array(1));
+    this.colIdx = keep(tensor(this.nnz ? host.colIdx : new Int32Array(1), { dtype: 'int32' }));
+    this.values = keep(tensor(this.nnz ? Float32Array.from(host.values) : new Float32Array(1)));
   }
 
   /** A^T, built on the host on first use and kept (disposed with A). */

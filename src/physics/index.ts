@@ -5,4 +5,5 @@ export { ricker } from './common/wavelets.js';
 export { type Locations } from './common/locations.js';
 export { vonKarman, vonKarmanFilter, vonKarmanCorrelation, type VonKarmanOptions } from './models/vonkarman.js';
 export * from './mesh/index.js';
+export * from './linalg/index.js';
 export * from './tomography/index.js';

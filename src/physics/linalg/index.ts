@@ -1,0 +1,1 @@
+export { pcg, solveSpd, type PcgOptions, type PcgResult, type Preconditioner, type SolveSpdOptions } from './pcg.js';
