@@ -6,7 +6,7 @@
 // (the cached transpose CSR, a gather, no atomics). The Simulation methods follow tl.invert's
 // contract: each returns a promise of a new tensor that the caller disposes.
 import { argErrorText } from '../../graph/options.js';
-import { type Tensor, keep, tidy } from '../../graph/tensor.js';
+import { type Tensor, tidy } from '../../graph/tensor.js';
 import { ones } from '../../ops/creation.js';
 import { square } from '../../autodiff/ops.js';
 import { CsrMatrix, sparseMatrix, spmv } from '../../autodiff/sparse.js';
@@ -66,11 +66,8 @@ export function straightRayTomography(mesh: RayMesh, survey: RaySurvey, opts: St
   const traceMs = performance.now() - t0;
   if (t.nCells !== mesh.nx * mesh.nz)
     throw argErrorText(op, 'opts.triplets', `triplets for ${mesh.nx * mesh.nz} cells`, `${t.nCells} cells`, Error);
-  // Both matrices are built now and kept out of any enclosing tidy(): a transpose built lazily
-  // inside a caller's tidy (tl.dotTest runs AT in one) would be disposed with that scope.
   const G = sparseMatrix(t.nRays, t.nCells, t);
-  const GT = G.transpose();
-  keep([G.rowPtr, G.colIdx, G.values, GT.rowPtr, GT.colIdx, GT.values]);
+  const GT = G.transpose(); // built now rather than on the first Jtvec
   const [nData, nModel] = [t.nRays, t.nCells];
   let GT2: CsrMatrix | null = null; // G^T with squared entries, for jtjDiagonal
 
@@ -98,7 +95,6 @@ export function straightRayTomography(mesh: RayMesh, survey: RaySurvey, opts: St
       if (!GT2) {
         const { rowPtr, colIdx, values } = GT.host;
         GT2 = new CsrMatrix(nModel, nData, { rowPtr, colIdx, values: values.map((g) => g * g) });
-        keep([GT2.rowPtr, GT2.colIdx, GT2.values]);
       }
       if (dataWeights === undefined) return tidy(() => spmv(GT2!, ones([nData])));
       check('dataWeights', dataWeights, nData);
