@@ -43,6 +43,11 @@ struct Params {
 // When the scheduler collapses every input's view to one dimension (contiguous, a broadcast scalar,
 // an evenly strided view), input k is read at offset + i * stride: no walk over dims.
 override FLAT: bool = false;
+// When the views collapse to 2-4 dims, the host right-aligns shape and strides in the first vec4
+// (leading extents 1, strides 0) and the walk is four fixed steps: a loop over `rank` indexes the
+// uniform arrays dynamically, which SwiftShader pays for with a copy per read (~50x slower on a
+// [4, 5000] by [4, 1] product).
+override RANK4: bool = false;
 
 // The op constants and the op functions `unary(op, dt, w, alpha)` and `binary(op, dt, wa, wb)` are
 // generated from the op table (src/autodiff/optable.ts) into the line below when the source is
@@ -178,6 +183,17 @@ fn truthy(w: u32, is_float: bool) -> bool {
 // (a dynamically indexed private array cost SwiftShader ~5x on a plain copy).
 fn index_of(k: u32, i: u32) -> i32 {
   if (FLAT) { return p.offsets[k / 4u][k % 4u] + i32(i) * p.strides[k][0].x; }
+  if (RANK4) {
+    let sh = p.shape[0];
+    let st = p.strides[k][0];
+    var rem = i;
+    var at = p.offsets[k / 4u][k % 4u] + i32(rem % sh.w) * st.w;
+    rem /= sh.w;
+    at += i32(rem % sh.z) * st.z;
+    rem /= sh.z;
+    at += i32(rem % sh.y) * st.y;
+    return at + i32(rem / sh.y) * st.x;
+  }
   var idx = p.offsets[k / 4u][k % 4u];
   var rem = i;
   for (var d = i32(p.rank) - 1; d >= 0; d--) {

@@ -151,20 +151,23 @@ function lower(g: Group, low: Lowering): Node {
   const vec = c.shape.length === 1 && n % 4 === 0 && n >= VEC4_MIN && reads.every((r) => r !== null);
   const threads = vec ? n / 4 : n;
   const pad = (v: number[], len: number): number[] => [...v, ...new Array<number>(len - v.length).fill(0)];
+  // 2-4 dims: shape and strides right-aligned in the first four slots, for the unrolled walk.
+  const rank4 = !flat && c.shape.length <= 4;
+  const align = (v: number[], fill: number): number[] => pad([...new Array<number>(4 - v.length).fill(fill), ...v], MAX_RANK);
   return {
     kernel: low.kernel,
-    overrides: { FLAT: flat ? 1 : 0 },
+    overrides: { FLAT: flat ? 1 : 0, RANK4: rank4 ? 1 : 0 },
     bind,
     uniforms: {
       n: threads,
       rank: c.shape.length,
       n_inputs: g.inputs.length,
-      shape: pad(c.shape, MAX_RANK),
+      shape: rank4 ? align(c.shape, 1) : pad(c.shape, MAX_RANK),
       offsets: pad(
         g.inputs.map((i) => i.offset),
         MAX_RANK,
       ),
-      strides: c.strides.flatMap((st) => pad(st, MAX_RANK)),
+      strides: c.strides.flatMap((st) => (rank4 ? align(st, 0) : pad(st, MAX_RANK))),
       imms: g.instrs.map((i) => i.imm >>> 0),
     },
     body: vec ? body4(g.instrs, reads) : body(g.instrs),

@@ -31,3 +31,6 @@ export * from './fnowave/index.js';
 
 // PINN toolkit (issue 15, docs/pinn.md).
 export * from './pinn/index.js';
+
+// Classical regularized inversion: regularization, directives, Gauss-Newton / L-BFGS (issue 17, docs/inversion.md).
+export * from './inversion/index.js';
