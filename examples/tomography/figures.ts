@@ -3,7 +3,11 @@
 import { fieldSpec, lineSpec, row, type VegaLiteSpec } from '../../src/viz/index.js';
 import type { CaseResult, InversionSummary } from './run.js';
 
-const LABEL: Record<InversionSummary['name'], string> = { none: 'no regularization', smooth: 'smoothness' };
+const LABEL: Record<InversionSummary['name'], string> = {
+  none: 'no regularization',
+  overfit: 'no regularization, past chi = 1',
+  smooth: 'smoothness',
+};
 
 export interface TomographyFigures {
   /** True model and the recovered ones, on the true model's colour range (values beyond it saturate). */

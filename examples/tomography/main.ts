@@ -1,7 +1,7 @@
 // Cross-hole straight-ray tomography, the NFs-Inv paper's cases 1 and 2 inverted conventionally
 // (the logic is in run.ts; docs/tomography.md has the set-up and the numbers).
 //   npm run example:tomography -- [--cases 1,2 --nx 64 --nz 128 --h 1 --noise 20 --seed 1
-//     --cg 200 --gn 20 --out examples/output/tomography]
+//     --cg 200 --overfit 10 --gn 20 --out examples/output/tomography]
 // Writes case<k>-models, case<k>-gather, case<k>-convergence, case<k>-coverage (.png and .svg) and
 // case<k>.json (every number, no arrays) into the output folder.
 import * as tl from '../../src/index.js';
@@ -11,7 +11,7 @@ import { tomographyFigures } from './figures.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
-const known = ['cases', 'nx', 'nz', 'h', 'noise', 'seed', 'cg', 'gn', 'out'];
+const known = ['cases', 'nx', 'nz', 'h', 'noise', 'seed', 'cg', 'overfit', 'gn', 'out'];
 for (const k of args.keys())
   if (!known.includes(k)) throw new Error(`unknown argument --${k}; valid: ${known.map((a) => `--${a}`).join(' ')}`);
 const num = (k: string): number | undefined => (args.has(k) ? Number(args.get(k)) : undefined);
@@ -27,6 +27,7 @@ for (const [arg, key] of [
   ['noise', 'noise'],
   ['seed', 'seed'],
   ['cg', 'cgIterations'],
+  ['overfit', 'overfitIterations'],
   ['gn', 'gnIterations'],
 ] as const) {
   const v = num(arg);

@@ -9,7 +9,9 @@
 // Both start from the uniform 1000 m/s model and are inverted twice:
 //   - without regularization: CGLS (conjugate gradients on the normal equations G^T G dm = G^T r)
 //     stopped by the discrepancy principle, at the first iterate with chi = phi_d / N <= 1
-//     (phi_d = ||(d - G s) / 20 ms||^2); the iteration count is the only regularization;
+//     (phi_d = ||(d - G s) / 20 ms||^2); the iteration count is the only regularization. For
+//     comparison, CGLS also runs on past chi = 1 for a fixed count (default 10): least squares
+//     without even that, fitting the noise;
 //   - with smoothness only (alphaS = 0, alphaX = alphaZ = 0.5, p = 2): tl.invert, Gauss-Newton
 //     with beta cooling to chi = 1 (see `smoothInversion`).
 // Model errors are relative L2 norms of the slowness error, over all cells and inside / outside
@@ -29,6 +31,8 @@ export interface TomographyRunOptions {
   seed?: number;
   /** Iteration caps: CGLS (default 200) and Gauss-Newton (default 20). */
   cgIterations?: number;
+  /** CGLS iterations of the overfitting run, past chi = 1 (default 10; 0 skips it). */
+  overfitIterations?: number;
   gnIterations?: number;
   /** Progress messages. */
   onProgress?: (message: string) => void;
@@ -49,8 +53,11 @@ export interface IterationRecord {
   beta?: number;
 }
 
+/** CGLS to chi = 1, CGLS for a fixed count past it, Gauss-Newton with smoothness. */
+export type InversionName = 'none' | 'overfit' | 'smooth';
+
 export interface InversionSummary {
-  name: 'none' | 'smooth';
+  name: InversionName;
   method: string;
   iterations: number;
   chi: number;
@@ -60,6 +67,8 @@ export interface InversionSummary {
   errors: ModelErrors;
   /** Cells with negative recovered slowness. */
   negativeCells: number;
+  /** Mean recovered slowness inside the target (ms/m). */
+  targetMean: number;
   /** Recovered slowness (ms/m), [nz * nx]. */
   model: Float32Array;
   /** Predicted times of the figure's source gather (ms). */
@@ -76,9 +85,13 @@ export interface CaseResult {
   nnz: number;
   traceMs: number;
   noise: number;
+  /** Shortest and longest noise-free time (ms). */
+  timeRange: [number, number];
   /** chi of the true model against the noisy data (about 1 by construction). */
   chiTrue: number;
   targetCells: number;
+  /** Mean true slowness inside the target (ms/m). */
+  targetMean: number;
   /** True slowness (ms/m) and the target mask, [nz * nx]. */
   truth: Float32Array;
   target: Uint8Array;
@@ -157,11 +170,18 @@ export function modelErrors(m: ArrayLike<number>, truth: ArrayLike<number>, targ
   };
 }
 
+function targetMean(m: ArrayLike<number>, target: Uint8Array): number {
+  let [sum, n] = [0, 0];
+  for (let i = 0; i < target.length; i++) if (target[i]) [sum, n] = [sum + m[i]!, n + 1];
+  return sum / n;
+}
+
 const sumSq = (x: tl.Tensor): tl.Tensor => tl.sum(tl.square(x));
 
 /**
  * CGLS from m0 on min ||G m - d||^2, stopped at the first iterate with chi <= 1 (or after
- * maxIterations). Step sizes stay on the GPU as scalar tensors; one read-back per iteration (chi).
+ * maxIterations; with `untilTarget` false, always after maxIterations). Step sizes stay on the GPU
+ * as scalar tensors; one read-back per iteration (chi).
  */
 export async function cgls(
   sim: tl.StraightRayTomography,
@@ -169,6 +189,7 @@ export async function cgls(
   m0: tl.Tensor,
   std: number,
   maxIterations: number,
+  untilTarget = true,
 ): Promise<{ model: tl.Tensor; history: IterationRecord[]; stopReason: string }> {
   const G = sim.G;
   const GT = G.transpose();
@@ -187,7 +208,7 @@ export async function cgls(
   const phi0 = await chiOf(r);
   history.push({ iteration: 0, chi: phi0 / n, phiD: phi0 });
   let stopReason = `maxIterations (${maxIterations})`;
-  for (let k = 1; k <= maxIterations && history[history.length - 1]!.chi > 1; k++) {
+  for (let k = 1; k <= maxIterations && (!untilTarget || history[history.length - 1]!.chi > 1); k++) {
     const next = tl.tidy(() => {
       const q = tl.spmv(G, p);
       const alpha = tl.div(gamma, tl.maximum(sumSq(q), 1e-30));
@@ -202,15 +223,44 @@ export async function cgls(
     [m, r, s, gamma, p] = next;
     const phi = await chiOf(r);
     history.push({ iteration: k, chi: phi / n, phiD: phi });
-    if (phi / n <= 1) stopReason = 'chi <= 1 (discrepancy principle)';
+    if (untilTarget && phi / n <= 1) stopReason = 'chi <= 1 (discrepancy principle)';
   }
   for (const t of [r, s, gamma, p]) t.dispose();
   return { model: m, history, stopReason };
 }
 
+/**
+ * The smoothness-only inversion (the paper's Figs. 2(c) and 4(c)): tl.invert's inexact
+ * Gauss-Newton on phi_d + beta phi_m with alphaS = 0, alphaX = alphaZ = 0.5 (p = 2), beta0 from the
+ * eigenvalue estimate (ratio 1), cooled by 2 every iteration, stopped at the target chi = 1.
+ */
+export async function smoothInversion(
+  sim: tl.StraightRayTomography,
+  mesh: tl.TensorMesh2d,
+  dObs: tl.Tensor,
+  m0: tl.Tensor,
+  std: number,
+  maxIterations: number,
+): Promise<{ model: tl.Tensor; history: IterationRecord[]; stopReason: string }> {
+  const reg = tl.regularization(mesh, { alphaS: 0, alphaX: 0.5, alphaZ: 0.5 });
+  const r = await tl.invert(sim, dObs, {
+    m0,
+    regularization: reg,
+    uncertainty: std,
+    method: 'gauss-newton',
+    maxIterations,
+    coolingFactor: 2,
+    coolingRate: 1,
+    chiFactor: 1,
+  });
+  reg.dispose();
+  const history = r.history.map(({ iteration, chi, phiD, phiM, beta }) => ({ iteration, chi, phiD, phiM, beta }));
+  return { model: r.model, history, stopReason: r.message };
+}
+
 /** Reads back a model and its gather, and scores it. */
 async function summarize(
-  name: 'none' | 'smooth',
+  name: InversionName,
   method: string,
   model: tl.Tensor,
   sim: tl.StraightRayTomography,
@@ -231,6 +281,7 @@ async function summarize(
     history: run.history,
     errors: modelErrors(m, c.truth, c.target),
     negativeCells: Array.prototype.filter.call(m, (v: number) => v < 0).length,
+    targetMean: targetMean(m, c.target),
     model: Float32Array.from(m),
     gather: Float32Array.from(d.subarray(...c.gatherRows)),
   };
@@ -269,6 +320,26 @@ export async function runCase(which: 1 | 2, opts: TomographyRunOptions = {}): Pr
   );
   ls.model.dispose();
   say(`case ${which}, no regularization: ${inversions[0]!.iterations} CGLS iterations, chi ${inversions[0]!.chi.toFixed(3)}`);
+  const overfit = opts.overfitIterations ?? 10;
+  if (overfit > 0) {
+    t0 = performance.now();
+    const of = await cgls(sim, dObs, m0, noise, overfit, false);
+    const method = `CGLS, ${overfit} iterations (past chi = 1)`;
+    inversions.push(await summarize('overfit', method, of.model, sim, c, { ...of, seconds: (performance.now() - t0) / 1000 }));
+    of.model.dispose();
+    say(`case ${which}, ${method}: chi ${inversions[1]!.chi.toFixed(3)}`);
+  }
+  t0 = performance.now();
+  const sm = await smoothInversion(sim, mesh, dObs, m0, noise, opts.gnIterations ?? 20);
+  inversions.push(
+    await summarize('smooth', 'Gauss-Newton (tl.invert), alphaS = 0, alphaX = alphaZ = 0.5', sm.model, sim, c, {
+      ...sm,
+      seconds: (performance.now() - t0) / 1000,
+    }),
+  );
+  sm.model.dispose();
+  const smooth = inversions[inversions.length - 1]!;
+  say(`case ${which}, smoothness: ${smooth.iterations} Gauss-Newton iterations, chi ${smooth.chi.toFixed(3)}`);
   const cov = sim.coverage();
   for (const t of [dObs, m0]) t.dispose();
   sim.dispose();
@@ -282,8 +353,10 @@ export async function runCase(which: 1 | 2, opts: TomographyRunOptions = {}): Pr
     nnz: sim.G.nnz,
     traceMs: sim.traceMs,
     noise,
+    timeRange: [clean.reduce((a, v) => Math.min(a, v), Infinity), clean.reduce((a, v) => Math.max(a, v), -Infinity)],
     chiTrue,
     targetCells: target.reduce((a, v) => a + v, 0),
+    targetMean: targetMean(truth, target),
     truth,
     target,
     coverage: Float32Array.from(cov),
