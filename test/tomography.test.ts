@@ -181,18 +181,13 @@ describe('tomography: the GPU operator', () => {
     const wHost = randomFloats(g, sim.nData, -1, 1);
     const m = tl.tensor(sHost);
     const weights = randomFloats(g, sim.nData, 0.5, 2);
-    const outs = await Promise.all([
+    const [jv, jtw, jtj, jtjw] = await Promise.all([
       sim.Jvec(m, m),
       sim.Jtvec(m, tl.tensor(wHost)),
       sim.jtjDiagonal(m),
       sim.jtjDiagonal(m, tl.tensor(weights)),
     ]);
-    const [t, a, d, dw] = (await Promise.all(outs.map((o) => o.data()))) as Float32Array[] as [
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-    ];
+    const [t, a, d, dw] = await Promise.all([jv.data(), jtw.data(), jtj.data(), jtjw.data()]);
     const cov = sim.coverage();
     const [nd, nm] = [sim.nData, sim.nModel];
     for (let i = 0; i < nd; i++) {
