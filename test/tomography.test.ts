@@ -257,7 +257,22 @@ describe('tomography: the GPU operator', () => {
         sources: new Float64Array([0, 0]),
         receivers: new Float64Array([3, 0]),
       }),
-    ).toThrow(/rayLengths: receivers\[0\]: expected a point \(x, z\) inside the mesh/);
+    ).toThrow(/straightRayTomography: receivers\[0\]: expected a point \(x, z\) inside the mesh/);
+    const other = tl.rayLengths(tl.TensorMesh2d.uniform(2, 2, 1), new Float64Array([0, 0, 0, 1]), new Float64Array([2, 1]));
+    expect(() =>
+      tl.straightRayTomography(
+        tl.TensorMesh2d.uniform(2, 2, 1),
+        { sources: new Float64Array([0, 0]), receivers: new Float64Array([2, 1]) },
+        { triplets: other },
+      ),
+    ).toThrow(/straightRayTomography: opts.triplets: expected triplets for 1 rays and 4 cells, got 2 rays and 4 cells/);
+    expect(() =>
+      tl.straightRayTomography(
+        tl.TensorMesh2d.uniform(2, 2, 1),
+        { sources: new Float64Array([0, 0]), receivers: new Float64Array([2, 1]) },
+        { triplet: other } as never,
+      ),
+    ).toThrow(/unknown option 'triplet' \(did you mean 'triplets'\?\)/);
     sim.dispose();
   });
 });

@@ -5,13 +5,13 @@
 // The map is linear, so J = G whatever the model: Jvec(m, v) = G v and Jtvec(m, w) = G^T w
 // (the cached transpose CSR, a gather, no atomics). The Simulation methods follow tl.invert's
 // contract: each returns a promise of a new tensor that the caller disposes.
-import { argErrorText } from '../../graph/options.js';
+import { argErrorText, optionNames } from '../../graph/options.js';
 import { type Tensor, tidy } from '../../graph/tensor.js';
 import { ones } from '../../ops/creation.js';
 import { square } from '../../autodiff/ops.js';
 import { CsrMatrix, sparseMatrix, spmv } from '../../autodiff/sparse.js';
 import { floatTensor, options } from '../common/validate.js';
-import { type RayMesh, type RaySurvey, type RayTriplets, rayLengths } from './rays.js';
+import { type RayMesh, type RaySurvey, type RayTriplets, traceSurvey } from './rays.js';
 
 /** A straight-ray tomography problem on one mesh and survey; the Simulation interface of tl.invert. */
 export interface StraightRayTomography {
@@ -50,7 +50,7 @@ export interface StraightRayOptions {
   /** Triplets from rayLengths (to build several problems from one tracing); default: traced here. */
   triplets?: RayTriplets;
 }
-const OPTIONS = ['triplets'];
+const OPTIONS = optionNames<StraightRayOptions>()('triplets');
 
 /**
  * Builds the straight-ray tomography matrix of `survey` (every source to every receiver) on
@@ -62,10 +62,17 @@ export function straightRayTomography(mesh: RayMesh, survey: RaySurvey, opts: St
   if (survey === null || typeof survey !== 'object')
     throw argErrorText(op, 'survey', 'an object { sources, receivers } of (x, z) pairs', String(survey), Error);
   const t0 = performance.now();
-  const t = opts.triplets ?? rayLengths(mesh, survey.sources, survey.receivers);
+  const t = opts.triplets ?? traceSurvey(op, mesh, survey.sources, survey.receivers);
   const traceMs = performance.now() - t0;
-  if (t.nCells !== mesh.nx * mesh.nz)
-    throw argErrorText(op, 'opts.triplets', `triplets for ${mesh.nx * mesh.nz} cells`, `${t.nCells} cells`, Error);
+  const rays = ((survey.sources?.length ?? 0) * (survey.receivers?.length ?? 0)) / 4;
+  if (t.nCells !== mesh.nx * mesh.nz || t.nRays !== rays)
+    throw argErrorText(
+      op,
+      'opts.triplets',
+      `triplets for ${rays} rays and ${mesh.nx * mesh.nz} cells`,
+      `${t.nRays} rays and ${t.nCells} cells`,
+      Error,
+    );
   const G = sparseMatrix(t.nRays, t.nCells, t);
   const GT = G.transpose(); // built now rather than on the first Jtvec
   const [nData, nModel] = [t.nRays, t.nCells];

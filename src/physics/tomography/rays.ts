@@ -293,7 +293,11 @@ class Triplets {
  * i = source * nReceivers + receiver.
  */
 export function rayLengths(mesh: RayMesh, sources: Float64Array, receivers: Float64Array): RayTriplets {
-  const op = 'rayLengths';
+  return traceSurvey('rayLengths', mesh, sources, receivers);
+}
+
+/** rayLengths for the op `op` (named in its errors). */
+export function traceSurvey(op: string, mesh: RayMesh, sources: Float64Array, receivers: Float64Array): RayTriplets {
   const { X, Z, tol } = meshNodes(op, mesh);
   const src = points(op, 'sources', sources, X, Z, tol);
   const rec = points(op, 'receivers', receivers, X, Z, tol);
