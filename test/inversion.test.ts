@@ -381,8 +381,8 @@ describe('invert', () => {
     const reg = tl.regularization(mesh, { alphaS: 0.01 });
     const d = T(new Float64Array(nData));
     const std = 0.5;
-    // invert's start vector: tl.randn([nModel], { seed }) (seed 0 by default).
-    const startT = tl.randn([n], { seed: 0 });
+    // invert's start vector: tl.rand([nModel], { seed }), uniform as in SimPEG (seed 0 by default).
+    const startT = tl.rand([n], { seed: 0 });
     const start = await values(startT);
     startT.dispose();
     const power = (H: Dense, steps: number): number => {
@@ -500,23 +500,20 @@ describe('invert', () => {
     const mTrue = blockModel(10, 8, 1, [2, 4, 2, 4]).map((v, k) => v + blockModel(10, 8, -0.7, [5, 7, 6, 8])[k]!);
     const std = 0.02;
     const { lin, dObs } = problem(g, mTrue, std);
-    const run = async (norms?: tl.SparseNorms): Promise<[number, tl.InvertResult]> => {
+    const run = async (norms?: tl.SparseNorms, extra: tl.InvertOptions = {}): Promise<[number, tl.InvertResult]> => {
       const reg = tl.regularization(mesh, { alphaS: 0.1, norms });
-      const res = await tl.invert(lin.sim, dObs, {
-        regularization: reg,
-        uncertainty: std,
-        maxIterations: 12,
-        coolingRate: 1,
-        cgIterations: 10,
-      });
+      const res = await tl.invert(lin.sim, dObs, { regularization: reg, uncertainty: std, maxIterations: 15, cgIterations: 10, ...extra });
       const e = await error(res.model, mTrue);
       res.model.dispose();
       reg.dispose();
       return [e, res];
     };
-    const [e2, l2] = await run();
+    // l2: beta cooled 8x per iteration (a linear problem needs one GN step per beta); sparse: UpdateIRLS's defaults (2x per iteration, then IRLS).
+    const [e2, l2] = await run(undefined, { coolingRate: 1 });
     const [ep, lp] = await run({ s: 0, x: 1, z: 1 });
     expect(l2.stopReason).toBe('targetMisfit');
+    const l2Phase = lp.history.filter((h) => !h.irls);
+    expect(l2Phase.map((h) => h.beta)).toEqual(l2Phase.map((_, i) => l2Phase[0]!.beta / 2 ** Math.max(i - 1, 0)));
     // The IRLS phase ran after the l2 phase reached the target, and kept phi_d near it (beta adjusted).
     const irls = lp.history.filter((h) => h.irls);
     expect(irls.length).toBeGreaterThan(3);

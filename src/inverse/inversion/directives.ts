@@ -4,7 +4,7 @@
 // (UpdateIRLS). invert() runs them; each is usable on its own.
 import { type Tensor, tidy } from '../../graph/tensor.js';
 import { argError } from '../../graph/options.js';
-import { randn } from '../../ops/creation.js';
+import { rand } from '../../ops/creation.js';
 import { div, max, maximum, mul, sqrt, sum, square } from '../../autodiff/ops.js';
 import type { Regularization } from './regularization.js';
 import { type DataMisfit, simCall } from './simulation.js';
@@ -18,6 +18,8 @@ export const DEFAULTS = {
   coolingFactor: 8,
   /** BetaSchedule: coolingRate = 3. */
   coolingRate: 3,
+  /** UpdateIRLS's own l2-phase schedule (it replaces BetaSchedule): cooling_factor = 2, cooling_rate = 1. */
+  irlsCooling: { factor: 2, rate: 1 },
   /** TargetMisfit: chifact = 1. */
   chiFactor: 1,
   /** InversionDirective-free default of SimPEG's inversions (Minimize.maxIter = 20; pyGIMLi's maxIter is 20 too). */
@@ -28,7 +30,7 @@ export const DEFAULTS = {
   /** Minimize: maxIterLS = 10 halvings, LSreduction (Armijo c1) = 1e-4. */
   lineSearchIterations: 10,
   armijo: 1e-4,
-  /** UpdateSensitivityWeights: threshold_value = 1e-12 (amplitude, relative to the max after normalization). */
+  /** UpdateSensitivityWeights: threshold_value = 1e-12 ('amplitude': relative to the max), 'maximum' normalization, every_iteration = False. */
   sensitivityThreshold: 1e-12,
   /** UpdateIRLS: max_irls_iterations 20, irls_cooling_factor 1.2, f_min_change 1e-2, misfit_tolerance 0.1, percentile 100. */
   irls: { maxIterations: 20, epsilonCooling: 1.2, minPhiMChange: 1e-2, misfitTolerance: 0.1, percentile: 100 },
@@ -37,7 +39,8 @@ export const DEFAULTS = {
 /** lambda_max of a symmetric positive semi-definite map by `iterations` power steps and a final Rayleigh quotient (SimPEG's eigenvalue_by_power_iteration). */
 export async function powerIteration(apply: (v: Tensor) => Promise<Tensor>, n: number, iterations: number, seed: number): Promise<number> {
   const unit = (v: Tensor): Tensor => tidy(() => div(v, maximum(sqrt(sum(square(v))), 1e-30)));
-  let v = tidy(() => unit(randn([n], { seed })));
+  // Uniform [0, 1) start, as SimPEG's eigenvalue_by_power_iteration (rng.random).
+  let v = tidy(() => unit(rand([n], { seed })));
   for (let k = 0; k < iterations; k++) {
     const w = await apply(v);
     v.dispose();
