@@ -403,10 +403,10 @@ describe('invert', () => {
     const res = await tl.invert(lin.sim, d, { regularization: reg, uncertainty: std, maxIterations: 0, beta0Ratio: 3 });
     // Four float32 steps of a well-scaled map: ~1e-6 relative per Rayleigh quotient; 1e-4 leaves margin.
     expect(Math.abs(res.beta / ((3 * power(Hd, 4)) / power(Hm, 4)) - 1)).toBeLessThan(1e-4);
-    // The estimate is a ratio of two lower bounds; here within a factor 3 of the converged ratio.
+    // The estimate is a ratio of two lower bounds: measured 1.0009 x the converged ratio here; ask for a factor 2.
     const converged = lambdaMax(Hd) / lambdaMax(Hm);
-    expect(res.beta / (3 * converged)).toBeGreaterThan(1 / 3);
-    expect(res.beta / (3 * converged)).toBeLessThan(3);
+    expect(res.beta / (3 * converged)).toBeGreaterThan(1 / 2);
+    expect(res.beta / (3 * converged)).toBeLessThan(2);
     for (const t of [d, res.model]) t.dispose();
     reg.dispose();
     lin.dispose();
@@ -445,8 +445,8 @@ describe('invert', () => {
       A,
       gtd.map((v, j) => v - beta * hm.grad[j]!),
     );
-    // 200 float32 CG steps on a system with condition number ~1e3: ~1e-5; 1e-3 covers round-off growth.
-    expect(relL2(await values(res.model), want)).toBeLessThan(1e-3);
+    // 60 Jacobi-preconditioned float32 CG steps: measured 4e-6 (default seed); 1e-4 leaves margin for round-off growth.
+    expect(relL2(await values(res.model), want)).toBeLessThan(1e-4);
     for (const t of [dObsT, res.model]) t.dispose();
     reg.dispose();
     lin.dispose();
@@ -519,7 +519,7 @@ describe('invert', () => {
     expect(irls.length).toBeGreaterThan(3);
     expect(irls[irls.length - 1]!.chi).toBeGreaterThan(0.5);
     expect(irls[irls.length - 1]!.chi).toBeLessThan(2);
-    // Measured 0.73 (l2) against 0.50 (sparse) with the default seed; ask for a clear 15% gain.
+    // Measured 0.73 (l2) against 0.45 (sparse) with the default seed; ask for a clear 15% gain.
     expect(ep).toBeLessThan(0.85 * e2);
     dObs.dispose();
     lin.dispose();
@@ -541,7 +541,7 @@ describe('invert', () => {
     const [e2, l2] = await run();
     const [etv, tv] = await run({ epsilon: 0.05 });
     for (const r of [l2, tv]) expect(r.stopReason).toBe('targetMisfit');
-    // Measured 0.20 (l2) against 0.089 (TV) with the default seed.
+    // Measured 0.20 (l2) against 0.063 (TV) with the default seed.
     expect(etv).toBeLessThan(0.7 * e2);
     dObs.dispose();
     lin.dispose();
