@@ -593,6 +593,25 @@ describe('invert', () => {
     lin.dispose();
   });
 
+  it('without regularization (all alphas 0, beta0 0, no jtjDiagonal) GN fits the data; a NaN start is an error', async () => {
+    const g = rng();
+    const std = 0.05;
+    const { lin, dObs } = problem(g, blockModel(10, 8, 1, [2, 6, 3, 7]), std);
+    const sim = { ...lin.sim, jtjDiagonal: undefined };
+    const reg = tl.regularization(mesh, { alphaS: 0, alphaX: 0, alphaZ: 0 });
+    const res = await tl.invert(sim, dObs, { regularization: reg, uncertainty: std, beta0: 0, maxIterations: 3 });
+    // 40 data, 80 unknowns: an unregularized GN step fits them to the target at once.
+    expect(res.stopReason, res.message).toBe('targetMisfit');
+    expect(res.history[res.history.length - 1]!.chi).toBeLessThanOrEqual(1);
+    const nan = { ...lin.sim, dpred: async () => tl.full([40], NaN) };
+    await expect(tl.invert(nan, dObs, { regularization: reg, beta0: 0 })).rejects.toThrow(
+      /invert\(sim, dObs, opts\): sim.dpred\(m0\): expected a finite data misfit and model objective at the starting model, got phi_d = NaN/,
+    );
+    for (const t of [dObs, res.model]) t.dispose();
+    reg.dispose();
+    lin.dispose();
+  });
+
   it('sensitivity weights are sqrt(diag(J^T W^T W J)) / area, floored and normalized by the maximum', async () => {
     const g = rng();
     const nData = 20;

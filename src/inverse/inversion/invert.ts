@@ -270,6 +270,14 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
       start.dispose();
       throw e;
     });
+    if (!Number.isFinite(x.phiD) || !Number.isFinite(x.phiM))
+      throw argErrorText(
+        WHAT,
+        Number.isFinite(x.phiD) ? 'opts.regularization' : 'sim.dpred(m0)',
+        'a finite data misfit and model objective at the starting model',
+        `phi_d = ${x.phiD}, phi_m = ${x.phiM}`,
+        RangeError,
+      );
     P.beta = beta0 ?? (await estimateBeta(misfit, reg, x.m, { ratio: beta0Ratio, iterations: beta0Iterations, seed })).beta;
 
     let irlsOn = false;
