@@ -301,7 +301,7 @@ function linearSimulation(g: Gen, nData: number, nModel: number): Linear {
     dpred: async (m) => tl.tidy(() => tl.reshape(tl.matmul(Gt, tl.reshape(m, [nModel, 1])), [nData])),
     Jvec: async (_m, v) => tl.tidy(() => tl.reshape(tl.matmul(Gt, tl.reshape(v, [nModel, 1])), [nData])),
     Jtvec: async (_m, w) => tl.tidy(() => tl.reshape(tl.matmul(tl.reshape(w, [1, nData]), Gt), [nModel])),
-    jtjDiagonal: async (_m, w) => tl.tidy(() => tl.reshape(tl.matmul(tl.reshape(tl.square(w), [1, nData]), GtSq), [nModel])),
+    jtjDiagonal: async (_m, w) => tl.tidy(() => tl.reshape(tl.matmul(tl.reshape(tl.square(w!), [1, nData]), GtSq), [nModel])),
   };
   return { sim, G, dispose: () => [Gt, GtSq].forEach((t) => t.dispose()) };
 }
@@ -635,7 +635,28 @@ describe('invert', () => {
         w.map((x) => Math.max(x, 1e-12 * top) / top),
       ),
     ).toBeLessThan(1e-5);
-    for (const t of [std, zero, weights, res.model]) t.dispose();
+    // A jtjDiagonal of m alone (diag(J^T J)) serves a uniform std, and is refused for a per-datum one.
+    const oneArg = {
+      ...lin.sim,
+      jtjDiagonal: async (_m: tl.Tensor) => tl.tidy(() => tl.reshape(tl.sum(tl.square(T(lin.G, [nData, n])), 0), [n])),
+    };
+    const uniform = await tl.invert(oneArg, zero, { regularization: reg, uncertainty: 0.5, sensitivityWeighting: true, maxIterations: 0 });
+    const w1 = reg.weights!;
+    const u = Float64Array.from({ length: n }, (_, j) => {
+      let s = 0;
+      for (let i = 0; i < nData; i++) s += lin.G[i * n + j]! ** 2;
+      return Math.sqrt(s) / [1, 2, 1, 1, 0.5, 1, 1, 3, 1, 1][j % 10]!;
+    });
+    expect(
+      relL2(
+        await values(w1),
+        u.map((x) => x / Math.max(...u)),
+      ),
+    ).toBeLessThan(1e-5);
+    await expect(tl.invert(oneArg, zero, { regularization: reg, uncertainty: std, sensitivityWeighting: true })).rejects.toThrow(
+      /sim.jtjDiagonal: expected a function \(m, dataWeights\) => diag\(J\^T diag\(w\)\^2 J\), since opts.uncertainty varies per datum, got a function of one argument/,
+    );
+    for (const t of [std, zero, weights, res.model, uniform.model, w1]) t.dispose();
     reg.dispose();
     lin.dispose();
   });

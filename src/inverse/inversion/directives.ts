@@ -3,7 +3,7 @@
 // cooling (BetaSchedule), the target misfit (TargetMisfit) and the IRLS schedule for sparse norms
 // (UpdateIRLS). invert() runs them; each is usable on its own.
 import { type Tensor, tidy } from '../../graph/tensor.js';
-import { argError } from '../../graph/options.js';
+import { argError, argErrorText } from '../../graph/options.js';
 import { rand } from '../../ops/creation.js';
 import { div, max, maximum, mul, sqrt, sum, square } from '../../autodiff/ops.js';
 import type { Regularization } from './regularization.js';
@@ -92,27 +92,37 @@ export async function estimateBeta(
 }
 
 /**
- * Sensitivity weights w_j = sqrt(diag(J^T W^T W J)_j) / area_j, floored at threshold x max and
- * normalized by the maximum (UpdateSensitivityWeights: amplitude threshold, 'maximum'
- * normalization). Needs sim.jtjDiagonal. A new tensor [nModel].
+ * diag(J^T W^T W J) at m, [nModel], or null without sim.jtjDiagonal. A jtjDiagonal declared with
+ * two parameters gets the data weights w = 1/std (SimPEG's getJtJdiag(m, W)); one declared with
+ * only m returns diag(J^T J), which is scaled by 1/std^2 when std is one number and is an error
+ * otherwise (the per-datum weights cannot be applied afterwards).
  */
-export async function sensitivityWeights(misfit: DataMisfit, reg: Regularization, m: Tensor, threshold: number): Promise<Tensor> {
+export async function dataJtJDiagonal(misfit: DataMisfit, m: Tensor): Promise<Tensor | null> {
   const { sim } = misfit;
-  if (typeof sim.jtjDiagonal !== 'function')
-    throw argError(
+  if (typeof sim.jtjDiagonal !== 'function') return null;
+  if (sim.jtjDiagonal.length >= 2) return simCall(sim.jtjDiagonal(m, misfit.weights), sim.nModel, 'sim.jtjDiagonal(m, w)', 'sim.nModel');
+  if (misfit.uniformStd === null)
+    throw argErrorText(
       'invert(sim, dObs, opts)',
       'sim.jtjDiagonal',
-      'a function (sensitivityWeighting needs diag(J^T W^T W J))',
-      sim.jtjDiagonal,
+      'a function (m, dataWeights) => diag(J^T diag(w)^2 J), since opts.uncertainty varies per datum',
+      'a function of one argument',
     );
-  const diag = await simCall(sim.jtjDiagonal(m, misfit.weights), sim.nModel, 'sim.jtjDiagonal(m, w)', 'sim.nModel');
-  const areas = reg.areas();
-  const w = tidy(() => {
-    const s = div(sqrt(maximum(diag, 0)), areas);
+  const d = await simCall(sim.jtjDiagonal(m), sim.nModel, 'sim.jtjDiagonal(m)', 'sim.nModel');
+  const scaled = tidy(() => div(d, misfit.uniformStd! ** 2));
+  d.dispose();
+  return scaled;
+}
+
+/**
+ * Sensitivity weights w_j = sqrt(diag(J^T W^T W J)_j) / area_j, floored at threshold x max and
+ * normalized by the maximum (UpdateSensitivityWeights: 'amplitude' threshold, 'maximum'
+ * normalization), from that diagonal and the cell areas. A new tensor [nModel].
+ */
+export function sensitivityWeights(jtjDiag: Tensor, areas: Tensor, threshold: number): Tensor {
+  return tidy(() => {
+    const s = div(sqrt(maximum(jtjDiag, 0)), areas);
     const top = maximum(max(s), 1e-30);
     return div(maximum(s, mul(top, threshold)), top);
   });
-  diag.dispose();
-  areas.dispose();
-  return w;
 }

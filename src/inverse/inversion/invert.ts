@@ -6,8 +6,8 @@ import { argError, argErrorText, checkOptions, optionNames } from '../../graph/o
 import { zeros } from '../../ops/creation.js';
 import { add, mul, reshape } from '../../autodiff/ops.js';
 import { type Regularization, regularization as makeRegularization, checkModel } from './regularization.js';
-import { type Simulation, DataMisfit, checkSimulation, simCall } from './simulation.js';
-import { DEFAULTS, estimateBeta, sensitivityWeights } from './directives.js';
+import { type Simulation, DataMisfit, checkSimulation } from './simulation.js';
+import { DEFAULTS, dataJtJDiagonal, estimateBeta, sensitivityWeights } from './directives.js';
 import { History } from '../../nn/twoloop.js';
 import { type Point, type Problem, disposePoint, evaluate, gaussNewtonStep, lbfgsSteps, project } from './steps.js';
 
@@ -246,13 +246,14 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
 
   // The data part of the Jacobi preconditioner and the sensitivity weights, both from diag(J^T W^T W J).
   const refreshDiagonal = async (m: Tensor): Promise<void> => {
-    if (typeof sim.jtjDiagonal !== 'function') return;
+    const diag = await dataJtJDiagonal(misfit, m);
+    if (!diag) return;
     if (sensitivity) {
-      const w = await sensitivityWeights(misfit, reg, m, DEFAULTS.sensitivityThreshold);
+      const areas = reg.areas();
+      const w = sensitivityWeights(diag, areas, DEFAULTS.sensitivityThreshold);
       reg.setWeights(w);
-      w.dispose();
+      for (const t of [w, areas]) t.dispose();
     }
-    const diag = await simCall(sim.jtjDiagonal(m, misfit.weights), nModel, 'sim.jtjDiagonal(m, w)', 'sim.nModel');
     P.dataDiagonal?.dispose();
     P.dataDiagonal = tidy(() => mul(diag, 2));
     diag.dispose();
