@@ -72,6 +72,8 @@ interface Term {
   coef: Tensor | null;
   /** IRLS weights (null: 1). */
   irls: Tensor | null;
+  /** coef x irls, kept so the CG loop's Hessian products do not recompute it (null: coef alone). */
+  w: Tensor | null;
   /** IRLS threshold epsilon (null until IRLS starts). */
   eps: number | null;
   f: (m: Tensor) => Tensor;
@@ -142,7 +144,7 @@ export class Regularization {
     const ops = (this.grid = new GridDifferences(g));
     const cells = (m: Tensor): Tensor => reshape(m, [nz, nx]);
     const term = (name: TermName, alpha: number, pp: number, f: Term['f'], ft: Term['ft']): void => {
-      if (alpha > 0) this.terms.push({ name, alpha, p: pp, coef: null, irls: null, eps: null, f, ft });
+      if (alpha > 0) this.terms.push({ name, alpha, p: pp, coef: null, irls: null, w: null, eps: null, f, ft });
     };
     term(
       's',
@@ -205,10 +207,16 @@ export class Regularization {
           return mul(cells, t.alpha);
         }),
       );
+      this.combine(t);
     }
     this.tvCoef?.dispose();
     this.tvCoef = this.tvEpsilon === null ? null : keep(mul(cells, 1));
     if (cells !== this.grid.area) cells.dispose();
+  }
+
+  private combine(t: Term): void {
+    t.w?.dispose();
+    t.w = t.irls ? keep(mul(t.coef!, t.irls)) : null;
   }
 
   /** Per-cell TV pieces: the padded x and z gradients at each cell and u = sqrt(aX gx^2 + aZ gz^2 + eps^2). */
@@ -251,7 +259,7 @@ export class Regularization {
     return tidy(() => {
       let total: Tensor = sum(mul(mm, 0));
       for (const t of this.terms) {
-        const w = t.irls ? mul(t.coef!, t.irls) : t.coef!;
+        const w = t.w ?? t.coef!;
         total = add(total, sum(mul(w, square(t.f(mm)))));
       }
       if (this.tvCoef) {
@@ -273,7 +281,7 @@ export class Regularization {
     return tidy(() => {
       let g: Tensor = mul(reshape(mm, [this.geometry.nz, this.geometry.nx]), 0);
       for (const t of this.terms) {
-        const w = t.irls ? mul(t.coef!, t.irls) : t.coef!;
+        const w = t.w ?? t.coef!;
         g = add(g, t.ft(mul(w, t.f(mm))));
       }
       g = mul(g, 2);
@@ -295,7 +303,7 @@ export class Regularization {
     return tidy(() => {
       let h: Tensor = mul(reshape(vv, [this.geometry.nz, this.geometry.nx]), 0);
       for (const t of this.terms) {
-        const w = t.irls ? mul(t.coef!, t.irls) : t.coef!;
+        const w = t.w ?? t.coef!;
         const fv = t.name === 's' ? reshape(vv, [this.geometry.nz, this.geometry.nx]) : t.f(vv);
         h = add(h, t.ft(mul(w, fv)));
       }
@@ -321,7 +329,7 @@ export class Regularization {
       const ops = this.grid;
       let d: Tensor = mul(ops.area, 0);
       for (const t of this.terms) {
-        const w = t.irls ? mul(t.coef!, t.irls) : t.coef!;
+        const w = t.w ?? t.coef!;
         if (t.name === 's') d = add(d, w);
         else if (t.name === 'x') d = add(d, ops.spreadX(w));
         else if (t.name === 'z') d = add(d, ops.spreadZ(w));
@@ -405,16 +413,14 @@ export class Regularization {
       );
       t.irls?.dispose();
       t.irls = next;
+      this.combine(t);
     }
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const t of this.terms) {
-      t.coef?.dispose();
-      t.irls?.dispose();
-    }
+    for (const t of this.terms) for (const x of [t.coef, t.irls, t.w]) x?.dispose();
     this.grid.dispose();
     for (const x of [this.cellWeights, this.tvCoef]) x?.dispose();
     if (this.ownsReference && typeof this.reference !== 'number') this.reference.dispose();
