@@ -23,9 +23,10 @@ export interface Simulation {
   Jtvec(m: Tensor, w: Tensor): Promise<Tensor>;
   /**
    * diag(J^T diag(dataWeights)^2 J), [nModel] (SimPEG's getJtJdiag(m, W)); dataWeights [nData] is
-   * 1 / std. Needed by sensitivity weighting; also used as the Jacobi part of the CG preconditioner.
+   * 1 / std. Needed by sensitivity weighting; also the data part of the CG preconditioner. Declared
+   * with m alone it returns diag(J^T J), which serves only when std is one number.
    */
-  jtjDiagonal?(m: Tensor, dataWeights: Tensor): Promise<Tensor>;
+  jtjDiagonal?(m: Tensor, dataWeights?: Tensor): Promise<Tensor>;
 }
 
 const WHAT = 'invert(sim, dObs, opts)';
@@ -69,6 +70,8 @@ export class DataMisfit {
     readonly sim: Simulation,
     dObs: Tensor,
     weights: Tensor,
+    /** The std when it is one number for all data, else null. */
+    readonly uniformStd: number | null,
   ) {
     this.nData = sim.nData;
     this.dObs = dObs;
@@ -82,8 +85,9 @@ export class DataMisfit {
     checkFloat(dObs as Tensor, WHAT, 'dObs');
     if ((dObs as Tensor).size !== n) throw argError(WHAT, 'dObs', `a float32 tensor with sim.nData = ${n} elements`, dObs, RangeError);
     let weights: Tensor;
+    let uniformStd: number | null = null;
     if (uncertainty === undefined || typeof uncertainty === 'number') {
-      const std = uncertainty ?? 1;
+      const std = (uniformStd = uncertainty ?? 1);
       if (!(Number.isFinite(std) && std > 0))
         throw argError(WHAT, 'opts.uncertainty', 'a finite std > 0 (or a tensor of them)', std, RangeError);
       weights = tensor(new Float32Array(n).fill(1 / std));
@@ -99,7 +103,7 @@ export class DataMisfit {
         throw argErrorText(WHAT, 'opts.uncertainty', 'standard deviations that are all > 0', `a smallest entry of ${smallest}`, RangeError);
       weights = tidy(() => reshape(std, [n]).reciprocal());
     }
-    return new DataMisfit(sim, keep(tidy(() => reshape(dObs as Tensor, [n]).add(0))), weights);
+    return new DataMisfit(sim, keep(tidy(() => reshape(dObs as Tensor, [n]).add(0))), weights, uniformStd);
   }
 
   /** r = W (d - dObs) for predicted data d [nData]; and phi_d = |r|^2 as a scalar tensor. */
