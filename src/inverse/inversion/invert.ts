@@ -318,31 +318,31 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
     };
     for (it = 1; it <= maxIterations && stopReason === 'maxIterations'; it++) {
       const betaUsed = P.beta;
-      let info: Omit<IterationInfo, 'phi' | 'chi' | 'irls' | 'epsilon'>;
+      let res: { point: Point; step: number; cgResidual?: number; steps?: number } | null;
       if (method === 'gauss-newton') {
-        const res = await gaussNewtonStep(P, x, { iterations: cgIterations, tolerance: cgTolerance, checkEvery: cgCheckEvery });
-        if (!res) {
-          if (await noStep()) break;
-          continue;
-        }
-        failures = 0;
-        disposePoint(x);
-        x = res.point;
-        info = { iteration: it, beta: betaUsed, phiD: x.phiD, phiM: x.phiM, step: res.step, cgResidual: res.cgResidual };
+        res = await gaussNewtonStep(P, x, { iterations: cgIterations, tolerance: cgTolerance, checkEvery: cgCheckEvery });
       } else {
         // The pairs hold gradient differences of phi at one beta and one phi_m: start afresh when either changed.
         if (histBeta !== P.beta) hist!.reset();
         histBeta = P.beta;
-        const res = await lbfgsSteps(P, x, hist!, lbfgs.iterations);
-        if (!res) {
-          if (await noStep()) break;
-          continue;
-        }
-        failures = 0;
-        disposePoint(x);
-        x = res.point;
-        info = { iteration: it, beta: betaUsed, phiD: x.phiD, phiM: x.phiM, step: res.step, lbfgsSteps: res.steps };
+        res = await lbfgsSteps(P, x, hist!, lbfgs.iterations);
       }
+      if (!res) {
+        if (await noStep()) break;
+        continue;
+      }
+      failures = 0;
+      disposePoint(x);
+      x = res.point;
+      const info: Omit<IterationInfo, 'phi' | 'chi' | 'irls' | 'epsilon'> = {
+        iteration: it,
+        beta: betaUsed,
+        phiD: x.phiD,
+        phiM: x.phiM,
+        step: res.step,
+      };
+      if (method === 'gauss-newton') info.cgResidual = res.cgResidual;
+      else info.lbfgsSteps = res.steps;
       await report(info);
 
       // End-of-iteration directives, in SimPEG's order: IRLS (or cooling), target, weights.
