@@ -138,3 +138,354 @@ async function NeuralFieldCoords(mesh: tl.CentredMesh, active?: number[]): Promi
   X.dispose();
   return out;
 }
+
+describe('smearedRays', () => {
+  const unit3 = { nx: 3, nz: 3, hx: [1, 1, 1], hz: [1, 1, 1], x0: 0, z0: 0 };
+  const dense = (t: tl.SmearedRayTriplets): Float64Array[] => {
+    const rows = Array.from({ length: t.nRays }, () => new Float64Array(t.nCells));
+    t.rows.forEach((r, k) => (rows[r]![t.cols[k]!]! += t.values[k]!));
+    return rows;
+  };
+
+  it('matches a hand computation on 3 x 3 unit cells (samples at the cell centres)', () => {
+    // Ray (0, 1.5) -> (3, 1.5), spacing 1 cell: three pieces of length 1 centred on the middle row's
+    // centres. Kernel exp(-d^2 / 2): d^2 = 0, 1, 2, 4 kept (1, e^-0.5, e^-1, e^-2 = 0.135), d^2 = 5
+    // (e^-2.5 = 0.082) dropped. End samples: 1 + 3 e^-0.5 + 2 e^-1 + e^-2; middle: 1 + 4 e^-0.5 + 4 e^-1.
+    const t = tl.smearedRays(unit3, [0, 1.5], [3, 1.5], { spacing: 1 });
+    const [a, b, c] = [Math.exp(-0.5), Math.exp(-1), Math.exp(-2)];
+    const sEnd = 1 + 3 * a + 2 * b + c;
+    const sMid = 1 + 4 * a + 4 * b;
+    const corner = a / sEnd + b / sMid; // (0, 0): the near end sample at d^2 1, the middle at 2, the far end dropped
+    const edgeTop = b / sEnd + a / sMid + b / sEnd; // (0, 1)
+    const left = 1 / sEnd + a / sMid + c / sEnd; // (1, 0)
+    const centre = a / sEnd + 1 / sMid + a / sEnd; // (1, 1)
+    const want = [corner, edgeTop, corner, left, centre, left, corner, edgeTop, corner];
+    assertClose(dense(t)[0]!, want, { rtol: 1e-14, atol: 0 }, 'hand-computed row');
+    expect(t.distance[0]).toBe(3);
+    expect(want.reduce((s, v) => s + v, 0)).toBeCloseTo(3, 13);
+  });
+
+  it('rows sum to the ray length, reversed rays give the same row, and nothing lies beyond the cutoff', () => {
+    const mesh = { nx: 12, nz: 10, hx: Array(12).fill(2), hz: Array(10).fill(2), x0: 0, z0: 0 };
+    const src = [0, 1, 0, 9.5, 0, 19];
+    const rec = [24, 3, 24, 10.2, 24, 17];
+    const t = tl.smearedRays(mesh, src, rec);
+    const back = tl.smearedRays(mesh, rec, src);
+    const A = dense(t);
+    const B = dense(back);
+    for (let s = 0; s < 3; s++)
+      for (let r = 0; r < 3; r++) {
+        const row = A[s * 3 + r]!;
+        const len = Math.hypot(rec[2 * r]! - src[2 * s]!, rec[2 * r + 1]! - src[2 * s + 1]!);
+        expect(Math.abs(row.reduce((x, v) => x + v, 0) - len)).toBeLessThan(1e-12 * len);
+        expect(t.distance[s * 3 + r]).toBeCloseTo(len, 12);
+        assertClose(B[r * 3 + s]!, row, { rtol: 1e-12, atol: 1e-15 }, `reversed ray ${s}-${r}`);
+      }
+    // A horizontal ray along the centres of row 4 (z = 9): rows 2 cells away are reached (e^-2 > 0.1),
+    // 3 cells away not (e^-4.5 < 0.1), and the row is symmetric about the ray.
+    const h = dense(tl.smearedRays(mesh, [0, 9], [24, 9]))[0]!;
+    const rowSum = (iz: number): number => h.slice(iz * 12, iz * 12 + 12).reduce((x, v) => x + v, 0);
+    expect(rowSum(2)).toBeGreaterThan(0);
+    expect(rowSum(6)).toBeGreaterThan(0);
+    for (const iz of [0, 1, 7, 8, 9]) expect(rowSum(iz)).toBe(0);
+    for (let d = 1; d <= 2; d++) expect(rowSum(4 - d)).toBeCloseTo(rowSum(4 + d), 12);
+    // A threshold of 0.5 keeps only d^2 < 2 ln 2 = 1.39 cells^2: the ray's row and its two neighbours.
+    const narrow = dense(tl.smearedRays(mesh, [0, 9], [24, 9], { threshold: 0.5 }))[0]!;
+    expect(narrow.slice(0, 36).every((v) => v === 0) && narrow.slice(72).every((v) => v === 0)).toBe(true);
+  });
+
+  it('rejects bad input', () => {
+    expect(() => tl.smearedRays(unit3, [0, 1.5], [3.5, 1.5])).toThrow(/receivers\[0\]: expected a point inside the mesh/);
+    expect(() => tl.smearedRays(unit3, [0, 1.5, 2], [3, 1.5])).toThrow(/sources: expected a non-empty even number/);
+    expect(() => tl.smearedRays(unit3, [0, 1.5], [3, 1.5], { sigma: 0 })).toThrow(/opts.sigma: expected a finite number > 0, got 0/);
+    expect(() => tl.smearedRays(unit3, [0, 1.5], [3, 1.5], { treshold: 0.2 } as never)).toThrow(/did you mean 'threshold'/);
+    expect(() => tl.smearedRays({ ...unit3, hx: [1, 1] }, [0, 1.5], [3, 1.5])).toThrow(/mesh.hx: expected 3 cell widths, got 2/);
+  });
+});
+
+/** Eigen-decomposition of a symmetric matrix (row-major n x n) by cyclic Jacobi rotations, float64: eigenvalues descending. */
+function jacobiEigenvalues(S: Float64Array, n: number): number[] {
+  const A = Float64Array.from(S);
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p * n + q]! ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < n; p++)
+      for (let q = p + 1; q < n; q++) {
+        const apq = A[p * n + q]!;
+        if (apq === 0) continue;
+        const theta = (A[q * n + q]! - A[p * n + p]!) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const [akp, akq] = [A[k * n + p]!, A[k * n + q]!];
+          A[k * n + p] = c * akp - s * akq;
+          A[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const [apk, aqk] = [A[p * n + k]!, A[q * n + k]!];
+          A[p * n + k] = c * apk - s * aqk;
+          A[q * n + k] = s * apk + c * aqk;
+        }
+      }
+  }
+  return Array.from({ length: n }, (_, i) => A[i * n + i]!).sort((a, b) => b - a);
+}
+
+describe('jacobianSvd', () => {
+  it('matches a dense float64 SVD of J = dm/dw on a tiny network to 1e-4 in the leading singular values', async () => {
+    // 2 -> 8 -> 8 -> 1 on 6 x 5 cells: J is 30 x 105.
+    const mesh = tl.TensorMesh2d.uniform(6, 5, 1);
+    const X = tl.NeuralField.coordinates(mesh);
+    const field = new tl.NeuralField({ hidden: [8, 8], seed: 11 });
+    const fn = (p: tl.NamedTensors): tl.Tensor => field.call(p, X);
+    const params = field.parameters();
+    const names = Object.keys(params).sort(); // the pytree's leaf order
+    const leaves = names.map((k) => params[k]!);
+    const P = field.numParameters();
+    // Dense J column by column: J e_c by jvp, all columns read back at once.
+    const f = (...ls: tl.Tensor[]): tl.Tensor => fn(Object.fromEntries(names.map((k, j) => [k, ls[j]!])));
+    const cols = tl.tidy(() =>
+      tl.stack(
+        leaves.flatMap((leaf, i) =>
+          Array.from({ length: leaf.size }, (_, e) => {
+            const tangents = leaves.map((l, j) => {
+              const v = new Float32Array(l.size);
+              if (j === i) v[e] = 1;
+              return tl.tensor(v, { shape: [...l.shape] });
+            });
+            return tl.reshape(tl.jvp(f, leaves, tangents)[1], [30]);
+          }),
+        ),
+      ),
+    );
+    const Jt = await cols.data(); // [P, 30]
+    cols.dispose();
+    const J = new Float64Array(30 * P);
+    for (let c = 0; c < P; c++) for (let r = 0; r < 30; r++) J[r * P + c] = Jt[c * 30 + r]!;
+    const JJt = new Float64Array(30 * 30);
+    for (let a = 0; a < 30; a++) for (let b = 0; b < 30; b++) for (let k = 0; k < P; k++) JJt[a * 30 + b]! += J[a * P + k]! * J[b * P + k]!;
+    const dense = jacobiEigenvalues(JJt, 30).map((l) => Math.sqrt(Math.max(l, 0)));
+
+    const k = 5;
+    const res = await tl.jacobianSvd(fn, params, { k, oversample: 5, powerIterations: 2, seed: 3 });
+    expect([res.rows, res.columns]).toEqual([30, P]);
+    expect(res.products).toEqual({ jvp: 30, vjp: 30 });
+    // Both sides come from float32 products of J (jvp columns vs pullbacks), each within ~1e-6 of
+    // the exact J's entries; with sigma_1 / sigma_5 = O(10) that moves the leading singular values by
+    // ~1e-6..1e-5 relative. Subspace iteration with q = 2 and l = 10 converges as
+    // (sigma_11 / sigma_5)^(2q + 1); the dense spectrum here gives that below 1e-6.
+    const rel = res.values.map((s, i) => Math.abs(s - dense[i]!) / dense[i]!);
+    console.log(
+      `jacobianSvd vs dense: sigma ${Array.from(res.values, (v) => v.toPrecision(6)).join(', ')}; dense ${dense
+        .slice(0, 6)
+        .map((v) => v.toPrecision(6))
+        .join(', ')}; max rel ${Math.max(...rel).toExponential(2)}`,
+    );
+    expect(Math.max(...rel)).toBeLessThan(1e-4);
+    // The left singular vectors are J's: J^T u_i has norm sigma_i and J J^T u_i = sigma_i^2 u_i.
+    for (let i = 0; i < k; i++) {
+      const u = res.vectors[i]!;
+      expect(Math.abs(Math.hypot(...u) - 1)).toBeLessThan(1e-10);
+      const ju = Array.from({ length: 30 }, (_, a) => u.reduce((s, v, b) => s + JJt[a * 30 + b]! * v, 0));
+      const lam = dense[i]! ** 2;
+      const err = Math.hypot(...ju.map((v, a) => v - lam * u[a]!)) / lam;
+      // Subspace iteration's vectors converge as (sigma_{l+1} / sigma_i)^(2q + 1) (values twice as fast):
+      // measured 1e-6 .. 2.4e-3 for i = 0..4, where that bound is 2e-12 .. 2.1e-3.
+      expect(err).toBeLessThan(4 * (dense[10]! / dense[i]!) ** 5 + 1e-5);
+    }
+    X.dispose();
+    field.dispose();
+  });
+
+  it('rejects bad input', async () => {
+    const w = tl.ones([3]);
+    const fn = (p: { w: tl.Tensor }): tl.Tensor => p.w.mul(2);
+    await expect(tl.jacobianSvd(fn, { w }, { k: 4 })).rejects.toThrow(/opts.k: expected at most min\(rows, columns\) = 3, got 4/);
+    await expect(tl.jacobianSvd(fn, { w }, { powerIteration: 2 } as never)).rejects.toThrow(/did you mean 'powerIterations'/);
+    await expect(tl.jacobianSvd(3 as never, { w })).rejects.toThrow(/jacobianSvd\(fn, params, opts\): fn: expected a function/);
+    await expect(tl.jacobianSvd(fn, {})).rejects.toThrow(/params: expected a pytree with at least one tensor/);
+    w.dispose();
+  });
+});
+
+/** d = A m as a Simulation (J = A). */
+function linearSim(A: tl.CsrMatrix): tl.Simulation {
+  return {
+    nModel: A.cols,
+    nData: A.rows,
+    dpred: async (m) => tl.spmv(A, m),
+    Jvec: async (_m, v) => tl.spmv(A, v),
+    Jtvec: async (_m, w) => tl.spmv(A.transpose(), w),
+  };
+}
+
+/** A random sparse nData x nModel matrix with `perRow` entries in (0, 1) per row (ray-length-like). */
+function randomSparse(g: Gen, nData: number, nModel: number, perRow: number): tl.CsrMatrix {
+  const rows: number[] = [];
+  const cols: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < nData; i++)
+    for (let k = 0; k < perRow; k++) {
+      rows.push(i);
+      cols.push(Math.floor(g.next() * nModel));
+      values.push(0.1 + 0.9 * g.next());
+    }
+  return tl.sparseMatrix(nData, nModel, { rows, cols, values });
+}
+
+/** 8 x 6 cells, the outer ring inactive (background 1), a block of 2 in the active 6 x 4 core. */
+function tinyProblem(g: Gen): { mesh: tl.TensorMesh2d; active: number[]; mTrue: Float64Array; A: tl.CsrMatrix } {
+  const mesh = tl.TensorMesh2d.uniform(8, 6, 10);
+  const active = Array.from({ length: 48 }, (_, i) => (i % 8 > 0 && i % 8 < 7 && i >= 8 && i < 40 ? 1 : 0));
+  const mTrue = Float64Array.from({ length: 48 }, (_, i) =>
+    i % 8 >= 2 && i % 8 <= 4 && Math.floor(i / 8) >= 2 && Math.floor(i / 8) <= 3 ? 2 : 1,
+  );
+  return { mesh, active, mTrue, A: randomSparse(g, 60, 48, 8) };
+}
+
+describe('nfInvert', () => {
+  it('one epoch is a gradient step on (1 - beta) phi_d / 2N + beta (1/N) sum |m - m_ref| with padding held', async () => {
+    const g = rng();
+    const { mesh, active, mTrue, A } = tinyProblem(g);
+    const Ad = A.toDense();
+    const dObs = Float64Array.from(
+      { length: 60 },
+      (_, i) => mTrue.reduce((s, v, j) => s + Ad[i * 48 + j]! * v, 0) + 0.05 * (g.next() - 0.5),
+    );
+    const std = Float32Array.from({ length: 60 }, () => 0.5 + g.next());
+    const X = tl.NeuralField.coordinates(mesh, active);
+    const opts: tl.NeuralFieldOptions = { hidden: [16, 16], output: { activation: 'tanh', scale: 3, offset: 1 }, seed: 4 };
+    const field = new tl.NeuralField(opts);
+    const twin = new tl.NeuralField(opts);
+    const w0 = Object.fromEntries(await Promise.all(Object.entries(twin.parameters()).map(async ([k, t]) => [k, await f64(t)] as const)));
+    const tau = 3;
+    const beta = Math.exp(-1 / tau);
+    const [dT, stdT] = [tl.tensor(Float32Array.from(dObs)), tl.tensor(std)];
+    const sgd = new tl.SGD({ lr: 1 });
+    const res = await tl.nfInvert(linearSim(A), dT, {
+      field,
+      coordinates: X,
+      active,
+      background: 1,
+      epochs: 1,
+      optimizer: sgd,
+      uncertainty: stdT,
+      smallness: { reference: 1.2, tau },
+    });
+    expect(res.history.map((h) => [h.epoch, h.beta])).toEqual([[1, beta]]);
+    // The explicit loss through the tape (dense A, W = 1/std), differentiated by tl.grad.
+    const idx = active.flatMap((a, i) => (a ? [i] : []));
+    const P = tl.sparseMatrix(48, 24, { rows: idx, cols: idx.map((_, k) => k), values: idx.map(() => 1) });
+    const fill = tl.tensor(Float32Array.from(active, (a) => 1 - a));
+    const Adense = tl.tensor(Float32Array.from(Ad), { shape: [60, 48] });
+    const grads = tl.grad((p: tl.NamedTensors) => {
+      const ma = tl.reshape(twin.call(p, X), [24]);
+      const m = tl.add(tl.spmv(P, ma), fill);
+      const r = tl.div(tl.sub(tl.reshape(tl.matmul(Adense, tl.reshape(m, [48, 1])), [60]), dT), stdT);
+      const phiD = tl.mul(tl.sum(tl.square(r)), (1 - beta) / 24 / 2);
+      return tl.add(phiD, tl.mul(tl.sum(tl.abs(tl.sub(ma, 1.2))), beta / 24));
+    })(twin.parameters()) as tl.NamedTensors;
+    for (const [k, t] of Object.entries(field.parameters())) {
+      const gk = await f64(grads[k]!);
+      const want = w0[k]!.map((w, i) => w - gk[i]!);
+      const scale = gk.reduce((s, v) => Math.max(s, Math.abs(v)), 0);
+      // Two float32 routes to the same gradient (Jtvec + pullback vs the tape): ~1e-6 of its size.
+      assertClose(await t.data(), want, { rtol: 0, atol: 1e-5 * scale + 1e-7 }, `parameter ${k} after one SGD step`);
+    }
+    // Padding cells hold the background exactly.
+    const m = await res.model.data();
+    active.forEach((a, i) => a || expect(m[i]).toBe(1));
+    [res.model, X, dT, stdT, P, fill, Adense, ...Object.values(grads)].forEach((t) => t.dispose());
+    [field, twin, A, sgd].forEach((o) => o.dispose());
+  });
+
+  it('fits a tiny linear problem with Adam, memory flat over epochs', async () => {
+    const g = rng();
+    const { mesh, active, mTrue, A } = tinyProblem(g);
+    const Ad = A.toDense();
+    const dObs = tl.tensor(Float32Array.from({ length: 60 }, (_, i) => mTrue.reduce((s, v, j) => s + Ad[i * 48 + j]! * v, 0)));
+    const X = tl.NeuralField.coordinates(mesh, active);
+    const field = new tl.NeuralField({
+      hidden: [32, 32],
+      output: { activation: 'tanh', scale: 3, offset: 1 },
+      encoding: { kind: 'basic' },
+      seed: 2,
+    });
+    const mem: number[] = [];
+    const seen: number[] = [];
+    const res = await tl.nfInvert(linearSim(A), dObs, {
+      field,
+      coordinates: X,
+      active,
+      background: 1,
+      epochs: 120,
+      lr: 1e-2,
+      uncertainty: 0.01,
+      logEvery: 40,
+      onIteration: (info) => {
+        seen.push(info.epoch);
+        expect(info.model.shape).toEqual([48]);
+        expect(info.eta).toBeGreaterThanOrEqual(0);
+        const mm = tl.memory();
+        mem.push(mm.bytesLive + mm.bytesPooled);
+      },
+    });
+    expect(seen).toEqual([1, 40, 80, 120]);
+    expect(res.history.map((h) => h.epoch)).toEqual(seen);
+    expect(res.history.every((h) => h.beta === 0 && h.phiM >= 0 && h.chi === h.phiD / 60)).toBe(true);
+    const [first, last] = [res.history[0]!.phiD, res.phiD];
+    console.log(`nfInvert tiny linear: phi_d ${first.toExponential(3)} -> ${last.toExponential(3)} (120 epochs)`);
+    expect(last).toBeLessThan(1e-3 * first);
+    for (let i = 2; i < mem.length; i++) expect(mem[i], `bytes at log ${i}`).toBeLessThanOrEqual(mem[1]!);
+    const m = await res.model.data();
+    active.forEach((a, i) => a || expect(m[i]).toBe(1));
+    // 60 data, 24 unknowns (A's active columns have full rank): fitting the data recovers the block.
+    const err = Math.sqrt(idxSum(active, (i) => (m[i]! - mTrue[i]!) ** 2) / idxSum(active, (i) => mTrue[i]! ** 2));
+    console.log(`nfInvert tiny linear: relative model error in the active cells ${err.toExponential(2)}`);
+    expect(err).toBeLessThan(1e-2);
+    [res.model, X, dObs].forEach((t) => t.dispose());
+    [field, A].forEach((o) => o.dispose());
+  });
+
+  it('rejects bad input', async () => {
+    const g = rng();
+    const { mesh, active, A } = tinyProblem(g);
+    const sim = linearSim(A);
+    const d = tl.zeros([60]);
+    const X = tl.NeuralField.coordinates(mesh, active);
+    const field = new tl.NeuralField({ hidden: [4] });
+    const base = { field, coordinates: X, active, background: 1, epochs: 1 };
+    await expect(tl.nfInvert(sim, d, { ...base, background: undefined })).rejects.toThrow(
+      /opts.background: expected the value of the inactive cells/,
+    );
+    await expect(tl.nfInvert(sim, d, { ...base, active: undefined })).rejects.toThrow(
+      /opts.coordinates: expected a float32 tensor \[48, 2\]/,
+    );
+    await expect(tl.nfInvert(sim, d, { ...base, epoch: 3 } as never)).rejects.toThrow(/unknown option 'epoch' \(did you mean 'epochs'\?\)/);
+    await expect(tl.nfInvert(sim, d, { ...base, active: [1, 0] })).rejects.toThrow(/opts.active: expected 48 entries/);
+    await expect(tl.nfInvert(sim, d, { ...base, field: {} as never })).rejects.toThrow(/opts.field: expected a NeuralField/);
+    await expect(tl.nfInvert(sim, d, { ...base, smallness: { reference: 0, tau: -1 } })).rejects.toThrow(
+      /opts.smallness.tau: expected a finite number > 0/,
+    );
+    await expect(tl.nfInvert(sim, d, { ...base, lr: 0.1, optimizer: new tl.SGD({ lr: 1 }) })).rejects.toThrow(/opts.lr: expected absent/);
+    await expect(tl.nfInvert(sim, tl.zeros([5]), base)).rejects.toThrow(
+      /nfInvert\(sim, dObs, opts\): dObs: expected a float32 tensor with sim.nData = 60/,
+    );
+    await expect(tl.nfInvert({ ...sim, nData: 0 }, d, base)).rejects.toThrow(/sim.nData: expected an integer >= 1, got 0/);
+    const nan = { ...sim, dpred: async () => tl.full([60], NaN) };
+    await expect(tl.nfInvert(nan, d, base)).rejects.toThrow(/misfit became non-finite by epoch 1/);
+    expect(() => new tl.NeuralField({ encoding: { kind: 'fourier' } as never })).toThrow(
+      /encoding.kind: expected 'identity', 'basic', 'nerf' or 'gaussian', got "fourier"/,
+    );
+    expect(() => new tl.NeuralField({ slope: 1.5 })).toThrow(/NeuralField\(opts\): slope: expected a number in \[0, 1\), got 1.5/);
+    expect(() => new tl.NeuralField({ output: 'conductivity' as never })).toThrow(/output: expected 'log-conductivity', 'slowness' or/);
+    expect(() => new tl.NeuralField({ encoding: { kind: 'nerf', levels: 0 } })).toThrow(/encoding.levels: expected an integer >= 1, got 0/);
+    expect(() => tl.NeuralField.coordinates(mesh, new Array(48).fill(0))).toThrow(/active: expected at least one active cell/);
+    [d, X].forEach((t) => t.dispose());
+    [field, A].forEach((o) => o.dispose());
+  });
+});
+
+const idxSum = (active: number[], f: (i: number) => number): number => active.reduce((s, a, i) => s + (a ? f(i) : 0), 0);

@@ -157,7 +157,7 @@ export class NeuralField extends Module {
     const sizes = [this.encodedWidth, ...hidden, 1];
     // Kaiming normal for the LeakyReLU that follows (gain sqrt(2 / (1 + slope^2)), fan-in), zero biases.
     this.layers = sizes.slice(1).map((n, k) => {
-      const l = new Linear(sizes[k]!, n, { seed: seed + k });
+      const l = new Linear(sizes[k], n, { seed: seed + k });
       return l.loadParameters({ weight: kaimingNormal([n, sizes[k]!], { a: slope, seed: seed + k }), bias: zeros([n]) });
     });
     this.inputs = inputs;
