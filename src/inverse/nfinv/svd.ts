@@ -8,7 +8,7 @@
 // products run in float32 on the device, and each block is read back once. The small dense work
 // (QR, SVD) is float64 on the host; the SVD works on R, not on B B^T, so the relative accuracy of
 // the smaller singular values is not squared away.
-import { Tensor, keep, tidy } from '../../graph/tensor.js';
+import { Tensor, tidy } from '../../graph/tensor.js';
 import { argError, argErrorText, checkOptions, optionNames } from '../../graph/options.js';
 import { tensor } from '../../ops/creation.js';
 import { concat, reshape, slice, stack } from '../../autodiff/ops.js';
@@ -97,28 +97,32 @@ export async function jacobianSvd(
   /** J V for V = l vectors of length P. */
   const jMul = async (V: Float64Array[]): Promise<Float64Array[]> => {
     const Vt = tensor(pack(V, P), { shape: [l, P] });
-    const Y = tidy(() => {
-      const ys: Tensor[] = [];
-      for (let j = 0; j < l; j++) {
-        let o = 0;
-        const tangents = leaves.map((x, i) => {
-          const t = reshape(
-            slice(Vt, [
-              [j, j + 1],
-              [o, o + sizes[i]!],
-            ]),
-            x.shape,
-          );
-          o += sizes[i]!;
-          return t;
-        });
-        const [out, y] = jvp(f, leaves, tangents);
-        out.dispose();
-        ys.push(y);
-        products.jvp++;
-      }
-      return stack(ys);
-    });
+    // One tidy per product, so a product's intermediates are released before the next one runs.
+    const ys: Tensor[] = [];
+    for (let j = 0; j < l; j++) {
+      ys.push(
+        tidy(() => {
+          let o = 0;
+          const tangents = leaves.map((x, i) => {
+            const t = reshape(
+              slice(Vt, [
+                [j, j + 1],
+                [o, o + sizes[i]!],
+              ]),
+              x.shape,
+            );
+            o += sizes[i]!;
+            return t;
+          });
+          const [out, y] = jvp(f, leaves, tangents);
+          out.dispose();
+          return y;
+        }),
+      );
+      products.jvp++;
+    }
+    const Y = tidy(() => stack(ys));
+    ys.forEach((y) => y.dispose());
     Vt.dispose();
     return readRows(Y, n);
   };
@@ -128,17 +132,13 @@ export async function jacobianSvd(
     let Z: Tensor;
     try {
       const Ut = tensor(pack(U, n), { shape: [l, n] });
-      Z = keep(
-        tidy(() => {
-          const zs: Tensor[] = [];
-          for (let j = 0; j < l; j++) {
-            const gs = pull(reshape(slice(Ut, [[j, j + 1]]), [n]));
-            zs.push(concat(gs.map((g) => reshape(g, [-1]))));
-            products.vjp++;
-          }
-          return stack(zs);
-        }),
-      );
+      const zs: Tensor[] = [];
+      for (let j = 0; j < l; j++) {
+        zs.push(tidy(() => concat(pull(reshape(slice(Ut, [[j, j + 1]]), [n])).map((g) => reshape(g, [-1])))));
+        products.vjp++;
+      }
+      Z = tidy(() => stack(zs));
+      zs.forEach((z) => z.dispose());
       Ut.dispose();
     } finally {
       pull.dispose();
