@@ -287,18 +287,35 @@ async function summarize(
   };
 }
 
-export async function runCase(which: 1 | 2, opts: TomographyRunOptions = {}): Promise<CaseResult> {
+/** One case's mesh, survey, simulation, true model and noisy data (shared with the neural-field example). */
+export interface TomographyCase {
+  mesh: tl.TensorMesh2d;
+  survey: { sources: Float64Array; receivers: Float64Array };
+  sim: tl.StraightRayTomography;
+  nx: number;
+  nz: number;
+  h: number;
+  noise: number;
+  /** True slowness (ms/m) and the target mask, [nz * nx]. */
+  truth: Float32Array;
+  target: Uint8Array;
+  /** Noisy and noise-free times (ms). */
+  observed: Float32Array;
+  clean: Float64Array;
+  chiTrue: number;
+}
+
+export async function tomographyCase(
+  which: 1 | 2,
+  opts: Pick<TomographyRunOptions, 'nx' | 'nz' | 'h' | 'noise' | 'seed'> = {},
+): Promise<TomographyCase> {
   const [nx, nz, h] = [opts.nx ?? 64, opts.nz ?? 128, opts.h ?? 1];
   const noise = opts.noise ?? 20;
   const seed = opts.seed ?? 1;
-  const say = opts.onProgress ?? (() => {});
   const mesh = tl.TensorMesh2d.uniform(nx, nz, h);
   const survey = tl.crossholeSurvey({ sourceX: 0, receiverX: nx * h, zFrom: h / 2, zTo: nz * h - h / 2, spacing: h });
   const sim = tl.straightRayTomography(mesh, survey);
-  const nr = survey.receivers.length / 2;
   const { s: truth, target } = which === 1 ? blockModel(nx, nz) : await ellipseModel(nx, nz, h, seed + 100);
-  say(`case ${which}: ${nx}x${nz} cells, ${sim.nData} rays, ${sim.G.nnz} ray-cell lengths (traced in ${sim.traceMs.toFixed(0)} ms)`);
-
   // Noise-free times in float64 on the host (exact given the float64 lengths), then the noise.
   const clean = new Float64Array(sim.nData);
   const { rowPtr, colIdx, values } = sim.G.host;
@@ -306,6 +323,14 @@ export async function runCase(which: 1 | 2, opts: TomographyRunOptions = {}): Pr
   const e = gaussian(sim.nData, noise, seed + which);
   const observed = Float32Array.from(clean, (t, i) => t + e[i]!);
   const chiTrue = e.reduce((a, v) => a + (v / noise) ** 2, 0) / sim.nData;
+  return { mesh, survey, sim, nx, nz, h, noise, truth, target, observed, clean, chiTrue };
+}
+
+export async function runCase(which: 1 | 2, opts: TomographyRunOptions = {}): Promise<CaseResult> {
+  const say = opts.onProgress ?? (() => {});
+  const { mesh, survey, sim, nx, nz, h, noise, truth, target, observed, clean, chiTrue } = await tomographyCase(which, opts);
+  const nr = survey.receivers.length / 2;
+  say(`case ${which}: ${nx}x${nz} cells, ${sim.nData} rays, ${sim.G.nnz} ray-cell lengths (traced in ${sim.traceMs.toFixed(0)} ms)`);
   const src = Math.floor(survey.sources.length / 4); // the middle source
   const gatherRows: [number, number] = [src * nr, (src + 1) * nr];
 
