@@ -10,6 +10,7 @@ import { waveBenchmarks } from './wave.js';
 import { DENSE_CASES, DENSE_FLOPS, jaxDenseCases, tellusDenseCases } from './dense.js';
 import { checkConvAgreement, jaxConvCases, tellusConvCases, tfjsConvCases } from './conv.js';
 import { tellusCases } from './tellus.js';
+import { tellusTomographyCases, tomographyBytes } from './tomography.js';
 import { loadTfjs, tfjsCases } from './tfjs.js';
 
 // Forward matmul plus the one backward matmul (x^T g) the gradient needs.
@@ -69,7 +70,10 @@ export async function runBenchmarks(
   const jax = await loadJax().catch(() => null);
   const tf = await loadTfjs().catch(() => null);
   const libraries: Library[] = [
-    { name: 'tellus', cases: { ...tellusCases(), ...tellusSpectralCases(), ...tellusConvCases(), ...tellusDenseCases() } },
+    {
+      name: 'tellus',
+      cases: { ...tellusCases(), ...tellusSpectralCases(), ...tellusConvCases(), ...tellusDenseCases(), ...tellusTomographyCases() },
+    },
     await load('jax-js', async () =>
       ((j) => ({ ...jaxCases(j), ...jaxSpectralCases(j), ...jaxConvCases(j), ...jaxDenseCases(j) }))(jax ?? (await loadJax())),
     ),
@@ -95,6 +99,8 @@ export async function runBenchmarks(
     .sort((a, b) => a[1] - b[1])
     .map(([n]) => n);
   const rows: Row[] = [];
+  // The tomography cases' bytes need their ray matrix's nnz: traced only when one is selected.
+  const bytes = { ...BYTES, ...(names.some((n) => n.startsWith('tomography') && selected(n)) ? tomographyBytes() : {}) };
   for (const name of names.filter(selected)) {
     for (const lib of libraries) {
       if (!lib.cases) {
@@ -105,7 +111,7 @@ export async function runBenchmarks(
       if (!c) continue;
       try {
         const timing = await time(c, SLOW.has(name) ? { warmup: 1, runs: 3, ...repeat } : repeat);
-        rows.push({ benchmark: name, library: lib.name, timing, flops: FLOPS[name], bytes: BYTES[name] });
+        rows.push({ benchmark: name, library: lib.name, timing, flops: FLOPS[name], bytes: bytes[name] });
         console.log(`${name.padEnd(46)} ${lib.name.padEnd(7)} ${timing.medianMs.toFixed(2)} ms`);
       } catch (e) {
         rows.push({ benchmark: name, library: lib.name, timing: null, note: `failed: ${reason(e)}` });

@@ -163,7 +163,7 @@ describe('browser app in headless Chromium', () => {
 
   it('workflows: lists the examples, and runs the unrolled scheme with finite scores and its figures', async () => {
     const list = await load('workflows.html', 'workflows');
-    expect(list.state.workflows).toEqual(['unrolled', 'pinn-wave', 'unet', 'fno-wave']);
+    expect(list.state.workflows).toEqual(['unrolled', 'pinn-wave', 'unet', 'tomography', 'fno-wave']);
     await list.page.close();
     const { page, state } = await load('workflows.html', 'workflows-unrolled', '?example=unrolled');
     const n = state.numbers as Record<string, number>;
@@ -194,6 +194,20 @@ describe('browser app in headless Chromium', () => {
     for (const k of ['validation relative L2, U-Net', 'validation relative L2, scaled RTM'])
       expect(n[k]! > 0 && n[k]! < 3, `${k}: ${n[k]}`).toBe(true);
     expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(2);
+    await page.close();
+  });
+
+  it('workflows: both tomography cases invert in the page to chi <= 1 with their figures', async () => {
+    const { page, state } = await load('workflows.html', 'workflows-tomography', '?example=tomography');
+    const n = state.numbers as Record<string, number>;
+    expect(n['case 1: rays']).toBe(64 * 64);
+    for (const c of [1, 2])
+      for (const inv of ['none', 'overfit', 'smooth']) {
+        expect(n[`case ${c}, ${inv}: chi`]).toBeLessThanOrEqual(1);
+        // The start (1000 m/s everywhere) is 0.4-0.6 from the truth; every inversion ends finite and below 1.
+        expect(n[`case ${c}, ${inv}: model error`]! > 0 && n[`case ${c}, ${inv}: model error`]! < 1).toBe(true);
+      }
+    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(4);
     await page.close();
   });
 

@@ -87,3 +87,27 @@ export function expectScaled(
     );
   return rel;
 }
+
+/** Gaussian elimination with partial pivoting, float64. */
+export function solveDense(m: Float64Array, rhs: ArrayLike<number>): Float64Array {
+  const n = rhs.length;
+  const a = Float64Array.from(m);
+  const x = Float64Array.from(rhs);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]!) > Math.abs(a[p * n + c]!)) p = r;
+    for (let k = 0; k < n; k++) [a[c * n + k], a[p * n + k]] = [a[p * n + k]!, a[c * n + k]!];
+    [x[c], x[p]] = [x[p]!, x[c]!];
+    for (let r = c + 1; r < n; r++) {
+      const f = a[r * n + c]! / a[c * n + c]!;
+      for (let k = c; k < n; k++) a[r * n + k]! -= f * a[c * n + k]!;
+      x[r]! -= f * x[c]!;
+    }
+  }
+  for (let r = n - 1; r >= 0; r--) {
+    let s = x[r]!;
+    for (let k = r + 1; k < n; k++) s -= a[r * n + k]! * x[k]!;
+    x[r] = s / a[r * n + r]!;
+  }
+  return x;
+}

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { rng, type Gen, useDevice } from './helpers.js';
-import { relL2 } from './numerics.js';
+import { relL2, solveDense } from './numerics.js';
 
 useDevice();
 
@@ -37,30 +37,6 @@ function dense(G: tl.CsrMatrix, c: ArrayLike<number>, d: ArrayLike<number>): Flo
     }
   for (let i = 0; i < n; i++) A[i * n + i]! += d[i]!;
   return A;
-}
-
-/** Gaussian elimination with partial pivoting, float64. */
-function solveDense(A: Float64Array, b: ArrayLike<number>): Float64Array {
-  const n = b.length;
-  const M = Float64Array.from(A);
-  const x = Float64Array.from(b);
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(M[i * n + k]!) > Math.abs(M[p * n + k]!)) p = i;
-    for (let j = 0; j < n; j++) [M[k * n + j], M[p * n + j]] = [M[p * n + j]!, M[k * n + j]!];
-    [x[k], x[p]] = [x[p]!, x[k]!];
-    for (let i = k + 1; i < n; i++) {
-      const f = M[i * n + k]! / M[k * n + k]!;
-      for (let j = k; j < n; j++) M[i * n + j]! -= f * M[k * n + j]!;
-      x[i]! -= f * x[k]!;
-    }
-  }
-  for (let k = n - 1; k >= 0; k--) {
-    let s = x[k]!;
-    for (let j = k + 1; j < n; j++) s -= M[k * n + j]! * x[j]!;
-    x[k] = s / M[k * n + k]!;
-  }
-  return x;
 }
 
 const positives = (g: Gen, n: number, lo: number, hi: number): Float32Array =>

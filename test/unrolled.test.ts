@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { randomFloats, rng, useDevice, type Gen } from './helpers.js';
-import { relL2 } from './numerics.js';
+import { relL2, solveDense } from './numerics.js';
 
 const T = (v: ArrayLike<number>, shape: readonly number[]): tl.Tensor => tl.tensor(Float32Array.from(v), { shape: [...shape] });
 
@@ -67,30 +67,6 @@ const matmulMat = (a: Float64Array, b: Float64Array, n: number): Float64Array =>
   for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) c[i * n + j]! += a[i * n + k]! * b[k * n + j]!;
   return c;
 };
-
-/** Gaussian elimination with partial pivoting, float64. */
-function solve(m: Float64Array, rhs: ArrayLike<number>): Float64Array {
-  const n = rhs.length;
-  const a = Float64Array.from(m);
-  const x = Float64Array.from(rhs);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]!) > Math.abs(a[p * n + c]!)) p = r;
-    for (let k = 0; k < n; k++) [a[c * n + k], a[p * n + k]] = [a[p * n + k]!, a[c * n + k]!];
-    [x[c], x[p]] = [x[p]!, x[c]!];
-    for (let r = c + 1; r < n; r++) {
-      const f = a[r * n + c]! / a[c * n + c]!;
-      for (let k = c; k < n; k++) a[r * n + k]! -= f * a[c * n + k]!;
-      x[r]! -= f * x[c]!;
-    }
-  }
-  for (let r = n - 1; r >= 0; r--) {
-    let s = x[r]!;
-    for (let k = r + 1; k < n; k++) s -= a[r * n + k]! * x[k]!;
-    x[r] = s / a[r * n + r]!;
-  }
-  return x;
-}
 
 /** Float64 SSIM of one h x w image pair (Wang et al. 2004: Gaussian window, 'valid' positions, population statistics). */
 function ssim64(x: ArrayLike<number>, y: ArrayLike<number>, h: number, w: number, L: number, win = 11, sigma = 1.5): number {
@@ -216,7 +192,7 @@ describe('classical solvers', () => {
     const St = T(S, [n, n]);
     const x = tl.conjugateGradient((v) => tl.matmul(St, v), T(rhs, [2, n, 1]), { iterations: 40 });
     const got = await x.data();
-    const want = [...solve(S, rhs.subarray(0, n)), ...solve(S, rhs.subarray(n))];
+    const want = [...solveDense(S, rhs.subarray(0, n)), ...solveDense(S, rhs.subarray(n))];
     // cond(S) ~ 10-30 here; float32 CG after 40 (> n) steps sits at round-off times cond.
     expect(relL2(got, want), `seed ${g.seed}`).toBeLessThan(1e-4);
     // From a starting point too.
@@ -242,7 +218,7 @@ describe('classical solvers', () => {
     ] as const) {
       const { x, applications } = tl.tikhonovCG(op, T(b, [1, 1, h, w]), { lambda, regularizer: reg, iterations });
       const R = reg === 'identity' ? Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)) : gradNormalMatrix(h, w);
-      const want = solve(
+      const want = solveDense(
         AtA.map((v, i) => v + lambda * R[i]!),
         Atb,
       );

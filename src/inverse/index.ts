@@ -34,3 +34,6 @@ export * from './pinn/index.js';
 
 // Classical regularized inversion: regularization, directives, Gauss-Newton / L-BFGS (issue 17, docs/inversion.md).
 export * from './inversion/index.js';
+
+// Neural-field inversion NFs-Inv and the Jacobian SVD (issue 18, docs/nf-inv.md).
+export * from './nfinv/index.js';

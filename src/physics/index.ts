@@ -7,3 +7,4 @@ export { vonKarman, vonKarmanFilter, vonKarmanCorrelation, type VonKarmanOptions
 export * from './mesh/index.js';
 export * from './linalg/index.js';
 export * from './dc/index.js';
+export * from './tomography/index.js';

@@ -3,8 +3,8 @@
 // cooling (BetaSchedule), the target misfit (TargetMisfit) and the IRLS schedule for sparse norms
 // (UpdateIRLS). invert() runs them; each is usable on its own.
 import { type Tensor, tidy } from '../../graph/tensor.js';
-import { argError } from '../../graph/options.js';
-import { randn } from '../../ops/creation.js';
+import { argError, argErrorText } from '../../graph/options.js';
+import { rand } from '../../ops/creation.js';
 import { div, max, maximum, mul, sqrt, sum, square } from '../../autodiff/ops.js';
 import type { Regularization } from './regularization.js';
 import { type DataMisfit, simCall } from './simulation.js';
@@ -18,6 +18,8 @@ export const DEFAULTS = {
   coolingFactor: 8,
   /** BetaSchedule: coolingRate = 3. */
   coolingRate: 3,
+  /** UpdateIRLS's own l2-phase schedule (it replaces BetaSchedule): cooling_factor = 2, cooling_rate = 1. */
+  irlsCooling: { factor: 2, rate: 1 },
   /** TargetMisfit: chifact = 1. */
   chiFactor: 1,
   /** InversionDirective-free default of SimPEG's inversions (Minimize.maxIter = 20; pyGIMLi's maxIter is 20 too). */
@@ -28,7 +30,7 @@ export const DEFAULTS = {
   /** Minimize: maxIterLS = 10 halvings, LSreduction (Armijo c1) = 1e-4. */
   lineSearchIterations: 10,
   armijo: 1e-4,
-  /** UpdateSensitivityWeights: threshold_value = 1e-12 (amplitude, relative to the max after normalization). */
+  /** UpdateSensitivityWeights: threshold_value = 1e-12 ('amplitude': relative to the max), 'maximum' normalization, every_iteration = False. */
   sensitivityThreshold: 1e-12,
   /** UpdateIRLS: max_irls_iterations 20, irls_cooling_factor 1.2, f_min_change 1e-2, misfit_tolerance 0.1, percentile 100. */
   irls: { maxIterations: 20, epsilonCooling: 1.2, minPhiMChange: 1e-2, misfitTolerance: 0.1, percentile: 100 },
@@ -37,7 +39,8 @@ export const DEFAULTS = {
 /** lambda_max of a symmetric positive semi-definite map by `iterations` power steps and a final Rayleigh quotient (SimPEG's eigenvalue_by_power_iteration). */
 export async function powerIteration(apply: (v: Tensor) => Promise<Tensor>, n: number, iterations: number, seed: number): Promise<number> {
   const unit = (v: Tensor): Tensor => tidy(() => div(v, maximum(sqrt(sum(square(v))), 1e-30)));
-  let v = tidy(() => unit(randn([n], { seed })));
+  // Uniform [0, 1) start, as SimPEG's eigenvalue_by_power_iteration (rng.random).
+  let v = tidy(() => unit(rand([n], { seed })));
   for (let k = 0; k < iterations; k++) {
     const w = await apply(v);
     v.dispose();
@@ -89,27 +92,37 @@ export async function estimateBeta(
 }
 
 /**
- * Sensitivity weights w_j = sqrt(diag(J^T W^T W J)_j) / area_j, floored at threshold x max and
- * normalized by the maximum (UpdateSensitivityWeights: amplitude threshold, 'maximum'
- * normalization). Needs sim.jtjDiagonal. A new tensor [nModel].
+ * diag(J^T W^T W J) at m, [nModel], or null without sim.jtjDiagonal. A jtjDiagonal declared with
+ * two parameters gets the data weights w = 1/std (SimPEG's getJtJdiag(m, W)); one declared with
+ * only m returns diag(J^T J), which is scaled by 1/std^2 when std is one number and is an error
+ * otherwise (the per-datum weights cannot be applied afterwards).
  */
-export async function sensitivityWeights(misfit: DataMisfit, reg: Regularization, m: Tensor, threshold: number): Promise<Tensor> {
+export async function dataJtJDiagonal(misfit: DataMisfit, m: Tensor): Promise<Tensor | null> {
   const { sim } = misfit;
-  if (typeof sim.jtjDiagonal !== 'function')
-    throw argError(
+  if (typeof sim.jtjDiagonal !== 'function') return null;
+  if (sim.jtjDiagonal.length >= 2) return simCall(sim.jtjDiagonal(m, misfit.weights), sim.nModel, 'sim.jtjDiagonal(m, w)', 'sim.nModel');
+  if (misfit.uniformStd === null)
+    throw argErrorText(
       'invert(sim, dObs, opts)',
       'sim.jtjDiagonal',
-      'a function (sensitivityWeighting needs diag(J^T W^T W J))',
-      sim.jtjDiagonal,
+      'a function (m, dataWeights) => diag(J^T diag(w)^2 J), since opts.uncertainty varies per datum',
+      'a function of one argument',
     );
-  const diag = await simCall(sim.jtjDiagonal(m, misfit.weights), sim.nModel, 'sim.jtjDiagonal(m, w)', 'sim.nModel');
-  const areas = reg.areas();
-  const w = tidy(() => {
-    const s = div(sqrt(maximum(diag, 0)), areas);
+  const d = await simCall(sim.jtjDiagonal(m), sim.nModel, 'sim.jtjDiagonal(m)', 'sim.nModel');
+  const scaled = tidy(() => div(d, misfit.uniformStd! ** 2));
+  d.dispose();
+  return scaled;
+}
+
+/**
+ * Sensitivity weights w_j = sqrt(diag(J^T W^T W J)_j) / area_j, floored at threshold x max and
+ * normalized by the maximum (UpdateSensitivityWeights: 'amplitude' threshold, 'maximum'
+ * normalization), from that diagonal and the cell areas. A new tensor [nModel].
+ */
+export function sensitivityWeights(jtjDiag: Tensor, areas: Tensor, threshold: number): Tensor {
+  return tidy(() => {
+    const s = div(sqrt(maximum(jtjDiag, 0)), areas);
     const top = maximum(max(s), 1e-30);
     return div(maximum(s, mul(top, threshold)), top);
   });
-  diag.dispose();
-  areas.dispose();
-  return w;
 }

@@ -6,8 +6,8 @@ import { argError, argErrorText, checkOptions, optionNames } from '../../graph/o
 import { zeros } from '../../ops/creation.js';
 import { add, mul, reshape } from '../../autodiff/ops.js';
 import { type Regularization, regularization as makeRegularization, checkModel } from './regularization.js';
-import { type Simulation, DataMisfit, checkSimulation, simCall } from './simulation.js';
-import { DEFAULTS, estimateBeta, sensitivityWeights } from './directives.js';
+import { type Simulation, DataMisfit, checkSimulation } from './simulation.js';
+import { DEFAULTS, dataJtJDiagonal, estimateBeta, sensitivityWeights } from './directives.js';
 import { History } from '../../nn/twoloop.js';
 import { type Point, type Problem, disposePoint, evaluate, gaussNewtonStep, lbfgsSteps, project } from './steps.js';
 
@@ -88,13 +88,20 @@ export interface InvertOptions {
   beta0Iterations?: number;
   /** Seed of the power iteration's start vector. Default 0. */
   seed?: number;
-  /** beta /= coolingFactor every coolingRate iterations (l2 phase). Defaults 8 and 3. */
+  /**
+   * beta /= coolingFactor every coolingRate iterations until the target (the l2 phase). Defaults 8
+   * and 3 (BetaSchedule); with sparse norms and IRLS on, 2 and 1 (UpdateIRLS runs its own schedule).
+   */
   coolingFactor?: number;
   coolingRate?: number;
   /** Target phi_d = chiFactor x nData. Default 1. */
   chiFactor?: number;
-  /** Weight the regularization by normalized sensitivities (needs sim.jtjDiagonal); recomputed every iteration. Default false. */
-  sensitivityWeighting?: boolean;
+  /**
+   * Weight the regularization by normalized sensitivities (needs sim.jtjDiagonal): true computes
+   * them once at the start (SimPEG's every_iteration = False); { everyIteration: true } after every
+   * iteration too. Default false.
+   */
+  sensitivityWeighting?: boolean | { everyIteration?: boolean };
   /** IRLS for sparse norms: options, or false to keep p = 2. Default on when the regularization has sparse norms. */
   irls?: IrlsOptions | boolean;
   /** GN: CG iterations per step (fixed count). Default 10. */
@@ -173,16 +180,20 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
   const beta0Ratio = num(opts.beta0Ratio, DEFAULTS.beta0Ratio, 'opts.beta0Ratio', 0, { open: true });
   const beta0Iterations = num(opts.beta0Iterations, DEFAULTS.beta0Iterations, 'opts.beta0Iterations', 1, { int: true });
   const seed = num(opts.seed, 0, 'opts.seed', 0, { int: true });
-  const coolingFactor = num(opts.coolingFactor, DEFAULTS.coolingFactor, 'opts.coolingFactor', 1);
-  const coolingRate = num(opts.coolingRate, DEFAULTS.coolingRate, 'opts.coolingRate', 1, { int: true });
+
   const chiFactor = num(opts.chiFactor, DEFAULTS.chiFactor, 'opts.chiFactor', 0, { open: true });
   const cgIterations = num(opts.cgIterations, DEFAULTS.cgIterations, 'opts.cgIterations', 1, { int: true });
   const cgTolerance = num(opts.cgTolerance, DEFAULTS.cgTolerance, 'opts.cgTolerance', 0);
   const cgCheckEvery = num(opts.cgCheckEvery, 0, 'opts.cgCheckEvery', 0, { int: true });
   const lineSearchIterations = num(opts.lineSearchIterations, DEFAULTS.lineSearchIterations, 'opts.lineSearchIterations', 1, { int: true });
   const beta0 = opts.beta0 === undefined ? null : num(opts.beta0, 0, 'opts.beta0', 0);
-  if (opts.sensitivityWeighting !== undefined && typeof opts.sensitivityWeighting !== 'boolean')
-    throw argError(WHAT, 'opts.sensitivityWeighting', 'a boolean', opts.sensitivityWeighting);
+  const sw = opts.sensitivityWeighting;
+  if (sw !== undefined && typeof sw !== 'boolean' && (sw === null || typeof sw !== 'object'))
+    throw argError(WHAT, 'opts.sensitivityWeighting', 'a boolean or { everyIteration }', sw);
+  const swOpts = typeof sw === 'object' ? checkOptions(sw, ['everyIteration'], `${WHAT}: opts.sensitivityWeighting`) : {};
+  if (swOpts.everyIteration !== undefined && typeof swOpts.everyIteration !== 'boolean')
+    throw argError(WHAT, 'opts.sensitivityWeighting.everyIteration', 'a boolean', swOpts.everyIteration);
+  const sensitivity = sw === undefined || sw === false ? null : { everyIteration: swOpts.everyIteration ?? false };
   if (opts.onIteration !== undefined && typeof opts.onIteration !== 'function')
     throw argError(WHAT, 'opts.onIteration', 'a function', opts.onIteration);
   const lb = checkOptions(opts.lbfgs, LBFGS_OPTIONS, `${WHAT}: opts.lbfgs`);
@@ -217,6 +228,11 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
       `one on ${reg.nModel} cells`,
       RangeError,
     );
+  const sparse = irls !== null && reg.sparse;
+  const coolingFactor = num(opts.coolingFactor, sparse ? DEFAULTS.irlsCooling.factor : DEFAULTS.coolingFactor, 'opts.coolingFactor', 1);
+  const coolingRate = num(opts.coolingRate, sparse ? DEFAULTS.irlsCooling.rate : DEFAULTS.coolingRate, 'opts.coolingRate', 1, {
+    int: true,
+  });
   const m0 = opts.m0 === undefined ? null : checkModel(opts.m0, nModel, WHAT, 'opts.m0');
   const lower = bound(opts.lower, nModel, 'opts.lower');
   const upper = bound(opts.upper, nModel, 'opts.upper');
@@ -230,13 +246,14 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
 
   // The data part of the Jacobi preconditioner and the sensitivity weights, both from diag(J^T W^T W J).
   const refreshDiagonal = async (m: Tensor): Promise<void> => {
-    if (typeof sim.jtjDiagonal !== 'function') return;
-    if (opts.sensitivityWeighting) {
-      const w = await sensitivityWeights(misfit, reg, m, DEFAULTS.sensitivityThreshold);
+    const diag = await dataJtJDiagonal(misfit, m);
+    if (!diag) return;
+    if (sensitivity) {
+      const areas = reg.areas();
+      const w = sensitivityWeights(diag, areas, DEFAULTS.sensitivityThreshold);
       reg.setWeights(w);
-      w.dispose();
+      for (const t of [w, areas]) t.dispose();
     }
-    const diag = await simCall(sim.jtjDiagonal(m, misfit.weights), nModel, 'sim.jtjDiagonal(m, w)', 'sim.nModel');
     P.dataDiagonal?.dispose();
     P.dataDiagonal = tidy(() => mul(diag, 2));
     diag.dispose();
@@ -244,7 +261,7 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
 
   try {
     const start = tidy(() => project(P, m0 ? reshape(m0, [nModel]) : zeros([nModel])));
-    if (opts.sensitivityWeighting && typeof sim.jtjDiagonal !== 'function')
+    if (sensitivity && typeof sim.jtjDiagonal !== 'function')
       throw argError(WHAT, 'sim.jtjDiagonal', 'a function (sensitivityWeighting needs diag(J^T W^T W J))', sim.jtjDiagonal);
     await refreshDiagonal(start).catch((e: unknown) => {
       start.dispose();
@@ -254,6 +271,14 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
       start.dispose();
       throw e;
     });
+    if (!Number.isFinite(x.phiD) || !Number.isFinite(x.phiM))
+      throw argErrorText(
+        WHAT,
+        Number.isFinite(x.phiD) ? 'opts.regularization' : 'sim.dpred(m0)',
+        'a finite data misfit and model objective at the starting model',
+        `phi_d = ${x.phiD}, phi_m = ${x.phiM}`,
+        RangeError,
+      );
     P.beta = beta0 ?? (await estimateBeta(misfit, reg, x.m, { ratio: beta0Ratio, iterations: beta0Iterations, seed })).beta;
 
     let irlsOn = false;
@@ -273,7 +298,6 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
     await report({ iteration: 0, beta: P.beta, phiD: x.phiD, phiM: x.phiM, step: 0 });
 
     let stopReason: StopReason = 'maxIterations';
-    const sparse = irls !== null && reg.sparse;
     if (x.phiD <= target && !sparse) stopReason = 'targetMisfit';
     const hist = method === 'lbfgs' ? new History(lbfgs.history, nModel) : null;
     let histBeta = NaN;
@@ -294,31 +318,31 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
     };
     for (it = 1; it <= maxIterations && stopReason === 'maxIterations'; it++) {
       const betaUsed = P.beta;
-      let info: Omit<IterationInfo, 'phi' | 'chi' | 'irls' | 'epsilon'>;
+      let res: { point: Point; step: number; cgResidual?: number; steps?: number } | null;
       if (method === 'gauss-newton') {
-        const res = await gaussNewtonStep(P, x, { iterations: cgIterations, tolerance: cgTolerance, checkEvery: cgCheckEvery });
-        if (!res) {
-          if (await noStep()) break;
-          continue;
-        }
-        failures = 0;
-        disposePoint(x);
-        x = res.point;
-        info = { iteration: it, beta: betaUsed, phiD: x.phiD, phiM: x.phiM, step: res.step, cgResidual: res.cgResidual };
+        res = await gaussNewtonStep(P, x, { iterations: cgIterations, tolerance: cgTolerance, checkEvery: cgCheckEvery });
       } else {
         // The pairs hold gradient differences of phi at one beta and one phi_m: start afresh when either changed.
         if (histBeta !== P.beta) hist!.reset();
         histBeta = P.beta;
-        const res = await lbfgsSteps(P, x, hist!, lbfgs.iterations);
-        if (!res) {
-          if (await noStep()) break;
-          continue;
-        }
-        failures = 0;
-        disposePoint(x);
-        x = res.point;
-        info = { iteration: it, beta: betaUsed, phiD: x.phiD, phiM: x.phiM, step: res.step, lbfgsSteps: res.steps };
+        res = await lbfgsSteps(P, x, hist!, lbfgs.iterations);
       }
+      if (!res) {
+        if (await noStep()) break;
+        continue;
+      }
+      failures = 0;
+      disposePoint(x);
+      x = res.point;
+      const info: Omit<IterationInfo, 'phi' | 'chi' | 'irls' | 'epsilon'> = {
+        iteration: it,
+        beta: betaUsed,
+        phiD: x.phiD,
+        phiM: x.phiM,
+        step: res.step,
+      };
+      if (method === 'gauss-newton') info.cgResidual = res.cgResidual;
+      else info.lbfgsSteps = res.steps;
       await report(info);
 
       // End-of-iteration directives, in SimPEG's order: IRLS (or cooling), target, weights.
@@ -347,7 +371,7 @@ export async function invert(sim: Simulation, dObs: Tensor, opts: InvertOptions 
           objectiveChanged = true;
         } else stopReason = 'targetMisfit';
       } else if (it % coolingRate === 0) P.beta /= coolingFactor;
-      if (stopReason === 'maxIterations' && opts.sensitivityWeighting && it < maxIterations) {
+      if (stopReason === 'maxIterations' && sensitivity?.everyIteration && it < maxIterations) {
         await refreshDiagonal(x.m);
         objectiveChanged = true;
       }

@@ -12,10 +12,10 @@
 // tl.grad of value() works; gradient() and hessianVector() are the closed forms.
 import { type Tensor, tidy, keep } from '../../graph/tensor.js';
 import { argError, checkOptions, optionNames } from '../../graph/options.js';
-import { tensor } from '../../ops/creation.js';
 import { checkTensor, checkFloat } from '../../ops/emit.js';
 import { add, div, max, maximum, mul, pad, pow, reshape, slice, sqrt, square, sub, sum, abs } from '../../autodiff/ops.js';
 import { type TensorMesh2D, type MeshGeometry, meshGeometry } from './mesh.js';
+import { GridDifferences } from './grid.js';
 
 export interface SparseNorms {
   /** p of the smallness term, in [0, 2]. Default 2. */
@@ -72,6 +72,8 @@ interface Term {
   coef: Tensor | null;
   /** IRLS weights (null: 1). */
   irls: Tensor | null;
+  /** coef x irls, kept so the CG loop's Hessian products do not recompute it (null: coef alone). */
+  w: Tensor | null;
   /** IRLS threshold epsilon (null until IRLS starts). */
   eps: number | null;
   f: (m: Tensor) => Tensor;
@@ -101,11 +103,7 @@ export class Regularization {
   readonly geometry: MeshGeometry;
   readonly tvEpsilon: number | null;
   private readonly terms: Term[] = [];
-  private readonly area: Tensor;
-  private readonly invDx: Tensor | null;
-  private readonly invDz: Tensor | null;
-  private readonly invHx: Tensor;
-  private readonly invHz: Tensor;
+  private readonly grid: GridDifferences;
   private reference: Tensor | number;
   private readonly ownsReference: boolean;
   private cellWeights: Tensor | null = null;
@@ -143,156 +141,44 @@ export class Regularization {
     this.ownsReference = typeof this.reference !== 'number';
     if (typeof this.reference !== 'number') this.reference = keep(reshape(this.reference, [nz, nx]));
 
-    const f32 = (v: ArrayLike<number>, shape: number[]): Tensor => tensor(Float32Array.from(v), { shape });
-    this.area = f32(g.area, [nz, nx]);
-    this.invHx = f32(
-      Array.from(g.hx, (h) => 1 / h),
-      [1, nx],
-    );
-    this.invHz = f32(
-      Array.from(g.hz, (h) => 1 / h),
-      [nz, 1],
-    );
-    this.invDx =
-      nx > 1
-        ? f32(
-            Array.from(g.dxc, (d) => 1 / d),
-            [1, nx - 1],
-          )
-        : null;
-    this.invDz =
-      nz > 1
-        ? f32(
-            Array.from(g.dzc, (d) => 1 / d),
-            [nz - 1, 1],
-          )
-        : null;
-
-    const grid = (m: Tensor): Tensor => reshape(m, [nz, nx]);
+    const ops = (this.grid = new GridDifferences(g));
+    const cells = (m: Tensor): Tensor => reshape(m, [nz, nx]);
     const term = (name: TermName, alpha: number, pp: number, f: Term['f'], ft: Term['ft']): void => {
-      if (alpha > 0) this.terms.push({ name, alpha, p: pp, coef: null, irls: null, eps: null, f, ft });
+      if (alpha > 0) this.terms.push({ name, alpha, p: pp, coef: null, irls: null, w: null, eps: null, f, ft });
     };
     term(
       's',
       alphaS,
       ps,
-      (m) => sub(grid(m), this.reference),
+      (m) => sub(cells(m), this.reference),
       (y) => y,
     );
     if (this.tvEpsilon === null) {
-      if (this.invDx)
+      if (ops.invDx)
         term(
           'x',
           alphaX,
           px,
-          (m) => this.gradX(grid(m)),
-          (y) => this.gradXT(y),
+          (m) => ops.gradX(cells(m)),
+          (y) => ops.gradXT(y),
         );
-      if (this.invDz)
+      if (ops.invDz)
         term(
           'z',
           alphaZ,
           pz,
-          (m) => this.gradZ(grid(m)),
-          (y) => this.gradZT(y),
+          (m) => ops.gradZ(cells(m)),
+          (y) => ops.gradZT(y),
         );
     }
     term(
       'laplacian',
       alphaL,
       2,
-      (m) => this.laplacian(grid(m)),
-      (y) => this.laplacianT(y),
+      (m) => ops.laplacian(cells(m)),
+      (y) => ops.laplacianT(y),
     );
     this.setWeights(opts.weights ?? null);
-  }
-
-  /** Smoothness and TV are about differences: (m_{j+1} - m_j) / (distance between centres). */
-  private gradX(m: Tensor): Tensor {
-    const { nx } = this.geometry;
-    return mul(sub(slice(m, [null, [1, nx]]), slice(m, [null, [0, nx - 1]])), this.invDx!);
-  }
-  private gradXT(y: Tensor): Tensor {
-    const u = mul(y, this.invDx!);
-    return sub(
-      pad(u, [
-        [0, 0],
-        [1, 0],
-      ]),
-      pad(u, [
-        [0, 0],
-        [0, 1],
-      ]),
-    );
-  }
-  private gradZ(m: Tensor): Tensor {
-    const { nz } = this.geometry;
-    return mul(sub(slice(m, [[1, nz]]), slice(m, [[0, nz - 1]])), this.invDz!);
-  }
-  private gradZT(y: Tensor): Tensor {
-    const u = mul(y, this.invDz!);
-    return sub(
-      pad(u, [
-        [1, 0],
-        [0, 0],
-      ]),
-      pad(u, [
-        [0, 1],
-        [0, 0],
-      ]),
-    );
-  }
-  /** Cell-centred Laplacian: the divergence (flux out minus in over the width) of the face gradients, zero flux at the boundary. */
-  private laplacian(m: Tensor): Tensor {
-    let out: Tensor | null = null;
-    if (this.invDx) {
-      const q = this.gradX(m);
-      out = mul(
-        sub(
-          pad(q, [
-            [0, 0],
-            [0, 1],
-          ]),
-          pad(q, [
-            [0, 0],
-            [1, 0],
-          ]),
-        ),
-        this.invHx,
-      );
-    }
-    if (this.invDz) {
-      const q = this.gradZ(m);
-      const lz = mul(
-        sub(
-          pad(q, [
-            [0, 1],
-            [0, 0],
-          ]),
-          pad(q, [
-            [1, 0],
-            [0, 0],
-          ]),
-        ),
-        this.invHz,
-      );
-      out = out ? add(out, lz) : lz;
-    }
-    return out ?? mul(m, 0);
-  }
-  private laplacianT(y: Tensor): Tensor {
-    const { nx, nz } = this.geometry;
-    let out: Tensor | null = null;
-    if (this.invDx) {
-      const s = mul(y, this.invHx);
-      out = this.gradXT(sub(slice(s, [null, [0, nx - 1]]), slice(s, [null, [1, nx]])));
-    }
-    if (this.invDz) {
-      const s = mul(y, this.invHz);
-      const lz = this.gradZT(sub(slice(s, [[0, nz - 1]]), slice(s, [[1, nz]])));
-      out = out ? add(out, lz) : lz;
-    }
-    return out ?? mul(y, 0);
   }
 
   private check(m: unknown, what: string, arg = 'm'): Tensor {
@@ -311,7 +197,7 @@ export class Regularization {
     const w = weights === null ? null : keep(reshape(this.check(weights, 'setWeights(weights)', 'weights'), [nz, nx]));
     this.cellWeights?.dispose();
     this.cellWeights = w;
-    const cells = w ? mul(this.area, w) : this.area;
+    const cells = w ? mul(this.grid.area, w) : this.grid.area;
     for (const t of this.terms) {
       t.coef?.dispose();
       t.coef = keep(
@@ -321,10 +207,16 @@ export class Regularization {
           return mul(cells, t.alpha);
         }),
       );
+      this.combine(t);
     }
     this.tvCoef?.dispose();
     this.tvCoef = this.tvEpsilon === null ? null : keep(mul(cells, 1));
-    if (cells !== this.area) cells.dispose();
+    if (cells !== this.grid.area) cells.dispose();
+  }
+
+  private combine(t: Term): void {
+    t.w?.dispose();
+    t.w = t.irls ? keep(mul(t.coef!, t.irls)) : null;
   }
 
   /** Per-cell TV pieces: the padded x and z gradients at each cell and u = sqrt(aX gx^2 + aZ gz^2 + eps^2). */
@@ -332,15 +224,15 @@ export class Regularization {
     const [ax, az] = this.tvAlpha;
     const eps = this.tvEpsilon!;
     const gx =
-      this.invDx && ax > 0
-        ? pad(this.gradX(mg), [
+      this.grid.invDx && ax > 0
+        ? pad(this.grid.gradX(mg), [
             [0, 0],
             [0, 1],
           ])
         : null;
     const gz =
-      this.invDz && az > 0
-        ? pad(this.gradZ(mg), [
+      this.grid.invDz && az > 0
+        ? pad(this.grid.gradZ(mg), [
             [0, 1],
             [0, 0],
           ])
@@ -348,7 +240,7 @@ export class Regularization {
     let s: Tensor | number = eps * eps;
     if (gx) s = add(mul(square(gx), ax), s);
     if (gz) s = add(mul(square(gz), az), s);
-    return { gx, gz, u: typeof s === 'number' ? mul(this.area, 0).add(Math.sqrt(s)) : sqrt(s) };
+    return { gx, gz, u: typeof s === 'number' ? mul(this.grid.area, 0).add(Math.sqrt(s)) : sqrt(s) };
   }
 
   /** TV's adjoint pieces: G_x'^T (c aX gx / u) + G_z'^T (c aZ gz / u) for a per-cell c / u. */
@@ -356,8 +248,8 @@ export class Regularization {
     const { nx, nz } = this.geometry;
     const [ax, az] = this.tvAlpha;
     let out: Tensor = mul(cu, 0);
-    if (gx) out = add(out, this.gradXT(slice(mul(mul(cu, gx), ax), [null, [0, nx - 1]])));
-    if (gz) out = add(out, this.gradZT(slice(mul(mul(cu, gz), az), [[0, nz - 1]])));
+    if (gx) out = add(out, this.grid.gradXT(slice(mul(mul(cu, gx), ax), [null, [0, nx - 1]])));
+    if (gz) out = add(out, this.grid.gradZT(slice(mul(mul(cu, gz), az), [[0, nz - 1]])));
     return out;
   }
 
@@ -367,7 +259,7 @@ export class Regularization {
     return tidy(() => {
       let total: Tensor = sum(mul(mm, 0));
       for (const t of this.terms) {
-        const w = t.irls ? mul(t.coef!, t.irls) : t.coef!;
+        const w = t.w ?? t.coef!;
         total = add(total, sum(mul(w, square(t.f(mm)))));
       }
       if (this.tvCoef) {
@@ -378,7 +270,7 @@ export class Regularization {
     });
   }
 
-  /** Each term's value (before summing), in the order of `termNames`, as one tensor. */
+  /** The terms present (alpha > 0), in the order phi_m sums them. */
   get termNames(): TermName[] {
     return this.terms.map((t) => t.name);
   }
@@ -389,7 +281,7 @@ export class Regularization {
     return tidy(() => {
       let g: Tensor = mul(reshape(mm, [this.geometry.nz, this.geometry.nx]), 0);
       for (const t of this.terms) {
-        const w = t.irls ? mul(t.coef!, t.irls) : t.coef!;
+        const w = t.w ?? t.coef!;
         g = add(g, t.ft(mul(w, t.f(mm))));
       }
       g = mul(g, 2);
@@ -411,7 +303,7 @@ export class Regularization {
     return tidy(() => {
       let h: Tensor = mul(reshape(vv, [this.geometry.nz, this.geometry.nx]), 0);
       for (const t of this.terms) {
-        const w = t.irls ? mul(t.coef!, t.irls) : t.coef!;
+        const w = t.w ?? t.coef!;
         const fv = t.name === 's' ? reshape(vv, [this.geometry.nz, this.geometry.nx]) : t.f(vv);
         h = add(h, t.ft(mul(w, fv)));
       }
@@ -434,121 +326,30 @@ export class Regularization {
     const mm = this.check(m, 'hessianDiagonal(m)');
     const { nx, nz } = this.geometry;
     return tidy(() => {
-      // Column sums of c_i F_ij^2 for F = first differences (x, z): each face touches its two cells.
-      const spreadX = (k: Tensor): Tensor => {
-        const u = mul(k, square(this.invDx!));
-        return add(
-          pad(u, [
-            [0, 0],
-            [1, 0],
-          ]),
-          pad(u, [
-            [0, 0],
-            [0, 1],
-          ]),
-        );
-      };
-      const spreadZ = (k: Tensor): Tensor => {
-        const u = mul(k, square(this.invDz!));
-        return add(
-          pad(u, [
-            [1, 0],
-            [0, 0],
-          ]),
-          pad(u, [
-            [0, 1],
-            [0, 0],
-          ]),
-        );
-      };
-      let d: Tensor = mul(this.area, 0);
+      const ops = this.grid;
+      let d: Tensor = mul(ops.area, 0);
       for (const t of this.terms) {
-        const w = t.irls ? mul(t.coef!, t.irls) : t.coef!;
+        const w = t.w ?? t.coef!;
         if (t.name === 's') d = add(d, w);
-        else if (t.name === 'x') d = add(d, spreadX(w));
-        else if (t.name === 'z') d = add(d, spreadZ(w));
-        else d = add(d, this.laplacianDiagonal(w));
+        else if (t.name === 'x') d = add(d, ops.spreadX(w));
+        else if (t.name === 'z') d = add(d, ops.spreadZ(w));
+        else d = add(d, ops.laplacianDiagonal(w));
       }
       d = mul(d, 2);
       if (this.tvCoef) {
         const { u } = this.tvParts(reshape(mm, [nz, nx]));
         const k = div(this.tvCoef, u);
         const [ax, az] = this.tvAlpha;
-        if (this.invDx && ax > 0) d = add(d, spreadX(mul(slice(k, [null, [0, nx - 1]]), ax)));
-        if (this.invDz && az > 0) d = add(d, spreadZ(mul(slice(k, [[0, nz - 1]]), az)));
+        if (ops.invDx && ax > 0) d = add(d, ops.spreadX(mul(slice(k, [null, [0, nx - 1]]), ax)));
+        if (ops.invDz && az > 0) d = add(d, ops.spreadZ(mul(slice(k, [[0, nz - 1]]), az)));
       }
       return reshape(d, [this.nModel]);
     });
   }
 
-  /** sum_i c_i L_ij^2 for the Laplacian L: its diagonal entry at j and its four neighbours' entries in column j. */
-  private laplacianDiagonal(c: Tensor): Tensor {
-    const { nx, nz } = this.geometry;
-    let diag: Tensor = mul(c, 0); // L_jj, accumulated per axis
-    let off: Tensor = mul(c, 0);
-    if (this.invDx) {
-      // L_jj (x part) = -(1/dx_{j-1/2} + 1/dx_{j+1/2}) / hx_j; L_{j+-1, j} = (1/dx between) / hx_{j+-1}.
-      const s = pad(this.invDx, [
-        [0, 0],
-        [1, 0],
-      ]).add(
-        pad(this.invDx, [
-          [0, 0],
-          [0, 1],
-        ]),
-      );
-      diag = add(diag, mul(s, this.invHx));
-      const cOverH2 = mul(c, square(this.invHx));
-      const left = mul(slice(cOverH2, [null, [0, nx - 1]]), square(this.invDx)); // row j-1 onto column j
-      const right = mul(slice(cOverH2, [null, [1, nx]]), square(this.invDx)); // row j+1 onto column j
-      off = add(
-        off,
-        add(
-          pad(left, [
-            [0, 0],
-            [1, 0],
-          ]),
-          pad(right, [
-            [0, 0],
-            [0, 1],
-          ]),
-        ),
-      );
-    }
-    if (this.invDz) {
-      const s = pad(this.invDz, [
-        [1, 0],
-        [0, 0],
-      ]).add(
-        pad(this.invDz, [
-          [0, 1],
-          [0, 0],
-        ]),
-      );
-      diag = add(diag, mul(s, this.invHz));
-      const cOverH2 = mul(c, square(this.invHz));
-      const up = mul(slice(cOverH2, [[0, nz - 1]]), square(this.invDz));
-      const down = mul(slice(cOverH2, [[1, nz]]), square(this.invDz));
-      off = add(
-        off,
-        add(
-          pad(up, [
-            [1, 0],
-            [0, 0],
-          ]),
-          pad(down, [
-            [0, 1],
-            [0, 0],
-          ]),
-        ),
-      );
-    }
-    return add(mul(c, square(diag)), off);
-  }
-
   /** Cell areas, flat [nModel] (a new handle). */
   areas(): Tensor {
-    return reshape(this.area, [this.nModel]);
+    return reshape(this.grid.area, [this.nModel]);
   }
 
   /** True when some term has p < 2 (IRLS has work to do). */
@@ -612,17 +413,16 @@ export class Regularization {
       );
       t.irls?.dispose();
       t.irls = next;
+      this.combine(t);
     }
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const t of this.terms) {
-      t.coef?.dispose();
-      t.irls?.dispose();
-    }
-    for (const x of [this.area, this.invDx, this.invDz, this.invHx, this.invHz, this.cellWeights, this.tvCoef]) x?.dispose();
+    for (const t of this.terms) for (const x of [t.coef, t.irls, t.w]) x?.dispose();
+    this.grid.dispose();
+    for (const x of [this.cellWeights, this.tvCoef]) x?.dispose();
     if (this.ownsReference && typeof this.reference !== 'number') this.reference.dispose();
   }
 }

@@ -23,32 +23,33 @@ export interface Simulation {
   Jtvec(m: Tensor, w: Tensor): Promise<Tensor>;
   /**
    * diag(J^T diag(dataWeights)^2 J), [nModel] (SimPEG's getJtJdiag(m, W)); dataWeights [nData] is
-   * 1 / std. Needed by sensitivity weighting; also used as the Jacobi part of the CG preconditioner.
+   * 1 / std. Needed by sensitivity weighting; also the data part of the CG preconditioner. Declared
+   * with m alone it returns diag(J^T J), which serves only when std is one number.
    */
-  jtjDiagonal?(m: Tensor, dataWeights: Tensor): Promise<Tensor>;
+  jtjDiagonal?(m: Tensor, dataWeights?: Tensor): Promise<Tensor>;
 }
 
 const WHAT = 'invert(sim, dObs, opts)';
 
 /** Checks the structural type of `sim`; returns nModel and nData. */
-export function checkSimulation(sim: unknown): { nModel: number; nData: number } {
-  if (sim === null || typeof sim !== 'object') throw argError(WHAT, 'sim', 'an object { nModel, nData, dpred, Jvec, Jtvec }', sim);
+export function checkSimulation(sim: unknown, what = WHAT): { nModel: number; nData: number } {
+  if (sim === null || typeof sim !== 'object') throw argError(what, 'sim', 'an object { nModel, nData, dpred, Jvec, Jtvec }', sim);
   const s = sim as Record<string, unknown>;
   for (const k of ['nModel', 'nData'])
-    if (!Number.isInteger(s[k]) || (s[k] as number) < 1) throw argError(WHAT, `sim.${k}`, 'an integer >= 1', s[k], RangeError);
+    if (!Number.isInteger(s[k]) || (s[k] as number) < 1) throw argError(what, `sim.${k}`, 'an integer >= 1', s[k], RangeError);
   for (const k of ['dpred', 'Jvec', 'Jtvec'])
-    if (typeof s[k] !== 'function') throw argError(WHAT, `sim.${k}`, `a function (the Simulation's ${k})`, s[k]);
+    if (typeof s[k] !== 'function') throw argError(what, `sim.${k}`, `a function (the Simulation's ${k})`, s[k]);
   if (s.jtjDiagonal !== undefined && typeof s.jtjDiagonal !== 'function')
-    throw argError(WHAT, 'sim.jtjDiagonal', 'a function or undefined', s.jtjDiagonal);
+    throw argError(what, 'sim.jtjDiagonal', 'a function or undefined', s.jtjDiagonal);
   return { nModel: s.nModel as number, nData: s.nData as number };
 }
 
 /** Awaits a simulation call and checks its result: a float32 tensor with n elements, returned flat. */
-export async function simCall(p: Promise<Tensor>, n: number, call: string, size: string): Promise<Tensor> {
+export async function simCall(p: Promise<Tensor>, n: number, call: string, size: string, what = WHAT): Promise<Tensor> {
   const out = await p;
-  checkTensor(out, WHAT, `${call} (its result)`);
+  checkTensor(out, what, `${call} (its result)`);
   if (out.dtype !== 'float32' || out.size !== n) {
-    const e = argError(WHAT, `${call} (its result)`, `a float32 tensor with ${size} = ${n} elements`, out, RangeError);
+    const e = argError(what, `${call} (its result)`, `a float32 tensor with ${size} = ${n} elements`, out, RangeError);
     out.dispose();
     throw e;
   }
@@ -69,6 +70,8 @@ export class DataMisfit {
     readonly sim: Simulation,
     dObs: Tensor,
     weights: Tensor,
+    /** The std when it is one number for all data, else null. */
+    readonly uniformStd: number | null,
   ) {
     this.nData = sim.nData;
     this.dObs = dObs;
@@ -76,30 +79,31 @@ export class DataMisfit {
   }
 
   /** Checks dObs and the uncertainty (std > 0; one read-back when std is a tensor). */
-  static async create(sim: Simulation, dObs: unknown, uncertainty: unknown): Promise<DataMisfit> {
+  static async create(sim: Simulation, dObs: unknown, uncertainty: unknown, what = WHAT): Promise<DataMisfit> {
     const n = sim.nData;
-    checkTensor(dObs, WHAT, 'dObs');
-    checkFloat(dObs as Tensor, WHAT, 'dObs');
-    if ((dObs as Tensor).size !== n) throw argError(WHAT, 'dObs', `a float32 tensor with sim.nData = ${n} elements`, dObs, RangeError);
+    checkTensor(dObs, what, 'dObs');
+    checkFloat(dObs as Tensor, what, 'dObs');
+    if ((dObs as Tensor).size !== n) throw argError(what, 'dObs', `a float32 tensor with sim.nData = ${n} elements`, dObs, RangeError);
     let weights: Tensor;
+    let uniformStd: number | null = null;
     if (uncertainty === undefined || typeof uncertainty === 'number') {
-      const std = uncertainty ?? 1;
+      const std = (uniformStd = uncertainty ?? 1);
       if (!(Number.isFinite(std) && std > 0))
-        throw argError(WHAT, 'opts.uncertainty', 'a finite std > 0 (or a tensor of them)', std, RangeError);
+        throw argError(what, 'opts.uncertainty', 'a finite std > 0 (or a tensor of them)', std, RangeError);
       weights = tensor(new Float32Array(n).fill(1 / std));
     } else {
-      const std = checkTensor(uncertainty, WHAT, 'opts.uncertainty');
-      checkFloat(std, WHAT, 'opts.uncertainty');
+      const std = checkTensor(uncertainty, what, 'opts.uncertainty');
+      checkFloat(std, what, 'opts.uncertainty');
       if (std.size !== n)
-        throw argError(WHAT, 'opts.uncertainty', `a number or a float32 tensor with sim.nData = ${n} elements`, std, RangeError);
+        throw argError(what, 'opts.uncertainty', `a number or a float32 tensor with sim.nData = ${n} elements`, std, RangeError);
       const lo = tidy(() => min(std));
       const smallest = await lo.item();
       lo.dispose();
       if (!(smallest > 0))
-        throw argErrorText(WHAT, 'opts.uncertainty', 'standard deviations that are all > 0', `a smallest entry of ${smallest}`, RangeError);
+        throw argErrorText(what, 'opts.uncertainty', 'standard deviations that are all > 0', `a smallest entry of ${smallest}`, RangeError);
       weights = tidy(() => reshape(std, [n]).reciprocal());
     }
-    return new DataMisfit(sim, keep(tidy(() => reshape(dObs as Tensor, [n]).add(0))), weights);
+    return new DataMisfit(sim, keep(tidy(() => reshape(dObs as Tensor, [n]).add(0))), weights, uniformStd);
   }
 
   /** r = W (d - dObs) for predicted data d [nData]; and phi_d = |r|^2 as a scalar tensor. */

@@ -178,8 +178,11 @@ export async function gaussNewtonStep(
   const invDiag = tidy(() => {
     const dReg = mul(P.reg.hessianDiagonal(x.m), P.beta);
     const diag = P.dataDiagonal ? add(dReg, P.dataDiagonal) : dReg;
-    // A zero diagonal entry (a cell no datum or term sees) gets no scaling instead of 1/0.
-    return where(gt(diag, mul(max(diag), 1e-12)), div(1, maximum(diag, TINY)), div(1, maximum(max(diag), TINY)));
+    // A zero diagonal entry (a cell no datum or term sees) gets the largest entry's scaling instead
+    // of 1/0; an all-zero diagonal (beta 0 and no jtjDiagonal) means no preconditioning.
+    const top = max(diag);
+    const fallback = where(gt(top, 0), div(1, maximum(top, TINY)), 1);
+    return where(gt(diag, mul(top, 1e-12)), div(1, maximum(diag, TINY)), fallback);
   });
   const rhs = neg(g);
   const { x: dm, relResidual } = await conjugateGradients(gnHessian(P, x.m), rhs, cg.iterations, cg.tolerance, invDiag, cg.checkEvery);
