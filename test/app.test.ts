@@ -163,7 +163,7 @@ describe('browser app in headless Chromium', () => {
 
   it('workflows: lists the examples, and runs the unrolled scheme with finite scores and its figures', async () => {
     const list = await load('workflows.html', 'workflows');
-    expect(list.state.workflows).toEqual(['unrolled', 'pinn-wave', 'unet', 'tomography', 'fno-wave']);
+    expect(list.state.workflows).toEqual(['unrolled', 'pinn-wave', 'unet', 'tomography', 'dc', 'fno-wave']);
     await list.page.close();
     const { page, state } = await load('workflows.html', 'workflows-unrolled', '?example=unrolled');
     const n = state.numbers as Record<string, number>;
@@ -208,6 +208,16 @@ describe('browser app in headless Chromium', () => {
         expect(n[`case ${c}, ${inv}: model error`]! > 0 && n[`case ${c}, ${inv}: model error`]! < 1).toBe(true);
       }
     expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(4);
+    await page.close();
+  });
+
+  it('workflows: the DC dike inverts in the page: the misfit falls and its figures show', async () => {
+    const { page, state } = await load('workflows.html', 'workflows-dc', '?example=dc');
+    const n = state.numbers as Record<string, number>;
+    expect(n['chi, end']).toBeLessThan(n['chi, start']!);
+    for (const k of ['RMS log10 model error, start', 'RMS log10 model error, end', 'mean PCG iterations per solve'])
+      expect(Number.isFinite(n[k]) && n[k]! > 0, `${k}: ${n[k]}`).toBe(true);
+    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(3);
     await page.close();
   });
 

@@ -52,6 +52,7 @@ const OPTION_NAMES = [
   'electrodes',
   'maxReceivers',
   'seed',
+  'preconditioner',
   'onIteration',
 ];
 
