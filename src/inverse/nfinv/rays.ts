@@ -11,17 +11,7 @@
 // x nReceivers + receiver), so they can feed tl.sparseMatrix or a tomography simulation built from
 // triplets. Coordinates: x horizontal, z depth, metres; cells row-major over [nz, nx].
 import { argError, argErrorText, checkOptions, optionNames } from '../../graph/options.js';
-
-/** A 2D tensor mesh as the ray builders read it (TensorMesh2d has these fields). */
-export interface RayMeshLike {
-  nx: number;
-  nz: number;
-  hx: ArrayLike<number>;
-  hz: ArrayLike<number>;
-  /** The top-left node. */
-  x0: number;
-  z0: number;
-}
+import { meshNodes, type RayMesh, type RayTriplets } from '../../physics/tomography/rays.js';
 
 export interface SmearedRayOptions {
   /** Kernel width: exp(-(dx^2 + dz^2) / sigma) with dx, dz in cells. Default 2. */
@@ -33,49 +23,17 @@ export interface SmearedRayOptions {
 }
 const OPTIONS = optionNames<SmearedRayOptions>()('sigma', 'threshold', 'spacing');
 
-/** COO triplets of the smeared-ray matrix [nRays, nCells] (metres); row sums are the ray lengths. */
-export interface SmearedRayTriplets {
-  nRays: number;
-  nCells: number;
-  nSources: number;
-  nReceivers: number;
-  rows: Int32Array;
-  cols: Int32Array;
-  values: Float64Array;
-  /** Source-receiver distance of each ray (= its row sum), metres. */
-  distance: Float64Array;
-}
+/** COO triplets of the smeared-ray matrix [nRays, nCells] (metres), in the straight-ray tracer's layout; row sums are the ray lengths. */
+export type SmearedRayTriplets = RayTriplets;
 
 const WHAT = 'smearedRays(mesh, sources, receivers, opts)';
 
-function nodes(n: unknown, h: ArrayLike<number> | undefined, origin: unknown, axis: 'x' | 'z'): Float64Array {
-  if (!Number.isInteger(n) || (n as number) < 1) throw argError(WHAT, `mesh.n${axis}`, 'an integer >= 1', n, RangeError);
-  if (!h || typeof h !== 'object' || h.length !== n)
-    throw argErrorText(
-      WHAT,
-      `mesh.h${axis}`,
-      `${n as number} cell widths`,
-      h && typeof h === 'object' ? `${h.length}` : String(h),
-      RangeError,
-    );
-  if (typeof origin !== 'number' || !Number.isFinite(origin)) throw argError(WHAT, `mesh.${axis}0`, 'a finite number', origin, RangeError);
-  const X = new Float64Array(n + 1);
-  X[0] = origin;
-  for (let i = 0; i < n; i++) {
-    const w = h[i]!;
-    if (!(w > 0) || !Number.isFinite(w)) throw argErrorText(WHAT, `mesh.h${axis}`, 'finite widths > 0', `${w} at [${i}]`, RangeError);
-    X[i + 1] = X[i]! + w;
-  }
-  return X;
-}
-
-function sensors(p: unknown, name: string, X: Float64Array, Z: Float64Array): Float64Array {
+function sensors(p: unknown, name: string, X: Float64Array, Z: Float64Array, tol: number): Float64Array {
   if (!(p instanceof Float64Array || p instanceof Float32Array || Array.isArray(p)))
     throw argError(WHAT, name, 'a Float64Array (or array) of (x, z) pairs', p);
   const v = p as ArrayLike<number>;
   if (v.length === 0 || v.length % 2 !== 0)
     throw argErrorText(WHAT, name, 'a non-empty even number of values (x, z pairs)', `${v.length} values`, RangeError);
-  const tol = 1e-9 * Math.max(X[X.length - 1]! - X[0]!, Z[Z.length - 1]! - Z[0]!);
   for (let k = 0; k < v.length; k += 2) {
     const [x, z] = [v[k]!, v[k + 1]!];
     if (!(x >= X[0]! - tol && x <= X[X.length - 1]! + tol && z >= Z[0]! - tol && z <= Z[Z.length - 1]! + tol))
@@ -103,12 +61,11 @@ function lowerBound(c: Float64Array, v: number): number {
 
 /** Smeared-ray triplets for every source to every receiver on `mesh`; see the file comment. */
 export function smearedRays(
-  mesh: RayMeshLike,
+  mesh: RayMesh,
   sources: ArrayLike<number>,
   receivers: ArrayLike<number>,
   opts: SmearedRayOptions = {},
 ): SmearedRayTriplets {
-  if (mesh === null || typeof mesh !== 'object') throw argError(WHAT, 'mesh', 'a 2D tensor mesh { nx, nz, hx, hz, x0, z0 }', mesh);
   checkOptions(opts, OPTIONS, WHAT);
   const num = (v: unknown, arg: string, dflt: number, ok: (x: number) => boolean, want: string): number => {
     const x = v ?? dflt;
@@ -118,11 +75,10 @@ export function smearedRays(
   const sigma = num(opts.sigma, 'sigma', 2, (x) => x > 0, 'a finite number > 0');
   const threshold = num(opts.threshold, 'threshold', 0.1, (x) => x > 0 && x < 1, 'a number in (0, 1)');
   const spacing = num(opts.spacing, 'spacing', 0.25, (x) => x > 0, 'a finite number > 0');
-  const X = nodes(mesh.nx, mesh.hx, mesh.x0, 'x');
-  const Z = nodes(mesh.nz, mesh.hz, mesh.z0, 'z');
+  const { X, Z, tol } = meshNodes(WHAT, mesh);
   const { nx, nz } = mesh;
-  const src = sensors(sources, 'sources', X, Z);
-  const rec = sensors(receivers, 'receivers', X, Z);
+  const src = sensors(sources, 'sources', X, Z, tol);
+  const rec = sensors(receivers, 'receivers', X, Z, tol);
   const cx = Float64Array.from({ length: nx }, (_, i) => (X[i]! + X[i + 1]!) / 2);
   const cz = Float64Array.from({ length: nz }, (_, i) => (Z[i]! + Z[i + 1]!) / 2);
   let h = Infinity;
