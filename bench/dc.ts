@@ -8,6 +8,7 @@
 // Run: `npm run bench:dc`; writes bench/results/dc.json and dc.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as tl from '../src/index.js';
+import { hostPcg, timedPcg } from './solvers.js';
 
 const TOL = 1e-6;
 
@@ -25,34 +26,6 @@ function model(m: tl.TensorMesh2d): Float32Array {
     const dike = z > 20 && z < 125 && Math.abs(x - (z - 20)) < 15;
     return Math.log(dike ? 0.1 : z < 20 ? 0.02 : 0.01);
   });
-}
-
-/** Jacobi PCG in float64 on the host for one right-hand side. */
-function hostPcg(A: tl.CsrMatrix, b: Float64Array): number {
-  const { rowPtr, colIdx, values } = A.host;
-  const n = A.rows;
-  const d = A.diagonal();
-  const x = new Float64Array(n);
-  const r = Float64Array.from(b);
-  const z = r.map((v, i) => v / d[i]!);
-  const p = Float64Array.from(z);
-  const Ap = new Float64Array(n);
-  const bb = b.reduce((s, v) => s + v * v, 0);
-  let rz = r.reduce((s, v, i) => s + v * z[i]!, 0);
-  let k = 0;
-  for (; k < 100000 && r.reduce((s, v) => s + v * v, 0) > TOL * TOL * bb; k++) {
-    for (let row = 0; row < n; row++) {
-      let s = 0;
-      for (let q = rowPtr[row]!; q < rowPtr[row + 1]!; q++) s += values[q]! * p[colIdx[q]!]!;
-      Ap[row] = s;
-    }
-    const alpha = rz / p.reduce((s, v, i) => s + v * Ap[i]!, 0);
-    for (let i = 0; i < n; i++) ((x[i]! += alpha * p[i]!), (r[i]! -= alpha * Ap[i]!), (z[i] = r[i]! / d[i]!));
-    const rz1 = r.reduce((s, v, i) => s + v * z[i]!, 0);
-    for (let i = 0; i < n; i++) p[i] = z[i]! + (rz1 / rz) * p[i]!;
-    rz = rz1;
-  }
-  return k;
 }
 
 interface Row {
@@ -93,22 +66,8 @@ async function main(): Promise<void> {
         console.log(JSON.stringify(row));
       };
       const run = async (method: string, preconditioner: tl.Preconditioner, setupMs: number, checkEvery: number): Promise<void> => {
-        const opts = { preconditioner, tol: TOL, maxIterations: 50000, checkEvery };
-        await tl.pcg(A, b, opts).then((r) => r.x.dispose()); // warm-up (pipelines)
-        const t0 = performance.now();
-        const r = await tl.pcg(A, b, opts);
-        const solveMs = performance.now() - t0;
-        push({
-          mesh: name,
-          cells: M.nCells,
-          ky,
-          method,
-          iterations: r.iterations,
-          setupMs,
-          solveMs,
-          relativeResidual: r.relativeResidual[0]!,
-        });
-        r.x.dispose();
+        const r = await timedPcg(A, b, { preconditioner, tol: TOL, maxIterations: 50000, checkEvery });
+        push({ mesh: name, cells: M.nCells, ky, method, setupMs, ...r });
       };
       const mat = tl.dcMatrix(op, mh, 0);
       const diag = tl.tensor(Float32Array.from(mat.diagonal()));
@@ -117,7 +76,7 @@ async function main(): Promise<void> {
       const mg = tl.multigridPreconditioner(mat, { shape: [M.nz, M.nx] });
       await run(`multigrid PCG (GPU), ${mg.sizes.length} levels`, mg.apply, performance.now() - s0, 5);
       const h0 = performance.now();
-      const it = hostPcg(mat, Float64Array.from(src));
+      const it = hostPcg(mat, src, TOL);
       push({
         mesh: name,
         cells: M.nCells,
