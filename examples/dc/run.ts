@@ -147,17 +147,8 @@ export async function runDc(opts: DcRunOptions = {}): Promise<DcRunResult> {
     padBottom: padding,
     factor,
   });
-  const left = p.hx.slice(0, padding).reduce((s, v) => s + v, 0);
-  const mesh = tl.TensorMesh2d.padded({
-    nx: Math.round(coreW / h),
-    nz: Math.round(coreD / h),
-    h,
-    padLeft: padding,
-    padRight: padding,
-    padBottom: padding,
-    factor,
-    origin: [-h / 2 - left, 0],
-  });
+  // The same cells moved left by h/2: core cell centres on multiples of h, where the electrodes sit.
+  const mesh = new tl.TensorMesh2d(p.hx, p.hz, [p.x0 - h / 2, p.z0], { x: p.coreX, z: p.coreZ });
   const nE = opts.electrodes ?? 29;
   const xs = Array.from({ length: nE }, (_, i) => 150 + 25 * i);
   const survey = tl.dcSurvey('dipole-dipole', xs, { maxReceivers: opts.maxReceivers ?? 24 });
