@@ -12,6 +12,8 @@ import { runCase } from '../examples/tomography/run.js';
 import { tomographyFigures } from '../examples/tomography/figures.js';
 import { runDc } from '../examples/dc/run.js';
 import { dcFigures } from '../examples/dc/figures.js';
+import { runNfInv } from '../examples/nf-inv/run.js';
+import { nfFigures } from '../examples/nf-inv/figures.js';
 import * as tl from '../src/index.js';
 import { PRESETS, evaluateStage, generateStage, invertStage, trainStage, type Sink } from '../examples/fno-wave/pipeline.js';
 import { byId, el, publish, run, show, startPage, status } from './ui.js';
@@ -160,6 +162,32 @@ const WORKFLOWS: Record<string, Workflow> = {
         },
         figures: dcFigures(r, 300),
       };
+    },
+  },
+  'nf-inv': {
+    title: 'Neural-field inversion, NFs-Inv (case 1)',
+    about:
+      'The slowness model is a coordinate network (LeakyReLU MLP, basic positional encoding, 10 tanh output) trained by Adam ' +
+      'through the straight-ray tomography operator without regularization, as in Xu & Heagy, beside the conventional ' +
+      'inversions on the same data; then a randomized SVD of dm/dw at the final weights (the paper’s implicit-bias analysis). ' +
+      'Browser-sized: 16 x 32 cells of 4 m, a 32-64-32 network, 150 epochs (the CLI runs 32 x 64 and more; docs/nf-inv.md).',
+    async run(progress) {
+      const r = await runNfInv({ caseId: 1, cells: 16, hidden: [32, 64, 32], epochs: 150, svd: 5, onProgress: progress });
+      const e = r.errors as { relativeL2: number };
+      const numbers: Record<string, number | string> = {
+        rays: r.nData,
+        weights: r.parameters,
+        'NFs-Inv: chi, start': r.history[0]!.chi,
+        'NFs-Inv: chi, end': r.chi,
+        'NFs-Inv: model error': e.relativeL2,
+        'largest singular value of dm/dw': r.svd!.values[0]!,
+      };
+      for (const c of r.conventional) {
+        numbers[`${c.name}: chi`] = c.chi;
+        numbers[`${c.name}: model error`] = (c.errors as { relativeL2: number }).relativeL2;
+      }
+      const f = nfFigures(r, 110);
+      return { numbers, figures: { models: f.models, convergence: f.convergence, 'singular-vectors': f.singularVectors! } };
     },
   },
   'fno-wave': {

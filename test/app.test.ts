@@ -163,7 +163,7 @@ describe('browser app in headless Chromium', () => {
 
   it('workflows: lists the examples, and runs the unrolled scheme with finite scores and its figures', async () => {
     const list = await load('workflows.html', 'workflows');
-    expect(list.state.workflows).toEqual(['unrolled', 'pinn-wave', 'unet', 'tomography', 'dc', 'fno-wave']);
+    expect(list.state.workflows).toEqual(['unrolled', 'pinn-wave', 'unet', 'tomography', 'dc', 'nf-inv', 'fno-wave']);
     await list.page.close();
     const { page, state } = await load('workflows.html', 'workflows-unrolled', '?example=unrolled');
     const n = state.numbers as Record<string, number>;
@@ -217,6 +217,18 @@ describe('browser app in headless Chromium', () => {
     expect(n['chi, end']).toBeLessThan(n['chi, start']!);
     for (const k of ['RMS log10 model error, start', 'RMS log10 model error, end', 'mean PCG iterations per solve'])
       expect(Number.isFinite(n[k]) && n[k]! > 0, `${k}: ${n[k]}`).toBe(true);
+    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(3);
+    await page.close();
+  });
+
+  it('workflows: NFs-Inv case 1 trains in the page beside the conventional inversions, with its SVD figure', async () => {
+    const { page, state } = await load('workflows.html', 'workflows-nf-inv', '?example=nf-inv');
+    const n = state.numbers as Record<string, number>;
+    expect(n.rays).toBe(32 * 32);
+    expect(n['NFs-Inv: chi, end']).toBeLessThan(n['NFs-Inv: chi, start']! / 2);
+    expect(n['NFs-Inv: model error']! > 0 && n['NFs-Inv: model error']! < 2).toBe(true);
+    expect(n['largest singular value of dm/dw']).toBeGreaterThan(0);
+    expect(Object.keys(n).filter((k) => k.startsWith('conventional')).length).toBe(4);
     expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(3);
     await page.close();
   });

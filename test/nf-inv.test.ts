@@ -39,7 +39,7 @@ describe('NeuralField', () => {
     const Xt = asTensor(X);
     const cases: [tl.Encoding, (x: number[]) => number[]][] = [
       [{ kind: 'identity' }, (x) => x],
-      [{ kind: 'basic' }, (x) => [...x.map((v) => Math.cos(2 * Math.PI * v)), ...x.map((v) => Math.sin(2 * Math.PI * v))]],
+      [{ kind: 'basic' }, (x) => [...x.map((v) => Math.cos(Math.PI * v)), ...x.map((v) => Math.sin(Math.PI * v))]],
       [
         { kind: 'nerf', levels: 3 },
         (x) => {

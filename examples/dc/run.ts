@@ -104,7 +104,7 @@ export function caseModel(mesh: tl.TensorMesh2d, caseId: 3 | 4, dip: number, cor
   });
 }
 
-function coreValues(mesh: tl.TensorMesh2d, m: ArrayLike<number>): Float32Array {
+export function coreValues(mesh: tl.TensorMesh2d, m: ArrayLike<number>): Float32Array {
   const [x0, x1] = mesh.coreX;
   const [z0, z1] = mesh.coreZ;
   const out = new Float32Array((x1 - x0) * (z1 - z0));
@@ -113,7 +113,7 @@ function coreValues(mesh: tl.TensorMesh2d, m: ArrayLike<number>): Float32Array {
   return out;
 }
 
-function modelError(mesh: tl.TensorMesh2d, m: ArrayLike<number>, truth: ArrayLike<number>, background: number): DcModelError {
+export function modelError(mesh: tl.TensorMesh2d, m: ArrayLike<number>, truth: ArrayLike<number>, background: number): DcModelError {
   const a = coreValues(mesh, m);
   const b = coreValues(mesh, truth);
   let [se, sr] = [0, 0];
@@ -124,16 +124,38 @@ function modelError(mesh: tl.TensorMesh2d, m: ArrayLike<number>, truth: ArrayLik
   return { rmsLog10: Math.sqrt(se / a.length), relative: Math.sqrt(se / sr) };
 }
 
-export async function runDc(opts: DcRunOptions = {}): Promise<DcRunResult> {
-  for (const k of Object.keys(opts))
-    if (!OPTION_NAMES.includes(k)) throw new Error(`runDc: unknown option '${k}'; valid options: ${OPTION_NAMES.join(', ')}`);
+/** A case's mesh, survey, simulation, true model and noisy data (shared with examples/nf-inv). */
+export interface DcCase {
+  caseId: 3 | 4;
+  h: number;
+  mesh: tl.TensorMesh2d;
+  sim: tl.DcSimulation2d;
+  /** Electrode positions (m). */
+  xs: number[];
+  /** True log(sigma) per cell. */
+  truthHost: Float32Array;
+  dObsHost: Float32Array;
+  dObs: tl.Tensor;
+  uncertainty: tl.Tensor;
+  /** log(sigma) of the starting half-space (0.01 S/m for case 3, 0.001 S/m for case 4). */
+  background: number;
+  /** Core depth (m). */
+  coreD: number;
+  dispose(): void;
+}
+
+export type DcCaseOptions = Pick<
+  DcRunOptions,
+  'caseId' | 'h' | 'padding' | 'factor' | 'dip' | 'noise' | 'nKy' | 'electrodes' | 'maxReceivers' | 'seed' | 'preconditioner'
+> & { storeJ?: boolean };
+
+export async function dcCase(opts: DcCaseOptions = {}): Promise<DcCase> {
   const caseId = opts.caseId ?? 3;
   const h = opts.h ?? 12.5;
   if (!Number.isInteger(25 / h)) throw new Error(`runDc: h: expected 25 / h to be an integer (electrodes on cell centres), got ${h}`);
   const noise = opts.noise ?? 0.05;
   const dip = opts.dip ?? 45;
   const nKy = opts.nKy ?? 11;
-  const t0 = performance.now();
   // Core 1000 m x 225 m, its top-left node at (-h/2, 0) so that cell centres fall on multiples of h.
   const [coreW, coreD] = [1000, 225];
   const padding = opts.padding ?? 7;
@@ -154,16 +176,42 @@ export async function runDc(opts: DcRunOptions = {}): Promise<DcRunResult> {
   const survey = tl.dcSurvey('dipole-dipole', xs, { maxReceivers: opts.maxReceivers ?? 24 });
   // storeJ: J from pole fields at the 29 electrodes, one batched solve per model, so Gauss-Newton's
   // CG products are matmuls; multigrid: ~10x fewer PCG iterations than Jacobi (bench/dc.ts).
-  const sim = tl.dcSimulation2d(mesh, { survey, nKy, storeJ: true, preconditioner: opts.preconditioner ?? 'multigrid' });
+  const sim = tl.dcSimulation2d(mesh, { survey, nKy, storeJ: opts.storeJ ?? true, preconditioner: opts.preconditioner ?? 'multigrid' });
   const truthHost = caseModel(mesh, caseId, dip, coreD);
   const truth = tl.tensor(truthHost);
   const clean = (await (await sim.dpred(truth)).data()) as Float32Array;
+  truth.dispose();
   const rand = mulberry32(opts.seed ?? 1);
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const dObsHost = Float32Array.from(clean, (d) => d * (1 + noise * gauss()));
   const dObs = tl.tensor(dObsHost);
   const uncertainty = tl.tensor(Float32Array.from(dObsHost, (d) => noise * Math.abs(d) + 1e-6));
   const background = Math.log(caseId === 3 ? 0.01 : 0.001);
+  return {
+    caseId,
+    h,
+    mesh,
+    sim,
+    xs,
+    truthHost,
+    dObsHost,
+    dObs,
+    uncertainty,
+    background,
+    coreD,
+    dispose: () => [dObs, uncertainty, sim].forEach((t) => t.dispose()),
+  };
+}
+
+export async function runDc(opts: DcRunOptions = {}): Promise<DcRunResult> {
+  for (const k of Object.keys(opts))
+    if (!OPTION_NAMES.includes(k)) throw new Error(`runDc: unknown option '${k}'; valid options: ${OPTION_NAMES.join(', ')}`);
+  const t0 = performance.now();
+  const { onIteration: _i, maxIterations: _m, ...caseOpts } = opts;
+  const c = await dcCase(caseOpts);
+  const { caseId, h, mesh, sim, xs, truthHost, dObsHost, dObs, uncertainty, background } = c;
+  const nKy = opts.nKy ?? 11;
+  const noise = opts.noise ?? 0.05;
   const m0 = tl.full([mesh.nCells], background);
   const reg =
     caseId === 3
@@ -223,8 +271,8 @@ export async function runDc(opts: DcRunOptions = {}): Promise<DcRunResult> {
     dPred,
     geometricFactors: sim.geometricFactors,
   };
-  [truth, dObs, uncertainty, m0, result.model].forEach((t) => t.dispose());
+  [m0, result.model].forEach((t) => t.dispose());
   reg.dispose?.();
-  sim.dispose();
+  c.dispose();
   return out;
 }

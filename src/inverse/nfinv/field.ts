@@ -7,11 +7,13 @@
 // PINN toolkit's seeded host generator.
 //
 // Every encoding is gamma(x) = [cos(x F), sin(x F)] for a fixed frequency matrix F [d, h/2]:
-//   basic     F = 2 pi I                                  (h = 2d)
+//   basic     F = pi I                                    (h = 2d)
 //   nerf      F = [1, 2, ..., L] (pi / 2) I, blockwise    (h = 2dL): sin/cos(l/2 pi x), l = 1..L
 //   gaussian  F = pi B^T, B [features, d] ~ N(0, std^2)   (h = 2 features)
-// nerf and gaussian use pi where the paper's equations 6 and 7 write 2 pi, as the authors' code
-// does (docs/nf-inv.md); this is the same family with the frequencies halved.
+// basic is the paper's [cos 2 pi x, sin 2 pi x] on [0, 1] moved to [-1, 1]: one period over the
+// domain (2 pi on [-1, 1] would give x and x + 1 the same code, aliasing the two halves). nerf and
+// gaussian use pi where the paper's equations 6 and 7 write 2 pi, as the authors' code does
+// (docs/nf-inv.md); this is the same family with the frequencies halved.
 import { type Tensor, tidy } from '../../graph/tensor.js';
 import { argError, argErrorText, checkOptions, optionNames } from '../../graph/options.js';
 import { tensor, zeros } from '../../ops/creation.js';
@@ -80,7 +82,7 @@ export function encodingMatrix(enc: Encoding, d: number, what = WHAT): { F: Floa
     case 'basic': {
       checkOptions(enc, ['kind'], `${what} encoding`);
       const F = new Float64Array(d * d);
-      for (let i = 0; i < d; i++) F[i * d + i] = 2 * Math.PI;
+      for (let i = 0; i < d; i++) F[i * d + i] = Math.PI;
       return { F, cols: d };
     }
     case 'nerf': {
