@@ -89,7 +89,7 @@ describe('NeuralField', () => {
     ];
     for (const [output, lo, hi] of outputs) {
       const field = new tl.NeuralField({ hidden: [16, 16], output, encoding: { kind: 'basic' }, seed: 3 });
-      const enc = (x: number[]): number[] => [...x.map((v) => Math.cos(2 * Math.PI * v)), ...x.map((v) => Math.sin(2 * Math.PI * v))];
+      const enc = (x: number[]): number[] => [...x.map((v) => Math.cos(Math.PI * v)), ...x.map((v) => Math.sin(Math.PI * v))];
       const want = await reference(field, enc, X);
       const got = await field.apply(Xt).data();
       // A 3-layer float32 MLP of O(1) values: ~1e-6 relative; the output scale multiplies it.
@@ -442,9 +442,11 @@ describe('nfInvert', () => {
     const m = await res.model.data();
     active.forEach((a, i) => a || expect(m[i]).toBe(1));
     // 60 data, 24 unknowns (A's active columns have full rank): fitting the data recovers the block.
+    // With the basic encoding's one period over the domain, 120 epochs reach 1.0e-2 (phi_d down
+    // 1e5) in Node; 2e-2 leaves room for float32 summation order across adapters.
     const err = Math.sqrt(idxSum(active, (i) => (m[i]! - mTrue[i]!) ** 2) / idxSum(active, (i) => mTrue[i]! ** 2));
     console.log(`nfInvert tiny linear: relative model error in the active cells ${err.toExponential(2)}`);
-    expect(err).toBeLessThan(1e-2);
+    expect(err).toBeLessThan(2e-2);
     [res.model, X, dObs].forEach((t) => t.dispose());
     [field, A].forEach((o) => o.dispose());
   });
