@@ -115,7 +115,7 @@ describe('projectTvBall', () => {
     }
   });
 
-  it('satisfies <x - P, z - P> <= 0 for random feasible z on a 24 x 32 grid', () => {
+  it('is certified on a 24 x 32 grid by its dual, checked here by weak duality', () => {
     const g = rng();
     const [nz, nx] = [24, 32];
     const n = nz * nx;
@@ -124,22 +124,30 @@ describe('projectTvBall', () => {
     const tau = 0.3 * tv(x, nz, nx);
     const res = tl.projectTvBallValues(x, nz, nx, tau, { tol: 1e-6, maxIterations: 20000 });
     expect(res.converged).toBe(true);
-    expect(tv(res.values, nz, nx)).toBeLessThanOrEqual(tau * (1 + 1e-12));
+    expect(tv(res.values, nz, nx)).toBeLessThanOrEqual(tau);
     expect(res.tv).toBeCloseTo(tv(res.values, nz, nx), 9);
     expect(res.distance).toBeCloseTo(dist(res.values, x), 9);
-    const xp = x.map((v, i) => v - res.values[i]!);
-    for (let k = 0; k < 20; k++) {
-      // Random z scaled toward its mean onto the ball's surface (or inside it).
-      const r = Array.from({ length: n }, () => 3 * g.next());
-      const mr = r.reduce((a, b) => a + b, 0) / n;
-      const s = (tau * g.next()) / tv(r, nz, nx);
-      const z = r.map((v) => mr + s * (v - mr));
-      let dot = 0;
-      for (let i = 0; i < n; i++) dot += xp[i]! * (z[i]! - res.values[i]!);
-      // An error e in P moves the product by at most |e| (|x - P| + |z - P|) + |e|^2.
-      const slack = 2 * res.errorBound * (res.distance + dist(z, res.values)) + res.errorBound ** 2;
-      expect(dot).toBeLessThanOrEqual(slack);
-    }
+    // For any q and feasible m: <Dm, q> <= tau |q|_inf, so 1/2 |m - x|^2 >= 1/2 |m - x|^2 + <m, D^T q>
+    // - tau |q|_inf >= (minimizing over m, at m = x - D^T q) <x, D^T q> - 1/2 |D^T q|^2 - tau |q|_inf =: d(q).
+    // With P* the projection, 1/2 |m - P*|^2 <= 1/2 |m - x|^2 - 1/2 |P* - x|^2 (P* is the nearest
+    // point of a convex set), so |res - P*|^2 <= |res - x|^2 - 2 d(q).
+    const dtq = new Array<number>(n).fill(0);
+    edges(nz, nx).forEach(([a, b]) => {
+      // The dual's order: all vertical differences, then all horizontal ones.
+      const k = b - a === nx ? ((a / nx) | 0) * nx + (a % nx) : (nz - 1) * nx + ((a / nx) | 0) * (nx - 1) + (a % nx);
+      dtq[b] = dtq[b]! + res.dual[k]!;
+      dtq[a] = dtq[a]! - res.dual[k]!;
+    });
+    const mx = x.reduce((a, b) => a + b, 0) / n;
+    let [xq, qq, qInf] = [0, 0, 0];
+    for (let i = 0; i < n; i++) [xq, qq] = [xq + (x[i]! - mx) * dtq[i]!, qq + dtq[i]! ** 2];
+    for (const q of res.dual) qInf = Math.max(qInf, Math.abs(q));
+    const bound = Math.sqrt(Math.max(0, dist(res.values, x) ** 2 - 2 * (xq - qq / 2 - tau * qInf)));
+    // tol 1e-6 certified by the solver; 1e-5 here leaves room for this sum's own rounding.
+    expect(bound).toBeLessThanOrEqual(1e-5 * res.distance);
+    // Scaling x toward its mean is feasible too, and farther from x.
+    const scaled = x.map((v) => mx + (tau / tv(x, nz, nx)) * (v - mx));
+    expect(res.distance).toBeLessThan(dist(scaled, x));
   });
 
   it('returns x for tau >= TV(x), the mean for tau = 0, and is idempotent', () => {

@@ -47,7 +47,10 @@ export interface TvProjectionValues {
   distance: number;
   /** ||D values||_1. */
   tv: number;
-  /** The dual iterate ([(nz - 1) nx vertical, then nz (nx - 1) horizontal differences]), for warm starts. */
+  /**
+   * The dual iterate q that certifies `values` ([(nz - 1) nx vertical, then nz (nx - 1) horizontal
+   * differences]), for warm starts.
+   */
   dual: Float64Array;
 }
 
@@ -206,7 +209,7 @@ export function projectTvBallValues(
   const dtq = new Float64Array(n);
   const m = new Float64Array(n);
   let t = 1;
-  let best = { values: x64, errorBound: Infinity, distance: 0, tv: tv0 };
+  let best = { values: x64, errorBound: Infinity, distance: 0, tv: tv0, dual: q };
   let iterations = 0;
 
   // The feasible point from q and its certified distance to the projection.
@@ -231,7 +234,9 @@ export function projectTvBallValues(
     // zero does not certify more than float64 can tell.
     const roundoff = (8 + Math.sqrt(n + ne)) * Number.EPSILON * Math.max(d2 / 2, Math.abs(xDtq), dtq2 / 2, tau * qInf);
     const errorBound = Math.sqrt(2 * (Math.max(0, d2 / 2 - dualValue) + roundoff));
-    if (errorBound < best.errorBound) best = { values, errorBound, distance: Math.sqrt(d2), tv: totalVariation(values, nz, nx) };
+    // Keep the best certified point with the dual that certifies it.
+    if (errorBound < best.errorBound)
+      best = { values, errorBound, distance: Math.sqrt(d2), tv: totalVariation(values, nz, nx), dual: Float64Array.from(q) };
     return errorBound <= tol * Math.sqrt(d2);
   };
 
@@ -255,7 +260,7 @@ export function projectTvBallValues(
     iterations++;
     if (iterations % checkEvery === 0 || iterations === maxIterations) converged = certify();
   }
-  return { ...best, converged, iterations, dual: q };
+  return { ...best, converged, iterations };
 }
 
 export interface TvProjection extends Omit<TvProjectionValues, 'values'> {
