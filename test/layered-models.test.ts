@@ -25,19 +25,21 @@ describe('layeredModel', () => {
   it('is a function of its seed: same seed, same model; another seed, another model', async () => {
     const a = tl.layeredModel({ ...SMALL, seed: 7 });
     const b = tl.layeredModel({ ...SMALL, seed: 7 });
-    const c = tl.layeredModel({ ...SMALL, seed: 8 });
+    const c = tl.layeredModelValues({ ...SMALL, seed: 8 });
     expect(Array.from(b.values)).toEqual(Array.from(a.values));
     expect(b.faults).toEqual(a.faults);
     expect(Array.from(c.values)).not.toEqual(Array.from(a.values));
     expect(a.velocity.shape).toEqual([48, 64]);
     expect(Array.from(await a.velocity.data())).toEqual(Array.from(Float32Array.from(a.values)));
-    for (const t of [a, b, c]) t.velocity.dispose();
+    // The host-only variant is the same model without the tensor.
+    const { velocity: _v, ...host } = a;
+    expect(tl.layeredModelValues({ ...SMALL, seed: 7 })).toEqual(host);
+    for (const t of [a, b]) t.velocity.dispose();
   });
 
   it('stays in [vmin, vmax], rises with depth on average, and keeps interfaces in order', () => {
     for (let seed = 0; seed < 8; seed++) {
-      const m = tl.layeredModel({ ...SMALL, seed });
-      m.velocity.dispose();
+      const m = tl.layeredModelValues({ ...SMALL, seed });
       const [nz, nx] = m.shape;
       expect(Math.min(...m.values)).toBeGreaterThanOrEqual(1.5);
       expect(Math.max(...m.values)).toBeLessThanOrEqual(4.5);
@@ -57,8 +59,7 @@ describe('layeredModel', () => {
     // Flat layers (no dip, wedge or fold) and two faults: the unfaulted model depends on z only.
     let seen = 0;
     for (let seed = 0; seed < 4; seed++) {
-      const m = tl.layeredModel({ ...SMALL, seed, dip: 0, wedge: 0, foldAmplitude: 0, faults: [2, 2], faultThrow: [0.2, 0.4] });
-      m.velocity.dispose();
+      const m = tl.layeredModelValues({ ...SMALL, seed, dip: 0, wedge: 0, foldAmplitude: 0, faults: [2, 2], faultThrow: [0.2, 0.4] });
       const [nz, nx] = m.shape;
       const depthsOf = Array.from({ length: m.layerVelocities.length - 1 }, (_, k) => m.interfaces[k * nx]!);
       const layerAt = (z: number) => depthsOf.filter((d) => z >= d).length;
@@ -88,8 +89,7 @@ describe('layeredModel', () => {
     }
     // The faults do make jumps (throws of 0.2-0.4 km across layers ~0.2 km thick).
     expect(seen).toBeGreaterThan(20);
-    const flat = tl.layeredModel({ ...SMALL, dip: 0, wedge: 0, foldAmplitude: 0, faults: [0, 0] });
-    flat.velocity.dispose();
+    const flat = tl.layeredModelValues({ ...SMALL, dip: 0, wedge: 0, foldAmplitude: 0, faults: [0, 0] });
     for (let i = 0; i < SMALL.nz; i++)
       for (let j = 1; j < SMALL.nx; j++) expect(flat.values[i * SMALL.nx + j]).toBe(flat.values[i * SMALL.nx]);
   });
@@ -101,7 +101,7 @@ describe('layeredModel', () => {
       `${fn}: opts.layers: expected [min, max] with min <= max, integers in [1, 4096], got [5, 3]`,
     );
     expect(() => tl.layeredModel({ vmin: 2, vmax: 1 })).toThrow(`${fn}: opts.vmax: expected a finite number in [2, Infinity], got 1`);
-    expect(() => tl.layeredModel({ seed: -1 })).toThrow(`${fn}: opts.seed: expected an integer in [0, 4294967295], got -1`);
+    expect(() => tl.layeredModelValues({ seed: -1 })).toThrow(`${fn}: opts.seed: expected an integer in [0, 4294967295], got -1`);
     expect(() => tl.layeredModel({ fault: [1, 2] } as never)).toThrow(`${fn}: unknown option 'fault' (did you mean 'faults'?)`);
   });
 });

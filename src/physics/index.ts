@@ -6,10 +6,12 @@ export { type Locations } from './common/locations.js';
 export { vonKarman, vonKarmanFilter, vonKarmanCorrelation, type VonKarmanOptions } from './models/vonkarman.js';
 export {
   layeredModel,
+  layeredModelValues,
   backgroundModel,
   backgroundModelValues,
   faultTrace,
   type LayeredModel,
+  type LayeredModelValues,
   type LayeredModelOptions,
   type BackgroundModel,
   type BackgroundModelOptions,

@@ -105,10 +105,8 @@ export interface Fault {
   throw: number;
 }
 
-export interface LayeredModel {
-  /** Velocity (km/s), float32 [nz, nx]. */
-  velocity: Tensor;
-  /** The same values in float64, row-major [nz, nx]. */
+export interface LayeredModelValues {
+  /** Velocity (km/s), float64, row-major [nz, nx]. */
   values: Float64Array;
   shape: [number, number];
   dx: number;
@@ -118,6 +116,11 @@ export interface LayeredModel {
   interfaces: Float64Array;
   /** Faults in the order applied (a later fault offsets the earlier ones). */
   faults: Fault[];
+}
+
+export interface LayeredModel extends LayeredModelValues {
+  /** Velocity (km/s), float32 [nz, nx]: `values` on the device. */
+  velocity: Tensor;
 }
 
 /** x of fault f's plane at depth z. */
@@ -133,6 +136,12 @@ export function faultTrace(f: Fault, z: number): number {
  * Layer k's velocity is the linear trend vmin -> vmax at its mean mid-depth plus uniform jitter.
  */
 export function layeredModel(opts: LayeredModelOptions = {}): LayeredModel {
+  const res = layeredModelValues(opts);
+  return { velocity: tensor(Float32Array.from(res.values), { shape: res.shape }), ...res };
+}
+
+/** layeredModel on the host only (no device needed): the float64 values and the metadata. */
+export function layeredModelValues(opts: LayeredModelOptions = {}): LayeredModelValues {
   const FN = 'layeredModel(opts)';
   checkOptions(opts, LAYERED_OPTIONS, FN);
   const nz = checkNumber(FN, 'opts.nz', opts.nz, 128, 2, 1 << 16, true);
@@ -214,7 +223,6 @@ export function layeredModel(opts: LayeredModelOptions = {}): LayeredModel {
       values[i * nx + j] = layerVelocities[k]!;
     }
   return {
-    velocity: tensor(Float32Array.from(values), { shape: [nz, nx] }),
     values,
     shape: [nz, nx],
     dx,
