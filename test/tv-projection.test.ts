@@ -204,6 +204,10 @@ describe('projectTvBall', () => {
   it('rejects bad arguments, naming the function, argument, expectation and value', async () => {
     const fn = 'tellus: projectTvBall(x, tau, opts)';
     const x = [1, 2, 3, 4];
+    expect(() => tl.projectTvBallValues([1, NaN, 3, 4], 2, 2, 1)).toThrow(`${fn}: x: expected finite values, got NaN at index 1`);
+    expect(() => tl.projectTvBallValues(x, 2, 3, 1)).toThrow(
+      `${fn}: x: expected an array of nz * nx = 6 numbers, got an array of length 4`,
+    );
     expect(() => tl.projectTvBallValues(x, 2, 2, -1)).toThrow(`${fn}: tau: expected a finite number >= 0, got -1`);
     expect(() => tl.projectTvBallValues(x, 2, 2, 1, { tol: 0 })).toThrow(`${fn}: opts.tol: expected a finite number > 0, got 0`);
     expect(() => tl.projectTvBallValues(x, 2, 2, 1, { maxIterations: 2.5 })).toThrow(

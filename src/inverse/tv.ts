@@ -13,7 +13,7 @@
 // (the objective 1/2 ||m - x||^2 is 1-strongly convex). Converged when that bound is at most
 // tol * ||m - x||.
 import type { Tensor } from '../graph/tensor.js';
-import { argError, checkOptions, optionNames } from '../graph/options.js';
+import { argError, argErrorText, checkOptions, optionNames } from '../graph/options.js';
 import { tensor } from '../ops/creation.js';
 import { checkTensor } from '../ops/emit.js';
 
@@ -188,6 +188,8 @@ export function projectTvBallValues(
   const n = nz * nx;
   const ne = (nz - 1) * nx + nz * (nx - 1);
   const x64 = Float64Array.from({ length: n }, (_, i) => x[i]!);
+  const bad = x64.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw argErrorText(FN, 'x', 'finite values', `${x64[bad]} at index ${bad}`, RangeError);
   const tv0 = totalVariation(x64, nz, nx);
   if (tv0 <= tau) return { values: x64, converged: true, iterations: 0, errorBound: 0, distance: 0, tv: tv0, dual: new Float64Array(ne) };
   let mean = 0;
@@ -237,7 +239,7 @@ export function projectTvBallValues(
     // Keep the best certified point with the dual that certifies it.
     if (errorBound < best.errorBound)
       best = { values, errorBound, distance: Math.sqrt(d2), tv: totalVariation(values, nz, nx), dual: Float64Array.from(q) };
-    return errorBound <= tol * Math.sqrt(d2);
+    return best.errorBound <= tol * best.distance;
   };
 
   let converged = certify();
@@ -283,13 +285,13 @@ export async function projectTvBall(x: Tensor, tau: number, opts: TvProjectionOp
   checkArgs(FN, nz, nx, tau, opts);
   const data = await x.data();
   const res = projectTvBallValues(data, nz, nx, tau, opts);
-  if (res.iterations === 0 && res.distance === 0) return { ...res, m: x, tv: totalVariation(data, nz, nx) };
+  const { values, ...rest } = res;
+  if (res.iterations === 0 && res.distance === 0) return { ...rest, m: x, tv: totalVariation(data, nz, nx) };
   // Rounding to float32 can push the TV past tau (by ~1e-7 relative per cell); shrink toward the
   // mean until the float32 values themselves are feasible, so projecting them again returns them.
   let mean = 0;
-  for (const v of res.values) mean += v / res.values.length;
-  const f32 = shrinkIntoBall(res.values, mean, tau, nz, nx, Float32Array);
+  for (const v of values) mean += v / values.length;
+  const f32 = shrinkIntoBall(values, mean, tau, nz, nx, Float32Array);
   const tv = totalVariation(f32, nz, nx);
-  const { values: _unused, ...rest } = res;
   return { ...rest, m: tensor(f32, { shape: [nz, nx] }), tv };
 }
