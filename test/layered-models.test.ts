@@ -192,6 +192,9 @@ describe('backgroundModel', () => {
     expect(() => tl.backgroundModelValues(m.values, SMALL.nz, SMALL.nx, { mode: 'time' as never })).toThrow(
       `${fn}: opts.mode: expected 'depth', 'traveltime' or 'random', got "time"`,
     );
+    expect(() => tl.backgroundModelValues([1, 1, 1, 1], 2, 2, { lateral: [0, 1] } as never)).toThrow(
+      `${fn}: unknown option 'lateral'; valid options: dx, mode, depthWidth, timeWidth, lateralWidth, seed`,
+    );
     expect(() => tl.backgroundModelValues([1, 0, 1, 1], 2, 2)).toThrow(`${fn}: v: expected finite velocities > 0, got 0 at index 1`);
     expect(() => tl.backgroundModelValues([1, 1, 1, 1], 2, 2, { depthWidth: [-1, 1] })).toThrow(
       `${fn}: opts.depthWidth: expected [min, max] with min <= max, numbers in [0, Infinity], got [-1, 1]`,
