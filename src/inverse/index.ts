@@ -37,3 +37,13 @@ export * from './inversion/index.js';
 
 // Neural-field inversion NFs-Inv and the Jacobian SVD (issue 18, docs/nf-inv.md).
 export * from './nfinv/index.js';
+
+// JI-FNO (issue 20, docs/ji-fno.md): the TV-ball projection of the inversion's constraint.
+export {
+  projectTvBall,
+  projectTvBallValues,
+  totalVariation,
+  type TvProjection,
+  type TvProjectionValues,
+  type TvProjectionOptions,
+} from './tv.js';

@@ -4,6 +4,19 @@ export * from './acoustic/index.js';
 export { ricker } from './common/wavelets.js';
 export { type Locations } from './common/locations.js';
 export { vonKarman, vonKarmanFilter, vonKarmanCorrelation, type VonKarmanOptions } from './models/vonkarman.js';
+export {
+  layeredModel,
+  layeredModelValues,
+  backgroundModel,
+  backgroundModelValues,
+  faultTrace,
+  type LayeredModel,
+  type LayeredModelValues,
+  type LayeredModelOptions,
+  type BackgroundModel,
+  type BackgroundModelOptions,
+  type Fault,
+} from './models/layered.js';
 export * from './mesh/index.js';
 export * from './linalg/index.js';
 export * from './dc/index.js';
