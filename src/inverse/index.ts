@@ -37,3 +37,6 @@ export * from './inversion/index.js';
 
 // Neural-field inversion NFs-Inv and the Jacobian SVD (issue 18, docs/nf-inv.md).
 export * from './nfinv/index.js';
+
+// JI-FNO: informative directions of the averaged Gauss-Newton Hessian and the RTM map's Jacobian actions (issue 20, docs/ji-fno-eigs.md).
+export * from './jifno/index.js';
