@@ -4,9 +4,10 @@
 //   dR/dm v  = -J(m0)^T J(m) v                  (Born at m, then the adjoint at m0: exact)
 //   GN form  = -J(m0)^T J(m0) v                 (the paper's dR ~ -J^T J dm)
 // Directions are batched the way the engine allows: the background wavefield at the migration
-// model is propagated once (keeping checkpoints) and every direction's data is pulled back through
-// it, so r directions cost r Born runs and r adjoint runs plus one forward, not 2r forwards more.
-// (born2d takes one dv for all shots, so directions cannot ride the shot axis themselves.)
+// model is propagated once (keeping checkpoints) and every direction's Born data is pulled back
+// through it, so r directions cost r Born runs, r adjoint runs and one forward (rtm2d per direction
+// would add r - 1 forwards). born2d takes one dv for all shots, so directions cannot ride the shot
+// axis itself; that would need a per-shot dv in the Born kernels.
 import { type Tensor, tidy } from '../../graph/tensor.js';
 import { argError, argErrorText, checkOptions, optionNames } from '../../graph/options.js';
 import { fmt } from '../../graph/shape.js';
@@ -24,31 +25,27 @@ export function modelTensor(what: string, arg: string, t: unknown): Tensor {
 /** Row j of `D` [r, nz, nx] as an [nz, nx] model perturbation. */
 const row = (D: Tensor, j: number): Tensor => reshape(slice(D, [[j, j + 1]]), D.shape.slice(1));
 
-/** J(at)^T d for each d in `data`: one forward pass at `at` with checkpoints, one adjoint pass per d. */
-export function migrateEach(at: Tensor, data: readonly Tensor[], opts: Acoustic2dOptions): Tensor[] {
+/**
+ * J(at)^T d_j for j < count, where d_j = data(j) is made on demand: one forward pass at `at` keeps
+ * its checkpoints, then each d_j is pulled back and released before the next is made (r = 64
+ * directions never hold 64 data sets). Returns the images stacked, [count, nz, nx].
+ */
+export function migrateEach(at: Tensor, count: number, data: (j: number) => Tensor, opts: Acoustic2dOptions): Tensor {
   const [out, pull] = vjp((v: Tensor) => acoustic2d(v, opts), at);
+  const imgs: Tensor[] = [];
   try {
-    return data.map((d) => tidy(() => pull(d)[0]!));
+    for (let j = 0; j < count; j++) imgs.push(tidy(() => pull(data(j))[0]!));
+    return tidy(() => stack(imgs));
   } finally {
+    imgs.forEach((t) => t.dispose());
     (out as Tensor).dispose();
     pull.dispose();
   }
 }
 
-/** Born data J(at) D_j for each row of D [r, nz, nx]. */
-export function bornEach(at: Tensor, D: Tensor, opts: Acoustic2dOptions): Tensor[] {
-  return Array.from({ length: D.shape[0]! }, (_, j) => tidy(() => born2d(at, row(D, j), opts)));
-}
-
-/** J(at)^T J(b) D_j for each row of D, stacked [r, nz, nx] (b = at: the Gauss-Newton product). */
-export function normalEach(at: Tensor, b: Tensor, D: Tensor, opts: Acoustic2dOptions): Tensor {
-  const data = bornEach(b, D, opts);
-  const imgs = migrateEach(at, data, opts);
-  data.forEach((d) => d.dispose());
-  const out = tidy(() => stack(imgs));
-  imgs.forEach((t) => t.dispose());
-  return out;
-}
+/** J(at)^T J(b) D_j for each row of D [r, nz, nx], stacked [r, nz, nx] (b = at: the Gauss-Newton product). */
+export const normalEach = (at: Tensor, b: Tensor, D: Tensor, opts: Acoustic2dOptions): Tensor =>
+  migrateEach(at, D.shape[0]!, (j) => born2d(b, row(D, j), opts), opts);
 
 /** The RTM image R(m, m0) = J(m0)^T (F(m0) - F(m)): the residual migrated in the background m0. */
 export function rtmImage(m: Tensor, m0: Tensor, opts: Acoustic2dOptions): Tensor {
@@ -101,14 +98,13 @@ export function rtmJacobianActions(
     throw argError(what, 'directions', `a live float32 tensor [r, ${shape.join(', ')}]`, directions, Error);
   const gn = actionOpts.gaussNewton ?? false;
   if (typeof gn !== 'boolean') throw argError(what, 'actionOpts.gaussNewton', 'a boolean', gn);
-  const data = [...bornEach(m, D, opts), ...(gn ? bornEach(m0, D, opts) : [])];
-  const imgs = migrateEach(m0, data, opts);
-  data.forEach((d) => d.dispose());
   const r = D.shape[0]!;
+  // Born at m for the exact action, at m0 for the Gauss-Newton form; one migration pass at m0 serves both.
+  const imgs = migrateEach(m0, gn ? 2 * r : r, (j) => born2d(j < r ? m : m0, row(D, j % r), opts), opts);
   const result = tidy(() => {
-    const exact = neg(stack(imgs.slice(0, r)));
-    return gn ? { exact, gaussNewton: neg(stack(imgs.slice(r))) } : { exact };
+    const exact = neg(slice(imgs, [[0, r]]));
+    return gn ? { exact, gaussNewton: neg(slice(imgs, [[r, 2 * r]])) } : { exact };
   });
-  imgs.forEach((t) => t.dispose());
+  imgs.dispose();
   return result;
 }
