@@ -10,7 +10,7 @@ import { Tensor } from '../../graph/tensor.js';
 import { argError, argErrorText, checkOptions, optionNames } from '../../graph/options.js';
 import { tensor } from '../../ops/creation.js';
 import { Rng } from '../pinn/sampling.js';
-import { qr, smallSvd } from '../nfinv/linalg.js';
+import { qr, smallSvd } from '../linalg-host.js';
 import { fmt } from '../../graph/shape.js';
 import { add, mul, reshape } from '../../autodiff/ops.js';
 import type { Acoustic2dOptions } from '../../physics/acoustic/index.js';
