@@ -29,7 +29,7 @@ export interface RandomizedEighOptions {
   /** Seed of Omega. Default 0. */
   seed?: number;
 }
-export const EIGH_OPTIONS = optionNames<RandomizedEighOptions>()('k', 'oversample', 'powerIterations', 'seed');
+const EIGH_OPTIONS = optionNames<RandomizedEighOptions>()('k', 'oversample', 'powerIterations', 'seed');
 
 export interface EighResult {
   /** The k leading eigenvalues, descending. */
@@ -45,14 +45,14 @@ export interface EighResult {
 const WHAT = 'randomizedEigh(matvec, n, opts)';
 
 /** Integer option `arg` of `what` at least `min`, else its default. */
-export function intOption(what: string, v: unknown, arg: string, dflt: number, min: number): number {
+function intOption(what: string, v: unknown, arg: string, dflt: number, min: number): number {
   const x = v ?? dflt;
   if (!Number.isInteger(x) || (x as number) < min) throw argError(what, `opts.${arg}`, `an integer >= ${min}`, x, RangeError);
   return x as number;
 }
 
 /** The eigensolver's options, checked and defaulted; `what` names the caller in errors. */
-export function eighSettings(what: string, opts: RandomizedEighOptions, n: number, kName = 'k') {
+function eighSettings(what: string, opts: RandomizedEighOptions, n: number, kName = 'k') {
   const k = intOption(what, (opts as Record<string, unknown>)[kName], kName, 8, 1);
   if (k > n) throw argErrorText(what, `opts.${kName}`, `at most the operator's size ${n}`, `${k}`, RangeError);
   const oversample = intOption(what, opts.oversample, 'oversample', 8, 0);
@@ -74,7 +74,7 @@ export async function randomizedEigh(matvec: BlockMatvec, n: number, opts: Rando
 }
 
 /** The solver after its arguments were checked (gaussNewtonEigs calls it with its own name). */
-export async function eighCore(
+async function eighCore(
   matvec: BlockMatvec,
   n: number,
   { k, l, q, seed }: { k: number; l: number; q: number; seed: number },
