@@ -241,6 +241,24 @@ describe('gaussNewtonEigs', () => {
   });
 });
 
+describe('gaussNewtonEigs jacobianAt', () => {
+  it("takes J at each pair's m with jacobianAt 'm': the same as the swapped pairs at m0", async () => {
+    const opts = survey();
+    const h = modelPair(rng(9), 4, 200);
+    const [m, m0] = [model(h.m), model(h.m0)];
+    const o = { r: 1, oversample: 0, powerIterations: 0, seed: 4 };
+    const atM = await tl.gaussNewtonEigs([{ m, m0 }], opts, { ...o, jacobianAt: 'm' });
+    const swapped = await tl.gaussNewtonEigs([{ m: m0, m0: m }], opts, o);
+    const atM0 = await tl.gaussNewtonEigs([{ m, m0 }], opts, o);
+    console.log(`jacobianAt: lambda at m ${atM.values[0]}, at m0 ${atM0.values[0]}`);
+    expect(atM.values[0]).toBe(swapped.values[0]);
+    // The layer changes H: the option must not be ignored.
+    expect(Math.abs(atM.values[0]! - atM0.values[0]!) / atM0.values[0]!).toBeGreaterThan(1e-3);
+    [m, m0].forEach((t) => t.dispose());
+    disposeSurvey(opts);
+  });
+});
+
 describe('rtmJacobianActions', () => {
   const n = NZ * NX;
   const bump = (zc: number, xc: number, w: number): Float64Array =>
