@@ -47,3 +47,5 @@ export {
   type TvProjectionValues,
   type TvProjectionOptions,
 } from './tv.js';
+// JI-FNO: informative directions of the averaged Gauss-Newton Hessian and the RTM map's Jacobian actions (issue 20, docs/ji-fno-eigs.md).
+export * from './jifno/index.js';

@@ -15,7 +15,7 @@ import { concat, reshape, slice, stack } from '../../autodiff/ops.js';
 import { jvp, vjp } from '../../autodiff/transforms.js';
 import { flatten, unflatten } from '../../graph/tree.js';
 import { Rng } from '../pinn/sampling.js';
-import { qr, smallSvd } from './linalg.js';
+import { qr, smallSvd } from '../linalg-host.js';
 
 export interface JacobianSvdOptions {
   /** Singular triplets wanted. Default 10. */

@@ -1,6 +1,7 @@
-// Small dense linear algebra on the host in float64 for the randomized SVD: vectors are
-// Float64Arrays of one length, a "matrix" is a list of its columns.
-import { Rng } from '../pinn/sampling.js';
+// Small dense linear algebra on the host in float64 for the randomized SVD (nfinv/svd.ts) and
+// eigensolver (jifno/eigs.ts): vectors are Float64Arrays of one length, a "matrix" is a list of
+// its columns.
+import { Rng } from './pinn/sampling.js';
 
 const dot = (a: Float64Array, b: Float64Array): number => {
   let s = 0;

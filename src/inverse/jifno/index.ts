@@ -1,0 +1,12 @@
+// JI-FNO's physics side (issue 20 items 3 and 4, docs/ji-fno-eigs.md): the averaged Gauss-Newton
+// Hessian's leading eigenvectors (informative directions) and the RTM map's Jacobian actions.
+export {
+  randomizedEigh,
+  gaussNewtonEigs,
+  type BlockMatvec,
+  type RandomizedEighOptions,
+  type GaussNewtonEigsOptions,
+  type EighResult,
+  type ModelPair,
+} from './eigs.js';
+export { rtmImage, rtmJacobianActions, type RtmJacobianActionOptions, type RtmJacobianActions } from './actions.js';
