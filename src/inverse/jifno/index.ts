@@ -10,3 +10,14 @@ export {
   type ModelPair,
 } from './eigs.js';
 export { rtmImage, rtmJacobianActions, type RtmJacobianActionOptions, type RtmJacobianActions } from './actions.js';
+export {
+  tvInvert,
+  tvNorm,
+  rtmMisfit,
+  imageInversionMetrics,
+  type TvInvertOptions,
+  type TvInvertProjectionOptions,
+  type TvInversion,
+  type TvIteration,
+  type ImageInversionMetrics,
+} from './invert.js';
