@@ -10,3 +10,20 @@ export {
   type ModelPair,
 } from './eigs.js';
 export { rtmImage, rtmJacobianActions, type RtmJacobianActionOptions, type RtmJacobianActions } from './actions.js';
+export {
+  jiFnoInputs,
+  jiFnoForward,
+  networkJvp,
+  jiFnoTerms,
+  jiFnoLoss,
+  jiFnoStep,
+  jiFnoErrors,
+  trainJiFno,
+  type JiFnoBatch,
+  type JiFnoData,
+  type JiFnoEpoch,
+  type JiFnoLossOptions,
+  type JiFnoTerms,
+  type JiLossKind,
+  type TrainJiFnoOptions,
+} from './train.js';
