@@ -56,6 +56,7 @@ describe('JI-FNO training', () => {
     // eps = 1e-2 on inputs of size ~2: the float32 rounding of the difference (~1e-7 |y| / eps ~ 1e-5)
     // and the O(eps²) truncation both stay well under the 2e-3 tolerance; measured ~1e-4.
     const eps = 1e-2;
+    let worst = 0;
     for (let j = 0; j < R; j++) {
       const fd = await f64(
         tl.tidy(() => {
@@ -68,9 +69,11 @@ describe('JI-FNO training', () => {
         const got = jv.subarray((b * R + j) * N, (b * R + j + 1) * N);
         const want = fd.subarray(b * N, (b + 1) * N);
         expect(norm(want)).toBeGreaterThan(1e-3);
+        worst = Math.max(worst, relDiff(got, want));
         expect(relDiff(got, want), `sample ${b}, direction ${j}`).toBeLessThan(2e-3);
       }
     }
+    console.log(`network JVP vs central differences: worst relative L2 ${worst.toExponential(2)}`);
   });
 
   it('the loss terms match float64 host sums; lambda = 0 is the forward loss; own JVPs give a zero Jacobian term', async () => {
@@ -139,5 +142,116 @@ describe('JI-FNO training', () => {
       expect(Math.abs(dj - fdj) / Math.abs(fdj), `${kind} jacobian term: ${dj} vs ${fdj}`).toBeLessThan(1e-2);
       expect(Math.abs(dl - fdl) / Math.abs(fdl), `${kind} loss: ${dl} vs ${fdl}`).toBeLessThan(1e-2);
     }
+  });
+
+  it('Adam with the Jacobian term lowers the Jacobian error of a linear target map more than the forward loss alone', async () => {
+    // R(m, m0) = K (m - m0), K a fixed local stencil: dR/dm v = K v exactly, computed here in
+    // float64. The models differ from their backgrounds only by a constant (m = m0 + a), so the
+    // forward loss shows K only on constants and says nothing about its action on the
+    // directions V (smooth, zero-mean); the JI term does.
+    const g = rng();
+    const n = 8;
+    const K = (v: Float64Array): Float64Array =>
+      v.map((x, k) => {
+        const [i, j] = [Math.floor(k / W), k % W];
+        return 0.5 * x + 0.3 * v[i * W + ((j + 1) % W)]! - 0.2 * v[((i + 1) % H) * W + j]!;
+      });
+    const P = new Float64Array(N).fill(1);
+    const KP = K(P);
+    const a = Array.from(randomFloats(g, n, 0.5, 1.5));
+    const m0 = Float32Array.from(randomFloats(g, n * N, 1.5, 3));
+    const m = m0.map((x, k) => x + a[Math.floor(k / N)]! * P[k % N]!);
+    const target = Float32Array.from({ length: n * N }, (_, k) => a[Math.floor(k / N)]! * KP[k % N]!);
+    // Smooth directions (Fourier modes up to 1 per axis, no constant), within the FNO's modes.
+    const V = Array.from({ length: R }, () => {
+      const c = randomFloats(g, 8);
+      return Float64Array.from({ length: N }, (_, k) => {
+        const [x, z] = [(2 * Math.PI * (k % W)) / W, (2 * Math.PI * Math.floor(k / W)) / H];
+        return (
+          c[0]! * Math.cos(x) +
+          c[1]! * Math.sin(x) +
+          c[2]! * Math.cos(z) +
+          c[3]! * Math.sin(z) +
+          c[4]! * Math.cos(x + z) +
+          c[5]! * Math.sin(x + z) +
+          c[6]! * Math.cos(x - z) +
+          c[7]! * Math.sin(x - z)
+        );
+      });
+    });
+    const KV = V.map(K);
+    const actions = Float32Array.from({ length: n * R * N }, (_, k) => KV[Math.floor(k / N) % R]![k % N]!);
+    const data: tl.JiFnoData = {
+      m: tl.tensor(m, { shape: [n, H, W] }),
+      m0: tl.tensor(m0, { shape: [n, H, W] }),
+      target: tl.tensor(target, { shape: [n, H, W] }),
+      directions: tl.tensor(Float32Array.from(V.flatMap((v) => [...v])), { shape: [R, H, W] }),
+      actions: tl.tensor(actions, { shape: [n, R, H, W] }),
+    };
+    const run = async (lambda: number): Promise<{ first: number[]; last: tl.JiFnoEpoch }> => {
+      const f = net(21);
+      const e0 = await tl.jiFnoErrors(f, f.parameters(), data, 4).data();
+      const hist = await tl.trainJiFno(f, data, { epochs: 15, lr: 3e-2, batchSize: 4, lambda, seed: 3 });
+      f.dispose();
+      expect(hist.map((h) => h.epoch)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+      expect(hist.every((h) => Number.isFinite(h.loss) && h.loss > 0)).toBe(true);
+      return { first: [...e0], last: hist[hist.length - 1]! };
+    };
+    const plain = await run(0);
+    const ji = await run(10);
+    const f3 = (x: number): string => x.toFixed(3);
+    console.log(
+      `initial errors (forward, Jacobian) ${plain.first.map(f3).join(', ')}; after 15 epochs: lambda 0 ${f3(plain.last.forwardError)}, ${f3(plain.last.jacobianError)}; lambda 10 ${f3(ji.last.forwardError)}, ${f3(ji.last.jacobianError)}`,
+    );
+    // Measured (Node): initial 0.877, 1.019; lambda 0 -> 0.160, 1.000; lambda 10 -> 0.189, 0.120.
+    // Margins of 2x and more, so Adam's rounding differences across runtimes cannot flip them.
+    expect(plain.last.forwardError).toBeLessThan(0.5 * plain.first[0]!);
+    expect(ji.last.forwardError).toBeLessThan(0.7 * plain.first[0]!);
+    expect(ji.last.jacobianError).toBeLessThan(0.3 * plain.first[1]!);
+    expect(ji.last.jacobianError).toBeLessThan(0.3 * plain.last.jacobianError);
+  });
+
+  it('bad input: errors name the function, the argument, what was expected and what came', () => {
+    const g = rng();
+    const f = net(31);
+    const p = f.parameters();
+    const bt = batch(g);
+    const what = 'tellus: jiFnoLoss(net, params, batch, opts)';
+    expect(() => tl.jiFnoLoss(f, p, bt, { lambda: -1 })).toThrow(`${what}: opts.lambda: expected a finite number >= 0, got -1`);
+    expect(() => tl.jiFnoLoss(f, p, bt, { kind: 'l1' as tl.JiLossKind })).toThrow(`${what}: opts.kind: expected 'rel-l2' or 'mse'`);
+    expect(() => tl.jiFnoLoss(f, p, bt, { lamda: 1 } as tl.JiFnoLossOptions)).toThrow(/unknown option 'lamda'/);
+    expect(() => tl.jiFnoLoss(f, p, { m: bt.m, m0: bt.m0, target: bt.target })).toThrow(
+      `${what}: batch.directions: expected directions and actions (lambda > 0), got undefined`,
+    );
+    expect(() => tl.jiFnoLoss(f, p, { ...bt, m0: tl.zeros([B, H, W + 1]) })).toThrow(
+      `${what}: batch.m0: expected a live float32 tensor [2, 8, 8] (as batch.m)`,
+    );
+    expect(() => tl.jiFnoLoss(f, p, { ...bt, actions: tl.zeros([B, R + 1, H, W]) })).toThrow(
+      `${what}: batch.actions: expected a live float32 tensor [2, 3, 8, 8] (dR/dm along each direction)`,
+    );
+    expect(() => tl.jiFnoLoss(f, p, { ...bt, directions: tl.zeros([R, H]) })).toThrow(
+      `${what}: batch.directions: expected a live float32 tensor [r, 8, 8] with r >= 1`,
+    );
+    const wide = new tl.FNO2d({ inChannels: 3, outChannels: 1, modes1: 2, modes2: 2, width: 4, layers: 1, projection: 4 });
+    expect(() => tl.jiFnoLoss(wide, wide.parameters(), bt)).toThrow(
+      `${what}: net: expected an FNO2d with inChannels 2 (m, m0) and outChannels 1`,
+    );
+    expect(() => tl.networkJvp(f, p, bt.m, bt.m0, tl.zeros([R, H + 1, W]))).toThrow(
+      'tellus: networkJvp(net, params, m, m0, directions): directions: expected a live float32 tensor [r, 8, 8] with r >= 1',
+    );
+    const data = { ...bt, target: bt.target, actions: bt.actions! } as tl.JiFnoData;
+    const tw = 'tellus: trainJiFno(net, data, opts)';
+    return Promise.all([
+      expect(tl.trainJiFno(f, data, { epochs: 0, lr: 1e-3, batchSize: 1 })).rejects.toThrow(
+        `${tw}: opts.epochs: expected an integer >= 1, got 0`,
+      ),
+      expect(tl.trainJiFno(f, data, { epochs: 1, lr: 1e-3, batchSize: 3 })).rejects.toThrow(
+        `${tw}: opts.batchSize: expected an integer in [1, 2], got 3`,
+      ),
+      expect(tl.trainJiFno(f, data, { epochs: 1, lr: -1, batchSize: 1 })).rejects.toThrow(/Adam\(opts\): lr: expected a finite number > 0/),
+      expect(tl.trainJiFno(f, data, { epochs: 1, lr: 1e-3, batchSize: 1, epoch: 2 } as tl.TrainJiFnoOptions)).rejects.toThrow(
+        /unknown option 'epoch'/,
+      ),
+    ]);
   });
 });

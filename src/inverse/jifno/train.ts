@@ -251,11 +251,15 @@ export async function trainJiFno(net: FNO2d, data: JiFnoData, opts: TrainJiFnoOp
   checkNet(what, net);
   if (opts === null || typeof opts !== 'object') throw argError(what, 'opts', 'an object { epochs, lr, batchSize, ... }', opts);
   checkOptions(opts, TRAIN_OPTIONS, what);
-  const { lambda, kind } = checkLossOptions(what, opts);
+  const { lambda, kind } = checkLossOptions(what, {
+    ...(opts.lambda === undefined ? {} : { lambda: opts.lambda }),
+    ...(opts.kind === undefined ? {} : { kind: opts.kind }),
+  });
   const { b: n } = checkBatch(what, 'data', data, true);
   const int = (k: 'epochs' | 'batchSize', lo: number, hi = Infinity): number => {
     const v = opts[k];
-    if (!Number.isInteger(v) || v < lo || v > hi) throw argError(what, `opts.${k}`, `an integer in [${lo}, ${hi}]`, v);
+    if (!Number.isInteger(v) || v < lo || v > hi)
+      throw argError(what, `opts.${k}`, hi === Infinity ? `an integer >= ${lo}` : `an integer in [${lo}, ${hi}]`, v);
     return v;
   };
   const epochs = int('epochs', 1);
