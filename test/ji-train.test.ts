@@ -53,9 +53,10 @@ describe('JI-FNO training', () => {
     const p = f.parameters();
     const { m, m0, directions } = batch(g);
     const jv = await f64(tl.networkJvp(f, p, m, m0, directions!));
-    // eps = 1e-2 on inputs of size ~2: the float32 rounding of the difference (~1e-7 |y| / eps ~ 1e-5)
-    // and the O(eps²) truncation both stay well under the 2e-3 tolerance; measured ~1e-4.
-    const eps = 1e-2;
+    // Central differences in float32: the rounding error of the difference falls as 1/eps (worst
+    // relative error measured 3.4e-3, 1.7e-3, 5.5e-4, 3.3e-4, 1.6e-4 at eps 3e-3, 1e-2, 3e-2, 5e-2,
+    // 1e-1), the O(eps²) truncation is still below it at 1e-1. eps = 5e-2, tolerance 2e-3.
+    const eps = 5e-2;
     let worst = 0;
     for (let j = 0; j < R; j++) {
       const fd = await f64(
