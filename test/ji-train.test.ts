@@ -191,8 +191,12 @@ describe('JI-FNO training', () => {
     };
     const run = async (lambda: number): Promise<{ first: number[]; last: tl.JiFnoEpoch }> => {
       const f = net(21);
-      const e0 = await tl.jiFnoErrors(f, f.parameters(), data, 4).data();
+      const errs = tl.jiFnoErrors(f, f.parameters(), data, 4);
+      const e0 = await errs.data();
+      errs.dispose();
+      const live0 = tl.memory().bytesLive; // after a read-back: the data and f's weights
       const hist = await tl.trainJiFno(f, data, { epochs: 15, lr: 3e-2, batchSize: 4, lambda, seed: 3 });
+      expect(tl.memory().bytesLive, 'no tensor outlives training').toBe(live0);
       f.dispose();
       expect(hist.map((h) => h.epoch)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
       expect(hist.every((h) => Number.isFinite(h.loss) && h.loss > 0)).toBe(true);
@@ -236,6 +240,9 @@ describe('JI-FNO training', () => {
     const wide = new tl.FNO2d({ inChannels: 3, outChannels: 1, modes1: 2, modes2: 2, width: 4, layers: 1, projection: 4 });
     expect(() => tl.jiFnoLoss(wide, wide.parameters(), bt)).toThrow(
       `${what}: net: expected an FNO2d with inChannels 2 (m, m0) and outChannels 1`,
+    );
+    expect(() => tl.jiFnoStep(f, p, {} as tl.ParamOptimizer, bt)).toThrow(
+      'tellus: jiFnoStep(net, params, opt, batch, opts): opt: expected an optimizer (Adam, AdamW, SGD)',
     );
     expect(() => tl.networkJvp(f, p, bt.m, bt.m0, tl.zeros([R, H + 1, W]))).toThrow(
       'tellus: networkJvp(net, params, m, m0, directions): directions: expected a live float32 tensor [r, 8, 8] with r >= 1',

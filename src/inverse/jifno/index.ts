@@ -25,5 +25,6 @@ export {
   type JiFnoLossOptions,
   type JiFnoTerms,
   type JiLossKind,
+  type ParamOptimizer,
   type TrainJiFnoOptions,
 } from './train.js';

@@ -161,12 +161,18 @@ export function jiFnoLoss(net: FNO2d, params: NamedTensors, batch: JiFnoBatch, o
   });
 }
 
+/** What jiFnoStep needs of an optimizer (Adam, AdamW, SGD). */
+export interface ParamOptimizer {
+  step(params: NamedTensors, grads: NamedTensors): void;
+}
+
 /**
- * One Adam step on the JI loss; returns the loss [] (detached, not read back). `opt` must be the
+ * One optimizer step on the JI loss; returns the loss [] (not read back). `opt` must be the
  * optimizer of `params`.
  */
-export function jiFnoStep(net: FNO2d, params: NamedTensors, opt: Adam, batch: JiFnoBatch, opts: JiFnoLossOptions = {}): Tensor {
-  if (!(opt instanceof Adam)) throw argError('jiFnoStep(net, params, opt, batch, opts)', 'opt', 'an Adam optimizer', opt);
+export function jiFnoStep(net: FNO2d, params: NamedTensors, opt: ParamOptimizer, batch: JiFnoBatch, opts: JiFnoLossOptions = {}): Tensor {
+  if (typeof (opt as ParamOptimizer | null)?.step !== 'function')
+    throw argError('jiFnoStep(net, params, opt, batch, opts)', 'opt', 'an optimizer (Adam, AdamW, SGD)', opt);
   const [loss, grads] = valueAndGrad((q: NamedTensors) => jiFnoLoss(net, q, batch, opts))(params) as [Tensor, NamedTensors];
   opt.step(params, grads);
   Object.values(grads).forEach((g) => g.dispose());
