@@ -196,7 +196,7 @@ describe('JI-FNO training', () => {
       errs.dispose();
       const live0 = tl.memory().bytesLive; // after a read-back: the data and f's weights
       const hist = await tl.trainJiFno(f, data, { epochs: 15, lr: 3e-2, batchSize: 4, lambda, seed: 3 });
-      expect(tl.memory().bytesLive, 'no tensor outlives training').toBe(live0);
+      expect(tl.memory().bytesLive, 'no tensor outlives training').toBeLessThanOrEqual(live0);
       f.dispose();
       expect(hist.map((h) => h.epoch)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
       expect(hist.every((h) => Number.isFinite(h.loss) && h.loss > 0)).toBe(true);
