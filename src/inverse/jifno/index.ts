@@ -21,3 +21,21 @@ export {
   type TvIteration,
   type ImageInversionMetrics,
 } from './invert.js';
+export {
+  jiFnoInputs,
+  jiFnoForward,
+  networkJvp,
+  jiFnoTerms,
+  jiFnoLoss,
+  jiFnoStep,
+  jiFnoErrors,
+  trainJiFno,
+  type JiFnoBatch,
+  type JiFnoData,
+  type JiFnoEpoch,
+  type JiFnoLossOptions,
+  type JiFnoTerms,
+  type JiLossKind,
+  type ParamOptimizer,
+  type TrainJiFnoOptions,
+} from './train.js';
