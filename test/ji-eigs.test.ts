@@ -238,7 +238,8 @@ describe('gaussNewtonEigs', () => {
     D.dispose();
     pairs.forEach((p) => [p.m, p.m0].forEach((t) => t.dispose()));
     disposeSurvey(opts);
-  });
+    // 160 born2d solves for the dense J: 25-40 s alone, ~100 s on a loaded 2-core machine.
+  }, 300_000);
 });
 
 describe('gaussNewtonEigs jacobianAt', () => {
