@@ -1,11 +1,3 @@
-// The examples' seeded host generator (mulberry32): uniform numbers in [0, 1), the same sequence
-// in every runtime, for model generation and shuffles that must replay exactly.
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The examples' seeded host generator: the library's mulberry32 (src/graph/random.ts), the same
+// sequence in every runtime, for model generation and shuffles that must replay exactly.
+export { mulberry32 } from '../../src/graph/random.js';

@@ -14,6 +14,7 @@ import { ricker } from '../../physics/common/wavelets.js';
 import { vonKarman } from '../../physics/models/vonkarman.js';
 import { saveSafetensors } from '../../nn/safetensors.js';
 import type { ShardStore } from './store.js';
+import { mulberry32 } from '../../graph/random.js';
 
 export interface WaveDataOptions {
   /** Number of simulations. */
@@ -103,17 +104,6 @@ export function sampleSeed(seed: number, i: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return (h >>> 0) & 0x7fffffff;
-}
-
-/** mulberry32. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Sample i's source cell [z, x]: uniform over the cells at least `sourceMargin` from the edges. */

@@ -8,17 +8,7 @@ import type { Tensor } from '../../graph/tensor.js';
 import { tensor } from '../../ops/creation.js';
 import { checkTensor } from '../../ops/emit.js';
 import { argError, argErrorText, checkOptions, describeValue, optionNames } from '../../graph/options.js';
-
-/** mulberry32: uniform in [0, 1) from integer arithmetic only (identical in every JS engine). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../graph/random.js';
 
 type Range = readonly [number, number];
 
