@@ -7,17 +7,15 @@
 // Output in examples/fno-wave/output/ (or --out): data/ (shards + manifest, resumable), fno.safetensors,
 // checkpoint.safetensors, train.json, evaluate.json, invert.json and the figures as PNG and SVG.
 import * as tl from '../../src/index.js';
-import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { saveFigure } from '../../src/viz/render-node.js';
-import { PRESETS, evaluateStage, generateStage, invertStage, trainStage, type FnoWaveConfig, type Sink } from './pipeline.js';
+import { nodeSink } from '../common/sink-node.js';
+import { parseArgs, positive } from '../common/args.js';
+import { PRESETS, evaluateStage, generateStage, invertStage, trainStage, type FnoWaveConfig } from './pipeline.js';
 import { DirStore } from './store-node.js';
 
 const STAGES = ['generate', 'train', 'evaluate', 'invert', 'all'] as const;
 const stage = process.argv[2] as (typeof STAGES)[number];
 if (!STAGES.includes(stage))
   throw new Error(`fno-wave: expected a stage (${STAGES.join(', ')}) as the first argument, got ${process.argv[2]}`);
-const args = new Map<string, string>();
-for (let i = 3; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
 const KNOWN = [
   'preset',
   'samples',
@@ -34,15 +32,11 @@ const KNOWN = [
   'adjoint-lr',
   'out',
 ];
-for (const k of args.keys()) if (!KNOWN.includes(k)) throw new Error(`fno-wave: unknown option --${k} (known: ${KNOWN.join(', ')})`);
+const args = parseArgs('fno-wave', process.argv.slice(3), KNOWN);
 const presetName = args.get('preset') ?? 'small';
 if (!(presetName in PRESETS)) throw new Error(`fno-wave: --preset: expected ${Object.keys(PRESETS).join(', ')}, got ${presetName}`);
 const base = PRESETS[presetName as keyof typeof PRESETS];
-const num = (k: string, fallback: number): number => {
-  const v = args.has(k) ? Number(args.get(k)) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`fno-wave: --${k}: expected a positive number, got ${args.get(k)}`);
-  return v;
-};
+const num = (k: string, fallback: number): number => positive('fno-wave', args, k, fallback);
 const cfg: FnoWaveConfig = {
   ...base,
   data: { ...base.data, samples: num('samples', base.data.samples) },
@@ -64,37 +58,7 @@ const OUT = args.get('out') ?? 'examples/fno-wave/output';
 const out = new DirStore(OUT);
 const data = new DirStore(`${OUT}/data`);
 
-// A redrawn bar with ETA in a terminal; a line per 10% elsewhere (CI, logs).
-const bars = process.stdout.isTTY
-  ? new MultiBar(
-      { format: '{label} [{bar}] {value}/{total} {fields} ETA {eta_formatted}', barsize: 24, etaBuffer: 8 },
-      Presets.shades_classic,
-    )
-  : null;
-let bar: { label: string; b: SingleBar | null; t0: number; lastTenth: number } | null = null;
-const sink: Sink = {
-  log: (m) => (bars ? bars.log(`${m}\n`) : console.log(m)),
-  progress(label, done, total, fields = {}) {
-    const text = Object.entries(fields)
-      .map(([k, v]) => `${k} ${v}`)
-      .join('  ');
-    if (!bar || bar.label !== label) {
-      bar?.b?.stop();
-      bar = { label, b: bars ? bars.create(total, 0, { label, fields: text }) : null, t0: performance.now(), lastTenth: -1 };
-    }
-    if (bar.b) bar.b.update(done, { label, fields: text });
-    else if (Math.floor((10 * done) / total) > bar.lastTenth || done === total) {
-      bar.lastTenth = Math.floor((10 * done) / total);
-      const s = (performance.now() - bar.t0) / 1000;
-      const eta = Math.round((s / done) * (total - done));
-      console.log(`${label} ${done}/${total} ${text} (${s.toFixed(0)} s, ETA ${Math.floor(eta / 60)}m${eta % 60}s)`);
-    }
-  },
-  figure: async (name, spec) => {
-    await saveFigure(spec, `${OUT}/${name}`);
-    sink.log(`wrote ${OUT}/${name}.png and .svg`);
-  },
-};
+const sink = nodeSink(OUT);
 
 await tl.init();
 const info = tl.deviceInfo();
@@ -105,7 +69,7 @@ if (stage === 'generate' || stage === 'all') results.generate = (await generateS
 if (stage === 'train' || stage === 'all') results.train = await trainStage(data, out, cfg, sink);
 if (stage === 'evaluate' || stage === 'all') results.evaluate = await evaluateStage(data, out, cfg, sink);
 if (stage === 'invert' || stage === 'all') results.invert = await invertStage(out, cfg, sink);
-bars?.stop();
+sink.stop();
 const seconds = (performance.now() - t0) / 1000;
 const { writeFileSync } = await import('node:fs');
 writeFileSync(

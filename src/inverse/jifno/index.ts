@@ -39,3 +39,20 @@ export {
   type ParamOptimizer,
   type TrainJiFnoOptions,
 } from './train.js';
+export {
+  generateJiDataset,
+  loadJiDataset,
+  jiDataParams,
+  jiPair,
+  jiSurvey,
+  disposeJiSurvey,
+  checksumFloat32,
+  rowsOf,
+  JI_MANIFEST,
+  type JiDataOptions,
+  type JiDataParams,
+  type JiDataset,
+  type JiGenerateHooks,
+  type JiManifest,
+  type JiPair,
+} from './dataset.js';

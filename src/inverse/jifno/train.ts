@@ -13,6 +13,7 @@ import { jvp, valueAndGrad } from '../../autodiff/transforms.js';
 import { FNO2d } from '../../nn/fno.js';
 import { type NamedTensors } from '../../nn/module.js';
 import { Adam } from '../../nn/optim.js';
+import { mulberry32 } from '../../graph/random.js';
 
 /** One batch: models [B, H, W], shared directions [r, H, W], actions dR/dm v_j per sample [B, r, H, W]. */
 export interface JiFnoBatch {
@@ -235,18 +236,6 @@ export interface TrainJiFnoOptions extends JiFnoLossOptions {
   onEpoch?: (e: JiFnoEpoch) => void;
 }
 const TRAIN_OPTIONS = optionNames<TrainJiFnoOptions>()('epochs', 'lr', 'batchSize', 'seed', 'onEpoch', 'lambda', 'kind');
-
-/** mulberry32: the shuffles' generator. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Trains net's own parameters in place with Adam (a fixed lr) on shuffled batches (a short last
