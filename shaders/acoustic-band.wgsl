@@ -34,6 +34,7 @@ struct BandParams {
 override ZG: bool = true;
 override XG: bool = true;
 override FS: bool = false;
+override DW_SHOT: bool = false;  // Born's dw per shot (laid out like u) instead of one for all shots
 
 override R: u32 = 2u;
 override Z0: f32 = -2.0;
@@ -281,7 +282,7 @@ fn band_born(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroup
   let t = task_of(g, nwg);
   if (!t.ok) { return; }
   let f = forward_terms(t);
-  u_pn[t.i] = masked(t, w[t.m] * f.lap + 2.0 * u_cur[t.i] - u_pn[t.i] + dw[t.m] * lap_in[t.i]);
+  u_pn[t.i] = masked(t, w[t.m] * f.lap + 2.0 * u_cur[t.i] - u_pn[t.i] + dw[select(t.m, t.i, DW_SHOT)] * lap_in[t.i]);
   store_aux(t, f.a0, f.a1, f.a2, f.a3);
 }
 

@@ -33,6 +33,7 @@ override X3: f32 = 0.0;
 override X4: f32 = 0.0;
 // Rows per invocation: long enough to amortise the 2R rows loaded before the march.
 override ZSEG: u32 = 16u;
+override DW_SHOT: bool = false;  // Born's dw per shot (laid out like u) instead of one for all shots
 
 @group(0) @binding(0) var<uniform> b: BoxParams;
 @group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;
@@ -195,7 +196,7 @@ fn box_born(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups
   var v = start_u(t);
   for (var j = 0u; j < t.n; j++) {
     let r = row_at(t, v, j);
-    u_pn[r.i] = leapfrog(r) + dw[r.m] * lap_in[r.i];
+    u_pn[r.i] = leapfrog(r) + dw[select(r.m, r.i, DW_SHOT)] * lap_in[r.i];
     v = advance_window(r.v);
   }
 }

@@ -49,6 +49,8 @@ struct InjectParams {
 //   1 box: no PML term, no free-surface mirror;  3 z strips: no x-PML term;
 //   4 x strips: no z-PML term, no mirror;         2 corners: the general path.
 override REGION: u32 = 2u;
+// Born's dw: one for every shot (index of the cell in w) or one per shot (laid out like u).
+override DW_SHOT: bool = false;
 const BOX = 1u;
 const CORNERS = 2u;
 const ZSTRIPS = 3u;
@@ -272,7 +274,7 @@ fn born_step(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroup
   let i = (c.s * p.nzp + c.z) * p.nxp + c.x;
   let t = forward_terms(c.s, c.z, c.x);
   let m = c.z * p.nxp + c.x;
-  u_pn[i] = w[m] * t.lap + 2.0 * u_cur[i] - u_pn[i] + dw[m] * lap_in[i];
+  u_pn[i] = w[m] * t.lap + 2.0 * u_cur[i] - u_pn[i] + dw[select(m, i, DW_SHOT)] * lap_in[i];
   if (in_pml(c.z, c.x)) { put_aux(i, t.aux); }
 }
 

@@ -38,16 +38,16 @@ export const PRESETS: Record<'tiny' | 'scaled' | 'paper', JiConfig> = {
     train: { epochs: 200, batch: 4, lr: 1e-3, lambda: 1, model: { modes1: 24, modes2: 24, width: 32, layers: 4, projection: 64, seed: 1 } },
     invert: { samples: 22, iterations: 1200, lr: 0.01, physicsSamples: 22, physicsIterations: 1200, physicsLr: 0.01 },
   },
-  // 32 x 32 cells of 50 m (1.6 km square), 4 shots, 180 steps of 6 ms, 2.5 Hz, velocities 2-4.5 km/s.
+  // 32 x 32 cells of 50 m (1.6 km square), 4 shots, 160 steps of 6 ms, 2.5 Hz, velocities 2-4.5 km/s.
   scaled: {
     data: {
-      samples: 28,
+      samples: 20,
       nz: 32,
       nx: 32,
       dx: 0.05,
       shots: 4,
       dt: 0.006,
-      nt: 180,
+      nt: 160,
       freq: 2.5,
       pmlWidth: 8,
       samplesPerShard: 2,

@@ -282,16 +282,11 @@ function regionSplit(R: number, nzp: number, nxe: number, widths: Widths, freeSu
 export const backwardBytes = (g: Grid): number =>
   common.backwardBytes(g.nt, g.checkpointEvery, 4 * g.nshot * g.nzp * g.nxp, CHECKPOINT_FIELDS);
 
-/** The model extended over the PML and ghost cells by copying the nearest model cell (differentiable). */
+/** The model (or one per shot, [shot, nz, nx]) extended over the PML and ghost cells by copying the nearest model cell (differentiable). */
 export const padModel = (v: Tensor, g: Grid): Tensor =>
-  pad(
-    v,
-    [
-      [g.oz, g.nzp - g.nz - g.oz],
-      [g.ox, g.nxp - g.nx - g.ox],
-    ],
-    { mode: 'edge' },
-  );
+  pad(v, [...(v.rank === 3 ? [[0, 0] as [number, number]] : []), [g.oz, g.nzp - g.nz - g.oz], [g.ox, g.nxp - g.nx - g.ox]], {
+    mode: 'edge',
+  });
 
 /** w = v^2 dt^2 on the padded grid, the coefficient the stencil reads. */
 export const paddedW = (v: Tensor, g: Grid): Tensor => mul(square(padModel(v, g)), g.dt * g.dt);

@@ -6,6 +6,7 @@ export {
   acoustic2dPlan,
   born2d,
   rtm2d,
+  rtm2dShots,
   gaussNewton2d,
   type Acoustic2dPlan,
   type Wavefield,

@@ -5,7 +5,7 @@
 import type { Tensor } from '../../graph/tensor.js';
 import { argError } from '../../graph/options.js';
 import { fmt } from '../../graph/shape.js';
-import { contiguous, mul, reshape, slice, stack } from '../../autodiff/ops.js';
+import { contiguous, expand, mul, reshape, slice, square, stack } from '../../autodiff/ops.js';
 import { customVjp, noGrad, vjp } from '../../autodiff/transforms.js';
 import { hostValues, zeros } from '../../ops/creation.js';
 import { emit, grid1d } from '../../ops/emit.js';
@@ -110,21 +110,22 @@ function waveOp(g: Grid, c: Consts, hasAmps: boolean): (w: Tensor, amps: Tensor)
   );
 }
 
-/** Born modelling as a differentiable op, linear in dw (the background w and amps are held fixed). */
+/** Born modelling as a differentiable op, linear in dw (the background w and amps are held fixed); dw [nzp, nxp] or per shot [shot, nzp, nxp]. */
 function bornOp(g: Grid, c: Consts, w: Tensor, amps: Tensor): (dw: Tensor) => Tensor {
-  return customVjp(
-    // The backward runs after this op returns: it reads the save()d handles, not the caller's.
-    (_, dw) => ({ out: born(g, c, w, amps, dw), saved: { w, amps, c } }),
-    (gOut, saved) => {
-      // J^T: the background is recomputed with checkpoints, then the adjoint images it.
-      const r = forward(g, saved.c, saved.w, saved.amps, { keep: true });
-      const { gradW, gradAmps } = adjoint(g, saved.c, saved.w, saved.amps, contiguous(gOut), r.checkpoints, r.laps);
-      for (const t of [...r.state.u, ...r.state.aux, r.receivers, gradAmps]) t.dispose();
-      disposeKept(r);
-      return [gradW];
-    },
-    { name: 'born2d', jvp: ([ddw], saved) => bornOp(g, saved.c, saved.w, saved.amps)(ddw!) },
-  );
+  return (dw) =>
+    customVjp(
+      // The backward runs after this op returns: it reads the save()d handles, not the caller's.
+      (_, x) => ({ out: born(g, c, w, amps, x), saved: { w, amps, c } }),
+      (gOut, saved) => {
+        // J^T: the background is recomputed with checkpoints, then the adjoint images it (per shot for a per-shot dw).
+        const r = forward(g, saved.c, saved.w, saved.amps, { keep: true });
+        const { gradW, gradAmps } = adjoint(g, saved.c, saved.w, saved.amps, contiguous(gOut), r.checkpoints, r.laps, dw.rank === 3);
+        for (const t of [...r.state.u, ...r.state.aux, r.receivers, gradAmps]) t.dispose();
+        disposeKept(r);
+        return [gradW];
+      },
+      { name: 'born2d', jvp: ([ddw], saved) => bornOp(g, saved.c, saved.w, saved.amps)(ddw!) },
+    )(dw);
 }
 
 /**
@@ -189,7 +190,9 @@ export function born2d(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions): Tensor 
 function bornModel(v0: Tensor, dv: Tensor, opts: Acoustic2dOptions, op: string): Tensor {
   const { g, amps } = setup(v0, opts, op);
   common.floatTensor(op, 'dv', dv);
-  if (dv.shape.join() !== v0.shape.join()) throw argError(op, 'dv', `a tensor of shape ${fmt(v0.shape)} (as v0)`, dv, Error);
+  const perShot = `${g.nshot},${v0.shape.join()}`;
+  if (dv.shape.join() !== v0.shape.join() && dv.shape.join() !== perShot)
+    throw argError(op, 'dv', `a tensor of shape ${fmt(v0.shape)} (as v0) or one per shot ${fmt([g.nshot, ...v0.shape])}`, dv, Error);
   const hdv = hostValues(dv);
   if (hdv) common.finiteValues(op, 'dv', hdv, dv.shape);
   else if (dv.size > 0) guardFinite(dv, op, 'dv');
@@ -230,6 +233,40 @@ function migrate(v0: Tensor, data: Tensor, opts: Acoustic2dOptions, op: string):
     (out as Tensor).dispose();
     pull.dispose();
   }
+}
+
+/**
+ * Per-shot RTM images [shot, nz, nx]: J_s^T d_s for each shot s, the images rtm2d sums. Not
+ * differentiable (a building block for batched Jacobian products: directions ride the shot axis).
+ */
+export function rtm2dShots(v0: Tensor, data: Tensor, opts: Acoustic2dOptions): Tensor {
+  const op = 'rtm2dShots';
+  const { g, amps } = setup(v0, opts, op);
+  common.floatTensor(op, 'data', data);
+  const shape = [g.nshot, g.nrec, g.nt];
+  if (data.shape.join() !== shape.join())
+    throw argError(op, 'data', `a tensor of the receivers' shape ${fmt(shape)} ([shot, receiver, time])`, data, Error);
+  const host = hostValues(data);
+  if (host) common.finiteValues(op, 'data', host, data.shape);
+  else if (data.size > 0) guardFinite(data, op, 'data');
+  return noGrad(() => {
+    const c = uploadConsts(g);
+    const a = amps ?? zeros([1]);
+    const w = paddedW(v0, g);
+    const r = forward(g, c, w, a, { keep: true });
+    const { gradW, gradAmps } = adjoint(g, c, w, a, contiguous(data), r.checkpoints, r.laps, true);
+    for (const t of [...r.state.u, ...r.state.aux, r.receivers, gradAmps, w]) t.dispose();
+    disposeKept(r);
+    if (!amps) a.dispose();
+    disposeConsts(c);
+    // w = pad(v)^2 dt^2 per shot: the chain rule back to each shot's v (the padding's edge cells fold into the model's).
+    const vs = expand(reshape(v0, [1, g.nz, g.nx]), [g.nshot, g.nz, g.nx]);
+    const [, pull] = vjp((x: Tensor) => mul(square(padModel(x, g)), g.dt * g.dt), vs);
+    const out = pull(gradW)[0]!;
+    pull.dispose();
+    gradW.dispose();
+    return out;
+  });
 }
 
 /** Gauss-Newton Hessian-vector product J^T J dv. */

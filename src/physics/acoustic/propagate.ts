@@ -31,14 +31,14 @@ const BOX_ENTRIES: Record<string, { entry: string; bind: string[] }> = {
 };
 
 /** The interior box as vec4 columns (CPU adapters): one invocation per 4 columns and BOX_ROWS rows of a shot. */
-function boxVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: string): void {
+function boxVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: string, extra: Record<string, number>): void {
   const spec = BOX_ENTRIES[entry]!;
   const { width, height } = g.split;
   const ncg = width / 4;
   const nseg = Math.ceil(height / BOX_ROWS);
   if (ncg * nseg + ncg >= 2 ** 22) throw new Error(`tellus: acoustic2d: ${ncg * nseg} box tasks per shot exceed the vec4 kernel's 2^22`);
   const o = g.overrides;
-  const overrides: Record<string, number> = { R: g.R, ZSEG: BOX_ROWS };
+  const overrides: Record<string, number> = { R: g.R, ZSEG: BOX_ROWS, ...extra };
   for (let k = 0; k <= 4; k++) [overrides[`Z${k}`], overrides[`X${k}`]] = [o[`Z${k}`]!, o[`X${k}`]!];
   const n = width * height * g.nshot;
   emit({
@@ -76,7 +76,7 @@ const BAND_ENTRIES: Record<string, { entry: string; bind: string[] }> = {
  * specializations: the rows above and below the box over the columns no x-PML term reaches (z terms
  * only), the same rows over the other columns (the corners: both), and the box's rows beside it (x terms only).
  */
-function bandVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: string): void {
+function bandVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: string, extra: Record<string, number>): void {
   const spec = BAND_ENTRIES[entry]!;
   const p = g.params;
   const R = g.R;
@@ -101,7 +101,7 @@ function bandVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: s
     emit({
       file: BAND_FILE,
       entry: spec.entry,
-      overrides: { ...g.overrides, ZG: zg ? 1 : 0, XG: xg ? 1 : 0, FS: zg && g.freeSurface ? 1 : 0 },
+      overrides: { ...g.overrides, ZG: zg ? 1 : 0, XG: xg ? 1 : 0, FS: zg && g.freeSurface ? 1 : 0, ...extra },
       bind: storagesOf(Object.fromEntries(names.map((k) => [k, bind[k]!]))),
       uniforms: { nzp: g.nzp, nxq: g.nxp / 4, nshot: g.nshot, nxe: g.nxe, ...zr, qa: qa0, nqa, qb: qb0, nqb },
       grid: [gx, gy, g.nshot],
@@ -169,20 +169,30 @@ function disposeState(s: State): void {
  * cannot apply there, since CPU adapters execute masked branches and a single dispatch would make
  * every cell pay for all of them.
  */
-function stencil(entry: string, bind: Record<string, Tensor>, g: Grid, label: string): void {
+function stencil(entry: string, bind: Record<string, Tensor>, g: Grid, label: string, extra: Record<string, number> = {}): void {
   const { width, height, rows, sides } = g.split;
   const cost = (n: number) => ({ bytes: 4 * 3 * n * g.nshot, flops: n * g.nshot * (8 * g.R + 6) });
   const plane = (w: number, h: number, region: number, name: string): void => {
-    if (w > 0 && h > 0) emitOn(entry, bind, g.params, [Math.ceil(w / 64), h, g.nshot], g, `${label} ${name}`, cost(w * h), region);
+    if (w > 0 && h > 0) emitOn(entry, bind, g.params, [Math.ceil(w / 64), h, g.nshot], g, `${label} ${name}`, cost(w * h), region, extra);
   };
   const linear = (n: number, region: number, name: string): void => {
     const groups = Math.ceil(n / 64);
     if (n > 0)
-      emitOn(entry, bind, g.params, [Math.min(groups, 65535), Math.ceil(groups / 65535), g.nshot], g, `${label} ${name}`, cost(n), region);
+      emitOn(
+        entry,
+        bind,
+        g.params,
+        [Math.min(groups, 65535), Math.ceil(groups / 65535), g.nshot],
+        g,
+        `${label} ${name}`,
+        cost(n),
+        region,
+        extra,
+      );
   };
   if (g.vec4) {
-    if (width > 0 && height > 0) boxVec4(entry, bind, g, label);
-    bandVec4(entry, bind, g, label);
+    if (width > 0 && height > 0) boxVec4(entry, bind, g, label, extra);
+    bandVec4(entry, bind, g, label, extra);
     return;
   }
   plane(width, height, 1, 'interior');
@@ -208,8 +218,18 @@ function emitOn(
   label: string,
   cost: { bytes: number; flops: number },
   region = 2,
+  extra: Record<string, number> = {},
 ): void {
-  emit({ file: FILE, entry, overrides: { ...g.overrides, REGION: region }, bind: storagesOf(bind), uniforms, grid, label, ...cost });
+  emit({
+    file: FILE,
+    entry,
+    overrides: { ...g.overrides, REGION: region, ...extra },
+    bind: storagesOf(bind),
+    uniforms,
+    grid,
+    label,
+    ...cost,
+  });
 }
 
 /** The storages a dispatch binds, each named in the error if its tensor was disposed. */
@@ -360,7 +380,7 @@ function recompute(g: Grid, c: Consts, w: Tensor, amps: Tensor, ck: Checkpoint |
 
 /**
  * Reverse pass: given the cotangent of the receivers [shot, rec, nt], returns the cotangents of
- * w (padded grid, summed over shots) and of the source amplitudes. Each checkpoint segment is
+ * w (padded grid, summed over shots, or [shot, nzp, nxp] with `perShot`) and of the source amplitudes. Each checkpoint segment is
  * recomputed forward once, keeping du/dw of its steps, then walked backwards.
  */
 export function adjoint(
@@ -371,6 +391,7 @@ export function adjoint(
   resid: Tensor,
   checkpoints: (Checkpoint | null)[],
   stored: Tensor[] | null = null,
+  perShot = false,
 ): { gradW: Tensor; gradAmps: Tensor } {
   const lam = zeroState(g);
   const gradWShots = zeros([g.nshot, g.nzp, g.nxp]);
@@ -413,14 +434,19 @@ export function adjoint(
   disposeState(lam);
   r.dispose();
   if (gAmps !== gradAmps) gAmps.dispose();
+  if (perShot) return { gradW: gradWShots, gradAmps };
   const gradW = sum(gradWShots, [0]);
   gradWShots.dispose();
   return { gradW, gradAmps };
 }
 
-/** Born modelling: receivers of the field scattered by the perturbation dw of w. */
+/**
+ * Born modelling: receivers of the field scattered by the perturbation dw of w, either one dw for
+ * every shot (the padded grid) or one per shot ([shot, nzp, nxp], laid out like the wavefields).
+ */
 export function born(g: Grid, c: Consts, w: Tensor, amps: Tensor, dw: Tensor): Tensor {
   const n = cells(g);
+  const extra: Record<string, number> = dw.size === n && g.nshot > 1 ? { DW_SHOT: 1 } : {};
   const bg = zeroState(g);
   const sc = zeroState(g);
   const rec = g.nrec ? empty([g.nt, g.nshot * g.nrec]) : zeros([1]);
@@ -433,6 +459,7 @@ export function born(g: Grid, c: Consts, w: Tensor, amps: Tensor, dw: Tensor): T
       { w, prof: c.prof, u_cur: sc.u[0], u_pn: sc.u[1], aux_old: sc.aux[0], aux_new: sc.aux[1], lap_in: lap, dw },
       g,
       'born2d.step',
+      extra,
     );
     if (recVec4(g)) emitRec4(g, 'sample4', { u_cur: sc.u[0], rec_abs4: c.recAbs, rec4: rec }, t, 'born2d.sample');
     else small(g, 'sample', { u_cur: sc.u[0], rec_loc: c.recLoc, rec }, t, 'born2d.sample');
