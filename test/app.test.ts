@@ -163,7 +163,7 @@ describe('browser app in headless Chromium', () => {
 
   it('workflows: lists the examples, and runs the unrolled scheme with finite scores and its figures', async () => {
     const list = await load('workflows.html', 'workflows');
-    expect(list.state.workflows).toEqual(['unrolled', 'pinn-wave', 'unet', 'tomography', 'dc', 'nf-inv', 'fno-wave']);
+    expect(list.state.workflows).toEqual(['unrolled', 'pinn-wave', 'unet', 'tomography', 'dc', 'nf-inv', 'fno-wave', 'ji-fno']);
     await list.page.close();
     const { page, state } = await load('workflows.html', 'workflows-unrolled', '?example=unrolled');
     const n = state.numbers as Record<string, number>;
@@ -230,6 +230,17 @@ describe('browser app in headless Chromium', () => {
     expect(n['largest singular value of dm/dw']).toBeGreaterThan(0);
     expect(Object.keys(n).filter((k) => k.startsWith('conventional')).length).toBe(4);
     expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(3);
+    await page.close();
+  });
+
+  it('workflows: the JI-FNO pipeline runs in the page (shards in IndexedDB): three networks, four inversions, six figures', async () => {
+    const { page, state } = await load('workflows.html', 'workflows-ji-fno', '?example=ji-fno');
+    const n = state.numbers as Record<string, number>;
+    for (const [k, v] of Object.entries(n)) expect(Number.isFinite(v), `${k}: ${v}`).toBe(true);
+    expect(Object.keys(n).filter((k) => k.endsWith('held-out Jacobian error'))).toHaveLength(3);
+    expect(Object.keys(n).filter((k) => k.endsWith('inversion: model error'))).toHaveLength(4);
+    expect(state.figures).toEqual(['models', 'eigenvectors', 'eigenvalues', 'training', 'inversions', 'gradients']);
+    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(6);
     await page.close();
   });
 
