@@ -189,21 +189,27 @@ describe('JI-FNO training', () => {
       directions: tl.tensor(Float32Array.from(V.flatMap((v) => [...v])), { shape: [R, H, W] }),
       actions: tl.tensor(actions, { shape: [n, R, H, W] }),
     };
-    const run = async (lambda: number): Promise<{ first: number[]; last: tl.JiFnoEpoch }> => {
+    const run = async (
+      lambda: number,
+      extra: Partial<tl.TrainJiFnoOptions> = {},
+    ): Promise<{ first: number[]; last: tl.JiFnoEpoch; hist: tl.JiFnoEpoch[] }> => {
       const f = net(21);
       const errs = tl.jiFnoErrors(f, f.parameters(), data, 4);
       const e0 = await errs.data();
       errs.dispose();
       const live0 = tl.memory().bytesLive; // after a read-back: the data and f's weights
-      const hist = await tl.trainJiFno(f, data, { epochs: 15, lr: 3e-2, batchSize: 4, lambda, seed: 3 });
+      const hist = await tl.trainJiFno(f, data, { epochs: 15, lr: 3e-2, batchSize: 4, lambda, seed: 3, ...extra });
       expect(tl.memory().bytesLive, 'no tensor outlives training').toBeLessThanOrEqual(live0);
       f.dispose();
       expect(hist.map((h) => h.epoch)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
       expect(hist.every((h) => Number.isFinite(h.loss) && h.loss > 0)).toBe(true);
-      return { first: [...e0], last: hist[hist.length - 1]! };
+      return { first: [...e0], last: hist[hist.length - 1]!, hist };
     };
     const plain = await run(0);
     const ji = await run(10);
+    // One random direction per step, errors every 5 epochs: NaN between, and still a Jacobian far better than lambda 0's.
+    const sub = await run(10, { directionsPerStep: 1, evalEvery: 5 });
+    expect(sub.hist.map((h) => Number.isNaN(h.jacobianError))).toEqual(Array.from({ length: 15 }, (_, i) => (i + 1) % 5 !== 0));
     const f3 = (x: number): string => x.toFixed(3);
     console.log(
       `initial errors (forward, Jacobian) ${plain.first.map(f3).join(', ')}; after 15 epochs: lambda 0 ${f3(plain.last.forwardError)}, ${f3(plain.last.jacobianError)}; lambda 10 ${f3(ji.last.forwardError)}, ${f3(ji.last.jacobianError)}`,
@@ -214,6 +220,7 @@ describe('JI-FNO training', () => {
     expect(ji.last.forwardError).toBeLessThan(0.7 * plain.first[0]!);
     expect(ji.last.jacobianError).toBeLessThan(0.3 * plain.first[1]!);
     expect(ji.last.jacobianError).toBeLessThan(0.3 * plain.last.jacobianError);
+    expect(sub.last.jacobianError, `one direction per step: ${f3(sub.last.jacobianError)}`).toBeLessThan(0.5 * plain.last.jacobianError);
   });
 
   it('bad input: errors name the function, the argument, what was expected and what came', () => {
@@ -252,6 +259,9 @@ describe('JI-FNO training', () => {
     return Promise.all([
       expect(tl.trainJiFno(f, data, { epochs: 0, lr: 1e-3, batchSize: 1 })).rejects.toThrow(
         `${tw}: opts.epochs: expected an integer >= 1, got 0`,
+      ),
+      expect(tl.trainJiFno(f, data, { epochs: 1, lr: 1e-3, batchSize: 1, directionsPerStep: 9 })).rejects.toThrow(
+        `${tw}: opts.directionsPerStep: expected an integer in [1, ${R}], got 9`,
       ),
       expect(tl.trainJiFno(f, data, { epochs: 1, lr: 1e-3, batchSize: 3 })).rejects.toThrow(
         `${tw}: opts.batchSize: expected an integer in [1, 2], got 3`,

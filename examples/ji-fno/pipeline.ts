@@ -137,6 +137,7 @@ export async function dataStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Shar
   const D = await loadDirections(out);
   const t0 = now();
   let made = 0;
+  sink.progress('RTM images + Jacobian actions', 0, params(cfg).samples);
   try {
     const m = await tl.generateJiDataset(data, cfg.data, D, {
       onShard: (q) => {
@@ -209,16 +210,20 @@ export async function trainStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Sha
       const train = netData(d, dirs, trainIdx, v.r, scales);
       const net = makeNet(cfg);
       const lambda = v.r === 0 ? 0 : cfg.train.lambda;
+      sink.progress(`train ${v.name}`, 0, cfg.train.epochs);
       const history = await tl.trainJiFno(net, train, {
         epochs: cfg.train.epochs,
         lr: cfg.train.lr,
         batchSize: Math.min(cfg.train.batch, trainIdx.length),
         lambda,
         seed: 0,
+        directionsPerStep: Math.min(cfg.train.directionsPerStep, Math.max(v.r, 1)),
+        evalEvery: cfg.train.evalEvery,
         onEpoch: (e) =>
           sink.progress(`train ${v.name}`, e.epoch, cfg.train.epochs, {
-            fwd: e.forwardError.toFixed(3),
-            jac: v.r ? e.jacobianError.toFixed(3) : '-',
+            loss: e.loss.toFixed(3),
+            fwd: Number.isNaN(e.forwardError) ? '-' : e.forwardError.toFixed(3),
+            jac: v.r && !Number.isNaN(e.jacobianError) ? e.jacobianError.toFixed(3) : '-',
           }),
       });
       const seconds = now() - t0;
@@ -228,8 +233,7 @@ export async function trainStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Sha
       errs.dispose();
       await out.put(v.file, await tl.saveSafetensors(net, { imageScale: String(scales.image), centre: String(CENTRE), r: String(v.r) }));
       results.push({ name: v.name, r: v.r, lambda, seconds, history, testForwardError: fwd, testJacobianError: jac });
-      curves.push({ name: `${v.name}: forward`, x: history.map((h) => h.epoch), y: history.map((h) => h.forwardError) });
-      if (v.r) curves.push({ name: `${v.name}: Jacobian`, x: history.map((h) => h.epoch), y: history.map((h) => h.jacobianError) });
+      curves.push({ name: `${v.name}: loss`, x: history.map((h) => h.epoch), y: history.map((h) => h.loss) });
       sink.log(
         `train ${v.name}: ${seconds.toFixed(0)} s; held-out forward error ${fwd!.toFixed(3)}, Jacobian error (r = ${R}) ${jac!.toFixed(3)}`,
       );
@@ -290,6 +294,7 @@ export async function invertStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Sh
   const samples = Math.min(cfg.invert.samples, cfg.test);
   const total = samples * nets.length + Math.min(cfg.invert.physicsSamples, samples);
   let done = 0;
+  sink.progress('inversions', 0, total);
   try {
     for (let k = 0; k < samples; k++) {
       const i = N - cfg.test + k;

@@ -12,7 +12,19 @@ export interface JiConfig {
   eigs: { pairs: number; oversample: number; powerIterations: number };
   /** The Jacobian-informed networks' r (the plain FNO is trained beside them). */
   ranks: number[];
-  train: { epochs: number; batch: number; lr: number; lambda: number; model: Omit<tl.FNO2dOptions, 'inChannels' | 'outChannels'> };
+  /**
+   * Adam; lambda weighs the Jacobian term (relative L2, so both terms are O(1)); each step supervises
+   * a random subset of `directionsPerStep` of the r directions; training errors every `evalEvery` epochs.
+   */
+  train: {
+    epochs: number;
+    batch: number;
+    lr: number;
+    lambda: number;
+    directionsPerStep: number;
+    evalEvery: number;
+    model: Omit<tl.FNO2dOptions, 'inChannels' | 'outChannels'>;
+  };
   /** Held-out pairs inverted with each surrogate, and with the physics (fewer: it costs a wave solve per iteration). */
   invert: { samples: number; iterations: number; lr: number; physicsSamples: number; physicsIterations: number; physicsLr: number };
 }
@@ -35,7 +47,15 @@ export const PRESETS: Record<'tiny' | 'scaled' | 'paper', JiConfig> = {
     test: 22,
     eigs: { pairs: 16, oversample: 16, powerIterations: 2 },
     ranks: [8, 64],
-    train: { epochs: 200, batch: 4, lr: 1e-3, lambda: 1, model: { modes1: 24, modes2: 24, width: 32, layers: 4, projection: 64, seed: 1 } },
+    train: {
+      epochs: 200,
+      batch: 4,
+      lr: 1e-3,
+      lambda: 1,
+      directionsPerStep: 8,
+      evalEvery: 10,
+      model: { modes1: 24, modes2: 24, width: 32, layers: 4, projection: 64, seed: 1 },
+    },
     invert: { samples: 22, iterations: 1200, lr: 0.01, physicsSamples: 22, physicsIterations: 1200, physicsLr: 0.01 },
   },
   // 32 x 32 cells of 50 m (1.6 km square), 4 shots, 160 steps of 6 ms, 2.5 Hz, velocities 2-4.5 km/s.
@@ -56,8 +76,16 @@ export const PRESETS: Record<'tiny' | 'scaled' | 'paper', JiConfig> = {
     test: 4,
     eigs: { pairs: 2, oversample: 8, powerIterations: 1 },
     ranks: [8, 64],
-    train: { epochs: 60, batch: 4, lr: 3e-3, lambda: 1, model: { modes1: 8, modes2: 8, width: 16, layers: 4, projection: 32, seed: 1 } },
-    invert: { samples: 4, iterations: 300, lr: 0.02, physicsSamples: 2, physicsIterations: 60, physicsLr: 0.02 },
+    train: {
+      epochs: 25,
+      batch: 4,
+      lr: 5e-3,
+      lambda: 1,
+      directionsPerStep: 4,
+      evalEvery: 25,
+      model: { modes1: 6, modes2: 6, width: 8, layers: 3, projection: 16, seed: 1 },
+    },
+    invert: { samples: 4, iterations: 200, lr: 0.02, physicsSamples: 2, physicsIterations: 40, physicsLr: 0.02 },
   },
   tiny: {
     data: {
@@ -76,7 +104,15 @@ export const PRESETS: Record<'tiny' | 'scaled' | 'paper', JiConfig> = {
     test: 1,
     eigs: { pairs: 1, oversample: 2, powerIterations: 0 },
     ranks: [1, 2],
-    train: { epochs: 2, batch: 3, lr: 3e-3, lambda: 1, model: { modes1: 3, modes2: 3, width: 4, layers: 1, projection: 8, seed: 1 } },
+    train: {
+      epochs: 2,
+      batch: 3,
+      lr: 3e-3,
+      lambda: 1,
+      directionsPerStep: 1,
+      evalEvery: 1,
+      model: { modes1: 3, modes2: 3, width: 4, layers: 1, projection: 8, seed: 1 },
+    },
     invert: { samples: 1, iterations: 3, lr: 0.02, physicsSamples: 1, physicsIterations: 2, physicsLr: 0.02 },
   },
 };

@@ -189,12 +189,31 @@ export interface JiFnoData {
   actions: Tensor;
 }
 
-/** Rows `idx` of the data as a batch. */
-function batchOf(d: JiFnoData, idx: readonly number[]): JiFnoBatch {
+/** Rows `idx` of the data as a batch, with all directions or those numbered in `dirs`. */
+function batchOf(d: JiFnoData, idx: readonly number[], dirs: number[] | null = null): JiFnoBatch {
   return tidy(() => {
     const i = tensor(Int32Array.from(idx), { shape: [idx.length], dtype: 'int32' });
-    return { m: take(d.m, i), m0: take(d.m0, i), target: take(d.target, i), directions: d.directions, actions: take(d.actions, i) };
+    const actions = take(d.actions, i);
+    if (!dirs) return { m: take(d.m, i), m0: take(d.m0, i), target: take(d.target, i), directions: d.directions, actions };
+    const j = tensor(Int32Array.from(dirs), { shape: [dirs.length], dtype: 'int32' });
+    return {
+      m: take(d.m, i),
+      m0: take(d.m0, i),
+      target: take(d.target, i),
+      directions: take(d.directions, j),
+      actions: take(actions, j, 1),
+    };
   });
+}
+
+/** k distinct indices of [0, r), drawn with `rand` (a partial Fisher-Yates shuffle), ascending. */
+function subset(rand: () => number, r: number, k: number): number[] {
+  const a = Array.from({ length: r }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(rand() * (r - i));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a.slice(0, k).sort((x, y) => x - y);
 }
 
 /**
@@ -222,7 +241,10 @@ export interface JiFnoEpoch {
   epoch: number;
   /** Mean training loss over the epoch's steps. */
   loss: number;
-  /** After the epoch, on the training data: relative L2 of the prediction, and of J_nn v_j against dR/dm v_j. */
+  /**
+   * After the epoch, on the training data and all r directions: relative L2 of the prediction, and
+   * of J_nn v_j against dR/dm v_j (NaN on epochs `evalEvery` skips; the last is always evaluated).
+   */
   forwardError: number;
   jacobianError: number;
 }
@@ -231,11 +253,29 @@ export interface TrainJiFnoOptions extends JiFnoLossOptions {
   epochs: number;
   lr: number;
   batchSize: number;
-  /** Seed of the epochs' shuffles. Default 0. */
+  /** Seed of the epochs' shuffles (and of the direction subsets). Default 0. */
   seed?: number;
+  /**
+   * Directions per step: each step supervises a fresh random subset of this many of the r
+   * directions (an unbiased estimate of the mean Jacobian term; a step then costs like r =
+   * directionsPerStep). Default r (all, every step).
+   */
+  directionsPerStep?: number;
+  /** Evaluate the training errors every this many epochs (they cost a JVP over all samples and directions). Default 1. */
+  evalEvery?: number;
   onEpoch?: (e: JiFnoEpoch) => void;
 }
-const TRAIN_OPTIONS = optionNames<TrainJiFnoOptions>()('epochs', 'lr', 'batchSize', 'seed', 'onEpoch', 'lambda', 'kind');
+const TRAIN_OPTIONS = optionNames<TrainJiFnoOptions>()(
+  'epochs',
+  'lr',
+  'batchSize',
+  'seed',
+  'directionsPerStep',
+  'evalEvery',
+  'onEpoch',
+  'lambda',
+  'kind',
+);
 
 /**
  * Trains net's own parameters in place with Adam (a fixed lr) on shuffled batches (a short last
@@ -251,14 +291,17 @@ export async function trainJiFno(net: FNO2d, data: JiFnoData, opts: TrainJiFnoOp
     ...(opts.kind === undefined ? {} : { kind: opts.kind }),
   });
   const { b: n } = checkBatch(what, 'data', data, true);
-  const int = (k: 'epochs' | 'batchSize', lo: number, hi = Infinity): number => {
-    const v = opts[k];
-    if (!Number.isInteger(v) || v < lo || v > hi)
+  const int = (k: 'epochs' | 'batchSize' | 'directionsPerStep' | 'evalEvery', lo: number, hi = Infinity, dflt?: number): number => {
+    const v = opts[k] ?? dflt;
+    if (v === undefined || !Number.isInteger(v) || v < lo || v > hi)
       throw argError(what, `opts.${k}`, hi === Infinity ? `an integer >= ${lo}` : `an integer in [${lo}, ${hi}]`, v);
     return v;
   };
   const epochs = int('epochs', 1);
   const batchSize = int('batchSize', 1, n);
+  const r = data.directions.shape[0]!;
+  const perStep = int('directionsPerStep', 1, r, r);
+  const evalEvery = int('evalEvery', 1, Infinity, 1);
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(seed)) throw argError(what, 'opts.seed', 'an integer', seed);
   if (opts.onEpoch !== undefined && typeof opts.onEpoch !== 'function') throw argError(what, 'opts.onEpoch', 'a function', opts.onEpoch);
@@ -276,16 +319,18 @@ export async function trainJiFno(net: FNO2d, data: JiFnoData, opts: TrainJiFnoOp
       }
       let total = zeros([]);
       for (let s = 0; s < steps; s++) {
-        const batch = batchOf(data, order.slice(s * batchSize, (s + 1) * batchSize));
+        const batch = batchOf(data, order.slice(s * batchSize, (s + 1) * batchSize), perStep < r ? subset(rand, r, perStep) : null);
         const loss = jiFnoStep(net, params, opt, batch, { lambda, kind });
         const next = tidy(() => add(total, reshape(loss, [])));
         [total, loss, batch.m, batch.m0, batch.target, batch.actions!].forEach((t) => t.dispose());
+        if (batch.directions !== data.directions) batch.directions!.dispose();
         total = next;
       }
-      const errs = jiFnoErrors(net, params, data, batchSize);
-      const [sum0, [fe, je]] = await Promise.all([total.item(), errs.data()]);
+      const evaluate = (e + 1) % evalEvery === 0 || e === epochs - 1;
+      const errs = evaluate ? jiFnoErrors(net, params, data, batchSize) : null;
+      const [sum0, [fe, je]] = await Promise.all([total.item(), errs ? errs.data() : [NaN, NaN]]);
       total.dispose();
-      errs.dispose();
+      errs?.dispose();
       const rec: JiFnoEpoch = { epoch: e + 1, loss: sum0 / steps, forwardError: fe!, jacobianError: je! };
       history.push(rec);
       opts.onEpoch?.(rec);
