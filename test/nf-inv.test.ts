@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { assertClose, rng, useDevice, type Gen } from './helpers.js';
+import { jacobiEigh } from './numerics.js';
 
 useDevice();
 
@@ -203,36 +204,6 @@ describe('smearedRays', () => {
   });
 });
 
-/** Eigen-decomposition of a symmetric matrix (row-major n x n) by cyclic Jacobi rotations, float64: eigenvalues descending. */
-function jacobiEigenvalues(S: Float64Array, n: number): number[] {
-  const A = Float64Array.from(S);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p * n + q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++)
-      for (let q = p + 1; q < n; q++) {
-        const apq = A[p * n + q]!;
-        if (apq === 0) continue;
-        const theta = (A[q * n + q]! - A[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const [akp, akq] = [A[k * n + p]!, A[k * n + q]!];
-          A[k * n + p] = c * akp - s * akq;
-          A[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const [apk, aqk] = [A[p * n + k]!, A[q * n + k]!];
-          A[p * n + k] = c * apk - s * aqk;
-          A[q * n + k] = s * apk + c * aqk;
-        }
-      }
-  }
-  return Array.from({ length: n }, (_, i) => A[i * n + i]!).sort((a, b) => b - a);
-}
-
 describe('jacobianSvd', () => {
   it('matches a dense float64 SVD of J = dm/dw on a tiny network to 1e-4 in the leading singular values', async () => {
     // 2 -> 6 -> 6 -> 1 on 6 x 5 cells: J is 30 x 67.
@@ -266,7 +237,7 @@ describe('jacobianSvd', () => {
     for (let c = 0; c < P; c++) for (let r = 0; r < 30; r++) J[r * P + c] = Jt[c * 30 + r]!;
     const JJt = new Float64Array(30 * 30);
     for (let a = 0; a < 30; a++) for (let b = 0; b < 30; b++) for (let k = 0; k < P; k++) JJt[a * 30 + b]! += J[a * P + k]! * J[b * P + k]!;
-    const dense = jacobiEigenvalues(JJt, 30).map((l) => Math.sqrt(Math.max(l, 0)));
+    const dense = jacobiEigh(JJt, 30).values.map((l) => Math.sqrt(Math.max(l, 0)));
 
     const k = 5;
     const res = await tl.jacobianSvd(fn, params, { k, oversample: 10, powerIterations: 2, seed: 3 });

@@ -111,3 +111,44 @@ export function solveDense(m: Float64Array, rhs: ArrayLike<number>): Float64Arra
   }
   return x;
 }
+
+/** Symmetric eigendecomposition (row-major n x n) by cyclic Jacobi rotations in float64: values descending, unit vectors. */
+export function jacobiEigh(S: Float64Array, n: number): { values: number[]; vectors: Float64Array[] } {
+  const A = Float64Array.from(S);
+  const V = Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0));
+  const scale = Math.sqrt(A.reduce((s, v) => s + v * v, 0));
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p * n + q]! ** 2;
+    if (Math.sqrt(off) <= 1e-15 * scale) break;
+    for (let p = 0; p < n; p++)
+      for (let q = p + 1; q < n; q++) {
+        const apq = A[p * n + q]!;
+        if (apq === 0) continue;
+        const theta = (A[q * n + q]! - A[p * n + p]!) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const [akp, akq] = [A[k * n + p]!, A[k * n + q]!];
+          A[k * n + p] = c * akp - s * akq;
+          A[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const [apk, aqk] = [A[p * n + k]!, A[q * n + k]!];
+          A[p * n + k] = c * apk - s * aqk;
+          A[q * n + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const [vkp, vkq] = [V[k * n + p]!, V[k * n + q]!];
+          V[k * n + p] = c * vkp - s * vkq;
+          V[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => A[j * n + j]! - A[i * n + i]!);
+  return {
+    values: order.map((i) => A[i * n + i]!),
+    vectors: order.map((i) => Float64Array.from({ length: n }, (_, k) => V[k * n + i]!)),
+  };
+}
