@@ -136,15 +136,20 @@ async function loadDirections(out: tl.ShardStore): Promise<tl.Tensor> {
 export async function dataStage(cfg: JiConfig, data: tl.ShardStore, out: tl.ShardStore, sink: Sink): Promise<Record<string, unknown>> {
   const D = await loadDirections(out);
   const t0 = now();
-  let made = 0;
+  let [made, stored, prev] = [0, 0, 0];
   sink.progress('RTM images + Jacobian actions', 0, params(cfg).samples);
   try {
     const m = await tl.generateJiDataset(data, cfg.data, D, {
+      // The bar counts the samples still to make, so a resumed run's ETA is not inflated by the stored shards.
       onShard: (q) => {
-        if (!q.skipped) made++;
-        sink.progress('RTM images + Jacobian actions', q.done, q.samples, {
-          shard: `${q.shard + 1}/${q.shards}${q.skipped ? ' (stored)' : ''}`,
-        });
+        const count = q.done - prev;
+        prev = q.done;
+        if (q.skipped) {
+          stored += count;
+          return;
+        }
+        made++;
+        sink.progress('RTM images + Jacobian actions', q.done - stored, q.samples - stored, { shard: `${q.shard + 1}/${q.shards}` });
       },
     });
     const seconds = now() - t0;
