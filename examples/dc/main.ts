@@ -7,12 +7,9 @@ import * as tl from '../../src/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
 import { runDc, type DcRunOptions } from './run.js';
 import { dcFigures } from './figures.js';
+import { parseArgs } from '../common/args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
-const known = ['case', 'h', 'dip', 'iterations', 'noise', 'nky', 'preconditioner', 'seed', 'out'];
-for (const k of args.keys())
-  if (!known.includes(k)) throw new Error(`unknown argument --${k}; valid: ${known.map((a) => `--${a}`).join(' ')}`);
+const args = parseArgs('dc', process.argv.slice(2), ['case', 'h', 'dip', 'iterations', 'noise', 'nky', 'preconditioner', 'seed', 'out']);
 const num = (k: string): number | undefined => (args.has(k) ? Number(args.get(k)) : undefined);
 const OUT = args.get('out') ?? 'examples/output/dc';
 const which = args.get('case') ?? 'both';

@@ -15,9 +15,9 @@
 import * as tl from '../../src/index.js';
 import { fieldSpec, lineSpec, row } from '../../src/viz/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
+import { parseArgs } from '../common/args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = parseArgs('fno', process.argv.slice(2), ['epochs', 'lr', 'width', 'train', 'val', 'out']);
 const EPOCHS = Number(args.get('epochs') ?? 12);
 const LR = Number(args.get('lr') ?? 1e-2);
 const WIDTH = Number(args.get('width') ?? 8);

@@ -10,9 +10,9 @@ import { Presets, SingleBar } from 'cli-progress';
 import { fieldSpec, lineSpec, row } from '../../src/viz/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
 import { fwiTrueModel } from './model.js';
+import { parseArgs } from '../common/args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = parseArgs('fwi', process.argv.slice(2), ['iterations', 'receivers', 'lr', 'out']);
 const ITERATIONS = Number(args.get('iterations') ?? 12);
 const RECEIVERS = args.get('receivers') ?? 'all';
 const OUT = args.get('out') ?? 'examples/fwi/output';

@@ -7,12 +7,9 @@ import { fieldSpec, lineSpec, row } from '../../src/viz/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
 import { acoustic2d, type Budget, helmholtz, inversion, inversionSmooth, wave1d } from './run.js';
 import { wave1dFigure } from './figures.js';
+import { parseArgs } from '../common/args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
-const known = ['only', 'scale', 'out'];
-for (const k of args.keys())
-  if (!known.includes(k)) throw new Error(`pinn-wave: unknown option --${k} (known: ${known.map((x) => `--${x}`).join(', ')})`);
+const args = parseArgs('pinn-wave', process.argv.slice(2), ['only', 'scale', 'out']);
 const ONLY = (args.get('only') ?? 'a,b,c,d,d2').split(',');
 const SCALE = Number(args.get('scale') ?? 1);
 const OUT = args.get('out') ?? 'examples/pinn-wave/output';

@@ -8,12 +8,9 @@ import * as tl from '../../src/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
 import { runCase, type TomographyRunOptions } from './run.js';
 import { tomographyFigures } from './figures.js';
+import { parseArgs } from '../common/args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
-const known = ['cases', 'nx', 'nz', 'h', 'noise', 'seed', 'cg', 'overfit', 'gn', 'out'];
-for (const k of args.keys())
-  if (!known.includes(k)) throw new Error(`unknown argument --${k}; valid: ${known.map((a) => `--${a}`).join(' ')}`);
+const args = parseArgs('tomography', process.argv.slice(2), ['cases', 'nx', 'nz', 'h', 'noise', 'seed', 'cg', 'overfit', 'gn', 'out']);
 const num = (k: string): number | undefined => (args.has(k) ? Number(args.get(k)) : undefined);
 const OUT = args.get('out') ?? 'examples/output/tomography';
 const cases = (args.get('cases') ?? '1,2').split(',').map(Number) as (1 | 2)[];

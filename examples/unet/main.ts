@@ -9,9 +9,9 @@ import * as tl from '../../src/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
 import { unetFigures } from './figures.js';
 import { runUNetExample, type UNetProgress } from './run.js';
+import { parseArgs } from '../common/args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = parseArgs('unet', process.argv.slice(2), ['n', 'train', 'val', 'epochs', 'batch', 'width', 'lr', 'seed', 'out']);
 const num = (k: string): number | undefined => (args.has(k) ? Number(args.get(k)) : undefined);
 const OUT = args.get('out') ?? 'examples/unet/output';
 

@@ -9,14 +9,23 @@ import * as tl from '../../src/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
 import { runUnrolled, type UnrolledRunOptions } from './run.js';
 import { unrolledFigures } from './figures.js';
+import { parseArgs } from '../common/args.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = parseArgs('unrolled', process.argv.slice(2), [
+  'operator',
+  'size',
+  'iterations',
+  'steps',
+  'batch',
+  'test',
+  'channels',
+  'noise',
+  'lr',
+  'seed',
+  'out',
+]);
 const num = (k: string): number | undefined => (args.has(k) ? Number(args.get(k)) : undefined);
 const OUT = args.get('out') ?? 'examples/unrolled/output';
-const known = ['operator', 'size', 'iterations', 'steps', 'batch', 'test', 'channels', 'noise', 'lr', 'seed', 'out'];
-for (const k of args.keys())
-  if (!known.includes(k)) throw new Error(`unknown argument --${k}; valid: ${known.map((a) => `--${a}`).join(' ')}`);
 
 const opts: UnrolledRunOptions = {};
 const operator = args.get('operator');
