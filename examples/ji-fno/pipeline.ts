@@ -156,9 +156,19 @@ export async function dataStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Shar
     sink.log(
       `data: ${m.params.samples} samples, r = ${m.directions.r}; ${made} shards made, ${m.shards.length - made} already stored, ${seconds.toFixed(0)} s`,
     );
+    // Once per data set (kept in gauss-newton.json): a rerun that made nothing does not redo it.
+    const kept = made === 0 ? await out.get('gauss-newton.json') : undefined;
+    const gaussNewton = kept
+      ? (JSON.parse(new TextDecoder().decode(kept)) as Awaited<ReturnType<typeof gaussNewtonGap>>)
+      : await gaussNewtonGap(cfg, D);
+    if (!kept) await out.put('gauss-newton.json', json(gaussNewton));
+    sink.log(
+      `data: the Gauss-Newton form -J(m0)^T J(m0) v vs the exact -J(m0)^T J(m) v: median relative difference ${gaussNewton.median.toFixed(3)}, max ${gaussNewton.max.toFixed(3)} (${gaussNewton.samples} samples x ${gaussNewton.directions} directions)`,
+    );
     return {
       samples: m.params.samples,
       r: m.directions.r,
+      gaussNewton,
       shardsMade: made,
       seconds,
       secondsPerSample: made ? seconds / (made * m.params.samplesPerShard) : null,
@@ -166,6 +176,40 @@ export async function dataStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Shar
   } finally {
     D.dispose();
   }
+}
+
+/**
+ * How far the paper's Gauss-Newton form -J(m0)^T J(m0) v is from the exact action -J(m0)^T J(m) v
+ * (issue 20 item 4): relative L2 differences over the first two samples and (up to) eight directions.
+ */
+async function gaussNewtonGap(
+  cfg: JiConfig,
+  D: tl.Tensor,
+): Promise<{ samples: number; directions: number; median: number; max: number; all: number[] }> {
+  const p = params(cfg);
+  const survey = tl.jiSurvey(p);
+  const k = Math.min(8, D.shape[0]!);
+  const Dk = tl.keep(tl.slice(D, [[0, k]]));
+  const all: number[] = [];
+  try {
+    for (let i = 0; i < Math.min(2, p.samples); i++) {
+      const { m, m0 } = pairTensors(p, i, 1000);
+      const a = tl.rtmJacobianActions(m, m0, Dk, survey, { gaussNewton: true });
+      const [ex, gn] = await Promise.all([a.exact.data(), a.gaussNewton!.data()]);
+      const n = p.nz * p.nx;
+      for (let j = 0; j < k; j++) {
+        let [num, den] = [0, 0];
+        for (let c = j * n; c < (j + 1) * n; c++) [num, den] = [num + (gn[c]! - ex[c]!) ** 2, den + ex[c]! ** 2];
+        all.push(Math.sqrt(num / den));
+      }
+      [m, m0, a.exact, a.gaussNewton!].forEach((t) => t.dispose());
+    }
+  } finally {
+    Dk.dispose();
+    tl.disposeJiSurvey(survey);
+  }
+  const sorted = [...all].sort((x, y) => x - y);
+  return { samples: Math.min(2, p.samples), directions: k, median: sorted[Math.floor(sorted.length / 2)]!, max: sorted.at(-1)!, all };
 }
 
 /** A network's name, its r (0: the plain FNO) and its file. */
