@@ -263,3 +263,29 @@ export function views(h: HostArray, g: Gen, dtype: tl.DType = 'float32'): { name
   }
   return out;
 }
+
+/**
+ * The JI-FNO tests' tiny acquisition: two shots (sources at row 1, columns 3 and 8), a receiver on
+ * every column of row 0, a Ricker of `freq` Hz delayed `delay` s; dx 10 m, dt 2 ms, PML 4, 4th order.
+ * `maxVel` fixes the PML profile, a constant for derivatives (finite differences of a model whose
+ * maximum moves would otherwise see the PML change).
+ */
+export function twoShotSurvey(nx: number, nt: number, freq: number, delay: number, maxVel: number): tl.Acoustic2dOptions {
+  const w = Float32Array.from({ length: nt }, (_, t) => {
+    const a = (Math.PI * freq * (t * 0.002 - delay)) ** 2;
+    return (1 - 2 * a) * Math.exp(-a);
+  });
+  return {
+    dx: 10,
+    dt: 0.002,
+    sourceAmplitudes: tl.tensor(Float32Array.from([...w, ...w]), { shape: [2, 1, nt] }),
+    sourceLocations: tl.tensor(Int32Array.from([1, 3, 1, 8]), { dtype: 'int32', shape: [2, 1, 2] }),
+    receiverLocations: tl.tensor(
+      Int32Array.from({ length: 4 * nx }, (_, i) => (i % 2 === 0 ? 0 : (i >> 1) % nx)),
+      { dtype: 'int32', shape: [2, nx, 2] },
+    ),
+    pmlWidth: 4,
+    accuracy: 4,
+    maxVel,
+  };
+}

@@ -4,7 +4,7 @@
 // actions of the RTM map against central finite differences of rtmImage.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
-import { rng, useDevice, type Gen } from './helpers.js';
+import { rng, twoShotSurvey, useDevice, type Gen } from './helpers.js';
 import { jacobiEigh } from './numerics.js';
 
 useDevice();
@@ -88,31 +88,7 @@ const NZ = 8;
 const NX = 10;
 const NT = 32;
 
-function survey(): tl.Acoustic2dOptions {
-  // Ricker, 25 Hz, delayed 0.03 s.
-  const w = Float32Array.from({ length: NT }, (_, t) => {
-    const a = (Math.PI * 25 * (t * 0.002 - 0.03)) ** 2;
-    return (1 - 2 * a) * Math.exp(-a);
-  });
-  return {
-    dx: 10,
-    dt: 0.002,
-    sourceAmplitudes: tl.tensor(Float32Array.from([...w, ...w]), { shape: [2, 1, NT] }),
-    sourceLocations: tl.tensor(Int32Array.from([1, 3, 1, 8]), { dtype: 'int32', shape: [2, 1, 2] }),
-    receiverLocations: tl.tensor(
-      Int32Array.from({ length: 4 * NX }, (_, i) => (i % 2 === 0 ? 0 : (i >> 1) % NX)),
-      {
-        dtype: 'int32',
-        shape: [2, NX, 2],
-      },
-    ),
-    pmlWidth: 4,
-    accuracy: 4,
-    // The PML profile follows v_max, a constant for the derivatives: fix it, or finite differences
-    // of a model whose maximum moves would see the PML change.
-    maxVel: 2500,
-  };
-}
+const survey = (): tl.Acoustic2dOptions => twoShotSurvey(NX, NT, 25, 0.03, 2500);
 const disposeSurvey = (o: tl.Acoustic2dOptions): void =>
   [o.sourceAmplitudes, o.sourceLocations, o.receiverLocations].forEach((t) => (t as tl.Tensor).dispose());
 
@@ -196,6 +172,28 @@ describe('gaussNewtonEigs', () => {
       console.log(`pair ${k}: |GN - exact| / |exact| along v1..v${r}: ${diffs.map((d) => d.toExponential(2)).join(', ')}`);
     }
     D.dispose();
+    // With a model-space weight W (a top mute and a depth ramp, as the JI-FNO example's images):
+    // the eigenpairs of W H W, formed here from the same dense H.
+    const w = Float64Array.from({ length: n }, (_, i) =>
+      Math.fround(Math.min(1, Math.floor(i / NX) / 3) * ((Math.floor(i / NX) + 0.5) / NZ)),
+    );
+    const WHW = H.map((h, k) => h * w[Math.floor(k / n)]! * w[k % n]!);
+    const denseW = jacobiEigh(WHW, n);
+    const Wt = tl.tensor(Float32Array.from(w), { shape: [NZ, NX] });
+    const resW = await tl.gaussNewtonEigs(pairs, opts, { r: 2, oversample: 8, powerIterations: 3, seed: 2, weight: Wt });
+    const relW = Array.from(resW.values, (v, i) => Math.abs(v - denseW.values[i]!) / denseW.values[i]!);
+    console.log(
+      `weighted: dense ${denseW.values
+        .slice(0, 3)
+        .map((v) => v.toPrecision(4))
+        .join(', ')}; got ${Array.from(resW.values, (v) => v.toPrecision(6)).join(', ')}`,
+    );
+    expect(Math.max(...relW)).toBeLessThan(1e-4);
+    resW.vectors.forEach((v, i) => expect(1 - Math.abs(dot(v, denseW.vectors[i]!))).toBeLessThan(1e-3));
+    await expect(tl.gaussNewtonEigs(pairs, opts, { r: 1, weight: tl.zeros([NZ, NX + 1]) })).rejects.toThrow(
+      `tellus: gaussNewtonEigs(pairs, acousticOpts, opts): opts.weight: expected a live float32 tensor [${NZ}, ${NX}] (the models' shape), got`,
+    );
+    Wt.dispose();
     pairs.forEach((p) => [p.m, p.m0].forEach((t) => t.dispose()));
     disposeSurvey(opts);
     // 160 born2d solves for the dense J: 25-40 s alone, ~100 s on a loaded 2-core machine.

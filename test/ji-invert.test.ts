@@ -5,7 +5,7 @@
 // rtmMisfit; and the error messages.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
-import { rng, useDevice, type Gen } from './helpers.js';
+import { rng, twoShotSurvey, useDevice, type Gen } from './helpers.js';
 
 useDevice();
 
@@ -349,26 +349,8 @@ describe('imageInversionMetrics', () => {
 
 describe('physics inversion (rtmMisfit)', () => {
   const [NZ, NX, NT] = [12, 12, 72];
-  function survey(): tl.Acoustic2dOptions {
-    // Ricker, 12 Hz, delayed 0.08 s: 6.6 cells per shortest wavelength at 1900 m/s (acoustic2d warns below 6).
-    const w = Float32Array.from({ length: NT }, (_, t) => {
-      const a = (Math.PI * 12 * (t * 0.002 - 0.08)) ** 2;
-      return (1 - 2 * a) * Math.exp(-a);
-    });
-    return {
-      dx: 10,
-      dt: 0.002,
-      sourceAmplitudes: tl.tensor(Float32Array.from([...w, ...w]), { shape: [2, 1, NT] }),
-      sourceLocations: tl.tensor(Int32Array.from([1, 3, 1, 8]), { dtype: 'int32', shape: [2, 1, 2] }),
-      receiverLocations: tl.tensor(
-        Int32Array.from({ length: 4 * NX }, (_, i) => (i % 2 === 0 ? 0 : (i >> 1) % NX)),
-        { dtype: 'int32', shape: [2, NX, 2] },
-      ),
-      pmlWidth: 4,
-      accuracy: 4,
-      maxVel: 2600,
-    };
-  }
+  // Ricker, 12 Hz, delayed 0.08 s: 6.6 cells per shortest wavelength at 1900 m/s (acoustic2d warns below 6).
+  const survey = (): tl.Acoustic2dOptions => twoShotSurvey(NX, NT, 12, 0.08, 2600);
   /** 3 x 3 box blur with clamped edges, `passes` times (the "smoothed true model"). */
   const blur = (v: Float64Array, passes: number): Float64Array => {
     let u = v;

@@ -49,6 +49,8 @@ const pairTensors = (p: tl.JiDataParams, i: number, scale = 1): { m: tl.Tensor; 
     ),
   };
 };
+/** The data set's image weight as a kept tensor [nz, nx]. */
+const imageWeight = (p: tl.JiDataParams): tl.Tensor => tl.keep(tl.tensor(tl.jiImageWeight(p), { shape: [p.nz, p.nx] }));
 const field = (p: tl.JiDataParams, v: ArrayLike<number>, title: string, units: string, extra: Partial<FieldOptions> = {}): VegaLiteSpec =>
   fieldSpec(v, [p.nz, p.nx], { title, units, dz: p.dx * 1000, dx: p.dx * 1000, width: 150, ...extra });
 
@@ -80,7 +82,9 @@ export async function eigsStage(cfg: JiConfig, out: tl.ShardStore, sink: Sink): 
   const survey = tl.jiSurvey(p);
   const pairs = Array.from({ length: Math.min(cfg.eigs.pairs, trainCount(cfg)) }, (_, i) => pairTensors(p, i, 1000));
   sink.progress('eigenvectors', 0, 1);
+  const W = imageWeight(p);
   const eig = await tl.gaussNewtonEigs(pairs, survey, {
+    weight: W,
     r: rMax(cfg),
     oversample: cfg.eigs.oversample,
     powerIterations: cfg.eigs.powerIterations,
@@ -89,6 +93,7 @@ export async function eigsStage(cfg: JiConfig, out: tl.ShardStore, sink: Sink): 
   sink.progress('eigenvectors', 1, 1);
   pairs.forEach((q) => [q.m, q.m0].forEach((t) => t.dispose()));
   tl.disposeJiSurvey(survey);
+  W.dispose();
   const n = p.nz * p.nx;
   const flat = new Float32Array(eig.vectors.length * n);
   eig.vectors.forEach((v, j) => flat.set(Float32Array.from(v), j * n));
@@ -190,12 +195,15 @@ async function gaussNewtonGap(
   const survey = tl.jiSurvey(p);
   const k = Math.min(8, D.shape[0]!);
   const Dk = tl.keep(tl.slice(D, [[0, k]]));
+  const W = imageWeight(p);
   const all: number[] = [];
   try {
     for (let i = 0; i < Math.min(2, p.samples); i++) {
       const { m, m0 } = pairTensors(p, i, 1000);
       const a = tl.rtmJacobianActions(m, m0, Dk, survey, { gaussNewton: true });
-      const [ex, gn] = await Promise.all([a.exact.data(), a.gaussNewton!.data()]);
+      const [exW, gnW] = [tl.mul(a.exact, W), tl.mul(a.gaussNewton!, W)];
+      const [ex, gn] = await Promise.all([exW.data(), gnW.data()]);
+      [exW, gnW].forEach((t) => t.dispose());
       const n = p.nz * p.nx;
       for (let j = 0; j < k; j++) {
         let [num, den] = [0, 0];
@@ -205,7 +213,7 @@ async function gaussNewtonGap(
       [m, m0, a.exact, a.gaussNewton!].forEach((t) => t.dispose());
     }
   } finally {
-    Dk.dispose();
+    [Dk, W].forEach((t) => t.dispose());
     tl.disposeJiSurvey(survey);
   }
   const sorted = [...all].sort((x, y) => x - y);
@@ -326,6 +334,7 @@ export async function invertStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Sh
   const p = d.manifest.params;
   const N = p.samples;
   const survey = tl.jiSurvey(p);
+  const W = imageWeight(p);
   const nets = await Promise.all(
     variants(cfg).map(async (v) => {
       const net = makeNet(cfg);
@@ -375,7 +384,7 @@ export async function invertStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Sh
         // In m/s inside, km/s outside; the misfit scaled like the surrogates' (image / imageScale).
         const m0s = tl.keep(tl.mul(m0!, 1000));
         const s = nets[0]!.imageScale;
-        const misfit = tl.rtmMisfit(m0s, target!, survey);
+        const misfit = (m: tl.Tensor): tl.Tensor => tl.sum(tl.square(tl.sub(tl.mul(tl.rtmImage(m, m0s, survey), W), target!)));
         methods.push({
           name: 'physics',
           iterations: cfg.invert.physicsIterations,
@@ -398,7 +407,7 @@ export async function invertStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Sh
           lr: method.lr,
           logEvery: Math.max(1, Math.floor(method.iterations / 20)),
         });
-        const image = tl.tidy(() => tl.rtmImage(tl.mul(inv.model, 1000), tl.mul(m0!, 1000), survey));
+        const image = tl.tidy(() => tl.mul(tl.rtmImage(tl.mul(inv.model, 1000), tl.mul(m0!, 1000), survey), W));
         const metrics = await tl.imageInversionMetrics(inv.model, mTrue!, image, target!);
         const secondsPerIteration = (inv.seconds.step + inv.seconds.projection) / method.iterations;
         rows.push({
@@ -429,7 +438,7 @@ export async function invertStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Sh
     }
   } finally {
     nets.forEach((n) => n.net.dispose());
-    [d.m, d.m0, d.image, d.actions].forEach((t) => t?.dispose());
+    [d.m, d.m0, d.image, d.actions, W].forEach((t) => t?.dispose());
     tl.disposeJiSurvey(survey);
   }
   const names = [...new Set(rows.map((r) => r.method as string))];

@@ -44,6 +44,13 @@ export interface JiDataOptions {
   model?: Omit<LayeredModelOptions, 'nz' | 'nx' | 'dx' | 'seed'>;
   /** backgroundModel's options (dx and seed come from here). */
   background?: Omit<BackgroundModelOptions, 'dx' | 'seed'>;
+  /**
+   * The image weight W (jiImageWeight): images and actions are W R and W dR/dm v. Raw RTM images
+   * of a surface survey are dominated by the source and receiver footprint in the first rows; a
+   * top mute (`muteRows` zeroed, then a `taperRows` cosine ramp) and a depth scaling
+   * ((z + 1/2) / nz)^depthPower, the usual model-space preconditioning, leave the reflectors. Default none.
+   */
+  imageWeight?: { muteRows: number; taperRows: number; depthPower: number };
   samplesPerShard?: number;
   /** Base seed; sample i uses sampleSeed(seed, i) for its model and background. Default 0. */
   seed?: number;
@@ -62,6 +69,7 @@ const OPTIONS = optionNames<JiDataOptions>()(
   'maxVel',
   'model',
   'background',
+  'imageWeight',
   'samplesPerShard',
   'seed',
 );
@@ -103,6 +111,12 @@ export function jiDataParams(opts: JiDataOptions, fn = FN): JiDataParams {
   const nx = int('nx', opts.nx ?? 48, 4);
   const shots = int('shots', opts.shots ?? 4, 1);
   if (shots > nx) throw argError(fn, 'shots', `at most nx (${nx})`, shots, RangeError);
+  const iw = opts.imageWeight ?? { muteRows: 0, taperRows: 0, depthPower: 0 };
+  if (iw === null || typeof iw !== 'object') throw argError(fn, 'imageWeight', 'an object { muteRows, taperRows, depthPower }', iw);
+  checkOptions(iw, ['muteRows', 'taperRows', 'depthPower'], `${fn} imageWeight`);
+  for (const k of ['muteRows', 'taperRows', 'depthPower'] as const)
+    if (typeof iw[k] !== 'number' || !(iw[k] >= 0) || !Number.isFinite(iw[k]) || (k !== 'depthPower' && !Number.isInteger(iw[k])))
+      throw argError(fn, `imageWeight.${k}`, k === 'depthPower' ? 'a finite number >= 0' : 'an integer >= 0', iw[k], RangeError);
   return {
     samples: int('samples', opts.samples, 1),
     nz: int('nz', opts.nz ?? 32, 4),
@@ -116,6 +130,7 @@ export function jiDataParams(opts: JiDataOptions, fn = FN): JiDataParams {
     maxVel: pos('maxVel', opts.maxVel ?? 4.5),
     model: obj('model', opts.model),
     background: obj('background', opts.background),
+    imageWeight: { muteRows: iw.muteRows, taperRows: iw.taperRows, depthPower: iw.depthPower },
     samplesPerShard: int('samplesPerShard', opts.samplesPerShard ?? 4, 1),
     seed,
   };
@@ -136,6 +151,18 @@ export function jiPair(p: JiDataParams, i: number): JiPair {
   const mod = layeredModelValues({ vmax: p.maxVel, ...p.model, nz: p.nz, nx: p.nx, dx: p.dx, seed });
   const bg = backgroundModelValues(mod.values, p.nz, p.nx, { ...p.background, dx: p.dx, seed: seed ^ 0x2545f491 });
   return { m: Float32Array.from(mod.values), m0: Float32Array.from(bg.values), mode: bg.mode, width: bg.width };
+}
+
+/** The image weight W [nz * nx] of the parameters (1 everywhere without imageWeight). */
+export function jiImageWeight(p: JiDataParams): Float32Array {
+  const { muteRows, taperRows, depthPower } = p.imageWeight;
+  const w = new Float32Array(p.nz * p.nx);
+  for (let z = 0; z < p.nz; z++) {
+    const ramp = z < muteRows ? 0 : z >= muteRows + taperRows ? 1 : Math.sin((Math.PI / 2) * ((z - muteRows + 1) / (taperRows + 1))) ** 2;
+    const v = ramp * ((z + 0.5) / p.nz) ** depthPower;
+    w.fill(v, z * p.nx, (z + 1) * p.nx);
+  }
+  return w;
 }
 
 /** The acquisition as acoustic2d's options (m/s, metres). Its tensors are kept: release them with disposeJiSurvey. */
@@ -218,6 +245,7 @@ export async function generateJiDataset(
     await store.put(JI_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest, null, 1)));
   };
   const survey = jiSurvey(p);
+  const W = keep(tensor(jiImageWeight(p), { shape: [p.nz, p.nx] }));
   try {
     for (let k = 0; k < shards; k++) {
       const first = k * p.samplesPerShard;
@@ -231,8 +259,8 @@ export async function generateJiDataset(
           const m = tensor(pair.m, { shape: [p.nz, p.nx] });
           const m0 = tensor(pair.m0, { shape: [p.nz, p.nx] });
           const [ms, m0s] = tidy(() => [mul(m, 1000), mul(m0, 1000)]);
-          const img = rtmImage(ms, m0s, survey);
-          const act = D ? rtmJacobianActions(ms, m0s, D, survey).exact : null;
+          const img = tidy(() => mul(rtmImage(ms, m0s, survey), W));
+          const act = D ? tidy(() => mul(rtmJacobianActions(ms, m0s, D, survey).exact, W)) : null;
           parts.push(act ? [m, m0, img, act] : [m, m0, img]);
           ms.dispose();
           m0s.dispose();
@@ -250,7 +278,7 @@ export async function generateJiDataset(
         const bytes = await saveSafetensors(named, {
           first: String(first),
           count: String(count),
-          units: 'm, m0: km/s; image: acoustic2d units (v in m/s); actions: dR/dv per m/s along unit directions',
+          units: 'm, m0: km/s; image: W times acoustic2d units (v in m/s); actions: W dR/dv per m/s along unit directions',
         });
         Object.values(named).forEach((t) => t.dispose());
         await store.put(name, bytes);
@@ -261,6 +289,7 @@ export async function generateJiDataset(
     }
   } finally {
     disposeJiSurvey(survey);
+    W.dispose();
   }
   if (!manifest.complete || !old) await writeManifest();
   return manifest;

@@ -6,7 +6,7 @@
 //   Z = A Q; B = Q^T Z (l x l, symmetrized); B = U diag(lambda) U^T; A ~ (Q U) diag(lambda) (Q U)^T.
 // Each block of l products is one call of `matvec` on an [l, n] tensor and one read-back; the small
 // dense work (CGS2 QR, the l x l eigenproblem by one-sided Jacobi) is float64 on the host.
-import { Tensor } from '../../graph/tensor.js';
+import { Tensor, tidy } from '../../graph/tensor.js';
 import { argError, argErrorText, checkOptions, optionNames } from '../../graph/options.js';
 import { tensor } from '../../ops/creation.js';
 import { Rng } from '../pinn/sampling.js';
@@ -149,8 +149,13 @@ export interface GaussNewtonEigsOptions extends Omit<RandomizedEighOptions, 'k'>
   r?: number;
   /** The model each pair's Jacobian is taken at: the background m0 (default; RTM migrates there) or the true m. */
   jacobianAt?: 'm0' | 'm';
+  /**
+   * A model-space weight W [nz, nx] (e.g. a top mute and depth scaling of the images): the
+   * eigenvectors of (1/P) sum W J^T J W, the Hessian of images weighted by W. Default none.
+   */
+  weight?: Tensor;
 }
-const GN_OPTIONS = optionNames<GaussNewtonEigsOptions>()('r', 'oversample', 'powerIterations', 'seed', 'jacobianAt');
+const GN_OPTIONS = optionNames<GaussNewtonEigsOptions>()('r', 'oversample', 'powerIterations', 'seed', 'jacobianAt', 'weight');
 
 export interface ModelPair {
   /** True model [nz, nx] (velocity). */
@@ -182,11 +187,14 @@ export async function gaussNewtonEigs(
   });
   const n = shape[0]! * shape[1]!;
   const s = eighSettings(what, opts, n, 'r');
+  const W = opts.weight;
+  if (W !== undefined && (!(W instanceof Tensor) || W.isDisposed || W.dtype !== 'float32' || W.shape.join() !== shape.join()))
+    throw argError(what, 'opts.weight', `a live float32 tensor ${fmt(shape)} (the models' shape)`, W, Error);
   const matvec = (X: Tensor): Tensor => {
-    const D = reshape(X, [X.shape[0]!, ...shape]);
+    const D = W ? tidy(() => mul(reshape(X, [X.shape[0]!, ...shape]), W)) : reshape(X, [X.shape[0]!, ...shape]);
     let acc: Tensor | null = null;
     for (const v of models) {
-      const hv = normalEach(v, v, D, acousticOpts);
+      const hv = W ? tidy(() => mul(normalEach(v, v, D, acousticOpts), W)) : normalEach(v, v, D, acousticOpts);
       const next: Tensor = acc ? add(acc, hv) : hv;
       if (acc) [acc, hv].forEach((t) => t.dispose());
       acc = next;

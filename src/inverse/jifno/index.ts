@@ -45,6 +45,7 @@ export {
   jiDataParams,
   jiPair,
   jiSurvey,
+  jiImageWeight,
   disposeJiSurvey,
   checksumFloat32,
   rowsOf,
