@@ -233,14 +233,14 @@ describe('browser app in headless Chromium', () => {
     await page.close();
   });
 
-  it('workflows: the JI-FNO pipeline runs in the page (shards in IndexedDB): three networks, four inversions, six figures', async () => {
+  it('workflows: the JI-FNO pipeline runs in the page (shards in IndexedDB): three networks, four inversions, seven figures', async () => {
     const { page, state } = await load('workflows.html', 'workflows-ji-fno', '?example=ji-fno');
     const n = state.numbers as Record<string, number>;
     for (const [k, v] of Object.entries(n)) expect(Number.isFinite(v), `${k}: ${v}`).toBe(true);
     expect(Object.keys(n).filter((k) => k.endsWith('held-out Jacobian error'))).toHaveLength(3);
     expect(Object.keys(n).filter((k) => k.endsWith('inversion: model error'))).toHaveLength(4);
-    expect(state.figures).toEqual(['models', 'eigenvectors', 'eigenvalues', 'training', 'inversions', 'gradients']);
-    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(6);
+    expect(state.figures).toEqual(['models', 'eigenvectors', 'eigenvalues', 'data', 'training', 'inversions', 'gradients']);
+    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(7);
     await page.close();
   });
 

@@ -60,7 +60,7 @@ describe('examples/ji-fno', () => {
         'jifno-r2.safetensors',
       ])
         expect(existsSync(join(dir, f)), f).toBe(true);
-      for (const f of ['models', 'eigenvectors', 'eigenvalues', 'training', 'inversions', 'gradients'])
+      for (const f of ['models', 'eigenvectors', 'eigenvalues', 'data', 'training', 'inversions', 'gradients'])
         for (const ext of ['png', 'svg']) expect(statSync(join(dir, `${f}.${ext}`)).size, `${f}.${ext}`).toBeGreaterThan(1000);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -161,6 +161,7 @@ export async function dataStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Shar
     sink.log(
       `data: ${m.params.samples} samples, r = ${m.directions.r}; ${made} shards made, ${m.shards.length - made} already stored, ${seconds.toFixed(0)} s`,
     );
+    await sink.figure('data', await dataFigure(data, m));
     // Once per data set (kept in gauss-newton.json): a rerun that made nothing does not redo it.
     const kept = made === 0 ? await out.get('gauss-newton.json') : undefined;
     const gaussNewton = kept
@@ -181,6 +182,25 @@ export async function dataStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Shar
   } finally {
     D.dispose();
   }
+}
+
+/** Sample 0 of the first shard: m - m0, its image and its actions along the first three directions. */
+async function dataFigure(data: tl.ShardStore, m: tl.JiManifest): Promise<VegaLiteSpec> {
+  const p = m.params;
+  const n = p.nz * p.nx;
+  const f = tl.readSafetensors((await data.get(m.shards[0]!.name))!);
+  const [mm, m0, img, act] = await Promise.all(['m', 'm0', 'image', 'actions'].map((k) => f.tensors[k]!.data()));
+  Object.values(f.tensors).forEach((t) => t.dispose());
+  const diff = Float32Array.from({ length: n }, (_, k) => mm![k]! - m0![k]!);
+  const k = Math.min(3, m.directions.r);
+  return row(
+    [
+      field(p, diff, 'm - m0', 'km/s', { cmap: 'rdbu' }),
+      field(p, img!.subarray(0, n), 'image W R(m, m0)', 'W R', { cmap: 'rdbu' }),
+      ...Array.from({ length: k }, (_, j) => field(p, act!.subarray(j * n, (j + 1) * n), `W dR/dm v${j + 1}`, 'per m/s', { cmap: 'rdbu' })),
+    ],
+    'Sample 0: the perturbation, its weighted RTM image and exact Jacobian actions',
+  );
 }
 
 /**
