@@ -355,6 +355,9 @@ export async function invertStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Sh
   const N = p.samples;
   const survey = tl.jiSurvey(p);
   const W = imageWeight(p);
+  // The wave solver needs velocities in (0, maxVel]: a surrogate's iterate can leave that range (nothing bounds it),
+  // so the physics sees the model clipped to [1.5, maxVel] km/s (its gradient is zero where the clip acts).
+  const physical = (m: tl.Tensor): tl.Tensor => tl.minimum(tl.maximum(m, 1.5), p.maxVel);
   const nets = await Promise.all(
     variants(cfg).map(async (v) => {
       const net = makeNet(cfg);
@@ -409,7 +412,7 @@ export async function invertStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Sh
           name: 'physics',
           iterations: cfg.invert.physicsIterations,
           lr: cfg.invert.physicsLr,
-          objective: (m) => tl.tidy(() => tl.div(misfit(tl.mul(m, 1000)), s * s)),
+          objective: (m) => tl.tidy(() => tl.div(misfit(tl.mul(physical(m), 1000)), s * s)),
           dispose: () => m0s.dispose(),
         });
       }
@@ -427,7 +430,7 @@ export async function invertStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Sh
           lr: method.lr,
           logEvery: Math.max(1, Math.floor(method.iterations / 20)),
         });
-        const image = tl.tidy(() => tl.mul(tl.rtmImage(tl.mul(inv.model, 1000), tl.mul(m0!, 1000), survey), W));
+        const image = tl.tidy(() => tl.mul(tl.rtmImage(tl.mul(physical(inv.model), 1000), tl.mul(m0!, 1000), survey), W));
         const metrics = await tl.imageInversionMetrics(inv.model, mTrue!, image, target!);
         const secondsPerIteration = (inv.seconds.step + inv.seconds.projection) / method.iterations;
         rows.push({
