@@ -196,7 +196,7 @@ describe('physics ops name themselves in their errors', () => {
       /^tellus: born2d: dx: expected a positive finite number, got 0$/,
     );
     expect(() => tl.born2d(v, tl.zeros([10, 9]), opts)).toThrow(
-      /^tellus: born2d: dv: expected a tensor of shape \[10, 10\] \(as v0\), got a float32 tensor of shape \[10, 9\]$/,
+      /^tellus: born2d: dv: expected a tensor of shape \[10, 10\] \(as v0\) or one per shot \[1, 10, 10\], got a float32 tensor of shape \[10, 9\]$/,
     );
     expect(() => tl.acoustic2dPlan(v, { ...opts, pmlWidth: -2 })).toThrow(
       /^tellus: acoustic2dPlan: pmlWidth\[0\]: expected a non-negative integer, got -2$/,
