@@ -1,13 +1,10 @@
 // The examples' progress and figure sink in Node: a redrawn bar with ETA in a terminal, a line per
 // 10% elsewhere (CI, logs); figures written as PNG and SVG into a directory.
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { VegaLiteSpec } from '../../src/viz/index.js';
+import type { Sink } from './sink.js';
 import { saveFigure } from '../../src/viz/render-node.js';
 
-export interface NodeSink {
-  log(message: string): void;
-  progress(label: string, done: number, total: number, fields?: Record<string, string>): void;
-  figure(name: string, spec: VegaLiteSpec): Promise<void>;
+export interface NodeSink extends Sink {
   /** Stops the terminal bar (call before the process prints its last lines). */
   stop(): void;
 }

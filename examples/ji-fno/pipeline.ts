@@ -8,15 +8,11 @@
 import * as tl from '../../src/index.js';
 import { fieldSpec, lineSpec, row, type FieldOptions, type Series, type VegaLiteSpec } from '../../src/viz/index.js';
 import { PRESETS, type JiConfig } from './presets.js';
+import type { Sink } from '../common/sink.js';
 
 export { PRESETS, type JiConfig };
 
-export interface Sink {
-  log(message: string): void;
-  /** Progress of a loop (no read-back behind it); fields are shown beside the bar. */
-  progress(label: string, done: number, total: number, fields?: Record<string, string>): void;
-  figure(name: string, spec: VegaLiteSpec): Promise<void>;
-}
+export type { Sink };
 
 const json = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v, null, 1));
 const now = (): number => performance.now() / 1000;
