@@ -320,9 +320,9 @@ export async function trainStage(cfg: JiConfig, data: tl.ShardStore, out: tl.Sha
   await sink.figure(
     'training',
     lineSpec(curves, {
-      title: 'Training: relative L2 errors on the training set',
+      title: "Training loss (relative L2 forward error + lambda x Jacobian error on the step's directions)",
       xTitle: 'epoch',
-      yTitle: 'relative L2 error',
+      yTitle: 'loss',
       logY: true,
     }),
   );
