@@ -108,3 +108,15 @@ export function optionNames<T extends object>() {
       ([Exclude<keyof T & string, K[number]>] extends [never] ? unknown : { missingOptionNames: Exclude<keyof T & string, K[number]> })
   ): readonly string[] => names;
 }
+
+/** v as an integer >= min, or a RangeError naming `fn` and `arg`. */
+export function integerArg(fn: string, arg: string, v: unknown, min: number): number {
+  if (!Number.isInteger(v) || (v as number) < min) throw argError(fn, arg, `an integer >= ${min}`, v, RangeError);
+  return v as number;
+}
+
+/** v as a finite number > 0, or a RangeError naming `fn` and `arg`. */
+export function positiveArg(fn: string, arg: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw argError(fn, arg, 'a finite number > 0', v, RangeError);
+  return v;
+}

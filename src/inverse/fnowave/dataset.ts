@@ -5,7 +5,7 @@
 // per-sample seeds and the shards done. Sample i depends only on (seed, i), so a rerun skips the
 // shards the manifest lists and produces the same bytes as an uninterrupted run.
 // Units: km, km/s and s (the paper's); acoustic2d runs in metres.
-import { argError, argErrorText, checkOptions, optionNames } from '../../graph/options.js';
+import { argError, argErrorText, checkOptions, integerArg, optionNames, positiveArg } from '../../graph/options.js';
 import { type Tensor, tidy } from '../../graph/tensor.js';
 import { tensor } from '../../ops/creation.js';
 import { concat, mul, reshape, stack } from '../../autodiff/ops.js';
@@ -119,14 +119,8 @@ const FN = 'generateWaveDataset(store, opts)';
 export function waveDataParams(opts: WaveDataOptions): WaveDataParams {
   if (opts === null || typeof opts !== 'object') throw argError(FN, 'opts', 'an object', opts);
   checkOptions(opts, OPTIONS, FN);
-  const int = (k: keyof WaveDataOptions, v: unknown, min: number): number => {
-    if (!Number.isInteger(v) || (v as number) < min) throw argError(FN, k, `an integer >= ${min}`, v, RangeError);
-    return v as number;
-  };
-  const pos = (k: keyof WaveDataOptions, v: unknown): number => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw argError(FN, k, 'a finite number > 0', v, RangeError);
-    return v;
-  };
+  const int = (k: keyof WaveDataOptions, v: unknown, min: number): number => integerArg(FN, k, v, min);
+  const pos = (k: keyof WaveDataOptions, v: unknown): number => positiveArg(FN, k, v);
   const nz = int('nz', opts.nz ?? 64, 4);
   const nx = int('nx', opts.nx ?? 64, 4);
   const nt = int('nt', opts.nt ?? 240, 1);

@@ -7,7 +7,7 @@
 // Acquisition: `shots` sources evenly spaced along row 1 (a Ricker each) and a receiver on every
 // column of row 1, PML outside the model. Units: models in km/s and km; acoustic2d runs in m/s and m,
 // so images are in its units and actions are per m/s along unit-norm directions.
-import { argError, argErrorText, checkOptions, optionNames } from '../../graph/options.js';
+import { argError, argErrorText, checkOptions, integerArg, optionNames, positiveArg } from '../../graph/options.js';
 import { keep, type Tensor, tidy } from '../../graph/tensor.js';
 import { tensor } from '../../ops/creation.js';
 import { concat, mul, stack, take } from '../../autodiff/ops.js';
@@ -94,14 +94,8 @@ const FN = 'generateJiDataset(store, opts, directions)';
 export function jiDataParams(opts: JiDataOptions, fn = FN): JiDataParams {
   if (opts === null || typeof opts !== 'object') throw argError(fn, 'opts', 'an object', opts);
   checkOptions(opts, OPTIONS, fn);
-  const int = (k: keyof JiDataOptions, v: unknown, min: number): number => {
-    if (!Number.isInteger(v) || (v as number) < min) throw argError(fn, k, `an integer >= ${min}`, v, RangeError);
-    return v as number;
-  };
-  const pos = (k: keyof JiDataOptions, v: unknown): number => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw argError(fn, k, 'a finite number > 0', v, RangeError);
-    return v;
-  };
+  const int = (k: keyof JiDataOptions, v: unknown, min: number): number => integerArg(fn, k, v, min);
+  const pos = (k: keyof JiDataOptions, v: unknown): number => positiveArg(fn, k, v);
   const obj = <T>(k: keyof JiDataOptions, v: T | undefined): T => {
     if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) throw argError(fn, k, 'an options object', v);
     return (v ?? {}) as T;
