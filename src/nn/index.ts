@@ -45,7 +45,16 @@ export {
   type XavierOptions,
   type Nonlinearity,
 } from './init.js';
-export { saveSafetensors, loadSafetensors, readSafetensors, loadSafetensorsInto, type SafetensorsFile } from './safetensors.js';
+export {
+  saveSafetensors,
+  loadSafetensors,
+  readSafetensors,
+  loadSafetensorsInto,
+  encodeSafetensors,
+  decodeSafetensors,
+  type SafetensorsFile,
+  type HostTensor,
+} from './safetensors.js';
 export { SpectralConv2d, type SpectralConv2dOptions } from './spectral.js';
 export { FNO2d, type FNO2dOptions, type FNOActivation } from './fno.js';
 export {

@@ -4,7 +4,7 @@
 // padded with spaces to a multiple of 8), then the raw little-endian data, offsets relative to
 // the start of the data. float32 is "F32", int32 "I32", uint32 "U32".
 import { argError, argErrorText, checkOptions } from '../graph/options.js';
-import { Tensor } from '../graph/tensor.js';
+import { Tensor, type TypedArray } from '../graph/tensor.js';
 import type { DType } from '../gpu/kernels.js';
 import { fmt } from '../graph/shape.js';
 import { tensor } from '../ops/creation.js';
@@ -12,6 +12,13 @@ import { Module, type NamedTensors } from './module.js';
 
 const CODES: Record<string, string> = { float32: 'F32', int32: 'I32', uint32: 'U32' };
 const DTYPES: Record<string, DType> = { F32: 'float32', I32: 'int32', U32: 'uint32' };
+
+/** A host array with its safetensors dtype and shape: what encodeSafetensors writes and decodeSafetensors reads. */
+export interface HostTensor {
+  dtype: DType;
+  shape: number[];
+  data: TypedArray;
+}
 
 /** The bytes of a safetensors file holding the module's parameters (or the named tensors). */
 export async function saveSafetensors(source: Module | NamedTensors, metadata?: Record<string, string>): Promise<Uint8Array> {
@@ -23,8 +30,30 @@ export async function saveSafetensors(source: Module | NamedTensors, metadata?: 
     if (!(named[k] instanceof Tensor)) throw argError(what, `source['${k}']`, 'a Tensor', named[k]);
     if (!CODES[named[k].dtype])
       throw new TypeError(`tellus: ${what}: '${k}' has dtype ${named[k].dtype}, which safetensors export does not support`);
-    if (k === '__metadata__' || k.length === 0) throw new Error(`tellus: ${what}: '${k}' is not a valid tensor name`);
   }
+  const datas = await Promise.all(names.map((k) => named[k]!.data()));
+  const host: Record<string, HostTensor> = {};
+  names.forEach((k, i) => (host[k] = { dtype: named[k]!.dtype, shape: [...named[k]!.shape], data: datas[i]! }));
+  return encode(host, metadata, what);
+}
+
+/** saveSafetensors of host arrays (no device): for data made on the host, such as model training sets. */
+export function encodeSafetensors(arrays: Record<string, HostTensor>, metadata?: Record<string, string>): Uint8Array {
+  const what = 'encodeSafetensors(arrays, metadata)';
+  if (arrays === null || typeof arrays !== 'object')
+    throw argError(what, 'arrays', 'an object of { dtype, shape, data } keyed by name', arrays);
+  for (const [k, a] of Object.entries(arrays)) {
+    const size = Array.isArray(a?.shape) ? a.shape.reduce((x, y) => x * y, 1) : NaN;
+    const Kind = { float32: Float32Array, int32: Int32Array, uint32: Uint32Array }[a?.dtype as string];
+    if (!Kind || !(a.data instanceof Kind) || a.data.length !== size || !a.shape.every((d) => Number.isInteger(d) && d >= 0))
+      throw argError(what, `arrays['${k}']`, '{ dtype, shape, data } with data a typed array of the dtype holding prod(shape) values', a);
+  }
+  return encode(arrays, metadata, what);
+}
+
+function encode(named: Record<string, HostTensor>, metadata: Record<string, string> | undefined, what: string): Uint8Array {
+  const names = Object.keys(named).sort();
+  for (const k of names) if (k === '__metadata__' || k.length === 0) throw new Error(`tellus: ${what}: '${k}' is not a valid tensor name`);
   if (metadata !== undefined) {
     for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw argError(what, `metadata['${k}']`, 'a string', v);
   }
@@ -33,8 +62,8 @@ export async function saveSafetensors(source: Module | NamedTensors, metadata?: 
   let offset = 0;
   for (const k of names) {
     const t = named[k]!;
-    header[k] = { dtype: CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + 4 * t.size] };
-    offset += 4 * t.size;
+    header[k] = { dtype: CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + 4 * t.data.length] };
+    offset += 4 * t.data.length;
   }
   let json = JSON.stringify(header);
   const raw = new TextEncoder().encode(json);
@@ -45,9 +74,9 @@ export async function saveSafetensors(source: Module | NamedTensors, metadata?: 
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
-  const datas = await Promise.all(names.map((k) => named[k]!.data()));
   let at = 8 + headerBytes.length;
-  for (const d of datas) {
+  for (const k of names) {
+    const d = named[k]!.data;
     // Little-endian regardless of the host: write through a DataView.
     for (let i = 0; i < d.length; i++, at += 4) {
       if (d instanceof Float32Array) view.setFloat32(at, d[i]!, true);
@@ -65,7 +94,22 @@ export interface SafetensorsFile {
 
 /** Parses safetensors bytes into tensors (F32, I32, U32) and the metadata; throws on malformed files. */
 export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFile {
-  const what = 'loadSafetensors(bytes)';
+  // The whole file is checked before any tensor is created, so a bad file leaves nothing on the device.
+  const { arrays, metadata } = decode(bytes, 'loadSafetensors(bytes)');
+  const tensors: NamedTensors = {};
+  for (const [name, a] of Object.entries(arrays)) tensors[name] = tensor(a.data, { shape: a.shape, dtype: a.dtype });
+  return { tensors, metadata };
+}
+
+/** readSafetensors on the host (no device): the arrays and the metadata; throws on malformed files. */
+export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer): {
+  arrays: Record<string, HostTensor>;
+  metadata: Record<string, string>;
+} {
+  return decode(bytes, 'decodeSafetensors(bytes)');
+}
+
+function decode(bytes: Uint8Array | ArrayBuffer, what: string): { arrays: Record<string, HostTensor>; metadata: Record<string, string> } {
   const buf = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
   if (!(buf instanceof Uint8Array)) throw argError(what, 'bytes', 'a Uint8Array or ArrayBuffer', bytes);
   if (buf.length < 8) throw new Error(`tellus: ${what}: ${buf.length} bytes is too short for a safetensors file (8-byte header length)`);
@@ -87,7 +131,6 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFil
     throw argError(what, '__metadata__', 'an object of strings', metadata, Error);
   for (const [k, v] of Object.entries(metadata))
     if (typeof v !== 'string') throw argError(what, `__metadata__['${k}']`, 'a string', v, Error);
-  // Every entry is checked before any tensor is created, so a bad file leaves nothing on the device.
   const entries: { name: string; dt: DType; shape: number[]; size: number; b: number; e: number }[] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') continue;
@@ -125,15 +168,15 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFil
     }
     pos = Math.max(pos, t.e);
   }
-  const tensors: NamedTensors = {};
+  const arrays: Record<string, HostTensor> = {};
   for (const { name, dt, shape, size, b } of entries) {
     const vals = dt === 'float32' ? new Float32Array(size) : dt === 'int32' ? new Int32Array(size) : new Uint32Array(size);
     for (let i = 0, at = dataStart + b; i < size; i++, at += 4) {
       vals[i] = dt === 'float32' ? view.getFloat32(at, true) : dt === 'int32' ? view.getInt32(at, true) : view.getUint32(at, true);
     }
-    tensors[name] = tensor(vals, { shape, dtype: dt });
+    arrays[name] = { dtype: dt, shape, data: vals };
   }
-  return { tensors, metadata: metadata as Record<string, string> };
+  return { arrays, metadata: metadata as Record<string, string> };
 }
 
 /** The named tensors of a safetensors file. */
