@@ -17,6 +17,13 @@ export {
   type BackgroundModelOptions,
   type Fault,
 } from './models/layered.js';
+export {
+  channelModelValues,
+  faciesVelocity,
+  type ChannelModelOptions,
+  type ChannelModelValues,
+  type FaciesVelocityOptions,
+} from './models/facies.js';
 export * from './mesh/index.js';
 export * from './linalg/index.js';
 export * from './dc/index.js';

@@ -12,7 +12,8 @@ import { mulberry32 } from '../../graph/random.js';
 
 type Range = readonly [number, number];
 
-function checkRange(fn: string, arg: string, r: unknown, fallback: Range, lo: number, hi = Infinity, integer = false): Range {
+// The range and number checks of the host model generators (this file's and facies.ts).
+export function checkRange(fn: string, arg: string, r: unknown, fallback: Range, lo: number, hi = Infinity, integer = false): Range {
   const v = r ?? fallback;
   const ok = (x: unknown): x is number =>
     typeof x === 'number' && Number.isFinite(x) && x >= lo && x <= hi && (!integer || Number.isInteger(x));
@@ -24,7 +25,7 @@ function checkRange(fn: string, arg: string, r: unknown, fallback: Range, lo: nu
   return [v[0], v[1]];
 }
 
-function checkNumber(fn: string, arg: string, x: unknown, fallback: number, lo: number, hi = Infinity, integer = false): number {
+export function checkNumber(fn: string, arg: string, x: unknown, fallback: number, lo: number, hi = Infinity, integer = false): number {
   const v = x ?? fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi || (integer && !Number.isInteger(v)))
     throw argError(fn, arg, `${integer ? 'an integer' : 'a finite number'} in [${lo}, ${hi}]`, x, RangeError);
