@@ -49,3 +49,6 @@ export {
 } from './tv.js';
 // JI-FNO: informative directions of the averaged Gauss-Newton Hessian and the RTM map's Jacobian actions (issue 20, docs/ji-fno-eigs.md).
 export * from './jifno/index.js';
+
+// Generative priors (issue 21, docs/generative-priors.md): facies training sets and their statistics.
+export * from './generative/index.js';
