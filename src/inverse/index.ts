@@ -50,5 +50,6 @@ export {
 // JI-FNO: informative directions of the averaged Gauss-Newton Hessian and the RTM map's Jacobian actions (issue 20, docs/ji-fno-eigs.md).
 export * from './jifno/index.js';
 
-// Generative priors (issue 21, docs/generative-priors.md): facies training sets and their statistics.
+// Generative priors (issue 21, docs/generative-priors.md): facies training sets, their statistics
+// and inversion in a trained generator's latent space.
 export * from './generative/index.js';

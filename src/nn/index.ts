@@ -69,3 +69,18 @@ export {
 } from './pool.js';
 export { GroupNorm, BatchNorm2d, type NormOptions, type BatchNormOptions } from './norm.js';
 export { UNet, ConvTranspose2d, convTranspose2d, type UNetOptions } from './unet.js';
+export {
+  ConvEncoder,
+  ConvDecoder,
+  VAE,
+  gaussianKl,
+  reparameterize,
+  bceWithLogits,
+  vaeLoss,
+  gradientPenalty,
+  criticLoss,
+  type ConvNetOptions,
+  type VAEOptions,
+  type ElboOptions,
+  type ElboTerms,
+} from './generative.js';

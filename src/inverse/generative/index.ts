@@ -28,3 +28,4 @@ export {
   type CompareStatisticsOptions,
   type StatisticsComparison,
 } from './stats.js';
+export { latentInversion, type LatentInversionOptions, type LatentInversionResult, type LatentProgress } from './latent.js';
