@@ -117,6 +117,22 @@ describe('optimizers vs float64 references', () => {
     expect(Array.from(await p.data())).toEqual([0.5, 2.5, 4.5]);
   });
 
+  it('steps taken inside tidy() keep their state alive for the next step (Adam, SGD with momentum)', async () => {
+    const p = tl.tensor([1, 2, 3]);
+    const q = tl.tensor([1, 2, 3]);
+    const adam = new nn.Adam({ lr: 0.1 });
+    const sgd = new nn.SGD({ lr: 0.1, momentum: 0.9 });
+    // Adam's first steps move each coordinate by ~lr; SGD with momentum by lr g, then lr g (1 + 0.9).
+    for (let k = 0; k < 2; k++)
+      tl.tidy(() => {
+        adam.step(p, tl.tensor([1, -1, 2]));
+        sgd.step(q, tl.tensor([1, 1, 1]));
+      });
+    const pv = await p.data();
+    [0.8, 2.2, 2.8].forEach((w, i) => expect(pv[i]).toBeCloseTo(w, 5));
+    expect(Array.from(await q.data()).map((v) => +v.toFixed(5))).toEqual([0.71, 1.71, 2.71]);
+  });
+
   it('skips empty parameters and materializes strided gradients', async () => {
     const e = tl.zeros([0, 3]);
     const p = tl.tensor([

@@ -3,7 +3,7 @@
 // rewrites the parameter and its state in place, PyTorch-style: no new buffers per step, so a
 // training loop's memory stays flat. Ops recorded before step() see the old values and ops recorded
 // after see the new ones, because the scheduler runs nodes in recorded order.
-import type { Tensor } from '../graph/tensor.js';
+import { keep, type Tensor } from '../graph/tensor.js';
 import type { Storage } from '../graph/scheduler.js';
 import { fmt } from '../graph/shape.js';
 import { argError, argErrorText, checkOptions, optionNames } from '../graph/options.js';
@@ -141,8 +141,9 @@ abstract class Optimizer {
     const lr = this.lr;
     ps.forEach((p, i) => {
       // A fresh state tensor is not read by the kernel on its first step (`first`), so empty() suffices.
+      // Kept: a step taken inside tidy() must not free the state the next step reads.
       const first = this.slots.length > 0 && !this.state[this.slots[0]!]![i];
-      const st = this.slots.map((slot) => (this.state[slot]![i] ??= empty(p.shape)));
+      const st = this.slots.map((slot) => (this.state[slot]![i] ??= keep(empty(p.shape))));
       if (p.size === 0) return;
       const g0 = gs[i]!;
       const g = contiguous(g0);
@@ -212,7 +213,7 @@ abstract class Optimizer {
       throw new Error(`tellus: ${what}: stepCount is ${d.stepCount} but the state holds no tensors`);
     }
     this.disposeState();
-    this.slots.forEach((s, k) => (this.state[s] = lists[k]!.map((t) => clone(t))));
+    this.slots.forEach((s, k) => (this.state[s] = lists[k]!.map((t) => keep(clone(t)))));
     this.stepCount = d.stepCount;
   }
 
