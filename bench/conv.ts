@@ -26,7 +26,7 @@ const CV = { batch: 8, ch: 32, n: 64 };
 const UN = { batch: 4, n: 64, depth: 2, width: 8 };
 
 /** Deterministic values in [-1, 1), the same in every library. */
-function values(n: number, seed: number): Float32Array {
+export function values(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
   return Float32Array.from({ length: n }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1);
 }
@@ -192,7 +192,7 @@ export function jaxConvCases(jax: Jax): Record<string, Case> {
 
 // ---- TensorFlow.js: NHWC, filters [KH, KW, in, out] ----
 
-const toNhwc = (tf: Tf, v: { data: Float32Array; shape: number[] }): TfTensor =>
+export const toNhwc = (tf: Tf, v: { data: Float32Array; shape: number[] }): TfTensor =>
   tf.tidy(() => (v.shape.length === 4 ? tf.transpose(tf.tensor(v.data, v.shape), [2, 3, 1, 0]) : tf.tensor(v.data, v.shape)));
 
 /** The same U-Net in NHWC; weights converted from Tellus's [O, C, KH, KW] to [KH, KW, C, O]. */

@@ -106,13 +106,17 @@ export function jaxCases(jax: Jax): Record<string, Case> {
 }
 
 /**
- * One Adam step (PyTorch's defaults, lr 1e-3) written in jax-js ops on state.p with moments
+ * One Adam step (PyTorch's defaults unless given) written in jax-js ops on state.p with moments
  * state.m, state.v and step count state.t: jax-js has no optimizer package on npm.
  */
-export function jaxAdamUpdate(jax: Jax, state: Record<string, any>, grads: Record<string, Jax>): void {
+export function jaxAdamUpdate(
+  jax: Jax,
+  state: Record<string, any>,
+  grads: Record<string, Jax>,
+  { lr = 1e-3, beta1: b1 = 0.9, beta2: b2 = 0.999, eps = 1e-8 } = {},
+): void {
   const np = jax.numpy;
   state.t += 1;
-  const [b1, b2, lr, eps] = [0.9, 0.999, 1e-3, 1e-8];
   const bc1 = 1 - b1 ** state.t;
   const bc2 = 1 - b2 ** state.t;
   for (const key of Object.keys(state.p)) {

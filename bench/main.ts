@@ -9,6 +9,13 @@ import { checkSpectralAgreement, jaxSpectralCases, tellusSpectralCases, tfjsSpec
 import { waveBenchmarks } from './wave.js';
 import { DENSE_CASES, DENSE_FLOPS, jaxDenseCases, tellusDenseCases } from './dense.js';
 import { checkConvAgreement, jaxConvCases, tellusConvCases, tfjsConvCases } from './conv.js';
+import {
+  checkGenerativeAgreement,
+  GENERATIVE_CASES,
+  jaxGenerativeCases,
+  tellusGenerativeCases,
+  tfjsGenerativeCases,
+} from './generative.js';
 import { tellusCases } from './tellus.js';
 import { tellusTomographyCases, tomographyBytes } from './tomography.js';
 import { loadTfjs, tfjsCases } from './tfjs.js';
@@ -21,7 +28,7 @@ const FLOPS: Record<string, number> = {
   ...DENSE_FLOPS,
 };
 /** Cases of seconds per run: one warm-up and three timed runs. */
-const SLOW = new Set<string>(Object.values(DENSE_CASES));
+const SLOW = new Set<string>([...Object.values(DENSE_CASES), ...Object.values(GENERATIVE_CASES)]);
 /** Bytes each bandwidth-bound case must move (read + write), for GB/s against the calibrated copy rate. */
 const BYTES: Record<string, number> = {
   'sum of 4M floats': 4 * 4 * 2 ** 20,
@@ -72,12 +79,23 @@ export async function runBenchmarks(
   const libraries: Library[] = [
     {
       name: 'tellus',
-      cases: { ...tellusCases(), ...tellusSpectralCases(), ...tellusConvCases(), ...tellusDenseCases(), ...tellusTomographyCases() },
+      cases: {
+        ...tellusCases(),
+        ...tellusSpectralCases(),
+        ...tellusConvCases(),
+        ...tellusGenerativeCases(),
+        ...tellusDenseCases(),
+        ...tellusTomographyCases(),
+      },
     },
     await load('jax-js', async () =>
-      ((j) => ({ ...jaxCases(j), ...jaxSpectralCases(j), ...jaxConvCases(j), ...jaxDenseCases(j) }))(jax ?? (await loadJax())),
+      ((j) => ({ ...jaxCases(j), ...jaxSpectralCases(j), ...jaxConvCases(j), ...jaxGenerativeCases(j), ...jaxDenseCases(j) }))(
+        jax ?? (await loadJax()),
+      ),
     ),
-    await load('tfjs', async () => ((t) => ({ ...tfjsCases(t), ...tfjsSpectralCases(t), ...tfjsConvCases(t) }))(tf ?? (await loadTfjs()))),
+    await load('tfjs', async () =>
+      ((t) => ({ ...tfjsCases(t), ...tfjsSpectralCases(t), ...tfjsConvCases(t), ...tfjsGenerativeCases(t) }))(tf ?? (await loadTfjs())),
+    ),
   ];
   // The FFT cases compare like with like only if the libraries compute the same transform.
   const agreement = await checkSpectralAgreement(jax, tf).then(
@@ -90,6 +108,14 @@ export async function runBenchmarks(
     (e) => `DISAGREE: ${reason(e)}`,
   );
   console.log(`conv cases ${convAgreement}`);
+  // The generative cases' check runs two training losses per library: only when one is timed.
+  const generativeAgreement = Object.values(GENERATIVE_CASES).some(selected)
+    ? await checkGenerativeAgreement(jax, tf).then(
+        (n) => `agree (relative L2 differences, worst per case: ${n})`,
+        (e) => `DISAGREE: ${reason(e)}`,
+      )
+    : 'not checked (no generative case selected)';
+  console.log(`generative cases ${generativeAgreement}`);
   const ours = Object.keys(libraries[0]!.cases!);
   // Every case name, a peer-only variant (e.g. jax-js's jit) right after the case it varies.
   const union = [...new Set(libraries.flatMap((l) => Object.keys(l.cases ?? {})))];
@@ -167,7 +193,7 @@ export async function runBenchmarks(
   if (selected('acoustic2d')) rows.push(...(await waveBenchmarks(jax)));
 
   const title = `${runtime}, ${info.description}${info.isSoftware ? ' (software adapter)' : ''}, ${new Date().toISOString().slice(0, 10)}`;
-  const md = `${markdown(rows, title, roof)}\nFFT cases, checked before timing: the libraries ${agreement}.\nConv and U-Net cases, checked before timing: the libraries ${convAgreement}.\n`;
+  const md = `${markdown(rows, title, roof)}\nFFT cases, checked before timing: the libraries ${agreement}.\nConv and U-Net cases, checked before timing: the libraries ${convAgreement}.\nVAE and WGAN-GP cases, checked before timing: the libraries ${generativeAgreement}.\n`;
   const loaded = Object.fromEntries(libraries.map((l) => [l.name, l.cases ? 'ok' : `failed: ${l.error}`]));
   const json = JSON.stringify(
     {
@@ -180,6 +206,7 @@ export async function runBenchmarks(
       profilerOverhead: overhead,
       spectralAgreement: agreement,
       convAgreement,
+      generativeAgreement,
       rows,
     },
     null,
