@@ -163,7 +163,17 @@ describe('browser app in headless Chromium', () => {
 
   it('workflows: lists the examples, and runs the unrolled scheme with finite scores and its figures', async () => {
     const list = await load('workflows.html', 'workflows');
-    expect(list.state.workflows).toEqual(['unrolled', 'pinn-wave', 'unet', 'tomography', 'dc', 'nf-inv', 'fno-wave', 'ji-fno']);
+    expect(list.state.workflows).toEqual([
+      'unrolled',
+      'pinn-wave',
+      'unet',
+      'tomography',
+      'dc',
+      'nf-inv',
+      'fno-wave',
+      'ji-fno',
+      'generative-priors',
+    ]);
     await list.page.close();
     const { page, state } = await load('workflows.html', 'workflows-unrolled', '?example=unrolled');
     const n = state.numbers as Record<string, number>;
@@ -241,6 +251,16 @@ describe('browser app in headless Chromium', () => {
     expect(Object.keys(n).filter((k) => k.endsWith('inversion: model error'))).toHaveLength(4);
     expect(state.figures).toEqual(['models', 'eigenvectors', 'eigenvalues', 'data', 'training', 'inversions', 'gradients']);
     expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(7);
+    await page.close();
+  });
+
+  it('workflows: the VAE and WGAN-GP priors train in the page and invert tomography in their latent spaces, with five figures', async () => {
+    const { page, state } = await load('workflows.html', 'workflows-generative-priors', '?example=generative-priors');
+    const n = state.numbers as Record<string, number>;
+    for (const [k, v] of Object.entries(n)) expect(Number.isFinite(v), `${k}: ${v}`).toBe(true);
+    expect(Object.keys(n).filter((k) => k.endsWith('velocity rel. L2'))).toHaveLength(6);
+    expect(state.figures).toEqual(['vae-samples', 'vae-statistics', 'vae-inversion', 'wgan-samples', 'wgan-inversion']);
+    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(5);
     await page.close();
   });
 

@@ -25,6 +25,10 @@ export interface CompareOptions {
   restarts?: number;
   iterations?: number;
   lambda?: number;
+  /** Tomography's pixel-space Gauss-Newton iterations (cap; beta cooling stops at chi = 1). Default 15. */
+  tomoIterations?: number;
+  /** FWI time steps of 2 ms. Default 400 (0.8 s, the two-way time to the bottom and back). */
+  fwiSteps?: number;
   /** FWI: latent Adam iterations (default 40) and pixel-space L-BFGS iterations (default 30). */
   fwiIterations?: number;
   fwiPixelIterations?: number;
@@ -90,6 +94,8 @@ export async function comparePriors(
     iterations: opts.iterations ?? 150,
     lambda: opts.lambda ?? 1,
     fwiIterations: opts.fwiIterations ?? 40,
+    fwiSteps: opts.fwiSteps ?? 400,
+    tomoIterations: opts.tomoIterations ?? 15,
     fwiPixelIterations: opts.fwiPixelIterations ?? 30,
     physics: opts.physics ?? ['tomography', 'fwi'],
     fwiModels: opts.fwiModels ?? 1,
@@ -218,7 +224,7 @@ async function tomography(
       regularization: reg,
       uncertainty: o.tomoNoise,
       method: 'gauss-newton',
-      maxIterations: 15,
+      maxIterations: o.tomoIterations,
       coolingFactor: 2,
       coolingRate: 1,
       chiFactor: 1,
@@ -284,7 +290,7 @@ async function fwi(
   const truth = coarsen(truthFine, n, c);
   // 8 Hz Ricker: >= 5 cells per wavelength at 2.5 x the peak; 0.8 s covers the two-way time to the bottom.
   const survey = tl.jiSurvey(
-    tl.jiDataParams({ samples: 1, nz: m, nx: m, dx: dx / 1000, shots: 4, dt: 0.002, nt: 400, freq: 8, pmlWidth: 10, maxVel: 3.2 }),
+    tl.jiDataParams({ samples: 1, nz: m, nx: m, dx: dx / 1000, shots: 4, dt: 0.002, nt: o.fwiSteps, freq: 8, pmlWidth: 10, maxVel: 3.2 }),
   );
   const F = (vKms: tl.Tensor): tl.Tensor => tl.reshape(tl.acoustic2d(tl.mul(vKms, 1000), survey), [-1]);
   const dTrue = tl.keep(tl.tidy(() => F(tl.tensor(truth, { shape: [m, m] }))));
@@ -338,7 +344,10 @@ async function fwi(
       tl.add(tl.mul(tl.sum(tl.square(tl.div(tl.sub(F(v), dObs), sigma))), 0.5), tl.mul(roughness(v, method, 0.01), alpha[method])),
     );
     const v0 = tl.full([m, m], (o.vShale + o.vSand) / 2);
-    const r = await tl.lbfgs((v) => fg(v) as [tl.Tensor, tl.Tensor], v0, { maxIter: o.fwiPixelIterations });
+    const r = await tl.lbfgs((v) => fg(v) as [tl.Tensor, tl.Tensor], v0, {
+      maxIter: o.fwiPixelIterations,
+      maxEvals: 2 * o.fwiPixelIterations + 4,
+    });
     const v = Float32Array.from(await r.x.data());
     fields[method] = v;
     out.push({ physics: 'fwi', method, ...score(v, truth, o), chi: await chiOf(r.x), seconds: (performance.now() - t0) / 1000 });

@@ -10,7 +10,7 @@ import { randn } from '../../ops/creation.js';
 import { checkTensor } from '../../ops/emit.js';
 import { add, div, mul, stack, square, sub, sum } from '../../autodiff/ops.js';
 import { valueAndGrad } from '../../autodiff/transforms.js';
-import { Adam } from '../../nn/optim.js';
+import { Adam, type LearningRate } from '../../nn/optim.js';
 
 export interface LatentInversionOptions {
   /** Weight of the prior term lambda/2 ||z||^2 (z ~ N(0, I) a priori: lambda = 1 is the MAP). Default 1. */
@@ -19,9 +19,9 @@ export interface LatentInversionOptions {
   noiseStd?: number;
   /** Restarts (batch rows). Default 4. */
   restarts?: number;
-  /** Adam iterations and learning rate. Default 200, 0.05. */
+  /** Adam iterations and learning rate (a number or a schedule step => lr, e.g. tl.cosineDecay). Default 200, 0.05. */
   iterations?: number;
-  lr?: number;
+  lr?: LearningRate;
   /** Seed of the starting points z0 ~ N(0, I). Default 0. */
   seed?: number;
   /** Iterations between read-backs of the per-restart losses (history and progress). Default 10. */
@@ -87,7 +87,7 @@ export async function latentInversion(
   const sigma = positiveArg(fn, 'opts.noiseStd', opts.noiseStd ?? 1);
   const R = integerArg(fn, 'opts.restarts', opts.restarts ?? 4, 1);
   const iterations = integerArg(fn, 'opts.iterations', opts.iterations ?? 200, 1);
-  const lr = positiveArg(fn, 'opts.lr', opts.lr ?? 0.05);
+  const lr = typeof opts.lr === 'function' ? opts.lr : positiveArg(fn, 'opts.lr', opts.lr ?? 0.05);
   const seed = integerArg(fn, 'opts.seed', opts.seed ?? 0, 0);
   const readEvery = integerArg(fn, 'opts.readEvery', opts.readEvery ?? 10, 1);
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function')
