@@ -289,3 +289,10 @@ export function twoShotSurvey(nx: number, nt: number, freq: number, delay: numbe
     maxVel,
   };
 }
+
+/**
+ * True in the browser (vitest's Chromium stage). Chromium's WebGPU is Dawn on the same SwiftShader
+ * as Node's, so kernel-path sweeps that only force alternative kernels (reduce's workgroup path,
+ * acoustic2d's interior variants) run in Node and Deno and skip here (docs/testing.md).
+ */
+export const IN_BROWSER = typeof window !== 'undefined' && !('Deno' in globalThis);
