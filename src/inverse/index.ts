@@ -49,3 +49,5 @@ export {
 } from './tv.js';
 // JI-FNO: informative directions of the averaged Gauss-Newton Hessian and the RTM map's Jacobian actions (issue 20, docs/ji-fno-eigs.md).
 export * from './jifno/index.js';
+// Uncertainty quantification: heteroscedastic losses, MC dropout, deep ensembles, calibration (issue 21, docs/uncertainty.md).
+export * from './uq/index.js';
