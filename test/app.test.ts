@@ -163,7 +163,7 @@ describe('browser app in headless Chromium', () => {
 
   it('workflows: lists the examples, and runs the unrolled scheme with finite scores and its figures', async () => {
     const list = await load('workflows.html', 'workflows');
-    expect(list.state.workflows).toEqual(['unrolled', 'pinn-wave', 'unet', 'tomography', 'dc', 'nf-inv', 'fno-wave', 'ji-fno']);
+    expect(list.state.workflows).toEqual(['unrolled', 'pinn-wave', 'unet', 'tomography', 'dc', 'nf-inv', 'fno-wave', 'uq', 'ji-fno']);
     await list.page.close();
     const { page, state } = await load('workflows.html', 'workflows-unrolled', '?example=unrolled');
     const n = state.numbers as Record<string, number>;
