@@ -32,7 +32,7 @@ describe('examples/uq', () => {
     expect(saved.sort()).toEqual(['ensemble-0', 'ensemble-1', 'heteroEnsemble-1', 'heteroscedastic', 'mcDropout']);
     for (const m of METHODS) {
       const x = r.methods[m];
-      for (const v of [x.rmse, x.rmseClean, x.nll, x.sigmaRatio, x.meanAleatoricSigma, x.meanEpistemicSigma])
+      for (const v of [x.rmse, x.rmseClean, x.nll, x.sigmaRatio, x.sigmaRatioExpected, x.meanAleatoricSigma, x.meanEpistemicSigma])
         expect(Number.isFinite(v), m).toBe(true);
       for (const v of [x.coverage68, x.coverage95, x.ece]) expect(v >= 0 && v <= 1, m).toBe(true);
       expect(x.coverage95).toBeGreaterThanOrEqual(x.coverage68);
@@ -56,8 +56,8 @@ describe('examples/uq', () => {
 
   it('the known noise sigma grows with depth and has a noisier patch', () => {
     const s = noiseSigma(16);
-    expect(s[0]).toBeCloseTo(0.3, 6);
-    expect(s[15 * 16]).toBeCloseTo(0.7, 6);
-    expect(s[5 * 16 + 9]! - (0.3 + (0.4 * 5) / 15)).toBeCloseTo(0.5, 6);
+    expect(s[0]).toBeCloseTo(0.5, 6);
+    expect(s[15 * 16]).toBeCloseTo(1, 6);
+    expect(s[5 * 16 + 9]! - (0.5 + (0.5 * 5) / 15)).toBeCloseTo(0.5, 6);
   });
 });
