@@ -141,6 +141,20 @@ describe('uq predictive distributions', () => {
     expect(() => tl.mcDropoutPredict(new tl.Linear(4, 3), x)).toThrow(/no Dropout with p > 0/);
   });
 
+  it('UNet { dropout, mcDropout }: the same parameters, random eval passes only with mcDropout', async () => {
+    const x = tl.randn([1, 1, 8, 8], { seed: 3 });
+    const plain = new tl.UNet(1, 1, { depth: 1, width: 4, seed: 2 });
+    const mc = new tl.UNet(1, 1, { depth: 1, width: 4, seed: 2, dropout: 0.2, mcDropout: true }).eval();
+    const off = new tl.UNet(1, 1, { depth: 1, width: 4, seed: 2, dropout: 0.2 }).eval();
+    expect(Object.keys(mc.parameters())).toEqual(Object.keys(plain.parameters()));
+    const [a, b] = [await mc.forward(x).data(), await mc.forward(x).data()];
+    expect(maxErr(a, b)).toBeGreaterThan(1e-3);
+    expect(Array.from(await off.forward(x).data())).toEqual(Array.from(await plain.eval().forward(x).data()));
+    expect(() => tl.mcDropoutPredict(off, x)).toThrow(/inactive in eval mode/);
+    expect(() => new tl.UNet(1, 1, { dropout: 1 })).toThrow(/opts\.dropout.*\[0, 1\)/);
+    for (const m of [plain, mc, off]) m.dispose();
+  });
+
   it('MC dropout on a Linear layer: mean W x + b and variance p/(1-p) sum_j (W_ij x_j)^2', async () => {
     const g = rng();
     const [inF, outF, p, rows, passes] = [6, 3, 0.2, 400, 25];
