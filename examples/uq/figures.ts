@@ -43,7 +43,7 @@ export function uqFigures(
   const e = r.example;
   const lim = (fs: Field[]) => Math.max(...fs.map((f) => Math.max(...f.values)));
   const [lo, hi] = [Math.min(...e.truth.values, ...e.target.values), Math.max(...e.truth.values, ...e.target.values)];
-  const sdMax = lim(METHODS.map((m) => r.methods[m].maps.std));
+  const sdMax = lim([e.sigma, ...METHODS.map((m) => r.methods[m].maps.std)]);
   const errMax = lim(METHODS.map((m) => r.methods[m].maps.error));
   const units = 'normalized';
   const maps = column(

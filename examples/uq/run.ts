@@ -9,7 +9,8 @@
 // aleatoric sigma should be sigma(z, x), plus what the input cannot determine (the blur's lost
 // detail, the fit's bias) in quadrature: small by design next to sigma.
 //
-// Methods, each a U-Net (1 input channel) that predicts a correction to its input: (a) heteroscedastic (2 outputs [mean, log variance],
+// Methods, each a U-Net (inputs: the image and its z, x coordinates) that predicts a correction
+// to the image: (a) heteroscedastic (2 outputs [mean, log variance],
 // Gaussian NLL or beta-NLL); (b) a deep ensemble of MSE networks (seeds + bootstrap resamples);
 // (c) MC dropout (dropout after the bottleneck and decoder blocks, MSE, 50 passes); (d) an
 // ensemble of heteroscedastic networks ((a) plus members on bootstrap resamples). (b) and (c)
@@ -156,7 +157,7 @@ function mulberry(seed: number): () => number {
 }
 
 /**
- * A U-Net that predicts a correction to its input: mean = x + (first output channel); a second
+ * A U-Net that predicts a correction to its input image: mean = image + (first output channel); a second
  * channel, if any, is the raw log variance. The input is already a low-resolution image of the
  * target, and the U-Net's group norms discard each sample's level, which the skip restores. The
  * output conv starts at zero (bias logVar0 on the log-variance channel), so training starts from
@@ -166,24 +167,26 @@ export class ResidualUNet extends tl.Module {
   net: tl.UNet;
   constructor(outChannels: 1 | 2, opts: tl.UNetOptions, logVar0 = 0) {
     super();
-    this.net = new tl.UNet(1, outChannels, opts);
+    this.net = new tl.UNet(3, outChannels, opts);
     const w = this.net.out.weight;
     this.net.out.loadParameters({
       weight: tl.zeros(w.shape),
       bias: tl.tensor(outChannels === 1 ? [0] : [0, logVar0]),
     });
   }
+  /** x: [N, 3, H, W], the image and its z and x coordinates; the image is channel 0. */
   forward(x: tl.Tensor): tl.Tensor {
     const out = this.net.forward(x);
-    if (this.net.outChannels === 1) return tl.add(out, x);
-    return tl.concat([tl.add(tl.slice(out, [null, [0, 1]]), x), tl.slice(out, [null, [1, 2]])], 1);
+    const image = tl.slice(x, [null, [0, 1]]);
+    if (this.net.outChannels === 1) return tl.add(out, image);
+    return tl.concat([tl.add(tl.slice(out, [null, [0, 1]]), image), tl.slice(out, [null, [1, 2]])], 1);
   }
 }
 
 export async function runUqExample(opts: UqExampleOptions = {}): Promise<UqExampleResult> {
   const n = opts.n ?? 16;
   const [nTrain, nVal, nTest] = [opts.train ?? 192, opts.val ?? 32, opts.test ?? 64];
-  const epochs = opts.epochs ?? 10;
+  const epochs = opts.epochs ?? 15;
   const batch = opts.batch ?? 16;
   const width = opts.width ?? 4;
   const members = opts.members ?? 5;
@@ -232,10 +235,23 @@ export async function runUqExample(opts: UqExampleOptions = {}): Promise<UqExamp
     }
     if (i % 32 === 31 || i === total - 1) progress({ phase: 'data', done: i + 1, total, label: 'models' });
   });
-  const part = (a: Float32Array, from: number, to: number) =>
-    tl.tensor(a.subarray(from * size, to * size), { shape: [to - from, 1, n, n] });
-  const [xTrain, yTrain] = [part(xHost, 0, nTrain), part(yHost, 0, nTrain)];
-  const [xVal, xTest] = [part(xHost, nTrain, nTrain + nVal), part(xHost, nTrain + nVal, total)];
+  // Inputs: the low-resolution model and two coordinate channels (z and x in [-1, 1]), so the
+  // translation-equivariant U-Net can tell where the noise is larger (CoordConv).
+  const withCoords = (from: number, to: number) => {
+    const a = new Float32Array((to - from) * 3 * size);
+    for (let i = from; i < to; i++)
+      for (let k = 0; k < size; k++) {
+        const at = (i - from) * 3 * size + k;
+        [a[at], a[at + size], a[at + 2 * size]] = [
+          xHost[i * size + k]!,
+          (2 * Math.floor(k / n)) / (n - 1) - 1,
+          (2 * (k % n)) / (n - 1) - 1,
+        ];
+      }
+    return tl.tensor(a, { shape: [to - from, 3, n, n] });
+  };
+  const [xTrain, yTrain] = [withCoords(0, nTrain), tl.tensor(yHost.subarray(0, nTrain * size), { shape: [nTrain, 1, n, n] })];
+  const [xVal, xTest] = [withCoords(nTrain, nTrain + nVal), withCoords(nTrain + nVal, total)];
   const yValHost = yHost.subarray(nTrain * size, (nTrain + nVal) * size);
   const yTestHost = yHost.subarray((nTrain + nVal) * size);
   const cleanTest = cleanHost.subarray((nTrain + nVal) * size);
@@ -252,8 +268,11 @@ export async function runUqExample(opts: UqExampleOptions = {}): Promise<UqExamp
     await opts.onModel?.(label, m);
   };
   const hetLoss = beta > 0 ? { loss: 'beta-nll' as const, beta } : { loss: 'nll' as const };
-  const unet = (out: number, k: number, extra: tl.UNetOptions = {}) =>
-    new tl.UNet(1, out, { depth: 2, width, seed: seed + 1000 * k, ...extra });
+  // The heteroscedastic nets' log variance starts at the training set's log mean (y - x)^2: the identity's homoscedastic fit.
+  let r2 = 0;
+  for (let k = 0; k < nTrain * size; k++) r2 += (yHost[k]! - xHost[k]!) ** 2 / (nTrain * size);
+  const unet = (out: 1 | 2, k: number, extra: tl.UNetOptions = {}) =>
+    new ResidualUNet(out, { depth: 2, width, seed: seed + 1000 * k, ...extra }, Math.log(r2));
 
   const hetero = unet(2, 0);
   const heteroFit = await tl.trainRegressor(hetero, xTrain, yTrain, { ...train, ...hetLoss, seed, onEpoch: tick('heteroscedastic') });
