@@ -197,6 +197,17 @@ describe('browser app in headless Chromium', () => {
     await page.close();
   });
 
+  it('workflows: the UQ methods train in the page with coverages in [0, 1], finite NLLs and their figures', async () => {
+    const { page, state } = await load('workflows.html', 'workflows-uq', '?example=uq');
+    const n = state.numbers as Record<string, number>;
+    for (const m of ['heteroscedastic', 'deep ensemble (MSE)', 'MC dropout', 'heteroscedastic ensemble']) {
+      expect(Number.isFinite(n[`${m}: NLL`]), `${m}: NLL ${n[`${m}: NLL`]}`).toBe(true);
+      expect(n[`${m}: 95% coverage`]! >= 0 && n[`${m}: 95% coverage`]! <= 1).toBe(true);
+    }
+    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(4);
+    await page.close();
+  });
+
   it('workflows: both tomography cases invert in the page to chi <= 1 with their figures', async () => {
     const { page, state } = await load('workflows.html', 'workflows-tomography', '?example=tomography');
     const n = state.numbers as Record<string, number>;
