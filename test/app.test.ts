@@ -171,6 +171,7 @@ describe('browser app in headless Chromium', () => {
       'dc',
       'nf-inv',
       'fno-wave',
+      'uq',
       'ji-fno',
       'generative-priors',
     ]);
@@ -204,6 +205,17 @@ describe('browser app in headless Chromium', () => {
     for (const k of ['validation relative L2, U-Net', 'validation relative L2, scaled RTM'])
       expect(n[k]! > 0 && n[k]! < 3, `${k}: ${n[k]}`).toBe(true);
     expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(2);
+    await page.close();
+  });
+
+  it('workflows: the UQ methods train in the page with coverages in [0, 1], finite NLLs and their figures', async () => {
+    const { page, state } = await load('workflows.html', 'workflows-uq', '?example=uq');
+    const n = state.numbers as Record<string, number>;
+    for (const m of ['heteroscedastic', 'deep ensemble (MSE)', 'MC dropout', 'heteroscedastic ensemble']) {
+      expect(Number.isFinite(n[`${m}: NLL`]), `${m}: NLL ${n[`${m}: NLL`]}`).toBe(true);
+      expect(n[`${m}: 95% coverage`]! >= 0 && n[`${m}: 95% coverage`]! <= 1).toBe(true);
+    }
+    expect(await page.$$eval('#figures svg', (s) => s.length)).toBe(4);
     await page.close();
   });
 

@@ -53,3 +53,5 @@ export * from './jifno/index.js';
 // Generative priors (issue 21, docs/generative-priors.md): facies training sets, their statistics
 // and inversion in a trained generator's latent space.
 export * from './generative/index.js';
+// Uncertainty quantification: heteroscedastic losses, MC dropout, deep ensembles, calibration (issue 21, docs/uncertainty.md).
+export * from './uq/index.js';

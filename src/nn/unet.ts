@@ -9,7 +9,7 @@ import { rand } from '../ops/creation.js';
 import { checkTensor } from '../ops/emit.js';
 import { add, concat, matmul, permute, relu, reshape } from '../autodiff/ops.js';
 import { kaimingUniform } from './init.js';
-import { Conv1x1, Conv2d } from './layers.js';
+import { Conv1x1, Conv2d, Dropout } from './layers.js';
 import { Module } from './module.js';
 import { BatchNorm2d, GroupNorm } from './norm.js';
 import { MaxPool2d, AvgPool2d, UpsampleBilinear2d } from './pool.js';
@@ -69,9 +69,13 @@ export interface UNetOptions {
   pool?: 'max' | 'avg';
   /** 'bilinear' then a 1x1 conv (default), or a 2x2 transposed conv. */
   up?: 'bilinear' | 'transpose';
+  /** Dropout probability after the bottleneck and each decoder block (default 0: no Dropout module). */
+  dropout?: number;
+  /** Keep that dropout active in eval mode (Monte Carlo dropout, Dropout's mcDropout). Default false. */
+  mcDropout?: boolean;
   seed?: number;
 }
-const UNET_OPTIONS = optionNames<UNetOptions>()('depth', 'width', 'skip', 'norm', 'pool', 'up', 'seed');
+const UNET_OPTIONS = optionNames<UNetOptions>()('depth', 'width', 'skip', 'norm', 'pool', 'up', 'dropout', 'mcDropout', 'seed');
 
 /** Two 3x3 convs, each followed by the norm and a ReLU. */
 class ConvBlock extends Module {
@@ -98,6 +102,7 @@ export class UNet extends Module {
   decode: Module[];
   pool: Module;
   out: Conv1x1;
+  drop: Dropout | null;
   readonly depth: number;
   readonly skip: boolean;
   constructor(
@@ -134,6 +139,9 @@ export class UNet extends Module {
     );
     this.decode = Array.from({ length: depth }, (_, i) => new ConvBlock((this.skip ? 2 : 1) * ch(i), ch(i), o.norm, seed + 200 + 10 * i));
     this.out = new Conv1x1(ch(0), outChannels, { seed: seed + 300 });
+    const p = o.dropout ?? 0;
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw argError(fn, 'opts.dropout', 'a number in [0, 1)', o.dropout, RangeError);
+    this.drop = p > 0 ? new Dropout(p, { mcDropout: o.mcDropout ?? false }) : null;
   }
   forward(x: Tensor): Tensor {
     const what = `UNet(${this.inChannels}, ${this.outChannels}).forward(x)`;
@@ -147,9 +155,11 @@ export class UNet extends Module {
       h = this.down[i]!.forward(i === 0 ? h : this.pool.forward(h));
       skips.push(h);
     }
+    if (this.drop) h = this.drop.forward(h);
     for (let i = this.depth - 1; i >= 0; i--) {
       const u = this.up[i]!.forward(h);
       h = this.decode[i]!.forward(this.skip ? concat([skips[i]!, u], 1) : u);
+      if (this.drop) h = this.drop.forward(h);
     }
     return this.out.forward(h);
   }
