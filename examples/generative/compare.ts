@@ -1,8 +1,8 @@
 // Latent-space inversion against pixel-space Tikhonov and TV on the same noisy data, for the VAE
 // and WGAN-GP examples (issue 21 item 4, docs/generative-priors.md). Held-out channel models
 // (facies 1 = sand, 0 = shale) become velocities; two physics ops see them:
-//   - cross-hole straight-ray tomography on the n x n cells (h m), a sensor every 32 m in each
-//     borehole, travel times in ms with Gaussian noise of `tomoNoise` ms;
+//   - cross-hole straight-ray tomography on the n x n cells (h m), a sensor every h round(32 / h) m
+//     (40 m at 20 m cells) in each borehole, travel times in ms with Gaussian noise of `tomoNoise` ms;
 //   - acoustic FWI (acoustic2d) on the model (averaged to n/2 x n/2 when n > 32): a surface survey
 //     (sources on row 1, a receiver on every column; tl.jiSurvey), noise `fwiNoise` x the data RMS.
 // Latent: tl.latentInversion with restarts through G(z) (sand probability p, velocity

@@ -1,5 +1,5 @@
 // WGAN-GP prior for channel facies, then latent-space vs pixel-space inversion (examples/wgan-prior/run.ts).
-//   npm run example:wgan-prior -- [--n 32 --train 1000 --held-out 3 --steps 150 --critic 5 --batch 16
+//   npm run example:wgan-prior -- [--n 32 --train 1000 --held-out 3 --steps 100 --critic 5 --batch 16
 //     --latent 16 --width 8 --lambda 10 --lr 1e-4 --restarts 4 --iterations 150 --fwi-iterations 40
 //     --seed 0 --data examples/output/facies-channels-<n> --out examples/wgan-prior/output]
 // Writes results.json, generator.safetensors, critic.safetensors and the figures (training,
@@ -45,7 +45,7 @@ const r = await runWganPrior({
   n,
   train: num('train', 1000),
   heldOut: num('held-out', 3),
-  steps: num('steps', 150),
+  steps: num('steps', 100),
   critic: num('critic', 5),
   batch: num('batch', 16),
   latent: num('latent', 16),

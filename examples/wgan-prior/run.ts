@@ -17,7 +17,7 @@ export interface WganPriorOptions {
   /** Training and held-out models. Default 1000 and 3. */
   train?: number;
   heldOut?: number;
-  /** Generator steps. Default 150. */
+  /** Generator steps. Default 100. */
   steps?: number;
   /** Critic steps per generator step. Default 5. */
   critic?: number;
@@ -64,7 +64,7 @@ export async function runWganPrior(opts: WganPriorOptions = {}): Promise<WganPri
   const n = opts.n ?? 32;
   const [trainCount, heldOut] = [opts.train ?? 1000, opts.heldOut ?? 3];
   const [steps, nCritic, batch, latent, width] = [
-    opts.steps ?? 150,
+    opts.steps ?? 100,
     opts.critic ?? 5,
     opts.batch ?? 16,
     opts.latent ?? 16,
