@@ -160,6 +160,35 @@ function rowStats(v: Float32Array, R: number): { mean: Float32Array; std: Float3
   return { mean, std };
 }
 
+/**
+ * Scores the best restart of a latent inversion whose models became velocities `v` [R, cells]
+ * (read and disposed here, with the result's tensors), and the restarts' per-cell spread.
+ */
+async function latentResult(
+  lat: tl.LatentInversionResult,
+  v: tl.Tensor,
+  truth: Float32Array,
+  o: Resolved,
+): Promise<{ score: Omit<Score, 'model' | 'physics' | 'seconds'>; best: Float32Array; std: Float32Array }> {
+  const vAll = await take(v);
+  const R = lat.loss.length;
+  const { std } = rowStats(vAll, R);
+  const cells = vAll.length / R;
+  const best = vAll.slice(lat.best * cells, (lat.best + 1) * cells);
+  lat.z.dispose();
+  lat.models.dispose();
+  return {
+    score: {
+      method: 'latent',
+      ...score(best, truth, o),
+      chi: lat.chi[lat.best]!,
+      restartSpread: std.reduce((a, b) => a + b, 0) / std.length,
+    },
+    best,
+    std,
+  };
+}
+
 async function tomography(
   decode: (z: tl.Tensor) => tl.Tensor,
   latent: number,
@@ -196,20 +225,18 @@ async function tomography(
     lr: 0.05,
     seed,
   });
-  const vAll = await take(tl.tidy(() => tl.add(tl.mul(lat.models, o.vSand - o.vShale), o.vShale)));
-  const { std } = rowStats(vAll, o.restarts);
-  const best = vAll.slice(lat.best * n * n, (lat.best + 1) * n * n);
+  const {
+    score: latentScore,
+    best,
+    std,
+  } = await latentResult(
+    lat,
+    tl.tidy(() => tl.add(tl.mul(lat.models, o.vSand - o.vShale), o.vShale)),
+    truth,
+    o,
+  );
   fields.latent = best;
-  out.push({
-    physics: 'tomography',
-    method: 'latent',
-    ...score(best, truth, o),
-    chi: lat.chi[lat.best]!,
-    seconds: (performance.now() - t0) / 1000,
-    restartSpread: std.reduce((a, b) => a + b, 0) / std.length,
-  });
-  lat.z.dispose();
-  lat.models.dispose();
+  out.push({ physics: 'tomography', ...latentScore, seconds: (performance.now() - t0) / 1000 });
 
   for (const method of ['tikhonov', 'tv'] as const) {
     t0 = performance.now();
@@ -321,20 +348,18 @@ async function fwi(
     latent,
     { restarts: o.restarts, iterations: o.fwiIterations, lambda: o.lambda, noiseStd: sigma, lr: 0.05, seed, readEvery: 10 },
   );
-  const vAll = await take(tl.tidy(() => velocities(lat.models)));
-  const { std } = rowStats(vAll, o.restarts);
-  const best = vAll.slice(lat.best * m * m, (lat.best + 1) * m * m);
+  const {
+    score: latentScore,
+    best,
+    std,
+  } = await latentResult(
+    lat,
+    tl.tidy(() => velocities(lat.models)),
+    truth,
+    o,
+  );
   fields.latent = best;
-  out.push({
-    physics: 'fwi',
-    method: 'latent',
-    ...score(best, truth, o),
-    chi: lat.chi[lat.best]!,
-    seconds: (performance.now() - t0) / 1000,
-    restartSpread: std.reduce((a, b) => a + b, 0) / std.length,
-  });
-  lat.z.dispose();
-  lat.models.dispose();
+  out.push({ physics: 'fwi', ...latentScore, seconds: (performance.now() - t0) / 1000 });
 
   // alpha per cell in units of the misfit per datum (fixed, not tuned on the truth); TV's epsilon 0.01 km/s.
   const alpha = { tikhonov: (0.5 * nData) / (m * m), tv: (0.5 * nData) / (m * m) };

@@ -20,6 +20,7 @@
 // and the aleatoric sigma against the known one. Imports only the package root, so the browser app
 // can run it too.
 import * as tl from '../../src/index.js';
+import { mulberry32 } from '../common/random.js';
 
 export type UqMethod = 'heteroscedastic' | 'ensemble' | 'mcDropout' | 'heteroEnsemble';
 export const METHODS: readonly UqMethod[] = ['heteroscedastic', 'ensemble', 'mcDropout', 'heteroEnsemble'];
@@ -146,16 +147,6 @@ function gaussian(rnd: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
 }
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A U-Net that predicts a correction to its input image: mean = image + (first output channel); a second
  * channel, if any, is the raw log variance. The input is already a low-resolution image of the
@@ -224,7 +215,7 @@ export async function runUqExample(opts: UqExampleOptions = {}): Promise<UqExamp
   const mMean = s1 / (nTrain * size);
   const mStd = Math.sqrt(s2 / (nTrain * size) - mMean * mMean);
   const sigma = noiseSigma(n);
-  const rnd = mulberry(seed + 23);
+  const rnd = mulberry32(seed + 23);
   const [xHost, yHost, cleanHost] = [new Float32Array(total * size), new Float32Array(total * size), new Float32Array(total * size)];
   models.forEach((m, i) => {
     const low = lowRes(m, n);
