@@ -138,6 +138,13 @@ function score(v: ArrayLike<number>, truth: Float32Array, o: Resolved): { relati
   return { relativeL2: Math.sqrt(e / t), faciesAccuracy: hit / truth.length };
 }
 
+/** chi = ||(d - dObs) / sigma||^2 / N of predicted data d (disposed here). */
+async function chi(d: tl.Tensor, dObs: tl.Tensor, sigma: number): Promise<number> {
+  const r = tl.tidy(() => tl.div(tl.sum(tl.square(tl.div(tl.sub(d, dObs), sigma))), dObs.size));
+  d.dispose();
+  return (await take(r))[0]!;
+}
+
 /** Reads a tensor into a new Float32Array and disposes it. */
 async function take(t: tl.Tensor): Promise<Float32Array> {
   const v = Float32Array.from(await t.data());
@@ -206,12 +213,6 @@ async function tomography(
   const noise = tl.randn([sim.nData], { seed, std: o.tomoNoise });
   const dObs = tl.keep(tl.tidy(() => tl.add(sim.forward(sTrue), noise)));
   noise.dispose();
-  const chiOf = async (s: tl.Tensor): Promise<number> => {
-    const r = tl.tidy(() => tl.div(tl.sum(tl.square(tl.div(tl.sub(sim.forward(s), dObs), o.tomoNoise))), sim.nData));
-    const v = await r.item();
-    r.dispose();
-    return v;
-  };
   const out: Omit<Score, 'model'>[] = [];
   const fields: Partial<Record<Method, Float32Array>> = {};
 
@@ -258,7 +259,17 @@ async function tomography(
     });
     const v = (await r.model.data()).map((x) => 1 / x) as Float32Array;
     fields[method] = v;
-    out.push({ physics: 'tomography', method, ...score(v, truth, o), chi: await chiOf(r.model), seconds: (performance.now() - t0) / 1000 });
+    out.push({
+      physics: 'tomography',
+      method,
+      ...score(v, truth, o),
+      chi: await chi(
+        tl.tidy(() => sim.forward(r.model)),
+        dObs,
+        o.tomoNoise,
+      ),
+      seconds: (performance.now() - t0) / 1000,
+    });
     r.model.dispose();
     m0.dispose();
     reg.dispose();
@@ -326,12 +337,6 @@ async function fwi(
   const nData = dTrue.size;
   const dObs = tl.keep(tl.tidy(() => tl.add(dTrue, tl.randn([nData], { seed, std: sigma }))));
   dTrue.dispose();
-  const chiOf = async (v: tl.Tensor): Promise<number> => {
-    const r = tl.tidy(() => tl.div(tl.sum(tl.square(tl.div(tl.sub(F(v), dObs), sigma))), nData));
-    const x = await r.item();
-    r.dispose();
-    return x;
-  };
   const out: Omit<Score, 'model'>[] = [];
   const fields: Partial<Record<Method, Float32Array>> = {};
 
@@ -375,7 +380,17 @@ async function fwi(
     });
     const v = Float32Array.from(await r.x.data());
     fields[method] = v;
-    out.push({ physics: 'fwi', method, ...score(v, truth, o), chi: await chiOf(r.x), seconds: (performance.now() - t0) / 1000 });
+    out.push({
+      physics: 'fwi',
+      method,
+      ...score(v, truth, o),
+      chi: await chi(
+        tl.tidy(() => F(r.x)),
+        dObs,
+        sigma,
+      ),
+      seconds: (performance.now() - t0) / 1000,
+    });
     r.x.dispose();
     v0.dispose();
   }
