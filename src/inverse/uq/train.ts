@@ -32,18 +32,8 @@ export interface UqTrainOptions extends SplitOptions {
   bootstrap?: boolean;
   onEpoch?: (epoch: number, loss: number) => void;
 }
-const TRAIN_OPTIONS = optionNames<UqTrainOptions>()(
-  'loss',
-  'beta',
-  'epochs',
-  'batch',
-  'lr',
-  'seed',
-  'bootstrap',
-  'onEpoch',
-  'minLogVar',
-  'maxLogVar',
-);
+const TRAIN_KEYS = ['loss', 'beta', 'epochs', 'batch', 'lr', 'seed', 'bootstrap', 'onEpoch', 'minLogVar', 'maxLogVar'] as const;
+const TRAIN_OPTIONS = optionNames<UqTrainOptions>()(...TRAIN_KEYS);
 
 export interface UqTrainResult {
   /** Mean training loss per epoch (NLL with its constant for 'nll'). */
@@ -140,20 +130,7 @@ export interface EnsembleOptions extends UqTrainOptions {
   members?: number;
   onMember?: (member: number, result: UqTrainResult) => void;
 }
-const ENSEMBLE_OPTIONS = optionNames<EnsembleOptions>()(
-  'members',
-  'onMember',
-  'loss',
-  'beta',
-  'epochs',
-  'batch',
-  'lr',
-  'seed',
-  'bootstrap',
-  'onEpoch',
-  'minLogVar',
-  'maxLogVar',
-);
+const ENSEMBLE_OPTIONS = optionNames<EnsembleOptions>()('members', 'onMember', ...TRAIN_KEYS);
 
 /**
  * A deep ensemble: `members` networks from make(k) (give each its own initialization seed), each
