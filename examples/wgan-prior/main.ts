@@ -4,57 +4,20 @@
 //     --seed 0 --data examples/output/facies-channels-<n> --out examples/wgan-prior/output]
 // Writes results.json, generator.safetensors, critic.safetensors and the figures (training,
 // samples, statistics, inversion-tomography, inversion-fwi; .png and .svg) into --out.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import * as tl from '../../src/index.js';
+import { writeFileSync } from 'node:fs';
 import { lineSpec, row } from '../../src/viz/index.js';
-import { parseArgs, positive } from '../common/args.js';
-import { nodeSink } from '../common/sink-node.js';
-import { DirStore } from '../fno-wave/store-node.js';
+import { priorCli, writePriorResults } from '../generative/cli.js';
 import { inversionTable, priorFigures } from '../generative/report.js';
 import { runWganPrior } from './run.js';
 
-const P = 'wgan-prior';
-const KNOWN = [
-  'n',
-  'train',
-  'held-out',
-  'steps',
-  'critic',
-  'batch',
-  'latent',
-  'width',
-  'lambda',
-  'lr',
-  'restarts',
-  'iterations',
-  'fwi-iterations',
-  'seed',
-  'data',
-  'out',
-];
-const args = parseArgs(P, process.argv.slice(2), KNOWN);
-const num = (k: string, d: number): number => positive(P, args, k, d);
-const n = num('n', 32);
-const OUT = args.get('out') ?? 'examples/wgan-prior/output';
-mkdirSync(OUT, { recursive: true });
-const sink = nodeSink(OUT);
-const info = await tl.init();
-sink.log(`WGAN-GP prior on ${info.runtime}, ${info.description}`);
-const t0 = performance.now();
+const cli = await priorCli('wgan-prior', 'WGAN-GP prior', ['steps', 'critic', 'lambda'], 1e-4);
+const { num, n, sink } = cli;
+const OUT = cli.out;
 const r = await runWganPrior({
-  n,
-  train: num('train', 1000),
-  heldOut: num('held-out', 3),
+  ...cli.common,
   steps: num('steps', 100),
   critic: num('critic', 5),
-  batch: num('batch', 16),
-  latent: num('latent', 16),
-  width: num('width', 8),
   lambda: num('lambda', 10),
-  lr: num('lr', 1e-4),
-  seed: args.has('seed') ? Number(args.get('seed')) : 0,
-  store: new DirStore(args.get('data') ?? `examples/output/facies-channels-${n}`),
-  compare: { restarts: num('restarts', 4), iterations: num('iterations', 150), fwiIterations: num('fwi-iterations', 40) },
   onProgress: (p) => {
     if (p.phase === 'train') sink.progress('generator step', p.done, p.total, { W: p.wasserstein!.toFixed(3), GP: p.penalty!.toFixed(3) });
     else sink.log(p.message!);
@@ -85,19 +48,10 @@ await priorFigures(sink, 'wgan', 'WGAN-GP', r.samples, r.inversions, n, dx, { vS
 writeFileSync(`${OUT}/generator.safetensors`, r.generatorCheckpoint);
 writeFileSync(`${OUT}/critic.safetensors`, r.criticCheckpoint);
 const { generatorCheckpoint: _g, criticCheckpoint: _c, samples, inversions, ...numbers } = r;
-const json = {
-  runtime: info.runtime,
-  adapter: info.description,
-  seconds: (performance.now() - t0) / 1000,
-  ...numbers,
-  statistics: samples.statistics,
-  curves: samples.curves,
-  scores: inversions.scores,
-};
-writeFileSync(`${OUT}/results.json`, JSON.stringify(json, null, 2));
+const seconds = writePriorResults(cli, numbers, samples, inversions);
 console.log(
   `WGAN-GP (generator ${r.generatorParameters}, critic ${r.criticParameters} parameters), ${r.steps} generator steps in ${r.trainSeconds.toFixed(0)} s: ` +
     `sand proportion generated ${samples.statistics.proportion.generated.toFixed(3)} vs training ${samples.statistics.proportion.training.toFixed(3)}`,
 );
 console.log(inversionTable(inversions));
-console.log(`total ${json.seconds.toFixed(0)} s; wrote ${OUT}/results.json, the checkpoints and the figures`);
+console.log(`total ${seconds.toFixed(0)} s; wrote ${OUT}/results.json, the checkpoints and the figures`);
