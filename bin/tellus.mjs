@@ -8,10 +8,13 @@
 //   tellus bench [--all]
 //       Runs the benchmarks in Node (side by side with jax-js and tfjs) and writes bench/results/;
 //       with --all, in Node, Deno and headless Chromium one after another.
+//   tellus worker --redis redis://host:port [--concurrency N] [--shared DIR] [--tasks my-tasks.ts] [--queue NAME]
+//       Starts a scale-out worker (docs/scale-out.md): WebGPU once, then tasks from the BullMQ queue
+//       until SIGTERM; --tasks adds the task kinds a script defines with defineTask.
 //   tellus serve [--port N]
 //       Builds the browser app (app/) into dist/app/ and serves it on http://localhost:N (default 8080).
 import * as esbuild from 'esbuild';
-import { writeFileSync } from 'node:fs';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -101,6 +104,40 @@ async function calibrateCmd() {
   await import(pathToFileURL(outfile).href);
 }
 
+async function workerCmd(args) {
+  const i = args.indexOf('--tasks');
+  const tasks = i >= 0 ? args[i + 1] : null;
+  if (i >= 0 && !tasks) throw new Error('tellus worker --tasks: expected a script that calls defineTask');
+  const rest = i >= 0 ? [...args.slice(0, i), ...args.slice(i + 2)] : args;
+  // One bundle holds the worker and the user's task script, so both see one engine and one task registry.
+  const entry = `
+    import { workerMain } from ${JSON.stringify(join(root, 'src/scale/node/worker-main.ts'))};
+    ${tasks ? `import ${JSON.stringify(resolve(tasks))};` : ''}
+    await workerMain(${JSON.stringify(rest)});
+  `;
+  // Several workers may start at once from one checkout: each writes its own bundle and removes it once loaded.
+  const outfile = join(root, `dist/run/worker-${process.pid}.mjs`);
+  await esbuild.build({
+    stdin: { contents: entry, resolveDir: root, loader: 'ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    outfile,
+    logLevel: 'warning',
+    loader: { '.wgsl': 'text' },
+    external: ['webgpu', 'bullmq', 'ioredis', '@jax-js/jax', 'cli-progress', '@resvg/resvg-js', 'vega', 'vega-lite'],
+    alias: { tellus: join(root, 'src/index.ts') },
+  });
+  try {
+    await import(pathToFileURL(outfile).href);
+  } finally {
+    unlinkSync(outfile);
+  }
+  // The worker exits on SIGTERM/SIGINT once its tasks are done.
+  await new Promise(() => {});
+}
+
 async function serveCmd(args) {
   const i = args.indexOf('--port');
   const port = i >= 0 ? args[i + 1] : '8080';
@@ -115,12 +152,13 @@ async function serveCmd(args) {
 }
 
 const usage =
-  'usage: tellus profile <script> [--trace out.json] [--json report.json] [--every N] [--no-sites] [--calibrate] | tellus calibrate | tellus bench [--all] | tellus serve [--port N]';
+  'usage: tellus profile <script> [--trace out.json] [--json report.json] [--every N] [--no-sites] [--calibrate] | tellus calibrate | tellus bench [--all] | tellus worker --redis URL [--concurrency N] [--shared DIR] [--tasks file.ts] | tellus serve [--port N]';
 
 try {
   if (cmd === 'profile') await profileCmd(rest);
   else if (cmd === 'calibrate') await calibrateCmd();
   else if (cmd === 'serve') await serveCmd(rest);
+  else if (cmd === 'worker') await workerCmd(rest);
   else if (cmd === 'bench') {
     // --all: Node, Deno and headless Chromium one after another; otherwise Node only.
     const args = rest.includes('--all') ? [join(root, 'bench/all.mjs')] : [join(root, 'dist/bench/node.js'), ...rest];

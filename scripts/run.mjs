@@ -20,7 +20,7 @@ await esbuild.build({
   platform: 'node',
   target: 'es2022',
   loader: { '.wgsl': 'text' },
-  external: ['webgpu', '@jax-js/jax', '@tensorflow/*', 'cli-progress', '@resvg/resvg-js', 'vega', 'vega-lite'],
+  external: ['webgpu', 'bullmq', 'ioredis', '@jax-js/jax', '@tensorflow/*', 'cli-progress', '@resvg/resvg-js', 'vega', 'vega-lite'],
   sourcemap: 'inline',
   outfile,
   logLevel: 'warning',

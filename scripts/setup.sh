@@ -13,6 +13,9 @@ fi
 dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || missing+=(mesa-vulkan-drivers)
 # fonts-dejavu-core: the fonts resvg draws the figures' axis labels and titles with (src/viz).
 dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
+# redis-server: the BullMQ backend of the scale-out tests (src/scale, docs/scale-out.md); they start
+# a throwaway instance on a loopback port.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 
 if ((${#missing[@]})); then
   cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing[*]}"

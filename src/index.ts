@@ -65,3 +65,4 @@ export { calibrate, type CalibrateOptions } from './profile/calibrate.js';
 export { roofline, type Roofline } from './profile/store.js';
 export * from './physics/index.js';
 export * from './inverse/index.js';
+export * from './scale/index.js';

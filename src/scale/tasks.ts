@@ -1,0 +1,2 @@
+// Every built-in task kind, registered by importing its module (workers import this).
+import './fwi.js';
