@@ -8,20 +8,23 @@ import prettier from 'eslint-config-prettier';
 
 // Each layer may import only from the layers before it: gpu <- graph <- ops <- autodiff <- nn,
 // physics, profile (siblings that do not import each other) <- inverse <- the package root (index.ts,
-// runtime.ts) <- examples, bench, test. viz/ (figures) sits beside them on graph/ alone.
+// runtime.ts) <- examples, bench, test. scale/ (tasks, backends) sits on inverse/, below the root.
+// viz/ (figures) sits beside them on graph/ alone.
 const src = (dir) => `./src/${dir}`;
 const layers = [
-  { name: 'gpu', target: src('gpu'), forbid: ['inverse', 'graph', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'viz'] },
-  { name: 'graph', target: src('graph'), forbid: ['inverse', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'viz'] },
-  { name: 'ops', target: src('ops'), forbid: ['inverse', 'autodiff', 'nn', 'physics', 'profile', 'viz'] },
-  { name: 'autodiff', target: src('autodiff'), forbid: ['inverse', 'nn', 'physics', 'profile', 'viz'] },
-  { name: 'nn', target: src('nn'), forbid: ['physics', 'inverse', 'profile', 'viz'] },
-  { name: 'physics', target: src('physics'), forbid: ['nn', 'inverse', 'profile', 'viz'] },
-  { name: 'profile', target: src('profile'), forbid: ['nn', 'physics', 'inverse', 'viz'] },
+  { name: 'gpu', target: src('gpu'), forbid: ['inverse', 'graph', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'viz', 'scale'] },
+  { name: 'graph', target: src('graph'), forbid: ['inverse', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'viz', 'scale'] },
+  { name: 'ops', target: src('ops'), forbid: ['inverse', 'autodiff', 'nn', 'physics', 'profile', 'viz', 'scale'] },
+  { name: 'autodiff', target: src('autodiff'), forbid: ['inverse', 'nn', 'physics', 'profile', 'viz', 'scale'] },
+  { name: 'nn', target: src('nn'), forbid: ['physics', 'inverse', 'profile', 'viz', 'scale'] },
+  { name: 'physics', target: src('physics'), forbid: ['nn', 'inverse', 'profile', 'viz', 'scale'] },
+  { name: 'profile', target: src('profile'), forbid: ['nn', 'physics', 'inverse', 'viz', 'scale'] },
   // Inversion workflows (PINNs, unrolled schemes, classical solvers) combine networks and physics.
-  { name: 'inverse', target: src('inverse'), forbid: ['profile', 'viz'] },
+  { name: 'inverse', target: src('inverse'), forbid: ['profile', 'viz', 'scale'] },
+  // Scale-out (src/scale): the work API and the workloads it ships; nothing below imports it.
+  { name: 'scale', target: src('scale'), forbid: ['profile', 'viz'] },
   // Figures draw host arrays: no GPU, no tensors (graph/ only for the argument checks).
-  { name: 'viz', target: src('viz'), forbid: ['gpu', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'inverse'] },
+  { name: 'viz', target: src('viz'), forbid: ['gpu', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'inverse', 'scale'] },
 ];
 const rootFiles = ['./src/index.ts', './src/runtime.ts'];
 const zones = [

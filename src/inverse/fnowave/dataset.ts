@@ -14,6 +14,7 @@ import { ricker } from '../../physics/common/wavelets.js';
 import { vonKarman } from '../../physics/models/vonkarman.js';
 import { saveSafetensors } from '../../nn/safetensors.js';
 import type { ShardStore } from './store.js';
+import { type ShardHooks, type ShardInfo, shardName, writeShardSet } from '../shards.js';
 import { mulberry32 } from '../../graph/random.js';
 
 export interface WaveDataOptions {
@@ -74,11 +75,7 @@ const OPTIONS = optionNames<WaveDataOptions>()(
 /** Every option resolved: what the manifest records and a rerun must match. */
 export type WaveDataParams = Required<Omit<WaveDataOptions, 'receivers'>> & { receivers: [number, number][] };
 
-export interface WaveShardInfo {
-  name: string;
-  first: number;
-  count: number;
-}
+export type WaveShardInfo = ShardInfo;
 
 export interface WaveManifest {
   format: 'tellus-fnowave-1';
@@ -91,7 +88,7 @@ export interface WaveManifest {
 }
 
 export const MANIFEST = 'manifest.json';
-export const shardName = (k: number): string => `shard-${String(k).padStart(5, '0')}.safetensors`;
+export { shardName };
 
 /** A well-mixed 31-bit seed for sample i (FNV-1a of the pair, then a murmur finalizer). */
 export function sampleSeed(seed: number, i: number): number {
@@ -197,10 +194,7 @@ export function sampleModel(p: WaveDataParams, i: number): Tensor {
   return vonKarman([p.nz, p.nx], { dx, kappa, ax, az, mean, std, seed: sampleSeed(p.seed, i) });
 }
 
-export interface GenerateHooks {
-  /** Called after each shard is stored (a thrown error stops the run, as an interruption would). */
-  onShard?: (progress: { shard: number; shards: number; done: number; samples: number; skipped: boolean }) => void | Promise<void>;
-}
+export type GenerateHooks = ShardHooks;
 
 function diffParams(a: WaveDataParams, b: WaveDataParams): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof WaveDataParams>;
@@ -209,13 +203,46 @@ function diffParams(a: WaveDataParams, b: WaveDataParams): string[] {
     .map((k) => `${k} ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`);
 }
 
+/** The bytes of shard k (safetensors): its samples depend only on (seed, i), wherever it is made. */
+export async function waveShard(opts: WaveDataOptions, k: number): Promise<Uint8Array> {
+  const p = waveDataParams(opts);
+  const first = k * p.samplesPerShard;
+  const count = Math.min(p.samplesPerShard, p.samples - first);
+  if (!Number.isInteger(k) || k < 0 || count <= 0) throw argError('waveShard(opts, k)', 'k', `a shard index in [0, ${Math.ceil(p.samples / p.samplesPerShard)})`, k);
+  const parts: [Tensor, Tensor, Tensor][] = [];
+  const sources: number[] = [];
+  for (let i = first; i < first + count; i++) {
+    const src = sampleSource(p, i);
+    sources.push(...src);
+    parts.push(
+      tidy(() => {
+        const v = sampleModel(p, i);
+        return [v, ...simulateWave(p, v, src)] as [Tensor, Tensor, Tensor];
+      }),
+    );
+  }
+  const named = tidy(() => ({
+    velocity: stack(parts.map((t) => t[0])),
+    snapshots: concat(parts.map((t) => t[1])),
+    traces: concat(parts.map((t) => t[2])),
+    source: tensor(Int32Array.from(sources), { shape: [count, 2], dtype: 'int32' }),
+  }));
+  for (const t of parts.flat()) t.dispose();
+  const bytes = await saveSafetensors(named, {
+    first: String(first),
+    count: String(count),
+    units: 'velocity km/s; snapshots, traces: acoustic2d u',
+  });
+  for (const t of Object.values(named)) t.dispose();
+  return bytes;
+}
+
 /**
  * Generates the dataset into `store`, resuming from its manifest: shards listed there and present
  * are skipped. One read-back per shard (its bytes); none per sample. Returns the final manifest.
  */
 export async function generateWaveDataset(store: ShardStore, opts: WaveDataOptions, hooks: GenerateHooks = {}): Promise<WaveManifest> {
   const p = waveDataParams(opts);
-  const shards = Math.ceil(p.samples / p.samplesPerShard);
   const manifest: WaveManifest = {
     format: 'tellus-fnowave-1',
     params: p,
@@ -223,67 +250,22 @@ export async function generateWaveDataset(store: ShardStore, opts: WaveDataOptio
     shards: [],
     complete: false,
   };
-  const old = await store.get(MANIFEST);
-  const present = new Set(await store.list());
-  if (old) {
-    const prev = JSON.parse(new TextDecoder().decode(old)) as WaveManifest;
-    const diff = diffParams(prev.params, p);
-    if (diff.length)
-      throw argErrorText(
-        FN,
-        'store',
-        'an empty store or one holding this dataset (same parameters)',
-        `a dataset made with ${diff.join(', ')}`,
-        Error,
-      );
-    // Only shards in the manifest count: a shard stored without its manifest entry may be from a run that died between the two writes.
-    manifest.shards = prev.shards.filter((s) => present.has(s.name));
-  }
-  const done = new Set(manifest.shards.map((s) => s.name));
-  const writeManifest = async (): Promise<void> => {
-    manifest.shards.sort((a, b) => a.first - b.first);
-    manifest.complete = manifest.shards.length === shards;
-    await store.put(MANIFEST, new TextEncoder().encode(JSON.stringify(manifest, null, 1)));
-  };
-  for (let k = 0; k < shards; k++) {
-    const first = k * p.samplesPerShard;
-    const count = Math.min(p.samplesPerShard, p.samples - first);
-    const name = shardName(k);
-    const skipped = done.has(name);
-    if (!skipped) {
-      const parts: [Tensor, Tensor, Tensor][] = [];
-      const sources: number[] = [];
-      for (let i = first; i < first + count; i++) {
-        const src = sampleSource(p, i);
-        sources.push(...src);
-        parts.push(
-          tidy(() => {
-            const v = sampleModel(p, i);
-            return [v, ...simulateWave(p, v, src)] as [Tensor, Tensor, Tensor];
-          }),
-        );
-      }
-      const named = tidy(() => ({
-        velocity: stack(parts.map((t) => t[0])),
-        snapshots: concat(parts.map((t) => t[1])),
-        traces: concat(parts.map((t) => t[2])),
-        source: tensor(Int32Array.from(sources), { shape: [count, 2], dtype: 'int32' }),
-      }));
-      for (const t of parts.flat()) t.dispose();
-      const bytes = await saveSafetensors(named, {
-        first: String(first),
-        count: String(count),
-        units: 'velocity km/s; snapshots, traces: acoustic2d u',
-      });
-      for (const t of Object.values(named)) t.dispose();
-      await store.put(name, bytes);
-      manifest.shards.push({ name, first, count });
-      await writeManifest();
-    }
-    await hooks.onShard?.({ shard: k, shards, done: first + count, samples: p.samples, skipped });
-  }
-  if (!manifest.complete || !old) await writeManifest();
-  return manifest;
+  return writeShardSet(
+    store,
+    {
+      fn: FN,
+      manifestName: MANIFEST,
+      manifest,
+      samples: p.samples,
+      samplesPerShard: p.samplesPerShard,
+      differs: (prev) => {
+        const diff = diffParams(prev.params, p);
+        return diff.length ? `a dataset made with ${diff.join(', ')}` : null;
+      },
+      make: (k) => waveShard(p, k),
+    },
+    hooks,
+  );
 }
 
 /** A dataset on the host: per-sample views into the shards' bytes. */

@@ -12,6 +12,7 @@ import { channelModelValues, type ChannelModelOptions } from '../../physics/mode
 import { layeredModelValues, type LayeredModelOptions } from '../../physics/models/layered.js';
 import { decodeSafetensors, encodeSafetensors } from '../../nn/safetensors.js';
 import type { ShardStore } from '../fnowave/store.js';
+import { type ShardHooks, writeShardSet } from '../shards.js';
 import { sampleSeed } from '../fnowave/dataset.js';
 
 export type FaciesKind = 'channels' | 'layered' | 'faulted';
@@ -51,7 +52,6 @@ export interface FaciesManifest {
 }
 
 export const FACIES_MANIFEST = 'manifest.json';
-const shardName = (k: number): string => `shard-${String(k).padStart(5, '0')}.safetensors`;
 const FN = 'generateFaciesDataset(store, opts)';
 
 /** JSON with object keys sorted, so a rerun's options match whatever order their keys were written in. */
@@ -119,9 +119,22 @@ export function faciesSample(p: FaciesDataParams, i: number): Float32Array {
   return Float32Array.from(v, (x) => (scale > 0 ? Math.min(1, Math.max(0, (x - offset) / scale)) : 0));
 }
 
-export interface FaciesGenerateHooks {
-  /** Called after each shard is stored (a thrown error stops the run, as an interruption would). */
-  onShard?: (progress: { shard: number; shards: number; done: number; samples: number; skipped: boolean }) => void | Promise<void>;
+export type FaciesGenerateHooks = ShardHooks;
+
+/** The bytes of shard k (safetensors): samples that depend only on (seed, i). */
+export function faciesShard(opts: FaciesDataOptions, k: number): Uint8Array {
+  const p = faciesDataParams(opts, 'faciesShard(opts, k)');
+  const first = k * p.samplesPerShard;
+  const count = Math.min(p.samplesPerShard, p.samples - first);
+  if (!Number.isInteger(k) || k < 0 || count <= 0)
+    throw argError('faciesShard(opts, k)', 'k', `a shard index in [0, ${Math.ceil(p.samples / p.samplesPerShard)})`, k);
+  const cells = p.nz * p.nx;
+  const data = new Float32Array(count * cells);
+  for (let j = 0; j < count; j++) data.set(faciesSample(p, first + j), j * cells);
+  return encodeSafetensors(
+    { models: { dtype: 'float32', shape: [count, 1, p.nz, p.nx], data } },
+    { first: String(first), count: String(count), kind: p.kind },
+  );
 }
 
 /** Generates the data set into `store`, resuming from its manifest (shards listed there and present are skipped). */
@@ -131,45 +144,21 @@ export async function generateFaciesDataset(
   hooks: FaciesGenerateHooks = {},
 ): Promise<FaciesManifest> {
   const p = faciesDataParams(opts);
-  const shards = Math.ceil(p.samples / p.samplesPerShard);
   const manifest: FaciesManifest = { format: 'tellus-facies-1', params: p, scaling: faciesScaling(p), shards: [], complete: false };
-  const old = await store.get(FACIES_MANIFEST);
-  if (old) {
-    const prev = JSON.parse(new TextDecoder().decode(old)) as FaciesManifest;
-    const [was, now] = [canonical(prev.params), canonical(p)];
-    if (prev.format !== manifest.format || was !== now)
-      throw argErrorText(FN, 'store', 'an empty store or one holding this data set (same parameters)', `one made with ${was}`, Error);
-    const present = new Set(await store.list());
-    // Only shards in the manifest count: one stored without its entry may be from a run that died between the two writes.
-    manifest.shards = prev.shards.filter((s) => present.has(s.name));
-  }
-  const done = new Set(manifest.shards.map((s) => s.name));
-  const writeManifest = async (): Promise<void> => {
-    manifest.shards.sort((a, b) => a.first - b.first);
-    manifest.complete = manifest.shards.length === shards;
-    await store.put(FACIES_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest, null, 1)));
-  };
-  const cells = p.nz * p.nx;
-  for (let k = 0; k < shards; k++) {
-    const first = k * p.samplesPerShard;
-    const count = Math.min(p.samplesPerShard, p.samples - first);
-    const name = shardName(k);
-    const skipped = done.has(name);
-    if (!skipped) {
-      const data = new Float32Array(count * cells);
-      for (let j = 0; j < count; j++) data.set(faciesSample(p, first + j), j * cells);
-      const bytes = encodeSafetensors(
-        { models: { dtype: 'float32', shape: [count, 1, p.nz, p.nx], data } },
-        { first: String(first), count: String(count), kind: p.kind },
-      );
-      await store.put(name, bytes);
-      manifest.shards.push({ name, first, count });
-      await writeManifest();
-    }
-    await hooks.onShard?.({ shard: k, shards, done: first + count, samples: p.samples, skipped });
-  }
-  if (!manifest.complete || !old) await writeManifest();
-  return manifest;
+  const now = canonical(p);
+  return writeShardSet(
+    store,
+    {
+      fn: FN,
+      manifestName: FACIES_MANIFEST,
+      manifest,
+      samples: p.samples,
+      samplesPerShard: p.samplesPerShard,
+      differs: (prev) => (prev.format === manifest.format && canonical(prev.params) === now ? null : `one made with ${canonical(prev.params)}`),
+      make: (k) => Promise.resolve(faciesShard(p, k)),
+    },
+    hooks,
+  );
 }
 
 /** A data set on the host: what the statistics (stats.ts) take as a batch. */

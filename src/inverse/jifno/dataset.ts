@@ -7,7 +7,7 @@
 // Acquisition: `shots` sources evenly spaced along row 1 (a Ricker each) and a receiver on every
 // column of row 1, PML outside the model. Units: models in km/s and km; acoustic2d runs in m/s and m,
 // so images are in its units and actions are per m/s along unit-norm directions.
-import { argError, argErrorText, checkOptions, integerArg, optionNames, positiveArg } from '../../graph/options.js';
+import { argError, checkOptions, integerArg, optionNames, positiveArg } from '../../graph/options.js';
 import { keep, type Tensor, tidy } from '../../graph/tensor.js';
 import { tensor } from '../../ops/creation.js';
 import { concat, mul, stack, take } from '../../autodiff/ops.js';
@@ -21,6 +21,7 @@ import {
 } from '../../physics/models/layered.js';
 import { readSafetensors, saveSafetensors } from '../../nn/safetensors.js';
 import type { ShardStore } from '../fnowave/store.js';
+import { type ShardHooks, writeShardSet } from '../shards.js';
 import { sampleSeed } from '../fnowave/dataset.js';
 import { rtmImage, rtmJacobianActions } from './actions.js';
 
@@ -87,7 +88,6 @@ export interface JiManifest {
 }
 
 export const JI_MANIFEST = 'manifest.json';
-const shardName = (k: number): string => `shard-${String(k).padStart(5, '0')}.safetensors`;
 const FN = 'generateJiDataset(store, opts, directions)';
 
 /** The options with their defaults, checked. */
@@ -194,9 +194,52 @@ export function checksumFloat32(a: Float32Array): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-export interface JiGenerateHooks {
-  /** Called after each shard is stored (a thrown error stops the run, as an interruption would). */
-  onShard?: (progress: { shard: number; shards: number; done: number; samples: number; skipped: boolean }) => void | Promise<void>;
+export type JiGenerateHooks = ShardHooks;
+
+/** The bytes of shard k (safetensors): images (and actions along `directions`) of samples that depend only on (seed, i). */
+export async function jiShard(opts: JiDataOptions, directions: Tensor | null, k: number): Promise<Uint8Array> {
+  const p = jiDataParams(opts, 'jiShard(opts, directions, k)');
+  const first = k * p.samplesPerShard;
+  const count = Math.min(p.samplesPerShard, p.samples - first);
+  if (!Number.isInteger(k) || k < 0 || count <= 0)
+    throw argError('jiShard(opts, directions, k)', 'k', `a shard index in [0, ${Math.ceil(p.samples / p.samplesPerShard)})`, k);
+  const D = directions;
+  const survey = jiSurvey(p);
+  const W = keep(tensor(jiImageWeight(p), { shape: [p.nz, p.nx] }));
+  try {
+    const parts: Tensor[][] = [];
+    for (let i = first; i < first + count; i++) {
+      const pair = jiPair(p, i);
+      const m = tensor(pair.m, { shape: [p.nz, p.nx] });
+      const m0 = tensor(pair.m0, { shape: [p.nz, p.nx] });
+      const [ms, m0s] = tidy(() => [mul(m, 1000), mul(m0, 1000)]);
+      const img = tidy(() => mul(rtmImage(ms, m0s, survey), W));
+      const act = D ? tidy(() => mul(rtmJacobianActions(ms, m0s, D, survey).exact, W)) : null;
+      parts.push(act ? [m, m0, img, act] : [m, m0, img]);
+      ms.dispose();
+      m0s.dispose();
+    }
+    const named: Record<string, Tensor> = tidy(() => {
+      const out: Record<string, Tensor> = {
+        m: stack(parts.map((t) => t[0]!)),
+        m0: stack(parts.map((t) => t[1]!)),
+        image: stack(parts.map((t) => t[2]!)),
+      };
+      if (D) out.actions = stack(parts.map((t) => t[3]!));
+      return out;
+    });
+    parts.flat().forEach((t) => t.dispose());
+    const bytes = await saveSafetensors(named, {
+      first: String(first),
+      count: String(count),
+      units: 'm, m0: km/s; image: W times acoustic2d units (v in m/s); actions: W dR/dv per m/s along unit directions',
+    });
+    Object.values(named).forEach((t) => t.dispose());
+    return bytes;
+  } finally {
+    disposeJiSurvey(survey);
+    W.dispose();
+  }
 }
 
 /**
@@ -214,79 +257,25 @@ export async function generateJiDataset(
   if (D !== null && (D?.dtype !== 'float32' || D.isDisposed || D.rank !== 3 || D.shape[1] !== p.nz || D.shape[2] !== p.nx))
     throw argError(FN, 'directions', `null or a live float32 tensor [r, ${p.nz}, ${p.nx}]`, directions, Error);
   const dirs = D ? { r: D.shape[0]!, checksum: checksumFloat32((await D.data()) as Float32Array) } : { r: 0, checksum: '' };
-  const shards = Math.ceil(p.samples / p.samplesPerShard);
   const manifest: JiManifest = { format: 'tellus-jifno-1', params: p, directions: dirs, shards: [], complete: false };
-  const old = await store.get(JI_MANIFEST);
-  if (old) {
-    const prev = JSON.parse(new TextDecoder().decode(old)) as JiManifest;
-    const was = JSON.stringify({ params: prev.params, directions: prev.directions });
-    if (was !== JSON.stringify({ params: p, directions: dirs }))
-      throw argErrorText(
-        FN,
-        'store',
-        'an empty store or one holding this data set (same parameters and directions)',
-        `one made with ${was}`,
-        Error,
-      );
-    const present = new Set(await store.list());
-    // Only shards in the manifest count: one stored without its entry may be from a run that died between the two writes.
-    manifest.shards = prev.shards.filter((s) => present.has(s.name));
-  }
-  const done = new Set(manifest.shards.map((s) => s.name));
-  const writeManifest = async (): Promise<void> => {
-    manifest.shards.sort((a, b) => a.first - b.first);
-    manifest.complete = manifest.shards.length === shards;
-    await store.put(JI_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest, null, 1)));
-  };
-  const survey = jiSurvey(p);
-  const W = keep(tensor(jiImageWeight(p), { shape: [p.nz, p.nx] }));
-  try {
-    for (let k = 0; k < shards; k++) {
-      const first = k * p.samplesPerShard;
-      const count = Math.min(p.samplesPerShard, p.samples - first);
-      const name = shardName(k);
-      const skipped = done.has(name);
-      if (!skipped) {
-        const parts: Tensor[][] = [];
-        for (let i = first; i < first + count; i++) {
-          const pair = jiPair(p, i);
-          const m = tensor(pair.m, { shape: [p.nz, p.nx] });
-          const m0 = tensor(pair.m0, { shape: [p.nz, p.nx] });
-          const [ms, m0s] = tidy(() => [mul(m, 1000), mul(m0, 1000)]);
-          const img = tidy(() => mul(rtmImage(ms, m0s, survey), W));
-          const act = D ? tidy(() => mul(rtmJacobianActions(ms, m0s, D, survey).exact, W)) : null;
-          parts.push(act ? [m, m0, img, act] : [m, m0, img]);
-          ms.dispose();
-          m0s.dispose();
-        }
-        const named: Record<string, Tensor> = tidy(() => {
-          const out: Record<string, Tensor> = {
-            m: stack(parts.map((t) => t[0]!)),
-            m0: stack(parts.map((t) => t[1]!)),
-            image: stack(parts.map((t) => t[2]!)),
-          };
-          if (D) out.actions = stack(parts.map((t) => t[3]!));
-          return out;
-        });
-        parts.flat().forEach((t) => t.dispose());
-        const bytes = await saveSafetensors(named, {
-          first: String(first),
-          count: String(count),
-          units: 'm, m0: km/s; image: W times acoustic2d units (v in m/s); actions: W dR/dv per m/s along unit directions',
-        });
-        Object.values(named).forEach((t) => t.dispose());
-        await store.put(name, bytes);
-        manifest.shards.push({ name, first, count });
-        await writeManifest();
-      }
-      await hooks.onShard?.({ shard: k, shards, done: first + count, samples: p.samples, skipped });
-    }
-  } finally {
-    disposeJiSurvey(survey);
-    W.dispose();
-  }
-  if (!manifest.complete || !old) await writeManifest();
-  return manifest;
+  const now = JSON.stringify({ params: p, directions: dirs });
+  return writeShardSet(
+    store,
+    {
+      fn: FN,
+      manifestName: JI_MANIFEST,
+      expected: 'an empty store or one holding this data set (same parameters and directions)',
+      manifest,
+      samples: p.samples,
+      samplesPerShard: p.samplesPerShard,
+      differs: (prev) => {
+        const was = JSON.stringify({ params: prev.params, directions: prev.directions });
+        return was === now ? null : `one made with ${was}`;
+      },
+      make: (k) => jiShard(p, D, k),
+    },
+    hooks,
+  );
 }
 
 export interface JiDataset {

@@ -132,6 +132,11 @@ export interface EnsembleOptions extends UqTrainOptions {
 }
 const ENSEMBLE_OPTIONS = optionNames<EnsembleOptions>()('members', 'onMember', ...TRAIN_KEYS);
 
+/** Member k's training options: its own seed (seed + k) and, by default, its own bootstrap resample. */
+export function memberOptions(train: UqTrainOptions, seed: number, k: number): UqTrainOptions {
+  return { ...train, seed: seed + k, bootstrap: train.bootstrap ?? true };
+}
+
 /**
  * A deep ensemble: `members` networks from make(k) (give each its own initialization seed), each
  * trained by trainRegressor with seed opts.seed + k and, unless { bootstrap: false }, its own
@@ -157,7 +162,7 @@ export async function trainEnsemble(
     const m = make(k);
     if (!(m instanceof Module)) throw argError(fn, 'make', `a function returning a Module (member ${k} is not)`, m);
     models.push(m);
-    results.push(await trainRegressor(m, x, y, { ...train, seed: seed + k, bootstrap: train.bootstrap ?? true }));
+    results.push(await trainRegressor(m, x, y, memberOptions(train, seed, k)));
     onMember?.(k, results[k]!);
   }
   return { members: models, results };
