@@ -55,3 +55,5 @@ export * from './jifno/index.js';
 export * from './generative/index.js';
 // Uncertainty quantification: heteroscedastic losses, MC dropout, deep ensembles, calibration (issue 21, docs/uncertainty.md).
 export * from './uq/index.js';
+// Sharded data sets: the manifest and resume logic every generator shares.
+export { type ShardHooks, type ShardInfo, type ShardManifest, type ShardProducer, type ShardProgress, writeShardSet } from './shards.js';

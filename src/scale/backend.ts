@@ -92,5 +92,7 @@ export function checkTaskList(fn: string, tasks: readonly Task[]): void {
 /** The error a run ends with when a task keeps failing: names the task, the tries and the last error. */
 export function taskFailed(task: Pick<Task, 'id' | 'kind'>, attempts: number, last: unknown): Error {
   const msg = last instanceof Error ? last.message : String(last);
-  return new Error(`tellus: task '${task.id}' (${task.kind}) failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${msg}`, { cause: last });
+  return new Error(`tellus: task '${task.id}' (${task.kind}) failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${msg}`, {
+    cause: last,
+  });
 }

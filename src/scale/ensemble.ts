@@ -123,9 +123,14 @@ export async function trainEnsembleTasks(
     blobs: { data },
   }));
   const results = await backend.run(tasks, {
-    onResult: (r) => onMember?.(tasks.findIndex((t) => t.id === r.id), r.value as unknown as UqTrainResult),
+    onResult: (r) =>
+      onMember?.(
+        tasks.findIndex((t) => t.id === r.id),
+        r.value as unknown as UqTrainResult,
+      ),
   });
   const members: Module[] = [];
-  for (let k = 0; k < count; k++) members.push(loadSafetensorsInto(build(model, k, fn), await backend.store.get(results[k]!.blobs.weights!)));
+  for (let k = 0; k < count; k++)
+    members.push(loadSafetensorsInto(build(model, k, fn), await backend.store.get(results[k]!.blobs.weights!)));
   return { members, results: results.map((r) => r.value as unknown as UqTrainResult) };
 }

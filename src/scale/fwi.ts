@@ -42,7 +42,8 @@ function checkSurvey(fn: string, s: ShotSurvey): ShotSurvey {
   integerArg(fn, 'survey.shape[1]', nx, 1);
   for (const k of ['dx', 'dt', 'freq', 'maxVel'] as const) positiveArg(fn, `survey.${k}`, s[k]);
   integerArg(fn, 'survey.nt', s.nt, 1);
-  if (!Array.isArray(s.sources) || s.sources.length === 0) throw argError(fn, 'survey.sources', 'a non-empty array of [z, x] cells', s.sources);
+  if (!Array.isArray(s.sources) || s.sources.length === 0)
+    throw argError(fn, 'survey.sources', 'a non-empty array of [z, x] cells', s.sources);
   if (!Array.isArray(s.receivers) || s.receivers.length !== s.sources.length)
     throw argError(fn, 'survey.receivers', `one receiver list per shot (${s.sources.length})`, s.receivers);
   const nr = s.receivers[0]!.length;
@@ -109,7 +110,13 @@ export interface ShotFwiOptions {
   state?: ShardStore;
   /** Tag of the run in task ids (default 'fwi'). */
   name?: string;
-  onIteration?: (it: { iteration: number; iterations: number; misfit: number; seconds: number; model: Float32Array }) => void | Promise<void>;
+  onIteration?: (it: {
+    iteration: number;
+    iterations: number;
+    misfit: number;
+    seconds: number;
+    model: Float32Array;
+  }) => void | Promise<void>;
   /** Shots finished in the current iteration (progress). */
   onShots?: (done: number, total: number, iteration: number) => void;
 }
@@ -136,21 +143,39 @@ export class ShotMisfit {
   }
 
   /** Stores each batch's observed traces once (they travel by reference in every iteration). */
-  static async create(backend: WorkBackend, survey: ShotSurvey, observed: Float32Array, shotsPerTask = 4, name = 'fwi'): Promise<ShotMisfit> {
+  static async create(
+    backend: WorkBackend,
+    survey: ShotSurvey,
+    observed: Float32Array,
+    shotsPerTask = 4,
+    name = 'fwi',
+  ): Promise<ShotMisfit> {
     const fn = 'ShotMisfit.create(backend, survey, observed, shotsPerTask)';
     checkSurvey(fn, survey);
     const per = survey.receivers[0]!.length * survey.nt;
     if (!(observed instanceof Float32Array) || observed.length !== survey.sources.length * per)
-      throw argError(fn, 'observed', `a Float32Array of shots x receivers x nt = ${survey.sources.length} x ${survey.receivers[0]!.length} x ${survey.nt}`, observed);
+      throw argError(
+        fn,
+        'observed',
+        `a Float32Array of shots x receivers x nt = ${survey.sources.length} x ${survey.receivers[0]!.length} x ${survey.nt}`,
+        observed,
+      );
     const m = new ShotMisfit(backend, survey, integerArg(fn, 'shotsPerTask', shotsPerTask, 1), name);
     for (const [first, count] of m.batches)
-      m.observedRefs.push(await backend.store.put(encodeSafetensors({ d: f32([count * per], observed.slice(first * per, (first + count) * per)) })));
+      m.observedRefs.push(
+        await backend.store.put(encodeSafetensors({ d: f32([count * per], observed.slice(first * per, (first + count) * per)) })),
+      );
     return m;
   }
 
-  async evaluate(v: Float32Array, tag: string, onShots?: (done: number, total: number) => void): Promise<{ misfit: number; gradient: Float32Array }> {
+  async evaluate(
+    v: Float32Array,
+    tag: string,
+    onShots?: (done: number, total: number) => void,
+  ): Promise<{ misfit: number; gradient: Float32Array }> {
     const [nz, nx] = this.survey.shape;
-    if (!(v instanceof Float32Array) || v.length !== nz * nx) throw argError('ShotMisfit.evaluate(v)', 'v', `a Float32Array of ${nz} x ${nx}`, v);
+    if (!(v instanceof Float32Array) || v.length !== nz * nx)
+      throw argError('ShotMisfit.evaluate(v)', 'v', `a Float32Array of ${nz} x ${nx}`, v);
     const model = await this.backend.store.put(encodeSafetensors({ v: f32([nz, nx], v) }));
     const tasks = this.batches.map(([first, count], b) => ({
       kind: 'fwi-shots',

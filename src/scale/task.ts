@@ -56,9 +56,12 @@ const handlers = new Map<string, TaskHandler>();
 
 /** Registers the handler of a task kind (each kind once). Workers run only kinds registered in their process. */
 export function defineTask(kind: string, handler: TaskHandler): void {
-  if (typeof kind !== 'string' || !/^[a-z][a-z0-9-]*$/.test(kind)) throw argError('defineTask(kind, handler)', 'kind', 'a lower-case name like "fwi-shots"', kind);
-  if (typeof handler !== 'function') throw argError('defineTask(kind, handler)', 'handler', 'an async function (params, inputs, ctx)', handler);
-  if (handlers.has(kind) && handlers.get(kind) !== handler) throw new Error(`tellus: defineTask(kind, handler): kind '${kind}' is already defined`);
+  if (typeof kind !== 'string' || !/^[a-z][a-z0-9-]*$/.test(kind))
+    throw argError('defineTask(kind, handler)', 'kind', 'a lower-case name like "fwi-shots"', kind);
+  if (typeof handler !== 'function')
+    throw argError('defineTask(kind, handler)', 'handler', 'an async function (params, inputs, ctx)', handler);
+  if (handlers.has(kind) && handlers.get(kind) !== handler)
+    throw new Error(`tellus: defineTask(kind, handler): kind '${kind}' is already defined`);
   handlers.set(kind, handler);
 }
 
@@ -78,7 +81,10 @@ export function checkTask(fn: string, t: unknown): Task {
 export async function runTask(task: Task, ctx: TaskContext): Promise<TaskResult> {
   checkTask('runTask(task, ctx)', task);
   const handler = handlers.get(task.kind);
-  if (!handler) throw new Error(`tellus: runTask: no handler for task kind '${task.kind}' in this process (known: ${taskKinds().join(', ') || 'none'})`);
+  if (!handler)
+    throw new Error(
+      `tellus: runTask: no handler for task kind '${task.kind}' in this process (known: ${taskKinds().join(', ') || 'none'})`,
+    );
   const names = Object.keys(task.blobs).sort();
   const bytes = await Promise.all(names.map((k) => ctx.store.get(task.blobs[k]!)));
   const inputs = Object.fromEntries(names.map((k, i) => [k, bytes[i]!]));

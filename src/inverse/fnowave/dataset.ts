@@ -208,7 +208,8 @@ export async function waveShard(opts: WaveDataOptions, k: number): Promise<Uint8
   const p = waveDataParams(opts);
   const first = k * p.samplesPerShard;
   const count = Math.min(p.samplesPerShard, p.samples - first);
-  if (!Number.isInteger(k) || k < 0 || count <= 0) throw argError('waveShard(opts, k)', 'k', `a shard index in [0, ${Math.ceil(p.samples / p.samplesPerShard)})`, k);
+  if (!Number.isInteger(k) || k < 0 || count <= 0)
+    throw argError('waveShard(opts, k)', 'k', `a shard index in [0, ${Math.ceil(p.samples / p.samplesPerShard)})`, k);
   const parts: [Tensor, Tensor, Tensor][] = [];
   const sources: number[] = [];
   for (let i = first; i < first + count; i++) {

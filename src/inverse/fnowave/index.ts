@@ -9,6 +9,7 @@ export {
   type WaveDataset,
   type GenerateHooks,
   generateWaveDataset,
+  waveShard,
   loadWaveDataset,
   waveDataParams,
   waveSimOptions,

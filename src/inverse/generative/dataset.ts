@@ -154,7 +154,8 @@ export async function generateFaciesDataset(
       manifest,
       samples: p.samples,
       samplesPerShard: p.samplesPerShard,
-      differs: (prev) => (prev.format === manifest.format && canonical(prev.params) === now ? null : `one made with ${canonical(prev.params)}`),
+      differs: (prev) =>
+        prev.format === manifest.format && canonical(prev.params) === now ? null : `one made with ${canonical(prev.params)}`,
       make: (k) => Promise.resolve(faciesShard(p, k)),
     },
     hooks,

@@ -2,6 +2,7 @@
 // shards and the statistics that compare generated models with them.
 export {
   generateFaciesDataset,
+  faciesShard,
   loadFaciesDataset,
   faciesBatch,
   faciesDataParams,

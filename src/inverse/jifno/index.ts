@@ -41,6 +41,7 @@ export {
 } from './train.js';
 export {
   generateJiDataset,
+  jiShard,
   loadJiDataset,
   jiDataParams,
   jiPair,

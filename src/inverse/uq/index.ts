@@ -33,6 +33,7 @@ export {
 export {
   trainRegressor,
   trainEnsemble,
+  memberOptions,
   uqLoss,
   type UqLoss,
   type UqTrainOptions,

@@ -17,14 +17,20 @@ export class FolderBlobs implements BlobStore {
     readonly inlineLimit = INLINE_LIMIT,
   ) {
     if (dir !== null && (typeof dir !== 'string' || dir.length === 0))
-      throw argError('new FolderBlobs(dir, inlineLimit)', 'dir', 'a folder path every worker can read and write (or null: inline only)', dir);
+      throw argError(
+        'new FolderBlobs(dir, inlineLimit)',
+        'dir',
+        'a folder path every worker can read and write (or null: inline only)',
+        dir,
+      );
     if (!Number.isInteger(inlineLimit) || inlineLimit < 0)
       throw argError('new FolderBlobs(dir, inlineLimit)', 'inlineLimit', 'a non-negative integer (bytes)', inlineLimit);
   }
 
   async put(bytes: Uint8Array): Promise<BlobRef> {
     if (!(bytes instanceof Uint8Array)) throw argError('FolderBlobs.put(bytes)', 'bytes', 'a Uint8Array', bytes);
-    if (bytes.length <= this.inlineLimit) return { inline: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
+    if (bytes.length <= this.inlineLimit)
+      return { inline: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
     if (this.dir === null)
       throw new Error(
         `tellus: FolderBlobs.put(bytes): ${bytes.length} bytes is over the inline limit of ${this.inlineLimit} and no shared folder was given (--shared DIR)`,
@@ -44,11 +50,15 @@ export class FolderBlobs implements BlobStore {
   async get(ref: BlobRef): Promise<Uint8Array> {
     if (ref && 'inline' in ref && typeof ref.inline === 'string') return new Uint8Array(Buffer.from(ref.inline, 'base64'));
     if (ref && 'file' in ref && typeof ref.file === 'string' && /^[0-9a-f]{64}\.bin$/.test(ref.file)) {
-      if (this.dir === null) throw new Error(`tellus: FolderBlobs.get(ref): blob ${ref.file} is a file but this process has no shared folder (--shared DIR)`);
+      if (this.dir === null)
+        throw new Error(`tellus: FolderBlobs.get(ref): blob ${ref.file} is a file but this process has no shared folder (--shared DIR)`);
       const b = await readFile(join(this.dir, ref.file)).catch((e: Error) => {
-        throw new Error(`tellus: FolderBlobs.get(ref): cannot read ${join(this.dir!, ref.file)} (is --shared the same folder on every machine?): ${e.message}`);
+        throw new Error(
+          `tellus: FolderBlobs.get(ref): cannot read ${join(this.dir!, ref.file)} (is --shared the same folder on every machine?): ${e.message}`,
+        );
       });
-      if (b.length !== ref.bytes) throw new Error(`tellus: FolderBlobs.get(ref): ${ref.file} holds ${b.length} bytes, expected ${ref.bytes}`);
+      if (b.length !== ref.bytes)
+        throw new Error(`tellus: FolderBlobs.get(ref): ${ref.file} holds ${b.length} bytes, expected ${ref.bytes}`);
       return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     }
     throw argError('FolderBlobs.get(ref)', 'ref', 'an { inline } or { file, bytes } reference', ref);

@@ -31,7 +31,17 @@ export interface BullOptions {
   pollMs?: number;
   log?: (message: string) => void;
 }
-const BULL_OPTIONS = optionNames<BullOptions>()('redis', 'queue', 'shared', 'inlineLimit', 'attempts', 'backoffMs', 'timeoutMs', 'pollMs', 'log');
+const BULL_OPTIONS = optionNames<BullOptions>()(
+  'redis',
+  'queue',
+  'shared',
+  'inlineLimit',
+  'attempts',
+  'backoffMs',
+  'timeoutMs',
+  'pollMs',
+  'log',
+);
 
 function checkUrl(fn: string, url: unknown): string {
   if (typeof url !== 'string' || !/^rediss?:\/\/[^\s/]+(:\d+)?(\/\d*)?$/.test(url))
@@ -211,6 +221,7 @@ export function startWorker(opts: WorkerOptions): TaskWorker {
     o.queue ?? 'tellus',
     async (job) => {
       const t0 = performance.now();
+      log(`task ${job.data.id} (${job.data.kind}) started, attempt ${job.attemptsMade + 1}`);
       const result = await runTask(job.data, {
         store,
         attempt: job.attemptsMade,

@@ -16,7 +16,9 @@ function parse(argv: string[]): Map<string, string> {
     const k = argv[i]!.replace(/^--/, '');
     if (!argv[i]!.startsWith('--') || !FLAGS.includes(k)) {
       const near = closestName(k, FLAGS);
-      throw new Error(`tellus worker: unknown option ${argv[i]}${near ? ` (did you mean --${near}?)` : ''}; known: ${FLAGS.map((f) => `--${f}`).join(' ')}`);
+      throw new Error(
+        `tellus worker: unknown option ${argv[i]}${near ? ` (did you mean --${near}?)` : ''}; known: ${FLAGS.map((f) => `--${f}`).join(' ')}`,
+      );
     }
     if (i + 1 >= argv.length) throw new Error(`tellus worker: --${k} needs a value`);
     args.set(k, argv[i + 1]!);
