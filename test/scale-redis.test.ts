@@ -3,59 +3,15 @@
 // with short locks (a killed worker's task is retried after ~6 s, not BullMQ's default 60 s; 5 s still covers a
 // first task that blocks the event loop while its pipelines compile). Each
 // case compares against the in-process backend bit for bit, and every wait is bounded.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
 import { BullBackend } from '../src/scale/node/bullmq.js';
+import { freePort, type Spawned, startRedis, startWorkerProcess } from '../src/scale/node/cluster.js';
 import { useDevice } from './helpers.js';
 import { observedData, SURVEY, v0, WAVE } from './scale-fixtures.js';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-
-/** Spawns a process and resolves once a line of its output matches `ready` (rejects on exit or after `ms`). */
-function spawnUntil(cmd: string, args: string[], ready: RegExp, ms: number): Promise<{ proc: ChildProcess; out: string[] }> {
-  const proc = spawn(cmd, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
-  });
-  const out: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${cmd} ${args.join(' ')}: not ready after ${ms} ms:\n${out.join('')}`)), ms);
-    const onData = (b: Buffer) => {
-      out.push(b.toString());
-      if (ready.test(out.join(''))) {
-        clearTimeout(timer);
-        resolve({ proc, out });
-      }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${cmd} exited with ${code} before it was ready:\n${out.join('')}`));
-    });
-  });
-}
-
-const exited = (p: ChildProcess, ms: number): Promise<number | null> =>
-  p.exitCode !== null
-    ? Promise.resolve(p.exitCode)
-    : new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`process ${p.pid} still running after ${ms} ms`)), ms);
-        p.once('exit', (code) => (clearTimeout(t), resolve(code)));
-      });
 
 const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
@@ -63,40 +19,22 @@ describe('scale-out on BullMQ and Redis', () => {
   useDevice();
   let port = 0;
   let url = '';
-  let redis: ChildProcess;
+  let redis: Spawned;
   let shared = '';
-  const workers: { proc: ChildProcess; out: string[] }[] = [];
-
-  const startRedis = async () => {
-    redis = (
-      await spawnUntil(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        /Ready to accept/,
-        15_000,
-      )
-    ).proc;
-  };
+  const workers: Spawned[] = [];
   const startWorker = async () => {
-    const w = await spawnUntil(
-      'node',
-      [
-        'bin/tellus.mjs',
-        'worker',
-        '--redis',
-        url,
-        '--shared',
-        shared,
-        '--lock-ms',
-        '5000',
-        '--stalled-ms',
-        '1000',
-        '--inline-limit',
-        '4096',
-      ],
-      /ready on/,
-      60_000,
-    );
+    const w = await startWorkerProcess([
+      '--redis',
+      url,
+      '--shared',
+      shared,
+      '--lock-ms',
+      '5000',
+      '--stalled-ms',
+      '1000',
+      '--inline-limit',
+      '4096',
+    ]);
     workers.push(w);
     return w;
   };
@@ -107,13 +45,13 @@ describe('scale-out on BullMQ and Redis', () => {
     port = await freePort();
     url = `redis://127.0.0.1:${port}`;
     shared = mkdtempSync(join(tmpdir(), 'tellus-shared-'));
-    await startRedis();
+    redis = await startRedis(port);
     await Promise.all([startWorker(), startWorker(), startWorker()]);
   }, 120_000);
 
   afterAll(async () => {
-    for (const w of workers) if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill('SIGKILL');
-    redis?.kill('SIGKILL');
+    for (const w of workers) if (w.alive) w.proc.kill('SIGKILL');
+    redis?.proc.kill('SIGKILL');
     rmSync(shared, { recursive: true, force: true });
   });
 
@@ -149,11 +87,11 @@ describe('scale-out on BullMQ and Redis', () => {
     const bull = backend();
     const there = new tl.MemoryStore();
     const stored: number[] = [];
-    let victim: ChildProcess | null = null;
+    let victim: Spawned | null = null;
     const killer = setInterval(() => {
-      const w = workers.find((x) => x.proc.signalCode === null && /task kill-\d+ \(wave-shard\) started/.test(x.out.join('')));
+      const w = workers.find((x) => x.alive && /task kill-\d+ \(wave-shard\) started/.test(x.out.join('')));
       if (w && !victim) {
-        victim = w.proc;
+        victim = w;
         w.proc.kill('SIGKILL');
       }
     }, 5);
@@ -179,9 +117,9 @@ describe('scale-out on BullMQ and Redis', () => {
     const remote = await misfit.evaluate(v0, 'r', (done) => {
       if (done === 1 && !restart.done)
         restart.done = (async () => {
-          redis.kill('SIGKILL');
-          await exited(redis, 10_000);
-          await startRedis();
+          redis.proc.kill('SIGKILL');
+          await redis.exited(10_000);
+          redis = await startRedis(port);
         })();
     });
     await restart.done;
@@ -224,13 +162,9 @@ describe('scale-out on BullMQ and Redis', () => {
   });
 
   it('SIGTERM: each worker lets its current task finish and exits 0', async () => {
-    const live = workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null);
+    const live = workers.filter((w) => w.alive);
     for (const w of live) w.proc.kill('SIGTERM');
-    const codes = await Promise.all(
-      live.map((w) =>
-        exited(w.proc, 30_000).catch((e: Error) => Promise.reject(new Error(`${e.message}; its output:\n${w.out.join('')}`))),
-      ),
-    );
+    const codes = await Promise.all(live.map((w) => w.exited(30_000)));
     expect(codes).toEqual(live.map(() => 0));
     for (const w of live) expect(w.out.join('')).toMatch(/SIGTERM: finishing current tasks[\s\S]*stopped after \d+ tasks/);
   });
