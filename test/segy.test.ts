@@ -176,13 +176,17 @@ describe('IBM floats', () => {
 
   it('agree with the independent encoder on random float32 and stay within 2^-21', () => {
     const g = rng(99);
-    for (let i = 0; i < 2000; i++) {
-      const x = Math.fround((g.next() - 0.5) * 2 ** (Math.floor(g.next() * 200) - 100));
+    const disagree: number[] = [];
+    let worst = 0;
+    for (let i = 0; i < 20000; i++) {
+      const x = Math.fround((g.next() - 0.5) * 2 ** (Math.floor(g.next() * 240) - 120));
       const bits = tl.toIbmFloat(x);
-      expect(bits).toBe(ibmEncode(x));
-      const back = tl.fromIbmFloat(bits);
-      expect(Math.abs(back - x)).toBeLessThanOrEqual(IBM_REL_TOL * Math.abs(x));
+      if (bits !== ibmEncode(x)) disagree.push(x);
+      worst = Math.max(worst, Math.abs(tl.fromIbmFloat(bits) - x) / Math.abs(x));
     }
+    expect(disagree).toEqual([]);
+    expect(worst).toBeLessThanOrEqual(IBM_REL_TOL);
+    expect(worst).toBeGreaterThan(IBM_REL_TOL / 2); // the bound is reached, not loose
   });
 });
 

@@ -144,43 +144,28 @@ export function traceGeometry(h: SegyTraceHeader): TraceGeometry {
   };
 }
 
-function get(view: DataView, at: number, kind: Kind, le: boolean): number {
-  switch (kind) {
-    case 'u8':
-      return view.getUint8(at);
-    case 'i16':
-      return view.getInt16(at, le);
-    case 'u16':
-      return view.getUint16(at, le);
-    case 'i32':
-      return view.getInt32(at, le);
-    case 'u32':
-      return view.getUint32(at, le);
-    case 'u64':
-      return Number(view.getBigUint64(at, le));
-    case 'f64':
-      return view.getFloat64(at, le);
-  }
-}
+type Getter = (view: DataView, at: number, le: boolean) => number;
+type Setter = (view: DataView, at: number, v: number, le: boolean) => void;
+const GET: Record<Kind, Getter> = {
+  u8: (d, at) => d.getUint8(at),
+  i16: (d, at, le) => d.getInt16(at, le),
+  u16: (d, at, le) => d.getUint16(at, le),
+  i32: (d, at, le) => d.getInt32(at, le),
+  u32: (d, at, le) => d.getUint32(at, le),
+  u64: (d, at, le) => Number(d.getBigUint64(at, le)),
+  f64: (d, at, le) => d.getFloat64(at, le),
+};
+const get = (view: DataView, at: number, kind: Kind, le: boolean): number => GET[kind](view, at, le);
 
-function set(view: DataView, at: number, kind: Kind, v: number, le: boolean): void {
-  switch (kind) {
-    case 'u8':
-      return view.setUint8(at, v);
-    case 'i16':
-      return view.setInt16(at, v, le);
-    case 'u16':
-      return view.setUint16(at, v, le);
-    case 'i32':
-      return view.setInt32(at, v, le);
-    case 'u32':
-      return view.setUint32(at, v, le);
-    case 'u64':
-      return view.setBigUint64(at, BigInt(v), le);
-    case 'f64':
-      return view.setFloat64(at, v, le);
-  }
-}
+const SET: Record<Kind, Setter> = {
+  u8: (d, at, v) => d.setUint8(at, v),
+  i16: (d, at, v, le) => d.setInt16(at, v, le),
+  u16: (d, at, v, le) => d.setUint16(at, v, le),
+  i32: (d, at, v, le) => d.setInt32(at, v, le),
+  u32: (d, at, v, le) => d.setUint32(at, v, le),
+  u64: (d, at, v, le) => d.setBigUint64(at, BigInt(v), le),
+  f64: (d, at, v, le) => d.setFloat64(at, v, le),
+};
 
 const RANGE: Record<Kind, [number, number]> = {
   u8: [0, 255],
@@ -192,9 +177,14 @@ const RANGE: Record<Kind, [number, number]> = {
   f64: [-Infinity, Infinity],
 };
 
-function readFields<F extends Record<string, readonly [number, Kind]>>(view: DataView, base: number, fields: F, le: boolean) {
-  const out = {} as Record<keyof F, number>;
-  for (const [name, [at, kind]] of Object.entries(fields)) out[name as keyof F] = get(view, base + at - 1, kind, le);
+type FieldList<K extends string> = [K, readonly [number, Kind]][];
+const BINARY_LIST = Object.entries(BINARY_FIELDS) as FieldList<keyof SegyBinaryHeader>;
+const TRACE_LIST = Object.entries(TRACE_FIELDS) as FieldList<keyof SegyTraceHeader>;
+const TRACE_NAMES = TRACE_LIST.map(([k]) => k);
+
+function readFields<K extends string>(view: DataView, base: number, fields: FieldList<K>, le: boolean): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const [name, [at, kind]] of fields) out[name] = get(view, base + at - 1, kind, le);
   return out;
 }
 
@@ -228,7 +218,7 @@ export function readSegy(bytes: Uint8Array, opts?: ReadSegyOptions): SegyFile {
 
   const order = view.getUint32(3296, false);
   const le = o.endianness === 'little' || ((o.endianness ?? 'auto') === 'auto' && order === 0x04030201);
-  const binary = readFields(view, 0, BINARY_FIELDS, le);
+  const binary = readFields(view, 0, BINARY_LIST, le);
   const revision = binary.revisionMajor;
   const rev2 = revision >= 2; // bytes 3261-3500 are unassigned before rev 2: read, never trusted
 
@@ -282,12 +272,14 @@ export function readSegy(bytes: Uint8Array, opts?: ReadSegyOptions): SegyFile {
     throw argErrorText(what, 'trace data', expected, got, RangeError);
   }
   const traces: SegyTrace[] = [];
+  // Fixed-length traces share one allocation (each trace's data is a view): far less GC for many short traces.
+  const pool = fixed && samples > 0 ? new Float32Array(Math.min(count, Math.floor((end - pos) / (240 + samples * size))) * samples) : null;
   for (let i = 0; i < count && (count < Infinity || pos < end); i++) {
     if (pos + 240 > bytes.length) {
       const got = `${bytes.length - pos} bytes left at byte ${pos}: the file is truncated`;
       throw argErrorText(what, `trace ${i} header`, '240 bytes', got, RangeError);
     }
-    const header = readFields(view, pos, TRACE_FIELDS, le);
+    const header = readFields(view, pos, TRACE_LIST, le);
     const ns = fixed || header.samples === 0 ? samples : header.samples;
     if (ns === 0)
       throw argErrorText(
@@ -302,7 +294,9 @@ export function readSegy(bytes: Uint8Array, opts?: ReadSegyOptions): SegyFile {
       const got = `${bytes.length - start} bytes left at byte ${start}: the file is truncated, or the sample count or format is wrong`;
       throw argErrorText(what, `trace ${i} data`, `${ns} samples of format ${format} (${ns * size} bytes)`, got, RangeError);
     }
-    traces.push({ header, data: decodeSamples(view, start, ns, format, le) });
+    const data = pool && (i + 1) * ns <= pool.length ? pool.subarray(i * ns, (i + 1) * ns) : new Float32Array(ns);
+    decodeSamples(view, start, data, format, le);
+    traces.push({ header, data });
     pos = start + ns * size;
   }
   if (intervalUs === 0) intervalUs = traces[0]?.header.sampleInterval ?? 0;
@@ -328,32 +322,27 @@ export function readSegy(bytes: Uint8Array, opts?: ReadSegyOptions): SegyFile {
   };
 }
 
-function decodeSamples(view: DataView, at: number, n: number, format: SegyFormat, le: boolean): Float32Array {
-  const out = new Float32Array(n);
-  const step = BYTES[format];
-  for (let i = 0, p = at; i < n; i++, p += step) {
-    switch (format) {
-      case 1:
-        out[i] = fromIbmFloat(view.getUint32(p, le));
-        break;
-      case 2:
-        out[i] = view.getInt32(p, le);
-        break;
-      case 3:
-        out[i] = view.getInt16(p, le);
-        break;
-      case 5:
-        out[i] = view.getFloat32(p, le);
-        break;
-      case 6:
-        out[i] = view.getFloat64(p, le);
-        break;
-      case 8:
-        out[i] = view.getInt8(p);
-        break;
-    }
-  }
-  return out;
+// Samples by format: one reader and one writer each, picked once per trace.
+const READ: Record<SegyFormat, Getter> = {
+  1: (d, p, le) => fromIbmFloat(d.getUint32(p, le)),
+  2: GET.i32,
+  3: GET.i16,
+  5: (d, p, le) => d.getFloat32(p, le),
+  6: GET.f64,
+  8: (d, p) => d.getInt8(p),
+};
+const WRITE: Record<SegyFormat, Setter> = {
+  1: (d, p, v, le) => d.setUint32(p, toIbmFloat(v), le),
+  2: SET.i32,
+  3: SET.i16,
+  5: (d, p, v, le) => d.setFloat32(p, v, le),
+  6: SET.f64,
+  8: (d, p, v) => d.setInt8(p, v),
+};
+
+function decodeSamples(view: DataView, at: number, out: Float32Array, format: SegyFormat, le: boolean): void {
+  const [read, step] = [READ[format], BYTES[format]];
+  for (let i = 0, p = at; i < out.length; i++, p += step) out[i] = read(view, p, le);
 }
 
 /** What writeSegy writes: headers may be partial (missing fields are 0). */
@@ -489,7 +478,7 @@ export function writeSegy(file: SegyInput, opts?: WriteSegyOptions): Uint8Array 
         RangeError,
       );
     if (t.header !== undefined) {
-      checkOptions(t.header, Object.keys(TRACE_FIELDS), `${what} file.traces[${i}].header`);
+      checkOptions(t.header, TRACE_NAMES, `${what} file.traces[${i}].header`);
       checkInts(t.header, TRACE_FIELDS, what, `file.traces[${i}].header`);
     }
   });
@@ -524,17 +513,18 @@ export function writeSegy(file: SegyInput, opts?: WriteSegyOptions): Uint8Array 
   }
   for (const [k, v] of Object.entries(binary)) {
     const [at, kind] = BINARY_FIELDS[k as keyof SegyBinaryHeader];
-    set(view, at - 1, kind, v, le);
+    SET[kind](view, at - 1, v, le);
   }
   ext.forEach((t, k) => out.set(textBlock(t, encoding, what, `file.extendedTextHeaders[${k}]`), 3600 + 3200 * k));
   let pos = first;
+  const traceDt = wholeUs ? Math.round(dtUs) : 0;
+  const headerName = encodeText('SEG00000', 'ascii', what, 'header name');
   traces.forEach((t, i) => {
-    const header: Partial<SegyTraceHeader> = { ...t.header, samples: ns, sampleInterval: wholeUs ? Math.round(dtUs) : 0 };
-    for (const [k, v] of Object.entries(header)) {
-      const [at, kind] = TRACE_FIELDS[k as keyof SegyTraceHeader];
-      set(view, pos + at - 1, kind, v, le);
+    for (const [k, [at, kind]] of TRACE_LIST) {
+      const v = k === 'samples' ? ns : k === 'sampleInterval' ? traceDt : t.header?.[k];
+      if (v) SET[kind](view, pos + at - 1, v, le); // the buffer starts zeroed
     }
-    if (revision === 2) out.set(encodeText('SEG00000', 'ascii', what, 'header name'), pos + 232); // bytes 233-240
+    if (revision === 2) out.set(headerName, pos + 232); // bytes 233-240
     encodeSamples(view, pos + 240, t.data, format, le, what, i);
     pos += 240 + ns * size;
   });
@@ -553,41 +543,17 @@ function encodeSamples(
   what: string,
   trace: number,
 ): void {
-  const step = BYTES[format];
-  const range = INT_RANGE[format];
+  const [write, step, range] = [WRITE[format], BYTES[format], INT_RANGE[format]];
+  // Float formats: float32's range for 1 and 5 (IBM's is wider, but the data come from float32 here).
+  const max = format === 6 ? Infinity : F32_MAX;
   for (let i = 0, p = at; i < data.length; i++, p += step) {
     const v = data[i]!;
-    // Float formats: float32's range for 1 and 5 (IBM's is wider, but the data come from float32 here).
-    const ok = range
-      ? Number.isInteger(v) && v >= range[0] && v <= range[1]
-      : Number.isFinite(v) && (format === 6 || Math.abs(v) <= F32_MAX);
+    const ok = range ? Number.isInteger(v) && v >= range[0] && v <= range[1] : Number.isFinite(v) && Math.abs(v) <= max;
     if (!ok) {
-      const expected = range
-        ? `integers in [${range[0]}, ${range[1]}] for format ${format}`
-        : format === 6
-          ? 'finite numbers'
-          : 'finite numbers within float32 range';
+      const floats = format === 6 ? 'finite numbers' : 'finite numbers within float32 range';
+      const expected = range ? `integers in [${range[0]}, ${range[1]}] for format ${format}` : floats;
       throw argError(what, `file.traces[${trace}].data[${i}]`, expected, v, RangeError);
     }
-    switch (format) {
-      case 1:
-        view.setUint32(p, toIbmFloat(v, what), le);
-        break;
-      case 2:
-        view.setInt32(p, v, le);
-        break;
-      case 3:
-        view.setInt16(p, v, le);
-        break;
-      case 5:
-        view.setFloat32(p, v, le);
-        break;
-      case 6:
-        view.setFloat64(p, v, le);
-        break;
-      case 8:
-        view.setInt8(p, v);
-        break;
-    }
+    write(view, p, v, le);
   }
 }

@@ -82,91 +82,57 @@ export function segyToShots(file: SegyFile | Uint8Array, opts: SegyToShotsOption
   const nt = seg.traces[0]!.data.length;
   const dtUs = Math.round(seg.sampleInterval * 1e6 * 1e3) / 1e3;
   const shots: { record: number; key: string; source: [number, number]; first: number; traces: number[] }[] = [];
-  const byKey = new Map<string, number>();
+  const byKey = new Map<string | number, number>();
   const receivers: [number, number][][] = [];
 
-  seg.traces.forEach(({ header: h, data }, i) => {
-    const where = `trace ${i} (field record ${h.fieldRecord})`;
+  // One pass over the traces; messages are built only on failure (files hold 1e5 traces and more).
+  const other = axis === 'x' ? 'y' : 'x';
+  const fail = (i: number, name: string, expected: string, got: string): Error =>
+    argErrorText(what, `trace ${i} (field record ${seg.traces[i]!.header.fieldRecord}) ${name}`, expected, got, RangeError);
+  const cell = (i: number, v: number, o0: number, step: number, sign: 1 | -1, name: string, n: number | undefined): number => {
+    const c = (sign * (v - o0)) / step;
+    const k = Math.round(c) + 0; // + 0: no -0 cells
+    if (Math.abs(c - k) <= tol && k >= 0 && (n === undefined || k < n)) return k;
+    const originText = sign === 1 ? `${o0} + k * ${step}` : `${o0} - k * ${step}`;
+    if (Math.abs(c - k) > tol) throw fail(i, name, `a grid node (${originText} within ${tol} cells)`, `${v} (${c.toFixed(4)} cells)`);
+    throw fail(i, name, `a node inside the model (k in [0, ${n ?? 'inf'}) for ${originText})`, `${v} (k = ${k})`);
+  };
+  for (let i = 0; i < seg.traces.length; i++) {
+    const { header: h, data } = seg.traces[i]!;
     if (h.coordinateUnits !== 0 && h.coordinateUnits !== 1)
-      throw argErrorText(
-        what,
-        `${where} coordinate units (bytes 89-90)`,
-        '1 (length) or 0',
-        `${h.coordinateUnits} (angles cannot be put on a grid)`,
-        RangeError,
-      );
-    if (data.length !== nt) throw argErrorText(what, `${where} samples`, `${nt} like trace 0`, `${data.length}`, RangeError);
+      throw fail(i, 'coordinate units (bytes 89-90)', '1 (length) or 0', `${h.coordinateUnits} (angles cannot be put on a grid)`);
+    if (data.length !== nt) throw fail(i, 'samples', `${nt} like trace 0`, `${data.length}`);
     if (h.sampleInterval !== 0 && Math.abs(h.sampleInterval - dtUs) > 1e-3)
-      throw argErrorText(
-        what,
-        `${where} sample interval (bytes 117-118)`,
-        `${dtUs} us like the file`,
-        `${h.sampleInterval} us`,
-        RangeError,
-      );
+      throw fail(i, 'sample interval (bytes 117-118)', `${dtUs} us like the file`, `${h.sampleInterval} us`);
     const g = traceGeometry(h);
     const [sAlong, sAcross, rAlong, rAcross] =
       axis === 'x' ? [g.sourceX, g.sourceY, g.groupX, g.groupY] : [g.sourceY, g.sourceX, g.groupY, g.groupX];
-    const other = axis === 'x' ? 'y' : 'x';
-    for (const [v, name] of [
-      [sAcross, `source ${other}`],
-      [rAcross, `group ${other}`],
-    ] as const) {
-      if (Math.abs(v - y0) > tol * dx)
-        throw argErrorText(
-          what,
-          `${where} ${name}`,
-          `${y0} (a straight line along ${axis}; set opts.origin.y or opts.axis)`,
-          `${v}`,
-          RangeError,
-        );
-    }
-    const cell = (v: number, o0: number, step: number, sign: 1 | -1, name: string, n: number | undefined): number => {
-      const c = (sign * (v - o0)) / step;
-      const k = Math.round(c) + 0; // + 0: no -0 cells
-      const originText = sign === 1 ? `${o0} + k * ${step}` : `${o0} - k * ${step}`;
-      if (Math.abs(c - k) > tol)
-        throw argErrorText(
-          what,
-          `${where} ${name}`,
-          `a grid node (${originText} within ${tol} cells)`,
-          `${v} (${c.toFixed(4)} cells)`,
-          RangeError,
-        );
-      if (k < 0 || (n !== undefined && k >= n))
-        throw argErrorText(
-          what,
-          `${where} ${name}`,
-          `a node inside the model (k in [0, ${n ?? 'inf'}) for ${originText})`,
-          `${v} (k = ${k})`,
-          RangeError,
-        );
-      return k;
-    };
-    const src: [number, number] = [
-      cell(g.sourceElevation, e0, dz, -1, 'source elevation', shape?.[0]),
-      cell(sAlong, x0, dx, 1, `source ${axis}`, shape?.[1]),
-    ];
+    const line = `${y0} (a straight line along ${axis}; set opts.origin.y or opts.axis)`;
+    if (Math.abs(sAcross - y0) > tol * dx) throw fail(i, `source ${other}`, line, `${sAcross}`);
+    if (Math.abs(rAcross - y0) > tol * dx) throw fail(i, `group ${other}`, line, `${rAcross}`);
+    const sz = cell(i, g.sourceElevation, e0, dz, -1, 'source elevation', shape?.[0]);
+    const sx = cell(i, sAlong, x0, dx, 1, `source ${axis}`, shape?.[1]);
     const rec: [number, number] = [
-      cell(g.receiverElevation, e0, dz, -1, 'receiver elevation', shape?.[0]),
-      cell(rAlong, x0, dx, 1, `group ${axis}`, shape?.[1]),
+      cell(i, g.receiverElevation, e0, dz, -1, 'receiver elevation', shape?.[0]),
+      cell(i, rAlong, x0, dx, 1, `group ${axis}`, shape?.[1]),
     ];
-    const key = groupBy === 'record' ? `record ${h.fieldRecord}` : `source [${src.join(', ')}]`;
+    const key = groupBy === 'record' ? h.fieldRecord : `${sz},${sx}`;
     let s = byKey.get(key);
     if (s === undefined) {
       s = shots.length;
       byKey.set(key, s);
-      shots.push({ record: h.fieldRecord, key, source: src, first: i, traces: [] });
+      const label = groupBy === 'record' ? `record ${h.fieldRecord}` : `source [${sz}, ${sx}]`;
+      shots.push({ record: h.fieldRecord, key: label, source: [sz, sx], first: i, traces: [] });
       receivers.push([]);
     }
     const shot = shots[s]!;
-    if (shot.source[0] !== src[0] || shot.source[1] !== src[1]) {
+    if (shot.source[0] !== sz || shot.source[1] !== sx) {
       const expected = `[${shot.source.join(', ')}] like the record's first trace ${shot.first} (groupBy: 'source' splits records by source position)`;
-      throw argErrorText(what, `${where} source cell [z, x]`, expected, `[${src.join(', ')}]`, RangeError);
+      throw fail(i, 'source cell [z, x]', expected, `[${sz}, ${sx}]`);
     }
     shot.traces.push(i);
     receivers[s]!.push(rec);
-  });
+  }
 
   const nr = receivers[0]!.length;
   receivers.forEach((r, s) => {
@@ -281,12 +247,13 @@ export function shotsToSegy(shots: Pick<ShotGathers, 'sources' | 'receivers' | '
   const c = (v: number) => store(v, coordinateScalar);
   const e = (v: number) => store(v, elevationScalar);
   const list: { header: Partial<SegyTraceHeader>; data: Float32Array }[] = [];
+  const across = c(y0);
   sources.forEach((src, s) => {
+    const sx = along(src);
+    const [sourceX, sourceY] = axis === 'x' ? [c(sx), across] : [across, c(sx)];
     receivers[s]!.forEach((rec, r) => {
-      const [sx, gx] = [along(src), along(rec)];
-      const xy = (a: number) => (axis === 'x' ? [c(a), c(y0)] : [c(y0), c(a)]);
-      const [sourceX, sourceY] = xy(sx);
-      const [groupX, groupY] = xy(gx);
+      const gx = along(rec);
+      const [groupX, groupY] = axis === 'x' ? [c(gx), across] : [across, c(gx)];
       const k = list.length;
       const header: Partial<SegyTraceHeader> = {
         traceSequenceLine: k + 1,
