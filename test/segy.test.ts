@@ -334,7 +334,30 @@ describe('writeSegy', () => {
     expect(again).toEqual(bytes);
   });
 
+  it('reads a variable count of extended textual headers and skips rev 2 trailer stanzas', () => {
+    const traces = [{ data: [1, 2] }, { data: [3, 4] }];
+    const written = tl.writeSegy({ extendedTextHeaders: ['C 1 MORE', '((SEG: EndText))'], sampleInterval: 0.001, traces }, { revision: 2 });
+    const bytes = new Uint8Array(written.length + 3200).fill(0x40, written.length); // one trailer stanza of blanks
+    bytes.set(written);
+    const dv = new DataView(bytes.buffer);
+    dv.setInt16(3504, -1); // bytes 3505-3506: as many as end with ((SEG: EndText))
+    dv.setUint32(3528, 1); // bytes 3529-3532: one trailer stanza
+    for (const count of [2, 0]) {
+      dv.setBigUint64(3512, BigInt(count)); // bytes 3513-3520: traces in the file (0: unknown)
+      const seg = tl.readSegy(bytes);
+      expect(seg.extendedTextHeaders.map((t) => t.split('\n')[0])).toEqual(['C 1 MORE', '((SEG: EndText))']);
+      expect(seg.traces.map((t) => Array.from(t.data))).toEqual([
+        [1, 2],
+        [3, 4],
+      ]);
+    }
+  });
+
   it('refuses what the format cannot hold, naming writeSegy and the value', () => {
+    const misspelt = { header: { sourceXX: 1 } as Partial<tl.SegyTraceHeader>, data: [1] };
+    expect(() => tl.writeSegy({ sampleInterval: 0.001, traces: [misspelt] })).toThrow(
+      /writeSegy\(file, opts\) file.traces\[0\].header: unknown option 'sourceXX' \(did you mean 'sourceX'\?\)/,
+    );
     const trace = { data: Float32Array.from([1, NaN]) };
     expect(() => tl.writeSegy({ sampleInterval: 0.001, traces: [trace] }, { format: 1 })).toThrow(
       /writeSegy\(file, opts\): file.traces\[0\].data\[1\]: expected finite numbers within float32 range, got NaN/,

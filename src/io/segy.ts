@@ -180,10 +180,21 @@ const RANGE: Record<Kind, [number, number]> = {
 type FieldList<K extends string> = [K, readonly [number, Kind]][];
 const BINARY_LIST = Object.entries(BINARY_FIELDS) as FieldList<keyof SegyBinaryHeader>;
 const TRACE_LIST = Object.entries(TRACE_FIELDS) as FieldList<keyof SegyTraceHeader>;
-const TRACE_NAMES = TRACE_LIST.map(([k]) => k);
 
-function readFields<K extends string>(view: DataView, base: number, fields: FieldList<K>, le: boolean): Record<K, number> {
-  const out = {} as Record<K, number>;
+// Headers are filled into a copy of an all-zero template: every header then shares one object
+// shape, instead of growing one property at a time (files hold 1e5 traces and more).
+const template = <K extends string>(fields: FieldList<K>) => Object.fromEntries(fields.map(([k]) => [k, 0])) as Record<K, number>;
+const BINARY_TEMPLATE = template(BINARY_LIST);
+const TRACE_TEMPLATE = template(TRACE_LIST);
+
+function readFields<K extends string>(
+  view: DataView,
+  base: number,
+  fields: FieldList<K>,
+  zero: Record<K, number>,
+  le: boolean,
+): Record<K, number> {
+  const out = { ...zero };
   for (const [name, [at, kind]] of fields) out[name] = get(view, base + at - 1, kind, le);
   return out;
 }
@@ -218,7 +229,7 @@ export function readSegy(bytes: Uint8Array, opts?: ReadSegyOptions): SegyFile {
 
   const order = view.getUint32(3296, false);
   const le = o.endianness === 'little' || ((o.endianness ?? 'auto') === 'auto' && order === 0x04030201);
-  const binary = readFields(view, 0, BINARY_LIST, le);
+  const binary = readFields(view, 0, BINARY_LIST, BINARY_TEMPLATE, le);
   const revision = binary.revisionMajor;
   const rev2 = revision >= 2; // bytes 3261-3500 are unassigned before rev 2: read, never trusted
 
@@ -273,13 +284,14 @@ export function readSegy(bytes: Uint8Array, opts?: ReadSegyOptions): SegyFile {
   }
   const traces: SegyTrace[] = [];
   // Fixed-length traces share one allocation (each trace's data is a view): far less GC for many short traces.
-  const pool = fixed && samples > 0 ? new Float32Array(Math.min(count, Math.floor((end - pos) / (240 + samples * size))) * samples) : null;
+  const fits = Math.max(0, Math.min(count, Math.floor((end - pos) / (240 + samples * size))));
+  const pool = fixed && samples > 0 ? new Float32Array(fits * samples) : null;
   for (let i = 0; i < count && (count < Infinity || pos < end); i++) {
     if (pos + 240 > bytes.length) {
       const got = `${bytes.length - pos} bytes left at byte ${pos}: the file is truncated`;
       throw argErrorText(what, `trace ${i} header`, '240 bytes', got, RangeError);
     }
-    const header = readFields(view, pos, TRACE_LIST, le);
+    const header = readFields(view, pos, TRACE_LIST, TRACE_TEMPLATE, le);
     const ns = fixed || header.samples === 0 ? samples : header.samples;
     if (ns === 0)
       throw argErrorText(
@@ -414,14 +426,14 @@ function textBlock(text: unknown, encoding: TextEncoding, what: string, arg: str
   return encodeText(flat.padEnd(3200, ' '), encoding, what, arg);
 }
 
-function checkInts(
-  values: Partial<Record<string, number>>,
-  fields: Record<string, readonly [number, Kind]>,
-  what: string,
-  arg: string,
-): void {
-  for (const [name, v] of Object.entries(values)) {
-    const kind = fields[name]![1];
+/** Checks a partial header: known names (else checkOptions' error, with its suggestion), values that fit their fields. */
+function checkFields(values: object, fields: Record<string, readonly [number, Kind]>, what: string, arg: string): void {
+  if (values === null || typeof values !== 'object' || Array.isArray(values)) checkOptions(values, Object.keys(fields), `${what} ${arg}`);
+  for (const name in values) {
+    const field = fields[name];
+    if (field === undefined) checkOptions(values, Object.keys(fields), `${what} ${arg}`);
+    const kind = field![1];
+    const v = (values as Record<string, unknown>)[name];
     const [lo, hi] = RANGE[kind];
     const ok = typeof v === 'number' && (kind === 'f64' ? Number.isFinite(v) : Number.isInteger(v) && v >= lo && v <= hi);
     if (!ok)
@@ -478,8 +490,7 @@ export function writeSegy(file: SegyInput, opts?: WriteSegyOptions): Uint8Array 
         RangeError,
       );
     if (t.header !== undefined) {
-      checkOptions(t.header, TRACE_NAMES, `${what} file.traces[${i}].header`);
-      checkInts(t.header, TRACE_FIELDS, what, `file.traces[${i}].header`);
+      checkFields(t.header, TRACE_FIELDS, what, `file.traces[${i}].header`);
     }
   });
   if (ns > 65535)
@@ -487,8 +498,8 @@ export function writeSegy(file: SegyInput, opts?: WriteSegyOptions): Uint8Array 
   if (traces.length > 0 && ns === 0) throw argErrorText(what, 'file.traces[0].data', 'at least one sample', '0', RangeError);
   const ext = file.extendedTextHeaders ?? [];
   if (!Array.isArray(ext)) throw argError(what, 'file.extendedTextHeaders', 'an array of strings', ext);
-  const userBinary = checkOptions(file.binary, Object.keys(BINARY_FIELDS), `${what} file.binary`);
-  checkInts(userBinary, BINARY_FIELDS, what, 'file.binary');
+  const userBinary = file.binary ?? {};
+  checkFields(userBinary, BINARY_FIELDS, what, 'file.binary');
 
   const le = endianness === 'little';
   const size = BYTES[format];
