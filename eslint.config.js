@@ -9,22 +9,24 @@ import prettier from 'eslint-config-prettier';
 // Each layer may import only from the layers before it: gpu <- graph <- ops <- autodiff <- nn,
 // physics, profile (siblings that do not import each other) <- inverse <- the package root (index.ts,
 // runtime.ts) <- examples, bench, test. scale/ (tasks, backends) sits on inverse/, below the root.
-// viz/ (figures) sits beside them on graph/ alone.
+// viz/ (figures) sits beside them on graph/ alone, io/ (field data files) on graph/options.ts alone.
 const src = (dir) => `./src/${dir}`;
 const layers = [
-  { name: 'gpu', target: src('gpu'), forbid: ['inverse', 'graph', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'viz', 'scale'] },
-  { name: 'graph', target: src('graph'), forbid: ['inverse', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'viz', 'scale'] },
-  { name: 'ops', target: src('ops'), forbid: ['inverse', 'autodiff', 'nn', 'physics', 'profile', 'viz', 'scale'] },
-  { name: 'autodiff', target: src('autodiff'), forbid: ['inverse', 'nn', 'physics', 'profile', 'viz', 'scale'] },
-  { name: 'nn', target: src('nn'), forbid: ['physics', 'inverse', 'profile', 'viz', 'scale'] },
-  { name: 'physics', target: src('physics'), forbid: ['nn', 'inverse', 'profile', 'viz', 'scale'] },
-  { name: 'profile', target: src('profile'), forbid: ['nn', 'physics', 'inverse', 'viz', 'scale'] },
+  { name: 'gpu', target: src('gpu'), forbid: ['inverse', 'graph', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'viz', 'io', 'scale'] },
+  { name: 'graph', target: src('graph'), forbid: ['inverse', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'viz', 'io', 'scale'] },
+  { name: 'ops', target: src('ops'), forbid: ['inverse', 'autodiff', 'nn', 'physics', 'profile', 'viz', 'io', 'scale'] },
+  { name: 'autodiff', target: src('autodiff'), forbid: ['inverse', 'nn', 'physics', 'profile', 'viz', 'io', 'scale'] },
+  { name: 'nn', target: src('nn'), forbid: ['physics', 'inverse', 'profile', 'viz', 'io', 'scale'] },
+  { name: 'physics', target: src('physics'), forbid: ['nn', 'inverse', 'profile', 'viz', 'io', 'scale'] },
+  { name: 'profile', target: src('profile'), forbid: ['nn', 'physics', 'inverse', 'viz', 'io', 'scale'] },
   // Inversion workflows (PINNs, unrolled schemes, classical solvers) combine networks and physics.
-  { name: 'inverse', target: src('inverse'), forbid: ['profile', 'viz', 'scale'] },
+  { name: 'inverse', target: src('inverse'), forbid: ['profile', 'viz', 'io', 'scale'] },
   // Scale-out (src/scale): the work API and the workloads it ships; nothing below imports it.
   { name: 'scale', target: src('scale'), forbid: ['profile', 'viz'] },
   // Figures draw host arrays: no GPU, no tensors (graph/ only for the argument checks).
-  { name: 'viz', target: src('viz'), forbid: ['gpu', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'inverse', 'scale'] },
+  { name: 'viz', target: src('viz'), forbid: ['gpu', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'inverse', 'io', 'scale'] },
+  // Field data I/O is host code: bytes and typed arrays, no GPU, no tensors (graph/options only, below).
+  { name: 'io', target: src('io'), forbid: ['gpu', 'ops', 'autodiff', 'nn', 'physics', 'profile', 'inverse', 'viz', 'scale'] },
 ];
 const rootFiles = ['./src/index.ts', './src/runtime.ts'];
 const zones = [
@@ -39,6 +41,13 @@ const zones = [
     from: ['elementwise', 'reduce', 'layout', 'indexing', 'matmul', 'complex', 'fft'].map((m) => `./src/ops/${m}.ts`),
     message: `layers: ${dir}/ uses the differentiable ops (src/autodiff), not the plain ones they wrap`,
   })),
+  // io/ takes only the argument checks from graph/: it must run where no tensor module can load.
+  {
+    target: src('io'),
+    from: src('graph'),
+    except: ['./options.ts'],
+    message: 'layers: io/ is host-only; of graph/ it imports only options.ts (argument errors)',
+  },
   // gpu/ runs any kernel and names none: each family registers its own shader.
   {
     target: src('gpu'),

@@ -65,4 +65,6 @@ export { calibrate, type CalibrateOptions } from './profile/calibrate.js';
 export { roofline, type Roofline } from './profile/store.js';
 export * from './physics/index.js';
 export * from './inverse/index.js';
+// Field data I/O (host-only): SEG-Y, shot gathers on a grid, .npy.
+export * from './io/index.js';
 export * from './scale/index.js';

@@ -4,6 +4,9 @@
 // The gradient is the exact adjoint-state gradient (acoustic2d's VJP). Setup after Yang et al. 2021
 // (receivers at every grid node; their adjoint FWI reaches a relative model error of 0.0289).
 //   npm run demo [-- --iterations 12 --lr 50 --receivers all|surface --out examples/fwi/output]
+// Observed data from a SEG-Y file instead of the synthetic ones (sources, receivers, traces, dt of
+// the file; docs/field-data.md), or the synthetic ones written to one:
+//   npm run demo -- --export-segy fwi.sgy      then      npm run demo -- --segy fwi.sgy
 // Figures (Vega-Lite, src/viz): models.png (true, initial, recovered), gradient.png, misfit.png, each also as SVG.
 import * as tl from '../../src/index.js';
 import { Presets, SingleBar } from 'cli-progress';
@@ -11,37 +14,44 @@ import { fieldSpec, lineSpec, row } from '../../src/viz/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
 import { fwiTrueModel } from './model.js';
 import { parseArgs } from '../common/args.js';
+import { fwiSurvey, observedFromSegy, observedToSegy, type Observed } from './segy.js';
 
-const args = parseArgs('fwi', process.argv.slice(2), ['iterations', 'receivers', 'lr', 'out']);
+const args = parseArgs('fwi', process.argv.slice(2), ['iterations', 'receivers', 'lr', 'out', 'segy', 'export-segy']);
 const ITERATIONS = Number(args.get('iterations') ?? 12);
 const RECEIVERS = args.get('receivers') ?? 'all';
 const OUT = args.get('out') ?? 'examples/fwi/output';
 if (!Number.isInteger(ITERATIONS) || ITERATIONS < 1)
   throw new Error(`--iterations: expected a positive integer, got ${args.get('iterations')}`);
 if (RECEIVERS !== 'all' && RECEIVERS !== 'surface') throw new Error(`--receivers: expected all or surface, got ${RECEIVERS}`);
+const SEGY = args.get('segy');
+const EXPORT_SEGY = args.get('export-segy');
+if (SEGY !== undefined && args.has('receivers')) throw new Error('--receivers: the receivers come from the file given with --segy');
 
-const N = 64;
 const DX = 160; // m
 const DT = 0.02; // s (CFL limit at 4.5 km/s, accuracy 4: 0.0218 s)
-const NT = 240;
 const FREQ = 1.0; // Hz: >= 6 cells per shortest wavelength at 2.6 km/s
 const V0 = 3000;
 const MAX_VEL = 4500; // bound for the CFL check and the PML while the model evolves on the GPU
 
-// 20 sources on a ring two cells inside the edges; receivers at every node (or the top row).
-const sources: [number, number][] = [];
-for (let k = 0; k < 5; k++) {
-  const p = 4 + Math.round((k * (N - 9)) / 4);
-  sources.push([2, p], [N - 3, p], [p, 2], [p, N - 3]);
-}
-const recs: [number, number][] = [];
-for (let z = 0; z < (RECEIVERS === 'all' ? N : 1); z++) for (let x = 0; x < N; x++) recs.push([z, x]);
+// 20 sources on a ring two cells inside the edges; receivers at every node (or the top row). Or the
+// file's geometry, on a grid grown beyond 64 x 64 if a position needs it.
+const { readFileSync, mkdirSync, writeFileSync } = await import('node:fs');
+const file = SEGY === undefined ? null : observedFromSegy(readFileSync(SEGY), { dx: DX, dt: DT, n: 64, file: SEGY });
+const N = file?.n ?? 64;
+const NT = file?.nt ?? 240;
+const survey = fwiSurvey(N, RECEIVERS);
+const sources = file?.sources ?? survey.sources;
+const receivers = file?.receivers ?? sources.map(() => survey.receivers);
 
 await tl.init();
 const info = tl.deviceInfo();
 console.log(
-  `FWI on ${info.runtime}, ${info.description}: ${N}x${N} cells of ${DX} m, ${sources.length} shots, ${recs.length} receivers each, ${NT} steps of ${DT * 1000} ms`,
+  `FWI on ${info.runtime}, ${info.description}: ${N}x${N} cells of ${DX} m, ${sources.length} shots, ${receivers[0]!.length} receivers each, ${NT} steps of ${DT * 1000} ms`,
 );
+if (file)
+  console.log(
+    `observed data from ${SEGY}${N > 64 ? ` (the geometry needs a ${N}x${N} grid)` : ''}; model errors are against the demo's true model`,
+  );
 
 const vTrueHost = fwiTrueModel(N, V0);
 const vTrue = tl.tensor(vTrueHost, { shape: [N, N] });
@@ -55,13 +65,18 @@ const opts: tl.Acoustic2dOptions = {
   maxVel: MAX_VEL,
   sourceAmplitudes: tl.expand(tl.reshape(wavelet, [1, 1, NT]), [sources.length, 1, NT]),
   sourceLocations: sources.map((s) => [s]),
-  receiverLocations: sources.map(() => recs),
+  receiverLocations: receivers,
 };
 const plan = tl.acoustic2dPlan(vTrue, opts);
 console.log(
   `padded grid ${plan.paddedShape.join('x')}, checkpoint every ${plan.checkpointEvery} steps, backward pass holds ${(plan.backwardBytes / 2 ** 20).toFixed(0)} MiB`,
 );
-const observed = tl.acoustic2d(vTrue, opts);
+const observed = file ? tl.tensor(file.traces, { shape: [sources.length, receivers[0]!.length, NT] }) : tl.acoustic2d(vTrue, opts);
+if (EXPORT_SEGY !== undefined) {
+  const obs: Observed = { sources, receivers, traces: (await observed.data()) as Float32Array, nt: NT, dt: DT };
+  writeFileSync(EXPORT_SEGY, observedToSegy(obs, DX));
+  console.log(`wrote the observed data to ${EXPORT_SEGY} (SEG-Y rev 1, IEEE floats); invert from it with --segy ${EXPORT_SEGY}`);
+}
 
 const v = tl.full([N, N], V0);
 const LR = Number(args.get('lr') ?? 50); // m/s per step
@@ -118,7 +133,6 @@ console.log(
   `final relative L2 model error ${finalError.toFixed(4)} after ${ITERATIONS} iterations in ${totalS.toFixed(0)} s (${(totalS / ITERATIONS).toFixed(2)} s/iter; initial ${initialError.toFixed(4)}; Yang et al. report 0.0289 for adjoint FWI)`,
 );
 
-const { mkdirSync, writeFileSync } = await import('node:fs');
 mkdirSync(OUT, { recursive: true });
 const [lo, hi] = [2600, 3500];
 const model = (values: ArrayLike<number>, title: string) =>
