@@ -7,6 +7,8 @@
 // Observed data from a SEG-Y file instead of the synthetic ones (sources, receivers, traces, dt of
 // the file; docs/field-data.md), or the synthetic ones written to one:
 //   npm run demo -- --export-segy fwi.sgy      then      npm run demo -- --segy fwi.sgy
+// Over workers (docs/scale-out.md): --workers 2 starts Redis and two workers here; --redis URL
+// [--shared DIR] uses workers running elsewhere; --shots-per-task N (default 4) sizes the tasks.
 // Figures (Vega-Lite, src/viz): models.png (true, initial, recovered), gradient.png, misfit.png, each also as SVG.
 import * as tl from '../../src/index.js';
 import { Presets, SingleBar } from 'cli-progress';
@@ -15,8 +17,20 @@ import { saveFigure } from '../../src/viz/render-node.js';
 import { fwiTrueModel } from './model.js';
 import { parseArgs } from '../common/args.js';
 import { fwiSurvey, observedFromSegy, observedToSegy, type Observed } from './segy.js';
+import { remoteMisfit } from './scale.js';
 
-const args = parseArgs('fwi', process.argv.slice(2), ['iterations', 'receivers', 'lr', 'out', 'segy', 'export-segy']);
+const args = parseArgs('fwi', process.argv.slice(2), [
+  'iterations',
+  'receivers',
+  'lr',
+  'out',
+  'segy',
+  'export-segy',
+  'redis',
+  'workers',
+  'shared',
+  'shots-per-task',
+]);
 const ITERATIONS = Number(args.get('iterations') ?? 12);
 const RECEIVERS = args.get('receivers') ?? 'all';
 const OUT = args.get('out') ?? 'examples/fwi/output';
@@ -83,6 +97,20 @@ const LR = Number(args.get('lr') ?? 50); // m/s per step
 const opt = new tl.Adam({ lr: LR });
 const misfit = (m: tl.Tensor): tl.Tensor => tl.mul(tl.sum(tl.square(tl.sub(tl.acoustic2d(m, opts), observed))), 0.5);
 const step = tl.valueAndGrad(misfit);
+const remote = await remoteMisfit(
+  { redis: args.get('redis'), workers: args.get('workers'), shared: args.get('shared'), shotsPerTask: args.get('shots-per-task') },
+  { shape: [N, N], dx: DX, dt: DT, nt: NT, freq: FREQ, sources, receivers, accuracy: 4, pmlWidth: 8, maxVel: MAX_VEL },
+  (await observed.data()) as Float32Array,
+);
+// The misfit and gradient at v: here, or summed over shot-batch tasks on the workers.
+const misfitAndGradient = async (it: number): Promise<[tl.Tensor, tl.Tensor]> => {
+  if (!remote) return step(v) as [tl.Tensor, tl.Tensor];
+  const r = await remote.misfit.evaluate((await v.data()) as Float32Array, `i${it}`, (done, total) => {
+    if (bar) bar.update(it - 1, { shots: `${done}/${total}` });
+    else if (done === total) console.log(`iter ${it}: ${total} shots done on the workers`);
+  });
+  return [tl.tensor([r.misfit]), tl.tensor(r.gradient, { shape: [N, N] })];
+};
 const trueNorm = Math.sqrt(vTrueHost.reduce((a, b) => a + b * b, 0));
 const modelError = async (m: tl.Tensor): Promise<number> =>
   Math.sqrt(await tl.tidy(() => tl.sum(tl.square(tl.sub(m, vTrue)))).item()) / trueNorm;
@@ -96,18 +124,18 @@ const errors: number[] = [];
 const bar = process.stdout.isTTY
   ? new SingleBar(
       {
-        format: 'iter {value}/{total} [{bar}] misfit {misfit}  model error {err}  {spi} s/iter  ETA {eta_formatted}',
+        format: 'iter {value}/{total} [{bar}] shots {shots}  misfit {misfit}  model error {err}  {spi} s/iter  ETA {eta_formatted}',
         barsize: 20,
         etaBuffer: 5,
       },
       Presets.shades_classic,
     )
   : null;
-bar?.start(ITERATIONS, 0, { misfit: '-', err: initialError.toFixed(4), spi: '-' });
+bar?.start(ITERATIONS, 0, { shots: '-', misfit: '-', err: initialError.toFixed(4), spi: '-' });
 const tStart = performance.now();
 let firstGradient: Float32Array | null = null;
 for (let it = 1; it <= ITERATIONS; it++) {
-  const [loss, grad] = step(v) as [tl.Tensor, tl.Tensor];
+  const [loss, grad] = await misfitAndGradient(it);
   // The gradient of the starting model, for the figure: one extra read-back, once.
   if (it === 1) firstGradient = (await grad.data()) as Float32Array;
   opt.step(v, grad);
@@ -117,7 +145,12 @@ for (let it = 1; it <= ITERATIONS; it++) {
   curve.push(value);
   errors.push(Math.sqrt(err2) / trueNorm);
   const spi = (performance.now() - tStart) / 1000 / it;
-  const fields = { misfit: value.toExponential(3), err: errors[it - 1]!.toFixed(4), spi: spi.toFixed(2) };
+  const fields = {
+    shots: `${sources.length}/${sources.length}`,
+    misfit: value.toExponential(3),
+    err: errors[it - 1]!.toFixed(4),
+    spi: spi.toFixed(2),
+  };
   if (bar) bar.update(it, fields);
   else {
     const eta = Math.round(spi * (ITERATIONS - it));
@@ -127,6 +160,7 @@ for (let it = 1; it <= ITERATIONS; it++) {
   }
 }
 bar?.stop();
+await remote?.close();
 const totalS = (performance.now() - tStart) / 1000;
 const finalError = await modelError(v);
 console.log(
@@ -179,6 +213,7 @@ const result = {
   device: info.description,
   runtime: info.runtime,
   iterations: ITERATIONS,
+  backend: remote ? `bullmq, ${args.get('workers') ?? 'remote'} workers, ${args.get('shots-per-task') ?? 4} shots per task` : 'in-process',
   lr: LR,
   seconds: totalS,
   initialError,
