@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds dist/tellus.js (library bundle) and, with --dts, its type declarations.
+// Builds dist/tellus.js (library bundle), dist/tellus-node.js (the same plus Node-only scale-out) and, with --dts, its type declarations.
 //   node scripts/build.mjs [--dts]
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
@@ -30,6 +30,14 @@ export async function buildLib() {
     return;
   }
   await esbuild.build({ ...common, entryPoints: [entry], outfile: join(root, 'dist/tellus.js') });
+  // Node: the same library plus the BullMQ backend and worker (src/node.ts), BullMQ and ioredis external.
+  await esbuild.build({
+    ...common,
+    platform: 'node',
+    entryPoints: [join(root, 'src/node.ts')],
+    outfile: join(root, 'dist/tellus-node.js'),
+    external: [...common.external, 'bullmq', 'ioredis'],
+  });
 }
 
 export function buildTypes() {

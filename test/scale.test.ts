@@ -3,7 +3,7 @@
 // here, and a task that keeps failing. The BullMQ backend runs the same tasks in scale-redis.test.ts.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
-import { useDevice } from './helpers.js';
+import { randomFloats, rng, useDevice } from './helpers.js';
 import { N, observedData, SURVEY, v0, WAVE } from './scale-fixtures.js';
 
 tl.defineTask('test-poison', () => Promise.reject(new Error('poisoned input')));
@@ -66,6 +66,37 @@ describe('scale-out, in-process backend', () => {
     const tasks = new tl.MemoryStore();
     const m = await tl.generateWaveDataset(tasks, WAVE, { produce: tl.shardTasks(new tl.LocalBackend(), 'wave-shard', WAVE) });
     expect(m.complete).toBe(true);
+    expect(await tasks.list()).toEqual(await here.list());
+    for (const name of await here.list()) expect(await tasks.get(name)).toEqual(await here.get(name));
+  });
+
+  it('makes JI-FNO shards (images and Jacobian actions along given directions) as tasks, byte for byte', async () => {
+    const opts: tl.JiDataOptions = {
+      samples: 3,
+      nz: 12,
+      nx: 12,
+      shots: 2,
+      nt: 40,
+      pmlWidth: 4,
+      samplesPerShard: 2,
+      seed: 5,
+      model: { layers: [3, 4], vmin: 2 },
+    };
+    const g = rng();
+    const n = 12 * 12;
+    const d = randomFloats(g, 2 * n);
+    for (let j = 0; j < 2; j++) {
+      const row = d.subarray(j * n, (j + 1) * n);
+      const norm = Math.hypot(...row);
+      row.forEach((v, k) => (row[k] = v / norm));
+    }
+    const D = tl.tensor(d, { shape: [2, 12, 12] });
+    const here = new tl.MemoryStore();
+    await tl.generateJiDataset(here, opts, D);
+    const tasks = new tl.MemoryStore();
+    const produce = tl.shardTasks(new tl.LocalBackend(), 'ji-shard', opts, { directions: { shape: [2, 12, 12], data: d } });
+    expect((await tl.generateJiDataset(tasks, opts, D, { produce })).complete).toBe(true);
+    D.dispose();
     expect(await tasks.list()).toEqual(await here.list());
     for (const name of await here.list()) expect(await tasks.get(name)).toEqual(await here.get(name));
   });
