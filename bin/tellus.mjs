@@ -22,6 +22,21 @@ import { spawnSync } from 'node:child_process';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const [cmd, ...rest] = process.argv.slice(2);
 
+/** Bundles TypeScript source text for Node (shaders inlined as text) into `outfile`. */
+const bundleForNode = (contents, outfile, extra = {}) =>
+  esbuild.build({
+    stdin: { contents, resolveDir: root, loader: 'ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    outfile,
+    logLevel: 'warning',
+    loader: { '.wgsl': 'text' },
+    external: ['webgpu'],
+    ...extra,
+  });
+
 async function profileCmd(args) {
   const value = (flag) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : null);
   const flagValues = new Set(['--trace', '--every', '--json'].map(value));
@@ -42,17 +57,9 @@ async function profileCmd(args) {
     export const json = JSON.stringify(report, null, 1);
   `;
   const outfile = join(root, 'dist/run/profile-cli.mjs');
-  await esbuild.build({
-    stdin: { contents: wrapper, resolveDir: root, loader: 'ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'es2022',
-    outfile,
-    logLevel: 'warning',
+  await bundleForNode(wrapper, outfile, {
     // Source maps let the report name the script's own lines as call sites, not the bundle's.
     sourcemap: 'inline',
-    loader: { '.wgsl': 'text' },
     external: ['webgpu', '@jax-js/jax', 'cli-progress', '@resvg/resvg-js', 'vega', 'vega-lite'],
     alias: { tellus: join(root, 'src/index.ts') },
     // The built bundle imported by its path would be a second copy of the engine that the profile
@@ -90,17 +97,7 @@ async function calibrateCmd() {
     console.log(where ? \`stored in \${where}\` : 'could not store it (no writable cache directory)');
     tl.destroy();
   `;
-  await esbuild.build({
-    stdin: { contents: entry, resolveDir: root, loader: 'ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'es2022',
-    outfile,
-    logLevel: 'warning',
-    loader: { '.wgsl': 'text' },
-    external: ['webgpu'],
-  });
+  await bundleForNode(entry, outfile);
   await import(pathToFileURL(outfile).href);
 }
 
@@ -117,15 +114,7 @@ async function workerCmd(args) {
   `;
   // Several workers may start at once from one checkout: each writes its own bundle and removes it once loaded.
   const outfile = join(root, `dist/run/worker-${process.pid}.mjs`);
-  await esbuild.build({
-    stdin: { contents: entry, resolveDir: root, loader: 'ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'es2022',
-    outfile,
-    logLevel: 'warning',
-    loader: { '.wgsl': 'text' },
+  await bundleForNode(entry, outfile, {
     external: ['webgpu', 'bullmq', 'ioredis', '@jax-js/jax', 'cli-progress', '@resvg/resvg-js', 'vega', 'vega-lite'],
     alias: { tellus: join(root, 'src/index.ts') },
   });

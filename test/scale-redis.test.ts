@@ -168,4 +168,11 @@ describe('scale-out on BullMQ and Redis', () => {
     expect(codes).toEqual(live.map(() => 0));
     for (const w of live) expect(w.out.join('')).toMatch(/SIGTERM: finishing current tasks[\s\S]*stopped after \d+ tasks/);
   });
+
+  it('SIGTERM with Redis unreachable: the worker still exits 0 instead of waiting for ever', async () => {
+    const w = await startWorkerProcess(['--redis', `redis://127.0.0.1:${await freePort()}`]);
+    w.proc.kill('SIGTERM');
+    expect(await w.exited(30_000)).toBe(0);
+    expect(w.out.join('')).toMatch(/SIGTERM: finishing current tasks[\s\S]*stopped after 0 tasks/);
+  });
 });

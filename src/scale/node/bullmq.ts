@@ -216,7 +216,13 @@ export function startWorker(opts: WorkerOptions): TaskWorker {
   const log = o.log ?? (() => {});
   let processed = 0;
   const connection = connect(redis);
-  connection.on('error', () => {});
+  // ioredis retries for ever: say why the worker is idle, at most every 10 s.
+  let lastError = 0;
+  const connectionError = (e: Error) => {
+    if (Date.now() - lastError > 10_000) log(`redis ${redis}: ${e.message} (retrying)`);
+    lastError = Date.now();
+  };
+  connection.on('error', connectionError);
   const worker = new Worker<Task, TaskResult>(
     o.queue ?? 'tellus',
     async (job) => {
@@ -239,14 +245,18 @@ export function startWorker(opts: WorkerOptions): TaskWorker {
       maxStalledCount: integerArg(fn, 'opts.maxStalledCount', o.maxStalledCount ?? 2, 0),
     },
   );
-  worker.on('error', (e) => log(`worker error: ${e.message}`));
+  worker.on('error', (e) =>
+    /ECONNREFUSED|ECONNRESET|Connection is closed/.test(e.message) ? connectionError(e) : log(`worker error: ${e.message}`),
+  );
   worker.on('failed', (job, e) => log(`task ${job?.data.id} failed (attempt ${job?.attemptsMade}): ${e.message}`));
   return {
     get processed() {
       return processed;
     },
     async close() {
-      await worker.close();
+      // With Redis unreachable a task could neither finish nor be handed back: do not wait for it
+      // (its lock expires and another worker takes it once Redis is back).
+      await worker.close(connection.status !== 'ready');
       connection.disconnect();
     },
   };

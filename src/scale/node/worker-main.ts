@@ -50,7 +50,10 @@ export async function workerMain(argv: string[]): Promise<void> {
   });
   let stopping = false;
   const stop = (sig: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log(`${sig} again: exiting without waiting for current tasks (they run again elsewhere)`);
+      process.exit(1);
+    }
     stopping = true;
     log(`${sig}: finishing current tasks`);
     void w
