@@ -4,11 +4,13 @@
 //   node scripts/run.mjs examples/fno-wave/main.ts <stage|all> [--preset small|paper|tiny]
 //     [--samples n --val n --epochs n --batch n --lr x --loss rel-l2|mse --width n --modes n
 //      --fwi-iterations n --fwi-lr x --adjoint-iterations n --adjoint-lr x --out dir]
+//     [--workers n | --redis URL [--shared dir]]: generate makes its shards as tasks on workers (docs/scale-out.md)
 // Output in examples/fno-wave/output/ (or --out): data/ (shards + manifest, resumable), fno.safetensors,
 // checkpoint.safetensors, train.json, evaluate.json, invert.json and the figures as PNG and SVG.
 import * as tl from '../../src/index.js';
 import { nodeSink } from '../common/sink-node.js';
 import { parseArgs, positive } from '../common/args.js';
+import { connectWorkers, WORKER_FLAGS } from '../common/workers.js';
 import { PRESETS, evaluateStage, generateStage, invertStage, trainStage, type FnoWaveConfig } from './pipeline.js';
 import { DirStore } from './store-node.js';
 
@@ -31,6 +33,7 @@ const KNOWN = [
   'adjoint-iterations',
   'adjoint-lr',
   'out',
+  ...WORKER_FLAGS,
 ];
 const args = parseArgs('fno-wave', process.argv.slice(3), KNOWN);
 const presetName = args.get('preset') ?? 'small';
@@ -65,7 +68,13 @@ const info = tl.deviceInfo();
 console.log(`fno-wave ${stage} (preset ${presetName}) on ${info.runtime}, ${info.description}; output in ${OUT}`);
 const t0 = performance.now();
 const results: Record<string, unknown> = {};
-if (stage === 'generate' || stage === 'all') results.generate = (await generateStage(data, cfg, sink)).params;
+if (stage === 'generate' || stage === 'all') {
+  // With --workers N or --redis URL, each shard is a task on the workers (the same bytes).
+  const workers = await connectWorkers('fno-wave', args);
+  const produce = workers ? tl.shardTasks(workers.backend, 'wave-shard', cfg.data) : undefined;
+  results.generate = (await generateStage(data, cfg, sink, produce)).params;
+  await workers?.close();
+}
 if (stage === 'train' || stage === 'all') results.train = await trainStage(data, out, cfg, sink);
 if (stage === 'evaluate' || stage === 'all') results.evaluate = await evaluateStage(data, out, cfg, sink);
 if (stage === 'invert' || stage === 'all') results.invert = await invertStage(out, cfg, sink);

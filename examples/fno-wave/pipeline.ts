@@ -20,10 +20,16 @@ export type { Sink };
 const json = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v, null, 1));
 const now = (): number => performance.now() / 1000;
 
-export async function generateStage(data: tl.ShardStore, cfg: FnoWaveConfig, sink: Sink): Promise<tl.WaveManifest> {
+export async function generateStage(
+  data: tl.ShardStore,
+  cfg: FnoWaveConfig,
+  sink: Sink,
+  produce?: tl.ShardProducer,
+): Promise<tl.WaveManifest> {
   const t0 = now();
   let made = 0;
   const m = await tl.generateWaveDataset(data, cfg.data, {
+    produce,
     onShard: (p) => {
       if (!p.skipped) made++;
       sink.progress('simulations', p.done, p.samples, { shard: `${p.shard + 1}/${p.shards}${p.skipped ? ' (stored)' : ''}` });

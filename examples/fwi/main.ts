@@ -17,7 +17,7 @@ import { saveFigure } from '../../src/viz/render-node.js';
 import { fwiTrueModel } from './model.js';
 import { parseArgs } from '../common/args.js';
 import { fwiSurvey, observedFromSegy, observedToSegy, type Observed } from './segy.js';
-import { remoteMisfit } from './scale.js';
+import { connectWorkers, WORKER_FLAGS } from '../common/workers.js';
 
 const args = parseArgs('fwi', process.argv.slice(2), [
   'iterations',
@@ -26,9 +26,7 @@ const args = parseArgs('fwi', process.argv.slice(2), [
   'out',
   'segy',
   'export-segy',
-  'redis',
-  'workers',
-  'shared',
+  ...WORKER_FLAGS,
   'shots-per-task',
 ]);
 const ITERATIONS = Number(args.get('iterations') ?? 12);
@@ -97,15 +95,23 @@ const LR = Number(args.get('lr') ?? 50); // m/s per step
 const opt = new tl.Adam({ lr: LR });
 const misfit = (m: tl.Tensor): tl.Tensor => tl.mul(tl.sum(tl.square(tl.sub(tl.acoustic2d(m, opts), observed))), 0.5);
 const step = tl.valueAndGrad(misfit);
-const remote = await remoteMisfit(
-  { redis: args.get('redis'), workers: args.get('workers'), shared: args.get('shared'), shotsPerTask: args.get('shots-per-task') },
-  { shape: [N, N], dx: DX, dt: DT, nt: NT, freq: FREQ, sources, receivers, accuracy: 4, pmlWidth: 8, maxVel: MAX_VEL },
-  (await observed.data()) as Float32Array,
-);
+const workers = await connectWorkers('fwi', args);
+const perTask = Number(args.get('shots-per-task') ?? 4);
+if (!Number.isInteger(perTask) || perTask < 1)
+  throw new Error(`fwi: --shots-per-task: expected a positive integer, got ${args.get('shots-per-task')}`);
+const remote =
+  workers &&
+  (await tl.ShotMisfit.create(
+    workers.backend,
+    { shape: [N, N], dx: DX, dt: DT, nt: NT, freq: FREQ, sources, receivers, accuracy: 4, pmlWidth: 8, maxVel: MAX_VEL },
+    (await observed.data()) as Float32Array,
+    perTask,
+    'fwi-demo',
+  ));
 // The misfit and gradient at v: here, or summed over shot-batch tasks on the workers.
 const misfitAndGradient = async (it: number): Promise<[tl.Tensor, tl.Tensor]> => {
   if (!remote) return step(v) as [tl.Tensor, tl.Tensor];
-  const r = await remote.misfit.evaluate((await v.data()) as Float32Array, `i${it}`, (done, total) => {
+  const r = await remote.evaluate((await v.data()) as Float32Array, `i${it}`, (done, total) => {
     if (bar) bar.update(it - 1, { shots: `${done}/${total}` });
     else if (done === total) console.log(`iter ${it}: ${total} shots done on the workers`);
   });
@@ -160,7 +166,7 @@ for (let it = 1; it <= ITERATIONS; it++) {
   }
 }
 bar?.stop();
-await remote?.close();
+await workers?.close();
 const totalS = (performance.now() - tStart) / 1000;
 const finalError = await modelError(v);
 console.log(
