@@ -2,11 +2,13 @@
 //   npm run example:ji-fno                    # the whole scaled-down pipeline
 //   npm run example:ji-fno -- <stage>         # models | eigs | data | train | invert | all
 //   node scripts/run.mjs examples/ji-fno/main.ts <stage> [--preset scaled|paper|tiny --samples n
-//     --test n --epochs n --lambda x --iterations n --physics-iterations n --out dir]
+//     --test n --epochs n --lambda x --iterations n --physics-iterations n --out dir
+//     --workers n | --redis URL [--shared dir]: the data stage makes its shards as tasks on workers]
 // Output in examples/ji-fno/output/ (or --out): data/ (shards + manifest, resumable), directions,
 // networks, models/eigs/train/invert JSON, <stage>.run.json and the figures as PNG and SVG.
 import * as tl from '../../src/index.js';
 import { parseArgs, positive } from '../common/args.js';
+import { connectWorkers, WORKER_FLAGS } from '../common/workers.js';
 import { nodeSink } from '../common/sink-node.js';
 import { DirStore } from '../fno-wave/store-node.js';
 import { PRESETS, dataStage, eigsStage, invertStage, modelsStage, trainStage, type JiConfig } from './pipeline.js';
@@ -16,7 +18,7 @@ const STAGES = ['models', 'eigs', 'data', 'train', 'invert', 'all'] as const;
 const first = process.argv[2];
 const stage = (first === undefined || first.startsWith('--') ? 'all' : first) as (typeof STAGES)[number];
 if (!STAGES.includes(stage)) throw new Error(`${PROGRAM}: expected a stage (${STAGES.join(', ')}) as the first argument, got ${first}`);
-const KNOWN = ['preset', 'samples', 'test', 'epochs', 'lambda', 'iterations', 'physics-iterations', 'out'];
+const KNOWN = ['preset', 'samples', 'test', 'epochs', 'lambda', 'iterations', 'physics-iterations', 'out', ...WORKER_FLAGS];
 const args = parseArgs(PROGRAM, process.argv.slice(first === stage ? 3 : 2), KNOWN);
 const presetName = args.get('preset') ?? 'scaled';
 if (!(presetName in PRESETS)) throw new Error(`${PROGRAM}: --preset: expected ${Object.keys(PRESETS).join(', ')}, got ${presetName}`);
@@ -56,7 +58,21 @@ const run = async (name: (typeof STAGES)[number], f: () => Promise<unknown>): Pr
 };
 await run('models', () => modelsStage(cfg, out, sink));
 await run('eigs', () => eigsStage(cfg, out, sink));
-await run('data', () => dataStage(cfg, data, out, sink));
+// With --workers N or --redis URL, each shard is a task on the workers (the same bytes).
+await run('data', async () => {
+  const workers = await connectWorkers(PROGRAM, args);
+  try {
+    return await dataStage(
+      cfg,
+      data,
+      out,
+      sink,
+      workers ? (d) => tl.shardTasks(workers.backend, 'ji-shard', cfg.data, { directions: d }) : undefined,
+    );
+  } finally {
+    await workers?.close();
+  }
+});
 await run('train', () => trainStage(cfg, data, out, sink));
 await run('invert', () => invertStage(cfg, data, out, sink));
 sink.stop();

@@ -134,13 +134,22 @@ async function loadDirections(out: tl.ShardStore): Promise<tl.Tensor> {
   return tl.keep(f.tensors.directions!);
 }
 
-export async function dataStage(cfg: JiConfig, data: tl.ShardStore, out: tl.ShardStore, sink: Sink): Promise<Record<string, unknown>> {
+/** `producer`, if given, makes the missing shards elsewhere (scale-out): it gets the directions as host data. */
+export async function dataStage(
+  cfg: JiConfig,
+  data: tl.ShardStore,
+  out: tl.ShardStore,
+  sink: Sink,
+  producer?: (directions: { shape: number[]; data: Float32Array }) => tl.ShardProducer,
+): Promise<Record<string, unknown>> {
   const D = await loadDirections(out);
+  const produce = producer?.({ shape: [...D.shape], data: (await D.data()) as Float32Array });
   const t0 = now();
   let [made, stored, prev] = [0, 0, 0];
   sink.progress('RTM images + Jacobian actions', 0, params(cfg).samples);
   try {
     const m = await tl.generateJiDataset(data, cfg.data, D, {
+      produce,
       // The bar counts the samples still to make, so a resumed run's ETA is not inflated by the stored shards.
       onShard: (q) => {
         const count = q.done - prev;
