@@ -9,7 +9,7 @@
 // runs on the host in every runtime.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
-import { rng, useDevice } from './helpers.js';
+import { IN_BROWSER, rng, useDevice } from './helpers.js';
 import {
   ACCURACIES,
   acousticRef,
@@ -263,7 +263,9 @@ async function closedFormError(acc: Accuracy, dx: number, dt: number, offset: nu
 describe('acoustic2d: closed form and convergence', () => {
   useDevice();
 
-  it(
+  // The two heaviest closed-form checks run in Node and Deno; Chromium's Dawn is on the same
+  // SwiftShader as Node's (IN_BROWSER, docs/testing.md).
+  it.skipIf(IN_BROWSER)(
     'matches the 2D Green’s function at 10 points per wavelength of 3x the peak frequency',
     async () => {
       // c = 1500 m/s, 25 Hz Ricker, dx = dz = 2 m: 10 cells per wavelength at 75 Hz, where the
@@ -284,7 +286,7 @@ describe('acoustic2d: closed form and convergence', () => {
     HEAVY,
   );
 
-  it(
+  it.skipIf(IN_BROWSER)(
     'error falls with grid spacing at the accuracy order (2 and 4)',
     async () => {
       // dt = 1e-4 s for every grid, so the time error (~2e-4 relative) stays well below the spatial
