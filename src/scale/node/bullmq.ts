@@ -100,8 +100,7 @@ export class BullBackend implements WorkBackend {
     return new BullBackend(queue, events, connection, full, o.shared ?? null);
   }
 
-  private async add(task: Task): Promise<void> {
-    const id = jobId(task);
+  private async add(task: Task, id: string): Promise<void> {
     const job = await this.queue.add(task.kind, task, {
       jobId: id,
       attempts: this.o.attempts,
@@ -120,7 +119,9 @@ export class BullBackend implements WorkBackend {
     const start = performance.now();
     const results = new Array<TaskResult | undefined>(tasks.length);
     const pending = new Set(tasks.map((_, i) => i));
-    const byJob = new Map(tasks.map((t, i) => [jobId(t), i]));
+    // Hashing a task (its inline blobs included) once, not on every check of the poll loop.
+    const ids = tasks.map(jobId);
+    const byJob = new Map(ids.map((id, i) => [id, i]));
     // Jobs an event says have finished; every pending job is checked once per sweep (pollMs) too,
     // which catches events lost while Redis restarted.
     const signalled = new Set<number>();
@@ -139,7 +140,7 @@ export class BullBackend implements WorkBackend {
     let nextSweep = 0;
     try {
       await this.events.waitUntilReady();
-      for (const t of tasks) await this.add(t);
+      for (const [i, t] of tasks.entries()) await this.add(t, ids[i]!);
       while (pending.size > 0) {
         if (this.o.timeoutMs !== undefined && performance.now() - start > this.o.timeoutMs)
           throw new Error(
@@ -149,26 +150,26 @@ export class BullBackend implements WorkBackend {
         if (sweep) nextSweep = performance.now() + this.o.pollMs;
         const idx = sweep ? [...pending] : [...signalled].filter((i) => pending.has(i));
         signalled.clear();
-        const states = await Promise.all(idx.map((i) => this.queue.getJobState(jobId(tasks[i]!))));
+        const states = await Promise.all(idx.map((i) => this.queue.getJobState(ids[i]!)));
         for (let k = 0; k < idx.length; k++) {
           const i = idx[k]!;
           const task = tasks[i]!;
           const state = states[k]!;
           if (state === 'completed') {
-            const job = (await this.queue.getJob(jobId(task))) as Job<Task, TaskResult> | undefined;
+            const job = (await this.queue.getJob(ids[i]!)) as Job<Task, TaskResult> | undefined;
             if (!job) continue; // removed between the two calls (Redis restart): a later sweep resubmits
             results[i] = job.returnvalue;
             pending.delete(i);
             onResult?.(job.returnvalue, ++done, tasks.length);
           } else if (state === 'failed') {
-            const job = await this.queue.getJob(jobId(task));
-            await this.removePending(tasks, pending);
+            const job = await this.queue.getJob(ids[i]!);
+            await this.removePending(ids, pending);
             throw taskFailed(task, job?.attemptsMade ?? this.o.attempts, job?.failedReason ?? 'unknown error');
           } else if (state === 'unknown') {
             // Redis lost the job (restarted without persistence): the task itself is here, add it again.
             if (!lostLogged) this.o.log?.(`bullmq: ${fn}: jobs missing from Redis (restarted?); resubmitting`);
             lostLogged = true;
-            await this.add(task);
+            await this.add(task, ids[i]!);
           }
         }
         if (pending.size > 0 && signalled.size === 0)
@@ -183,13 +184,13 @@ export class BullBackend implements WorkBackend {
       this.events.off('failed', onEvent);
     }
     // Finished work is collected: drop it from Redis (a rerun of the same tasks simply recomputes).
-    await Promise.all(tasks.map((t) => this.queue.remove(jobId(t)).catch(() => 0)));
+    await Promise.all(ids.map((id) => this.queue.remove(id).catch(() => 0)));
     return results as TaskResult[];
   }
 
-  private async removePending(tasks: readonly Task[], pending: Set<number>): Promise<void> {
+  private async removePending(ids: readonly string[], pending: Set<number>): Promise<void> {
     for (const i of pending) {
-      const job = await this.queue.getJob(jobId(tasks[i]!));
+      const job = await this.queue.getJob(ids[i]!);
       if (job && (await job.isWaiting())) await job.remove().catch(() => {});
     }
   }
