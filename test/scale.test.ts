@@ -15,8 +15,13 @@ describe('scale-out, in-process backend', () => {
 
   it.skipIf(IN_BROWSER)('sums shot batches to the misfit and gradient of all shots at once', async () => {
     const observed = await observedData();
-    const backend = new tl.LocalBackend();
-    const batched = await (await tl.ShotMisfit.create(backend, SURVEY, observed, 4)).evaluate(v0, 'a');
+    const blobs = new tl.MemoryBlobs();
+    const backend = new tl.LocalBackend({ store: blobs });
+    const misfit = await tl.ShotMisfit.create(backend, SURVEY, observed, 4);
+    const batched = await misfit.evaluate(v0, 'a');
+    await misfit.evaluate(v0, 'b');
+    // Only the two batches' observed traces stay stored: each evaluation releases its model and gradients.
+    expect(blobs.size).toBe(2);
     // Reference: one valueAndGrad over the six shots (another summation order, so not bitwise).
     const [loss, grad] = tl.tidy(() => {
       const obs = tl.tensor(observed, { shape: [6, N, SURVEY.nt] });
@@ -66,8 +71,12 @@ describe('scale-out, in-process backend', () => {
     const here = new tl.MemoryStore();
     await tl.generateWaveDataset(here, WAVE);
     const tasks = new tl.MemoryStore();
-    const m = await tl.generateWaveDataset(tasks, WAVE, { produce: tl.shardTasks(new tl.LocalBackend(), 'wave-shard', WAVE) });
+    const blobs = new tl.MemoryBlobs();
+    const m = await tl.generateWaveDataset(tasks, WAVE, {
+      produce: tl.shardTasks(new tl.LocalBackend({ store: blobs }), 'wave-shard', WAVE),
+    });
     expect(m.complete).toBe(true);
+    expect(blobs.size).toBe(0);
     expect(await tasks.list()).toEqual(await here.list());
     for (const name of await here.list()) expect(await tasks.get(name)).toEqual(await here.get(name));
   });

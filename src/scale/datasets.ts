@@ -72,9 +72,13 @@ export function shardTasks(
     let chain = Promise.resolve();
     await backend.run(tasks, {
       onResult: (r) => {
-        chain = chain.then(async () => put((r.value as { shard: number }).shard, await backend.store.get(r.blobs.shard!)));
+        chain = chain.then(async () => {
+          await put((r.value as { shard: number }).shard, await backend.store.get(r.blobs.shard!));
+          backend.store.release?.(r.blobs.shard!);
+        });
       },
     });
     await chain;
+    if (blobs.directions) backend.store.release?.(blobs.directions);
   };
 }

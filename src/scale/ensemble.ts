@@ -122,15 +122,16 @@ export async function trainEnsembleTasks(
     params: { model, member: k, seed, train } as unknown as Json,
     blobs: { data },
   }));
+  const memberOf = new Map(tasks.map((t, k) => [t.id, k]));
   const results = await backend.run(tasks, {
-    onResult: (r) =>
-      onMember?.(
-        tasks.findIndex((t) => t.id === r.id),
-        r.value as unknown as UqTrainResult,
-      ),
+    onResult: (r) => onMember?.(memberOf.get(r.id)!, r.value as unknown as UqTrainResult),
   });
+  backend.store.release?.(data);
   const members: Module[] = [];
-  for (let k = 0; k < count; k++)
-    members.push(loadSafetensorsInto(build(model, k, fn), await backend.store.get(results[k]!.blobs.weights!)));
+  for (let k = 0; k < count; k++) {
+    const weights = results[k]!.blobs.weights!;
+    members.push(loadSafetensorsInto(build(model, k, fn), await backend.store.get(weights)));
+    backend.store.release?.(weights);
+  }
   return { members, results: results.map((r) => r.value as unknown as UqTrainResult) };
 }

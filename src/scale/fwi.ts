@@ -186,8 +186,9 @@ export class ShotMisfit {
     }));
     let shots = 0;
     const total = this.survey.sources.length;
+    const batchOf = new Map(tasks.map((t, b) => [t.id, b]));
     const results = await this.backend.run(tasks, {
-      onResult: (r) => onShots?.((shots += this.batches[tasks.findIndex((t) => t.id === r.id)]![1]), total),
+      onResult: (r) => onShots?.((shots += this.batches[batchOf.get(r.id)!]![1]), total),
     });
     const acc = new Float64Array(nz * nx);
     let misfit = 0;
@@ -195,7 +196,9 @@ export class ShotMisfit {
       const g = arrayOf(await this.backend.store.get(r.blobs.gradient!), 'g');
       for (let i = 0; i < acc.length; i++) acc[i]! += g[i]!;
       misfit += (r.value as { misfit: number }).misfit;
+      this.backend.store.release?.(r.blobs.gradient!);
     }
+    this.backend.store.release?.(model);
     return { misfit, gradient: Float32Array.from(acc) };
   }
 }

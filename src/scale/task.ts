@@ -18,6 +18,11 @@ export type BlobRef = { inline: string } | { file: string; bytes: number } | { m
 export interface BlobStore {
   put(bytes: Uint8Array): Promise<BlobRef>;
   get(ref: BlobRef): Promise<Uint8Array>;
+  /**
+   * Forgets a blob its maker no longer needs, so long runs stay flat (optional: inline blobs cost
+   * nothing, and shared-folder files are content-addressed and may serve other runs).
+   */
+  release?(ref: BlobRef): void;
 }
 
 export interface Task {
