@@ -4,33 +4,10 @@
 // parameters or directions is refused; loading checks completeness.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
-import { randomFloats, rng, useDevice } from './helpers.js';
+import { rng, useDevice } from './helpers.js';
+import { JI_OPTS, jiDirections } from './ji-fixtures.js';
 
 useDevice();
-
-const OPTS: tl.JiDataOptions = {
-  samples: 3,
-  nz: 12,
-  nx: 12,
-  shots: 2,
-  nt: 40,
-  pmlWidth: 4,
-  samplesPerShard: 2,
-  seed: 5,
-  model: { layers: [3, 4], vmin: 2 },
-};
-
-function directions(seed: number, r: number): tl.Tensor {
-  const g = rng(seed);
-  const n = OPTS.nz! * OPTS.nx!;
-  const d = randomFloats(g, r * n);
-  for (let j = 0; j < r; j++) {
-    const row = d.subarray(j * n, (j + 1) * n);
-    const norm = Math.sqrt(row.reduce((a, v) => a + v * v, 0));
-    row.forEach((v, k) => (row[k] = v / norm));
-  }
-  return tl.tensor(d, { shape: [r, OPTS.nz!, OPTS.nx!] });
-}
 
 async function files(store: tl.MemoryStore): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -41,12 +18,12 @@ async function files(store: tl.MemoryStore): Promise<Map<string, string>> {
 describe('generateJiDataset', () => {
   it('resumes after an interruption to the same bytes; stored images and actions match a recomputation', async () => {
     const g = rng();
-    const D = directions(g.seed, 2);
+    const D = jiDirections(g.seed, 2);
     const whole = new tl.MemoryStore();
-    await tl.generateJiDataset(whole, OPTS, D);
+    await tl.generateJiDataset(whole, JI_OPTS, D);
     const cut = new tl.MemoryStore();
     await expect(
-      tl.generateJiDataset(cut, OPTS, D, {
+      tl.generateJiDataset(cut, JI_OPTS, D, {
         onShard: () => {
           throw new Error('interrupted');
         },
@@ -54,14 +31,14 @@ describe('generateJiDataset', () => {
     ).rejects.toThrow('interrupted');
     await expect(tl.loadJiDataset(cut)).rejects.toThrow('tellus: loadJiDataset(store): the data set is incomplete (1 shards)');
     const skipped: boolean[] = [];
-    await tl.generateJiDataset(cut, OPTS, D, { onShard: (p) => void skipped.push(p.skipped) });
+    await tl.generateJiDataset(cut, JI_OPTS, D, { onShard: (p) => void skipped.push(p.skipped) });
     expect(skipped).toEqual([true, false]);
     expect(await files(cut)).toEqual(await files(whole));
 
     const data = await tl.loadJiDataset(whole);
     expect(data.m.shape).toEqual([3, 12, 12]);
     expect(data.actions!.shape).toEqual([3, 2, 12, 12]);
-    const p = tl.jiDataParams(OPTS);
+    const p = tl.jiDataParams(JI_OPTS);
     const survey = tl.jiSurvey(p);
     const pair = tl.jiPair(p, 2);
     const m = tl.tensor(
@@ -90,15 +67,17 @@ describe('generateJiDataset', () => {
 
   it('refuses a store made with other parameters or directions, and unknown options', async () => {
     const store = new tl.MemoryStore();
-    await tl.generateJiDataset(store, { ...OPTS, samples: 1 }, null);
-    await expect(tl.generateJiDataset(store, { ...OPTS, samples: 1, seed: 6 }, null)).rejects.toThrow(
+    await tl.generateJiDataset(store, { ...JI_OPTS, samples: 1 }, null);
+    await expect(tl.generateJiDataset(store, { ...JI_OPTS, samples: 1, seed: 6 }, null)).rejects.toThrow(
       'tellus: generateJiDataset(store, opts, directions): store: expected an empty store or one holding this data set (same parameters and directions), got one made with',
     );
-    await expect(tl.generateJiDataset(store, { ...OPTS, samples: 1 }, directions(1, 1))).rejects.toThrow('same parameters and directions');
-    await expect(tl.generateJiDataset(store, { ...OPTS, sample: 1 } as unknown as tl.JiDataOptions, null)).rejects.toThrow(
+    await expect(tl.generateJiDataset(store, { ...JI_OPTS, samples: 1 }, jiDirections(1, 1))).rejects.toThrow(
+      'same parameters and directions',
+    );
+    await expect(tl.generateJiDataset(store, { ...JI_OPTS, sample: 1 } as unknown as tl.JiDataOptions, null)).rejects.toThrow(
       "generateJiDataset(store, opts, directions): unknown option 'sample'",
     );
-    await expect(tl.generateJiDataset(store, OPTS, tl.zeros([2, 12, 11]))).rejects.toThrow(
+    await expect(tl.generateJiDataset(store, JI_OPTS, tl.zeros([2, 12, 11]))).rejects.toThrow(
       'tellus: generateJiDataset(store, opts, directions): directions: expected null or a live float32 tensor [r, 12, 12], got',
     );
   });

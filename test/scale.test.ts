@@ -3,7 +3,8 @@
 // here, and a task that keeps failing. The BullMQ backend runs the same tasks in scale-redis.test.ts.
 import { describe, expect, it } from 'vitest';
 import * as tl from '../src/index.js';
-import { IN_BROWSER, randomFloats, rng, useDevice } from './helpers.js';
+import { IN_BROWSER, rng, useDevice } from './helpers.js';
+import { JI_OPTS, jiDirections } from './ji-fixtures.js';
 import { N, observedData, SURVEY, v0, WAVE } from './scale-fixtures.js';
 
 tl.defineTask('test-poison', () => Promise.reject(new Error('poisoned input')));
@@ -82,26 +83,9 @@ describe('scale-out, in-process backend', () => {
   });
 
   it.skipIf(IN_BROWSER)('makes JI-FNO shards (images and Jacobian actions along given directions) as tasks, byte for byte', async () => {
-    const opts: tl.JiDataOptions = {
-      samples: 3,
-      nz: 12,
-      nx: 12,
-      shots: 2,
-      nt: 40,
-      pmlWidth: 4,
-      samplesPerShard: 2,
-      seed: 5,
-      model: { layers: [3, 4], vmin: 2 },
-    };
-    const g = rng();
-    const n = 12 * 12;
-    const d = randomFloats(g, 2 * n);
-    for (let j = 0; j < 2; j++) {
-      const row = d.subarray(j * n, (j + 1) * n);
-      const norm = Math.hypot(...row);
-      row.forEach((v, k) => (row[k] = v / norm));
-    }
-    const D = tl.tensor(d, { shape: [2, 12, 12] });
+    const opts = JI_OPTS;
+    const D = jiDirections(rng().seed, 2);
+    const d = (await D.data()) as Float32Array;
     const here = new tl.MemoryStore();
     await tl.generateJiDataset(here, opts, D);
     const tasks = new tl.MemoryStore();
