@@ -135,6 +135,9 @@ describe('scale-out, in-process backend', () => {
 
   it('rejects bad input with the function, the argument and the value', async () => {
     expect(() => new tl.LocalBackend({ attempt: 2 } as never)).toThrow(/unknown option 'attempt'.*did you mean 'attempts'/);
+    expect(() => tl.shardTasks(new tl.LocalBackend(), 'ji-shard', JI_OPTS, { direction: null } as never)).toThrow(
+      /shardTasks\(backend, kind, opts, extra\): unknown option 'direction'.*did you mean 'directions'/,
+    );
     await expect(tl.ShotMisfit.create(new tl.LocalBackend(), SURVEY, new Float32Array(7))).rejects.toThrow(
       /ShotMisfit.create\(backend, survey, observed, shotsPerTask\): observed: expected a Float32Array of shots x receivers x nt = 6 x 20 x 140/,
     );

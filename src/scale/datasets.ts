@@ -3,7 +3,7 @@
 // shards to `shardTasks`, which makes each one as a task on a backend. A shard's bytes depend only
 // on (parameters, seed, shard), so the data set is the same bytes whoever makes it; the generator
 // stores each shard once, whatever a retried task delivers twice.
-import { argError } from '../graph/options.js';
+import { argError, checkOptions, optionNames } from '../graph/options.js';
 import { tensor } from '../ops/creation.js';
 import { decodeSafetensors, encodeSafetensors } from '../nn/safetensors.js';
 import { waveShard, type WaveDataOptions } from '../inverse/fnowave/dataset.js';
@@ -40,6 +40,12 @@ defineTask('ji-shard', async (params, inputs) => {
   }
 });
 
+interface ShardTaskExtra {
+  name?: string;
+  directions?: { shape: number[]; data: Float32Array } | null;
+}
+const EXTRA = optionNames<ShardTaskExtra>()('name', 'directions');
+
 const KINDS = { 'wave-shard': true, 'facies-shard': true, 'ji-shard': true } as const;
 
 /**
@@ -51,10 +57,11 @@ export function shardTasks(
   backend: WorkBackend,
   kind: keyof typeof KINDS,
   opts: WaveDataOptions | JiDataOptions | FaciesDataOptions,
-  extra: { name?: string; directions?: { shape: number[]; data: Float32Array } | null } = {},
+  extra: ShardTaskExtra = {},
 ): ShardProducer {
   const fn = 'shardTasks(backend, kind, opts, extra)';
   if (!(kind in KINDS)) throw argError(fn, 'kind', `one of ${Object.keys(KINDS).join(', ')}`, kind);
+  checkOptions(extra, EXTRA, fn);
   return async (shards, put) => {
     const blobs: Record<string, BlobRef> = {};
     if (extra.directions)
