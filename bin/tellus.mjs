@@ -21,6 +21,19 @@ import { spawnSync } from 'node:child_process';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const [cmd, ...rest] = process.argv.slice(2);
+// Packages that stay imports in a bundle: native (webgpu, resvg) or CommonJS that requires Node
+// built-ins at load time (bullmq, ioredis), which an ESM bundle cannot inline.
+const nodeExternals = [
+  'webgpu',
+  'bullmq',
+  'ioredis',
+  '@jax-js/jax',
+  '@tensorflow/*',
+  'cli-progress',
+  '@resvg/resvg-js',
+  'vega',
+  'vega-lite',
+];
 
 /** Bundles TypeScript source text for Node (shaders inlined as text) into `outfile`. */
 const bundleForNode = (contents, outfile, extra = {}) =>
@@ -60,7 +73,7 @@ async function profileCmd(args) {
   await bundleForNode(wrapper, outfile, {
     // Source maps let the report name the script's own lines as call sites, not the bundle's.
     sourcemap: 'inline',
-    external: ['webgpu', '@jax-js/jax', 'cli-progress', '@resvg/resvg-js', 'vega', 'vega-lite'],
+    external: nodeExternals,
     alias: { tellus: join(root, 'src/index.ts') },
     // The built bundle imported by its path would be a second copy of the engine that the profile
     // cannot see: point it at the same source as the package name.
@@ -74,6 +87,15 @@ async function profileCmd(args) {
     ],
   });
   process.setSourceMapsEnabled(true);
+  // The script parses its own flags from process.argv: hand it the arguments after its name, less
+  // the profiler's (`tellus profile examples/fwi/main.ts --iterations 2 --trace t.json`).
+  const own = new Set(['--no-sites', '--calibrate']);
+  const scriptArgs = [];
+  for (let i = args.indexOf(script) + 1; i < args.length; i++) {
+    if (['--trace', '--every', '--json'].includes(args[i])) i++;
+    else if (!own.has(args[i])) scriptArgs.push(args[i]);
+  }
+  process.argv = [process.argv[0], resolve(script), ...scriptArgs];
   const mod = await import(pathToFileURL(outfile).href);
   if (trace) {
     writeFileSync(trace, JSON.stringify(mod.trace));
@@ -115,7 +137,7 @@ async function workerCmd(args) {
   // Several workers may start at once from one checkout: each writes its own bundle and removes it once loaded.
   const outfile = join(root, `dist/run/worker-${process.pid}.mjs`);
   await bundleForNode(entry, outfile, {
-    external: ['webgpu', 'bullmq', 'ioredis', '@jax-js/jax', 'cli-progress', '@resvg/resvg-js', 'vega', 'vega-lite'],
+    external: nodeExternals,
     alias: { tellus: join(root, 'src/index.ts') },
   });
   try {
