@@ -13,6 +13,10 @@ struct Params {
   n: u32,
   rank: u32,
   n_inputs: u32,
+  red4: u32,         // run_sum4 only: vec4s per output row, per partial sum, partials per row,
+  chunk4: u32,       // and the scale of the sum (1, or 1/n for a mean); zero for run
+  n_chunks: u32,
+  scale: f32,
   shape: array<vec4<u32>, 2>,
   offsets: array<vec4<i32>, 2>,
   strides: array<array<vec4<i32>, 2>, MAX_INPUTS>,
@@ -212,4 +216,32 @@ fn run(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) g
   let v0 = load(0u, index_of(0u, i));
   y[i] = v0;
   // </program>
+}
+
+// sum(program(inputs)) over rows of red4 vec4s without storing the program's output: reduce.wgsl's
+// reduce_thread_sum4 with a generated vec4 program in front (src/graph/fusion.ts, fuseSum). Partial
+// t sums vec4s [g chunk4, min((g + 1) chunk4, red4)) of row o = t / n_chunks (g = t % n_chunks) in
+// the same order with the same compensation, so the result is bitwise the unfused one; an L2
+// misfit no longer writes and re-reads its squared residuals.
+@compute @workgroup_size(64)
+fn run_sum4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let t = gid.x + gid.y * groups.x * 64u;
+  if (t >= p.n) { return; }
+  let o = t / p.n_chunks;
+  let g = t % p.n_chunks;
+  let q1 = min(p.red4, g * p.chunk4 + p.chunk4);
+  var s = vec4<f32>(0.0);
+  var c = vec4<f32>(0.0);
+  for (var q = g * p.chunk4; q < q1; q++) {
+    let i = o * p.red4 + q;
+    // <program>
+    let val = vec4<u32>(load(0u, i32(i)));
+    // </program>
+    let v = bitcast<vec4<f32>>(val) - c;
+    let s1 = s + v;
+    c = (s1 - s) - v;
+    s = s1;
+  }
+  let r = s - c;
+  y[t] = bitcast<u32>(((r.x + r.y) + (r.z + r.w)) * p.scale);
 }

@@ -216,9 +216,11 @@ export class KernelRegistry {
     let p = kernel.pipelines.get(key);
     if (!p) {
       const template = this.sources.get(kernel.file)!;
-      const start = template.indexOf('// <program>');
-      const end = template.indexOf('// </program>');
-      if (start < 0 || end < 0) throw new Error(`tellus: ${kernel.file} has no // <program> section to generate into`);
+      // The section inside this entry point's function (a template may hold several).
+      const fn = template.indexOf(`fn ${kernel.entry}(`);
+      const start = template.indexOf('// <program>', fn);
+      const end = template.indexOf('// </program>', start);
+      if (fn < 0 || start < 0 || end < 0) throw new Error(`tellus: ${kernel.file} has no // <program> section to generate into`);
       const code = `${template.slice(0, start)}// generated\n${body}\n  ${template.slice(end)}`;
       const module = this.device.createShaderModule({ code, label: `${kernel.file} (generated)` });
       p = this.device.createComputePipeline({

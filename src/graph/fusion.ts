@@ -110,7 +110,7 @@ function body(instrs: Instr[]): string {
  * The vec4 body: input k read once as a vec4 (`vec`) or one broadcast word (`word`), then the
  * program once per component with its own SSA names, then one vec4 store.
  */
-function body4(instrs: Instr[], reads: ('vec' | 'word')[]): string {
+function body4(instrs: Instr[], reads: ('vec' | 'word')[], result = 'y4[i] ='): string {
   const lines = reads.map((r, k) => (r === 'vec' ? `let w${k} = vec_of(${k}u, i);` : `let w${k} = vec4<u32>(word_of(${k}u));`));
   const lane = instrLines(instrs);
   for (let c = 0; c < 4; c++) {
@@ -121,21 +121,84 @@ function body4(instrs: Instr[], reads: ('vec' | 'word')[]): string {
     );
   }
   const last = instrs.length - 1;
-  lines.push(`y4[i] = vec4<u32>(v${last}_0, v${last}_1, v${last}_2, v${last}_3);`);
+  lines.push(`${result} vec4<u32>(v${last}_0, v${last}_1, v${last}_2, v${last}_3);`);
   return lines.map((l) => `  ${l}`).join('\n');
 }
 
 export interface Lowering {
   /** The hand-written template; generated variants share its bindings and uniform layout. */
   kernel: Kernel;
+  /** Its run_sum4 entry: a program's output summed instead of stored (fuseSum). */
+  sumKernel: Kernel;
   grid: (n: number) => [number, number, number];
+}
+
+/**
+ * How each input is read in the vec4 form, or null where the group has no vec4 form: the views
+ * collapse to one dim, every input is unit-stride from a multiple of 4 or one broadcast word, and
+ * the length is a multiple of 4.
+ */
+function vecReads(g: Group): ('vec' | 'word')[] | null {
+  const n = g.shape.reduce((s, d) => s * d, 1);
+  const c = collapse(
+    g.shape,
+    g.inputs.map((i) => i.strides),
+  );
+  if (c.shape.length !== 1 || n % 4 !== 0) return null;
+  const reads = g.inputs.map((inp, k) => (c.strides[k]![0] === 0 ? 'word' : c.strides[k]![0] === 1 && inp.offset % 4 === 0 ? 'vec' : null));
+  return reads.every((r) => r !== null) ? reads : null;
+}
+
+/** Input bindings of a program node: input k, or input 0 where the program has fewer. */
+function inputBindings(g: Group): Record<string, Storage> {
+  const bind: Record<string, Storage> = {};
+  for (let k = 0; k < MAX_INPUTS; k++) bind[`in${k}`] = (g.inputs[k] ?? g.inputs[0]!).storage;
+  return bind;
+}
+
+/**
+ * A float sum's first pass (reduce.wgsl:reduce_thread_sum4) over the whole output of an invisible
+ * program read nowhere else, as one run_sum4 node: the program's values go straight into the sum.
+ * Null where the sum reads a view of it or the program has no vec4 form.
+ */
+function fuseSum(node: Node, g: Group, low: Lowering): Node | null {
+  const u = node.uniforms as Record<string, number | number[]>;
+  const n = g.shape.reduce((s, d) => s * d, 1);
+  const [nOut, red, chunk, chunks] = [u.n_out, u.red_size, u.chunk, u.n_chunks] as number[];
+  const rows = nOut! / chunks!;
+  const rowStride = u.rank_out === 0 ? red : (u.strides_out as number[])[0];
+  const reads = vecReads(g);
+  if (reads === null || u.offset !== 0 || rowStride !== red || rows * red! !== n || u.rank_red !== 1) return null;
+  return {
+    kernel: low.sumKernel,
+    overrides: {},
+    bind: { ...inputBindings(g), y: node.bind.y! },
+    uniforms: {
+      n: nOut!,
+      rank: 1,
+      n_inputs: g.inputs.length,
+      red4: red! / 4,
+      chunk4: chunk! / 4,
+      n_chunks: chunks!,
+      scale: u.scale as number,
+      shape: [n, 0, 0, 0, 0, 0, 0, 0],
+      offsets: [...g.inputs.map((i) => i.offset), ...new Array<number>(MAX_RANK - g.inputs.length).fill(0)],
+      strides: new Array<number>(MAX_INPUTS * MAX_RANK).fill(0),
+      imms: g.instrs.map((i) => i.imm >>> 0),
+    },
+    body: body4(g.instrs, reads, 'let val ='),
+    grid: node.grid,
+    label: `${g.names.join('+')}+${node.label}`,
+    site: node.site ?? g.site,
+    bytes: 4 * (n * g.inputs.length + nOut!),
+    flops: n * g.instrs.filter((i) => i.kind !== K.LOAD).length + n,
+  };
 }
 
 /** Turns a group into a node for elementwise.wgsl:run with its generated body attached. */
 function lower(g: Group, low: Lowering): Node {
   const n = g.shape.reduce((s, d) => s * d, 1);
-  const bind: Record<string, Storage> = { y: g.out };
-  for (let k = 0; k < MAX_INPUTS; k++) bind[`in${k}`] = (g.inputs[k] ?? g.inputs[0]!).storage;
+  const bind: Record<string, Storage> = { y: g.out, ...inputBindings(g) };
   // Merged dims mean fewer divisions per element; when they merge to one dim (contiguous inputs,
   // broadcast scalars with stride 0, evenly strided views) the index walk is a multiply-add.
   const c = collapse(
@@ -147,8 +210,8 @@ function lower(g: Group, low: Lowering): Node {
   // broadcast word, on large tensors: 2-3x the one-word loads on CPU adapters for 4M floats, but
   // ~25% slower for 1024 (a quarter of the workgroups, each four times longer: less to spread
   // over the CPU's threads).
-  const reads = g.inputs.map((inp, k) => (c.strides[k]![0] === 0 ? 'word' : c.strides[k]![0] === 1 && inp.offset % 4 === 0 ? 'vec' : null));
-  const vec = c.shape.length === 1 && n % 4 === 0 && n >= VEC4_MIN && reads.every((r) => r !== null);
+  const reads = vecReads(g);
+  const vec = reads !== null && n >= VEC4_MIN;
   const threads = vec ? n / 4 : n;
   const pad = (v: number[], len: number): number[] => [...v, ...new Array<number>(len - v.length).fill(0)];
   // 2-4 dims: shape and strides right-aligned in the first four slots, for the unrolled walk.
@@ -162,6 +225,10 @@ function lower(g: Group, low: Lowering): Node {
       n: threads,
       rank: c.shape.length,
       n_inputs: g.inputs.length,
+      red4: 0,
+      chunk4: 0,
+      n_chunks: 0,
+      scale: 0,
       shape: rank4 ? align(c.shape, 1) : pad(c.shape, MAX_RANK),
       offsets: pad(
         g.inputs.map((i) => i.offset),
@@ -209,6 +276,16 @@ export function fuseElementwise(nodes: Node[], low: Lowering): Node[] {
     // The node's own pending uses are replaced by those of the nodes we emit for it.
     for (const s of new Set(Object.values(node.bind))) s.uses--;
     if (!ew) {
+      // sum(program): the sum reads the program's values as it makes them.
+      const x4 = node.kernel.file === 'reduce.wgsl' && node.kernel.entry === 'reduce_thread_sum4' ? node.bind.x4 : undefined;
+      const src = x4 && x4.refs === 0 && readers.get(x4) === 1 ? open.get(x4) : undefined;
+      const summed = src && fuseSum(node, src, low);
+      if (summed) {
+        open.delete(src.out);
+        for (const s of new Set(Object.values(summed.bind))) s.uses++;
+        out.push(summed);
+        continue;
+      }
       // A group must run before any other kernel that reads its output or writes it in place (an
       // optimizer step on a freshly computed parameter), and before one that overwrites its inputs.
       const touched = Object.values(node.bind);

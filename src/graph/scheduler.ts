@@ -280,7 +280,11 @@ export class Scheduler {
   /** Encodes and submits all pending work; `copies` are appended after the compute pass. */
   flush(copies: { src: Storage; dst: GPUBuffer; bytes: number; dstOffset?: number }[] = []): void {
     this.checkAlive();
-    const nodes = fuseElementwise(this.liveNodes(), { kernel: this.kernels.get('elementwise.wgsl', 'run'), grid: this.grid1d });
+    const nodes = fuseElementwise(this.liveNodes(), {
+      kernel: this.kernels.get('elementwise.wgsl', 'run'),
+      sumKernel: this.kernels.get('elementwise.wgsl', 'run_sum4'),
+      grid: this.grid1d,
+    });
     // Nothing to encode: an empty submit would only give waiters on the queue something to wait for.
     if (nodes.length === 0 && copies.length === 0) return;
     const device = this.device;
