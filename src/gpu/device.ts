@@ -1,6 +1,8 @@
 // Device acquisition for Chrome, Deno and Node (Dawn via the npm `webgpu` package).
 // Hardware adapters are preferred; without one we take the software adapter and say so.
 
+import { throttleDawnPolling } from './dawn-poll.js';
+
 export type Runtime = 'node' | 'deno' | 'browser';
 
 export interface DeviceInfo {
@@ -69,6 +71,7 @@ async function nodeGpu(opts: InitOptions): Promise<GPU> {
     throw new Error(`tellus: Node needs the npm package 'webgpu' (Dawn). Install it with 'npm install webgpu'. (${String(e)})`);
   }
   Object.assign(globalThis, mod.globals);
+  throttleDawnPolling();
   // Without this toggle Dawn rounds timestamps to 65.5 µs, which makes kernel profiles useless.
   return mod.create(['disable-dawn-features=timestamp_quantization', ...(opts.dawnToggles ?? [])]);
 }

@@ -15,6 +15,7 @@ import {
 import { BufferPool, formatBytes, type PoolStats } from '../gpu/pool.js';
 import { DeviceLostError, type Gpu } from '../gpu/device.js';
 import { type Elementwise, fuseElementwise } from './fusion.js';
+import { beginWait } from '../gpu/dawn-poll.js';
 
 /** What the scheduler asks of a profiler: timestamp slots per dispatch, and hooks around the submit. */
 export interface FlushProfiler {
@@ -433,6 +434,7 @@ export class Scheduler {
     const gone = this.gpu.lost; // lost before this read registered: its listener has already run
     if (gone) onLost!(new DeviceLostError(gone.reason, gone.message || 'no message'));
     try {
+      beginWait();
       await Promise.race([stage.mapAsync(GPUMapMode.READ, 0, statusAt + 8), lost]);
     } catch (e) {
       // Chromium aborts a pending map ("unmapped before mapping was resolved") before it reports the
@@ -472,6 +474,7 @@ export class Scheduler {
   async sync(): Promise<void> {
     this.flush();
     const submit = this.submitsIssued;
+    beginWait();
     await this.device.queue.onSubmittedWorkDone();
     this.submitsDone = Math.max(this.submitsDone, submit);
     await this.throwPendingErrors();
