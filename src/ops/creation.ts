@@ -130,14 +130,17 @@ function fill(shape: Shape, value: number | boolean, dtype: DType, fn: string): 
   if (problem !== null) throw argError(fn, 'value', problem, v, RangeError);
   const y = created(s, dtype, `${fn}: shape`);
   const n = y.size;
+  const bits = bitsOf(v, dtype);
   emit({
     file: 'creation.wgsl',
     entry: 'fill',
-    label: 'full',
+    label: bits === 0 ? 'zeros (clearBuffer)' : 'full',
     bind: { y4: y.storageFor('full') },
-    uniforms: { n, value_bits: bitsOf(v, dtype), start: 0, step: 0, start_i: 0, step_i: 0, seed_lo: 0, seed_hi: 0, counter_hi: 0 },
+    uniforms: { n, value_bits: bits, start: 0, step: 0, start_i: 0, step_i: 0, seed_lo: 0, seed_hi: 0, counter_hi: 0 },
     grid: grid1d(Math.ceil(n / 4)), // four words per invocation (creation.wgsl fill)
     bytes: 4 * n,
+    // All-zero words (0, 0.0, false; not -0.0): a memset by the encoder, not a kernel.
+    clear: bits === 0,
   });
   return y;
 }

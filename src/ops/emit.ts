@@ -18,6 +18,8 @@ export interface Dispatch {
   label: string;
   bytes?: number;
   flops?: number;
+  /** Zero the written storage with clearBuffer instead of dispatching (see Node.clear). */
+  clear?: boolean;
 }
 
 export function emit(d: Dispatch): void {
@@ -31,6 +33,7 @@ export function emit(d: Dispatch): void {
     label: d.label,
     bytes: d.bytes ?? 0,
     flops: d.flops ?? 0,
+    ...(d.clear ? { clear: true } : {}),
   });
 }
 
