@@ -21,6 +21,8 @@ registerShader(BAND_FILE, acousticBandWgsl);
 
 /** Rows each invocation of the vec4 box kernel marches (acoustic-box.wgsl ZSEG). */
 const BOX_ROWS = 16;
+/** Rows a band invocation marches down (acoustic-band.wgsl ZSEG). */
+const BAND_ROWS = 16;
 
 /** The vec4 box kernel's entry and bindings for each stencil entry of acoustic.wgsl. */
 const BOX_ENTRIES: Record<string, { entry: string; bind: string[] }> = {
@@ -92,18 +94,19 @@ function bandVec4(entry: string, bind: Record<string, Tensor>, g: Grid, label: s
   const names = ['w', 'prof', 'u_cur', 'u_pn', 'aux_old', 'aux_new', ...spec.bind];
   const part = (name: string, zr: typeof rows, qs: [number, number, number, number], zg: boolean, xg: boolean): void => {
     const [qa0, nqa, qb0, nqb] = qs;
-    const perShot = (zr.nza + zr.nzb) * (nqa + nqb);
+    const segs = { nsega: Math.ceil(zr.nza / BAND_ROWS), nsegb: Math.ceil(zr.nzb / BAND_ROWS) };
+    const perShot = (segs.nsega + segs.nsegb) * (nqa + nqb);
     if (perShot <= 0) return;
     // The shader divides by the column count in float32 (exact below 2^22); shots go on grid z.
     if (perShot + nqa + nqb >= 2 ** 22) throw new Error(`tellus: acoustic2d: ${perShot} band tasks per shot exceed the vec4 kernel's 2^22`);
     const [gx, gy] = grid1d(perShot);
-    const n = 4 * perShot * g.nshot;
+    const n = 4 * (zr.nza + zr.nzb) * (nqa + nqb) * g.nshot;
     emit({
       file: BAND_FILE,
       entry: spec.entry,
-      overrides: { ...g.overrides, ZG: zg ? 1 : 0, XG: xg ? 1 : 0, FS: zg && g.freeSurface ? 1 : 0, ...extra },
+      overrides: { ...g.overrides, ZG: zg ? 1 : 0, XG: xg ? 1 : 0, FS: zg && g.freeSurface ? 1 : 0, ZSEG: BAND_ROWS, ...extra },
       bind: storagesOf(Object.fromEntries(names.map((k) => [k, bind[k]!]))),
-      uniforms: { nzp: g.nzp, nxq: g.nxp / 4, nshot: g.nshot, nxe: g.nxe, ...zr, qa: qa0, nqa, qb: qb0, nqb },
+      uniforms: { nzp: g.nzp, nxq: g.nxp / 4, nshot: g.nshot, nxe: g.nxe, ...zr, qa: qa0, nqa, qb: qb0, nqb, ...segs },
       grid: [gx, gy, g.nshot],
       label: `${label} ${name}`,
       bytes: 4 * (zg && xg ? 12 : 8) * n,
