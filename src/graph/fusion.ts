@@ -138,16 +138,19 @@ export interface Lowering {
  * collapse to one dim, every input is unit-stride from a multiple of 4 or one broadcast word, and
  * the length is a multiple of 4.
  */
-function vecReads(g: Group): ('vec' | 'word')[] | null {
+function vecReads(g: Group, c = collapsed(g)): ('vec' | 'word')[] | null {
   const n = g.shape.reduce((s, d) => s * d, 1);
-  const c = collapse(
-    g.shape,
-    g.inputs.map((i) => i.strides),
-  );
   if (c.shape.length !== 1 || n % 4 !== 0) return null;
   const reads = g.inputs.map((inp, k) => (c.strides[k]![0] === 0 ? 'word' : c.strides[k]![0] === 1 && inp.offset % 4 === 0 ? 'vec' : null));
   return reads.every((r) => r !== null) ? reads : null;
 }
+
+/** The group's shape and input strides with mergeable dims merged. */
+const collapsed = (g: Group): ReturnType<typeof collapse> =>
+  collapse(
+    g.shape,
+    g.inputs.map((i) => i.strides),
+  );
 
 /** Input bindings of a program node: input k, or input 0 where the program has fewer. */
 function inputBindings(g: Group): Record<string, Storage> {
@@ -201,16 +204,13 @@ function lower(g: Group, low: Lowering): Node {
   const bind: Record<string, Storage> = { y: g.out, ...inputBindings(g) };
   // Merged dims mean fewer divisions per element; when they merge to one dim (contiguous inputs,
   // broadcast scalars with stride 0, evenly strided views) the index walk is a multiply-add.
-  const c = collapse(
-    g.shape,
-    g.inputs.map((i) => i.strides),
-  );
+  const c = collapsed(g);
   const flat = c.shape.length <= 1;
   // Four elements per invocation where every input is unit-stride from a multiple of 4, or one
   // broadcast word, on large tensors: 2-3x the one-word loads on CPU adapters for 4M floats, but
   // ~25% slower for 1024 (a quarter of the workgroups, each four times longer: less to spread
   // over the CPU's threads).
-  const reads = vecReads(g);
+  const reads = vecReads(g, c);
   const vec = reads !== null && n >= VEC4_MIN;
   const threads = vec ? n / 4 : n;
   const pad = (v: number[], len: number): number[] => [...v, ...new Array<number>(len - v.length).fill(0)];
