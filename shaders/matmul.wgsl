@@ -1,7 +1,8 @@
 // Batched matmul C[b] = A[b] (M x K) * B[b] (K x N), C contiguous. A and B are strided views, so
 // transposed operands (as in gradients) need no copy, and broadcast batch dims have stride 0.
-// Each invocation keeps a 4x4 block of C in four vec4 registers: on CPU adapters this register
-// blocking measured ~6x faster than one-output-per-thread and faster than shared-memory tiling.
+// Each invocation keeps a 4x4 block of C in four vec4 registers (the vec4 kernel: up to 8x8): on
+// CPU adapters this register blocking measured ~6x faster than one-output-per-thread and faster
+// than shared-memory tiling.
 
 struct Params {
   M: u32,
@@ -33,7 +34,7 @@ fn block_of(local: u32, wg: vec3<u32>) -> vec2<u32> {
   let bc = (group % p.groups_x) * p.lanes_x + local % p.lanes_x;
   let br = (group / p.groups_x) * (64u / p.lanes_x) + local / p.lanes_x;
   if (bc >= p.col_blocks || br >= p.row_blocks) { return vec2<u32>(0xffffffffu); }
-  return vec2<u32>(br * 4u, bc * 4u);
+  return vec2<u32>(br * select(4u, 8u, TALL), bc * select(4u, 8u, WIDE));
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -126,14 +127,20 @@ fn matmul_c4(@builtin(local_invocation_index) local: u32, @builtin(workgroup_id)
   if (row0 + 3u < p.M) { c4[o + 3u * row_q] = acc.r3; }
 }
 
-// The vec4 kernels: every operand read as whole vec4s along its contiguous axis (all sizes,
+// The vec4 kernel: every operand read as whole vec4s along its contiguous axis (all sizes,
 // offsets and strides that the index arithmetic divides by 4 are multiples of 4; ops/matmul.ts
-// checks; N % 4 = 0 always, for vec4 stores of C). A_COL: A is contiguous along M (a transposed view, a_row = 1), else along K. B_COL: B is
-// contiguous along K (b_row = 1), else along N. Per four k-steps each invocation loads eight vec4s
-// and does sixteen vec4 FMAs whatever the layout; loads along the "wrong" axis are transposed in
-// registers (component moves).
+// checks; N % 4 = 0 always, for vec4 stores of C). A_COL: A is contiguous along M (a transposed
+// view, a_row = 1), else along K. B_COL: B is contiguous along K (b_row = 1), else along N. Loads
+// along the "wrong" axis are transposed in registers (component moves).
 override A_COL: bool = false;
 override B_COL: bool = false;
+// TALL / WIDE: the invocation's block of C is 8 rows / 8 columns instead of 4 (up to 8x8, sixteen
+// vec4 accumulators). On CPU adapters every load is a gather (per-lane indices), so FMAs per loaded
+// float set the speed: per four k-steps an 8x8 block loads 16 vec4s for 64 vec4 FMAs, a 4x4 block
+// 8 for 16. Measured against 4x4 (2026-12-07, docs/dense.md): 1.1-1.45x on SwiftShader, 1.35-2.7x
+// on llvmpipe, bitwise equal (same order of arithmetic per element).
+override TALL: bool = false;
+override WIDE: bool = false;
 
 @group(0) @binding(1) var<storage, read> a4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> b4: array<vec4<f32>>;
@@ -147,82 +154,145 @@ fn matmul_vec4(@builtin(local_invocation_index) local: u32, @builtin(workgroup_i
   let col0 = blk.y;
   let bases = batch_bases(wg.z);
   // Rows past M (A along K) and columns past N (B along K) are clamped; the other two layouts need
-  // M resp. N to be multiples of 4.
-  let r = vec4<i32>(min(vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.M - 1u)));
-  let q = vec4<i32>(min(vec4<u32>(col0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.N - 1u)));
+  // M resp. N to be multiples of 4, and an 8-wide half past the edge re-reads the first half
+  // (lower, right), so no load leaves the operand. Only stores are guarded.
+  let last = vec4<u32>(p.M - 1u);
+  let lastc = vec4<u32>(p.N - 1u);
+  let r = vec4<i32>(min(vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u), last));
+  let r2 = vec4<i32>(min(vec4<u32>(row0) + vec4<u32>(4u, 5u, 6u, 7u), last));
+  let q = vec4<i32>(min(vec4<u32>(col0) + vec4<u32>(0u, 1u, 2u, 3u), lastc));
+  let q2 = vec4<i32>(min(vec4<u32>(col0) + vec4<u32>(4u, 5u, 6u, 7u), lastc));
   // Indices in vec4 units, computed once: a division per load costs more than the FMAs it feeds.
-  let ra = (vec4<i32>(bases.x) + r * p.a_row) / 4;  // A along K: row starts
-  let qb = (vec4<i32>(bases.y) + q * p.b_col) / 4;  // B along K: column starts
-  let a_step = p.a_col / 4;                          // A along M: one k further
-  let b_step = p.b_row / 4;                          // B along N: one k further
+  let ra = (vec4<i32>(bases.x) + r * p.a_row) / 4;   // A along K: row starts
+  let ra2 = (vec4<i32>(bases.x) + r2 * p.a_row) / 4;
+  let qb = (vec4<i32>(bases.y) + q * p.b_col) / 4;   // B along K: column starts
+  let qb2 = (vec4<i32>(bases.y) + q2 * p.b_col) / 4;
+  let a_step = p.a_col / 4;
+  let b_step = p.b_row / 4;
   var ia = (bases.x + i32(row0)) / 4;                // A along M: rows row0.., at k
+  let lower = select(1, 0, row0 + 4u >= p.M);
   var ib = (bases.y + i32(col0)) / 4;                // B along N: columns col0.., at k
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  let quads = select(i32(p.K) / 4, 0, A_COL && !B_COL);
+  let right = select(1, 0, col0 + 4u >= p.N);
+  var c00 = vec4<f32>(0.0);
+  var c01 = vec4<f32>(0.0);
+  var c02 = vec4<f32>(0.0);
+  var c03 = vec4<f32>(0.0);
+  var c04 = vec4<f32>(0.0);
+  var c05 = vec4<f32>(0.0);
+  var c06 = vec4<f32>(0.0);
+  var c07 = vec4<f32>(0.0);
+  var c10 = vec4<f32>(0.0);
+  var c11 = vec4<f32>(0.0);
+  var c12 = vec4<f32>(0.0);
+  var c13 = vec4<f32>(0.0);
+  var c14 = vec4<f32>(0.0);
+  var c15 = vec4<f32>(0.0);
+  var c16 = vec4<f32>(0.0);
+  var c17 = vec4<f32>(0.0);
+  // c{w}{i}: row row0 + i, columns col0 + 4w ... + 3. Per four k-steps: b{w}{j} = B[k + j, the
+  // half's columns], a{h}{j} = A[the half's rows, k + j].
+  let quads = i32(p.K) / 4;
   for (var kq = 0; kq < quads; kq++) {
-    // ak[j] = A[row0..row0+3, k+j] (a column of the block), bk[j] = B[k+j, col0..col0+3].
-    var ak0: vec4<f32>; var ak1: vec4<f32>; var ak2: vec4<f32>; var ak3: vec4<f32>;
-    if (A_COL) {
-      ak0 = a4[ia];
-      ak1 = a4[ia + a_step];
-      ak2 = a4[ia + 2 * a_step];
-      ak3 = a4[ia + 3 * a_step];
-      ia += 4 * a_step;
-    } else {
-      let x0 = a4[ra.x + kq];
-      let x1 = a4[ra.y + kq];
-      let x2 = a4[ra.z + kq];
-      let x3 = a4[ra.w + kq];
-      ak0 = vec4<f32>(x0.x, x1.x, x2.x, x3.x);
-      ak1 = vec4<f32>(x0.y, x1.y, x2.y, x3.y);
-      ak2 = vec4<f32>(x0.z, x1.z, x2.z, x3.z);
-      ak3 = vec4<f32>(x0.w, x1.w, x2.w, x3.w);
-    }
-    var bk0: vec4<f32>; var bk1: vec4<f32>; var bk2: vec4<f32>; var bk3: vec4<f32>;
+    var b00: vec4<f32>; var b01: vec4<f32>; var b02: vec4<f32>; var b03: vec4<f32>;
+    var b10: vec4<f32>; var b11: vec4<f32>; var b12: vec4<f32>; var b13: vec4<f32>;
     if (B_COL) {
-      let y0 = b4[qb.x + kq];
-      let y1 = b4[qb.y + kq];
-      let y2 = b4[qb.z + kq];
-      let y3 = b4[qb.w + kq];
-      bk0 = vec4<f32>(y0.x, y1.x, y2.x, y3.x);
-      bk1 = vec4<f32>(y0.y, y1.y, y2.y, y3.y);
-      bk2 = vec4<f32>(y0.z, y1.z, y2.z, y3.z);
-      bk3 = vec4<f32>(y0.w, y1.w, y2.w, y3.w);
+      let y0 = b4[qb.x + kq]; let y1 = b4[qb.y + kq]; let y2 = b4[qb.z + kq]; let y3 = b4[qb.w + kq];
+      b00 = vec4<f32>(y0.x, y1.x, y2.x, y3.x); b01 = vec4<f32>(y0.y, y1.y, y2.y, y3.y);
+      b02 = vec4<f32>(y0.z, y1.z, y2.z, y3.z); b03 = vec4<f32>(y0.w, y1.w, y2.w, y3.w);
+      if (WIDE) {
+        let z0 = b4[qb2.x + kq]; let z1 = b4[qb2.y + kq]; let z2 = b4[qb2.z + kq]; let z3 = b4[qb2.w + kq];
+        b10 = vec4<f32>(z0.x, z1.x, z2.x, z3.x); b11 = vec4<f32>(z0.y, z1.y, z2.y, z3.y);
+        b12 = vec4<f32>(z0.z, z1.z, z2.z, z3.z); b13 = vec4<f32>(z0.w, z1.w, z2.w, z3.w);
+      }
     } else {
-      bk0 = b4[ib];
-      bk1 = b4[ib + b_step];
-      bk2 = b4[ib + 2 * b_step];
-      bk3 = b4[ib + 3 * b_step];
+      b00 = b4[ib]; b01 = b4[ib + b_step]; b02 = b4[ib + 2 * b_step]; b03 = b4[ib + 3 * b_step];
+      if (WIDE) {
+        b10 = b4[ib + right]; b11 = b4[ib + right + b_step]; b12 = b4[ib + right + 2 * b_step]; b13 = b4[ib + right + 3 * b_step];
+      }
       ib += 4 * b_step;
     }
-    acc0 += ak0.x * bk0 + ak1.x * bk1 + ak2.x * bk2 + ak3.x * bk3;
-    acc1 += ak0.y * bk0 + ak1.y * bk1 + ak2.y * bk2 + ak3.y * bk3;
-    acc2 += ak0.z * bk0 + ak1.z * bk1 + ak2.z * bk2 + ak3.z * bk3;
-    acc3 += ak0.w * bk0 + ak1.w * bk1 + ak2.w * bk2 + ak3.w * bk3;
-  }
-  // A along M, B along N (A^T B, every weight gradient): one k at a time, any K.
-  if (A_COL && !B_COL) {
-    for (var k = 0; k < i32(p.K); k++) {
-      let ak = a4[ia];
-      let bk = b4[ib];
-      ia += a_step;
-      ib += b_step;
-      acc0 += ak.x * bk;
-      acc1 += ak.y * bk;
-      acc2 += ak.z * bk;
-      acc3 += ak.w * bk;
+    var a00: vec4<f32>; var a01: vec4<f32>; var a02: vec4<f32>; var a03: vec4<f32>;
+    var a10: vec4<f32>; var a11: vec4<f32>; var a12: vec4<f32>; var a13: vec4<f32>;
+    if (A_COL) {
+      a00 = a4[ia]; a01 = a4[ia + a_step]; a02 = a4[ia + 2 * a_step]; a03 = a4[ia + 3 * a_step];
+      if (TALL) {
+        a10 = a4[ia + lower]; a11 = a4[ia + lower + a_step]; a12 = a4[ia + lower + 2 * a_step]; a13 = a4[ia + lower + 3 * a_step];
+      }
+      ia += 4 * a_step;
+    } else {
+      let x0 = a4[ra.x + kq]; let x1 = a4[ra.y + kq]; let x2 = a4[ra.z + kq]; let x3 = a4[ra.w + kq];
+      a00 = vec4<f32>(x0.x, x1.x, x2.x, x3.x); a01 = vec4<f32>(x0.y, x1.y, x2.y, x3.y);
+      a02 = vec4<f32>(x0.z, x1.z, x2.z, x3.z); a03 = vec4<f32>(x0.w, x1.w, x2.w, x3.w);
+      if (TALL) {
+        let x4 = a4[ra2.x + kq]; let x5 = a4[ra2.y + kq]; let x6 = a4[ra2.z + kq]; let x7 = a4[ra2.w + kq];
+        a10 = vec4<f32>(x4.x, x5.x, x6.x, x7.x); a11 = vec4<f32>(x4.y, x5.y, x6.y, x7.y);
+        a12 = vec4<f32>(x4.z, x5.z, x6.z, x7.z); a13 = vec4<f32>(x4.w, x5.w, x6.w, x7.w);
+      }
+    }
+      c00 += a00.x * b00 + a01.x * b01 + a02.x * b02 + a03.x * b03;
+      c01 += a00.y * b00 + a01.y * b01 + a02.y * b02 + a03.y * b03;
+      c02 += a00.z * b00 + a01.z * b01 + a02.z * b02 + a03.z * b03;
+      c03 += a00.w * b00 + a01.w * b01 + a02.w * b02 + a03.w * b03;
+    if (TALL) {
+      c04 += a10.x * b00 + a11.x * b01 + a12.x * b02 + a13.x * b03;
+      c05 += a10.y * b00 + a11.y * b01 + a12.y * b02 + a13.y * b03;
+      c06 += a10.z * b00 + a11.z * b01 + a12.z * b02 + a13.z * b03;
+      c07 += a10.w * b00 + a11.w * b01 + a12.w * b02 + a13.w * b03;
+    }
+    if (WIDE) {
+      c10 += a00.x * b10 + a01.x * b11 + a02.x * b12 + a03.x * b13;
+      c11 += a00.y * b10 + a01.y * b11 + a02.y * b12 + a03.y * b13;
+      c12 += a00.z * b10 + a01.z * b11 + a02.z * b12 + a03.z * b13;
+      c13 += a00.w * b10 + a01.w * b11 + a02.w * b12 + a03.w * b13;
+    }
+    if (WIDE && TALL) {
+      c14 += a10.x * b10 + a11.x * b11 + a12.x * b12 + a13.x * b13;
+      c15 += a10.y * b10 + a11.y * b11 + a12.y * b12 + a13.y * b13;
+      c16 += a10.z * b10 + a11.z * b11 + a12.z * b12 + a13.z * b13;
+      c17 += a10.w * b10 + a11.w * b11 + a12.w * b12 + a13.w * b13;
     }
   }
-  // N % 4 = 0 here (ops/matmul.ts): whole vec4 rows of C.
+  // A along M, B along N (A^T B, every weight gradient) takes any K: the last K % 4 one at a time.
+  if (A_COL && !B_COL) {
+    for (var k = 4 * quads; k < i32(p.K); k++) {
+      let a0 = a4[ia];
+      let b0 = b4[ib];
+      var a1 = a0;
+      var b1 = b0;
+      if (TALL) { a1 = a4[ia + lower]; }
+      if (WIDE) { b1 = b4[ib + right]; }
+      c00 += a0.x * b0;
+      c01 += a0.y * b0;
+      c02 += a0.z * b0;
+      c03 += a0.w * b0;
+      c04 += a1.x * b0;
+      c05 += a1.y * b0;
+      c06 += a1.z * b0;
+      c07 += a1.w * b0;
+      c10 += a0.x * b1;
+      c11 += a0.y * b1;
+      c12 += a0.z * b1;
+      c13 += a0.w * b1;
+      c14 += a1.x * b1;
+      c15 += a1.y * b1;
+      c16 += a1.z * b1;
+      c17 += a1.w * b1;
+      ia += a_step;
+      ib += b_step;
+    }
+  }
   let o = (wg.z * p.M * p.N + row0 * p.N + col0) / 4u;
   let row_q = p.N / 4u;
-  c4[o] = acc0;
-  if (row0 + 1u < p.M) { c4[o + row_q] = acc1; }
-  if (row0 + 2u < p.M) { c4[o + 2u * row_q] = acc2; }
-  if (row0 + 3u < p.M) { c4[o + 3u * row_q] = acc3; }
+  let wide = WIDE && col0 + 4u < p.N;
+  c4[o] = c00;
+  if (wide) { c4[o + 1u] = c10; }
+  if (row0 + 1u < p.M) { c4[o + 1u * row_q] = c01; if (wide) { c4[o + 1u * row_q + 1u] = c11; } }
+  if (row0 + 2u < p.M) { c4[o + 2u * row_q] = c02; if (wide) { c4[o + 2u * row_q + 1u] = c12; } }
+  if (row0 + 3u < p.M) { c4[o + 3u * row_q] = c03; if (wide) { c4[o + 3u * row_q + 1u] = c13; } }
+  if (TALL && row0 + 4u < p.M) { c4[o + 4u * row_q] = c04; if (wide) { c4[o + 4u * row_q + 1u] = c14; } }
+  if (TALL && row0 + 5u < p.M) { c4[o + 5u * row_q] = c05; if (wide) { c4[o + 5u * row_q + 1u] = c15; } }
+  if (TALL && row0 + 6u < p.M) { c4[o + 6u * row_q] = c06; if (wide) { c4[o + 6u * row_q + 1u] = c16; } }
+  if (TALL && row0 + 7u < p.M) { c4[o + 7u * row_q] = c07; if (wide) { c4[o + 7u * row_q + 1u] = c17; } }
 }
 
 // Matrix-vector products (N = 1: output layers and their gradients). Each invocation owns four

@@ -46,63 +46,78 @@ function offsetView(h: HostArray, g: Gen): tl.Tensor {
 describe('matmul', () => {
   useDevice();
 
-  it('matches float64 on 1x1x1, odd and tile-sized shapes, for every pairing of contiguous, transposed and strided operands, read in place', async () => {
-    const g = rng();
-    // (M, K, N): 7x13x5 and 33x17x65 straddle the 4x4 register block; 64x64x64, 33x16x20 and
-    // 16x20x8 are multiples of 4 along K and N (the vec4 kernel in all four layouts); 16x7x8 is
-    // A^T B with K odd (the vec4 kernel's one-k loop); 8x12x1 and 13x8x1 are matrix-vector
-    // products (both matvec kernels); 12x2x8, 9x3x4 and 5x1x12 have the input layers' tiny K.
-    for (const [M, K, N] of [
-      [1, 1, 1],
-      [7, 13, 5],
-      [33, 17, 65],
-      [64, 64, 64],
-      [33, 16, 20],
-      [16, 20, 8],
-      [16, 7, 8],
-      [8, 12, 1],
-      [13, 8, 1],
-      [12, 2, 8],
-      [9, 3, 4],
-      [5, 1, 12],
-    ] as const) {
-      const ha = randomHost(g, [M, K]);
-      const hb = randomHost(g, [K, N]);
-      for (const va of views(ha, g)) {
-        for (const vb of views(hb, g)) {
-          const a = va.make();
-          const b = vb.make();
-          const what = `seed ${g.seed}, ${M}x${K}x${N}, a ${va.name}, b ${vb.name}`;
-          const { y, dispatches } = await countDispatches(() => tl.matmul(a, b));
-          // Views are read through their strides: one kernel, no contiguous copy first.
-          expect(dispatches, `${what}: dispatches`).toBe(1);
-          await checkProduct(y, ha, hb, what);
-          for (const t of [a, b, y]) t.dispose();
+  for (const blocks of ['4x4', '8x8'] as const)
+    it(`matches float64 on 1x1x1, odd and tile-sized shapes, for every pairing of contiguous, transposed and strided operands, read in place (${blocks} blocks)`, async () => {
+      tl.debug({ matmulBlocks: blocks });
+      const g = rng();
+      // (M, K, N): 7x13x5 and 33x17x65 straddle the 4x4 register block; 64x64x64, 33x16x20 and
+      // 16x20x8 are multiples of 4 along K and N (the vec4 kernel in all four layouts); 16x7x8 is
+      // A^T B with K odd (the vec4 kernel's quads, then one k at a time); 12x9x8 and 20x16x4 leave a
+      // half-empty 8x4 block (rows past M: clamped, or re-read when A runs along M), 4x8x12 is a
+      // single 4x4 block; 8x12x1 and 13x8x1 are matrix-vector
+      // products (both matvec kernels); 12x2x8, 9x3x4 and 5x1x12 have the input layers' tiny K.
+      for (const [M, K, N] of [
+        [1, 1, 1],
+        [7, 13, 5],
+        [33, 17, 65],
+        [64, 64, 64],
+        [33, 16, 20],
+        [16, 20, 8],
+        [16, 7, 8],
+        [12, 9, 8],
+        [20, 16, 4],
+        [4, 8, 12],
+        [8, 12, 1],
+        [13, 8, 1],
+        [12, 2, 8],
+        [9, 3, 4],
+        [5, 1, 12],
+      ] as const) {
+        const ha = randomHost(g, [M, K]);
+        const hb = randomHost(g, [K, N]);
+        for (const va of views(ha, g)) {
+          for (const vb of views(hb, g)) {
+            const a = va.make();
+            const b = vb.make();
+            const what = `seed ${g.seed}, ${M}x${K}x${N}, a ${va.name}, b ${vb.name}`;
+            const { y, dispatches } = await countDispatches(() => tl.matmul(a, b));
+            // Views are read through their strides: one kernel, no contiguous copy first.
+            expect(dispatches, `${what}: dispatches`).toBe(1);
+            await checkProduct(y, ha, hb, what);
+            for (const t of [a, b, y]) t.dispose();
+          }
         }
       }
-    }
-  });
+      tl.debug({ matmulBlocks: 'auto' });
+    });
 
   it('picks the vec4 kernels for every layout an MLP and its gradients use', () => {
-    const at = (M: number, K: number, N: number, a: 'k' | 'm', b: 'n' | 'k') =>
-      pickKernel({
-        M,
-        K,
-        N,
-        aRow: a === 'k' ? K : 1,
-        aCol: a === 'k' ? 1 : M,
-        bRow: b === 'n' ? N : 1,
-        bCol: b === 'n' ? 1 : K,
-        aOff: 0,
-        bOff: 0,
-        batchA: [],
-        batchB: [],
-      });
+    const at = (M: number, K: number, N: number, a: 'k' | 'm', b: 'n' | 'k', big = true) =>
+      pickKernel(
+        {
+          M,
+          K,
+          N,
+          aRow: a === 'k' ? K : 1,
+          aCol: a === 'k' ? 1 : M,
+          bRow: b === 'n' ? N : 1,
+          bCol: b === 'n' ? 1 : K,
+          aOff: 0,
+          bOff: 0,
+          batchA: [],
+          batchB: [],
+        },
+        big,
+      );
     // Forward x W, input gradient g W^T, weight gradient x^T g, for a 100-wide layer of 2540 points.
-    expect(at(2540, 100, 100, 'k', 'n')).toEqual({ entry: 'matmul_vec4', overrides: { A_COL: 0, B_COL: 0 } });
-    expect(at(2540, 100, 100, 'k', 'k')).toEqual({ entry: 'matmul_vec4', overrides: { A_COL: 0, B_COL: 1 } });
-    expect(at(100, 2540, 100, 'm', 'n')).toEqual({ entry: 'matmul_vec4', overrides: { A_COL: 1, B_COL: 0 } });
-    expect(at(100, 2540, 100, 'm', 'k')).toEqual({ entry: 'matmul_vec4', overrides: { A_COL: 1, B_COL: 1 } });
+    expect(at(2540, 100, 100, 'k', 'n')).toEqual({ entry: 'matmul_vec4', overrides: { A_COL: 0, B_COL: 0, TALL: 1, WIDE: 1 } });
+    expect(at(2540, 100, 100, 'k', 'k')).toEqual({ entry: 'matmul_vec4', overrides: { A_COL: 0, B_COL: 1, TALL: 1, WIDE: 1 } });
+    expect(at(100, 2540, 100, 'm', 'n')).toEqual({ entry: 'matmul_vec4', overrides: { A_COL: 1, B_COL: 0, TALL: 1, WIDE: 1 } });
+    expect(at(100, 2540, 100, 'm', 'k')).toEqual({ entry: 'matmul_vec4', overrides: { A_COL: 1, B_COL: 1, TALL: 1, WIDE: 1 } });
+    // 4x4 blocks where asked, and along an axis of C no longer than 4.
+    expect(at(2540, 100, 100, 'k', 'n', false).overrides).toEqual({ A_COL: 0, B_COL: 0, TALL: 0, WIDE: 0 });
+    expect(at(4, 100, 100, 'k', 'n').overrides).toEqual({ A_COL: 0, B_COL: 0, TALL: 0, WIDE: 1 });
+    expect(at(100, 100, 4, 'k', 'n').overrides).toEqual({ A_COL: 0, B_COL: 0, TALL: 1, WIDE: 0 });
     // The output layer (N = 1) and its weight gradient.
     expect(at(2540, 100, 1, 'k', 'n').entry).toBe('matvec_k');
     expect(at(100, 2540, 1, 'm', 'n').entry).toBe('matvec_m');
@@ -110,8 +125,8 @@ describe('matmul', () => {
     expect(at(2540, 2, 100, 'k', 'n').entry).toBe('matmul_c4');
     expect(at(2540, 100, 2, 'k', 'k').entry).toBe('matmul');
     const misaligned = { M: 8, K: 8, aRow: 8, aCol: 1, bCol: 1, aOff: 2, bOff: 0, batchA: [], batchB: [] };
-    expect(pickKernel({ ...misaligned, N: 8, bRow: 8 }).entry).toBe('matmul_c4');
-    expect(pickKernel({ ...misaligned, N: 6, bRow: 6 }).entry).toBe('matmul');
+    expect(pickKernel({ ...misaligned, N: 8, bRow: 8 }, true).entry).toBe('matmul_c4');
+    expect(pickKernel({ ...misaligned, N: 6, bRow: 6 }, true).entry).toBe('matmul');
   });
 
   it('reads sliced operands with offsets in place (vec4-aligned and not)', async () => {

@@ -3,7 +3,7 @@
 import { acquire, type DeviceInfo, type InitOptions } from '../gpu/device.js';
 import { KernelRegistry, registeredShaders } from '../gpu/kernels.js';
 import { type MemoryStats, Scheduler } from './scheduler.js';
-import { checkOptions, optionNames } from './options.js';
+import { argError, checkOptions, optionNames } from './options.js';
 
 export interface Context {
   device: GPUDevice;
@@ -20,7 +20,7 @@ export interface TellusInitOptions extends InitOptions {
 }
 
 const INIT_OPTIONS = optionNames<TellusInitOptions>()('powerPreference', 'dawnToggles', 'vulkanIcd', 'poolBytes');
-const DEBUG_OPTIONS = optionNames<DebugOptions>()('poisonOutputs', 'reductions');
+const DEBUG_OPTIONS = optionNames<DebugOptions>()('poisonOutputs', 'reductions', 'matmulBlocks');
 
 let ctx: Context | null = null;
 let deferredDestroy = false;
@@ -160,6 +160,11 @@ export interface DebugOptions {
    * output on CPU adapters); the others force one path, so tests cover both on any machine.
    */
   reductions?: 'auto' | 'thread' | 'workgroup';
+  /**
+   * matmul's vec4 kernel: 'auto' takes 8x8 blocks of the output per invocation on CPU adapters and
+   * for large outputs, else 4x4; the others force one, so tests cover both on any machine.
+   */
+  matmulBlocks?: 'auto' | '4x4' | '8x8';
 }
 
 export function debug(opts: DebugOptions): void {
@@ -167,6 +172,12 @@ export function debug(opts: DebugOptions): void {
   const s = context().scheduler;
   if (opts.poisonOutputs !== undefined) s.poisonOutputs = opts.poisonOutputs;
   if (opts.reductions !== undefined) s.reductions = opts.reductions;
+  if (opts.matmulBlocks !== undefined) {
+    if (!['auto', '4x4', '8x8'].includes(opts.matmulBlocks)) {
+      throw argError('debug(opts)', 'matmulBlocks', "'auto', '4x4' or '8x8'", opts.matmulBlocks);
+    }
+    s.matmulBlocks = opts.matmulBlocks;
+  }
 }
 
 /** Starts a new peak: memory().peakBytes then reports the high-water mark from now on. */

@@ -133,6 +133,8 @@ export class Scheduler {
   profiler: FlushProfiler | null = null;
   /** See DebugOptions.reductions. */
   reductions: 'auto' | 'thread' | 'workgroup' = 'auto';
+  /** See DebugOptions.matmulBlocks. */
+  matmulBlocks: 'auto' | '4x4' | '8x8' = 'auto';
   /** One word of status flags (see registerStatusFlag), bound to kernels that validate data on the device. */
   readonly status: Storage;
 

@@ -8,6 +8,7 @@ import { reshape, unsqueeze } from './layout.js';
 import { full } from './creation.js';
 import matmulWgsl from '../../shaders/matmul.wgsl';
 import { registerShader } from '../gpu/kernels.js';
+import { context } from '../graph/context.js';
 
 registerShader('matmul.wgsl', matmulWgsl);
 
@@ -44,21 +45,25 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
     const limit = 65535;
     if (nBatch > limit) throw new Error(`tellus: matmul(a, b): ${nBatch} batch entries exceed the ${limit} this kernel dispatches at once`);
     const [aRow, aCol, bRow, bCol] = [a.strides[a.rank - 2]!, a.strides[a.rank - 1]!, b.strides[b.rank - 2]!, b.strides[b.rank - 1]!];
-    const k = pickKernel({
-      M,
-      K,
-      N,
-      aRow,
-      aCol,
-      bRow,
-      bCol,
-      aOff: a.offset,
-      bOff: b.offset,
-      batchA: cb.strides[0]!,
-      batchB: cb.strides[1]!,
-    });
-    const colBlocks = k.entry === 'matvec_k' || k.entry === 'matvec_m' ? 1 : Math.ceil(N / 4);
-    const rowBlocks = Math.ceil(M / 4);
+    const big = bigBlocks(M, N);
+    const k = pickKernel(
+      {
+        M,
+        K,
+        N,
+        aRow,
+        aCol,
+        bRow,
+        bCol,
+        aOff: a.offset,
+        bOff: b.offset,
+        batchA: cb.strides[0]!,
+        batchB: cb.strides[1]!,
+      },
+      big,
+    );
+    const colBlocks = k.entry === 'matvec_k' || k.entry === 'matvec_m' ? 1 : Math.ceil(N / (k.overrides.WIDE ? 8 : 4));
+    const rowBlocks = Math.ceil(M / (k.overrides.TALL ? 8 : 4));
     const lanesX = Math.min(8, 2 ** Math.ceil(Math.log2(colBlocks)));
     const groupsX = Math.ceil(colBlocks / lanesX);
     const [gx, gy] = grid1d(groupsX * Math.ceil(rowBlocks / (64 / lanesX)) * 64);
@@ -106,6 +111,17 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
   return r;
 }
 
+/**
+ * Whether the vec4 kernel takes 8x8 blocks of C per invocation (else 4x4). On CPU adapters every
+ * load is a gather, so FMAs per loaded float set the speed; on GPUs 8x8 leaves too few threads to
+ * fill the machine unless C is large (a guess: no GPU measured yet).
+ */
+function bigBlocks(M: number, N: number): boolean {
+  const forced = context().scheduler.matmulBlocks;
+  if (forced !== 'auto') return forced === '8x8';
+  return context().info.isSoftware || M * N >= 1 << 22;
+}
+
 function pad4(v: readonly number[], fill: number): number[] {
   return [...v, ...new Array<number>(4 - v.length).fill(fill)];
 }
@@ -130,7 +146,10 @@ interface Layout {
  * other stride, its offset and its batch strides (and N, for vec4 rows of C). N = 1 goes to a
  * matrix-vector kernel; anything else to the scalar 4x4 kernel (vec4 stores of C when N % 4 = 0).
  */
-export function pickKernel(l: Layout): {
+export function pickKernel(
+  l: Layout,
+  big: boolean,
+): {
   entry: 'matmul' | 'matmul_c4' | 'matmul_vec4' | 'matvec_k' | 'matvec_m';
   overrides: Record<string, number>;
 } {
@@ -150,7 +169,9 @@ export function pickKernel(l: Layout): {
     // Prefer the transpose-free pairing when an operand fits both (a size-1 or square-strided axis).
     const aCol = !aAlongK;
     const bCol = !bAlongN;
-    return { entry: 'matmul_vec4', overrides: { A_COL: aCol ? 1 : 0, B_COL: bCol ? 1 : 0 } };
+    const tall = big && l.M > 4 ? 1 : 0;
+    const wide = big && l.N > 4 ? 1 : 0;
+    return { entry: 'matmul_vec4', overrides: { A_COL: aCol ? 1 : 0, B_COL: bCol ? 1 : 0, TALL: tall, WIDE: wide } };
   }
   return { entry: q(l.N) ? 'matmul_c4' : 'matmul', overrides: {} };
 }
