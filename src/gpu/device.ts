@@ -86,6 +86,9 @@ export async function acquire(opts: InitOptions = {}): Promise<Gpu> {
   const runtime = detectRuntime();
   let gpu: GPU | undefined = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (runtime === 'node' && !gpu) gpu = await nodeGpu(opts);
+  // Also when the caller made Dawn's navigator.gpu itself (bench/run.ts, to share it with jax-js
+  // and tfjs): its completion loop spins a core all the same (dawn-poll.ts).
+  else if (runtime === 'node') throttleDawnPolling();
   if (!gpu)
     throw new Error(`tellus: WebGPU is not available in this ${runtime} runtime (navigator.gpu is missing); ${HOW_TO_FIX[runtime]}.`);
 
