@@ -8,33 +8,82 @@ import * as tl from '../src/index.js';
 import { beginWait } from '../src/gpu/dawn-poll.js';
 import { useDevice } from './helpers.js';
 
-// An anonymous native function of no parameters, as Dawn's callback is.
-const dawnLike = (): (() => void) => Function.prototype.bind.call(() => {}, null) as () => void;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const kind = (handle: unknown): string => (handle as object).constructor.name;
+
+/**
+ * A stand-in for Dawn's callback: native-looking, nameless and of no parameters (a bound function
+ * with its name blanked), which re-arms itself through setImmediate while `pending()` holds, as
+ * Dawn's loop does while a map or work-done promise is outstanding. Records each re-arm's handle.
+ */
+function dawnLike(pending: () => boolean, handles: unknown[], done: () => void): () => void {
+  const cb = Function.prototype.bind.call(() => {
+    if (pending()) handles.push(setImmediate(cb));
+    else done();
+  }, null) as () => void;
+  Object.defineProperty(cb, 'name', { value: '' });
+  return cb;
+}
+
+/** Runs one chain that stays pending for `ms`, and returns the kinds of its re-arms. */
+async function chain(ms: number, onRearm?: (k: number) => void): Promise<string[]> {
+  const handles: unknown[] = [];
+  const t0 = performance.now();
+  await new Promise<void>((done) => {
+    const cb = dawnLike(
+      () => {
+        onRearm?.(handles.length);
+        return performance.now() - t0 < ms;
+      },
+      handles,
+      done,
+    );
+    handles.push(setImmediate(cb));
+  });
+  return handles.map(kind);
+}
 
 describe('throttled Dawn polling (Node)', () => {
   useDevice();
 
-  it('spins right after a wait begins, then re-arms on a timer; other callers keep setImmediate', async () => {
-    // A bound function is native but named 'bound ': make a nameless, parameterless native one.
-    const cb = dawnLike();
-    Object.defineProperty(cb, 'name', { value: '' });
-    expect([cb.name, cb.length, Function.prototype.toString.call(cb).endsWith('{ [native code] }')]).toEqual(['', 0, true]);
-    const handles: unknown[] = [];
-    beginWait();
-    handles.push(setImmediate(cb));
+  it('spins at the start of a wait, then re-arms on a timer; the next wait spins again at once', async () => {
+    const probe = dawnLike(
+      () => false,
+      [],
+      () => {},
+    );
+    expect([probe.name, probe.length, Function.prototype.toString.call(probe).endsWith('{ [native code] }')]).toEqual(['', 0, true]);
+    // Dawn's own loop shares the wait state (one loop per instance): let it go idle first.
+    await tl.sync();
     await sleep(5);
-    handles.push(setImmediate(cb)); // 5 ms into the same burst: a timer
+    const first = await chain(8);
+    expect(first[0]).toBe('Immediate');
+    expect(first.at(-1)).toBe('Timeout'); // 8 ms into the wait: a timer
+    expect(first.indexOf('Timeout')).toBeGreaterThan(0);
+    expect(first.slice(first.indexOf('Timeout')).every((k) => k === 'Timeout')).toBe(true);
+    // A chain that stopped re-arming ended its wait: the next one spins, with no gap in between.
+    const second = await chain(1);
+    expect(second[0]).toBe('Immediate');
+  });
+
+  it('beginWait() makes a live chain spin again; other callers keep setImmediate', async () => {
+    let marked = -1;
+    const start = performance.now();
+    const kinds = await chain(12, (k) => {
+      // 6 ms in (well past the spin), a read-back begins while the loop is still polling.
+      if (marked < 0 && k > 0 && performance.now() - start > 6) {
+        beginWait();
+        marked = k;
+      }
+    });
+    expect(marked).toBeGreaterThan(0);
+    expect(kinds[marked]).toBe('Immediate');
     let resolveFn: (v: unknown) => void = () => {};
     const p = new Promise((r) => (resolveFn = r));
-    handles.push(setImmediate(resolveFn, 1)); // a promise's resolve takes one parameter: untouched
-    handles.push(setImmediate(() => {})); // JavaScript: untouched
+    const h = [setImmediate(resolveFn, 1), setImmediate(() => {})]; // a resolve takes one parameter; JavaScript
     await p;
-    await sleep(40);
-    handles.push(setImmediate(cb)); // after a 40 ms gap: a new burst spins again
-    expect(handles.map(kind)).toEqual(['Immediate', 'Timeout', 'Immediate', 'Immediate', 'Immediate']);
-    for (const h of handles) if (kind(h) === 'Timeout') clearTimeout(h as ReturnType<typeof setTimeout>);
+    expect(h.map(kind)).toEqual(['Immediate', 'Immediate']);
+    await sleep(1);
   });
 
   it('a read-back still completes, and one after a long one keeps its short latency path', async () => {
