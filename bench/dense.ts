@@ -5,7 +5,8 @@
 // and an Adam step. NF-Inv: 2 -> 128 -> 256 x 4 -> 128 -> 1 (LeakyReLU 0.2), 9,000 points,
 // forward + weight gradient of an MSE + Adam.
 import * as tl from '../src/index.js';
-import type { Case } from './harness.js';
+import { dalembert } from '../examples/pinn-wave/dalembert.js';
+import type { Case, Row } from './harness.js';
 import { jaxAdamUpdate } from './jax.js';
 
 type Jax = any;
@@ -206,4 +207,20 @@ export function jaxDenseCases(jax: Jax): Record<string, Case> {
     };
   }
   return cases;
+}
+
+export const DALEMBERT_CASE = "PINN d'Alembert to relative L2 1e-2 (time to accuracy)";
+
+/**
+ * Time to accuracy (issue 23): examples/pinn-wave part e, DeepXDE's d'Alembert problem, trained
+ * until the relative L2 on its 101 x 101 grid is <= 1e-2. One run (seconds, not a median); the
+ * note gives the steps and DeepXDE's time on this CPU for the same accuracy.
+ */
+export async function dalembertRow(): Promise<Row> {
+  const r = await dalembert({}, () => {});
+  const ms = 1000 * (r.reached?.seconds ?? r.seconds);
+  const note = r.reached
+    ? `${r.reached.step} Adam steps to ${r.reached.relL2.toExponential(1)}; DeepXDE ~200 s (1,600 steps): ${(200 / (ms / 1000)).toFixed(1)}x`
+    : `not reached: ${r.relL2.toExponential(2)} after ${r.seconds.toFixed(0)} s`;
+  return { benchmark: DALEMBERT_CASE, library: 'tellus', timing: { medianMs: ms, minMs: ms, maxMs: ms, runs: 1 }, note };
 }

@@ -7,7 +7,7 @@ import { type Case, countDispatches, markdown, type Row, time } from './harness.
 import { jaxCases, loadJax } from './jax.js';
 import { checkSpectralAgreement, jaxSpectralCases, tellusSpectralCases, tfjsSpectralCases } from './spectral.js';
 import { waveBenchmarks } from './wave.js';
-import { DENSE_CASES, DENSE_FLOPS, jaxDenseCases, tellusDenseCases } from './dense.js';
+import { DALEMBERT_CASE, dalembertRow, DENSE_CASES, DENSE_FLOPS, jaxDenseCases, tellusDenseCases } from './dense.js';
 import { checkConvAgreement, jaxConvCases, tellusConvCases, tfjsConvCases } from './conv.js';
 import {
   checkGenerativeAgreement,
@@ -191,6 +191,17 @@ export async function runBenchmarks(
 
   // Wave propagation: acoustic2d against the same time loop in jax-js generic ops (bench/wave.ts).
   if (selected('acoustic2d')) rows.push(...(await waveBenchmarks(jax)));
+  // Time to accuracy: one PINN training run, stopped at the target error (bench/dense.ts).
+  if (selected(DALEMBERT_CASE)) {
+    const row = await dalembertRow().catch((e: unknown): Row => ({
+      benchmark: DALEMBERT_CASE,
+      library: 'tellus',
+      timing: null,
+      note: `failed: ${reason(e)}`,
+    }));
+    rows.push(row);
+    console.log(`${DALEMBERT_CASE}: ${row.timing ? (row.timing.medianMs / 1000).toFixed(1) + ' s, ' : ''}${row.note}`);
+  }
 
   const title = `${runtime}, ${info.description}${info.isSoftware ? ' (software adapter)' : ''}, ${new Date().toISOString().slice(0, 10)}`;
   const md = `${markdown(rows, title, roof)}\nFFT cases, checked before timing: the libraries ${agreement}.\nConv and U-Net cases, checked before timing: the libraries ${convAgreement}.\nVAE and WGAN-GP cases, checked before timing: the libraries ${generativeAgreement}.\n`;

@@ -2,6 +2,8 @@
 // reference of part b, the evaluation) and returns finite numbers of the right shapes.
 import { describe, expect, it } from 'vitest';
 import { acoustic2d, helmholtz, inversion, inversionSmooth, wave1d } from '../examples/pinn-wave/run.js';
+import { dalembert } from '../examples/pinn-wave/dalembert.js';
+import { dalembertFigure } from '../examples/pinn-wave/figures.js';
 import { useDevice } from './helpers.js';
 
 const tiny = { adam: 4, lbfgs: 3, points: 24, hidden: [8], logEvery: 2 };
@@ -37,5 +39,20 @@ describe('examples/pinn-wave (tiny)', () => {
     const d = await inversion(tiny, quiet);
     expect(Number.isFinite(d.cFound)).toBe(true);
     expect(d.history.length).toBeGreaterThan(0);
+  });
+
+  it("e. time to accuracy on d'Alembert's Gaussian pulse: checks at every report, stops at the target", async () => {
+    const small = { hidden: [8], points: 24, every: 2 };
+    const never = await dalembert({ ...small, adam: 6, until: 1e-9 }, quiet);
+    expect(never.reached).toBeNull();
+    expect(never.history.map((h) => h.step)).toEqual([2, 4, 6]);
+    expect(never.u.length).toBe(101 * 101);
+    // The exact solution at t = 0 is the pulse itself: exp(-2 x^2), 1 at x = 0 (column 50).
+    expect(never.exact[50]).toBeCloseTo(1, 12);
+    expect(never.history.at(-1)!.relL2).toBeCloseTo(never.relL2, 6);
+    const soon = await dalembert({ ...small, adam: 6, until: 10 }, quiet);
+    expect(soon.reached).toMatchObject({ phase: 'adam', step: 2 });
+    expect(soon.history.length).toBe(1);
+    expect((dalembertFigure(soon) as { hconcat: unknown[] }).hconcat.length).toBe(2);
   });
 });

@@ -199,12 +199,17 @@ describe('lbfgs', () => {
     }
   });
 
-  it('stops at maxIter, reports a bad fg and bad options', async () => {
+  it('stops at maxIter or when onIteration says so, reports a bad fg and bad options', async () => {
     const r = await nn.lbfgs(rosenbrock, tl.tensor([-1.2, 1]), { maxIter: 3 });
     expect(r.iterations).toBe(3);
     expect(r.converged).toBe(false);
     expect(r.reason).toBe('maxIter');
     r.x.dispose();
+    // onIteration returning true (here from a promise) ends the run after that iteration.
+    const c = await nn.lbfgs(rosenbrock, tl.tensor([-1.2, 1]), { onIteration: async (i) => i.iteration === 2 });
+    expect(c).toMatchObject({ iterations: 2, reason: 'callback', converged: false });
+    expect(c.history).toHaveLength(3);
+    c.x.dispose();
     const x = tl.zeros([3]);
     await expect(nn.lbfgs((v) => [v.sum(), v.sum()], x)).rejects.toThrow(
       /fg\(x\)\[1\] \(the gradient\): expected a float32 tensor of x's shape \[3\], got a float32 tensor of shape \[\]/,

@@ -140,8 +140,8 @@ describe('PINN networks and derivatives', () => {
       const W = await Promise.all(net.layers.map(async (l) => Float64Array.from(await l.weight.data())));
       const b = await Promise.all(net.layers.map(async (l) => Float64Array.from(await l.bias.data())));
       const f = hostNet(net, W, b);
-      // u = sin(x) + t^2 x (2 - x) N(x, t): the transform is part of what the residual sees.
-      const uHost = (p: number[]): number => Math.sin(p[0]!) + p[1]! * p[1]! * p[0]! * (2 - p[0]!) * f(p);
+      // u = sin(x) + exp(-2 x^2) + t^2 x (2 - x) N(x, t): the transform is part of what the residual sees.
+      const uHost = (p: number[]): number => Math.sin(p[0]!) + Math.exp(-2 * p[0]! * p[0]!) + p[1]! * p[1]! * p[0]! * (2 - p[0]!) * f(p);
       const pts = Array.from({ length: 16 }, () => [Math.fround(2 * g.next()), Math.fround(g.next())]);
       const seen: Record<string, ArrayLike<number>> = {};
       const pinn = new tl.Pinn({
@@ -150,6 +150,7 @@ describe('PINN networks and derivatives', () => {
         transform: (x, n) =>
           x('x')
             .sin()
+            .add(x('x').square().mul(-2).exp())
             .add(
               x('t')
                 .square()
@@ -329,6 +330,44 @@ describe('PINN training machinery', () => {
     pinn.dispose();
   });
 
+  it('stop ends training at a report: Adam as if fewer steps were asked, L-BFGS with reason callback and the iterate loaded', async () => {
+    const flat = async (p: tl.Pinn): Promise<number[]> =>
+      (await Promise.all(Object.values(p.parameters()).map((t) => t.data()))).flatMap((a) => Array.from(a));
+    const stopped = smallProblem(6);
+    const seen: number[] = [];
+    const res = await stopped.train({
+      adam: { steps: 30, lr: 1e-2 },
+      lbfgs: { maxIter: 5 },
+      logEvery: 5,
+      stop: (p) => (seen.push(p.step), p.step === 10),
+    });
+    expect(seen).toEqual([5, 10]);
+    expect(res).toMatchObject({ adamSteps: 10, stopped: { phase: 'adam', step: 10 } });
+    expect(res.lbfgs).toBeUndefined();
+    const plain = smallProblem(6);
+    await plain.train({ adam: { steps: 10, lr: 1e-2 }, logEvery: 5 });
+    // Same steps on the same device: bitwise the same parameters.
+    expect(await flat(stopped)).toEqual(await flat(plain));
+    plain.dispose();
+
+    const lb = await stopped.train({
+      lbfgs: { maxIter: 20, tolGrad: 0, tolLoss: 0, tolStep: 0 },
+      logEvery: 2,
+      stop: async (p) => {
+        // The modules hold the reported iterate: evaluating them gives the reported loss.
+        expect((await stopped.evaluate()).loss).toBeCloseTo(p.loss, 6);
+        return p.step === 4;
+      },
+    });
+    if (lb.lbfgs!.reason !== 'lineSearch') {
+      expect(lb.lbfgs).toMatchObject({ iterations: 4, reason: 'callback', converged: false });
+      expect(lb.stopped).toEqual({ phase: 'lbfgs', step: 4 });
+      expect(lb.log.map((p) => p.step)).toEqual([2, 4]);
+    }
+    expect(lb.loss).toBeCloseTo(lb.log.at(-1)!.loss, 6);
+    stopped.dispose();
+  });
+
   it('trains a scalar unknown with the network, reports every term, and keeps memory flat over 200 Adam steps', async () => {
     const pinn = smallProblem(3, (d) => [
       {
@@ -408,6 +447,7 @@ describe('PINN training machinery', () => {
       expect(bad({ weights: { scheme: 'annealing', alpha: 2 } })).rejects.toThrow(/alpha/),
       expect(bad({ rar: { every: 5, candidates: 10, add: 20 } })).rejects.toThrow(/rar.add/),
       expect(bad({ logEvry: 3 })).rejects.toThrow(/logEvry.*logEvery/s),
+      expect(bad({ stop: 3 })).rejects.toThrow(/stop.*a function/s),
       expect(bad({ lbfgs: { maxIter: 0 } })).rejects.toThrow(/maxIter/),
       (async () => {
         expect(() => new tl.FieldNet({ inputs: 2, hidden: [4], fourier: { features: 2, scale: [1] } as never })).toThrow(/scale.*scales/s);

@@ -1,18 +1,21 @@
 // Wave-equation PINNs validated against closed forms and the engine (docs/pinn.md):
 //   npm run example:pinn-wave            (or: node scripts/run.mjs examples/pinn-wave/main.ts [options])
-// Options: --only a,b,c,d,d2  --scale 1 (multiplies every step budget)  --out examples/pinn-wave/output
+// Options: --only a,b,c,d,d2,e  --scale 1 (multiplies every step budget)  --out examples/pinn-wave/output
+//   --until 1e-2 (part e: the relative L2 at which its time-to-accuracy run stops)
 // Prints progress, writes figures (PNG + SVG) and results.json to the output folder.
 import * as tl from '../../src/index.js';
 import { fieldSpec, lineSpec, row } from '../../src/viz/index.js';
 import { saveFigure } from '../../src/viz/render-node.js';
 import { acoustic2d, type Budget, helmholtz, inversion, inversionSmooth, wave1d } from './run.js';
-import { wave1dFigure } from './figures.js';
-import { parseArgs } from '../common/args.js';
+import { dalembertFigure, wave1dFigure } from './figures.js';
+import { parseArgs, positive } from '../common/args.js';
+import { dalembert } from './dalembert.js';
 
-const args = parseArgs('pinn-wave', process.argv.slice(2), ['only', 'scale', 'out']);
-const ONLY = (args.get('only') ?? 'a,b,c,d,d2').split(',');
+const args = parseArgs('pinn-wave', process.argv.slice(2), ['only', 'scale', 'out', 'until']);
+const ONLY = (args.get('only') ?? 'a,b,c,d,d2,e').split(',');
 const SCALE = Number(args.get('scale') ?? 1);
 const OUT = args.get('out') ?? 'examples/pinn-wave/output';
+const UNTIL = positive('pinn-wave', args, 'until', 1e-2);
 const s = (n: number): number => Math.max(1, Math.round(n * SCALE));
 
 await tl.init();
@@ -39,6 +42,13 @@ if (ONLY.includes('a')) {
   results.wave1d = { relL2: r.relL2, target: 1e-2, met: r.relL2 <= 1e-2, budget: b, train: r.train };
   curves.push(curve('a. 1D wave', r.train));
   await saveFigure(wave1dFigure(r), `${OUT}/wave1d`);
+  save();
+}
+if (ONLY.includes('e')) {
+  const b = { adam: s(3000), until: UNTIL };
+  const r = await dalembert(b, log);
+  results.dalembert = { relL2: r.relL2, reached: r.reached, history: r.history, seconds: r.seconds, budget: b, deepxdeSeconds: 200 };
+  await saveFigure(dalembertFigure(r), `${OUT}/dalembert`);
   save();
 }
 if (ONLY.includes('c')) {

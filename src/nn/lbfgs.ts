@@ -34,8 +34,12 @@ export interface LbfgsOptions {
   c1?: number;
   /** Curvature constant (strong Wolfe). Default 0.9. */
   c2?: number;
-  /** Called after each accepted iteration with its number, loss, |grad|_inf, evaluations so far and the iterate (read-only, valid during the call); may return a promise, which is awaited. */
-  onIteration?: (info: LbfgsIteration) => void | Promise<void>;
+  /**
+   * Called after each accepted iteration with its number, loss, |grad|_inf, evaluations so far and
+   * the iterate (read-only, valid during the call); may return a promise, which is awaited.
+   * Returning (or resolving to) true ends the run there with reason 'callback'.
+   */
+  onIteration?: (info: LbfgsIteration) => void | boolean | Promise<void | boolean>;
 }
 
 export interface LbfgsIteration {
@@ -60,7 +64,7 @@ const LBFGS_OPTIONS = optionNames<LbfgsOptions>()(
   'onIteration',
 );
 
-export type LbfgsReason = 'gradient' | 'loss' | 'step' | 'maxIter' | 'maxEvals' | 'lineSearch';
+export type LbfgsReason = 'gradient' | 'loss' | 'step' | 'maxIter' | 'maxEvals' | 'lineSearch' | 'callback';
 
 export interface LbfgsResult {
   /** The final iterate (the caller owns it). */
@@ -343,8 +347,9 @@ export async function lbfgs(fg: (x: Tensor) => [Tensor, Tensor], x0: Tensor, opt
       [f, gmax] = [accepted.f, accepted.gmax];
       iterations++;
       history.push(f);
-      if (onIteration) await onIteration({ iteration: iterations, loss: f, gradNorm: gmax, evaluations, x });
-      if (gmax <= tolGrad) reason = 'gradient';
+      if (onIteration && (await onIteration({ iteration: iterations, loss: f, gradNorm: gmax, evaluations, x })) === true)
+        reason = 'callback';
+      else if (gmax <= tolGrad) reason = 'gradient';
       else if (Math.abs(f - fOld) < tolLoss * Math.max(Math.abs(f), Math.abs(fOld))) reason = 'loss';
       else if (accepted.a * dmax <= tolStep) reason = 'step';
     }

@@ -8,7 +8,7 @@
 // the point). Pure second derivatives u_kk are what the wave, Helmholtz and Laplace operators
 // need; mixed derivatives are not tracked.
 import type { Tensor } from '../../graph/tensor.js';
-import { add, concat, cos, matmul, mul, neg, reshape, sin, slice, square, sub, tanh, tensorConst } from './ops.js';
+import { add, concat, cos, exp, matmul, mul, neg, reshape, sin, slice, square, sub, tanh, tensorConst } from './ops.js';
 
 export class Jet {
   constructor(
@@ -65,6 +65,10 @@ export class Jet {
     const s = sin(this.v);
     const c = cos(this.v);
     return this.map(c, neg(s), neg(c));
+  }
+  exp(): Jet {
+    const e = exp(this.v);
+    return this.map(e, e, e);
   }
   square(): Jet {
     return this.mul(this);

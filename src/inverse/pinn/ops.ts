@@ -11,6 +11,7 @@ export {
   tanh,
   sin,
   cos,
+  exp,
   square,
   slice,
   reshape,

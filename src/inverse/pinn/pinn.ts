@@ -167,8 +167,14 @@ export interface TrainOptions {
   /** Report every this many steps (Adam steps and L-BFGS iterations). Default 100. */
   logEvery?: number;
   onProgress?: (p: Progress) => void;
+  /**
+   * Early stopping: called after each report (every logEvery steps, after onProgress) with the
+   * modules holding the current parameters, so predict() and evaluate() see them. Returning (or
+   * resolving to) true ends training there: the rest of Adam and any L-BFGS are skipped.
+   */
+  stop?: (p: Progress) => boolean | Promise<boolean>;
 }
-const TRAIN_OPTIONS = optionNames<TrainOptions>()('adam', 'lbfgs', 'weights', 'resample', 'rar', 'logEvery', 'onProgress');
+const TRAIN_OPTIONS = optionNames<TrainOptions>()('adam', 'lbfgs', 'weights', 'resample', 'rar', 'logEvery', 'onProgress', 'stop');
 const ADAM_OPTIONS = optionNames<AdamPhase>()('steps', 'lr');
 const RESAMPLE_OPTIONS = optionNames<ResampleOptions>()('every', 'terms');
 const RAR_OPTIONS = optionNames<RarOptions>()('every', 'term', 'candidates', 'add', 'seed');
@@ -195,6 +201,8 @@ export interface TrainResult {
   log: Progress[];
   adamSteps: number;
   lbfgs?: { iterations: number; evaluations: number; reason: LbfgsReason; converged: boolean; loss: number };
+  /** Where the stop callback ended training, when it did. */
+  stopped?: { phase: 'adam' | 'lbfgs'; step: number };
   seconds: number;
   weights: Record<string, number>;
   terms: Record<string, number>;
@@ -495,6 +503,7 @@ export class Pinn {
     if (!Number.isInteger(logEvery) || logEvery < 1) throw argError(what, 'logEvery', 'an integer >= 1', logEvery, RangeError);
     if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function')
       throw argError(what, 'onProgress', 'a function', opts.onProgress);
+    if (opts.stop !== undefined && typeof opts.stop !== 'function') throw argError(what, 'stop', 'a function', opts.stop);
     const ws = opts.weights ?? { scheme: 'fixed' };
     if (ws.scheme === 'annealing') checkOptions(ws, ['scheme', 'alpha', 'every', 'reference'], `${what} weights`);
     else if (ws.scheme === 'fixed') checkOptions(ws, ['scheme'], `${what} weights`);
@@ -544,7 +553,9 @@ export class Pinn {
       const per = (el - timeAdam) / step;
       return per * (lbfgsIter - step);
     };
-    const report = async (phase: 'adam' | 'lbfgs', step: number, steps: number, termVals: number[]): Promise<void> => {
+    let stopped: TrainResult['stopped'];
+    /** Logs a progress point; true when the stop callback ends training here. */
+    const report = async (phase: 'adam' | 'lbfgs', step: number, steps: number, termVals: number[]): Promise<boolean> => {
       const terms = Object.fromEntries(this.terms.map((t, i) => [t.name, termVals[i]!]));
       const loss = this.terms.reduce((a, t, i) => a + this.weights[t.name]! * termVals[i]!, 0);
       const p: Progress = {
@@ -560,6 +571,8 @@ export class Pinn {
       };
       log.push(p);
       opts.onProgress?.(p);
+      if (opts.stop && (await opts.stop(p)) === true) stopped = { phase, step };
+      return stopped !== undefined;
     };
     const names = Object.keys(this.parameters());
     let inputs = this.inputs();
@@ -587,7 +600,7 @@ export class Pinn {
             throw new Error(
               `tellus: ${what}: a loss term became non-finite at Adam step ${s} (${this.terms.map((t, i) => `${t.name} ${last[i]}`).join(', ')}); lower the learning rate`,
             );
-          if (s % logEvery === 0 || s === adamSteps) await report('adam', s, adamSteps, last);
+          if ((s % logEvery === 0 || s === adamSteps) && (await report('adam', s, adamSteps, last))) break;
           if (annealEvery && s % annealEvery === 0) {
             const { maxAbs, meanAbs } = await this.gradientStats(inputs, false);
             this.weights = annealedWeights(
@@ -618,7 +631,7 @@ export class Pinn {
       }
       timeAdam = (performance.now() - t0) / 1000;
       let lres: TrainResult['lbfgs'];
-      if (lopts) {
+      if (lopts && !stopped) {
         const maxLs = lopts.maxLineSearch ?? 25;
         const shapes = names.map((k) => this.parameters()[k]!.shape);
         const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
@@ -636,6 +649,14 @@ export class Pinn {
           const ls = this.termLosses(p, inputs);
           return ls.reduce((acc, l, i) => (i === 0 ? mul(l, w[0]!) : acc.add(mul(l, w[i]!))), ls[0]!);
         };
+        /** Writes a flat iterate into the modules (as copies: x belongs to L-BFGS). */
+        const load = (x: Tensor): void => {
+          const flatParts = tidy(() => {
+            const parts = unflatten(x);
+            return Object.fromEntries(names.map((k) => [k, parts[k]!.clone()]));
+          });
+          for (const [m, mod] of Object.entries(this.modules)) mod.loadParameters(this.sub(flatParts, m));
+        };
         const x0 = tidy(() => concat(names.map((k) => reshape(this.parameters()[k]!, [-1]))));
         const r = await lbfgs(
           (x) => tidy(() => valueAndGrad((y: Tensor) => reshape(total(unflatten(y)), [1]))(x) as [Tensor, Tensor]),
@@ -644,29 +665,25 @@ export class Pinn {
             ...lopts,
             maxEvals: lopts.maxEvals ?? maxLs * lbfgsIter,
             onIteration: async (info) => {
-              if (info.iteration % logEvery === 0 || info.iteration === lbfgsIter) {
-                const vals = noGrad(() => tidy(() => stack(this.termLosses(unflatten(info.x), inputs))));
-                last = Array.from(await readFloats(vals));
-                await report('lbfgs', info.iteration, lbfgsIter, last);
-              }
+              if (info.iteration % logEvery !== 0 && info.iteration !== lbfgsIter) return false;
+              const vals = noGrad(() => tidy(() => stack(this.termLosses(unflatten(info.x), inputs))));
+              last = Array.from(await readFloats(vals));
+              if (opts.stop) load(info.x); // the stop callback may predict with the current iterate
+              return report('lbfgs', info.iteration, lbfgsIter, last);
             },
           },
         );
         x0.dispose();
-        // Write the result back into the modules.
-        const flatParts = tidy(() => {
-          const parts = unflatten(r.x);
-          return Object.fromEntries(names.map((k) => [k, parts[k]!.clone()]));
-        });
+        load(r.x);
         r.x.dispose();
-        for (const [m, mod] of Object.entries(this.modules)) mod.loadParameters(this.sub(flatParts, m));
         lres = { iterations: r.iterations, evaluations: r.evaluations, reason: r.reason, converged: r.converged, loss: r.loss };
       }
       const fin = await this.evaluate();
       return {
         log,
-        adamSteps,
+        adamSteps: stopped?.phase === 'adam' ? stopped.step : adamSteps,
         ...(lres ? { lbfgs: lres } : {}),
+        ...(stopped ? { stopped } : {}),
         seconds: (performance.now() - t0) / 1000,
         weights: { ...this.weights },
         terms: fin.terms,
