@@ -146,6 +146,42 @@ override WIDE: bool = false;
 @group(0) @binding(2) var<storage, read> b4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> c4: array<vec4<f32>>;
 
+// Operand tiles of the vec4 kernel, as Blocks: an A tile in row form (r_i = A[row i, k .. k+3]),
+// a B tile in k form (r_j = B[k + j, four columns]). Loads along the other axis are transposed in
+// registers (component moves; free on CPU adapters, which keep each component in its own lanes).
+fn transpose4(t: Block) -> Block {
+  return Block(vec4<f32>(t.r0.x, t.r1.x, t.r2.x, t.r3.x), vec4<f32>(t.r0.y, t.r1.y, t.r2.y, t.r3.y),
+               vec4<f32>(t.r0.z, t.r1.z, t.r2.z, t.r3.z), vec4<f32>(t.r0.w, t.r1.w, t.r2.w, t.r3.w));
+}
+// One vec4 at each of four starts + kq (an operand along K), or four vec4s `step` apart from i.
+fn a_at(s: vec4<i32>, kq: i32) -> Block { return Block(a4[s.x + kq], a4[s.y + kq], a4[s.z + kq], a4[s.w + kq]); }
+fn a_strided(i: i32, step: i32) -> Block { return Block(a4[i], a4[i + step], a4[i + 2 * step], a4[i + 3 * step]); }
+fn b_at(s: vec4<i32>, kq: i32) -> Block { return Block(b4[s.x + kq], b4[s.y + kq], b4[s.z + kq], b4[s.w + kq]); }
+fn b_strided(i: i32, step: i32) -> Block { return Block(b4[i], b4[i + step], b4[i + 2 * step], b4[i + 3 * step]); }
+
+// acc + x . y for one row of C over four k-steps (x: the row of A, y: B's tile), summed in k order:
+// every block shape and layout sums in this order, so they agree bitwise. (Parameters never take
+// the bindings' names: the binding reflection would count them as uses.)
+fn mac(acc: vec4<f32>, x: vec4<f32>, y: Block) -> vec4<f32> {
+  return acc + (x.x * y.r0 + x.y * y.r1 + x.z * y.r2 + x.w * y.r3);
+}
+fn mac4(acc: Block, x: Block, y: Block) -> Block {
+  return Block(mac(acc.r0, x.r0, y), mac(acc.r1, x.r1, y), mac(acc.r2, x.r2, y), mac(acc.r3, x.r3, y));
+}
+// One k-step: acc += x y^T for x (four rows of A at k) and y (four columns of B at k).
+fn outer4(acc: Block, x: vec4<f32>, y: vec4<f32>) -> Block {
+  return Block(acc.r0 + x.x * y, acc.r1 + x.y * y, acc.r2 + x.z * y, acc.r3 + x.w * y);
+}
+// Rows row0 .. row0 + 3 of a block (and of its right neighbour when wide), rows past M dropped.
+fn store4(o: u32, row0: u32, left: Block, right: Block, wide: bool) {
+  let q = p.N / 4u;
+  c4[o] = left.r0;
+  if (wide) { c4[o + 1u] = right.r0; }
+  if (row0 + 1u < p.M) { c4[o + q] = left.r1; if (wide) { c4[o + q + 1u] = right.r1; } }
+  if (row0 + 2u < p.M) { c4[o + 2u * q] = left.r2; if (wide) { c4[o + 2u * q + 1u] = right.r2; } }
+  if (row0 + 3u < p.M) { c4[o + 3u * q] = left.r3; if (wide) { c4[o + 3u * q + 1u] = right.r3; } }
+}
+
 @compute @workgroup_size(64, 1, 1)
 fn matmul_vec4(@builtin(local_invocation_index) local: u32, @builtin(workgroup_id) wg: vec3<u32>) {
   let blk = block_of(local, wg);
@@ -173,126 +209,57 @@ fn matmul_vec4(@builtin(local_invocation_index) local: u32, @builtin(workgroup_i
   let lower = select(1, 0, row0 + 4u >= p.M);
   var ib = (bases.y + i32(col0)) / 4;                // B along N: columns col0.., at k
   let right = select(1, 0, col0 + 4u >= p.N);
-  var c00 = vec4<f32>(0.0);
-  var c01 = vec4<f32>(0.0);
-  var c02 = vec4<f32>(0.0);
-  var c03 = vec4<f32>(0.0);
-  var c04 = vec4<f32>(0.0);
-  var c05 = vec4<f32>(0.0);
-  var c06 = vec4<f32>(0.0);
-  var c07 = vec4<f32>(0.0);
-  var c10 = vec4<f32>(0.0);
-  var c11 = vec4<f32>(0.0);
-  var c12 = vec4<f32>(0.0);
-  var c13 = vec4<f32>(0.0);
-  var c14 = vec4<f32>(0.0);
-  var c15 = vec4<f32>(0.0);
-  var c16 = vec4<f32>(0.0);
-  var c17 = vec4<f32>(0.0);
-  // c{w}{i}: row row0 + i, columns col0 + 4w ... + 3. Per four k-steps: b{w}{j} = B[k + j, the
-  // half's columns], a{h}{j} = A[the half's rows, k + j].
+  // c{h}{w}: the 4x4 block of rows row0 + 4h .., columns col0 + 4w ..; a{h}: A's rows of half h,
+  // b{w}: B's columns of half w, per four k-steps.
+  let zero = Block(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  var c00 = zero;
+  var c01 = zero;
+  var c10 = zero;
+  var c11 = zero;
   let quads = i32(p.K) / 4;
   for (var kq = 0; kq < quads; kq++) {
-    var b00: vec4<f32>; var b01: vec4<f32>; var b02: vec4<f32>; var b03: vec4<f32>;
-    var b10: vec4<f32>; var b11: vec4<f32>; var b12: vec4<f32>; var b13: vec4<f32>;
+    var b0: Block;
+    var b1: Block;
     if (B_COL) {
-      let y0 = b4[qb.x + kq]; let y1 = b4[qb.y + kq]; let y2 = b4[qb.z + kq]; let y3 = b4[qb.w + kq];
-      b00 = vec4<f32>(y0.x, y1.x, y2.x, y3.x); b01 = vec4<f32>(y0.y, y1.y, y2.y, y3.y);
-      b02 = vec4<f32>(y0.z, y1.z, y2.z, y3.z); b03 = vec4<f32>(y0.w, y1.w, y2.w, y3.w);
-      if (WIDE) {
-        let z0 = b4[qb2.x + kq]; let z1 = b4[qb2.y + kq]; let z2 = b4[qb2.z + kq]; let z3 = b4[qb2.w + kq];
-        b10 = vec4<f32>(z0.x, z1.x, z2.x, z3.x); b11 = vec4<f32>(z0.y, z1.y, z2.y, z3.y);
-        b12 = vec4<f32>(z0.z, z1.z, z2.z, z3.z); b13 = vec4<f32>(z0.w, z1.w, z2.w, z3.w);
-      }
+      b0 = transpose4(b_at(qb, kq));
+      if (WIDE) { b1 = transpose4(b_at(qb2, kq)); }
     } else {
-      b00 = b4[ib]; b01 = b4[ib + b_step]; b02 = b4[ib + 2 * b_step]; b03 = b4[ib + 3 * b_step];
-      if (WIDE) {
-        b10 = b4[ib + right]; b11 = b4[ib + right + b_step]; b12 = b4[ib + right + 2 * b_step]; b13 = b4[ib + right + 3 * b_step];
-      }
+      b0 = b_strided(ib, b_step);
+      if (WIDE) { b1 = b_strided(ib + right, b_step); }
       ib += 4 * b_step;
     }
-    var a00: vec4<f32>; var a01: vec4<f32>; var a02: vec4<f32>; var a03: vec4<f32>;
-    var a10: vec4<f32>; var a11: vec4<f32>; var a12: vec4<f32>; var a13: vec4<f32>;
+    var a0: Block;
+    var a1: Block;
     if (A_COL) {
-      a00 = a4[ia]; a01 = a4[ia + a_step]; a02 = a4[ia + 2 * a_step]; a03 = a4[ia + 3 * a_step];
-      if (TALL) {
-        a10 = a4[ia + lower]; a11 = a4[ia + lower + a_step]; a12 = a4[ia + lower + 2 * a_step]; a13 = a4[ia + lower + 3 * a_step];
-      }
+      a0 = transpose4(a_strided(ia, a_step));
+      if (TALL) { a1 = transpose4(a_strided(ia + lower, a_step)); }
       ia += 4 * a_step;
     } else {
-      let x0 = a4[ra.x + kq]; let x1 = a4[ra.y + kq]; let x2 = a4[ra.z + kq]; let x3 = a4[ra.w + kq];
-      a00 = vec4<f32>(x0.x, x1.x, x2.x, x3.x); a01 = vec4<f32>(x0.y, x1.y, x2.y, x3.y);
-      a02 = vec4<f32>(x0.z, x1.z, x2.z, x3.z); a03 = vec4<f32>(x0.w, x1.w, x2.w, x3.w);
-      if (TALL) {
-        let x4 = a4[ra2.x + kq]; let x5 = a4[ra2.y + kq]; let x6 = a4[ra2.z + kq]; let x7 = a4[ra2.w + kq];
-        a10 = vec4<f32>(x4.x, x5.x, x6.x, x7.x); a11 = vec4<f32>(x4.y, x5.y, x6.y, x7.y);
-        a12 = vec4<f32>(x4.z, x5.z, x6.z, x7.z); a13 = vec4<f32>(x4.w, x5.w, x6.w, x7.w);
-      }
+      a0 = a_at(ra, kq);
+      if (TALL) { a1 = a_at(ra2, kq); }
     }
-      c00 += a00.x * b00 + a01.x * b01 + a02.x * b02 + a03.x * b03;
-      c01 += a00.y * b00 + a01.y * b01 + a02.y * b02 + a03.y * b03;
-      c02 += a00.z * b00 + a01.z * b01 + a02.z * b02 + a03.z * b03;
-      c03 += a00.w * b00 + a01.w * b01 + a02.w * b02 + a03.w * b03;
-    if (TALL) {
-      c04 += a10.x * b00 + a11.x * b01 + a12.x * b02 + a13.x * b03;
-      c05 += a10.y * b00 + a11.y * b01 + a12.y * b02 + a13.y * b03;
-      c06 += a10.z * b00 + a11.z * b01 + a12.z * b02 + a13.z * b03;
-      c07 += a10.w * b00 + a11.w * b01 + a12.w * b02 + a13.w * b03;
-    }
-    if (WIDE) {
-      c10 += a00.x * b10 + a01.x * b11 + a02.x * b12 + a03.x * b13;
-      c11 += a00.y * b10 + a01.y * b11 + a02.y * b12 + a03.y * b13;
-      c12 += a00.z * b10 + a01.z * b11 + a02.z * b12 + a03.z * b13;
-      c13 += a00.w * b10 + a01.w * b11 + a02.w * b12 + a03.w * b13;
-    }
-    if (WIDE && TALL) {
-      c14 += a10.x * b10 + a11.x * b11 + a12.x * b12 + a13.x * b13;
-      c15 += a10.y * b10 + a11.y * b11 + a12.y * b12 + a13.y * b13;
-      c16 += a10.z * b10 + a11.z * b11 + a12.z * b12 + a13.z * b13;
-      c17 += a10.w * b10 + a11.w * b11 + a12.w * b12 + a13.w * b13;
-    }
+    c00 = mac4(c00, a0, b0);
+    if (TALL) { c10 = mac4(c10, a1, b0); }
+    if (WIDE) { c01 = mac4(c01, a0, b1); }
+    if (WIDE && TALL) { c11 = mac4(c11, a1, b1); }
   }
   // A along M, B along N (A^T B, every weight gradient) takes any K: the last K % 4 one at a time.
   if (A_COL && !B_COL) {
     for (var k = 4 * quads; k < i32(p.K); k++) {
       let a0 = a4[ia];
       let b0 = b4[ib];
-      var a1 = a0;
-      var b1 = b0;
-      if (TALL) { a1 = a4[ia + lower]; }
-      if (WIDE) { b1 = b4[ib + right]; }
-      c00 += a0.x * b0;
-      c01 += a0.y * b0;
-      c02 += a0.z * b0;
-      c03 += a0.w * b0;
-      c04 += a1.x * b0;
-      c05 += a1.y * b0;
-      c06 += a1.z * b0;
-      c07 += a1.w * b0;
-      c10 += a0.x * b1;
-      c11 += a0.y * b1;
-      c12 += a0.z * b1;
-      c13 += a0.w * b1;
-      c14 += a1.x * b1;
-      c15 += a1.y * b1;
-      c16 += a1.z * b1;
-      c17 += a1.w * b1;
+      c00 = outer4(c00, a0, b0);
+      if (TALL) { c10 = outer4(c10, a4[ia + lower], b0); }
+      if (WIDE) { c01 = outer4(c01, a0, b4[ib + right]); }
+      if (WIDE && TALL) { c11 = outer4(c11, a4[ia + lower], b4[ib + right]); }
       ia += a_step;
       ib += b_step;
     }
   }
   let o = (wg.z * p.M * p.N + row0 * p.N + col0) / 4u;
-  let row_q = p.N / 4u;
   let wide = WIDE && col0 + 4u < p.N;
-  c4[o] = c00;
-  if (wide) { c4[o + 1u] = c10; }
-  if (row0 + 1u < p.M) { c4[o + 1u * row_q] = c01; if (wide) { c4[o + 1u * row_q + 1u] = c11; } }
-  if (row0 + 2u < p.M) { c4[o + 2u * row_q] = c02; if (wide) { c4[o + 2u * row_q + 1u] = c12; } }
-  if (row0 + 3u < p.M) { c4[o + 3u * row_q] = c03; if (wide) { c4[o + 3u * row_q + 1u] = c13; } }
-  if (TALL && row0 + 4u < p.M) { c4[o + 4u * row_q] = c04; if (wide) { c4[o + 4u * row_q + 1u] = c14; } }
-  if (TALL && row0 + 5u < p.M) { c4[o + 5u * row_q] = c05; if (wide) { c4[o + 5u * row_q + 1u] = c15; } }
-  if (TALL && row0 + 6u < p.M) { c4[o + 6u * row_q] = c06; if (wide) { c4[o + 6u * row_q + 1u] = c16; } }
-  if (TALL && row0 + 7u < p.M) { c4[o + 7u * row_q] = c07; if (wide) { c4[o + 7u * row_q + 1u] = c17; } }
+  store4(o, row0, c00, c01, wide);
+  if (TALL && row0 + 4u < p.M) { store4(o + p.N, row0 + 4u, c10, c11, wide); }
 }
 
 // Matrix-vector products (N = 1: output layers and their gradients). Each invocation owns four
