@@ -37,6 +37,14 @@ export const matmulCase = ([n, k, m]: [number, number, number]): string => `matm
 
 /** FLOPs per case, for GFLOP/s against calibrate()'s peak. */
 export const DENSE_FLOPS: Record<string, number> = Object.fromEntries(MATMUL_SHAPES.map((s) => [matmulCase(s), 2 * s[0] * s[1] * s[2]]));
+/**
+ * Bytes each matmul must move at least (A and B read once, C written once), so "of roofline" is
+ * the larger of the compute and the bandwidth shares: thin-K and M = 1 products are bound by
+ * bandwidth, at (FLOPs / bytes) x copy GB/s, far below the compute peak.
+ */
+export const DENSE_BYTES: Record<string, number> = Object.fromEntries(
+  MATMUL_SHAPES.map(([n, k, m]) => [matmulCase([n, k, m]), 4 * (n * k + k * m + n * m)]),
+);
 
 /** Deterministic values in [lo, hi), the same in every library. */
 function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {

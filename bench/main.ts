@@ -7,7 +7,7 @@ import { type Case, countDispatches, markdown, type Row, time } from './harness.
 import { jaxCases, loadJax } from './jax.js';
 import { checkSpectralAgreement, jaxSpectralCases, tellusSpectralCases, tfjsSpectralCases } from './spectral.js';
 import { waveBenchmarks } from './wave.js';
-import { DALEMBERT_CASE, dalembertRow, DENSE_CASES, DENSE_FLOPS, jaxDenseCases, tellusDenseCases } from './dense.js';
+import { DALEMBERT_CASE, dalembertRow, DENSE_BYTES, DENSE_CASES, DENSE_FLOPS, jaxDenseCases, tellusDenseCases } from './dense.js';
 import { checkConvAgreement, jaxConvCases, tellusConvCases, tfjsConvCases } from './conv.js';
 import {
   checkGenerativeAgreement,
@@ -34,6 +34,7 @@ const BYTES: Record<string, number> = {
   'sum of 4M floats': 4 * 4 * 2 ** 20,
   'row sums of 1024x1024': 4 * 1024 * 1025,
   'copy 16 MiB': 2 * 16 * 2 ** 20,
+  ...DENSE_BYTES,
 };
 
 export interface BenchOutput {
