@@ -262,6 +262,47 @@ fn matmul_vec4(@builtin(local_invocation_index) local: u32, @builtin(workgroup_i
   if (TALL && row0 + 4u < p.M) { store4(o + p.N, row0 + 4u, c10, c11, wide); }
 }
 
+// Thin K (input layers: A [M, 2] and the like, not vec4-able along K): A by scalar loads through its
+// strides, B as vec4 rows along N, one k at a time, in 8x8 blocks (TALL, WIDE) on CPU adapters.
+// Per k-step it loads 8 floats of A and two vec4s of B for 64 outputs, where the scalar kernel
+// loads 8 floats for 16; the sums run in the scalar kernel's order, so the two agree bitwise.
+@compute @workgroup_size(64, 1, 1)
+fn matmul_rows(@builtin(local_invocation_index) local: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  let blk = block_of(local, wg);
+  if (blk.x == 0xffffffffu) { return; }
+  let row0 = blk.x;
+  let col0 = blk.y;
+  let bases = batch_bases(wg.z);
+  let last = vec4<u32>(p.M - 1u);
+  let ra = vec4<i32>(bases.x) + vec4<i32>(min(vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u), last)) * p.a_row;
+  let ra2 = vec4<i32>(bases.x) + vec4<i32>(min(vec4<u32>(row0) + vec4<u32>(4u, 5u, 6u, 7u), last)) * p.a_row;
+  var ib = (bases.y + i32(col0)) / 4;
+  let right = select(1, 0, col0 + 4u >= p.N);
+  let b_step = p.b_row / 4;
+  let zero = Block(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  var c00 = zero;
+  var c01 = zero;
+  var c10 = zero;
+  var c11 = zero;
+  for (var k = 0; k < i32(p.K); k++) {
+    let ka = k * p.a_col;
+    let x0 = vec4<f32>(a[ra.x + ka], a[ra.y + ka], a[ra.z + ka], a[ra.w + ka]);
+    let y0 = b4[ib];
+    c00 = outer4(c00, x0, y0);
+    if (TALL) {
+      let x1 = vec4<f32>(a[ra2.x + ka], a[ra2.y + ka], a[ra2.z + ka], a[ra2.w + ka]);
+      c10 = outer4(c10, x1, y0);
+      if (WIDE) { c11 = outer4(c11, x1, b4[ib + right]); }
+    }
+    if (WIDE) { c01 = outer4(c01, x0, b4[ib + right]); }
+    ib += b_step;
+  }
+  let o = (wg.z * p.M * p.N + row0 * p.N + col0) / 4u;
+  let wide = WIDE && col0 + 4u < p.N;
+  store4(o, row0, c00, c01, wide);
+  if (TALL && row0 + 4u < p.M) { store4(o + p.N, row0 + 4u, c10, c11, wide); }
+}
+
 // Matrix-vector products (N = 1: output layers and their gradients). Each invocation owns four
 // rows of C. matvec_k: A along K, vec4s of four rows and of b (K % 4 = 0, b contiguous).
 @compute @workgroup_size(64, 1, 1)

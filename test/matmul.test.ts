@@ -121,11 +121,15 @@ describe('matmul', () => {
     // The output layer (N = 1) and its weight gradient.
     expect(at(2540, 100, 1, 'k', 'n').entry).toBe('matvec_k');
     expect(at(100, 2540, 1, 'm', 'n').entry).toBe('matvec_m');
-    // Unaligned: the scalar kernel, with vec4 stores of C when N % 4 = 0.
-    expect(at(2540, 2, 100, 'k', 'n').entry).toBe('matmul_c4');
+    // Tiny K (no vec4 along A) with B along N: scalar loads of A, vec4 rows of B, 4x4 where asked.
+    expect(at(2540, 2, 100, 'k', 'n')).toEqual({ entry: 'matmul_rows', overrides: { TALL: 1, WIDE: 1 } });
+    expect(at(2540, 3, 100, 'k', 'n', false)).toEqual({ entry: 'matmul_rows', overrides: { TALL: 0, WIDE: 0 } });
+    // Else the scalar kernel, with vec4 stores of C when N % 4 = 0.
     expect(at(2540, 100, 2, 'k', 'k').entry).toBe('matmul');
+    expect(at(2540, 2, 100, 'k', 'k').entry).toBe('matmul_c4');
     const misaligned = { M: 8, K: 8, aRow: 8, aCol: 1, bCol: 1, aOff: 2, bOff: 0, batchA: [], batchB: [] };
-    expect(pickKernel({ ...misaligned, N: 8, bRow: 8 }, true).entry).toBe('matmul_c4');
+    expect(pickKernel({ ...misaligned, N: 8, bRow: 8 }, true).entry).toBe('matmul_rows');
+    expect(pickKernel({ ...misaligned, N: 8, bRow: 8, bOff: 2 }, true).entry).toBe('matmul_c4');
     expect(pickKernel({ ...misaligned, N: 6, bRow: 6 }, true).entry).toBe('matmul');
   });
 

@@ -67,16 +67,17 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
     const lanesX = Math.min(8, 2 ** Math.ceil(Math.log2(colBlocks)));
     const groupsX = Math.ceil(colBlocks / lanesX);
     const [gx, gy] = grid1d(groupsX * Math.ceil(rowBlocks / (64 / lanesX)) * 64);
-    const vec = k.entry !== 'matmul' && k.entry !== 'matmul_c4';
+    const scalarA = k.entry === 'matmul' || k.entry === 'matmul_c4' || k.entry === 'matmul_rows';
+    const scalarB = k.entry === 'matmul' || k.entry === 'matmul_c4' || k.entry === 'matvec_m';
     emit({
       file: 'matmul.wgsl',
       entry: k.entry,
       label: `matmul ${M}x${K}x${N}${nBatch > 1 ? ` x${nBatch}` : ''}`,
       overrides: k.overrides,
       bind: {
-        [vec ? 'a4' : 'a']: a.storageFor('matmul(a, b): a'),
-        [k.entry === 'matvec_m' || !vec ? 'b' : 'b4']: b.storageFor('matmul(a, b): b'),
-        [k.entry === 'matmul_vec4' || k.entry === 'matmul_c4' ? 'c4' : 'c']: y.storageFor('matmul'),
+        [scalarA ? 'a' : 'a4']: a.storageFor('matmul(a, b): a'),
+        [scalarB ? 'b' : 'b4']: b.storageFor('matmul(a, b): b'),
+        [k.entry === 'matmul' || k.entry.startsWith('matvec') ? 'c' : 'c4']: y.storageFor('matmul'),
       },
       uniforms: {
         M,
@@ -144,13 +145,14 @@ interface Layout {
  * The kernel for a product's layout. Each operand is read as vec4s along the axis it is contiguous
  * in, when every index the kernel divides by 4 is a multiple of 4: its size along that axis, its
  * other stride, its offset and its batch strides (and N, for vec4 rows of C). N = 1 goes to a
- * matrix-vector kernel; anything else to the scalar 4x4 kernel (vec4 stores of C when N % 4 = 0).
+ * matrix-vector kernel; an A no vec4 fits (tiny K) with B along N to matmul_rows; anything else
+ * to the scalar 4x4 kernel (vec4 stores of C when N % 4 = 0).
  */
 export function pickKernel(
   l: Layout,
   big: boolean,
 ): {
-  entry: 'matmul' | 'matmul_c4' | 'matmul_vec4' | 'matvec_k' | 'matvec_m';
+  entry: 'matmul' | 'matmul_c4' | 'matmul_rows' | 'matmul_vec4' | 'matvec_k' | 'matvec_m';
   overrides: Record<string, number>;
 } {
   const q = (...v: readonly number[]) => v.every((x) => x % 4 === 0);
@@ -173,5 +175,7 @@ export function pickKernel(
     const wide = big && l.N > 4 ? 1 : 0;
     return { entry: 'matmul_vec4', overrides: { A_COL: aCol ? 1 : 0, B_COL: bCol ? 1 : 0, TALL: tall, WIDE: wide } };
   }
+  // A that no vec4 fits (tiny K: input layers) with B along N: scalar loads of A, vec4s of B.
+  if (bAlongN) return { entry: 'matmul_rows', overrides: { TALL: big && l.M > 4 ? 1 : 0, WIDE: big && l.N > 4 ? 1 : 0 } };
   return { entry: q(l.N) ? 'matmul_c4' : 'matmul', overrides: {} };
 }
