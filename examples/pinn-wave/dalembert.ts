@@ -47,7 +47,7 @@ export async function dalembert(o: DalembertOptions, log: (line: string) => void
     until: 1e-2,
     every: 50,
     seed: 1,
-    ...o,
+    ...(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as DalembertOptions), // undefined keeps the default
   };
   const dom = tl.spaceTime(new tl.Interval(-L, L), new tl.TimeDomain(0, 1));
   const net = new tl.FieldNet({ inputs: 2, hidden: opt.hidden, lo: dom.lo, hi: dom.hi, seed: opt.seed });

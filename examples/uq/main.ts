@@ -1,7 +1,7 @@
 // Uncertainty quantification: heteroscedastic U-Net, deep ensemble, MC dropout and a heteroscedastic
 // ensemble on a low-resolution-image -> velocity-model task with known noise (examples/uq/run.ts).
 //   npm run example:uq -- [--n 16 --train 192 --val 32 --test 64 --epochs 15 --batch 16 --width 4
-//                          --members 5 --passes 50 --dropout 0.1 --beta 0 --lr 0.003 --seed 0 --out examples/uq/output]
+//                          --members 5 --passes 50 --dropout 0.1 --beta 0 --lr 0.01 --seed 0 --out examples/uq/output]
 // Prints progress and a table per method, then writes results.json, the figures reliability, maps,
 // sigma and training (.png and .svg), and every network's checkpoint (checkpoints/*.safetensors).
 import { mkdirSync, writeFileSync } from 'node:fs';
