@@ -104,6 +104,18 @@ export interface UqExampleResult {
   scale: { mean: number; std: number };
   parameters: number;
   counts: { train: number; val: number; test: number };
+  /** The run's settings (beta > 0: the heteroscedastic networks trained with beta-NLL). */
+  settings: {
+    epochs: number;
+    batch: number;
+    width: number;
+    members: number;
+    passes: number;
+    dropout: number;
+    beta: number;
+    lr: number;
+    seed: number;
+  };
   dataSeconds: number;
   totalSeconds: number;
   /** Known noise sigma (normalized) averaged over the map, and its range. */
@@ -385,6 +397,7 @@ export async function runUqExample(opts: UqExampleOptions = {}): Promise<UqExamp
     scale: { mean: mMean, std: mStd },
     parameters: hetero.numParameters(),
     counts: { train: nTrain, val: nVal, test: nTest },
+    settings: { epochs, batch, width, members, passes, dropout, beta, lr, seed },
     dataSeconds,
     totalSeconds: (performance.now() - tStart) / 1000,
     sigma: { mean: sMean, min: sMin, max: sMax },
