@@ -182,6 +182,15 @@ fn store4(o: u32, row0: u32, left: Block, right: Block, wide: bool) {
   if (row0 + 3u < p.M) { c4[o + 3u * q] = left.r3; if (wide) { c4[o + 3u * q + 1u] = right.r3; } }
 }
 
+// The invocation's block of C (up to 8x8: c{h}{w} = rows row0 + 4h .., columns col0 + 4w ..) into
+// batch entry z, halves past M or N dropped.
+fn store_block(z: u32, row0: u32, col0: u32, c00: Block, c01: Block, c10: Block, c11: Block) {
+  let o = (z * p.M * p.N + row0 * p.N + col0) / 4u;
+  let wide = WIDE && col0 + 4u < p.N;
+  store4(o, row0, c00, c01, wide);
+  if (TALL && row0 + 4u < p.M) { store4(o + p.N, row0 + 4u, c10, c11, wide); }
+}
+
 @compute @workgroup_size(64, 1, 1)
 fn matmul_vec4(@builtin(local_invocation_index) local: u32, @builtin(workgroup_id) wg: vec3<u32>) {
   let blk = block_of(local, wg);
@@ -256,10 +265,7 @@ fn matmul_vec4(@builtin(local_invocation_index) local: u32, @builtin(workgroup_i
       ib += b_step;
     }
   }
-  let o = (wg.z * p.M * p.N + row0 * p.N + col0) / 4u;
-  let wide = WIDE && col0 + 4u < p.N;
-  store4(o, row0, c00, c01, wide);
-  if (TALL && row0 + 4u < p.M) { store4(o + p.N, row0 + 4u, c10, c11, wide); }
+  store_block(wg.z, row0, col0, c00, c01, c10, c11);
 }
 
 // Thin K (input layers: A [M, 2] and the like, not vec4-able along K): A by scalar loads through its
@@ -297,10 +303,7 @@ fn matmul_rows(@builtin(local_invocation_index) local: u32, @builtin(workgroup_i
     if (WIDE) { c01 = outer4(c01, x0, b4[ib + right]); }
     ib += b_step;
   }
-  let o = (wg.z * p.M * p.N + row0 * p.N + col0) / 4u;
-  let wide = WIDE && col0 + 4u < p.N;
-  store4(o, row0, c00, c01, wide);
-  if (TALL && row0 + 4u < p.M) { store4(o + p.N, row0 + 4u, c10, c11, wide); }
+  store_block(wg.z, row0, col0, c00, c01, c10, c11);
 }
 
 // Matrix-vector products (N = 1: output layers and their gradients). Each invocation owns four
