@@ -5,6 +5,7 @@
 // (PyTorch, one CPU thread, tanh 2-[64]x4-1, Adam, soft constraints) first gets there after 1,600
 // iterations, about 200 CPU seconds on this machine.
 import * as tl from '../../src/index.js';
+import { relL2 } from './run.js';
 
 export interface DalembertOptions {
   hidden?: number[];
@@ -94,12 +95,6 @@ export async function dalembert(o: DalembertOptions, log: (line: string) => void
     for (let i = 0; i < pts.n; i++) u[order[i]!] = v[i]!;
     return u;
   };
-  const relL2 = (u: Float64Array): number => {
-    let num = 0;
-    let den = 0;
-    for (let i = 0; i < u.length; i++) [num, den] = [num + (u[i]! - exact[i]!) ** 2, den + exact[i]! ** 2];
-    return Math.sqrt(num / den);
-  };
   log(
     `e. d'Alembert, Gaussian pulse: ${pinn.numParameters()} parameters, ${opt.points} points, Adam ${opt.adam} (lr ${opt.lr}) + L-BFGS ${opt.lbfgs}, until relative L2 <= ${opt.until}`,
   );
@@ -112,7 +107,7 @@ export async function dalembert(o: DalembertOptions, log: (line: string) => void
     logEvery: opt.every,
     stop: async (p) => {
       const t = performance.now();
-      const e = relL2(await onGrid());
+      const e = relL2(await onGrid(), exact);
       const seconds = p.elapsed + (performance.now() - t) / 1000; // this check included
       history.push({ phase: p.phase, step: p.step, seconds, relL2: e });
       log(
@@ -125,7 +120,7 @@ export async function dalembert(o: DalembertOptions, log: (line: string) => void
   });
   const u = await onGrid();
   pinn.dispose();
-  const r = relL2(u);
+  const r = relL2(u, exact);
   const got = reached as DalembertResult['reached']; // assigned in the callback, which TS cannot see
   log(
     got

@@ -33,7 +33,8 @@ export interface Budget {
   logEvery?: number;
 }
 
-function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/** Relative L2 error of a against the reference b. */
+export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let num = 0;
   let den = 0;
   for (let i = 0; i < a.length; i++) {
