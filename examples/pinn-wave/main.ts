@@ -107,7 +107,7 @@ if (ONLY.includes('d')) {
   save();
 }
 if (ONLY.includes('d2')) {
-  const b: Budget = { adam: s(800), lbfgs: s(300), points: 300, hidden: [20, 20, 20] };
+  const b: Budget = { adam: s(600), lbfgs: s(1500), points: 1000, hidden: [32, 32, 32] };
   const r = await inversionSmooth(b, log);
   results.inversionSmooth = {
     region: r.region,
@@ -140,7 +140,7 @@ if (ONLY.includes('d2')) {
   save();
 }
 if (ONLY.includes('b')) {
-  const b: Budget = { adam: s(300), lbfgs: s(200), points: 600, hidden: [32, 32, 32] };
+  const b: Budget = { adam: s(800), lbfgs: s(500), points: 1000, hidden: [32, 32, 32] };
   const r = await acoustic2d(b, log);
   results.acoustic2d = {
     relL2: r.relL2,
