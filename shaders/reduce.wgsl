@@ -67,30 +67,34 @@ fn identity() -> u32 {
   return 0u;
 }
 
-fn out_base(o: u32) -> i32 {
-  // One kept dim (the common case after merging contiguous dims): no division needed.
-  if (p.rank_out <= 1u) { return p.offset + i32(o) * select(0, p.strides_out[0][0], p.rank_out == 1u); }
-  var rem = o;
-  var idx = p.offset;
-  for (var d = i32(p.rank_out) - 1; d >= 0; d--) {
-    let extent = p.shape_out[d / 4][d % 4];
-    idx += i32(rem % extent) * p.strides_out[d / 4][d % 4];
+// A kept or reduced index split into its dims, as an element offset. The per-dim lists arrive as
+// vec4 locals read from the uniform once per invocation: SwiftShader copies a whole uniform array on
+// every read at a run-time index (layout.wgsl measured 4-5x on pad), and this runs per element.
+struct Dims {
+  rank: u32,
+  shape0: vec4<u32>,
+  shape1: vec4<u32>,
+  strides0: vec4<i32>,
+  strides1: vec4<i32>,
+}
+
+fn out_dims() -> Dims { return Dims(p.rank_out, p.shape_out[0], p.shape_out[1], p.strides_out[0], p.strides_out[1]); }
+fn red_dims() -> Dims { return Dims(p.rank_red, p.shape_red[0], p.shape_red[1], p.strides_red[0], p.strides_red[1]); }
+
+fn offset_of(i: u32, dims: Dims) -> i32 {
+  // One dim (the common case after merging contiguous dims): no division.
+  if (dims.rank <= 1u) { return i32(i) * select(0, dims.strides0.x, dims.rank == 1u); }
+  var rem = i;
+  var idx = 0;
+  for (var d = i32(dims.rank) - 1; d >= 0; d--) {
+    let extent = select(dims.shape1[d & 3], dims.shape0[d & 3], d < 4);
+    idx += i32(rem % extent) * select(dims.strides1[d & 3], dims.strides0[d & 3], d < 4);
     rem /= extent;
   }
   return idx;
 }
 
-fn red_offset(r: u32) -> i32 {
-  if (p.rank_red <= 1u) { return i32(r) * select(0, p.strides_red[0][0], p.rank_red == 1u); }
-  var rem = r;
-  var idx = 0;
-  for (var d = i32(p.rank_red) - 1; d >= 0; d--) {
-    let extent = p.shape_red[d / 4][d % 4];
-    idx += i32(rem % extent) * p.strides_red[d / 4][d % 4];
-    rem /= extent;
-  }
-  return idx;
-}
+fn out_base(o: u32) -> i32 { return p.offset + offset_of(o, out_dims()); }
 
 // Kahan-compensated float add: a sequential float32 sum of n terms errs by ~n eps |sum|, enough to
 // swamp Taylor-test remainders of misfits; compensated, the error stays ~eps |sum|.
@@ -119,6 +123,7 @@ fn reduce_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   let o = t / p.n_chunks;
   let g = t % p.n_chunks;
   let base = out_base(o);
+  let rd = red_dims();
   let r0 = g * p.chunk;
   let r1 = min(p.red_size, r0 + p.chunk);
   var acc = identity();
@@ -126,7 +131,7 @@ fn reduce_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   var first = true;
   var comp = 0.0;
   for (var r = r0; r < r1; r++) {
-    let w = x[base + red_offset(r)];
+    let w = x[base + offset_of(r, rd)];
     if (DT == 0u && OP == SUM) { acc = kahan_add(acc, w, &comp); }
     else if (is_fold()) { acc = combine(acc, w); }
     else if (first || better(w, r, acc, acc_i)) { acc = w; acc_i = r; }
@@ -179,11 +184,12 @@ fn reduce_group(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   var has = 0u;
   if (in_range) {
     let base = out_base(o);
+    let rd = red_dims();
     let r0 = g * p.chunk;
     let r1 = min(p.red_size, r0 + p.chunk);
     var comp = 0.0;
     for (var r = r0 + lid; r < r1; r += WG) {
-      let w = x[base + red_offset(r)];
+      let w = x[base + offset_of(r, rd)];
       if (DT == 0u && OP == SUM) { acc = kahan_add(acc, w, &comp); }
       else if (is_fold()) { acc = combine(acc, w); }
       else if (has == 0u || better(w, r, acc, acc_i)) { acc = w; acc_i = r; }

@@ -379,6 +379,21 @@ for (const strategy of IN_BROWSER ? (['auto'] as const) : (['auto', 'workgroup']
       expect(Math.abs(got - want) / want, `seed ${g.seed}`).toBeLessThan(1e-6);
     });
 
+    it('reducing only axes of size 1 copies: the result has its own storage and keeps NaN; arg ops give 0', async () => {
+      const x = tl.tensor(Float32Array.from([1.5, NaN, -2, 4, 0.25, 8]), { shape: [3, 1, 2] });
+      const xt = tl.permute(x, [2, 1, 0]); // a strided view: [2, 1, 3]
+      const s = tl.sum(x, 1);
+      const m = tl.max(xt, [1], true);
+      const a = tl.argmax(x, 1);
+      x.dispose();
+      xt.dispose();
+      expect(s.shape).toEqual([3, 2]);
+      expect(await values(s)).toEqual([1.5, NaN, -2, 4, 0.25, 8]);
+      expect(m.shape).toEqual([2, 1, 3]);
+      expect(await values(m)).toEqual([1.5, -2, 0.25, NaN, 4, 8]);
+      expect(await values(a)).toEqual([0, 0, 0, 0, 0, 0]);
+    });
+
     it('empty reductions: sum is 0, prod is 1, mean is NaN; max/min/argmax/argmin throw', async () => {
       const x = tl.zeros([2, 0, 3]);
       const s = tl.sum(x, 1);

@@ -8,7 +8,7 @@ import { collapse, fmt, normalizeAxis } from '../graph/shape.js';
 import { checkTensor, DT_CODE, emit, grid1d, output, slots } from './emit.js';
 import { context } from '../graph/context.js';
 import { argError, argErrorText, describeValue } from '../graph/options.js';
-import { cast } from './elementwise.js';
+import { cast, clone } from './elementwise.js';
 import { full } from './creation.js';
 import { reshape } from './layout.js';
 import { gather } from './indexing.js';
@@ -131,6 +131,15 @@ function reduce(op: ReduceOp, xIn: Tensor, axesIn: number | readonly number[] | 
     p = plan(x, axes, keepDims);
   }
   const arg = op === 'argmax' || op === 'argmin';
+  // Reducing axes of size 1 (a sum over one shot, say) is a copy: one thread per output with its
+  // index decoding ran 40x slower than the vec4 copy on SwiftShader (3.6 against 0.1 ms for 90k floats).
+  if (p.R === 1 && !arg) {
+    const c = clone(x);
+    const y = reshape(c, p.outShape);
+    c.dispose();
+    if (x !== xIn) x.dispose();
+    return y;
+  }
   const outDtype: DType = arg ? 'int32' : x.dtype;
   const scale = mean ? 1 / Math.max(p.R, 1) : 1;
   // A two-pass split only pays when few outputs each reduce a long run. On CPU adapters every
