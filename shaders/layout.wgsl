@@ -20,9 +20,12 @@ fn linear_id(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 64u;
 }
 
-// A contiguous copy of n4 whole vec4s (clone): vec4 loads and stores, one per invocation.
+// A contiguous copy of n4 whole vec4s (clone, and assign between aligned contiguous runs): vec4
+// loads and stores, one per invocation. Offsets count vec4s.
 struct CopyParams {
   n4: u32,
+  src_offset4: u32,
+  dst_offset4: u32,
 }
 
 @group(0) @binding(0) var<uniform> c4: CopyParams;
@@ -32,7 +35,7 @@ struct CopyParams {
 @compute @workgroup_size(64)
 fn copy4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_id(gid, groups);
-  if (i < c4.n4) { dst4[i] = src4[i]; }
+  if (i < c4.n4) { dst4[c4.dst_offset4 + i] = src4[c4.src_offset4 + i]; }
 }
 
 // Entry d of a per-dim list held as two vec4s (dims 0-3, 4-7). The uniform arrays are read into
@@ -63,6 +66,40 @@ fn assign(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     id += c * dim_i(sd0, sd1, d);
   }
   dst[id] = src[is];
+}
+
+// assign with four consecutive elements of the innermost dim per invocation (any alignment; the
+// last group of a row may be short): one index decode per four elements. n counts the groups.
+@compute @workgroup_size(64)
+fn assign_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = linear_id(gid, groups);
+  if (i >= p.n) { return; }
+  let shape0 = p.shape[0];
+  let shape1 = p.shape[1];
+  let ss0 = p.strides_src[0];
+  let ss1 = p.strides_src[1];
+  let sd0 = p.strides_dst[0];
+  let sd1 = p.strides_dst[1];
+  let last = i32(p.rank) - 1;
+  let inner = dim_u(shape0, shape1, last);
+  let per_row = (inner + 3u) / 4u;
+  var rem = i / per_row;
+  let c0 = (i - rem * per_row) * 4u;
+  var is = p.offset_src;
+  var id = p.offset_dst;
+  for (var d = last - 1; d >= 0; d--) {
+    let extent = dim_u(shape0, shape1, d);
+    let c = i32(rem % extent);
+    rem /= extent;
+    is += c * dim_i(ss0, ss1, d);
+    id += c * dim_i(sd0, sd1, d);
+  }
+  let si = dim_i(ss0, ss1, last);
+  let di = dim_i(sd0, sd1, last);
+  for (var k = 0u; k < 4u; k++) {
+    let c = c0 + k;
+    if (c < inner) { dst[id + i32(c) * di] = src[is + i32(c) * si]; }
+  }
 }
 
 struct PadParams {
@@ -133,4 +170,30 @@ fn pad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) g
     }
   }
   y[i] = select(q.fill_bits, x[max(idx, 0)], inside);
+}
+
+// pad for rank 2 when the padded rows hold whole vec4s (layout.ts checks): four outputs of one row
+// per invocation, one division for the row, one vec4 store (dst4, copy4's binding). The one-word
+// kernel ran at a quarter of copy4's bytes per second on SwiftShader.
+@compute @workgroup_size(64)
+fn pad4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i4 = linear_id(gid, groups);
+  if (i4 * 4u >= q.n) { return; }
+  let os0 = q.out_shape[0];
+  let is0 = q.in_shape[0];
+  let st0 = q.in_strides[0];
+  let b0 = q.before[0];
+  let r = (i4 * 4u) / os0.y;
+  let c0 = i32(i4 * 4u - r * os0.y) - b0.y;
+  var row_inside = true;
+  let row = q.offset + pad_coord(i32(r) - b0.x, is0.x, &row_inside) * st0.x;
+  dst4[i4] = vec4<u32>(pad_at(row, row_inside, c0, is0.y, st0.y), pad_at(row, row_inside, c0 + 1, is0.y, st0.y),
+                       pad_at(row, row_inside, c0 + 2, is0.y, st0.y), pad_at(row, row_inside, c0 + 3, is0.y, st0.y));
+}
+
+// Element c of a padded row starting at `row` (pad4).
+fn pad_at(row: i32, row_inside: bool, c: i32, n: i32, stride: i32) -> u32 {
+  var inside = row_inside;
+  let idx = row + pad_coord(c, n, &inside) * stride;
+  return select(q.fill_bits, x[max(idx, 0)], inside);
 }

@@ -418,18 +418,30 @@ describe('layout', () => {
       }
       x.dispose();
     }
-    // Rank 2 has its own kernel path (layout.wgsl RANK2): every mode on every view.
+    // Rank 2 has its own kernel paths (layout.wgsl RANK2, and pad4 when padded rows hold whole
+    // vec4s: 4 + 7 + 1 = 12 columns; 4 + 2 + 1 = 7 takes the one-word kernel): every mode on every view.
     const h2 = randomHost(g, [5, 4]);
     for (const v of views(h2, g)) {
       const x = v.make();
       for (const mode of ['constant', 'edge', 'reflect'] as const) {
-        const pads: [number, number][] = [
-          [2, 6],
-          [7, 1],
-        ];
-        const y = tl.pad(x, pads, { mode, value: 1.5 * Number(mode === 'constant') });
-        await expectValues(y, padRef(h2, pads, mode, 1.5 * Number(mode === 'constant')), `seed ${g.seed}: pad rank 2 ${v.name} ${mode}`);
-        y.dispose();
+        for (const pads of [
+          [
+            [2, 6],
+            [7, 1],
+          ],
+          [
+            [0, 1],
+            [2, 1],
+          ],
+        ] as [number, number][][]) {
+          const y = tl.pad(x, pads, { mode, value: 1.5 * Number(mode === 'constant') });
+          await expectValues(
+            y,
+            padRef(h2, pads, mode, 1.5 * Number(mode === 'constant')),
+            `seed ${g.seed}: pad rank 2 ${v.name} ${mode} ${JSON.stringify(pads)}`,
+          );
+          y.dispose();
+        }
       }
       x.dispose();
     }
@@ -605,6 +617,22 @@ describe('layout', () => {
       await expectValues(m, concatRef([hs[0]!, hs[2]!], axis), `seed ${g.seed}: Tensor.concat, axis ${axis}`);
       for (const p of parts) p.dispose();
     }
+    // The copy kernels by layout: aligned contiguous runs (vec4, with offsets on both sides), runs
+    // off alignment, and rows whose last group of four is short (6 and 7 columns), strided too.
+    const flat = Array.from({ length: 16 }, (_, i) => i + 0.5);
+    const f = tl.tensor(flat);
+    const aligned = tl.concat([tl.slice(f, [[4, 12]]), tl.slice(f, [[0, 8]])]);
+    expect(await values(aligned)).toEqual([...flat.slice(4, 12), ...flat.slice(0, 8)]);
+    const off = tl.concat([tl.slice(f, [[1, 9]]), tl.slice(f, [[3, 16]])]);
+    expect(await values(off)).toEqual([...flat.slice(1, 9), ...flat.slice(3, 16)]);
+    const h6 = randomHost(g, [3, 6]);
+    const h7 = randomHost(g, [3, 7]);
+    const h7t = new HostArray(
+      [7, 3],
+      Float64Array.from({ length: 21 }, (_, k) => h7.data[(k % 3) * 7 + Math.floor(k / 3)]!),
+    );
+    const rows = tl.concat([upload(h6), tl.transpose(upload(h7t))], 1);
+    await expectValues(rows, concatRef([h6, h7], 1), `seed ${g.seed}: concat of 6 and 7 columns`);
     // Every part empty: an empty result that still reads back.
     const e = tl.concat([tl.zeros([0, 3]), tl.zeros([0, 3])], 0);
     expect(e.shape).toEqual([0, 3]);

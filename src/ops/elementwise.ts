@@ -171,7 +171,7 @@ export function clone(x: Tensor): Tensor {
       file: 'layout.wgsl',
       entry: 'copy4',
       bind: { src4: x.storageFor('clone(x): x'), dst4: y.storageFor('clone') },
-      uniforms: { n4: x.size / 4 },
+      uniforms: { n4: x.size / 4, src_offset4: 0, dst_offset4: 0 },
       grid: grid1d(x.size / 4),
       label: 'clone',
       bytes: 8 * x.size,

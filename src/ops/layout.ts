@@ -186,11 +186,12 @@ export function pad(xIn: Tensor, pads: readonly (readonly [number, number])[], o
   const shape = x.shape.map((n, d) => n + full[d]![0] + full[d]![1]);
   const y = output(shape, x.dtype);
   const n = y.size;
+  const vec4 = x.rank === 2 && shape[1]! % 4 === 0 && n > 0;
   emit({
     file: 'layout.wgsl',
-    entry: 'pad',
+    entry: vec4 ? 'pad4' : 'pad',
     label: `pad(${mode})`,
-    bind: { x: x.storageFor(`${fn}: x`), y: y.storageFor('pad') },
+    bind: { x: x.storageFor(`${fn}: x`), [vec4 ? 'dst4' : 'y']: y.storageFor('pad') },
     overrides: { PAD_MODE: PAD_MODES[mode], RANK2: x.rank === 2 ? 1 : 0 },
     uniforms: {
       n,
@@ -202,7 +203,7 @@ export function pad(xIn: Tensor, pads: readonly (readonly [number, number])[], o
       in_strides: slots(x.strides),
       before: slots(full.map((p) => p[0])),
     },
-    grid: grid1d(n),
+    grid: grid1d(vec4 ? n / 4 : n),
     bytes: 8 * n,
   });
   return y;
@@ -213,13 +214,30 @@ function assignInto(src: Tensor, dst: Tensor, label: string): void {
   const c = collapse(src.shape, [src.strides, dst.strides]);
   const n = src.size;
   if (n === 0) return;
+  const [ss, ds] = [c.strides[0]!, c.strides[1]!];
+  // Both sides one aligned contiguous run: vec4 loads and stores (layout.wgsl copy4).
+  if (c.shape.length === 1 && ss[0] === 1 && ds[0] === 1 && [n, src.offset, dst.offset].every((v) => v % 4 === 0)) {
+    emit({
+      file: 'layout.wgsl',
+      entry: 'copy4',
+      label,
+      bind: { src4: src.storageFor(label), dst4: dst.storageFor(label) },
+      uniforms: { n4: n / 4, src_offset4: src.offset / 4, dst_offset4: dst.offset / 4 },
+      grid: grid1d(n / 4),
+      bytes: 8 * n,
+    });
+    return;
+  }
+  // Rows of 4+ elements: four per invocation (one index decode for four; 2x on SwiftShader).
+  const inner = c.shape.at(-1)!;
+  const groups = inner >= 4 ? (n / inner) * Math.ceil(inner / 4) : 0;
   emit({
     file: 'layout.wgsl',
-    entry: 'assign',
+    entry: groups ? 'assign_rows' : 'assign',
     label,
     bind: { src: src.storageFor(label), dst: dst.storageFor(label) },
     uniforms: {
-      n,
+      n: groups || n,
       rank: c.shape.length,
       offset_src: src.offset,
       offset_dst: dst.offset,
@@ -227,7 +245,7 @@ function assignInto(src: Tensor, dst: Tensor, label: string): void {
       strides_src: slots(c.strides[0]!),
       strides_dst: slots(c.strides[1]!),
     },
-    grid: grid1d(n),
+    grid: grid1d(groups || n),
     bytes: 8 * n,
   });
 }
