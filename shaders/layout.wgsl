@@ -1,6 +1,7 @@
 // Data movement between strided views: `assign` copies a view into a view (concat writes each part
-// into a slice of the output this way), `pad` builds a padded copy with zero, edge or reflect fill,
-// `copy4` copies a contiguous tensor a vec4 at a time.
+// into a slice of the output this way; `assign_rows` four elements at a time; contiguous runs become
+// copyBufferToBuffer instead), `pad` builds a padded copy with zero, edge or reflect fill (`pad4`
+// with vec4 stores).
 
 struct AssignParams {
   n: u32,
@@ -18,24 +19,6 @@ struct AssignParams {
 
 fn linear_id(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * 64u;
-}
-
-// A contiguous copy of n4 whole vec4s (clone, and assign between aligned contiguous runs): vec4
-// loads and stores, one per invocation. Offsets count vec4s.
-struct CopyParams {
-  n4: u32,
-  src_offset4: u32,
-  dst_offset4: u32,
-}
-
-@group(0) @binding(0) var<uniform> c4: CopyParams;
-@group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> dst4: array<vec4<u32>>;
-
-@compute @workgroup_size(64)
-fn copy4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = linear_id(gid, groups);
-  if (i < c4.n4) { dst4[c4.dst_offset4 + i] = src4[c4.src_offset4 + i]; }
 }
 
 // Entry d of a per-dim list held as two vec4s (dims 0-3, 4-7). The uniform arrays are read into
@@ -173,8 +156,10 @@ fn pad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) g
 }
 
 // pad for rank 2 when the padded rows hold whole vec4s (layout.ts checks): four outputs of one row
-// per invocation, one division for the row, one vec4 store (dst4, copy4's binding). The one-word
-// kernel ran at a quarter of copy4's bytes per second on SwiftShader.
+// per invocation, one division for the row, one vec4 store. The one-word kernel ran at a quarter of
+// a vec4 copy's bytes per second on SwiftShader.
+@group(0) @binding(2) var<storage, read_write> dst4: array<vec4<u32>>;
+
 @compute @workgroup_size(64)
 fn pad4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i4 = linear_id(gid, groups);

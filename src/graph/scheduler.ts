@@ -65,14 +65,30 @@ export interface Node {
    * 50x the fill kernel's bandwidth on SwiftShader.
    */
   clear?: boolean;
+  /**
+   * Copy bytes between the storages bound as `src` and `dst` with the encoder's copyBufferToBuffer
+   * instead of dispatching the (equivalent) kernel: a memcpy on CPU adapters.
+   */
+  copy?: BufferCopy;
   /** Stack at record time, captured only while a profile with call sites records (see src/profile/sites.ts). */
   site?: Error;
+}
+
+/** A buffer-to-buffer copy node: binding names and byte offsets (multiples of 4). */
+export interface BufferCopy {
+  src: string;
+  dst: string;
+  srcOffset: number;
+  dstOffset: number;
+  bytes: number;
 }
 
 export interface MemoryStats extends PoolStats {
   pendingNodes: number;
   flushes: number;
   dispatches: number;
+  /** Buffer-to-buffer copies encoded in place of a dispatch (Node.copy). */
+  copies: number;
   pipelines: number;
 }
 
@@ -123,6 +139,7 @@ export class Scheduler {
   private pending: Node[] = [];
   private flushes = 0;
   private dispatches = 0;
+  private copies = 0;
   /** Submits issued, and how many of them are known to have finished (a read-back or sync() saw it). */
   private submitsIssued = 0;
   private submitsDone = 0;
@@ -342,6 +359,18 @@ export class Scheduler {
           }
           return;
         }
+        if (n.copy) {
+          pass?.end();
+          pass = null;
+          const c = n.copy;
+          encoder.copyBufferToBuffer(n.bind[c.src]!.buffer!, c.srcOffset, n.bind[c.dst]!.buffer!, c.dstOffset, c.bytes);
+          this.copies++;
+          for (const s of storages) {
+            s.uses--;
+            this.maybeFree(s);
+          }
+          return;
+        }
         const writes = timing?.writes(i);
         if (writes || !pass || passTimed) {
           pass?.end();
@@ -513,6 +542,7 @@ export class Scheduler {
       pendingNodes: this.pending.length,
       flushes: this.flushes,
       dispatches: this.dispatches,
+      copies: this.copies,
       pipelines: this.kernels.pipelineCount,
     };
   }

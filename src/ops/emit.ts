@@ -2,7 +2,7 @@
 import type { DType, UniformValues } from '../gpu/kernels.js';
 import { context } from '../graph/context.js';
 import { emptyTensor, Tensor } from '../graph/tensor.js';
-import type { Storage } from '../graph/scheduler.js';
+import type { BufferCopy, Storage } from '../graph/scheduler.js';
 import { MAX_RANK, type Shape } from '../graph/shape.js';
 import { argError, argErrorText, describeValue } from '../graph/options.js';
 
@@ -20,6 +20,8 @@ export interface Dispatch {
   flops?: number;
   /** Zero the written storage with clearBuffer instead of dispatching (see Node.clear). */
   clear?: boolean;
+  /** Copy with copyBufferToBuffer instead of dispatching (see Node.copy). */
+  copy?: BufferCopy;
 }
 
 export function emit(d: Dispatch): void {
@@ -34,6 +36,7 @@ export function emit(d: Dispatch): void {
     bytes: d.bytes ?? 0,
     flops: d.flops ?? 0,
     ...(d.clear ? { clear: true } : {}),
+    ...(d.copy ? { copy: d.copy } : {}),
   });
 }
 

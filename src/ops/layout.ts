@@ -215,26 +215,17 @@ function assignInto(src: Tensor, dst: Tensor, label: string): void {
   const n = src.size;
   if (n === 0) return;
   const [ss, ds] = [c.strides[0]!, c.strides[1]!];
-  // Both sides one aligned contiguous run: vec4 loads and stores (layout.wgsl copy4).
-  if (c.shape.length === 1 && ss[0] === 1 && ds[0] === 1 && [n, src.offset, dst.offset].every((v) => v % 4 === 0)) {
-    emit({
-      file: 'layout.wgsl',
-      entry: 'copy4',
-      label,
-      bind: { src4: src.storageFor(label), dst4: dst.storageFor(label) },
-      uniforms: { n4: n / 4, src_offset4: src.offset / 4, dst_offset4: dst.offset / 4 },
-      grid: grid1d(n / 4),
-      bytes: 8 * n,
-    });
-    return;
-  }
   // Rows of 4+ elements: four per invocation (one index decode for four; 2x on SwiftShader).
   const inner = c.shape.at(-1)!;
   const groups = inner >= 4 ? (n / inner) * Math.ceil(inner / 4) : 0;
+  // Both sides one contiguous run: a buffer-to-buffer copy (a memcpy on CPU adapters; the kernel
+  // below describes the equivalent dispatch).
+  const run = c.shape.length === 1 && ss[0] === 1 && ds[0] === 1;
   emit({
     file: 'layout.wgsl',
     entry: groups ? 'assign_rows' : 'assign',
-    label,
+    label: run ? `${label} (copyBufferToBuffer)` : label,
+    ...(run ? { copy: { src: 'src', dst: 'dst', srcOffset: 4 * src.offset, dstOffset: 4 * dst.offset, bytes: 4 * n } } : {}),
     bind: { src: src.storageFor(label), dst: dst.storageFor(label) },
     uniforms: {
       n: groups || n,

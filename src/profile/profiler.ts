@@ -97,7 +97,7 @@ class Session implements FlushProfiler {
     for (const [i, n] of nodes.entries()) {
       const index = this.events.length;
       // Counting across flushes rotates the sample, so a repeated graph gets every node timed.
-      const isTimed = this.timestamps && !n.clear && index % this.every === 0;
+      const isTimed = this.timestamps && !n.clear && !n.copy && index % this.every === 0;
       if (isTimed) {
         slot.set(i, timed.length);
         timed.push(index);
