@@ -437,6 +437,52 @@ describe('PINN training machinery', () => {
     pinn.dispose();
   });
 
+  it("fieldDd: an unknown network's second derivative along its axis, against float64", async () => {
+    const base = smallProblem(5);
+    // v(x) on lo/hi = [0.2, 0.8]: x' = (x - 0.5) / 0.3, v = W2 tanh(W1 x' + b1) + b2.
+    const vnet = new tl.FieldNet({ inputs: 1, hidden: [4], lo: [0.2], hi: [0.8], seed: 3 });
+    const pts = tl.PointSet.fromRows([
+      [0.1, 0.4],
+      [0.45, 0.2],
+      [0.9, 0.7],
+    ]);
+    const pinn = new tl.Pinn({
+      domain: base.domain,
+      net: base.net,
+      unknowns: { v: { net: vnet, axes: ['x'] } },
+      terms: [{ kind: 'residual', name: 'smooth', points: pts, residual: (c) => c.fieldDd('v', 'x') }],
+    });
+    const p = vnet.parameters();
+    const [W1, b1, W2] = (await Promise.all(['layers.0.weight', 'layers.0.bias', 'layers.1.weight'].map((k) => p[k]!.data()))) as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
+    const got = await pinn.residualAbs('smooth', pts);
+    [0.1, 0.45, 0.9].forEach((x, i) => {
+      const xs = (x - 0.5) / 0.3;
+      let want = 0;
+      for (let j = 0; j < 4; j++) {
+        const t = Math.tanh(W1[j]! * xs + b1[j]!);
+        want += W2[j]! * -2 * t * (1 - t * t) * (W1[j]! / 0.3) ** 2;
+      }
+      // float32 through three chain-rule products: a few ulps of the largest term.
+      expect(Math.abs(got[i]! - Math.abs(want)), `x = ${x}`).toBeLessThan(1e-5 * (1 + Math.abs(want)));
+    });
+    await expect(
+      (async () => {
+        const bad = new tl.Pinn({
+          domain: base.domain,
+          net: base.net,
+          unknowns: { v: { net: vnet, axes: ['x'] } },
+          terms: [{ kind: 'residual', name: 'smooth', points: pts, residual: (c) => c.fieldDd('v', 't') }],
+        });
+        return bad.residualAbs('smooth', pts);
+      })(),
+    ).rejects.toThrow("fieldDd('v', 't'): the network does not take this axis");
+    pinn.dispose();
+  });
+
   it('rejects bad options with messages that name them', () => {
     const pinn = smallProblem(4);
     const bad = async (o: unknown): Promise<unknown> => pinn.train(o as tl.TrainOptions);

@@ -96,6 +96,8 @@ export interface ResidualContext {
   unknown(name: string): Tensor;
   /** An unknown network's value at the points ([N]). */
   field(name: string, out?: number): Tensor;
+  /** d2(field)/d(axis)2 of an unknown network along one of its axes ([N]): for smoothness penalties. */
+  fieldDd(name: string, axis: string | number, out?: number): Tensor;
   /** Number of points. */
   n: number;
 }
@@ -365,6 +367,16 @@ export class Pinn {
         const key = `${name}:${out}`;
         if (!fields.has(key)) fields.set(key, col(m.jet(this.fieldInput(name, X), [], this.sub(params, name)).v, out));
         return fields.get(key)!;
+      },
+      fieldDd: (name, a, out = 0) => {
+        const m = this.modules[name];
+        if (!(m instanceof FieldNet)) throw new Error(`tellus: ResidualContext.fieldDd('${name}'): no unknown network of that name`);
+        const k = this.fieldAxes[name]!.indexOf(this.domain.axis(a));
+        if (k < 0) throw new Error(`tellus: ResidualContext.fieldDd('${name}', '${a}'): the network does not take this axis`);
+        const fj = m.jet(this.fieldInput(name, X), [k], this.sub(params, name));
+        if (!fj.d2) return mul(col(fj.v, out), 0);
+        const c = slice(col(fj.d2, out), [[0, 1]]);
+        return c.shape[1] === n ? reshape(c, [n]) : reshape(mul(c, tensor(new Float32Array(n).fill(1), { shape: [1, n] })), [n]);
       },
     };
   }
