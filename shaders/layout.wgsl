@@ -28,27 +28,31 @@ fn linear_id(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
 fn dim_u(a: vec4<u32>, b: vec4<u32>, d: i32) -> u32 { return select(b[d & 3], a[d & 3], d < 4); }
 fn dim_i(a: vec4<i32>, b: vec4<i32>, d: i32) -> i32 { return select(b[d & 3], a[d & 3], d < 4); }
 
-@compute @workgroup_size(64)
-fn assign(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = linear_id(gid, groups);
-  if (i >= p.n) { return; }
+// Source and destination offsets of the element whose index over dims 0..top is `index`.
+fn assign_offsets(index: u32, top: i32) -> vec2<i32> {
   let shape0 = p.shape[0];
   let shape1 = p.shape[1];
   let ss0 = p.strides_src[0];
   let ss1 = p.strides_src[1];
   let sd0 = p.strides_dst[0];
   let sd1 = p.strides_dst[1];
-  var is = p.offset_src;
-  var id = p.offset_dst;
-  var rem = i;
-  for (var d = i32(p.rank) - 1; d >= 0; d--) {
+  var at = vec2<i32>(p.offset_src, p.offset_dst);
+  var rem = index;
+  for (var d = top; d >= 0; d--) {
     let extent = dim_u(shape0, shape1, d);
     let c = i32(rem % extent);
     rem /= extent;
-    is += c * dim_i(ss0, ss1, d);
-    id += c * dim_i(sd0, sd1, d);
+    at += c * vec2<i32>(dim_i(ss0, ss1, d), dim_i(sd0, sd1, d));
   }
-  dst[id] = src[is];
+  return at;
+}
+
+@compute @workgroup_size(64)
+fn assign(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = linear_id(gid, groups);
+  if (i >= p.n) { return; }
+  let at = assign_offsets(i, i32(p.rank) - 1);
+  dst[at.y] = src[at.x];
 }
 
 // assign with four consecutive elements of the innermost dim per invocation (any alignment; the
@@ -57,31 +61,17 @@ fn assign(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 fn assign_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = linear_id(gid, groups);
   if (i >= p.n) { return; }
-  let shape0 = p.shape[0];
-  let shape1 = p.shape[1];
-  let ss0 = p.strides_src[0];
-  let ss1 = p.strides_src[1];
-  let sd0 = p.strides_dst[0];
-  let sd1 = p.strides_dst[1];
   let last = i32(p.rank) - 1;
-  let inner = dim_u(shape0, shape1, last);
+  let inner = dim_u(p.shape[0], p.shape[1], last);
   let per_row = (inner + 3u) / 4u;
-  var rem = i / per_row;
-  let c0 = (i - rem * per_row) * 4u;
-  var is = p.offset_src;
-  var id = p.offset_dst;
-  for (var d = last - 1; d >= 0; d--) {
-    let extent = dim_u(shape0, shape1, d);
-    let c = i32(rem % extent);
-    rem /= extent;
-    is += c * dim_i(ss0, ss1, d);
-    id += c * dim_i(sd0, sd1, d);
-  }
-  let si = dim_i(ss0, ss1, last);
-  let di = dim_i(sd0, sd1, last);
+  let row = i / per_row;
+  let c0 = (i - row * per_row) * 4u;
+  let at = assign_offsets(row, last - 1);
+  let si = dim_i(p.strides_src[0], p.strides_src[1], last);
+  let di = dim_i(p.strides_dst[0], p.strides_dst[1], last);
   for (var k = 0u; k < 4u; k++) {
     let c = c0 + k;
-    if (c < inner) { dst[id + i32(c) * di] = src[is + i32(c) * si]; }
+    if (c < inner) { dst[at.y + i32(c) * di] = src[at.x + i32(c) * si]; }
   }
 }
 
