@@ -348,23 +348,15 @@ export class Scheduler {
           // writeBuffer is ordered before this submit on the queue, so the kernel overwrites the poison.
           if (this.poisonOutputs) device.queue.writeBuffer(s.buffer, 0, new Uint32Array(s.buffer.size / 4).fill(POISON_WORD));
         }
-        if (n.clear) {
+        if (n.clear || n.copy) {
           // An encoder command: it ends the current pass (the profiler never times these).
           pass?.end();
           pass = null;
-          for (const s of storages) {
-            encoder.clearBuffer(s.buffer!, 0, s.bytes);
-            s.uses--;
-            this.maybeFree(s);
-          }
-          return;
-        }
-        if (n.copy) {
-          pass?.end();
-          pass = null;
           const c = n.copy;
-          encoder.copyBufferToBuffer(n.bind[c.src]!.buffer!, c.srcOffset, n.bind[c.dst]!.buffer!, c.dstOffset, c.bytes);
-          this.copies++;
+          if (c) {
+            encoder.copyBufferToBuffer(n.bind[c.src]!.buffer!, c.srcOffset, n.bind[c.dst]!.buffer!, c.dstOffset, c.bytes);
+            this.copies++;
+          } else for (const s of storages) encoder.clearBuffer(s.buffer!, 0, s.bytes);
           for (const s of storages) {
             s.uses--;
             this.maybeFree(s);

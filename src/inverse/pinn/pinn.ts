@@ -344,8 +344,8 @@ export class Pinn {
       if (k < 0) throw new Error(`tellus: ResidualContext.${what}('${a}'): the term does not list this axis in 'axes'`);
       return k;
     };
-    const deriv = (d: Tensor | null, k: number, out: number): Tensor => {
-      if (!d) return mul(col(j.v, out), 0);
+    const deriv = (d: Tensor | null, k: number, out: number, v = j.v): Tensor => {
+      if (!d) return mul(col(v, out), 0);
       const c = slice(col(d, out), [[k, k + 1]]);
       return c.shape[1] === n ? reshape(c, [n]) : reshape(mul(c, tensor(new Float32Array(n).fill(1), { shape: [1, n] })), [n]);
     };
@@ -374,9 +374,7 @@ export class Pinn {
         const k = this.fieldAxes[name]!.indexOf(this.domain.axis(a));
         if (k < 0) throw new Error(`tellus: ResidualContext.fieldDd('${name}', '${a}'): the network does not take this axis`);
         const fj = m.jet(this.fieldInput(name, X), [k], this.sub(params, name));
-        if (!fj.d2) return mul(col(fj.v, out), 0);
-        const c = slice(col(fj.d2, out), [[0, 1]]);
-        return c.shape[1] === n ? reshape(c, [n]) : reshape(mul(c, tensor(new Float32Array(n).fill(1), { shape: [1, n] })), [n]);
+        return deriv(fj.d2, 0, out, fj.v);
       },
     };
   }
