@@ -10,8 +10,9 @@ import { checkDType, copyOp, recordElementwise } from '../graph/tensor.js';
 import { broadcastShapes } from '../graph/shape.js';
 import { type EwOp, K } from '../graph/fusion.js';
 import { argError, argErrorText } from '../graph/options.js';
-import { bitsOf, checkFinite, checkTensor, DT_CODE, emit, grid1d, output, slots, type TensorLike } from './emit.js';
+import { bitsOf, checkFinite, checkTensor, DT_CODE, output, type TensorLike } from './emit.js';
 import { full } from './creation.js';
+import { assignInto } from './assign.js';
 import { generateShader } from '../gpu/kernels.js';
 
 /** How a unary op computes: WGSL expressions in `x` of each dtype it accepts. */
@@ -167,18 +168,7 @@ export function clone(x: Tensor): Tensor {
   // on SwiftShader). It does not fuse; a clone rarely feeds a chain.
   if (x.isContiguous && x.size > 0) {
     const y = output(x.shape, x.dtype);
-    const n = x.size;
-    // layout.wgsl assign (rank 1) is the equivalent dispatch the node stands for.
-    emit({
-      file: 'layout.wgsl',
-      entry: 'assign',
-      label: 'clone (copyBufferToBuffer)',
-      bind: { src: x.storageFor('clone(x): x'), dst: y.storageFor('clone') },
-      uniforms: { n, rank: 1, offset_src: 0, offset_dst: 0, shape: slots([n]), strides_src: slots([1]), strides_dst: slots([1]) },
-      grid: grid1d(n),
-      bytes: 8 * n,
-      copy: { src: 'src', dst: 'dst', srcOffset: 0, dstOffset: 0, bytes: 4 * n },
-    });
+    assignInto(x, y, 'clone');
     return y;
   }
   return record(x.shape, [x], copyOp(x.dtype, 'clone'), x.dtype);
