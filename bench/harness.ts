@@ -64,6 +64,8 @@ export interface Row {
   /** Work per run, for throughput columns. */
   flops?: number;
   bytes?: number;
+  /** Set when the case's output failed its check (bench/check.ts): shown, but never the fastest peer. */
+  wrong?: string;
 }
 
 const fmtMs = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -95,7 +97,7 @@ export function markdown(rows: Row[], title: string, roof?: { copyKernelGBs: num
       continue;
     }
     const base = tellus(r.benchmark);
-    const ratio = r.note ?? (r.library === 'tellus' || !base ? '' : (r.timing.medianMs / base.medianMs).toFixed(2));
+    const ratio = r.wrong ?? r.note ?? (r.library === 'tellus' || !base ? '' : (r.timing.medianMs / base.medianMs).toFixed(2));
     const gf = r.flops ? r.flops / r.timing.medianMs / 1e6 : 0;
     const gb = r.bytes ? r.bytes / r.timing.medianMs / 1e6 : 0;
     const eff = roof && (gf || gb) ? `${(100 * Math.max(gf / roof.peakGflops, gb / roof.copyKernelGBs)).toFixed(0)}%` : '';
@@ -108,7 +110,7 @@ export function markdown(rows: Row[], title: string, roof?: { copyKernelGBs: num
   const summary: string[] = [];
   for (const r of rows) {
     if (r.library !== 'tellus' || !r.timing) continue;
-    const peers = rows.filter((x) => x.benchmark === r.benchmark && x.library !== 'tellus' && x.timing);
+    const peers = rows.filter((x) => x.benchmark === r.benchmark && x.library !== 'tellus' && x.timing && !x.wrong);
     if (!peers.length) continue;
     const best = peers.reduce((a, b) => (b.timing!.medianMs < a.timing!.medianMs ? b : a));
     const q = best.timing!.medianMs / r.timing.medianMs;

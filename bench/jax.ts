@@ -69,16 +69,16 @@ export function jaxCases(jax: Jax): Record<string, Case> {
     },
     'sum of 4M floats': async (state) => {
       state.x ??= jax.random.uniform(jax.random.key(6), [4 * 2 ** 20]);
-      await np.sum(state.x.ref).data();
+      state.result = await np.sum(state.x.ref).data();
     },
     'row sums of 1024x1024': async (state) => {
       state.x ??= jax.random.uniform(jax.random.key(7), [1024, 1024]);
-      await np.sum(state.x.ref, 1).data();
+      state.result = await np.sum(state.x.ref, 1).data();
     },
     'copy 16 MiB': async (state) => {
       // jax-js has no explicit copy; x * 1 moves the same bytes through one kernel.
       state.x ??= jax.random.uniform(jax.random.key(8), [4 * 2 ** 20]);
-      await state.x.ref.mul(1).data();
+      state.result = await state.x.ref.mul(1).data();
     },
     'fused (a - b)^2 / 2, 4M floats': async (state) => {
       state.a ??= jax.random.uniform(jax.random.key(10), [4 * 2 ** 20]);

@@ -7,6 +7,7 @@ import { type Case, countDispatches, markdown, type Row, time } from './harness.
 import { jaxCases, loadJax } from './jax.js';
 import { checkSpectralAgreement, jaxSpectralCases, tellusSpectralCases, tfjsSpectralCases } from './spectral.js';
 import { waveBenchmarks } from './wave.js';
+import { checkCase } from './check.js';
 import { DALEMBERT_CASE, dalembertRow, DENSE_BYTES, DENSE_CASES, DENSE_FLOPS, jaxDenseCases, tellusDenseCases } from './dense.js';
 import { checkConvAgreement, jaxConvCases, tellusConvCases, tfjsConvCases } from './conv.js';
 import {
@@ -137,8 +138,10 @@ export async function runBenchmarks(
       const c = lib.cases[name];
       if (!c) continue;
       try {
+        const wrong = await checkCase(name, lib.name, c);
+        if (wrong) console.log(`${name} ${lib.name}: ${wrong}`);
         const timing = await time(c, SLOW.has(name) ? { warmup: 1, runs: 3, ...repeat } : repeat);
-        rows.push({ benchmark: name, library: lib.name, timing, flops: FLOPS[name], bytes: bytes[name] });
+        rows.push({ benchmark: name, library: lib.name, timing, flops: FLOPS[name], bytes: bytes[name], ...(wrong ? { wrong } : {}) });
         console.log(`${name.padEnd(46)} ${lib.name.padEnd(7)} ${timing.medianMs.toFixed(2)} ms`);
       } catch (e) {
         rows.push({ benchmark: name, library: lib.name, timing: null, note: `failed: ${reason(e)}` });

@@ -54,19 +54,19 @@ export function tellusCases(): Record<string, Case> {
     'sum of 4M floats': async (state) => {
       state.x ??= tl.rand([4 * 2 ** 20], { seed: 6 });
       const s = tl.sum(state.x);
-      await s.data();
+      state.result = await s.data();
       s.dispose();
     },
     'row sums of 1024x1024': async (state) => {
       state.x ??= tl.rand([1024, 1024], { seed: 7 });
       const s = tl.sum(state.x, 1);
-      await s.data();
+      state.result = await s.data();
       s.dispose();
     },
     'copy 16 MiB': async (state) => {
       state.x ??= tl.rand([4 * 2 ** 20], { seed: 8 });
       const c = tl.clone(state.x);
-      await c.data();
+      state.result = await c.data();
       c.dispose();
     },
     'fused (a - b)^2 / 2, 4M floats': async (state) => {

@@ -26,9 +26,10 @@ export async function loadTfjs(): Promise<Tf> {
 
 export function tfjsCases(tf: Tf): Record<string, Case> {
   /** Reads `y` back, then frees it. */
-  const read = async (y: Tensor): Promise<void> => {
-    await y.data();
+  const read = async (y: Tensor): Promise<ArrayLike<number>> => {
+    const v = await y.data();
     y.dispose();
+    return v;
   };
   return {
     'elementwise x1000 (1024 floats)': async () => {
@@ -69,16 +70,16 @@ export function tfjsCases(tf: Tf): Record<string, Case> {
     },
     'sum of 4M floats': async (state) => {
       state.x ??= tf.randomUniform([4 * 2 ** 20], 0, 1, 'float32', 6);
-      await read(tf.sum(state.x));
+      state.result = await read(tf.sum(state.x));
     },
     'row sums of 1024x1024': async (state) => {
       state.x ??= tf.randomUniform([1024, 1024], 0, 1, 'float32', 7);
-      await read(tf.sum(state.x, 1));
+      state.result = await read(tf.sum(state.x, 1));
     },
     'copy 16 MiB': async (state) => {
       // tf.clone only adds a reference to the same buffer; x * 1 moves the bytes through one kernel.
       state.x ??= tf.randomUniform([4 * 2 ** 20], 0, 1, 'float32', 8);
-      await read(tf.mul(state.x, 1));
+      state.result = await read(tf.mul(state.x, 1));
     },
     'fused (a - b)^2 / 2, 4M floats': async (state) => {
       state.a ??= tf.randomUniform([4 * 2 ** 20], 0, 1, 'float32', 10);

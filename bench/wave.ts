@@ -88,9 +88,34 @@ function jaxCase(jax: Jax, s: Size): Case {
   };
 }
 
+/**
+ * The interior box's forward dispatch alone (issue 13: at least 50% of the calibrated vec4 copy at 16
+ * bytes per cell): GPU timestamps of every dispatch of a 512^2 forward, the median over its steps.
+ */
+async function interiorBoxRow(): Promise<Row> {
+  const s: Size = { name: '512^2', n: 512, shots: 1, steps: 16 };
+  const run = tellusCase(s);
+  const state: Record<string, any> = {};
+  await run(state); // compile outside the profile
+  const report = await tl.profile(() => run(state), { every: 1 });
+  const ms = report.events
+    .filter((e) => e.kernel.endsWith(':box_step') && e.durationMs !== undefined)
+    .map((e) => e.durationMs!)
+    .sort((a, b) => a - b);
+  const benchmark = 'acoustic2d interior box 512^2, one forward dispatch';
+  if (ms.length === 0) return { benchmark, library: 'tellus', timing: null, note: `no timed box_step dispatch (${report.timing} timing)` };
+  const box = report.events.find((e) => e.kernel.endsWith(':box_step'))!;
+  const timing = { medianMs: ms[ms.length >> 1]!, minMs: ms[0]!, maxMs: ms[ms.length - 1]!, runs: ms.length, dispatches: 1 };
+  const gbs = box.bytes / (timing.medianMs * 1e6);
+  const copy = report.roofline?.copyKernelGBs;
+  const note = `${(box.bytes / 16 / (timing.medianMs * 1e3)).toFixed(1)} Mcell/s; ${copy ? `${((100 * gbs) / copy).toFixed(0)}% of the copy kernel` : 'no calibration'}`;
+  console.log(`${benchmark.padEnd(46)} tellus  ${timing.medianMs.toFixed(2)} ms, ${gbs.toFixed(2)} GB/s, ${note}`);
+  return { benchmark, library: 'tellus', timing, bytes: box.bytes, note };
+}
+
 /** Runs the wave cases for Tellus and (if loaded) jax-js; appends rows with Mcell/s notes. */
 export async function waveBenchmarks(jax: Jax | null): Promise<Row[]> {
-  const rows: Row[] = [];
+  const rows: Row[] = [await interiorBoxRow()];
   for (const s of SIZES) {
     const npad = s.n + 2 * PML + 4; // PML and the 4th-order scheme's ghost cells
     const cells = s.shots * npad * npad * s.steps * (s.grad ? 2 : 1); // gradient: forward (keeping du/dw) and adjoint
