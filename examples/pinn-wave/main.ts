@@ -107,7 +107,7 @@ if (ONLY.includes('d')) {
   save();
 }
 if (ONLY.includes('d2')) {
-  const b: Budget = { adam: s(600), lbfgs: s(1500), points: 1000, hidden: [32, 32, 32] };
+  const b: Budget = { adam: s(600), lbfgs: s(2500), points: 1000, hidden: [32, 32, 32] };
   const r = await inversionSmooth(b, log);
   results.inversionSmooth = {
     region: r.region,
