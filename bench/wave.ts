@@ -3,6 +3,8 @@
 // 4th-order stencil on the padded grid, rigid edges: no PML work at all, which favours the peer).
 // Throughput is cell updates per second over the padded grid; bandwidth assumes the ideal 16 bytes
 // per cell update (read u[t] and u[t-1], write u[t+1], read w), against the calibrated copy rate.
+// The peer starts from a Gaussian and its wavefield is checked against a float64 leapfrog before
+// timing (Tellus's kernels have their own tests).
 import * as tl from '../src/index.js';
 import { type Case, type Row, time } from './harness.js';
 
@@ -75,17 +77,67 @@ function jaxCase(jax: Jax, s: Size): Case {
     return w.mul(lap).add(u.mul(2)).sub(up);
   });
   return async (state) => {
-    state.w ??= np.full([s.shots, n, n], 2000 * 2000 * DT * DT);
-    let u = np.zeros([s.shots, n, n]);
-    let up = np.zeros([s.shots, n, n]);
+    state.w ??= np.full([s.shots, n, n], W);
+    state.u0 ??= np.array(bump(s)).reshape([s.shots, n, n]);
+    let u = state.u0.ref;
+    let up = state.u0.ref;
     for (let t = 0; t < s.steps; t++) {
       const next = step(u.ref, up, state.w.ref);
       up = u;
       u = next;
     }
-    await u.data();
+    state.result = await u.data();
     up.dispose();
   };
+}
+
+const W = 2000 * 2000 * DT * DT;
+
+/** A Gaussian at rest in the middle of every shot's padded grid: the peer's start (zeros would prove nothing). */
+function bump(s: Size): Float32Array {
+  const n = s.n + 2 * PML;
+  const r = n / 16;
+  const one = Float32Array.from({ length: n * n }, (_, i) =>
+    Math.exp(-((((i / n) | 0) - n / 2) ** 2 + ((i % n) - n / 2) ** 2) / (2 * r * r)),
+  );
+  const all = new Float32Array(s.shots * n * n);
+  for (let k = 0; k < s.shots; k++) all.set(one, k * n * n);
+  return all;
+}
+
+/** The jax-js case's leapfrog in float64 on the host (zero ghost cells), from the same start. */
+function leapfrogReference(s: Size): Float64Array {
+  const n = s.n + 2 * PML;
+  const at = (u: Float64Array, base: number, z: number, x: number): number =>
+    z < 0 || z >= n || x < 0 || x >= n ? 0 : u[base + z * n + x]!;
+  let up = Float64Array.from(bump(s));
+  let u = Float64Array.from(up);
+  for (let t = 0; t < s.steps; t++) {
+    const next = new Float64Array(u.length);
+    for (let k = 0; k < s.shots; k++)
+      for (let z = 0; z < n; z++)
+        for (let x = 0; x < n; x++) {
+          const b = k * n * n;
+          let lap = 2 * C[0]! * u[b + z * n + x]!;
+          for (const j of [1, 2]) lap += C[j]! * (at(u, b, z + j, x) + at(u, b, z - j, x) + at(u, b, z, x + j) + at(u, b, z, x - j));
+          next[b + z * n + x] = W * lap + 2 * u[b + z * n + x]! - up[b + z * n + x]!;
+        }
+    [up, u] = [u, next];
+  }
+  return u;
+}
+
+/** Null if the jax-js case's wavefield matches the float64 leapfrog (relative L2 below 1e-4), else what is wrong. */
+async function checkJaxCase(c: Case, s: Size): Promise<string | null> {
+  const state: Record<string, any> = {};
+  await c(state);
+  const got = state.result as Float32Array;
+  const want = leapfrogReference(s);
+  let [e, t] = [0, 0];
+  for (let i = 0; i < want.length; i++) [e, t] = [e + (got[i]! - want[i]!) ** 2, t + want[i]! ** 2];
+  const err = Math.sqrt(e / t);
+  console.log(`acoustic2d ${s.name}: jax-js against the float64 leapfrog, relative L2 ${err.toExponential(1)}`);
+  return err < 1e-4 ? null : `wrong result: relative L2 ${err.toExponential(1)} against the float64 leapfrog`;
 }
 
 /**
@@ -127,9 +179,11 @@ export async function waveBenchmarks(jax: Jax | null): Promise<Row[]> {
     for (const [library, c] of libs) {
       if (!c) continue;
       try {
+        const wrong = library === 'jax-js' ? await checkJaxCase(c, s) : null;
+        if (wrong) console.log(`${name} ${library}: ${wrong}`);
         const timing = await time(c, { warmup: 1, runs: 3 });
         const rate = cells / (timing.medianMs * 1e3);
-        rows.push({ benchmark: name, library, timing, bytes: 16 * cells, note: `${rate.toFixed(1)} Mcell/s` });
+        rows.push({ benchmark: name, library, timing, bytes: 16 * cells, note: `${rate.toFixed(1)} Mcell/s`, ...(wrong ? { wrong } : {}) });
         console.log(`${name.padEnd(46)} ${library.padEnd(7)} ${timing.medianMs.toFixed(1)} ms, ${rate.toFixed(1)} Mcell/s`);
       } catch (e) {
         rows.push({ benchmark: name, library, timing: null, note: `failed: ${(e as Error).message.slice(0, 80)}` });
