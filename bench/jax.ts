@@ -84,7 +84,7 @@ export function jaxCases(jax: Jax): Record<string, Case> {
       state.a ??= jax.random.uniform(jax.random.key(10), [4 * 2 ** 20]);
       state.b ??= jax.random.uniform(jax.random.key(11), [4 * 2 ** 20]);
       const d = state.a.ref.sub(state.b.ref);
-      await d.ref.mul(d).mul(0.5).data();
+      state.result = await d.ref.mul(d).mul(0.5).data();
     },
     'dispatch + read-back of one tiny op': async (state) => {
       // A GPU-resident input: jax-js evaluates np.ones([4]).add(1) on the host, with no dispatch.
@@ -94,13 +94,13 @@ export function jaxCases(jax: Jax): Record<string, Case> {
     'matmul 256x256': async (state) => {
       state.a ??= jax.random.uniform(jax.random.key(0), [256, 256]);
       state.b ??= jax.random.uniform(jax.random.key(1), [256, 256]);
-      await np.matmul(state.a.ref, state.b.ref).data();
+      state.result = await np.matmul(state.a.ref, state.b.ref).data();
     },
     'matmul 512x512': async (state) => {
       state.a ??= jax.random.uniform(jax.random.key(0), [512, 512]);
       state.b ??= jax.random.uniform(jax.random.key(1), [512, 512]);
       const c = np.matmul(state.a.ref, state.b.ref);
-      await c.data();
+      state.result = await c.data();
     },
   };
 }

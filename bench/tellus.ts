@@ -74,7 +74,7 @@ export function tellusCases(): Record<string, Case> {
       state.b ??= tl.rand([4 * 2 ** 20], { seed: 11 });
       // tidy releases the intermediates' handles, so the three ops fuse into one kernel.
       const y = tl.tidy(() => tl.mul(tl.square(tl.sub(state.a, state.b)), 0.5));
-      await y.data();
+      state.result = await y.data();
       y.dispose();
     },
     'dispatch + read-back of one tiny op': async (state) => {
@@ -88,14 +88,14 @@ export function tellusCases(): Record<string, Case> {
       state.a ??= tl.rand([256, 256], { seed: 0 });
       state.b ??= tl.rand([256, 256], { seed: 1 });
       const c = tl.matmul(state.a, state.b);
-      await c.data();
+      state.result = await c.data();
       c.dispose();
     },
     'matmul 512x512': async (state) => {
       state.a ??= tl.rand([512, 512], { seed: 0 });
       state.b ??= tl.rand([512, 512], { seed: 1 });
       const c = tl.matmul(state.a, state.b);
-      await c.data();
+      state.result = await c.data();
       c.dispose();
     },
   };

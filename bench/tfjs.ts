@@ -84,7 +84,7 @@ export function tfjsCases(tf: Tf): Record<string, Case> {
     'fused (a - b)^2 / 2, 4M floats': async (state) => {
       state.a ??= tf.randomUniform([4 * 2 ** 20], 0, 1, 'float32', 10);
       state.b ??= tf.randomUniform([4 * 2 ** 20], 0, 1, 'float32', 11);
-      await read(tf.tidy(() => tf.mul(tf.squaredDifference(state.a, state.b), 0.5)));
+      state.result = await read(tf.tidy(() => tf.mul(tf.squaredDifference(state.a, state.b), 0.5)));
     },
     'dispatch + read-back of one tiny op': async (state) => {
       state.x ??= tf.randomUniform([4], 0, 1, 'float32', 9);
@@ -93,12 +93,12 @@ export function tfjsCases(tf: Tf): Record<string, Case> {
     'matmul 256x256': async (state) => {
       state.a ??= tf.randomUniform([256, 256], 0, 1, 'float32', 0);
       state.b ??= tf.randomUniform([256, 256], 0, 1, 'float32', 1);
-      await read(tf.matMul(state.a, state.b));
+      state.result = await read(tf.matMul(state.a, state.b));
     },
     'matmul 512x512': async (state) => {
       state.a ??= tf.randomUniform([512, 512], 0, 1, 'float32', 0);
       state.b ??= tf.randomUniform([512, 512], 0, 1, 'float32', 1);
-      await read(tf.matMul(state.a, state.b));
+      state.result = await read(tf.matMul(state.a, state.b));
     },
   };
 }
