@@ -7,7 +7,7 @@ import { type Case, countDispatches, markdown, type Row, time } from './harness.
 import { jaxCases, loadJax } from './jax.js';
 import { checkSpectralAgreement, jaxSpectralCases, tellusSpectralCases, tfjsSpectralCases } from './spectral.js';
 import { waveBenchmarks } from './wave.js';
-import { checkCase } from './check.js';
+import { CHECKED, checkCase } from './check.js';
 import { DALEMBERT_CASE, dalembertRow, DENSE_BYTES, DENSE_CASES, DENSE_FLOPS, jaxDenseCases, tellusDenseCases } from './dense.js';
 import { checkConvAgreement, jaxConvCases, tellusConvCases, tfjsConvCases } from './conv.js';
 import {
@@ -208,7 +208,11 @@ export async function runBenchmarks(
   }
 
   const title = `${runtime}, ${info.description}${info.isSoftware ? ' (software adapter)' : ''}, ${new Date().toISOString().slice(0, 10)}`;
-  const md = `${markdown(rows, title, roof)}\nFFT cases, checked before timing: the libraries ${agreement}.\nConv and U-Net cases, checked before timing: the libraries ${convAgreement}.\nVAE and WGAN-GP cases, checked before timing: the libraries ${generativeAgreement}.\n`;
+  const wrong = rows.filter((r) => r.wrong).map((r) => `${r.library} on "${r.benchmark}" (${r.wrong})`);
+  const checked = rows.some((r) => CHECKED[r.benchmark] || r.benchmark.startsWith('acoustic2d'))
+    ? `Sums, copy, fused elementwise and matmul (bench/check.ts) and the jax-js leapfrog (bench/wave.ts), checked against float64 before timing: ${wrong.length ? `wrong results, left out of the fastest-peer table: ${wrong.join('; ')}` : 'every library agrees'}.\n`
+    : '';
+  const md = `${markdown(rows, title, roof)}\n${checked}FFT cases, checked before timing: the libraries ${agreement}.\nConv and U-Net cases, checked before timing: the libraries ${convAgreement}.\nVAE and WGAN-GP cases, checked before timing: the libraries ${generativeAgreement}.\n`;
   const loaded = Object.fromEntries(libraries.map((l) => [l.name, l.cases ? 'ok' : `failed: ${l.error}`]));
   const json = JSON.stringify(
     {
