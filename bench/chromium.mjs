@@ -37,7 +37,8 @@ await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
 // 127.0.0.1 counts as a secure context, which navigator.gpu requires.
 const origin = `http://127.0.0.1:${server.address().port}`;
 
-const { browser, close } = await launchChromium({ prefix: 'tellus-bench-chromium-', timeoutMs });
+// gc() in the page: bench/harness.ts collects before each library's timed runs.
+const { browser, close } = await launchChromium({ prefix: 'tellus-bench-chromium-', timeoutMs, extraArgs: ['--js-flags=--expose-gc'] });
 
 let exitCode = 1;
 try {

@@ -172,7 +172,7 @@ try {
   else if (cmd === 'worker') await workerCmd(rest);
   else if (cmd === 'bench') {
     // --all: Node, Deno and headless Chromium one after another; otherwise Node only.
-    const args = rest.includes('--all') ? [join(root, 'bench/all.mjs')] : [join(root, 'dist/bench/node.js'), ...rest];
+    const args = rest.includes('--all') ? [join(root, 'bench/all.mjs')] : ['--expose-gc', join(root, 'dist/bench/node.js'), ...rest];
     if (!rest.includes('--all')) await (await import(pathToFileURL(join(root, 'bench/build.mjs')).href)).buildBench('node');
     process.exit(spawnSync('node', args, { stdio: 'inherit', cwd: root }).status ?? 1);
   } else {

@@ -22,7 +22,7 @@ export const chromiumArgs = [
 ];
 
 /** Launches it with puppeteer; returns the browser and a close() that also removes its profile dir. */
-export async function launchChromium({ prefix, timeoutMs }) {
+export async function launchChromium({ prefix, timeoutMs, extraArgs = [] }) {
   const { default: puppeteer } = await import('puppeteer-core');
   const userDataDir = mkdtempSync(join(tmpdir(), prefix));
   const browser = await puppeteer.launch({
@@ -30,7 +30,7 @@ export async function launchChromium({ prefix, timeoutMs }) {
     headless: true,
     userDataDir,
     protocolTimeout: timeoutMs + 60_000,
-    args: ['--headless', ...chromiumArgs],
+    args: ['--headless', ...chromiumArgs, ...extraArgs],
   });
   return {
     browser,

@@ -20,4 +20,4 @@ fi
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$work}
 echo "node $("$work/node" --version), VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-unset}"
 cd "$work"
-BENCH_OUT=${OUT:-$work/out} BENCH_NAME=${BENCH_NAME:-gpu} timeout "${BENCH_TIMEOUT:-480}" "$work/node" bench.mjs
+BENCH_OUT=${OUT:-$work/out} BENCH_NAME=${BENCH_NAME:-gpu} timeout "${BENCH_TIMEOUT:-480}" "$work/node" --expose-gc bench.mjs
